@@ -1,0 +1,59 @@
+#pragma once
+// Settings from the config file, then the environment (MERCATO_*), then the command line;
+// later wins. Bad values are refused with a message naming the setting.
+
+#include "model/database.h"
+#include "model/storesettings.h"
+
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QStringList>
+
+#include <optional>
+
+namespace Mercato {
+
+struct Config
+{
+    bool headless = false;
+    bool demo = false;
+    bool printOpenApi = false;
+    QString command;            // empty: serve; "check": verify the stock ledger
+
+    QHostAddress listenAddress;
+    quint16 listenPort = 8080;
+    QString dataDir;
+    DatabaseUrl database;
+    QString publicUrl;          // empty: derived from the listen address once bound
+    QString tlsCert;
+    QString tlsKey;
+    QStringList corsOrigins;
+    QByteArray jwtSecret;       // decoded key; empty: generated once and kept
+    QString stripeSecretKey;
+    QString stripePublishableKey;
+    QString stripeWebhookSecret;
+    QString stripeApiBase = QStringLiteral("https://api.stripe.com");
+    QString cloudinaryUrl;
+    QString cloudinaryApiBase = QStringLiteral("https://api.cloudinary.com");
+    QString smtpUrl;
+    QString mailFrom;
+    int authRateLimit = 20;
+    int workers = 0;
+    int maxConnectionsPerClient = 64;
+    int maxConnections = 1024;
+    bool debugRoutes = false;
+    StoreSettings store;
+};
+
+struct ConfigOutcome
+{
+    std::optional<Config> config;
+    int exitCode = 0;           // when config is empty: 0 after --help/--version, 2 on errors
+    QString message;            // printed to stdout (help, version) or stderr (errors)
+};
+
+// `args` includes the program name. `headlessBinary`: mercato-server (always headless).
+ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env,
+                         bool headlessBinary);
+
+} // namespace Mercato

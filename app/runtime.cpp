@@ -1,0 +1,213 @@
+#include "runtime.h"
+
+#include "server/api.h"
+#include "server/opsroutes.h"
+
+#include "model/ids.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <QSslCertificate>
+#include <QSslKey>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcApp, "mercato.app")
+
+namespace Mercato {
+
+Runtime::Runtime(Config config)
+    : m_config(std::move(config))
+{}
+
+Runtime::~Runtime()
+{
+    stop();
+}
+
+Result<QByteArray> Runtime::resolveJwtKey()
+{
+    if (!m_config.jwtSecret.isEmpty())
+        return m_config.jwtSecret;
+    // Generated once and kept in a file only its owner can read.
+    const QString path = m_config.dataDir + QStringLiteral("/jwt.key");
+    QFile f(path);
+    if (f.exists()) {
+        if (!f.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot read ") + path);
+        const auto key = QByteArray::fromBase64Encoding(f.readAll().trimmed());
+        if (key && (*key).size() >= 32)
+            return *key;
+        return makeError(ErrorCode::Unavailable, path + QStringLiteral(" does not hold a 256-bit key"));
+    }
+    const QByteArray key = Ids::randomBytes(32);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+        || !f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        || f.write(key.toBase64()) < 0 || !f.flush())
+        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot write ") + path);
+    qCInfo(lcApp) << "generated a new JWT signing key in" << path;
+    return key;
+}
+
+Status Runtime::start()
+{
+    if (!QDir().mkpath(m_config.dataDir))
+        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create the data folder ")
+                                                         + m_config.dataDir);
+    auto key = resolveJwtKey();
+    if (!key)
+        return key.error();
+
+    ShopOptions options;
+    options.database = m_config.database;
+    options.settings = m_config.store;
+    options.jwtKey = key.value();
+    options.dataDir = m_config.dataDir;
+    m_shop = std::make_unique<Shop>(options);
+    if (auto s = m_shop->open(); !s)
+        return s;
+
+    ServerOptions server;
+    server.address = m_config.listenAddress;
+    server.port = m_config.listenPort;
+    server.workers = m_config.workers;
+    server.limits.maxConnectionsPerAddress = m_config.maxConnectionsPerClient;
+    server.limits.maxConnections = m_config.maxConnections;
+    if (!m_config.tlsCert.isEmpty()) {
+        QFile certFile(m_config.tlsCert);
+        QFile keyFile(m_config.tlsKey);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
+            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot read the TLS certificate or key"));
+        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey tlsKey(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (tlsKey.isNull())
+            tlsKey = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty() || tlsKey.isNull())
+            return makeError(ErrorCode::Unavailable, QStringLiteral("the TLS certificate or key is not valid PEM"));
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setLocalCertificateChain(chain);
+        tls.setPrivateKey(tlsKey);
+        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+        server.tls = tls;
+    }
+
+    ApiOptions api;
+    api.corsOrigins = m_config.corsOrigins;
+    api.debugRoutes = m_config.debugRoutes;
+    api.authRateLimit = m_config.authRateLimit;
+    registerApi(m_router, *m_shop, m_metrics, api);
+
+    Shop *shop = m_shop.get();
+    m_server = std::make_unique<ApiServer>(&m_router, &m_metrics, server,
+                                           [shop] { shop->database().releaseThreadConnection(); });
+    return m_server->start();
+}
+
+void Runtime::stop()
+{
+    if (m_server) {
+        m_server->stop();
+        m_server.reset();
+    }
+    if (m_shop) {
+        m_shop->database().releaseThreadConnection();
+        m_shop.reset();
+    }
+}
+
+QString Runtime::apiUrl() const
+{
+    if (!m_config.publicUrl.isEmpty())
+        return m_config.publicUrl;
+    QString host = m_config.listenAddress.toString();
+    if (m_config.listenAddress == QHostAddress::AnyIPv4 || m_config.listenAddress == QHostAddress::Any)
+        host = QStringLiteral("127.0.0.1");
+    const quint16 port = m_server ? m_server->port() : m_config.listenPort;
+    return QStringLiteral("%1://%2:%3").arg(m_config.tlsCert.isEmpty() ? QStringLiteral("http")
+                                                                        : QStringLiteral("https"),
+                                            host)
+            .arg(port);
+}
+
+namespace {
+int s_signalFds[2] = {-1, -1};
+
+void signalHandler(int)
+{
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(s_signalFds[0], &c, 1);
+}
+} // namespace
+
+void onTerminationSignal(QObject *context, std::function<void()> handler)
+{
+    if (s_signalFds[0] < 0 && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_signalFds) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(qintptr(s_signalFds[1]), QSocketNotifier::Read, context);
+    QObject::connect(notifier, &QSocketNotifier::activated, context, [handler] {
+        char c;
+        [[maybe_unused]] const auto n = ::read(s_signalFds[1], &c, 1);
+        handler();
+    });
+    struct sigaction sa{};
+    sa.sa_handler = signalHandler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+namespace {
+// Many open connections need descriptors: take the hard limit.
+void raiseDescriptorLimit()
+{
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+} // namespace
+
+int runCommand(const Config &config)
+{
+    if (config.printOpenApi) {
+        const QByteArray doc = openApiDocument();
+        std::fwrite(doc.constData(), 1, size_t(doc.size()), stdout);
+        return doc.isEmpty() ? 1 : 0;
+    }
+    return -1;
+}
+
+int runHeadless(const Config &config)
+{
+    if (const int rc = runCommand(config); rc >= 0)
+        return rc;
+    raiseDescriptorLimit();
+    Runtime runtime(config);
+    onTerminationSignal(QCoreApplication::instance(), [] {
+        qCInfo(lcApp) << "stopping: finishing requests in flight";
+        QCoreApplication::quit();
+    });
+    if (auto s = runtime.start(); !s) {
+        std::fprintf(stderr, "mercato: %s\n", qPrintable(s.error().detail));
+        return 1;
+    }
+    qCInfo(lcApp).noquote() << "Mercato API at" << runtime.apiUrl() << "- data in"
+                            << config.dataDir << "- database" << config.database.redacted();
+    const int rc = QCoreApplication::exec();
+    runtime.stop();
+    qCInfo(lcApp) << "stopped cleanly";
+    return rc;
+}
+
+} // namespace Mercato

@@ -1,0 +1,52 @@
+#pragma once
+// Wiring shared by both executables: the shop, the API routes and the worker threads.
+
+#include "config.h"
+
+#include "model/shop.h"
+#include "server/apiserver.h"
+#include "server/metrics.h"
+#include "server/router.h"
+
+#include <functional>
+#include <memory>
+
+namespace Mercato {
+
+class Runtime
+{
+public:
+    explicit Runtime(Config config);
+    ~Runtime();
+
+    // Resolves secrets, opens and migrates the database, registers routes, starts serving.
+    Status start();
+    // Stops accepting, drains requests in flight, closes the database.
+    void stop();
+
+    const Config &config() const { return m_config; }
+    Shop &shop() { return *m_shop; }
+    Metrics &metrics() { return m_metrics; }
+    ApiServer &server() { return *m_server; }
+    // The URL customers reach (MERCATO_PUBLIC_URL, else from the bound address).
+    QString apiUrl() const;
+
+private:
+    Result<QByteArray> resolveJwtKey();
+
+    Config m_config;
+    Metrics m_metrics;
+    Http::Router m_router;
+    std::unique_ptr<Shop> m_shop;
+    std::unique_ptr<ApiServer> m_server;
+};
+
+// Calls `handler` on the main thread when SIGTERM or SIGINT arrives (self-pipe).
+void onTerminationSignal(QObject *context, std::function<void()> handler);
+
+// The headless main loop: serve until SIGTERM/SIGINT, then drain and exit 0.
+int runHeadless(const Config &config);
+// Runs the non-serving commands (--print-openapi, check); -1 when there is none.
+int runCommand(const Config &config);
+
+} // namespace Mercato

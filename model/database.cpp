@@ -1,0 +1,443 @@
+#include "database.h"
+
+#include "clock.h"
+#include "ids.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlRecord>
+#include <QThread>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <map>
+
+Q_LOGGING_CATEGORY(lcDb, "mercato.db")
+
+namespace Mercato {
+
+Result<DatabaseUrl> DatabaseUrl::parse(const QString &text)
+{
+    DatabaseUrl url;
+    if (text.startsWith(QLatin1String("sqlite:"))) {
+        url.engine = Engine::Sqlite;
+        url.path = text.mid(7);
+        if (url.path.startsWith(QLatin1String("//")))
+            url.path = url.path.mid(2);
+        if (url.path.isEmpty())
+            return Error::validation(QStringLiteral("database"),
+                                     QStringLiteral("sqlite: URL without a file path"));
+        return url;
+    }
+    if (text.startsWith(QLatin1String("postgresql://"))
+        || text.startsWith(QLatin1String("postgres://"))) {
+        const QUrl u(text, QUrl::StrictMode);
+        if (!u.isValid())
+            return Error::validation(QStringLiteral("database"),
+                                     QStringLiteral("malformed PostgreSQL URL"));
+        url.engine = Engine::Postgres;
+        url.host = u.host();
+        url.port = u.port(5432);
+        url.user = u.userName();
+        url.password = u.password();
+        url.name = u.path().mid(1);
+        const QUrlQuery query(u);
+        if (query.hasQueryItem(QStringLiteral("host")))
+            url.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
+        if (query.hasQueryItem(QStringLiteral("port")))
+            url.port = query.queryItemValue(QStringLiteral("port")).toInt();
+        if (url.name.isEmpty() || url.port <= 0 || url.port > 65535)
+            return Error::validation(QStringLiteral("database"),
+                                     QStringLiteral("PostgreSQL URL needs a database name and "
+                                                    "a valid port"));
+        if (url.host.isEmpty())
+            url.host = QStringLiteral("localhost");
+        return url;
+    }
+    return Error::validation(QStringLiteral("database"),
+                             QStringLiteral("database URL must start with sqlite: or "
+                                            "postgresql://"));
+}
+
+QString DatabaseUrl::redacted() const
+{
+    if (engine == Engine::Sqlite)
+        return QStringLiteral("sqlite:") + path;
+    return QStringLiteral("postgresql://%1@%2:%3/%4").arg(user, host).arg(port).arg(name);
+}
+
+Database::Database(DatabaseUrl url)
+    : m_url(std::move(url))
+    , m_prefix(QStringLiteral("mercato-") + Ids::newId().left(8))
+{}
+
+Database::~Database()
+{
+    // Connections of threads that never released theirs: only the names remain valid here.
+    QMutexLocker lock(&m_mutex);
+    for (const QString &name : std::as_const(m_names)) {
+        if (QSqlDatabase::contains(name))
+            QSqlDatabase::removeDatabase(name);
+    }
+}
+
+QString Database::connectionName() const
+{
+    return m_prefix + QLatin1Char('-')
+            + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
+}
+
+QSqlDatabase Database::connection()
+{
+    const QString name = connectionName();
+    if (QSqlDatabase::contains(name)) {
+        QSqlDatabase db = QSqlDatabase::database(name, false);
+        if (db.isOpen())
+            return db;
+        if (db.open() && configure(db).ok())
+            return db;
+        qCWarning(lcDb) << "reopening the database failed:" << db.lastError().text();
+        return db;
+    }
+    QSqlDatabase db;
+    if (m_url.engine == Engine::Sqlite) {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(m_url.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    } else {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(m_url.host);
+        db.setPort(m_url.port);
+        db.setUserName(m_url.user);
+        db.setPassword(m_url.password);
+        db.setDatabaseName(m_url.name);
+        db.setConnectOptions(QStringLiteral("connect_timeout=5"));
+    }
+    {
+        QMutexLocker lock(&m_mutex);
+        m_names.append(name);
+    }
+    if (!db.open()) {
+        qCWarning(lcDb) << "cannot open" << m_url.redacted() << ":" << db.lastError().text();
+        return db;
+    }
+    if (!configure(db).ok())
+        db.close();
+    return db;
+}
+
+void Database::releaseThreadConnection()
+{
+    const QString name = connectionName();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_names.removeAll(name);
+    }
+    if (!QSqlDatabase::contains(name))
+        return;
+    {
+        QSqlDatabase db = QSqlDatabase::database(name, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+Status Database::configure(QSqlDatabase &db)
+{
+    QStringList statements;
+    if (m_url.engine == Engine::Sqlite) {
+        statements = {QStringLiteral("PRAGMA journal_mode=WAL"),
+                      QStringLiteral("PRAGMA synchronous=NORMAL"),
+                      QStringLiteral("PRAGMA foreign_keys=ON")};
+    } else {
+        statements = {QStringLiteral("SET client_min_messages TO WARNING"),
+                      QStringLiteral("SET TIME ZONE 'UTC'")};
+    }
+    for (const QString &sql : std::as_const(statements)) {
+        QSqlQuery q(db);
+        if (!q.exec(sql)) {
+            qCWarning(lcDb) << "configuring the connection failed:" << q.lastError().text();
+            return makeError(ErrorCode::Unavailable, QStringLiteral("database not usable"));
+        }
+    }
+    return Ok{};
+}
+
+bool Database::ping()
+{
+    QSqlDatabase db = connection();
+    if (!db.isOpen())
+        return false;
+    QSqlQuery q(db);
+    if (q.exec(QStringLiteral("SELECT 1")) && q.next())
+        return true;
+    // A dropped server connection: try once more on a fresh one.
+    db.close();
+    db = connection();
+    QSqlQuery again(db);
+    return db.isOpen() && again.exec(QStringLiteral("SELECT 1")) && again.next();
+}
+
+Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVariantList &binds)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.prepare(sql)) {
+        qCWarning(lcDb).noquote() << "prepare failed:" << q.lastError().text() << "in" << sql;
+        return makeError(db.isOpen() ? ErrorCode::Internal : ErrorCode::Unavailable,
+                         QStringLiteral("database error"));
+    }
+    for (const QVariant &v : binds)
+        q.addBindValue(v);
+    if (!q.exec()) {
+        Error e = makeError(ErrorCode::Internal, QStringLiteral("database error"));
+        if (isUniqueViolation(q.lastError()))
+            e.code = ErrorCode::Conflict;
+        else
+            qCWarning(lcDb).noquote() << "query failed:" << q.lastError().text() << "in" << sql;
+        if (!db.isOpen() || q.lastError().type() == QSqlError::ConnectionError)
+            e.code = ErrorCode::Unavailable;
+        return e;
+    }
+    return q;
+}
+
+bool isUniqueViolation(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    // PostgreSQL SQLSTATE 23505; SQLite extended code 2067 (or plain 19 constraint with text).
+    return code == QLatin1String("23505") || code == QLatin1String("2067")
+            || code == QLatin1String("1555")
+            || (code == QLatin1String("19")
+                && error.databaseText().contains(QLatin1String("UNIQUE")));
+}
+
+Transaction::Transaction(Database &database)
+    : m_db(database.connection())
+    , m_engine(database.engine())
+{}
+
+Transaction::~Transaction()
+{
+    if (m_active)
+        rollback();
+}
+
+Status Transaction::begin()
+{
+    QSqlQuery q(m_db);
+    const QString sql = m_engine == Engine::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
+                                                   : QStringLiteral("BEGIN");
+    if (!m_db.isOpen() || !q.exec(sql)) {
+        qCWarning(lcDb) << "BEGIN failed:" << q.lastError().text();
+        return makeError(ErrorCode::Unavailable, QStringLiteral("database busy or unavailable"));
+    }
+    m_active = true;
+    return Ok{};
+}
+
+Status Transaction::commit()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("COMMIT"))) {
+        qCWarning(lcDb) << "COMMIT failed:" << q.lastError().text();
+        rollback();
+        return makeError(ErrorCode::Unavailable, QStringLiteral("could not commit"));
+    }
+    m_active = false;
+    return Ok{};
+}
+
+void Transaction::rollback()
+{
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("ROLLBACK"));
+    m_active = false;
+}
+
+// ---- migrations -------------------------------------------------------------------------
+
+namespace {
+
+struct Migration
+{
+    int version = 0;
+    QString commonPath;
+    QString enginePath;
+};
+
+std::map<int, Migration> availableMigrations(Engine engine)
+{
+    std::map<int, Migration> out;
+    static const QRegularExpression versionRe(QStringLiteral("^(\\d+)_"));
+    const QString engineDir = engine == Engine::Sqlite ? QStringLiteral(":/sql/sqlite")
+                                                       : QStringLiteral(":/sql/postgresql");
+    for (const auto &[dir, isEngine] : {std::pair{QStringLiteral(":/sql/common"), false},
+                                        std::pair{engineDir, true}}) {
+        const QStringList files = QDir(dir).entryList({QStringLiteral("*.sql")}, QDir::Files,
+                                                      QDir::Name);
+        for (const QString &file : files) {
+            const auto m = versionRe.match(file);
+            if (!m.hasMatch())
+                continue;
+            Migration &mig = out[m.captured(1).toInt()];
+            mig.version = m.captured(1).toInt();
+            (isEngine ? mig.enginePath : mig.commonPath) = dir + QLatin1Char('/') + file;
+        }
+    }
+    return out;
+}
+
+QString readResource(const QString &path)
+{
+    if (path.isEmpty())
+        return {};
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(f.readAll());
+}
+
+// Splits a migration into statements: at a `;` ending a line, except inside a trigger body
+// (until `END;`) or a dollar-quoted block.
+QStringList splitStatements(const QString &script)
+{
+    QStringList out;
+    QString current;
+    bool inTrigger = false;
+    bool inDollar = false;
+    const QStringList lines = script.split(QLatin1Char('\n'));
+    for (const QString &rawLine : lines) {
+        const QString line = rawLine.trimmed();
+        if (current.trimmed().isEmpty() && (line.isEmpty() || line.startsWith(QLatin1String("--"))))
+            continue;
+        current += rawLine + QLatin1Char('\n');
+        if (line.count(QLatin1String("$$")) % 2 == 1)
+            inDollar = !inDollar;
+        if (line.startsWith(QLatin1String("CREATE TRIGGER"), Qt::CaseInsensitive))
+            inTrigger = true;
+        if (inDollar)
+            continue;
+        if (inTrigger) {
+            if (line.compare(QLatin1String("END;"), Qt::CaseInsensitive) == 0) {
+                out.append(current.trimmed());
+                current.clear();
+                inTrigger = false;
+            }
+            continue;
+        }
+        if (line.endsWith(QLatin1Char(';'))) {
+            QString stmt = current.trimmed();
+            stmt.chop(1);
+            out.append(stmt);
+            current.clear();
+        }
+    }
+    if (!current.trimmed().isEmpty())
+        out.append(current.trimmed());
+    return out;
+}
+
+} // namespace
+
+int Database::latestSchemaVersion()
+{
+    const auto all = availableMigrations(Engine::Sqlite);
+    return all.empty() ? 0 : all.rbegin()->first;
+}
+
+int Database::schemaVersion()
+{
+    QSqlDatabase db = connection();
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT MAX(version) FROM schema_version")) || !q.next())
+        return 0;
+    return q.value(0).toInt();
+}
+
+Status Database::open()
+{
+    if (m_url.engine == Engine::Sqlite) {
+        const QFileInfo info(m_url.path);
+        if (!QDir().mkpath(info.absolutePath()))
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("cannot create %1").arg(info.absolutePath()));
+    }
+    QSqlDatabase db = connection();
+    if (!db.isOpen())
+        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot open the database %1: %2")
+                                                         .arg(m_url.redacted(),
+                                                              db.lastError().text()));
+    return migrate();
+}
+
+Status Database::migrate()
+{
+    QSqlDatabase db = connection();
+    {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+                                   "PRIMARY KEY, applied_at BIGINT NOT NULL)")))
+            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create schema_version: ")
+                                                             + q.lastError().text());
+    }
+    const auto migrations = availableMigrations(m_url.engine);
+    const int latest = migrations.empty() ? 0 : migrations.rbegin()->first;
+    for (const auto &[version, migration] : migrations) {
+        Transaction tx(*this);
+        if (auto s = tx.begin(); !s)
+            return s;
+        if (m_url.engine == Engine::Postgres) {
+            // Several servers starting at once on one database: one migrates, the rest wait.
+            QSqlQuery lock(db);
+            lock.exec(QStringLiteral("SELECT pg_advisory_xact_lock(7263521)"));
+        }
+        const int current = [&] {
+            QSqlQuery q(db);
+            q.exec(QStringLiteral("SELECT MAX(version) FROM schema_version"));
+            return q.next() ? q.value(0).toInt() : 0;
+        }();
+        if (version <= current)
+            continue;
+        QString script = readResource(migration.commonPath) + QLatin1Char('\n')
+                + readResource(migration.enginePath);
+        script.replace(QLatin1String("{{SERIAL_PK}}"),
+                       m_url.engine == Engine::Sqlite
+                               ? QLatin1String("INTEGER PRIMARY KEY AUTOINCREMENT")
+                               : QLatin1String("BIGSERIAL PRIMARY KEY"));
+        const QStringList statements = splitStatements(script);
+        for (const QString &sql : statements) {
+            QSqlQuery q(db);
+            if (!q.exec(sql)) {
+                return makeError(ErrorCode::Internal,
+                                 QStringLiteral("migration %1 failed: %2")
+                                         .arg(version)
+                                         .arg(q.lastError().text()));
+            }
+        }
+        QSqlQuery mark(db);
+        mark.prepare(QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"));
+        mark.addBindValue(version);
+        mark.addBindValue(Clock::nowMs());
+        if (!mark.exec())
+            return makeError(ErrorCode::Internal, mark.lastError().text());
+        if (auto s = tx.commit(); !s)
+            return s;
+        qCInfo(lcDb) << "applied migration" << version << "on" << m_url.redacted();
+    }
+    const int current = schemaVersion();
+    if (current > latest) {
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the database schema is version %1, newer than this "
+                                        "Mercato knows (%2); upgrade Mercato before opening it")
+                                 .arg(current)
+                                 .arg(latest));
+    }
+    return Ok{};
+}
+
+} // namespace Mercato

@@ -1,0 +1,96 @@
+#pragma once
+// The shop's database: URL parsing, per-thread connections, transactions, migrations.
+
+#include "result.h"
+
+#include <QMutex>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariantList>
+
+namespace Mercato {
+
+enum class Engine { Sqlite, Postgres };
+
+struct DatabaseUrl
+{
+    Engine engine = Engine::Sqlite;
+    QString path;           // sqlite
+    QString host;           // postgresql: host name or socket directory
+    int port = 5432;
+    QString user;
+    QString password;
+    QString name;
+
+    // `sqlite:PATH` or `postgresql://user:pass@host:port/db` (also `postgres://`,
+    // `?host=/socket/dir` for a Unix socket).
+    static Result<DatabaseUrl> parse(const QString &url);
+    // The URL without its password, for logs and the console.
+    QString redacted() const;
+};
+
+class Database
+{
+public:
+    explicit Database(DatabaseUrl url);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // Opens this thread's connection, then brings the schema up to date. Refuses a database
+    // whose schema is newer than this binary knows.
+    Status open();
+
+    Engine engine() const { return m_url.engine; }
+    const DatabaseUrl &url() const { return m_url; }
+
+    // The calling thread's connection, opened on first use. Never share it across threads.
+    QSqlDatabase connection();
+    // Closes and removes the calling thread's connection; call it in the thread before it ends.
+    void releaseThreadConnection();
+    // True when the database answers a trivial query from this thread.
+    bool ping();
+
+    int schemaVersion();
+    static int latestSchemaVersion();
+
+private:
+    QString connectionName() const;
+    Status configure(QSqlDatabase &db);
+    Status migrate();
+
+    DatabaseUrl m_url;
+    QString m_prefix;
+    QMutex m_mutex; // guards m_names
+    QStringList m_names;
+};
+
+// One statement with positional binds; on failure the error is logged (without values) and
+// returned as Unavailable or Internal.
+Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql,
+                          const QVariantList &binds = {});
+bool isUniqueViolation(const QSqlError &error);
+
+// A write transaction (BEGIN IMMEDIATE on SQLite, so a busy writer waits instead of failing);
+// rolls back on destruction unless committed.
+class Transaction
+{
+public:
+    Transaction(Database &database);
+    ~Transaction();
+    Transaction(const Transaction &) = delete;
+    Transaction &operator=(const Transaction &) = delete;
+
+    Status begin();
+    Status commit();
+    void rollback();
+    QSqlDatabase db() const { return m_db; }
+
+private:
+    QSqlDatabase m_db;
+    Engine m_engine;
+    bool m_active = false;
+};
+
+} // namespace Mercato

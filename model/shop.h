@@ -1,0 +1,48 @@
+#pragma once
+// The shop: one object that owns the database, the store's rules and the domain services.
+// The API workers and the console both act through it; neither talks SQL.
+
+#include "database.h"
+#include "events.h"
+#include "storesettings.h"
+#include "tokens.h"
+
+#include <QString>
+
+#include <memory>
+
+namespace Mercato {
+
+struct ShopOptions
+{
+    DatabaseUrl database;
+    StoreSettings settings;
+    QByteArray jwtKey;   // at least 32 bytes
+    QString dataDir;     // media/, outbox/ live here
+};
+
+class Shop
+{
+public:
+    explicit Shop(ShopOptions options);
+    ~Shop();
+    Shop(const Shop &) = delete;
+    Shop &operator=(const Shop &) = delete;
+
+    // Opens the database and migrates it; refuses a schema newer than this binary.
+    Status open();
+
+    Database &database() { return *m_database; }
+    const StoreSettings &settings() const { return m_options.settings; }
+    ModelEvents &events() { return m_events; }
+    const TokenService &tokens() const { return m_tokens; }
+    const QString &dataDir() const { return m_options.dataDir; }
+
+private:
+    ShopOptions m_options;
+    std::unique_ptr<Database> m_database;
+    ModelEvents m_events;
+    TokenService m_tokens;
+};
+
+} // namespace Mercato

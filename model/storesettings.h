@@ -1,0 +1,22 @@
+#pragma once
+// The store-wide rules that configuration sets (currency, rewards, stock, orders).
+
+#include <QString>
+#include <QTimeZone>
+
+namespace Mercato {
+
+struct StoreSettings
+{
+    QString currency = QStringLiteral("USD");
+    QTimeZone timeZone = QTimeZone::systemTimeZone();
+    int dailyCoins = 10;
+    int coinValueCents = 1;
+    int maxCoinDiscountPercent = 50;
+    int lowStockDefault = 5;
+    bool sellerApproval = false;
+    int pendingOrderTtlMinutes = 60;
+    QString publicUrl = QStringLiteral("http://127.0.0.1:8080");
+};
+
+} // namespace Mercato

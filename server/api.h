@@ -1,0 +1,18 @@
+#pragma once
+// Every route of the REST API, registered on one Router.
+
+#include "router.h"
+
+namespace Mercato {
+class Shop;
+class Metrics;
+
+struct ApiOptions
+{
+    QStringList corsOrigins;
+    bool debugRoutes = false;
+    int authRateLimit = 20;
+};
+
+void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOptions &options);
+} // namespace Mercato

@@ -1,0 +1,213 @@
+#include "apiserver.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QSemaphore>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcApi, "mercato.server")
+
+namespace Mercato {
+
+class ApiWorker : public QThread
+{
+public:
+    ApiWorker(int fd, const Http::Router *router, Metrics *metrics, const ServerOptions &options,
+              ConnectionLimiter *limiter, std::function<void()> finished)
+        : m_fd(fd)
+        , m_router(router)
+        , m_metrics(metrics)
+        , m_options(options)
+        , m_limiter(limiter)
+        , m_finished(std::move(finished))
+    {}
+
+    bool waitReady()
+    {
+        m_ready.acquire();
+        return m_ok;
+    }
+
+    void drain(int drainMs)
+    {
+        QPointer<GuardedTcpServer> tcp = m_tcp;
+        if (!tcp)
+            return;
+        QMetaObject::invokeMethod(tcp, [tcp, drainMs] {
+            tcp->beginDrain();
+            auto *poll = new QTimer(tcp);
+            const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + drainMs;
+            QObject::connect(poll, &QTimer::timeout, tcp, [tcp, deadline] {
+                if (tcp->openConnections() == 0 || QDateTime::currentMSecsSinceEpoch() >= deadline)
+                    QThread::currentThread()->quit();
+            });
+            poll->start(20);
+        }, Qt::QueuedConnection);
+    }
+
+protected:
+    void run() override
+    {
+        {
+            auto *http = new RoutedHttpServer(m_router);
+            auto *tcp = new GuardedTcpServer(m_router, m_options.limits, m_limiter, m_metrics,
+                                             m_options.tls);
+            m_ok = tcp->setSocketDescriptor(m_fd);
+            if (m_ok) {
+                http->bind(tcp); // takes ownership of tcp
+                m_tcp = tcp;
+            } else {
+                qCWarning(lcApi) << "worker could not adopt its socket:" << tcp->errorString();
+                delete tcp;
+                ::close(m_fd);
+            }
+            m_ready.release();
+            if (m_ok)
+                exec();
+            m_tcp = nullptr;
+            delete http;
+        }
+        if (m_finished)
+            m_finished();
+    }
+
+private:
+    int m_fd;
+    const Http::Router *m_router;
+    Metrics *m_metrics;
+    ServerOptions m_options;
+    ConnectionLimiter *m_limiter;
+    std::function<void()> m_finished;
+    QSemaphore m_ready;
+    bool m_ok = false;
+    QPointer<GuardedTcpServer> m_tcp;
+};
+
+namespace {
+
+// A listening socket that shares its port with the other workers' (SO_REUSEPORT).
+int listenSocket(const QHostAddress &address, quint16 port, quint16 *boundPort, QString *error)
+{
+    const bool v6 = address.protocol() == QAbstractSocket::IPv6Protocol;
+    const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *error = QString::fromLocal8Bit(std::strerror(errno));
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    int rc;
+    if (v6) {
+        sockaddr_in6 sa{};
+        sa.sin6_family = AF_INET6;
+        sa.sin6_port = htons(port);
+        const Q_IPV6ADDR a = address.toIPv6Address();
+        std::memcpy(&sa.sin6_addr, &a, sizeof a);
+        rc = ::bind(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa);
+    } else {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        sa.sin_addr.s_addr = htonl(address.toIPv4Address());
+        rc = ::bind(fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa);
+    }
+    if (rc != 0 || ::listen(fd, 1024) != 0) {
+        *error = QString::fromLocal8Bit(std::strerror(errno));
+        ::close(fd);
+        return -1;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len);
+    *boundPort = ntohs(v6 ? reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port
+                          : reinterpret_cast<sockaddr_in *>(&ss)->sin_port);
+    return fd;
+}
+
+} // namespace
+
+ApiServer::ApiServer(const Http::Router *router, Metrics *metrics, ServerOptions options,
+                     std::function<void()> threadFinished)
+    : m_router(router)
+    , m_metrics(metrics)
+    , m_options(std::move(options))
+    , m_threadFinished(std::move(threadFinished))
+{
+    if (m_options.workers <= 0)
+        m_options.workers = std::max(1, QThread::idealThreadCount());
+    m_limiter = std::make_unique<ConnectionLimiter>(m_options.limits);
+}
+
+ApiServer::~ApiServer()
+{
+    stop(0);
+}
+
+Status ApiServer::start()
+{
+    std::vector<int> fds;
+    quint16 port = m_options.port;
+    for (int i = 0; i < m_options.workers; ++i) {
+        QString error;
+        quint16 bound = 0;
+        const int fd = listenSocket(m_options.address, port, &bound, &error);
+        if (fd < 0) {
+            for (int open : fds)
+                ::close(open);
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("cannot listen on %1:%2: %3")
+                                     .arg(m_options.address.toString())
+                                     .arg(port)
+                                     .arg(error));
+        }
+        port = bound;
+        fds.push_back(fd);
+    }
+    m_port = port;
+    for (int i = 0; i < int(fds.size()); ++i) {
+        auto worker = std::make_unique<ApiWorker>(fds[size_t(i)], m_router, m_metrics, m_options,
+                                                  m_limiter.get(), m_threadFinished);
+        worker->setObjectName(QStringLiteral("api-worker-%1").arg(i));
+        worker->start();
+        const bool ok = worker->waitReady();
+        m_workers.push_back(std::move(worker));
+        if (!ok) {
+            stop(0);
+            return makeError(ErrorCode::Unavailable, QStringLiteral("a worker could not start"));
+        }
+    }
+    qCInfo(lcApi) << "serving on" << m_options.address.toString() << "port" << m_port << "with"
+                  << m_workers.size() << "worker threads" << (m_options.tls ? "(TLS)" : "");
+    return Ok{};
+}
+
+void ApiServer::stop(int drainMs)
+{
+    for (auto &w : m_workers)
+        w->drain(drainMs);
+    for (auto &w : m_workers) {
+        if (!w->wait(drainMs + 5000)) {
+            w->quit();
+            w->wait();
+        }
+    }
+    m_workers.clear();
+}
+
+QList<QThread *> ApiServer::threads() const
+{
+    QList<QThread *> out;
+    for (const auto &w : m_workers)
+        out.append(w.get());
+    return out;
+}
+
+} // namespace Mercato

@@ -1,0 +1,84 @@
+#include "metrics.h"
+
+namespace Mercato {
+
+namespace {
+QString escapeLabel(QString v)
+{
+    return v.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+            .replace(QLatin1Char('"'), QLatin1String("\\\""))
+            .replace(QLatin1Char('\n'), QLatin1String("\\n"));
+}
+} // namespace
+
+void Metrics::recordRequest(const QString &route, const QByteArray &method, int status,
+                            qint64 nanos)
+{
+    m_requests.fetch_add(1, std::memory_order_relaxed);
+    const double seconds = double(nanos) / 1e9;
+    const QString key = route + QLatin1Char('\t') + QString::fromLatin1(method) + QLatin1Char('\t')
+            + QString::number(status);
+    QMutexLocker lock(&m_mutex);
+    ++m_counts[key];
+    size_t i = 0;
+    while (i < kBuckets.size() && seconds > kBuckets[i])
+        ++i;
+    ++m_buckets[i];
+    m_sumSeconds += seconds;
+}
+
+void Metrics::addGauge(const QString &name, const QString &help,
+                       std::function<std::vector<std::pair<QString, double>>()> read)
+{
+    QMutexLocker lock(&m_mutex);
+    m_gauges.push_back({name, help, std::move(read)});
+}
+
+QByteArray Metrics::render() const
+{
+    QString out;
+    std::vector<Gauge> gauges;
+    {
+        QMutexLocker lock(&m_mutex);
+        out += QStringLiteral("# HELP mercato_http_requests_total HTTP requests by route, method "
+                              "and status.\n# TYPE mercato_http_requests_total counter\n");
+        for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it) {
+            const QStringList parts = it.key().split(QLatin1Char('\t'));
+            out += QStringLiteral("mercato_http_requests_total{route=\"%1\",method=\"%2\","
+                                  "status=\"%3\"} %4\n")
+                           .arg(escapeLabel(parts.value(0)), parts.value(1), parts.value(2))
+                           .arg(it.value());
+        }
+        out += QStringLiteral("# HELP mercato_http_request_duration_seconds Time to answer a "
+                              "request.\n# TYPE mercato_http_request_duration_seconds histogram\n");
+        quint64 cumulative = 0;
+        for (size_t i = 0; i < kBuckets.size(); ++i) {
+            cumulative += m_buckets[i];
+            out += QStringLiteral("mercato_http_request_duration_seconds_bucket{le=\"%1\"} %2\n")
+                           .arg(kBuckets[i])
+                           .arg(cumulative);
+        }
+        cumulative += m_buckets[kBuckets.size()];
+        out += QStringLiteral("mercato_http_request_duration_seconds_bucket{le=\"+Inf\"} %1\n"
+                              "mercato_http_request_duration_seconds_sum %2\n"
+                              "mercato_http_request_duration_seconds_count %3\n")
+                       .arg(cumulative)
+                       .arg(m_sumSeconds, 0, 'f', 6)
+                       .arg(cumulative);
+        gauges = m_gauges;
+    }
+    out += QStringLiteral("# HELP mercato_http_connections_open Open client connections.\n"
+                          "# TYPE mercato_http_connections_open gauge\n"
+                          "mercato_http_connections_open %1\n")
+                   .arg(openConnections.load());
+    for (const Gauge &g : gauges) {
+        out += QStringLiteral("# HELP %1 %2\n# TYPE %1 gauge\n").arg(g.name, g.help);
+        for (const auto &[labels, value] : g.read()) {
+            out += g.name + (labels.isEmpty() ? QString() : QLatin1Char('{') + labels + QLatin1Char('}'))
+                    + QLatin1Char(' ') + QString::number(value, 'g', 12) + QLatin1Char('\n');
+        }
+    }
+    return out.toUtf8();
+}
+
+} // namespace Mercato

@@ -1,0 +1,45 @@
+#pragma once
+// Request counters and a latency histogram in Prometheus text format; thread-safe.
+
+#include <QByteArray>
+#include <QHash>
+#include <QMutex>
+#include <QString>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace Mercato {
+
+class Metrics
+{
+public:
+    void recordRequest(const QString &route, const QByteArray &method, int status, qint64 nanos);
+    // A value read when /metrics is scraped (orders by status, open connections, ...).
+    void addGauge(const QString &name, const QString &help,
+                  std::function<std::vector<std::pair<QString, double>>()> read);
+    QByteArray render() const;
+
+    quint64 requestCount() const { return m_requests.load(std::memory_order_relaxed); }
+    std::atomic<int> openConnections{0};
+
+private:
+    static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                     0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+    struct Gauge
+    {
+        QString name;
+        QString help;
+        std::function<std::vector<std::pair<QString, double>>()> read;
+    };
+    mutable QMutex m_mutex;
+    QHash<QString, quint64> m_counts; // key: route \t method \t status
+    std::array<quint64, kBuckets.size() + 1> m_buckets{};
+    double m_sumSeconds = 0;
+    std::vector<Gauge> m_gauges;
+    std::atomic<quint64> m_requests{0};
+};
+
+} // namespace Mercato

@@ -1,0 +1,86 @@
+#include "opsroutes.h"
+
+#include "metrics.h"
+#include "model/database.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QThread>
+
+namespace Mercato {
+
+using namespace Http;
+
+namespace {
+QJsonObject readJson(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+}
+
+void mergeInto(QJsonObject &target, const QJsonObject &source)
+{
+    for (auto it = source.begin(); it != source.end(); ++it)
+        target.insert(it.key(), it.value());
+}
+} // namespace
+
+QByteArray openApiDocument()
+{
+    // The base document plus one `paths-*.json` per capability: {paths, schemas, tags}.
+    QJsonObject doc = readJson(QStringLiteral(":/openapi/openapi.json"));
+    QJsonObject paths = doc.value(QStringLiteral("paths")).toObject();
+    QJsonObject components = doc.value(QStringLiteral("components")).toObject();
+    QJsonObject schemas = components.value(QStringLiteral("schemas")).toObject();
+    QJsonArray tags = doc.value(QStringLiteral("tags")).toArray();
+    const QStringList parts = QDir(QStringLiteral(":/openapi"))
+                                      .entryList({QStringLiteral("paths-*.json")}, QDir::Files,
+                                                 QDir::Name);
+    for (const QString &name : parts) {
+        const QJsonObject part = readJson(QStringLiteral(":/openapi/") + name);
+        mergeInto(paths, part.value(QStringLiteral("paths")).toObject());
+        mergeInto(schemas, part.value(QStringLiteral("schemas")).toObject());
+        const QJsonArray partTags = part.value(QStringLiteral("tags")).toArray();
+        for (const QJsonValue &t : partTags)
+            tags.append(t);
+    }
+    components.insert(QStringLiteral("schemas"), schemas);
+    doc.insert(QStringLiteral("paths"), paths);
+    doc.insert(QStringLiteral("components"), components);
+    doc.insert(QStringLiteral("tags"), tags);
+    return QJsonDocument(doc).toJson(QJsonDocument::Indented);
+}
+
+void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, bool debugRoutes)
+{
+    router.add("GET", QStringLiteral("/healthz"), Access::Public, [](Request &) {
+        return Response::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}});
+    });
+    router.add("GET", QStringLiteral("/readyz"), Access::Public, [&database](Request &) {
+        if (!database.ping())
+            return Response::problem(503, {}, QStringLiteral("the database does not answer"));
+        return Response::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ready")}});
+    });
+    router.add("GET", QStringLiteral("/metrics"), Access::Public, [&metrics](Request &) {
+        return Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    const QByteArray doc = openApiDocument();
+    router.add("GET", QStringLiteral("/api/v1/openapi.json"), Access::Public, [doc](Request &) {
+        Response r = Response::text(200, doc, "application/json");
+        r.setHeader("Cache-Control", "public, max-age=300");
+        return r;
+    });
+    if (debugRoutes) {
+        // Only with MERCATO_DEBUG_ROUTES=1: lets tests hold a worker busy.
+        router.add("GET", QStringLiteral("/debug/sleep"), Access::Public, [](Request &r) {
+            const int ms = std::clamp(r.query.queryItemValue(QStringLiteral("ms")).toInt(), 0, 30'000);
+            QThread::msleep(ulong(ms));
+            return Response::json(200, QJsonObject{{QStringLiteral("slept"), ms}});
+        });
+    }
+}
+
+} // namespace Mercato

@@ -1,0 +1,189 @@
+#include "router.h"
+
+#include "metrics.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QUrl>
+
+#include <exception>
+
+Q_LOGGING_CATEGORY(lcRouter, "mercato.server.router")
+
+namespace Mercato::Http {
+
+QStringList pathSegments(const QString &encodedPath)
+{
+    QStringList out;
+    const QStringList raw = encodedPath.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    out.reserve(raw.size());
+    for (const QString &s : raw)
+        out.append(QUrl::fromPercentEncoding(s.toUtf8()));
+    return out;
+}
+
+void Router::add(const QByteArray &method, const QString &pattern, Access access, Handler handler,
+                 qint64 bodyLimit)
+{
+    m_routes.push_back(Route{method, pattern, pattern.split(QLatin1Char('/'), Qt::SkipEmptyParts),
+                             access, std::move(handler), bodyLimit});
+}
+
+const Router::Route *Router::match(const QByteArray &method, const QStringList &segments,
+                                   QHash<QString, QString> *params) const
+{
+    for (const Route &route : m_routes) {
+        if (route.segments.size() != segments.size())
+            continue;
+        if (!method.isEmpty() && route.method != method)
+            continue;
+        bool same = true;
+        QHash<QString, QString> found;
+        for (qsizetype i = 0; i < segments.size() && same; ++i) {
+            const QString &p = route.segments.at(i);
+            if (p.startsWith(QLatin1Char('{')) && p.endsWith(QLatin1Char('}'))) {
+                if (segments.at(i).isEmpty())
+                    same = false;
+                else
+                    found.insert(p.mid(1, p.size() - 2), segments.at(i));
+            } else {
+                same = p == segments.at(i);
+            }
+        }
+        if (same) {
+            if (params)
+                *params = std::move(found);
+            return &route;
+        }
+    }
+    return nullptr;
+}
+
+qint64 Router::bodyLimit(const QByteArray &method, const QString &path) const
+{
+    const Route *route = match(method, pathSegments(path), nullptr);
+    return route ? route->bodyLimit : kJsonBodyLimit;
+}
+
+QList<QByteArray> Router::allowedMethods(const QString &path) const
+{
+    const QStringList segments = pathSegments(path);
+    QList<QByteArray> out;
+    for (const Route &route : m_routes) {
+        if (out.contains(route.method))
+            continue;
+        QHash<QString, QString> unused;
+        if (match(route.method, segments, &unused) != nullptr)
+            out.append(route.method);
+    }
+    if (out.contains("GET") && !out.contains("HEAD"))
+        out.append("HEAD");
+    if (!out.isEmpty())
+        out.append("OPTIONS");
+    return out;
+}
+
+void Router::addCors(const Request &request, Response &response) const
+{
+    const QByteArray origin = request.header("origin");
+    if (origin.isEmpty() || !m_corsOrigins.contains(QString::fromUtf8(origin)))
+        return;
+    response.setHeader("Access-Control-Allow-Origin", origin);
+    response.setHeader("Vary", "Origin");
+    response.setHeader("Access-Control-Expose-Headers",
+                       "ETag, Location, Retry-After, Idempotent-Replayed");
+}
+
+Response Router::dispatch(Request &request) const
+{
+    QElapsedTimer timer;
+    timer.start();
+    Response response;
+    try {
+        response = run(request);
+    } catch (const std::exception &e) {
+        qCCritical(lcRouter) << "handler threw for" << request.routePattern << ":" << e.what();
+        response = Response::problem(500, {}, QStringLiteral("unexpected error"));
+    }
+    addCors(request, response);
+    if (m_metrics)
+        m_metrics->recordRequest(request.routePattern, request.method, response.status,
+                                 timer.nsecsElapsed());
+    return response;
+}
+
+Response Router::run(Request &request) const
+{
+    const QStringList segments = pathSegments(request.path);
+    const QByteArray method = request.method == "HEAD" ? QByteArray("GET") : request.method;
+    const Route *route = match(method, segments, &request.params);
+    if (!route) {
+        const QList<QByteArray> allowed = allowedMethods(request.path);
+        if (allowed.isEmpty()) {
+            request.routePattern = QStringLiteral("(unmatched)");
+            return Response::problem(404, {}, QStringLiteral("no such resource"));
+        }
+        // Any route on the path names the pattern for metrics.
+        for (const Route &r : m_routes) {
+            if (match(r.method, segments, nullptr) == &r) {
+                request.routePattern = r.pattern;
+                break;
+            }
+        }
+        QByteArray allowHeader;
+        for (const QByteArray &m : allowed)
+            allowHeader += (allowHeader.isEmpty() ? "" : ", ") + m;
+        if (request.method == "OPTIONS") {
+            Response r = Response::noContent(204);
+            r.setHeader("Allow", allowHeader);
+            const QByteArray origin = request.header("origin");
+            if (!origin.isEmpty() && m_corsOrigins.contains(QString::fromUtf8(origin))) {
+                r.setHeader("Access-Control-Allow-Methods", allowHeader);
+                r.setHeader("Access-Control-Allow-Headers",
+                            "Authorization, Content-Type, Idempotency-Key, If-Match");
+                r.setHeader("Access-Control-Max-Age", "600");
+            }
+            return r;
+        }
+        Response r = Response::problem(405, {},
+                                       QStringLiteral("%1 is not allowed here; allowed: %2")
+                                               .arg(QString::fromLatin1(request.method),
+                                                    QString::fromLatin1(allowHeader)));
+        r.setHeader("Allow", allowHeader);
+        return r;
+    }
+    request.routePattern = route->pattern;
+
+    if (route->access != Access::Public) {
+        const QByteArray auth = request.header("authorization");
+        if (!auth.startsWith("Bearer ") || !m_authenticate) {
+            Response r = Response::problem(401, {}, QStringLiteral("sign in: send Authorization: "
+                                                                   "Bearer <accessToken>"));
+            r.setHeader("WWW-Authenticate", "Bearer");
+            return r;
+        }
+        Result<Principal> who = m_authenticate(QString::fromLatin1(auth.mid(7).trimmed()));
+        if (!who) {
+            Response r = Response::fromError(who.error());
+            if (r.status == 401)
+                r.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            return r;
+        }
+        const QString &role = who->role;
+        if ((route->access == Access::Customer && role != QLatin1String("customer"))
+            || (route->access == Access::Seller && role != QLatin1String("seller"))) {
+            return Response::problem(403, {},
+                                     QStringLiteral("this needs a %1 account")
+                                             .arg(route->access == Access::Customer
+                                                          ? QStringLiteral("customer")
+                                                          : QStringLiteral("seller")));
+        }
+        request.principal = std::move(who).value();
+    }
+    Response response = route->handler(request);
+    if (request.method == "HEAD")
+        response.setHeader("Content-Length", QByteArray::number(response.body.size()));
+    return response;
+}
+
+} // namespace Mercato::Http

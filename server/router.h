@@ -1,0 +1,70 @@
+#pragma once
+// Routes with the role each needs; one pipeline answers 404/405/CORS/401/403 before a
+// handler runs, and records metrics.
+
+#include "http.h"
+
+#include <QStringList>
+
+#include <functional>
+#include <vector>
+
+namespace Mercato {
+class Metrics;
+}
+
+namespace Mercato::Http {
+
+enum class Access { Public, SignedIn, Customer, Seller };
+
+using Handler = std::function<Response(Request &)>;
+// Checks a bearer token (signature, expiry, revocation, account state).
+using Authenticator = std::function<Result<Principal>(const QString &bearerToken)>;
+
+constexpr qint64 kJsonBodyLimit = 1024 * 1024;
+constexpr qint64 kImageBodyLimit = 8 * 1024 * 1024;
+
+class Router
+{
+public:
+    void setAuthenticator(Authenticator authenticator) { m_authenticate = std::move(authenticator); }
+    void setCorsOrigins(const QStringList &origins) { m_corsOrigins = origins; }
+    void setMetrics(Metrics *metrics) { m_metrics = metrics; }
+
+    // `pattern` is a path with `{name}` segments, e.g. `/api/v1/products/{id}`.
+    void add(const QByteArray &method, const QString &pattern, Access access, Handler handler,
+             qint64 bodyLimit = kJsonBodyLimit);
+
+    // The whole pipeline for one request.
+    Response dispatch(Request &request) const;
+
+    // What the transport guard asks before reading a body.
+    qint64 bodyLimit(const QByteArray &method, const QString &path) const;
+    // Methods registered for a path (empty: unknown path).
+    QList<QByteArray> allowedMethods(const QString &path) const;
+
+private:
+    struct Route
+    {
+        QByteArray method;
+        QString pattern;
+        QStringList segments;
+        Access access;
+        Handler handler;
+        qint64 bodyLimit;
+    };
+    const Route *match(const QByteArray &method, const QStringList &segments,
+                       QHash<QString, QString> *params) const;
+    Response run(Request &request) const;
+    void addCors(const Request &request, Response &response) const;
+
+    std::vector<Route> m_routes;
+    Authenticator m_authenticate;
+    QStringList m_corsOrigins;
+    Metrics *m_metrics = nullptr;
+};
+
+// Splits an encoded path into decoded segments ("/a/b%2Fc" -> ["a", "b/c"]).
+QStringList pathSegments(const QString &encodedPath);
+
+} // namespace Mercato::Http

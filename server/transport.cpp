@@ -1,0 +1,429 @@
+#include "transport.h"
+
+#include "metrics.h"
+
+#include <QHttpServerRequest>
+#include <QLoggingCategory>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QUrlQuery>
+
+#include <sys/socket.h>
+
+Q_LOGGING_CATEGORY(lcTransport, "mercato.server.transport")
+
+namespace Mercato {
+
+using Http::Response;
+
+// ---- ConnectionLimiter ------------------------------------------------------------------
+
+bool ConnectionLimiter::tryAcquire(const QHostAddress &address)
+{
+    const QString key = address.toString();
+    QMutexLocker lock(&m_mutex);
+    int &mine = m_perAddress[key];
+    if (m_total >= m_limits.maxConnections || mine >= m_limits.maxConnectionsPerAddress) {
+        if (mine == 0)
+            m_perAddress.remove(key);
+        return false;
+    }
+    ++mine;
+    ++m_total;
+    return true;
+}
+
+void ConnectionLimiter::release(const QHostAddress &address)
+{
+    const QString key = address.toString();
+    QMutexLocker lock(&m_mutex);
+    auto it = m_perAddress.find(key);
+    if (it == m_perAddress.end())
+        return;
+    if (--it.value() <= 0)
+        m_perAddress.erase(it);
+    --m_total;
+}
+
+// ---- writing ----------------------------------------------------------------------------
+
+void writeResponse(QTcpSocket *socket, const Response &response, bool close, bool head)
+{
+    QByteArray out;
+    out.reserve(256 + response.body.size());
+    out += "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+            + Http::titleFor(response.status).toLatin1() + "\r\n";
+    bool hasLength = false;
+    for (const auto &[name, value] : response.headers) {
+        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
+            hasLength = true;
+        out += name + ": " + value + "\r\n";
+    }
+    if (!response.contentType.isEmpty())
+        out += "Content-Type: " + response.contentType + "\r\n";
+    if (!hasLength)
+        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+    if (close)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    if (!head)
+        out += response.body;
+    socket->write(out);
+}
+
+// ---- GuardedTcpServer -------------------------------------------------------------------
+
+GuardedTcpServer::GuardedTcpServer(const Http::Router *router, const TransportLimits &limits,
+                                   ConnectionLimiter *limiter, Metrics *metrics,
+                                   std::optional<QSslConfiguration> tls, QObject *parent)
+    : QTcpServer(parent)
+    , m_router(router)
+    , m_limits(limits)
+    , m_limiter(limiter)
+    , m_metrics(metrics)
+    , m_tls(std::move(tls))
+{
+    connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+        // Typically EMFILE: accepting again at once would spin; wait and retry.
+        qCWarning(lcTransport) << "accept failed:" << error << "- pausing accepts for 250 ms";
+        pauseAccepting();
+        QTimer::singleShot(250, this, [this] {
+            if (!m_draining)
+                resumeAccepting();
+        });
+    });
+}
+
+void GuardedTcpServer::incomingConnection(qintptr descriptor)
+{
+    QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    const QHostAddress peer = socket->peerAddress();
+    if (m_draining || !m_limiter->tryAcquire(peer)) {
+        Response r = Response::problem(503, {}, QStringLiteral("too many connections; retry later"));
+        r.setHeader("Retry-After", "1");
+        if (!m_tls)
+            writeResponse(socket, r, true, false);
+        connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
+        socket->disconnectFromHost();
+        return;
+    }
+    auto *guard = new ConnectionGuard(socket, this, peer);
+    m_guards.insert(guard);
+    if (m_tls) {
+        auto *ssl = static_cast<QSslSocket *>(socket);
+        ssl->setSslConfiguration(*m_tls);
+        connect(ssl, &QSslSocket::sslErrors, ssl, [ssl](const QList<QSslError> &) { ssl->abort(); });
+        ssl->startServerEncryption();
+    }
+    addPendingConnection(socket);
+}
+
+void GuardedTcpServer::beginDrain()
+{
+    m_draining = true;
+    close();
+    const auto guards = m_guards;
+    for (ConnectionGuard *g : guards)
+        g->setCloseAfterResponse();
+    for (ConnectionGuard *g : guards) {
+        if (g->idle())
+            g->responseWritten(); // nothing in flight: close now
+    }
+}
+
+// ---- ConnectionGuard --------------------------------------------------------------------
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QHostAddress peer)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_server(server)
+    , m_peer(std::move(peer))
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
+    // Connected before QHttpServer's own readyRead handler, so this one looks first.
+    connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    if (server->m_metrics)
+        ++server->m_metrics->openConnections;
+    arm(server->m_limits.headerTimeoutMs);
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    if (m_server) {
+        m_server->m_guards.remove(this);
+        m_server->m_limiter->release(m_peer);
+        if (m_server->m_metrics)
+            --m_server->m_metrics->openConnections;
+    }
+}
+
+void ConnectionGuard::arm(int ms)
+{
+    m_timer.start(ms);
+}
+
+void ConnectionGuard::onTimeout()
+{
+    if (m_state == State::Rejected || !idle()) {
+        m_socket->abort(); // slow header or body, or the linger after an error answer
+        return;
+    }
+    m_socket->disconnectFromHost(); // idle keep-alive connection
+}
+
+void ConnectionGuard::onReadyRead()
+{
+    if (!m_server)
+        return;
+    const TransportLimits &limits = m_server->m_limits;
+    if (m_state == State::Rejected) {
+        m_drained += m_socket->skip(m_socket->bytesAvailable());
+        if (m_drained > 64 * 1024 * 1024)
+            m_socket->abort();
+        return;
+    }
+    const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
+    qsizetype pos = 0;
+    while (pos < data.size() && m_state != State::Rejected) {
+        if (m_state == State::Body) {
+            const qint64 take = std::min<qint64>(m_bodyRemaining, data.size() - pos);
+            pos += take;
+            m_bodyRemaining -= take;
+            if (m_bodyRemaining == 0) {
+                m_state = State::Head;
+                arm(limits.idleTimeoutMs);
+            } else {
+                arm(limits.bodyTimeoutMs);
+            }
+            continue;
+        }
+        if (m_head.isEmpty()) {
+            while (pos < data.size() && (data.at(pos) == '\r' || data.at(pos) == '\n'))
+                ++pos;
+            if (pos == data.size())
+                break;
+            arm(limits.headerTimeoutMs);
+        }
+        const qsizetype before = m_head.size();
+        const qsizetype take = std::min<qsizetype>(data.size() - pos, limits.headerBytes + 4 - before);
+        m_head.append(data.constData() + pos, take);
+        const qsizetype end = m_head.indexOf("\r\n\r\n", std::max<qsizetype>(0, before - 3));
+        if (end < 0) {
+            if (m_head.size() > limits.headerBytes) {
+                reject(431, QStringLiteral("request head larger than %1 bytes").arg(limits.headerBytes));
+                return;
+            }
+            pos += take;
+            continue;
+        }
+        pos += end + 4 - before;
+        const QByteArray head = m_head.left(end);
+        m_head.clear();
+        if (!parseHead(head))
+            return;
+        if (m_bodyRemaining > 0) {
+            m_state = State::Body;
+            arm(limits.bodyTimeoutMs);
+        } else {
+            arm(limits.idleTimeoutMs);
+        }
+    }
+}
+
+bool ConnectionGuard::parseHead(const QByteArray &head)
+{
+    const QList<QByteArray> lines = head.split('\n');
+    const QByteArray requestLine = lines.first().endsWith('\r') ? lines.first().chopped(1)
+                                                                : lines.first();
+    const QList<QByteArray> parts = requestLine.split(' ');
+    if (parts.size() != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+        reject(400, QStringLiteral("malformed request line"));
+        return false;
+    }
+    const QByteArray &method = parts[0];
+    const QByteArray &target = parts[1];
+    const QByteArray &version = parts[2];
+    for (char c : method) {
+        if (c < 'A' || c > 'Z') {
+            reject(400, QStringLiteral("malformed method"));
+            return false;
+        }
+    }
+    if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+        if (version.startsWith("HTTP/"))
+            reject(505, QStringLiteral("only HTTP/1.1 and HTTP/1.0 are served"));
+        else
+            reject(400, QStringLiteral("malformed request line"));
+        return false;
+    }
+    if (!target.startsWith('/') && !(method == "OPTIONS" && target == "*")) {
+        reject(400, QStringLiteral("the request target must be a path"));
+        return false;
+    }
+    static const QList<QByteArray> known{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    if (!known.contains(method)) {
+        reject(501, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(method)));
+        return false;
+    }
+    std::optional<qint64> contentLength;
+    bool chunked = false;
+    bool hasHost = false;
+    QByteArray expect;
+    m_closeAfter = m_closeAfter || version == "HTTP/1.0";
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        QByteArray line = lines.at(i);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        const qsizetype colon = line.indexOf(':');
+        if (line.startsWith(' ') || line.startsWith('\t') || colon <= 0
+            || line.left(colon).contains(' ') || line.left(colon).contains('\t')) {
+            reject(400, QStringLiteral("malformed header line"));
+            return false;
+        }
+        const QByteArray name = line.left(colon).toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length") {
+            bool ok = false;
+            const qint64 n = value.toLongLong(&ok);
+            if (!ok || n < 0 || value.startsWith('+') || (contentLength && *contentLength != n)) {
+                reject(400, QStringLiteral("invalid Content-Length"));
+                return false;
+            }
+            contentLength = n;
+        } else if (name == "transfer-encoding") {
+            chunked = true;
+        } else if (name == "host") {
+            hasHost = true;
+        } else if (name == "expect") {
+            expect = value.toLower();
+        } else if (name == "connection") {
+            if (value.toLower().contains("close"))
+                m_closeAfter = true;
+        }
+    }
+    if (version == "HTTP/1.1" && !hasHost) {
+        reject(400, QStringLiteral("missing Host header"));
+        return false;
+    }
+    if (chunked) {
+        reject(contentLength ? 400 : 411, QStringLiteral("send the body with a Content-Length"));
+        return false;
+    }
+    const qsizetype q = target.indexOf('?');
+    const QString path = QString::fromLatin1(q < 0 ? target : target.left(q));
+    const qint64 limit = m_server->m_router->bodyLimit(method, path);
+    if (contentLength.value_or(0) > limit) {
+        reject(413, QStringLiteral("the body is larger than %1 bytes").arg(limit));
+        return false;
+    }
+    if (!expect.isEmpty()) {
+        if (expect != "100-continue") {
+            reject(417, QStringLiteral("only Expect: 100-continue is understood"));
+            return false;
+        }
+        if (version == "HTTP/1.1" && contentLength.value_or(0) > 0)
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    m_bodyRemaining = contentLength.value_or(0);
+    return true;
+}
+
+void ConnectionGuard::reject(int status, const QString &detail,
+                             const QList<QPair<QByteArray, QByteArray>> &extra)
+{
+    m_state = State::Rejected;
+    // QHttpServer must not see this request: drop its reader, keep discarding.
+    QObject::disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
+    connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    m_drained += m_socket->skip(m_socket->bytesAvailable());
+    Response r = Response::problem(status, {}, detail);
+    for (const auto &[name, value] : extra)
+        r.setHeader(name, value);
+    writeResponse(m_socket, r, true, false);
+    m_socket->flush();
+    auto halfClose = [this] {
+        if (m_lingering || m_socket->bytesToWrite() > 0)
+            return;
+        m_lingering = true;
+        // Our side is done; the client may still be sending, and gets our answer, not a reset.
+        if (!m_server || !m_server->m_tls)
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+        else
+            m_socket->disconnectFromHost();
+    };
+    connect(m_socket, &QIODevice::bytesWritten, this, halfClose);
+    halfClose();
+    arm(m_server ? m_server->m_limits.lingerMs : 1000);
+}
+
+void ConnectionGuard::responseWritten()
+{
+    if (m_closeAfter) {
+        m_socket->disconnectFromHost();
+        return;
+    }
+    if (m_state == State::Head && m_head.isEmpty() && m_server)
+        arm(m_server->m_limits.idleTimeoutMs);
+}
+
+// ---- RoutedHttpServer -------------------------------------------------------------------
+
+RoutedHttpServer::RoutedHttpServer(const Http::Router *router, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_router(router)
+{}
+
+namespace {
+QByteArray methodName(QHttpServerRequest::Method m)
+{
+    switch (m) {
+    case QHttpServerRequest::Method::Get: return "GET";
+    case QHttpServerRequest::Method::Put: return "PUT";
+    case QHttpServerRequest::Method::Delete: return "DELETE";
+    case QHttpServerRequest::Method::Post: return "POST";
+    case QHttpServerRequest::Method::Head: return "HEAD";
+    case QHttpServerRequest::Method::Options: return "OPTIONS";
+    case QHttpServerRequest::Method::Patch: return "PATCH";
+    default: return "UNKNOWN";
+    }
+}
+} // namespace
+
+bool RoutedHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    auto *guard = socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly);
+    Http::Request r;
+    r.method = methodName(request.method());
+    const QUrl url = request.url();
+    r.path = url.path(QUrl::FullyEncoded);
+    r.query = QUrlQuery(url);
+    const auto headers = request.headers();
+    for (const auto &[name, value] : headers) {
+        const QByteArray key = name.toLower();
+        auto it = r.headers.find(key);
+        if (it == r.headers.end())
+            r.headers.insert(key, value);
+        else
+            it.value() += ", " + value;
+    }
+    r.body = request.body();
+    r.remoteAddress = request.remoteAddress();
+    const Response response = m_router->dispatch(r);
+    writeResponse(socket, response, guard && guard->closeAfterResponse(), r.method == "HEAD");
+    if (guard)
+        guard->responseWritten();
+    return true;
+}
+
+void RoutedHttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+{
+    writeResponse(socket, Response::problem(404, {}, QStringLiteral("no such resource")), false,
+                  false);
+}
+
+} // namespace Mercato

@@ -1,0 +1,134 @@
+#pragma once
+// The socket side of the API: a guarded QTcpServer per worker thread in front of a
+// QAbstractHttpServer, enforcing limits that QHttpServer 6.4 lacks before a byte reaches a
+// handler (body and header caps, timeouts, connection caps, 405/400/100-continue, HTTP/1.0).
+
+#include "router.h"
+
+#include <QAbstractHttpServer>
+#include <QHash>
+#include <QHostAddress>
+#include <QMutex>
+#include <QPointer>
+#include <QSet>
+#include <QSslConfiguration>
+#include <QTcpServer>
+#include <QTimer>
+
+#include <optional>
+
+class QTcpSocket;
+
+namespace Mercato {
+
+class Metrics;
+
+struct TransportLimits
+{
+    int headerBytes = 64 * 1024;
+    int headerTimeoutMs = 10'000;   // from the first byte of a request head to its end
+    int bodyTimeoutMs = 60'000;     // a body must keep arriving within this
+    int idleTimeoutMs = 60'000;     // a kept-alive connection with nothing to do
+    int maxConnectionsPerAddress = 64;
+    int maxConnections = 1024;
+    int lingerMs = 3'000;           // after an error answer, discard what still arrives
+};
+
+// Open connections per client address and in total, shared by all workers.
+class ConnectionLimiter
+{
+public:
+    explicit ConnectionLimiter(const TransportLimits &limits) : m_limits(limits) {}
+    bool tryAcquire(const QHostAddress &address);
+    void release(const QHostAddress &address);
+
+private:
+    const TransportLimits m_limits;
+    QMutex m_mutex;
+    QHash<QString, int> m_perAddress;
+    int m_total = 0;
+};
+
+class ConnectionGuard;
+
+// One worker's listening socket. Accept errors (descriptors exhausted) pause accepting
+// briefly instead of spinning.
+class GuardedTcpServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    GuardedTcpServer(const Http::Router *router, const TransportLimits &limits,
+                     ConnectionLimiter *limiter, Metrics *metrics,
+                     std::optional<QSslConfiguration> tls, QObject *parent = nullptr);
+
+    // Stop accepting; close idle connections, let busy ones finish their answer.
+    void beginDrain();
+    int openConnections() const { return int(m_guards.size()); }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    friend class ConnectionGuard;
+    const Http::Router *m_router;
+    const TransportLimits m_limits;
+    ConnectionLimiter *m_limiter;
+    Metrics *m_metrics;
+    std::optional<QSslConfiguration> m_tls;
+    QSet<ConnectionGuard *> m_guards;
+    bool m_draining = false;
+};
+
+// Watches one connection's bytes (peeking, never consuming) ahead of QHttpServer.
+class ConnectionGuard : public QObject
+{
+    Q_OBJECT
+public:
+    ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QHostAddress peer);
+    ~ConnectionGuard() override;
+
+    bool idle() const { return m_state == State::Head && m_head.isEmpty(); }
+    // The answer to the current request ends the connection (HTTP/1.0, Connection: close, drain).
+    bool closeAfterResponse() const { return m_closeAfter; }
+    void setCloseAfterResponse() { m_closeAfter = true; }
+    void responseWritten();
+
+private:
+    enum class State { Head, Body, Rejected };
+    void onReadyRead();
+    void onTimeout();
+    bool parseHead(const QByteArray &head);
+    void reject(int status, const QString &detail, const QList<QPair<QByteArray, QByteArray>> &extra = {});
+    void arm(int ms);
+
+    QTcpSocket *m_socket;
+    QPointer<GuardedTcpServer> m_server;
+    QHostAddress m_peer;
+    State m_state = State::Head;
+    QByteArray m_head;
+    qint64 m_bodyRemaining = 0;
+    qint64 m_drained = 0;
+    bool m_closeAfter = false;
+    bool m_lingering = false;
+    QTimer m_timer;
+};
+
+// QHttpServer's request parsing, Mercato's routing: every request goes through the Router.
+class RoutedHttpServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    explicit RoutedHttpServer(const Http::Router *router, QObject *parent = nullptr);
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    const Http::Router *m_router;
+};
+
+// Serialises a response onto a socket (status line, headers, Content-Length, body).
+void writeResponse(QTcpSocket *socket, const Http::Response &response, bool close, bool head);
+
+} // namespace Mercato
