@@ -68,6 +68,9 @@ Status Runtime::start()
     ShopOptions options;
     options.database = m_config.database;
     options.settings = m_config.store;
+    options.settings.publicUrl = m_config.listenPort == 0 && m_config.publicUrl.isEmpty()
+            ? QString() // not known before binding: media URLs stay relative
+            : apiUrl();
     options.jwtKey = key.value();
     options.dataDir = m_config.dataDir;
     m_shop = std::make_unique<Shop>(options);

@@ -195,10 +195,12 @@ Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVar
         q.addBindValue(v);
     if (!q.exec()) {
         Error e = makeError(ErrorCode::Internal, QStringLiteral("database error"));
-        if (isUniqueViolation(q.lastError()))
+        if (isUniqueViolation(q.lastError())) {
             e.code = ErrorCode::Conflict;
-        else
-            qCWarning(lcDb).noquote() << "query failed:" << q.lastError().text() << "in" << sql;
+            return e;
+        }
+        qCWarning(lcDb).noquote() << "query failed:" << q.lastError().nativeErrorCode()
+                                  << q.lastError().text() << "in" << sql;
         if (!db.isOpen() || q.lastError().type() == QSqlError::ConnectionError)
             e.code = ErrorCode::Unavailable;
         return e;

@@ -4,6 +4,8 @@
 
 #include "database.h"
 #include "events.h"
+#include "imagestore.h"
+#include "notifier.h"
 #include "storesettings.h"
 #include "tokens.h"
 
@@ -37,12 +39,20 @@ public:
     ModelEvents &events() { return m_events; }
     const TokenService &tokens() const { return m_tokens; }
     const QString &dataDir() const { return m_options.dataDir; }
+    Notifier &notifier() { return m_notifier; }
+    // Local files under <data dir>/media unless the app installs another (Cloudinary).
+    ImageStore &images() { return *m_images; }
+    void setImageStore(std::unique_ptr<ImageStore> store) { m_images = std::move(store); }
+    // The local store when it is the one in use (for /media/ serving), else null.
+    LocalImageStore *localImages() { return dynamic_cast<LocalImageStore *>(m_images.get()); }
 
 private:
     ShopOptions m_options;
     std::unique_ptr<Database> m_database;
     ModelEvents m_events;
     TokenService m_tokens;
+    Notifier m_notifier{m_events};
+    std::unique_ptr<ImageStore> m_images;
 };
 
 } // namespace Mercato

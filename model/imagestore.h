@@ -1,0 +1,50 @@
+#pragma once
+// Where pictures live: the port, and the image checks every upload goes through.
+// Adapters: LocalImageStore (files under <data dir>/media, served at /media/) and
+// CloudinaryImageStore (signed uploads).
+
+#include "result.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace Mercato {
+
+struct StoredImage
+{
+    QString key;   // what the store needs to delete it (file name, Cloudinary public_id)
+    QString url;   // what customers fetch
+};
+
+// Decodes enough of the bytes to know they are a PNG, JPEG or WebP image of sane size;
+// returns its MIME type or a 415/422 error.
+Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType);
+
+class ImageStore
+{
+public:
+    virtual ~ImageStore() = default;
+    // `mimeType` is what checkImage returned.
+    virtual Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) = 0;
+    virtual Status remove(const QString &key) = 0;
+};
+
+class LocalImageStore : public ImageStore
+{
+public:
+    // Files go to `directory`; URLs are `publicBaseUrl` + "/media/" + name.
+    LocalImageStore(QString directory, QString publicBaseUrl);
+    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) override;
+    Status remove(const QString &key) override;
+
+    // The file of a media name, or empty when the name is not one this store makes.
+    QString pathFor(const QString &name) const;
+    const QString &directory() const { return m_directory; }
+    static bool isValidName(const QString &name);
+
+private:
+    QString m_directory;
+    QString m_publicBaseUrl;
+};
+
+} // namespace Mercato

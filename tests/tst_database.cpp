@@ -1,0 +1,159 @@
+// Migrations on an empty database, refusal of a newer schema, per-thread connections,
+// transactions that roll back.
+
+#include "support/testsupport.h"
+
+#include "model/database.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using namespace Mercato;
+
+class TestDatabase : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void parsesUrls_data();
+    void parsesUrls();
+    void migratesFromEmpty();
+    void refusesNewerSchema();
+    void connectionsArePerThread();
+    void transactionRollsBack();
+};
+
+void TestDatabase::parsesUrls_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<int>("engine");
+    QTest::newRow("sqlite-path") << "sqlite:/tmp/x.db" << true << int(Engine::Sqlite);
+    QTest::newRow("sqlite-empty") << "sqlite:" << false << 0;
+    QTest::newRow("postgres") << "postgresql://u:p@db.example:5433/shop" << true << int(Engine::Postgres);
+    QTest::newRow("postgres-socket") << "postgresql://u@/shop?host=/run/pg&port=54329" << true << int(Engine::Postgres);
+    QTest::newRow("postgres-no-db") << "postgresql://u:p@host:5432/" << false << 0;
+    QTest::newRow("postgres-bad-port") << "postgresql://u@host:99999/db" << false << 0;
+    QTest::newRow("mysql") << "mysql://u@h/db" << false << 0;
+    QTest::newRow("garbage") << "not a url" << false << 0;
+}
+
+void TestDatabase::parsesUrls()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, valid);
+    QFETCH(int, engine);
+    const auto parsed = DatabaseUrl::parse(url);
+    QCOMPARE(parsed.ok(), valid);
+    if (valid) {
+        QCOMPARE(int(parsed->engine), engine);
+        QVERIFY(!parsed->redacted().contains(QLatin1String(":p@")));
+    } else {
+        QCOMPARE(parsed.error().code, ErrorCode::Validation);
+    }
+}
+
+void TestDatabase::migratesFromEmpty()
+{
+    QTemporaryDir dir;
+    Database db(DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value());
+    const Status opened = db.open();
+    QVERIFY2(opened.ok(), qPrintable(opened.error().detail));
+    QVERIFY(Database::latestSchemaVersion() >= 1);
+    QCOMPARE(db.schemaVersion(), Database::latestSchemaVersion());
+    for (const char *table : {"users", "products", "stock_ledger", "orders", "order_items",
+                              "notifications", "coin_ledger", "refund_requests", "complaints"}) {
+        QSqlQuery q(db.connection());
+        QVERIFY2(q.exec(QStringLiteral("SELECT COUNT(*) FROM ") + QLatin1String(table)), table);
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+    }
+    // Opening again is a no-op.
+    QVERIFY(db.open().ok());
+    QCOMPARE(db.schemaVersion(), Database::latestSchemaVersion());
+    db.releaseThreadConnection();
+}
+
+void TestDatabase::refusesNewerSchema()
+{
+    QTemporaryDir dir;
+    const auto url = DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value();
+    {
+        Database db(url);
+        QVERIFY(db.open().ok());
+        QSqlQuery q(db.connection());
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (%1, 0)")
+                               .arg(Database::latestSchemaVersion() + 7)));
+        db.releaseThreadConnection();
+    }
+    Database again(url);
+    const Status s = again.open();
+    QVERIFY(!s.ok());
+    QVERIFY2(s.error().detail.contains(QLatin1String("newer")), qPrintable(s.error().detail));
+    QVERIFY(s.error().detail.contains(QString::number(Database::latestSchemaVersion() + 7)));
+    again.releaseThreadConnection();
+}
+
+void TestDatabase::connectionsArePerThread()
+{
+    QTemporaryDir dir;
+    Database db(DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value());
+    QVERIFY(db.open().ok());
+    const QString mainName = db.connection().connectionName();
+    QString otherName;
+    bool otherWorks = false;
+    QThread *t = QThread::create([&] {
+        {
+            QSqlDatabase c = db.connection();
+            otherName = c.connectionName();
+            QSqlQuery q(c);
+            otherWorks = q.exec(QStringLiteral("SELECT COUNT(*) FROM users")) && q.next();
+        }
+        db.releaseThreadConnection();
+    });
+    t->start();
+    QVERIFY(t->wait(20000));
+    delete t;
+    QVERIFY(otherWorks);
+    QVERIFY(!otherName.isEmpty());
+    QVERIFY(otherName != mainName);
+    QVERIFY(!QSqlDatabase::contains(otherName)); // removed in its own thread
+    db.releaseThreadConnection();
+}
+
+void TestDatabase::transactionRollsBack()
+{
+    QTemporaryDir dir;
+    Database db(DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value());
+    QVERIFY(db.open().ok());
+    {
+        Transaction tx(db);
+        QVERIFY(tx.begin().ok());
+        QVERIFY(execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+                        {QStringLiteral("a"), QStringLiteral("1")})
+                        .ok());
+        // no commit: rolled back on scope exit
+    }
+    {
+        auto q = execSql(db.connection(), QStringLiteral("SELECT COUNT(*) FROM store_settings"));
+        QVERIFY(q.ok() && q->next());
+        QCOMPARE(q->value(0).toInt(), 0);
+    }
+    {
+        Transaction tx(db);
+        QVERIFY(tx.begin().ok());
+        QVERIFY(execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+                        {QStringLiteral("a"), QStringLiteral("1")})
+                        .ok());
+        // A duplicate key is a Conflict, not an internal error.
+        auto dup = execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+                           {QStringLiteral("a"), QStringLiteral("2")});
+        QVERIFY(!dup.ok());
+        QCOMPARE(dup.error().code, ErrorCode::Conflict);
+    }
+    db.releaseThreadConnection();
+}
+
+QTEST_GUILESS_MAIN(TestDatabase)
+#include "tst_database.moc"
