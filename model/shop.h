@@ -2,6 +2,7 @@
 // The shop: one object that owns the database, the store's rules and the domain services.
 // The API workers and the console both act through it; neither talks SQL.
 
+#include "accounts.h"
 #include "database.h"
 #include "events.h"
 #include "imagestore.h"
@@ -40,6 +41,7 @@ public:
     const TokenService &tokens() const { return m_tokens; }
     const QString &dataDir() const { return m_options.dataDir; }
     Notifier &notifier() { return m_notifier; }
+    Accounts &accounts() { return m_accounts; }
     // Local files under <data dir>/media unless the app installs another (Cloudinary).
     ImageStore &images() { return *m_images; }
     void setImageStore(std::unique_ptr<ImageStore> store) { m_images = std::move(store); }
@@ -52,6 +54,7 @@ private:
     ModelEvents m_events;
     TokenService m_tokens;
     Notifier m_notifier{m_events};
+    Accounts m_accounts{*m_database, m_options.settings, m_tokens};
     std::unique_ptr<ImageStore> m_images;
 };
 

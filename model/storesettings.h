@@ -17,6 +17,8 @@ struct StoreSettings
     bool sellerApproval = false;
     int pendingOrderTtlMinutes = 60;
     QString publicUrl = QStringLiteral("http://127.0.0.1:8080");
+    // scrypt cost of new password hashes, N = 2^passwordHashLogN (tests lower it for speed).
+    int passwordHashLogN = 17;
 };
 
 } // namespace Mercato

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QMessageAuthenticationCode>
 
+#include <algorithm>
+
 namespace Mercato {
 
 namespace {
@@ -48,9 +50,10 @@ TokenService::TokenService(QByteArray key, QString issuer)
     , m_issuer(std::move(issuer))
 {}
 
-TokenService::Issued TokenService::issueAccess(const QString &userId, const QString &role) const
+TokenService::Issued TokenService::issueAccess(const QString &userId, const QString &role,
+                                               qint64 issuedAt) const
 {
-    const qint64 now = Clock::nowMs() / 1000;
+    const qint64 now = std::max(Clock::nowMs() / 1000, issuedAt);
     const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("HS256")},
                              {QStringLiteral("typ"), QStringLiteral("JWT")}};
     const QJsonObject claims{{QStringLiteral("iss"), m_issuer},

@@ -14,6 +14,7 @@ struct Principal
     QString role;   // "customer" or "seller"
     qint64 issuedAt = 0; // seconds
     QString jti;
+    QString status; // the account's state (active, pending), filled by the account check
 };
 
 class TokenService
@@ -29,7 +30,9 @@ public:
         QString token;
         qint64 expiresIn = 0;
     };
-    Issued issueAccess(const QString &userId, const QString &role) const;
+    // `issuedAt` (seconds, 0: now) may be up to a second ahead so that a token issued in the
+    // same second as a password change is not taken for an older one.
+    Issued issueAccess(const QString &userId, const QString &role, qint64 issuedAt = 0) const;
     // Signature, `alg`, `typ`, `iss`, `exp`, `iat`, `sub`, `role`, `jti`: any doubt is a refusal.
     Result<Principal> verify(const QString &token) const;
 

@@ -1,6 +1,8 @@
 #include "api.h"
 
+#include "accountsroutes.h"
 #include "opsroutes.h"
+#include "ratelimiter.h"
 
 #include "model/shop.h"
 
@@ -10,8 +12,12 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
 {
     router.setCorsOrigins(options.corsOrigins);
     router.setMetrics(&metrics);
-    router.setAuthenticator([&shop](const QString &token) { return shop.tokens().verify(token); });
+    // Signature and claims, then the account: its state and the password-change cut-off.
+    router.setAuthenticator([&shop](const QString &token) { return shop.accounts().authenticate(token); });
     registerOpsRoutes(router, shop.database(), metrics, options.debugRoutes);
+    // One limiter for login, register and forgot-password (pass it to those routes).
+    auto authLimiter = std::make_shared<Http::AuthRateLimiter>(options.authRateLimit);
+    registerAccountsRoutes(router, shop, authLimiter);
 }
 
 } // namespace Mercato

@@ -178,6 +178,10 @@ Response Router::run(Request &request) const
                                                           ? QStringLiteral("customer")
                                                           : QStringLiteral("seller")));
         }
+        if (route->access == Access::Seller && who->status == QLatin1String("pending"))
+            return Response::problem(403, {},
+                                     QStringLiteral("this seller account waits for the owner's "
+                                                    "approval"));
         request.principal = std::move(who).value();
     }
     Response response = route->handler(request);

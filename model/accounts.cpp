@@ -1,0 +1,650 @@
+#include "accounts.h"
+
+#include "clock.h"
+#include "cursor.h"
+#include "ids.h"
+#include "passwords.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QTimeZone>
+
+#include <algorithm>
+#include <limits>
+
+Q_LOGGING_CATEGORY(lcAccounts, "mercato.accounts")
+
+namespace Mercato {
+
+namespace {
+
+const QString kUserColumns = QStringLiteral(
+        "id, email, display_name, role, status, avatar_url, tokens_valid_after, created_at, "
+        "password_hash");
+
+Account readAccount(const QSqlQuery &q, QString *passwordHash = nullptr)
+{
+    Account a;
+    a.id = q.value(0).toString();
+    a.email = q.value(1).toString();
+    a.displayName = q.value(2).toString();
+    a.role = q.value(3).toString();
+    a.status = q.value(4).toString();
+    a.avatarUrl = q.value(5).isNull() ? QString() : q.value(5).toString();
+    a.tokensValidAfter = q.value(6).toLongLong();
+    a.createdAt = q.value(7).toLongLong();
+    if (passwordHash)
+        *passwordHash = q.value(8).toString();
+    return a;
+}
+
+Error wrongCredentials()
+{
+    return makeError(ErrorCode::Unauthenticated, QStringLiteral("wrong email or password"));
+}
+
+Error badRefreshToken()
+{
+    return makeError(ErrorCode::Unauthenticated,
+                     QStringLiteral("the refresh token is unknown, spent, revoked or expired"));
+}
+
+Error validation(const QList<FieldError> &fields)
+{
+    QStringList parts;
+    for (const FieldError &f : fields)
+        parts.append(f.message);
+    return Error{ErrorCode::Validation, parts.join(QStringLiteral("; ")), fields};
+}
+
+// Whole seconds from which access tokens count: the first second entirely after `ms`.
+qint64 validFromSeconds(qint64 tokensValidAfterMs)
+{
+    return tokensValidAfterMs <= 0 ? 0 : (tokensValidAfterMs + 999) / 1000;
+}
+
+QList<FieldError> displayNameProblems(const QString &trimmed)
+{
+    if (trimmed.isEmpty())
+        return {{QStringLiteral("displayName"), QStringLiteral("displayName must not be empty")}};
+    if (trimmed.toUcs4().size() > Accounts::kMaxDisplayNameChars)
+        return {{QStringLiteral("displayName"),
+                 QStringLiteral("displayName must be at most %1 characters")
+                         .arg(Accounts::kMaxDisplayNameChars)}};
+    for (const QChar c : trimmed) {
+        if (c.category() == QChar::Other_Control)
+            return {{QStringLiteral("displayName"),
+                     QStringLiteral("displayName must not contain control characters")}};
+    }
+    return {};
+}
+
+QList<FieldError> emailProblems(const QString &normalised)
+{
+    if (normalised.isEmpty())
+        return {{QStringLiteral("email"), QStringLiteral("email must not be empty")}};
+    if (!Accounts::isValidEmail(normalised))
+        return {{QStringLiteral("email"), QStringLiteral("email is not a valid email address")}};
+    return {};
+}
+
+} // namespace
+
+Accounts::Accounts(Database &database, const StoreSettings &settings, const TokenService &tokens)
+    : m_db(database)
+    , m_settings(settings)
+    , m_tokens(tokens)
+{}
+
+QString Accounts::normaliseEmail(const QString &email)
+{
+    return email.trimmed().toLower();
+}
+
+bool Accounts::isValidEmail(const QString &normalisedEmail)
+{
+    static const QRegularExpression re(QStringLiteral(
+            "^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+            "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"));
+    return normalisedEmail.size() <= 254 && re.match(normalisedEmail).hasMatch()
+            && !normalisedEmail.startsWith(QLatin1Char('.'))
+            && !normalisedEmail.contains(QLatin1String(".."))
+            && !normalisedEmail.contains(QLatin1String(".@"));
+}
+
+QList<FieldError> Accounts::passwordProblems(const QString &field, const QString &password,
+                                             const QString &email)
+{
+    if (password.toUtf8().size() > kMaxPasswordBytes)
+        return {{field, QStringLiteral("%1 must be at most %2 bytes").arg(field).arg(kMaxPasswordBytes)}};
+    if (password.toUcs4().size() < kMinPasswordChars)
+        return {{field, QStringLiteral("%1 must be at least %2 characters").arg(field).arg(kMinPasswordChars)}};
+    if (!email.isEmpty() && normaliseEmail(password) == normaliseEmail(email))
+        return {{field, QStringLiteral("%1 must not be the email address").arg(field)}};
+    return {};
+}
+
+QString Accounts::dayOf(qint64 ms) const
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
+            .toTimeZone(m_settings.timeZone)
+            .date()
+            .toString(Qt::ISODate);
+}
+
+// ---- sessions ---------------------------------------------------------------------------
+
+Result<std::optional<DailyReward>> Accounts::grantDaily(const QSqlDatabase &db,
+                                                        const QString &userId)
+{
+    if (m_settings.dailyCoins <= 0)
+        return std::optional<DailyReward>{};
+    const qint64 now = Clock::nowMs();
+    // The primary key (user_id, day) decides: of concurrent first logins one inserts, the
+    // others find the row and grant nothing.
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO daily_rewards (user_id, day, coins, created_at) "
+                                    "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, day) DO NOTHING"),
+                     {userId, dayOf(now), qint64(m_settings.dailyCoins), now});
+    if (!q)
+        return q.error();
+    DailyReward reward;
+    if (q->numRowsAffected() == 1) {
+        reward.granted = m_settings.dailyCoins;
+        if (auto s = CoinLedger::append(db, userId, reward.granted, QStringLiteral("daily")); !s)
+            return s.error();
+    }
+    auto balance = CoinLedger::balance(db, userId);
+    if (!balance)
+        return balance.error();
+    reward.balance = balance.value();
+    return std::optional<DailyReward>{reward};
+}
+
+Result<QString> Accounts::newRefreshToken(const QSqlDatabase &db, const QString &userId,
+                                          const QString &familyId)
+{
+    const QString token = Ids::newToken(32);
+    const qint64 now = Clock::nowMs();
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, "
+                                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+                     {Ids::newId(), userId, familyId, Ids::tokenHash(token), now,
+                      now + kRefreshLifetimeMs});
+    if (!q)
+        return q.error();
+    return token;
+}
+
+Session Accounts::finish(Account account, const QString &refreshToken,
+                         std::optional<DailyReward> reward) const
+{
+    Session s;
+    const auto issued = m_tokens.issueAccess(account.id, account.role,
+                                             validFromSeconds(account.tokensValidAfter));
+    s.accessToken = issued.token;
+    s.expiresIn = issued.expiresIn;
+    s.refreshToken = refreshToken;
+    if (reward)
+        account.coins = reward->balance;
+    s.user = std::move(account);
+    s.dailyReward = reward;
+    return s;
+}
+
+Result<Session> Accounts::registerAccount(const Registration &registration)
+{
+    const QString email = normaliseEmail(registration.email);
+    const QString displayName = registration.displayName.trimmed();
+    QList<FieldError> problems = emailProblems(email);
+    problems += passwordProblems(QStringLiteral("password"), registration.password, email);
+    problems += displayNameProblems(displayName);
+    if (registration.role != QLatin1String("customer") && registration.role != QLatin1String("seller"))
+        problems.append({QStringLiteral("role"), QStringLiteral("role must be customer or seller")});
+    if (!problems.isEmpty())
+        return validation(problems);
+
+    const QString hash = Passwords::hash(registration.password, m_settings.passwordHashLogN);
+    if (hash.isEmpty())
+        return makeError(ErrorCode::Internal, QStringLiteral("could not hash the password"));
+
+    Account account;
+    account.id = Ids::newId();
+    account.email = email;
+    account.displayName = displayName;
+    account.role = registration.role;
+    account.status = registration.role == QLatin1String("seller") && m_settings.sellerApproval
+            ? QStringLiteral("pending")
+            : QStringLiteral("active");
+    account.createdAt = Clock::nowMs();
+
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    auto q = execSql(tx.db(),
+                     QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, "
+                                    "display_name, role, status, tokens_valid_after, created_at, "
+                                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"),
+                     {account.id, account.email, email, hash, account.displayName, account.role,
+                      account.status, account.createdAt, account.createdAt});
+    if (!q) {
+        if (q.error().code == ErrorCode::Conflict)
+            return Error{ErrorCode::Conflict, QStringLiteral("an account with this email exists"),
+                         {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
+        return q.error();
+    }
+    auto reward = grantDaily(tx.db(), account.id);
+    if (!reward)
+        return reward.error();
+    auto refreshToken = newRefreshToken(tx.db(), account.id, Ids::newId());
+    if (!refreshToken)
+        return refreshToken.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    qCInfo(lcAccounts) << "registered" << account.role << account.id;
+    return finish(std::move(account), refreshToken.value(), reward.value());
+}
+
+Result<std::optional<Account>> Accounts::findBy(const QString &column, const QString &value,
+                                                QString *passwordHash)
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT ") + kUserColumns + QStringLiteral(" FROM users WHERE ")
+                             + column + QStringLiteral(" = ?"),
+                     {value});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return std::optional<Account>{};
+    return std::optional<Account>{readAccount(q.value(), passwordHash)};
+}
+
+Result<Account> Accounts::checkCredentials(const QString &email, const QString &password)
+{
+    const int logN = m_settings.passwordHashLogN;
+    if (password.toUtf8().size() > kMaxPasswordBytes) {
+        Passwords::verifyDummy(QString(), logN);
+        return wrongCredentials();
+    }
+    QString hash;
+    auto found = findBy(QStringLiteral("email_norm"), normaliseEmail(email), &hash);
+    if (!found)
+        return found.error();
+    if (!found->has_value()) {
+        Passwords::verifyDummy(password, logN);
+        return wrongCredentials();
+    }
+    Account account = *found.value();
+    const auto check = Passwords::verify(password, hash, logN);
+    if (!check.matches || account.status == QLatin1String("disabled"))
+        return wrongCredentials();
+    if (check.needsRehash) {
+        // Stored with weaker parameters than today's: replace it now that we know the password.
+        const QString stronger = Passwords::hash(password, logN);
+        if (!stronger.isEmpty()) {
+            auto q = execSql(m_db.connection(),
+                             QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ? AND "
+                                            "password_hash = ?"),
+                             {stronger, account.id, hash});
+            if (!q)
+                qCWarning(lcAccounts) << "could not rehash the password of" << account.id;
+        }
+    }
+    return account;
+}
+
+Result<Session> Accounts::login(const QString &email, const QString &password)
+{
+    auto account = checkCredentials(email, password);
+    if (!account)
+        return account.error();
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    auto reward = grantDaily(tx.db(), account->id);
+    if (!reward)
+        return reward.error();
+    auto refreshToken = newRefreshToken(tx.db(), account->id, Ids::newId());
+    if (!refreshToken)
+        return refreshToken.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    Session session = finish(account.value(), refreshToken.value(), reward.value());
+    if (!session.dailyReward) {
+        auto balance = CoinLedger::balance(m_db.connection(), session.user.id);
+        if (!balance)
+            return balance.error();
+        session.user.coins = balance.value();
+    }
+    return session;
+}
+
+Result<Session> Accounts::refresh(const QString &refreshToken)
+{
+    if (refreshToken.isEmpty() || refreshToken.size() > 200)
+        return badRefreshToken();
+    const qint64 now = Clock::nowMs();
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    auto q = execSql(tx.db(),
+                     QStringLiteral("SELECT id, user_id, family_id, expires_at, used_at, revoked_at "
+                                    "FROM refresh_tokens WHERE token_hash = ?"),
+                     {Ids::tokenHash(refreshToken)});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return badRefreshToken();
+    const QString id = q->value(0).toString();
+    const QString userId = q->value(1).toString();
+    const QString familyId = q->value(2).toString();
+    const qint64 expiresAt = q->value(3).toLongLong();
+    const bool used = !q->value(4).isNull();
+    const bool revoked = !q->value(5).isNull();
+    if (revoked || expiresAt <= now)
+        return badRefreshToken();
+
+    auto revokeFamily = [&]() -> Error {
+        auto r = execSql(tx.db(),
+                         QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? "
+                                        "AND revoked_at IS NULL"),
+                         {now, familyId});
+        if (!r)
+            return r.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+        qCWarning(lcAccounts) << "a spent refresh token was used again; revoked the family of"
+                              << userId;
+        return badRefreshToken();
+    };
+    if (used)
+        return revokeFamily();
+    // Conditional, so of two concurrent uses of one token only one rotates it.
+    auto spend = execSql(tx.db(),
+                         QStringLiteral("UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND "
+                                        "used_at IS NULL AND revoked_at IS NULL"),
+                         {now, id});
+    if (!spend)
+        return spend.error();
+    if (spend->numRowsAffected() != 1)
+        return revokeFamily();
+
+    QString unusedHash;
+    auto found = findBy(QStringLiteral("id"), userId, &unusedHash);
+    if (!found)
+        return found.error();
+    if (!found->has_value() || found.value()->status == QLatin1String("disabled"))
+        return badRefreshToken();
+    Account account = *found.value();
+    auto next = newRefreshToken(tx.db(), userId, familyId);
+    if (!next)
+        return next.error();
+    auto balance = CoinLedger::balance(tx.db(), userId);
+    if (!balance)
+        return balance.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    account.coins = balance.value();
+    return finish(std::move(account), next.value(), std::nullopt);
+}
+
+Status Accounts::logout(const QString &userId, const QString &refreshToken)
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL "
+                                    "AND user_id = ? AND family_id = (SELECT family_id FROM "
+                                    "refresh_tokens WHERE token_hash = ?)"),
+                     {Clock::nowMs(), userId, Ids::tokenHash(refreshToken)});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+Result<Principal> Accounts::authenticate(const QString &accessToken)
+{
+    auto principal = m_tokens.verify(accessToken);
+    if (!principal)
+        return principal.error();
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT role, status, tokens_valid_after FROM users WHERE id = ?"),
+                     {principal->userId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account no longer exists"));
+    const QString status = q->value(1).toString();
+    if (status == QLatin1String("disabled"))
+        return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account is disabled"));
+    if (principal->issuedAt < validFromSeconds(q->value(2).toLongLong()))
+        return makeError(ErrorCode::Unauthenticated,
+                         QStringLiteral("the token was issued before the password changed; sign in again"));
+    principal->role = q->value(0).toString();
+    principal->status = status;
+    return principal;
+}
+
+// ---- profile ----------------------------------------------------------------------------
+
+Result<Account> Accounts::account(const QString &userId)
+{
+    auto found = findBy(QStringLiteral("id"), userId, nullptr);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    Account a = *found.value();
+    auto balance = CoinLedger::balance(m_db.connection(), userId);
+    if (!balance)
+        return balance.error();
+    a.coins = balance.value();
+    return a;
+}
+
+Result<Account> Accounts::accountByEmail(const QString &email)
+{
+    auto found = findBy(QStringLiteral("email_norm"), normaliseEmail(email), nullptr);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    return *found.value();
+}
+
+Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChange &change)
+{
+    QList<FieldError> problems;
+    QString displayName;
+    if (change.displayName) {
+        displayName = change.displayName->trimmed();
+        problems += displayNameProblems(displayName);
+    }
+    QString email;
+    if (change.email) {
+        email = normaliseEmail(*change.email);
+        problems += emailProblems(email);
+        if (!change.currentPassword || change.currentPassword->isEmpty())
+            problems.append({QStringLiteral("currentPassword"),
+                             QStringLiteral("currentPassword is required to change the email")});
+    }
+    if (!problems.isEmpty())
+        return validation(problems);
+
+    QString hash;
+    auto found = findBy(QStringLiteral("id"), userId, &hash);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    const bool emailChanges = change.email && email != found.value()->email;
+    if (emailChanges) {
+        if (change.currentPassword->toUtf8().size() > kMaxPasswordBytes
+            || !Passwords::verify(*change.currentPassword, hash, m_settings.passwordHashLogN).matches)
+            return Error{ErrorCode::Forbidden, QStringLiteral("the current password is wrong"),
+                         {{QStringLiteral("currentPassword"),
+                           QStringLiteral("currentPassword is wrong")}}};
+    }
+    if (change.displayName || emailChanges) {
+        const Account &old = *found.value();
+        auto q = execSql(m_db.connection(),
+                         QStringLiteral("UPDATE users SET display_name = ?, email = ?, email_norm = ?, "
+                                        "updated_at = ? WHERE id = ?"),
+                         {change.displayName ? displayName : old.displayName,
+                          emailChanges ? email : old.email,
+                          emailChanges ? email : normaliseEmail(old.email), Clock::nowMs(), userId});
+        if (!q) {
+            if (q.error().code == ErrorCode::Conflict)
+                return Error{ErrorCode::Conflict, QStringLiteral("an account with this email exists"),
+                             {{QStringLiteral("email"),
+                               QStringLiteral("email is already registered")}}};
+            return q.error();
+        }
+    }
+    return account(userId);
+}
+
+Status Accounts::revokeAllSessions(const QSqlDatabase &db, const QString &userId)
+{
+    const qint64 now = Clock::nowMs();
+    auto r = execSql(db,
+                     QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND "
+                                    "revoked_at IS NULL"),
+                     {now, userId});
+    if (!r)
+        return r.error();
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE users SET tokens_valid_after = ?, updated_at = ? WHERE id = ?"),
+                     {now, now, userId});
+    if (!u)
+        return u.error();
+    return Ok{};
+}
+
+Status Accounts::storePassword(const QString &userId, const QString &newPassword)
+{
+    const QString hash = Passwords::hash(newPassword, m_settings.passwordHashLogN);
+    if (hash.isEmpty())
+        return makeError(ErrorCode::Internal, QStringLiteral("could not hash the password"));
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    auto q = execSql(tx.db(), QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
+                     {hash, userId});
+    if (!q)
+        return q.error();
+    if (q->numRowsAffected() != 1)
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    if (auto s = revokeAllSessions(tx.db(), userId); !s)
+        return s;
+    return tx.commit();
+}
+
+Status Accounts::changePassword(const QString &userId, const QString &currentPassword,
+                                const QString &newPassword)
+{
+    QString hash;
+    auto found = findBy(QStringLiteral("id"), userId, &hash);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    const auto problems = passwordProblems(QStringLiteral("newPassword"), newPassword,
+                                           found.value()->email);
+    if (!problems.isEmpty())
+        return validation(problems);
+    if (currentPassword.toUtf8().size() > kMaxPasswordBytes
+        || !Passwords::verify(currentPassword, hash, m_settings.passwordHashLogN).matches)
+        return Error{ErrorCode::Forbidden, QStringLiteral("the current password is wrong"),
+                     {{QStringLiteral("currentPassword"), QStringLiteral("currentPassword is wrong")}}};
+    return storePassword(userId, newPassword);
+}
+
+Status Accounts::setPassword(const QString &userId, const QString &newPassword)
+{
+    auto found = findBy(QStringLiteral("id"), userId, nullptr);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    const auto problems = passwordProblems(QStringLiteral("newPassword"), newPassword,
+                                           found.value()->email);
+    if (!problems.isEmpty())
+        return validation(problems);
+    return storePassword(userId, newPassword);
+}
+
+Status Accounts::approveSeller(const QString &userId)
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("UPDATE users SET status = 'active', updated_at = ? WHERE id = ? "
+                                    "AND role = 'seller' AND status = 'pending'"),
+                     {Clock::nowMs(), userId});
+    if (!q)
+        return q.error();
+    if (q->numRowsAffected() == 1)
+        return Ok{};
+    auto found = findBy(QStringLiteral("id"), userId, nullptr);
+    if (!found)
+        return found.error();
+    if (!found->has_value())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
+    return makeError(ErrorCode::Conflict, QStringLiteral("not a seller waiting for approval"));
+}
+
+Result<QList<Account>> Accounts::pendingSellers()
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT ") + kUserColumns
+                             + QStringLiteral(" FROM users WHERE role = 'seller' AND status = "
+                                              "'pending' ORDER BY created_at, id"));
+    if (!q)
+        return q.error();
+    QList<Account> out;
+    while (q->next())
+        out.append(readAccount(q.value()));
+    return out;
+}
+
+// ---- coins ------------------------------------------------------------------------------
+
+Result<CoinPage> Accounts::coins(const QString &userId, int limit, const QString &cursor)
+{
+    const QString scope = QStringLiteral("coins:") + userId;
+    qint64 beforeId = std::numeric_limits<qint64>::max();
+    if (!cursor.isEmpty()) {
+        const auto values = Cursor::decode(scope, cursor);
+        bool ok = false;
+        if (values && values->size() == 1)
+            beforeId = values->at(0).toLongLong(&ok);
+        if (!ok)
+            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
+    }
+    limit = std::clamp(limit, 1, 100);
+    CoinPage page;
+    auto balance = CoinLedger::balance(m_db.connection(), userId);
+    if (!balance)
+        return balance.error();
+    page.balance = balance.value();
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT id, delta, reason, order_id, created_at FROM coin_ledger "
+                                    "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?"),
+                     {userId, beforeId, limit + 1});
+    if (!q)
+        return q.error();
+    while (q->next()) {
+        if (page.entries.size() == limit) {
+            page.nextCursor = Cursor::encode(scope, {page.entries.last().id});
+            break;
+        }
+        CoinEntry e;
+        e.id = q->value(0).toLongLong();
+        e.delta = q->value(1).toLongLong();
+        e.reason = q->value(2).toString();
+        e.orderId = q->value(3).isNull() ? QString() : q->value(3).toString();
+        e.createdAt = q->value(4).toLongLong();
+        page.entries.append(e);
+    }
+    return page;
+}
+
+} // namespace Mercato

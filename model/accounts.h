@@ -1,0 +1,142 @@
+#pragma once
+// Accounts and sessions: registration, login with daily coins, rotating refresh-token
+// families, the access-token check with the account's state, profiles and the coin history.
+
+#include "coinledger.h"
+#include "database.h"
+#include "storesettings.h"
+#include "tokens.h"
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace Mercato {
+
+struct Account
+{
+    QString id;
+    QString email;
+    QString displayName;
+    QString role;    // customer, seller
+    QString status;  // active, pending (a seller awaiting approval), disabled
+    QString avatarUrl;
+    // Access tokens issued before this instant (epoch ms) are refused.
+    qint64 tokensValidAfter = 0;
+    qint64 createdAt = 0;
+    qint64 coins = 0; // the balance, where the call that returns the account says so
+};
+
+struct DailyReward
+{
+    qint64 granted = 0; // coins this login earned (0: today's were given already)
+    qint64 balance = 0;
+};
+
+struct Session
+{
+    Account user; // with coins
+    QString accessToken;
+    QString refreshToken;
+    qint64 expiresIn = 0;
+    std::optional<DailyReward> dailyReward; // empty when daily coins are off (or a refresh)
+};
+
+struct Registration
+{
+    QString email;
+    QString password;
+    QString displayName;
+    QString role;
+};
+
+struct ProfileChange
+{
+    std::optional<QString> displayName;
+    std::optional<QString> email;
+    std::optional<QString> currentPassword; // needed to change the email
+};
+
+struct CoinPage
+{
+    qint64 balance = 0;
+    QList<CoinEntry> entries; // newest first
+    QString nextCursor;       // empty on the last page
+};
+
+class Accounts
+{
+public:
+    static constexpr qint64 kRefreshLifetimeMs = 30LL * 24 * 3600 * 1000;
+    static constexpr int kMaxPasswordBytes = 1024;
+    static constexpr int kMinPasswordChars = 10;
+    static constexpr int kMaxDisplayNameChars = 80;
+
+    Accounts(Database &database, const StoreSettings &settings, const TokenService &tokens);
+
+    // Trimmed and lower-cased: the form emails are compared and kept unique in.
+    static QString normaliseEmail(const QString &email);
+    static bool isValidEmail(const QString &normalisedEmail);
+    // What is wrong with a new password (field `field`), given the account's email.
+    static QList<FieldError> passwordProblems(const QString &field, const QString &password,
+                                              const QString &email);
+
+    // 422 on bad fields, 409 when the email is taken in any case. Counts as the day's first
+    // login (daily coins). With sellerApproval a seller starts `pending`.
+    Result<Session> registerAccount(const Registration &registration);
+    // 401 with one and the same error for an unknown email, a wrong password or a disabled
+    // account, in about the same time.
+    Result<Session> login(const QString &email, const QString &password);
+    // Checks a password without opening a session or granting coins (the console's sign-in).
+    Result<Account> checkCredentials(const QString &email, const QString &password);
+    // Rotates a refresh token; a spent one revokes its whole family. Any refusal is 401.
+    Result<Session> refresh(const QString &refreshToken);
+    // Revokes the family of `refreshToken` when it belongs to `userId`; else does nothing.
+    Status logout(const QString &userId, const QString &refreshToken);
+
+    // The access-token check for every signed-in request: signature and claims, then the
+    // account: unknown or disabled → 401, issued before tokensValidAfter → 401. The
+    // principal carries the account's role and status.
+    Result<Principal> authenticate(const QString &accessToken);
+
+    Result<Account> account(const QString &userId);            // with coins
+    Result<Account> accountByEmail(const QString &email);     // without coins
+    Result<Account> updateProfile(const QString &userId, const ProfileChange &change);
+    // 403 (field currentPassword) when the current password is wrong. Revokes every refresh
+    // family and refuses access tokens issued before the change.
+    Status changePassword(const QString &userId, const QString &currentPassword,
+                          const QString &newPassword);
+    // A new password without the old one (password reset, the admin command line), with the
+    // same revocations as changePassword. Checks the password policy (422).
+    Status setPassword(const QString &userId, const QString &newPassword);
+    // Inside the caller's write transaction: revokes every refresh family of the user and
+    // refuses access tokens issued until now.
+    static Status revokeAllSessions(const QSqlDatabase &db, const QString &userId);
+
+    // The console approves a pending seller (404 unknown, 409 not a pending seller).
+    Status approveSeller(const QString &userId);
+    Result<QList<Account>> pendingSellers();
+
+    // The coin ledger, newest first, keyset-paged; a cursor not made here → 400 `cursor`.
+    Result<CoinPage> coins(const QString &userId, int limit, const QString &cursor);
+
+    // The store-zone calendar day (yyyy-MM-dd) of epoch-ms `ms`.
+    QString dayOf(qint64 ms) const;
+
+private:
+    Result<std::optional<DailyReward>> grantDaily(const QSqlDatabase &db, const QString &userId);
+    Result<QString> newRefreshToken(const QSqlDatabase &db, const QString &userId,
+                                    const QString &familyId);
+    Session finish(Account account, const QString &refreshToken,
+                   std::optional<DailyReward> reward) const;
+    Result<std::optional<Account>> findBy(const QString &column, const QString &value,
+                                          QString *passwordHash);
+    Status storePassword(const QString &userId, const QString &newPassword);
+
+    Database &m_db;
+    const StoreSettings &m_settings;
+    const TokenService &m_tokens;
+};
+
+} // namespace Mercato
