@@ -5,17 +5,17 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMessageAuthenticationCode>
-#include <QMutex>
+#include <mutex>
 
 namespace Mercato::Cursor {
 
 namespace {
-QMutex s_mutex;
+std::mutex s_mutex;
 QByteArray s_key = Ids::randomBytes(32);
 
 QByteArray key()
 {
-    QMutexLocker lock(&s_mutex);
+    std::lock_guard lock(s_mutex);
     return s_key;
 }
 
@@ -31,7 +31,7 @@ constexpr auto kB64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEq
 
 void setKey(const QByteArray &newKey)
 {
-    QMutexLocker lock(&s_mutex);
+    std::lock_guard lock(s_mutex);
     s_key = QMessageAuthenticationCode::hash("mercato-cursor", newKey, QCryptographicHash::Sha256);
 }
 

@@ -78,7 +78,7 @@ Database::Database(DatabaseUrl url)
 Database::~Database()
 {
     // Connections of threads that never released theirs: only the names remain valid here.
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     for (const QString &name : std::as_const(m_names)) {
         if (QSqlDatabase::contains(name))
             QSqlDatabase::removeDatabase(name);
@@ -118,7 +118,7 @@ QSqlDatabase Database::connection()
         db.setConnectOptions(QStringLiteral("connect_timeout=5"));
     }
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         m_names.append(name);
     }
     if (!db.open()) {
@@ -134,7 +134,7 @@ void Database::releaseThreadConnection()
 {
     const QString name = connectionName();
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         m_names.removeAll(name);
     }
     if (!QSqlDatabase::contains(name))

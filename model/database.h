@@ -3,7 +3,7 @@
 
 #include "result.h"
 
-#include <QMutex>
+#include <mutex>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -62,7 +62,7 @@ private:
 
     DatabaseUrl m_url;
     QString m_prefix;
-    QMutex m_mutex; // guards m_names
+    std::mutex m_mutex; // guards m_names
     QStringList m_names;
 };
 

@@ -18,7 +18,7 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
     const double seconds = double(nanos) / 1e9;
     const QString key = route + QLatin1Char('\t') + QString::fromLatin1(method) + QLatin1Char('\t')
             + QString::number(status);
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     ++m_counts[key];
     size_t i = 0;
     while (i < kBuckets.size() && seconds > kBuckets[i])
@@ -30,7 +30,7 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
 void Metrics::addGauge(const QString &name, const QString &help,
                        std::function<std::vector<std::pair<QString, double>>()> read)
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     m_gauges.push_back({name, help, std::move(read)});
 }
 
@@ -39,7 +39,7 @@ QByteArray Metrics::render() const
     QString out;
     std::vector<Gauge> gauges;
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         out += QStringLiteral("# HELP mercato_http_requests_total HTTP requests by route, method "
                               "and status.\n# TYPE mercato_http_requests_total counter\n");
         for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it) {

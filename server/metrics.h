@@ -3,7 +3,7 @@
 
 #include <QByteArray>
 #include <QHash>
-#include <QMutex>
+#include <mutex>
 #include <QString>
 
 #include <array>
@@ -34,7 +34,7 @@ private:
         QString help;
         std::function<std::vector<std::pair<QString, double>>()> read;
     };
-    mutable QMutex m_mutex;
+    mutable std::mutex m_mutex;
     QHash<QString, quint64> m_counts; // key: route \t method \t status
     std::array<quint64, kBuckets.size() + 1> m_buckets{};
     double m_sumSeconds = 0;

@@ -21,7 +21,7 @@ using Http::Response;
 bool ConnectionLimiter::tryAcquire(const QHostAddress &address)
 {
     const QString key = address.toString();
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     int &mine = m_perAddress[key];
     if (m_total >= m_limits.maxConnections || mine >= m_limits.maxConnectionsPerAddress) {
         if (mine == 0)
@@ -36,7 +36,7 @@ bool ConnectionLimiter::tryAcquire(const QHostAddress &address)
 void ConnectionLimiter::release(const QHostAddress &address)
 {
     const QString key = address.toString();
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     auto it = m_perAddress.find(key);
     if (it == m_perAddress.end())
         return;

@@ -8,7 +8,7 @@
 #include <QAbstractHttpServer>
 #include <QHash>
 #include <QHostAddress>
-#include <QMutex>
+#include <mutex>
 #include <QPointer>
 #include <QSet>
 #include <QSslConfiguration>
@@ -44,7 +44,7 @@ public:
 
 private:
     const TransportLimits m_limits;
-    QMutex m_mutex;
+    std::mutex m_mutex;
     QHash<QString, int> m_perAddress;
     int m_total = 0;
 };
