@@ -4,6 +4,7 @@
 #include "server/opsroutes.h"
 
 #include "model/ids.h"
+#include "model/smtpmailer.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -73,7 +74,15 @@ Status Runtime::start()
             : apiUrl();
     options.jwtKey = key.value();
     options.dataDir = m_config.dataDir;
+    options.mailFrom = m_config.mailFrom;
     m_shop = std::make_unique<Shop>(options);
+    if (!m_config.smtpUrl.isEmpty()) {
+        auto smtp = SmtpMailer::parseUrl(m_config.smtpUrl, m_shop->mailFrom());
+        if (!smtp)
+            return smtp.error();
+        m_shop->setMailer(std::make_unique<SmtpMailer>(smtp.value()));
+    }
+    qCInfo(lcApp).noquote() << "mail goes to" << m_shop->mail().mailer().describe();
     if (auto s = m_shop->open(); !s)
         return s;
 

@@ -2,6 +2,8 @@
 
 #include "cursor.h"
 
+#include <QUrl>
+
 namespace Mercato {
 
 Shop::Shop(ShopOptions options)
@@ -12,6 +14,23 @@ Shop::Shop(ShopOptions options)
                                                  m_options.settings.publicUrl))
 {
     Cursor::setKey(m_options.jwtKey);
+    m_mail = std::make_unique<MailQueue>(
+            std::make_unique<OutboxMailer>(m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
+}
+
+void Shop::setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy)
+{
+    m_mail = std::make_unique<MailQueue>(std::move(mailer), policy);
+}
+
+QString Shop::mailFrom() const
+{
+    if (!m_options.mailFrom.isEmpty())
+        return m_options.mailFrom;
+    QString host = QUrl(m_options.settings.publicUrl).host();
+    if (host.isEmpty())
+        host = QStringLiteral("localhost");
+    return QStringLiteral("Mercato <no-reply@%1>").arg(host);
 }
 
 Shop::~Shop() = default;

@@ -6,6 +6,7 @@
 #include "database.h"
 #include "events.h"
 #include "imagestore.h"
+#include "mailer.h"
 #include "notifier.h"
 #include "storesettings.h"
 #include "tokens.h"
@@ -22,6 +23,7 @@ struct ShopOptions
     StoreSettings settings;
     QByteArray jwtKey;   // at least 32 bytes
     QString dataDir;     // media/, outbox/ live here
+    QString mailFrom;    // MERCATO_MAIL_FROM; empty: no-reply at the public host
 };
 
 class Shop
@@ -48,6 +50,13 @@ public:
     // The local store when it is the one in use (for /media/ serving), else null.
     LocalImageStore *localImages() { return dynamic_cast<LocalImageStore *>(m_images.get()); }
 
+    // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
+    // unless the app installs another mailer (SMTP).
+    MailQueue &mail() { return *m_mail; }
+    void setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy = {});
+    // The From mailbox of mail the shop sends.
+    QString mailFrom() const;
+
 private:
     ShopOptions m_options;
     std::unique_ptr<Database> m_database;
@@ -56,6 +65,7 @@ private:
     Notifier m_notifier{m_events};
     Accounts m_accounts{*m_database, m_options.settings, m_tokens};
     std::unique_ptr<ImageStore> m_images;
+    std::unique_ptr<MailQueue> m_mail;
 };
 
 } // namespace Mercato
