@@ -79,7 +79,13 @@ public:
     struct Options
     {
         int workers = 2;
-        StoreSettings settings;
+        // scrypt at N = 2^12 keeps registrations fast; set passwordHashLogN back to 17 where
+        // the production cost matters.
+        StoreSettings settings = [] {
+            StoreSettings s;
+            s.passwordHashLogN = 12;
+            return s;
+        }();
         TransportLimits limits;
         QStringList corsOrigins;
         bool debugRoutes = true;
