@@ -120,11 +120,25 @@ Status Runtime::start()
     Shop *shop = m_shop.get();
     m_server = std::make_unique<ApiServer>(&m_router, &m_metrics, server,
                                            [shop] { shop->database().releaseThreadConnection(); });
-    return m_server->start();
+    if (auto s = m_server->start(); !s)
+        return s;
+
+    m_sweepPool.setMaxThreadCount(1);
+    m_refundSweep.setInterval(30'000);
+    QObject::connect(&m_refundSweep, &QTimer::timeout, &m_refundSweep, [this, shop] {
+        m_sweepPool.tryStart([shop] {
+            shop->refunds().retryDue();
+            shop->database().releaseThreadConnection();
+        });
+    });
+    m_refundSweep.start();
+    return Ok{};
 }
 
 void Runtime::stop()
 {
+    m_refundSweep.stop();
+    m_sweepPool.waitForDone();
     if (m_server) {
         m_server->stop();
         m_server.reset();

@@ -8,6 +8,9 @@
 #include "server/metrics.h"
 #include "server/router.h"
 
+#include <QThreadPool>
+#include <QTimer>
+
 #include <functional>
 #include <memory>
 
@@ -39,6 +42,9 @@ private:
     Http::Router m_router;
     std::unique_ptr<Shop> m_shop;
     std::unique_ptr<ApiServer> m_server;
+    // Provider refunds that are due (retries after errors) are sent off the main thread.
+    QTimer m_refundSweep;
+    QThreadPool m_sweepPool;
 };
 
 // Calls `handler` on the main thread when SIGTERM or SIGINT arrives (self-pipe).

@@ -19,6 +19,8 @@ Q_SIGNALS:
     void stockLow(const QString &productId, const QString &sellerId, int stock);
     void orderChanged(const QString &orderId, const QString &status);
     void refundRequested(const QString &refundRequestId);
+    // A refund request was decided or its provider refund moved on.
+    void refundChanged(const QString &refundRequestId);
     void complaintChanged(const QString &complaintId);
 };
 

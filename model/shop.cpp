@@ -14,6 +14,9 @@ Shop::Shop(ShopOptions options)
                                                  m_options.settings.publicUrl))
 {
     Cursor::setKey(m_options.jwtKey);
+    m_reviews = std::make_unique<Reviews>(*m_database, m_events);
+    m_refunds = std::make_unique<Refunds>(*this);
+    m_complaints = std::make_unique<Complaints>(*this);
     m_mail = std::make_unique<MailQueue>(
             std::make_unique<OutboxMailer>(m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
 }

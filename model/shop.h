@@ -11,6 +11,11 @@
 #include "storesettings.h"
 #include "tokens.h"
 
+// after-sales
+#include "complaints.h"
+#include "refunds.h"
+#include "reviews.h"
+
 #include <QString>
 
 #include <memory>
@@ -49,6 +54,9 @@ public:
     void setImageStore(std::unique_ptr<ImageStore> store) { m_images = std::move(store); }
     // The local store when it is the one in use (for /media/ serving), else null.
     LocalImageStore *localImages() { return dynamic_cast<LocalImageStore *>(m_images.get()); }
+    Reviews &reviews() { return *m_reviews; }
+    Refunds &refunds() { return *m_refunds; }
+    Complaints &complaints() { return *m_complaints; }
 
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
@@ -66,6 +74,9 @@ private:
     Accounts m_accounts{*m_database, m_options.settings, m_tokens};
     std::unique_ptr<ImageStore> m_images;
     std::unique_ptr<MailQueue> m_mail;
+    std::unique_ptr<Reviews> m_reviews;
+    std::unique_ptr<Refunds> m_refunds;
+    std::unique_ptr<Complaints> m_complaints;
 };
 
 } // namespace Mercato

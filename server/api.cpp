@@ -1,8 +1,10 @@
 #include "api.h"
 
 #include "accountsroutes.h"
+#include "aftersalesroutes.h"
 #include "opsroutes.h"
 #include "ratelimiter.h"
+#include "reviewroutes.h"
 
 #include "model/shop.h"
 
@@ -18,6 +20,8 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     // One limiter for login, register and forgot-password (pass it to those routes).
     auto authLimiter = std::make_shared<Http::AuthRateLimiter>(options.authRateLimit);
     registerAccountsRoutes(router, shop, authLimiter);
+    registerReviewRoutes(router, shop);
+    registerAftersalesRoutes(router, shop);
 }
 
 } // namespace Mercato

@@ -1,0 +1,592 @@
+#include "refunds.h"
+
+#include "clock.h"
+#include "coinledger.h"
+#include "cursor.h"
+#include "ids.h"
+#include "shop.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcRefunds, "mercato.refunds")
+
+namespace Mercato {
+
+namespace {
+
+const QString kSelect = QStringLiteral(
+        "SELECT r.id, r.order_id, r.order_item_id, oi.product_id, oi.name, r.customer_id, "
+        "u.display_name, r.seller_id, r.quantity, r.reason, r.status, r.note, r.amount_cents, "
+        "r.coins_returned, r.restock, o.currency, r.created_at, r.updated_at, r.decided_at, "
+        "(SELECT pr.last_error FROM payment_refunds pr WHERE pr.refund_request_id = r.id "
+        "  ORDER BY pr.created_at DESC LIMIT 1) "
+        "FROM refund_requests r JOIN order_items oi ON oi.id = r.order_item_id "
+        "JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.customer_id ");
+
+RefundRequest fromRow(const QSqlQuery &q)
+{
+    RefundRequest r;
+    r.id = q.value(0).toString();
+    r.orderId = q.value(1).toString();
+    r.orderItemId = q.value(2).toString();
+    r.productId = q.value(3).toString();
+    r.productName = q.value(4).toString();
+    r.customerId = q.value(5).toString();
+    r.customerName = q.value(6).toString();
+    r.sellerId = q.value(7).toString();
+    r.quantity = q.value(8).toInt();
+    r.reason = q.value(9).toString();
+    r.status = q.value(10).toString();
+    r.note = q.value(11).toString();
+    if (!q.value(12).isNull())
+        r.amountCents = q.value(12).toLongLong();
+    if (!q.value(13).isNull())
+        r.coinsReturned = q.value(13).toLongLong();
+    r.restock = q.value(14).toInt() != 0;
+    r.currency = q.value(15).toString();
+    r.createdAt = q.value(16).toLongLong();
+    r.updatedAt = q.value(17).toLongLong();
+    if (!q.value(18).isNull())
+        r.decidedAt = q.value(18).toLongLong();
+    if (r.status == QLatin1String("refund_failed"))
+        r.refundError = q.value(19).toString();
+    return r;
+}
+
+Error notFound()
+{
+    return makeError(ErrorCode::NotFound, QStringLiteral("no such refund request"));
+}
+
+// A no-op write that takes the row's write lock on PostgreSQL (SQLite's BEGIN IMMEDIATE
+// already serialises writers), so concurrent requests on one line queue up.
+Status lockRow(const QSqlDatabase &db, const QString &table, const QString &id)
+{
+    auto q = execSql(db, QStringLiteral("UPDATE %1 SET id = id WHERE id = ?").arg(table), {id});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+// Puts refunded units back on the shelf with a stock ledger row.
+// TODO(catalog): use the Inventory API once it is on main.
+Status restock(const QSqlDatabase &db, const QString &productId, int quantity,
+               const QString &actorId, const QString &orderId)
+{
+    const qint64 now = Clock::nowMs();
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
+                                    "updated_at = ?, low_stock_armed = CASE WHEN stock + ? > "
+                                    "low_stock_threshold THEN 1 ELSE low_stock_armed END WHERE id = ?"),
+                     {quantity, now, quantity, productId});
+    if (!u)
+        return u.error();
+    auto l = execSql(db,
+                     QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
+                                    "order_id, created_at) VALUES (?, ?, 'refund', ?, ?, ?, ?)"),
+                     {productId, quantity, QStringLiteral("refund"), actorId, orderId, now});
+    if (!l)
+        return l.error();
+    return Ok{};
+}
+
+qint64 backoffMs(int attempts)
+{
+    // 30 s, 1 min, 2 min, ... capped at one hour.
+    const int shift = std::clamp(attempts - 1, 0, 7);
+    return std::min<qint64>(30'000LL << shift, 3'600'000LL);
+}
+
+constexpr qint64 kSendLeaseMs = 120'000;
+
+} // namespace
+
+RefundAmount computeRefund(const RefundLine &line, int quantity)
+{
+    RefundAmount a;
+    if (quantity <= 0 || line.lineQuantity <= 0)
+        return a;
+    const qint64 paid = std::max<qint64>(0, line.lineTotalCents - line.discountShareCents);
+    const qint64 leftCents = std::max<qint64>(0, paid - line.refundedCents);
+    const qint64 leftCoins = std::max<qint64>(0, line.lineCoins - line.coinsReturned);
+    if (line.refundedQuantity + quantity >= line.lineQuantity) {
+        a.cents = leftCents;
+        a.coins = leftCoins;
+    } else {
+        a.cents = std::min(leftCents, paid * quantity / line.lineQuantity);
+        a.coins = std::min(leftCoins, line.lineCoins * quantity / line.lineQuantity);
+    }
+    return a;
+}
+
+Refunds::Refunds(Shop &shop) : m_shop(shop)
+{
+    m_executors.insert(QStringLiteral("manual"), std::make_shared<ManualRefundExecutor>());
+}
+
+Refunds::~Refunds() = default;
+
+void Refunds::setExecutor(const QString &provider, std::shared_ptr<RefundExecutor> executor)
+{
+    QMutexLocker lock(&m_mutex);
+    m_executors.insert(provider, std::move(executor));
+}
+
+std::shared_ptr<RefundExecutor> Refunds::executor(const QString &provider)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_executors.value(provider.isEmpty() ? QStringLiteral("manual") : provider);
+}
+
+bool Refunds::isStatus(const QString &status)
+{
+    static const QStringList all{QStringLiteral("requested"), QStringLiteral("approved"),
+                                 QStringLiteral("refunded"), QStringLiteral("refund_failed"),
+                                 QStringLiteral("rejected")};
+    return all.contains(status);
+}
+
+Result<RefundRequest> Refunds::load(const QSqlDatabase &db, const QString &where,
+                                    const QVariantList &binds)
+{
+    auto q = execSql(db, kSelect + where, binds);
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return notFound();
+    RefundRequest r = fromRow(q.value());
+    auto images = Evidence::list(db, QStringLiteral("refund"), r.id);
+    if (!images)
+        return images.error();
+    r.images = images.value();
+    return r;
+}
+
+Result<RefundRequestPage> Refunds::page(const QString &scope, const QString &where,
+                                        QVariantList binds, int limit, const QString &cursor)
+{
+    const QSqlDatabase db = m_shop.database().connection();
+    QString sql = kSelect + where;
+    if (!cursor.isEmpty()) {
+        const auto key = Cursor::decode(scope, cursor);
+        if (!key || key->size() != 2)
+            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
+        sql += QStringLiteral(" AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
+        binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
+    }
+    sql += QStringLiteral(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
+    binds << limit + 1;
+    auto q = execSql(db, sql, binds);
+    if (!q)
+        return q.error();
+    RefundRequestPage page;
+    while (q->next())
+        page.items.append(fromRow(q.value()));
+    if (page.items.size() > limit) {
+        page.items.resize(limit);
+        page.nextCursor = Cursor::encode(scope, {page.items.constLast().createdAt,
+                                                 page.items.constLast().id});
+    }
+    for (RefundRequest &r : page.items) {
+        auto images = Evidence::list(db, QStringLiteral("refund"), r.id);
+        if (!images)
+            return images.error();
+        r.images = images.value();
+    }
+    return page;
+}
+
+Result<RefundRequest> Refunds::request(const QString &customerId, const QString &orderId,
+                                       const QString &orderItemId, int quantity,
+                                       const QString &reason)
+{
+    Transaction tx(m_shop.database());
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    const QSqlDatabase db = tx.db();
+    auto o = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"), {orderId});
+    if (!o)
+        return o.error();
+    if (!o->next() || o->value(0).toString() != customerId)
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    const QString orderStatus = o->value(1).toString();
+
+    if (auto s = lockRow(db, QStringLiteral("order_items"), orderItemId); !s)
+        return s.error();
+    auto item = execSql(db,
+                        QStringLiteral("SELECT seller_id, quantity, refunded_quantity, name FROM order_items "
+                                       "WHERE id = ? AND order_id = ?"),
+                        {orderItemId, orderId});
+    if (!item)
+        return item.error();
+    if (!item->next())
+        return Error::validation(QStringLiteral("orderItemId"),
+                                 QStringLiteral("orderItemId is not a line of this order"));
+    const QString sellerId = item->value(0).toString();
+    const int lineQuantity = item->value(1).toInt();
+    const int refunded = item->value(2).toInt();
+    const QString productName = item->value(3).toString();
+
+    if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
+        && orderStatus != QLatin1String("delivered"))
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("only paid, shipped or delivered orders can be refunded (this one is %1)")
+                                 .arg(orderStatus));
+    // Approved requests are already counted in refunded_quantity; open ones still hold theirs.
+    auto open = execSql(db,
+                        QStringLiteral("SELECT COALESCE(SUM(quantity), 0) FROM refund_requests "
+                                       "WHERE order_item_id = ? AND status = 'requested'"),
+                        {orderItemId});
+    if (!open)
+        return open.error();
+    const qint64 pending = open->next() ? open->value(0).toLongLong() : 0;
+    const qint64 remaining = lineQuantity - refunded - pending;
+    if (quantity > remaining)
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("at most %1 of this line can still be refunded").arg(std::max<qint64>(0, remaining)));
+
+    const QString id = Ids::newId();
+    const qint64 now = Clock::nowMs();
+    auto ins = execSql(db,
+                       QStringLiteral("INSERT INTO refund_requests (id, order_id, order_item_id, customer_id, "
+                                      "seller_id, quantity, reason, status, restock, created_at, updated_at) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', 0, ?, ?)"),
+                       {id, orderId, orderItemId, customerId, sellerId, quantity, reason, now, now});
+    if (!ins)
+        return ins.error();
+    QList<PendingNotification> pendingNotes;
+    if (auto s = m_shop.notifier().add(db, sellerId, QStringLiteral("refund.requested"),
+                                       QStringLiteral("Refund requested"),
+                                       QStringLiteral("A customer asks to refund %1 × %2: %3")
+                                               .arg(quantity)
+                                               .arg(productName, reason),
+                                       QJsonObject{{QStringLiteral("refundRequestId"), id},
+                                                   {QStringLiteral("orderId"), orderId},
+                                                   {QStringLiteral("orderItemId"), orderItemId}},
+                                       &pendingNotes);
+        !s)
+        return s.error();
+    auto created = load(db, QStringLiteral("WHERE r.id = ?"), {id});
+    if (!created)
+        return created.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    m_shop.notifier().announce(pendingNotes);
+    Q_EMIT m_shop.events().refundRequested(id);
+    return created;
+}
+
+Result<RefundRequest> Refunds::getForCustomer(const QString &customerId, const QString &id)
+{
+    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ? AND r.customer_id = ?"),
+                {id, customerId});
+}
+
+Result<RefundRequestPage> Refunds::listForCustomer(const QString &customerId, int limit,
+                                                   const QString &cursor)
+{
+    return page(QStringLiteral("refunds:c:") + customerId, QStringLiteral("WHERE r.customer_id = ?"),
+                {customerId}, limit, cursor);
+}
+
+Result<RefundRequest> Refunds::getForSeller(const QString &sellerId, const QString &id)
+{
+    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"),
+                {id, sellerId});
+}
+
+Result<RefundRequestPage> Refunds::listForSeller(const QString &sellerId, const QString &status,
+                                                 int limit, const QString &cursor)
+{
+    if (status.isEmpty())
+        return page(QStringLiteral("refunds:s:") + sellerId, QStringLiteral("WHERE r.seller_id = ?"),
+                    {sellerId}, limit, cursor);
+    return page(QStringLiteral("refunds:s:") + sellerId + QLatin1Char(':') + status,
+                QStringLiteral("WHERE r.seller_id = ? AND r.status = ?"), {sellerId, status}, limit,
+                cursor);
+}
+
+Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString &id,
+                                        const QByteArray &bytes, const QString &declaredType)
+{
+    auto owner = execSql(m_shop.database().connection(),
+                         QStringLiteral("SELECT 1 FROM refund_requests WHERE id = ? AND customer_id = ?"),
+                         {id, customerId});
+    if (!owner)
+        return owner.error();
+    if (!owner->next())
+        return notFound();
+    return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("refund"), id, bytes,
+                         declaredType);
+}
+
+Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id, const QString &note)
+{
+    Transaction tx(m_shop.database());
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    const QSqlDatabase db = tx.db();
+    if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
+        return s.error();
+    auto current = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+    if (!current)
+        return current.error();
+    if (current->status != QLatin1String("requested"))
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("this request was already decided (%1)").arg(current->status));
+    const qint64 now = Clock::nowMs();
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE refund_requests SET status = 'rejected', note = ?, decided_at = ?, "
+                                    "updated_at = ? WHERE id = ? AND status = 'requested'"),
+                     {note, now, now, id});
+    if (!u)
+        return u.error();
+    QList<PendingNotification> pendingNotes;
+    if (auto s = m_shop.notifier().add(db, current->customerId, QStringLiteral("refund.rejected"),
+                                       QStringLiteral("Refund declined"),
+                                       note.isEmpty() ? QStringLiteral("The seller declined your refund request for %1.")
+                                                                .arg(current->productName)
+                                                      : QStringLiteral("The seller declined your refund request for %1: %2")
+                                                                .arg(current->productName, note),
+                                       QJsonObject{{QStringLiteral("refundRequestId"), id},
+                                                   {QStringLiteral("orderId"), current->orderId},
+                                                   {QStringLiteral("note"), note}},
+                                       &pendingNotes);
+        !s)
+        return s.error();
+    auto after = load(db, QStringLiteral("WHERE r.id = ?"), {id});
+    if (!after)
+        return after.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    m_shop.notifier().announce(pendingNotes);
+    Q_EMIT m_shop.events().refundChanged(id);
+    return after;
+}
+
+Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &id,
+                                       const QString &note, bool restockItems)
+{
+    QString paymentRefundId;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
+            return s.error();
+        auto current = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+        if (!current)
+            return current.error();
+        if (current->status != QLatin1String("requested"))
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("this request was already decided (%1)").arg(current->status));
+        if (auto s = lockRow(db, QStringLiteral("order_items"), current->orderItemId); !s)
+            return s.error();
+        auto line = execSql(db,
+                            QStringLiteral("SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
+                                           "oi.refunded_quantity, oi.refunded_cents, o.coins_used, o.discount_cents, "
+                                           "o.customer_id, o.payment_provider, o.payment_ref, o.currency "
+                                           "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
+                            {current->orderItemId});
+        if (!line)
+            return line.error();
+        if (!line->next())
+            return notFound();
+        RefundLine l;
+        l.lineQuantity = line->value(0).toInt();
+        l.lineTotalCents = line->value(1).toLongLong();
+        l.discountShareCents = line->value(2).toLongLong();
+        l.refundedQuantity = line->value(3).toInt();
+        l.refundedCents = line->value(4).toLongLong();
+        const qint64 coinsUsed = line->value(5).toLongLong();
+        const qint64 discountCents = line->value(6).toLongLong();
+        const QString customerId = line->value(7).toString();
+        const QString provider = line->value(8).toString().isEmpty() ? QStringLiteral("manual")
+                                                                     : line->value(8).toString();
+        // The coins that paid for this line: its share of the order's discount, in coins.
+        l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
+        auto returned = execSql(db,
+                                QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
+                                               "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
+                                               "'refund_failed')"),
+                                {current->orderItemId});
+        if (!returned)
+            return returned.error();
+        l.coinsReturned = returned->next() ? returned->value(0).toLongLong() : 0;
+        if (l.refundedQuantity + current->quantity > l.lineQuantity)
+            return makeError(ErrorCode::Conflict, QStringLiteral("the line has no units left to refund"));
+        const RefundAmount amount = computeRefund(l, current->quantity);
+
+        const qint64 now = Clock::nowMs();
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE order_items SET refunded_quantity = refunded_quantity + ?, "
+                                        "refunded_cents = refunded_cents + ? WHERE id = ?"),
+                         {current->quantity, amount.cents, current->orderItemId});
+        if (!u)
+            return u.error();
+        if (amount.coins > 0) {
+            if (auto s = CoinLedger::append(db, customerId, amount.coins, QStringLiteral("refund"),
+                                            current->orderId);
+                !s)
+                return s.error();
+        }
+        if (restockItems) {
+            if (auto s = restock(db, current->productId, current->quantity, sellerId, current->orderId); !s)
+                return s.error();
+        }
+        // The provider call happens after commit; this row is its claim ticket and idempotency key.
+        const bool nothingToSend = amount.cents == 0;
+        paymentRefundId = Ids::newId();
+        auto pr = execSql(db,
+                          QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
+                                         "amount_cents, state, attempts, next_attempt_at, created_at, updated_at) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"),
+                          {paymentRefundId, current->orderId, id, provider, amount.cents,
+                           nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending"),
+                           nothingToSend ? QVariant() : QVariant(now), now, now});
+        if (!pr)
+            return pr.error();
+        auto d = execSql(db,
+                         QStringLiteral("UPDATE refund_requests SET status = ?, note = ?, amount_cents = ?, "
+                                        "coins_returned = ?, restock = ?, decided_at = ?, updated_at = ? "
+                                        "WHERE id = ? AND status = 'requested'"),
+                         {nothingToSend ? QStringLiteral("refunded") : QStringLiteral("approved"), note,
+                          amount.cents, amount.coins, restockItems ? 1 : 0, now, now, id});
+        if (!d)
+            return d.error();
+        QList<PendingNotification> pendingNotes;
+        const QString money = QStringLiteral("%1.%2 %3")
+                                      .arg(amount.cents / 100)
+                                      .arg(amount.cents % 100, 2, 10, QLatin1Char('0'))
+                                      .arg(current->currency);
+        QString body = QStringLiteral("Your refund of %1 × %2 was approved: %3")
+                               .arg(current->quantity)
+                               .arg(current->productName, money);
+        if (amount.coins > 0)
+            body += QStringLiteral(" and %1 coins").arg(amount.coins);
+        if (!note.isEmpty())
+            body += QStringLiteral(". ") + note;
+        if (auto s = m_shop.notifier().add(db, customerId, QStringLiteral("refund.approved"),
+                                           QStringLiteral("Refund approved"), body,
+                                           QJsonObject{{QStringLiteral("refundRequestId"), id},
+                                                       {QStringLiteral("orderId"), current->orderId},
+                                                       {QStringLiteral("amountCents"), amount.cents},
+                                                       {QStringLiteral("coins"), amount.coins},
+                                                       {QStringLiteral("note"), note}},
+                                           &pendingNotes);
+            !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+        m_shop.notifier().announce(pendingNotes);
+        Q_EMIT m_shop.events().refundChanged(id);
+        if (restockItems)
+            Q_EMIT m_shop.events().productChanged(current->productId);
+        if (nothingToSend)
+            paymentRefundId.clear();
+    }
+    if (!paymentRefundId.isEmpty())
+        send(paymentRefundId);
+    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ?"), {id});
+}
+
+void Refunds::send(const QString &paymentRefundId)
+{
+    const QSqlDatabase db = m_shop.database().connection();
+    auto row = execSql(db,
+                       QStringLiteral("SELECT pr.state, pr.attempts, pr.provider, pr.amount_cents, pr.order_id, "
+                                      "pr.refund_request_id, o.payment_ref, o.currency, pr.next_attempt_at "
+                                      "FROM payment_refunds pr JOIN orders o ON o.id = pr.order_id WHERE pr.id = ?"),
+                       {paymentRefundId});
+    if (!row || !row->next())
+        return;
+    const QString state = row->value(0).toString();
+    const int attempts = row->value(1).toInt();
+    const QString provider = row->value(2).toString();
+    RefundCall call;
+    call.refundId = paymentRefundId;
+    call.amountCents = row->value(3).toLongLong();
+    call.orderId = row->value(4).toString();
+    const QString requestId = row->value(5).toString();
+    call.paymentRef = row->value(6).toString();
+    call.currency = row->value(7).toString();
+    const qint64 now = Clock::nowMs();
+    const bool leaseOver = state == QLatin1String("sending") && row->value(8).toLongLong() <= now;
+    if (state != QLatin1String("pending") && state != QLatin1String("retrying") && !leaseOver)
+        return;
+
+    // The claim: only one caller moves this exact (state, attempts) to `sending`.
+    auto claim = execSql(db,
+                         QStringLiteral("UPDATE payment_refunds SET state = 'sending', attempts = attempts + 1, "
+                                        "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = ? "
+                                        "AND attempts = ?"),
+                         {now + kSendLeaseMs, now, paymentRefundId, state, attempts});
+    if (!claim || claim->numRowsAffected() != 1)
+        return;
+
+    auto exec = executor(provider);
+    RefundOutcome outcome;
+    if (!exec)
+        outcome = {RefundOutcome::Kind::Retry, {},
+                   QStringLiteral("no refund provider configured for '%1'").arg(provider)};
+    else
+        outcome = exec->refund(call);
+
+    const int tried = attempts + 1;
+    const qint64 done = Clock::nowMs();
+    Transaction tx(m_shop.database());
+    if (auto s = tx.begin(); !s)
+        return; // the lease runs out and the sweep tries again
+    if (outcome.kind == RefundOutcome::Kind::Succeeded) {
+        auto u = execSql(tx.db(),
+                         QStringLiteral("UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
+                                        "last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?"),
+                         {outcome.providerRef, done, paymentRefundId});
+        auto r = execSql(tx.db(),
+                         QStringLiteral("UPDATE refund_requests SET status = 'refunded', updated_at = ? "
+                                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
+                         {done, requestId});
+        if (!u || !r)
+            return;
+    } else {
+        const bool again = outcome.kind == RefundOutcome::Kind::Retry && tried < kMaxAttempts;
+        qCWarning(lcRefunds) << "refund" << paymentRefundId << "attempt" << tried << "failed:"
+                             << outcome.error << (again ? "(will retry)" : "(giving up)");
+        auto u = execSql(tx.db(),
+                         QStringLiteral("UPDATE payment_refunds SET state = ?, last_error = ?, "
+                                        "next_attempt_at = ?, updated_at = ? WHERE id = ?"),
+                         {again ? QStringLiteral("retrying") : QStringLiteral("failed"), outcome.error,
+                          again ? QVariant(done + backoffMs(tried)) : QVariant(), done, paymentRefundId});
+        auto r = execSql(tx.db(),
+                         QStringLiteral("UPDATE refund_requests SET status = 'refund_failed', updated_at = ? "
+                                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
+                         {done, requestId});
+        if (!u || !r)
+            return;
+    }
+    if (tx.commit())
+        Q_EMIT m_shop.events().refundChanged(requestId);
+}
+
+int Refunds::retryDue()
+{
+    auto q = execSql(m_shop.database().connection(),
+                     QStringLiteral("SELECT id FROM payment_refunds WHERE state IN ('pending', 'retrying', "
+                                    "'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 50"),
+                     {Clock::nowMs()});
+    if (!q)
+        return 0;
+    QStringList ids;
+    while (q->next())
+        ids.append(q->value(0).toString());
+    for (const QString &id : ids)
+        send(id);
+    return int(ids.size());
+}
+
+} // namespace Mercato

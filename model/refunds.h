@@ -1,0 +1,120 @@
+#pragma once
+// Refund requests on order lines: the customer asks (with photos), the line's seller decides,
+// and an approval moves money back through the order's payment provider (RefundExecutor),
+// returns coins in proportion and optionally restocks.
+
+#include "evidence.h"
+#include "refundexecutor.h"
+#include "result.h"
+
+#include <QHash>
+#include <QList>
+#include <QMutex>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace Mercato {
+
+class Shop;
+
+struct RefundRequest
+{
+    QString id;
+    QString orderId;
+    QString orderItemId;
+    QString productId;
+    QString productName;
+    QString customerId;
+    QString customerName;
+    QString sellerId;
+    int quantity = 0;
+    QString reason;
+    QString status;          // requested, approved, refunded, refund_failed, rejected
+    QString note;
+    std::optional<qint64> amountCents;
+    std::optional<qint64> coinsReturned;
+    bool restock = false;
+    QString currency;
+    QString refundError;     // the provider's last error while refund_failed
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    std::optional<qint64> decidedAt;
+    QList<EvidenceImage> images;
+};
+
+struct RefundRequestPage
+{
+    QList<RefundRequest> items;
+    QString nextCursor;
+};
+
+// What a refund of `quantity` units of a line pays back (pure arithmetic, tested by rows).
+struct RefundLine
+{
+    int lineQuantity = 0;
+    qint64 lineTotalCents = 0;
+    qint64 discountShareCents = 0;
+    int refundedQuantity = 0;
+    qint64 refundedCents = 0;
+    qint64 lineCoins = 0;        // coins the line was paid with
+    qint64 coinsReturned = 0;    // coins already returned for earlier refunds of the line
+};
+struct RefundAmount
+{
+    qint64 cents = 0;
+    qint64 coins = 0;
+};
+RefundAmount computeRefund(const RefundLine &line, int quantity);
+
+class Refunds
+{
+public:
+    static constexpr int kMaxAttempts = 8;
+
+    explicit Refunds(Shop &shop);
+    ~Refunds();
+
+    // The executor for a payment provider (`manual` is installed by default).
+    void setExecutor(const QString &provider, std::shared_ptr<RefundExecutor> executor);
+
+    // The order's customer asks for `quantity` units of a line back.
+    Result<RefundRequest> request(const QString &customerId, const QString &orderId,
+                                  const QString &orderItemId, int quantity, const QString &reason);
+    Result<RefundRequest> getForCustomer(const QString &customerId, const QString &id);
+    Result<RefundRequestPage> listForCustomer(const QString &customerId, int limit,
+                                              const QString &cursor);
+    Result<RefundRequest> getForSeller(const QString &sellerId, const QString &id);
+    // `status` empty: all.
+    Result<RefundRequestPage> listForSeller(const QString &sellerId, const QString &status,
+                                            int limit, const QString &cursor);
+    Result<EvidenceImage> addImage(const QString &customerId, const QString &id,
+                                   const QByteArray &bytes, const QString &declaredType);
+
+    // Decisions by the line's seller; only a `requested` request can be decided (Conflict).
+    Result<RefundRequest> approve(const QString &sellerId, const QString &id, const QString &note,
+                                  bool restock);
+    Result<RefundRequest> reject(const QString &sellerId, const QString &id, const QString &note);
+
+    // Sends every provider refund that is due (new, retrying, or stuck past its lease).
+    // Returns how many were attempted. The app calls it periodically; tests call it directly.
+    int retryDue();
+
+    static bool isStatus(const QString &status);
+
+private:
+    Result<RefundRequest> load(const QSqlDatabase &db, const QString &where, const QVariantList &binds);
+    Result<RefundRequestPage> page(const QString &scope, const QString &where, QVariantList binds,
+                                   int limit, const QString &cursor);
+    // Claims one payment_refunds row, calls its provider outside any transaction, records the
+    // outcome. Safe to call twice: the claim is conditional and the provider call idempotent.
+    void send(const QString &paymentRefundId);
+    std::shared_ptr<RefundExecutor> executor(const QString &provider);
+
+    Shop &m_shop;
+    QMutex m_mutex; // guards m_executors
+    QHash<QString, std::shared_ptr<RefundExecutor>> m_executors;
+};
+
+} // namespace Mercato
