@@ -5,10 +5,10 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
-#include <QMutex>
-#include <QMutexLocker>
 
 #include <openssl/evp.h>
+
+#include <mutex>
 
 namespace Mercato::Passwords {
 
@@ -111,11 +111,11 @@ Check verify(const QString &password, const QString &stored, int logN)
 bool verifyDummy(const QString &password, int logN)
 {
     // One fixed salt and key per parameter set; deriving costs what a real check costs.
-    static QMutex mutex;
+    static std::mutex mutex;
     static QHash<int, QByteArray> salts;
     QByteArray salt;
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         auto it = salts.find(logN);
         if (it == salts.end())
             it = salts.insert(logN, Ids::randomBytes(kSaltBytes));

@@ -4,7 +4,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QMutexLocker>
 
 #include <algorithm>
 
@@ -19,7 +18,7 @@ qint64 AuthRateLimiter::hit(const QStringList &keys)
     if (m_limit == 0)
         return 0;
     const qint64 now = Clock::nowMs();
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     if (++m_hits % 4096 == 0) {
         // Forget windows that ended, so the table does not grow with every address seen.
         for (auto it = m_windows.begin(); it != m_windows.end();) {

@@ -6,9 +6,9 @@
 #include "http.h"
 
 #include <QHash>
-#include <QMutex>
 #include <QString>
 
+#include <mutex>
 #include <optional>
 
 namespace Mercato::Http {
@@ -38,7 +38,7 @@ private:
         qint64 count = 0;
     };
     int m_limit;
-    QMutex m_mutex;
+    std::mutex m_mutex;
     QHash<QString, Window> m_windows;
     quint64 m_hits = 0;
 };

@@ -99,6 +99,7 @@ private Q_SLOTS:
     void storeDay_data();
     void storeDay();
     void concurrentLoginsGrantOnce();
+    void twoProcessesGrantOnce();
     void coinsPaging();
     void sellerApproval();
     void rateLimitAnswers429();
@@ -653,6 +654,62 @@ void TestAccounts::concurrentLoginsGrantOnce()
     const auto account = m_server->shop().accounts().accountByEmail(email);
     QVERIFY(account.ok());
     QCOMPARE(CoinLedger::balance(m_server->shop().database().connection(), account->id).value(), 20);
+}
+
+void TestAccounts::twoProcessesGrantOnce()
+{
+    if (!usingPostgres())
+        QSKIP("several processes share one database only on PostgreSQL");
+    // Three mercato-server processes on one database. The first registers the user in a zone
+    // (UTC-12) whose date is never the date of the other two (UTC+14: 26 hours ahead), so the
+    // concurrent logins on those two are the first of their day.
+    QTemporaryDir dir;
+    const QString database = freshDatabaseUrl(dir.path());
+    auto environment = [&](const QString &zone) {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("MERCATO_DATABASE"), database);
+        env.insert(QStringLiteral("MERCATO_TIMEZONE"), zone);
+        env.insert(QStringLiteral("MERCATO_DAILY_COINS"), QStringLiteral("10"));
+        env.insert(QStringLiteral("MERCATO_WORKERS"), QStringLiteral("1"));
+        return env;
+    };
+    ServerProcess west(environment(QStringLiteral("Etc/GMT+12")));
+    QVERIFY2(west.start(), qPrintable(west.log()));
+    const QString email = uniqueEmail(QStringLiteral("procs"));
+    const HttpResult reg = httpRequest(west.port(), "POST", "/api/v1/auth/register",
+                                       QJsonDocument(registration(email)).toJson(QJsonDocument::Compact),
+                                       {{"Content-Type", "application/json"}}, 30000);
+    QCOMPARE(reg.status, 201);
+    QCOMPARE(west.terminate(), 0);
+
+    ServerProcess east1(environment(QStringLiteral("Pacific/Kiritimati")));
+    QVERIFY2(east1.start(), qPrintable(east1.log()));
+    ServerProcess east2(environment(QStringLiteral("Pacific/Kiritimati")));
+    QVERIFY2(east2.start(), qPrintable(east2.log()));
+    constexpr int kLogins = 4;
+    std::atomic<int> granted{0};
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    const QByteArray body = QJsonDocument(credentials(email)).toJson(QJsonDocument::Compact);
+    for (int i = 0; i < kLogins; ++i) {
+        const quint16 port = i % 2 == 0 ? east1.port() : east2.port();
+        threads.emplace_back([&, port] {
+            const HttpResult r = httpRequest(port, "POST", "/api/v1/auth/login", body,
+                                             {{"Content-Type", "application/json"}}, 60000);
+            if (r.status == 200) {
+                ++ok;
+                granted += r.json().value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt();
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(ok.load(), kLogins);
+    QCOMPARE(granted.load(), 10);
+    const QJsonObject last = QJsonDocument::fromJson(
+            httpRequest(east2.port(), "POST", "/api/v1/auth/login", body,
+                        {{"Content-Type", "application/json"}}, 60000).body).object();
+    QCOMPARE(last.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("balance")).toInt(), 20);
 }
 
 void TestAccounts::coinsPaging()
