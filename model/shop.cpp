@@ -19,6 +19,7 @@ Shop::Shop(ShopOptions options)
     m_complaints = std::make_unique<Complaints>(*this);
     m_mail = std::make_unique<MailQueue>(
             std::make_unique<OutboxMailer>(m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
+    m_passwordResets = std::make_unique<PasswordResets>(*this);
 }
 
 void Shop::setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy)
@@ -36,7 +37,10 @@ QString Shop::mailFrom() const
     return QStringLiteral("Mercato <no-reply@%1>").arg(host);
 }
 
-Shop::~Shop() = default;
+Shop::~Shop()
+{
+    m_passwordResets.reset(); // before the mail queue and the database it uses
+}
 
 Status Shop::open()
 {

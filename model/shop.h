@@ -8,6 +8,7 @@
 #include "imagestore.h"
 #include "mailer.h"
 #include "notifier.h"
+#include "passwordresets.h"
 #include "storesettings.h"
 #include "tokens.h"
 
@@ -61,9 +62,12 @@ public:
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
     MailQueue &mail() { return *m_mail; }
+    // Call before serving: requests in flight keep using the queue they found.
     void setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy = {});
     // The From mailbox of mail the shop sends.
     QString mailFrom() const;
+    // Forgot-password tokens and the reset that consumes one.
+    PasswordResets &passwordResets() { return *m_passwordResets; }
 
 private:
     ShopOptions m_options;
@@ -77,6 +81,8 @@ private:
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;
+    // Last: its thread uses the members above until it stops.
+    std::unique_ptr<PasswordResets> m_passwordResets;
 };
 
 } // namespace Mercato

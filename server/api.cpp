@@ -2,6 +2,7 @@
 
 #include "accountsroutes.h"
 #include "aftersalesroutes.h"
+#include "identityroutes.h"
 #include "opsroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
@@ -22,6 +23,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerAccountsRoutes(router, shop, authLimiter);
     registerReviewRoutes(router, shop);
     registerAftersalesRoutes(router, shop);
+    registerIdentityRoutes(router, shop, authLimiter);
 }
 
 } // namespace Mercato

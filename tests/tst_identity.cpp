@@ -1,0 +1,327 @@
+// The account routes that go through outside systems, over real HTTP on both engines:
+// forgot/reset password (mail in the .eml outbox) and profile pictures (the image store).
+
+#include "model/clock.h"
+#include "model/ids.h"
+#include "support/testsupport.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace Mercato;
+using namespace Mercato::Test;
+
+namespace {
+
+const QString kPassword = QStringLiteral("correct horse battery");
+
+TestServer::Options fastOptions(int rateLimit = 0)
+{
+    TestServer::Options o;
+    o.settings.passwordHashLogN = 10; // scrypt cost is not what these tests are about
+    o.authRateLimit = rateLimit;
+    return o;
+}
+
+struct User
+{
+    QString id;
+    QString email;
+    QString access;
+    QString refresh;
+};
+
+User registerUser(const Client &client, const QString &email, const QString &role = QStringLiteral("customer"))
+{
+    const auto r = client.post(QStringLiteral("/api/v1/auth/register"),
+                               {{QStringLiteral("email"), email},
+                                {QStringLiteral("password"), kPassword},
+                                {QStringLiteral("displayName"), QStringLiteral("Ann Example")},
+                                {QStringLiteral("role"), role}});
+    if (r.status != 201)
+        qWarning() << "register failed" << r.status << r.body;
+    const QJsonObject o = r.json();
+    return User{o.value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString(), email,
+                o.value(QStringLiteral("accessToken")).toString(),
+                o.value(QStringLiteral("refreshToken")).toString()};
+}
+
+QStringList outboxFiles(TestServer &server)
+{
+    QDir dir(server.dataDir() + QStringLiteral("/outbox"));
+    return dir.entryList({QStringLiteral("*.eml")}, QDir::Files, QDir::Name);
+}
+
+QByteArray readOutbox(TestServer &server, const QString &name)
+{
+    QFile f(server.dataDir() + QStringLiteral("/outbox/") + name);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The token of the link in a reset mail.
+QString tokenFromMail(const QByteArray &mail)
+{
+    static const QRegularExpression re(QStringLiteral("/reset-password\\?token=([A-Za-z0-9_-]+)"));
+    return re.match(QString::fromUtf8(mail)).captured(1);
+}
+
+// Asks for a reset of `email` and returns the token of the mail it sent.
+QString requestToken(TestServer &server, const QString &email)
+{
+    const int before = int(outboxFiles(server).size());
+    const auto r = server.client().post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                        {{QStringLiteral("email"), email}});
+    if (r.status != 202)
+        return {};
+    if (!server.shop().passwordResets().waitUntilIdle(10000) || !server.shop().mail().waitUntilIdle(10000))
+        return {};
+    const QStringList files = outboxFiles(server);
+    if (files.size() != before + 1)
+        return {};
+    return tokenFromMail(readOutbox(server, files.last()));
+}
+
+int login(const Client &client, const QString &email, const QString &password)
+{
+    return client.post(QStringLiteral("/api/v1/auth/login"),
+                       {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}})
+            .status;
+}
+
+} // namespace
+
+class TestIdentity : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void cleanup() { Clock::resetForTesting(); }
+
+    void forgotAnswersTheSameForUnknownEmails()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        registerUser(client, QStringLiteral("ann@example.test"));
+
+        const auto known = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                       {{QStringLiteral("email"), QStringLiteral("ANN@example.test ")}});
+        const auto unknown = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                         {{QStringLiteral("email"), QStringLiteral("nobody@example.test")}});
+        QCOMPARE(known.status, 202);
+        QCOMPARE(unknown.status, 202);
+        QCOMPARE(known.body, unknown.body);
+        QCOMPARE(known.header("content-type"), unknown.header("content-type"));
+        QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
+        QVERIFY(server.shop().mail().waitUntilIdle(10000));
+
+        // One mail, to the account that exists, with a link built from the public URL.
+        const QStringList files = outboxFiles(server);
+        QCOMPARE(files.size(), 1);
+        const QByteArray mail = readOutbox(server, files.first());
+        QVERIFY(mail.contains("To: ann@example.test\r\n"));
+        const QString token = tokenFromMail(mail);
+        QVERIFY(!token.isEmpty());
+        QCOMPARE(QByteArray::fromBase64(token.toLatin1(), QByteArray::Base64UrlEncoding).size(), 32);
+        QVERIFY(mail.contains(QByteArray("\n" + token.toLatin1() + "\r\n"))); // the bare token too, for apps
+
+        // Kept hashed: the database never holds the token itself.
+        auto q = execSql(server.shop().database().connection(),
+                         QStringLiteral("SELECT token_hash, expires_at - created_at FROM password_resets"));
+        QVERIFY(q.ok());
+        QVERIFY(q->next());
+        QCOMPARE(q->value(0).toString(), Ids::tokenHash(token));
+        QCOMPARE(q->value(1).toLongLong(), 30LL * 60 * 1000);
+        QVERIFY(!q->next());
+    }
+
+    void resetFlow()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        const User ann = registerUser(client, QStringLiteral("ann@example.test"));
+        QVERIFY(!ann.access.isEmpty());
+        Client annClient = server.client();
+        annClient.setToken(ann.access);
+        QCOMPARE(annClient.get(QStringLiteral("/api/v1/me")).status, 200);
+
+        const QString token = requestToken(server, ann.email);
+        QVERIFY(!token.isEmpty());
+        // Access tokens carry whole seconds: step past the second they were issued in.
+        Clock::advanceForTesting(1500);
+        const QString newPassword = QStringLiteral("a brand new passphrase");
+        const auto r = client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                                   {{QStringLiteral("token"), token},
+                                    {QStringLiteral("newPassword"), newPassword}});
+        QCOMPARE(r.status, 204);
+
+        QCOMPARE(login(client, ann.email, kPassword), 401);
+        QCOMPARE(login(client, ann.email, newPassword), 200);
+        // Sessions from before the reset are over: the access token and the refresh token.
+        QCOMPARE(annClient.get(QStringLiteral("/api/v1/me")).status, 401);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/refresh"),
+                             {{QStringLiteral("refreshToken"), ann.refresh}})
+                         .status,
+                 401);
+        // Single use.
+        const auto again = client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                                       {{QStringLiteral("token"), token},
+                                        {QStringLiteral("newPassword"), QStringLiteral("yet another passphrase")}});
+        QCOMPARE(again.status, 400);
+        QVERIFY(again.isProblem());
+        QCOMPARE(login(client, ann.email, newPassword), 200);
+    }
+
+    void oneResetSpendsEveryOutstandingToken()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        const User ann = registerUser(client, QStringLiteral("ann@example.test"));
+        const QString first = requestToken(server, ann.email);
+        const QString second = requestToken(server, ann.email);
+        QVERIFY(!first.isEmpty() && !second.isEmpty() && first != second);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                             {{QStringLiteral("token"), second},
+                              {QStringLiteral("newPassword"), QStringLiteral("the second passphrase")}})
+                         .status,
+                 204);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                             {{QStringLiteral("token"), first},
+                              {QStringLiteral("newPassword"), QStringLiteral("the first passphrase")}})
+                         .status,
+                 400);
+    }
+
+    void expiredTokenIsRefused()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        const User ann = registerUser(client, QStringLiteral("ann@example.test"));
+        const QString token = requestToken(server, ann.email);
+        QVERIFY(!token.isEmpty());
+        Clock::advanceForTesting(30 * 60 * 1000 + 1000);
+        const auto r = client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                                   {{QStringLiteral("token"), token},
+                                    {QStringLiteral("newPassword"), QStringLiteral("too late a passphrase")}});
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.isProblem());
+        QCOMPARE(r.json().value(QStringLiteral("errors")).toArray().first().toObject()
+                         .value(QStringLiteral("field")).toString(),
+                 QStringLiteral("token"));
+        QCOMPARE(login(client, ann.email, kPassword), 200);
+    }
+
+    void tokenStillValidJustBeforeExpiry()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        const User ann = registerUser(client, QStringLiteral("ann@example.test"));
+        const QString token = requestToken(server, ann.email);
+        Clock::advanceForTesting(29 * 60 * 1000);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                             {{QStringLiteral("token"), token},
+                              {QStringLiteral("newPassword"), QStringLiteral("just in time passphrase")}})
+                         .status,
+                 204);
+    }
+
+    void resetRefusesBadInput_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("unknown-token") << QByteArray(R"({"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","newPassword":"a long enough one"})")
+                                       << 400 << "token";
+        QTest::newRow("short-password") << QByteArray(R"({"token":"VALID","newPassword":"short"})") << 422
+                                        << "newPassword";
+        QTest::newRow("password-is-email") << QByteArray(R"({"token":"VALID","newPassword":"ann@example.test"})")
+                                           << 422 << "newPassword";
+        QTest::newRow("missing-token") << QByteArray(R"({"newPassword":"a long enough one"})") << 422 << "token";
+        QTest::newRow("missing-password") << QByteArray(R"({"token":"VALID"})") << 422 << "newPassword";
+        QTest::newRow("token-not-a-string") << QByteArray(R"({"token":5,"newPassword":"a long enough one"})")
+                                            << 422 << "token";
+        QTest::newRow("not-json") << QByteArray("token=abc") << 400 << "";
+    }
+    void resetRefusesBadInput()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        QFETCH(QString, field);
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        const User ann = registerUser(client, QStringLiteral("ann@example.test"));
+        const QString token = requestToken(server, ann.email);
+        QVERIFY(!token.isEmpty());
+        body.replace("VALID", token.toLatin1());
+        const auto r = client.send("POST", QStringLiteral("/api/v1/auth/reset-password"), body,
+                                   "application/json");
+        QCOMPARE(r.status, status);
+        QVERIFY(r.isProblem());
+        if (!field.isEmpty()) {
+            bool named = false;
+            for (const auto e : r.json().value(QStringLiteral("errors")).toArray())
+                named = named || e.toObject().value(QStringLiteral("field")).toString() == field;
+            QVERIFY2(named, r.body.constData());
+        }
+        // Nothing changed: the old password works and the token is still good.
+        QCOMPARE(login(client, ann.email, kPassword), 200);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                             {{QStringLiteral("token"), token},
+                              {QStringLiteral("newPassword"), QStringLiteral("after the bad try")}})
+                         .status,
+                 204);
+    }
+
+    void forgotRefusesBadInput_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::newRow("not-an-email") << QByteArray(R"({"email":"nope"})") << 422;
+        QTest::newRow("missing") << QByteArray(R"({})") << 422;
+        QTest::newRow("wrong-type") << QByteArray(R"({"email":["a@b.test"]})") << 422;
+        QTest::newRow("malformed") << QByteArray(R"({"email":)") << 400;
+    }
+    void forgotRefusesBadInput()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const auto r = server.client().send("POST", QStringLiteral("/api/v1/auth/forgot-password"), body,
+                                            "application/json");
+        QCOMPARE(r.status, status);
+        QVERIFY(r.isProblem());
+        QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
+        QCOMPARE(outboxFiles(server).size(), 0);
+    }
+
+    void forgotIsRateLimited()
+    {
+        TestServer server(fastOptions(3));
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client client = server.client();
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                 {{QStringLiteral("email"), QStringLiteral("x%1@example.test").arg(i)}})
+                             .status,
+                     202);
+        const auto r = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                   {{QStringLiteral("email"), QStringLiteral("x9@example.test")}});
+        QCOMPARE(r.status, 429);
+        QVERIFY(!r.header("retry-after").isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIdentity)
+#include "tst_identity.moc"
