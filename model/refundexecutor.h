@@ -16,7 +16,7 @@ struct RefundCall
     QString currency;
 };
 
-struct RefundOutcome
+struct RefundAttempt
 {
     enum class Kind {
         Succeeded, // money is on its way back
@@ -34,16 +34,16 @@ public:
     virtual ~RefundExecutor() = default;
     // Called outside any database transaction, possibly again for the same refundId after a
     // Retry; implementations pass refundId as the provider's idempotency key.
-    virtual RefundOutcome refund(const RefundCall &call) = 0;
+    virtual RefundAttempt refund(const RefundCall &call) = 0;
 };
 
 // Manual payments: nothing to call; the record is the refund.
 class ManualRefundExecutor : public RefundExecutor
 {
 public:
-    RefundOutcome refund(const RefundCall &call) override
+    RefundAttempt refund(const RefundCall &call) override
     {
-        return {RefundOutcome::Kind::Succeeded, QStringLiteral("manual-") + call.refundId, {}};
+        return {RefundAttempt::Kind::Succeeded, QStringLiteral("manual-") + call.refundId, {}};
     }
 };
 

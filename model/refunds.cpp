@@ -530,9 +530,9 @@ void Refunds::send(const QString &paymentRefundId)
         return;
 
     auto exec = executor(provider);
-    RefundOutcome outcome;
+    RefundAttempt outcome;
     if (!exec)
-        outcome = {RefundOutcome::Kind::Retry, {},
+        outcome = {RefundAttempt::Kind::Retry, {},
                    QStringLiteral("no refund provider configured for '%1'").arg(provider)};
     else
         outcome = exec->refund(call);
@@ -542,7 +542,7 @@ void Refunds::send(const QString &paymentRefundId)
     Transaction tx(m_shop.database());
     if (auto s = tx.begin(); !s)
         return; // the lease runs out and the sweep tries again
-    if (outcome.kind == RefundOutcome::Kind::Succeeded) {
+    if (outcome.kind == RefundAttempt::Kind::Succeeded) {
         auto u = execSql(tx.db(),
                          QStringLiteral("UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
                                         "last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?"),
@@ -554,7 +554,7 @@ void Refunds::send(const QString &paymentRefundId)
         if (!u || !r)
             return;
     } else {
-        const bool again = outcome.kind == RefundOutcome::Kind::Retry && tried < kMaxAttempts;
+        const bool again = outcome.kind == RefundAttempt::Kind::Retry && tried < kMaxAttempts;
         qCWarning(lcRefunds) << "refund" << paymentRefundId << "attempt" << tried << "failed:"
                              << outcome.error << (again ? "(will retry)" : "(giving up)");
         auto u = execSql(tx.db(),

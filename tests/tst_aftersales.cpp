@@ -49,16 +49,16 @@ QByteArray jpegBytes()
 class ScriptedExecutor : public RefundExecutor
 {
 public:
-    RefundOutcome refund(const RefundCall &call) override
+    RefundAttempt refund(const RefundCall &call) override
     {
         QMutexLocker lock(&mutex);
         calls.append(call);
         if (script.isEmpty())
-            return {RefundOutcome::Kind::Succeeded, QStringLiteral("re_") + call.refundId, {}};
+            return {RefundAttempt::Kind::Succeeded, QStringLiteral("re_") + call.refundId, {}};
         return script.takeFirst();
     }
     QMutex mutex;
-    QList<RefundOutcome> script;
+    QList<RefundAttempt> script;
     QList<RefundCall> calls;
 };
 
@@ -711,8 +711,8 @@ void TestAftersales::refundThroughProviderRetries()
                                        QStringLiteral("stripe"));
     {
         QMutexLocker lock(&m_stripe->mutex);
-        m_stripe->script = {{RefundOutcome::Kind::Retry, {}, QStringLiteral("HTTP 500 from provider")},
-                            {RefundOutcome::Kind::Retry, {}, QStringLiteral("timeout")}};
+        m_stripe->script = {{RefundAttempt::Kind::Retry, {}, QStringLiteral("HTTP 500 from provider")},
+                            {RefundAttempt::Kind::Retry, {}, QStringLiteral("timeout")}};
     }
     const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
                                          {{QStringLiteral("orderItemId"), order.itemIds.first()},
@@ -764,7 +764,7 @@ void TestAftersales::refundProviderPermanentFailure()
                                        QStringLiteral("stripe"));
     {
         QMutexLocker lock(&m_stripe->mutex);
-        m_stripe->script = {{RefundOutcome::Kind::Failed, {}, QStringLiteral("charge already refunded")}};
+        m_stripe->script = {{RefundAttempt::Kind::Failed, {}, QStringLiteral("charge already refunded")}};
     }
     const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
                                          {{QStringLiteral("orderItemId"), order.itemIds.first()},
