@@ -462,12 +462,7 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
     if (change.email) {
         email = normaliseEmail(*change.email);
         problems += emailProblems(email);
-        if (!change.currentPassword || change.currentPassword->isEmpty())
-            problems.append({QStringLiteral("currentPassword"),
-                             QStringLiteral("currentPassword is required to change the email")});
     }
-    if (!problems.isEmpty())
-        return validation(problems);
 
     QString hash;
     auto found = findBy(QStringLiteral("id"), userId, &hash);
@@ -475,7 +470,13 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
         return found.error();
     if (!found->has_value())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
-    const bool emailChanges = change.email && email != found.value()->email;
+    // Sending the current email back (in any case) is no change and needs no password.
+    const bool emailChanges = change.email && email != normaliseEmail(found.value()->email);
+    if (emailChanges && (!change.currentPassword || change.currentPassword->isEmpty()))
+        problems.append({QStringLiteral("currentPassword"),
+                         QStringLiteral("currentPassword is required to change the email")});
+    if (!problems.isEmpty())
+        return validation(problems);
     if (emailChanges) {
         if (change.currentPassword->toUtf8().size() > kMaxPasswordBytes
             || !Passwords::verify(*change.currentPassword, hash, m_settings.passwordHashLogN).matches)

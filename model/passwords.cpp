@@ -8,7 +8,10 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <mutex>
+#include <semaphore>
+#include <thread>
 
 namespace Mercato::Passwords {
 
@@ -27,6 +30,15 @@ std::optional<QByteArray> derive(const QByteArray &password, const QByteArray &s
     // OpenSSL refuses anything above maxmem (32 MiB by default): V is 128·r·(N+2) bytes,
     // B is 128·r·p; N = 2^17 with r = 8 needs about 129 MiB.
     const quint64 maxmem = 128ULL * quint64(r) * (n + quint64(p) + 2) + (1ULL << 20);
+    // At most a few derivations at once: each takes that memory, and a flood of logins must
+    // queue rather than exhaust it.
+    static std::counting_semaphore<64> slots(
+            std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency(), 2, 8));
+    slots.acquire();
+    struct Release
+    {
+        ~Release() { slots.release(); }
+    } release;
     QByteArray key(keyBytes, Qt::Uninitialized);
     if (EVP_PBE_scrypt(password.constData(), size_t(password.size()),
                        reinterpret_cast<const unsigned char *>(salt.constData()),

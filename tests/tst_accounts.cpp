@@ -440,6 +440,12 @@ void TestAccounts::patchMeEmailNeedsThePassword()
                                                     {QStringLiteral("currentPassword"), kPassword}});
     QCOMPARE(r.status, 422);
     QCOMPARE(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("email")).toString(), email);
+    // The current email sent back is no change and needs no password.
+    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), email.toUpper()},
+                                                    {QStringLiteral("displayName"), QStringLiteral("Same Mail")}});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("email")).toString(), email);
+    QCOMPARE(r.json().value(QStringLiteral("displayName")).toString(), QStringLiteral("Same Mail"));
 
     r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), target.toUpper()},
                                                     {QStringLiteral("currentPassword"), kPassword}});
