@@ -3,6 +3,7 @@
 // The API workers and the console both act through it; neither talks SQL.
 
 #include "accounts.h"
+#include "avatars.h"
 #include "database.h"
 #include "events.h"
 #include "imagestore.h"
@@ -68,6 +69,8 @@ public:
     QString mailFrom() const;
     // Forgot-password tokens and the reset that consumes one.
     PasswordResets &passwordResets() { return *m_passwordResets; }
+    // Profile pictures through images().
+    Avatars &avatars() { return m_avatars; }
 
 private:
     ShopOptions m_options;
@@ -81,6 +84,7 @@ private:
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;
+    Avatars m_avatars{*this};
     // Last: its thread uses the members above until it stops.
     std::unique_ptr<PasswordResets> m_passwordResets;
 };

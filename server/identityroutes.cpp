@@ -2,6 +2,7 @@
 
 #include "jsonbody.h"
 #include "ratelimiter.h"
+#include "uploadpart.h"
 
 #include "model/shop.h"
 
@@ -53,6 +54,28 @@ void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
         if (auto s = shop.passwordResets().reset(*token, *password); !s)
             return Response::fromError(s.error());
         return Response::noContent();
+    });
+
+    auto avatarJson = [](const QString &url) {
+        return QJsonObject{{QStringLiteral("avatarUrl"),
+                            url.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(url)}};
+    };
+    router.add("PUT", QStringLiteral("/api/v1/me/avatar"), Access::SignedIn,
+               [&shop, avatarJson](Request &request) {
+        auto file = imageUpload(request);
+        if (!file)
+            return Response::fromError(file.error());
+        auto url = shop.avatars().set(request.user().userId, file->bytes, file->declaredType);
+        if (!url)
+            return Response::fromError(url.error());
+        return Response::json(200, avatarJson(url.value()));
+    }, kImageBodyLimit);
+
+    router.add("DELETE", QStringLiteral("/api/v1/me/avatar"), Access::SignedIn,
+               [&shop, avatarJson](Request &request) {
+        if (auto s = shop.avatars().clear(request.user().userId); !s)
+            return Response::fromError(s.error());
+        return Response::json(200, avatarJson({}));
     });
 }
 

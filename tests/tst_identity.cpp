@@ -86,6 +86,26 @@ QString requestToken(TestServer &server, const QString &email)
     return tokenFromMail(readOutbox(server, files.last()));
 }
 
+const QByteArray kPng = QByteArray::fromBase64(
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///9BHTQRAAAAAWJLR0QB/wIt3gAAAAd0SU1FB+oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAABJRU5ErkJggg==");
+const QByteArray kJpeg = QByteArray::fromBase64(
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAj/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABQj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCewFIh3//Z");
+const QByteArray kWebp = QByteArray::fromBase64(
+        "UklGRjgAAABXRUJQVlA4ICwAAADQAQCdASoCAAIAAgA0JaACdLoB+AADsAD+8Oj3/yC5YXXI1/5sCua5+agAAA==");
+
+QByteArray multipart(const QByteArray &boundary, const QByteArray &field, const QByteArray &type,
+                     const QByteArray &content)
+{
+    return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field
+            + "\"; filename=\"a\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n--" + boundary
+            + "--\r\n";
+}
+
+QStringList mediaFiles(TestServer &server)
+{
+    return QDir(server.dataDir() + QStringLiteral("/media")).entryList(QDir::Files);
+}
+
 int login(const Client &client, const QString &email, const QString &password)
 {
     return client.post(QStringLiteral("/api/v1/auth/login"),
@@ -304,6 +324,102 @@ private Q_SLOTS:
         QVERIFY(r.isProblem());
         QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
         QCOMPARE(outboxFiles(server).size(), 0);
+    }
+
+    void avatarUploadReplaceDelete()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const User ann = registerUser(server.client(), QStringLiteral("ann@example.test"));
+        Client client = server.client();
+        client.setToken(ann.access);
+
+        auto r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png");
+        QCOMPARE(r.status, 200);
+        const QString first = r.json().value(QStringLiteral("avatarUrl")).toString();
+        QVERIFY(first.contains(QStringLiteral("/media/")));
+        QVERIFY(first.endsWith(QStringLiteral(".png")));
+        QCOMPARE(mediaFiles(server).size(), 1);
+        QCOMPARE(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).toString(),
+                 first);
+
+        // Multipart replaces it, and the old file goes.
+        r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), multipart("xYz", "file", "image/jpeg", kJpeg),
+                        "multipart/form-data; boundary=xYz");
+        QCOMPARE(r.status, 200);
+        const QString second = r.json().value(QStringLiteral("avatarUrl")).toString();
+        QVERIFY(second.endsWith(QStringLiteral(".jpg")));
+        QCOMPARE(mediaFiles(server), QStringList{second.section(QLatin1Char('/'), -1)});
+
+        r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kWebp, "image/webp");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json().value(QStringLiteral("avatarUrl")).toString().endsWith(QStringLiteral(".webp")));
+        QCOMPARE(mediaFiles(server).size(), 1);
+
+        r = client.del(QStringLiteral("/api/v1/me/avatar"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json().contains(QStringLiteral("avatarUrl")));
+        QVERIFY(r.json().value(QStringLiteral("avatarUrl")).isNull());
+        QCOMPARE(mediaFiles(server).size(), 0);
+        QVERIFY(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).isNull());
+        // Deleting again is harmless.
+        QCOMPARE(client.del(QStringLiteral("/api/v1/me/avatar")).status, 200);
+    }
+
+    void avatarRefusesBadUploads_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QByteArray>("type");
+        QTest::addColumn<int>("status");
+        QTest::newRow("text-claiming-png") << QByteArray("just some text, not a picture") << QByteArray("image/png") << 415;
+        QTest::newRow("truncated-png") << kPng.left(kPng.size() / 2) << QByteArray("image/png") << 422;
+        QTest::newRow("jpeg-claiming-png") << kJpeg << QByteArray("image/png") << 415;
+        QTest::newRow("gif-type") << kPng << QByteArray("image/gif") << 415;
+        QTest::newRow("json") << QByteArray("{}") << QByteArray("application/json") << 415;
+        QTest::newRow("multipart-no-file-field") << multipart("b0", "picture", "image/png", kPng)
+                                                 << QByteArray("multipart/form-data; boundary=b0") << 422;
+        QTest::newRow("multipart-malformed") << QByteArray("--b0\r\nnonsense")
+                                             << QByteArray("multipart/form-data; boundary=b0") << 400;
+        QTest::newRow("empty") << QByteArray() << QByteArray("image/png") << 422;
+    }
+    void avatarRefusesBadUploads()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QByteArray, type);
+        QFETCH(int, status);
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const User ann = registerUser(server.client(), QStringLiteral("ann@example.test"));
+        Client client = server.client();
+        client.setToken(ann.access);
+        const auto r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), body, type);
+        QCOMPARE(r.status, status);
+        QVERIFY(r.isProblem());
+        QCOMPARE(mediaFiles(server).size(), 0);
+        QVERIFY(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).isNull());
+    }
+
+    void avatarNeedsSignIn()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QCOMPARE(server.client().send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png").status, 401);
+        QCOMPARE(server.client().del(QStringLiteral("/api/v1/me/avatar")).status, 401);
+        QCOMPARE(mediaFiles(server).size(), 0);
+    }
+
+    void avatarOver8MiBIs413()
+    {
+        TestServer server(fastOptions());
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const User ann = registerUser(server.client(), QStringLiteral("ann@example.test"));
+        Client client = server.client();
+        client.setToken(ann.access);
+        QByteArray big = kPng;
+        big.append(QByteArray(8 * 1024 * 1024, 'x'));
+        const auto r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), big, "image/png");
+        QCOMPARE(r.status, 413);
+        QCOMPARE(mediaFiles(server).size(), 0);
     }
 
     void forgotIsRateLimited()
