@@ -5,6 +5,7 @@
 
 #include "model/ids.h"
 #include "model/smtpmailer.h"
+#include "model/inventory.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -210,6 +211,32 @@ int runCommand(const Config &config)
         const QByteArray doc = openApiDocument();
         std::fwrite(doc.constData(), 1, size_t(doc.size()), stdout);
         return doc.isEmpty() ? 1 : 0;
+    }
+    if (config.command == QLatin1String("check")) {
+        // The stock ledger: every product's stock equals the sum of its ledger rows.
+        int rc = 0;
+        {
+            Database database(config.database);
+            if (auto s = database.open(); !s) {
+                std::fprintf(stderr, "mercato check: %s\n", qPrintable(s.error().detail));
+                rc = 2;
+            } else if (auto mismatches = Inventory::verifyLedger(database.connection()); !mismatches) {
+                std::fprintf(stderr, "mercato check: %s\n", qPrintable(mismatches.error().detail));
+                rc = 2;
+            } else if (mismatches->isEmpty()) {
+                std::fprintf(stdout, "stock ledger: ok (every product's stock equals its ledger sum)\n");
+            } else {
+                for (const LedgerMismatch &m : mismatches.value())
+                    std::fprintf(stdout, "stock ledger mismatch: product %s has stock %lld, ledger sum %lld\n",
+                                 qPrintable(m.productId), static_cast<long long>(m.stock),
+                                 static_cast<long long>(m.ledgerSum));
+                std::fprintf(stdout, "stock ledger: %lld product(s) differ\n",
+                             static_cast<long long>(mismatches->size()));
+                rc = 1;
+            }
+            database.releaseThreadConnection();
+        }
+        return rc;
     }
     return -1;
 }

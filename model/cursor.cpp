@@ -61,4 +61,11 @@ std::optional<QVariantList> decode(const QString &scope, const QString &cursor)
     return doc.array().toVariantList();
 }
 
+bool isNumber(const QVariant &value)
+{
+    const int type = value.typeId();
+    return type == QMetaType::Double || type == QMetaType::LongLong || type == QMetaType::Int
+            || type == QMetaType::ULongLong || type == QMetaType::UInt;
+}
+
 } // namespace Mercato::Cursor

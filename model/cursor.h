@@ -15,5 +15,7 @@ void setKey(const QByteArray &key);
 // `scope` ties a cursor to one list (and its sort), so one list's cursor fails on another.
 QString encode(const QString &scope, const QVariantList &values);
 std::optional<QVariantList> decode(const QString &scope, const QString &cursor);
+// True for a decoded JSON number (integers come back as qint64, others as double).
+bool isNumber(const QVariant &value);
 
 } // namespace Mercato::Cursor

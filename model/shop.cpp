@@ -12,6 +12,8 @@ Shop::Shop(ShopOptions options)
     , m_tokens(m_options.jwtKey)
     , m_images(std::make_unique<LocalImageStore>(m_options.dataDir + QStringLiteral("/media"),
                                                  m_options.settings.publicUrl))
+    , m_catalog(std::make_unique<Catalog>(*this))
+    , m_notifications(std::make_unique<Notifications>(*m_database))
 {
     Cursor::setKey(m_options.jwtKey);
     m_reviews = std::make_unique<Reviews>(*m_database, m_events);

@@ -8,6 +8,9 @@
 #include "events.h"
 #include "imagestore.h"
 #include "mailer.h"
+#include "catalog.h"
+#include "inventory.h"
+#include "notifications.h"
 #include "notifier.h"
 #include "passwordresets.h"
 #include "storesettings.h"
@@ -59,6 +62,10 @@ public:
     Reviews &reviews() { return *m_reviews; }
     Refunds &refunds() { return *m_refunds; }
     Complaints &complaints() { return *m_complaints; }
+    // Stock changes with their ledger rows and low-stock alerts (call inside your transaction).
+    Inventory &inventory() { return m_inventory; }
+    Catalog &catalog() { return *m_catalog; }
+    Notifications &notifications() { return *m_notifications; }
 
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
@@ -81,6 +88,9 @@ private:
     Accounts m_accounts{*m_database, m_options.settings, m_tokens};
     std::unique_ptr<ImageStore> m_images;
     std::unique_ptr<MailQueue> m_mail;
+    Inventory m_inventory{m_notifier, m_events};
+    std::unique_ptr<Catalog> m_catalog;
+    std::unique_ptr<Notifications> m_notifications;
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;

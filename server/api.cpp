@@ -3,6 +3,9 @@
 #include "accountsroutes.h"
 #include "aftersalesroutes.h"
 #include "identityroutes.h"
+#include "catalogroutes.h"
+#include "mediaroutes.h"
+#include "notificationroutes.h"
 #include "opsroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
@@ -24,6 +27,9 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerReviewRoutes(router, shop);
     registerAftersalesRoutes(router, shop);
     registerIdentityRoutes(router, shop, authLimiter);
+    registerCatalogRoutes(router, shop);
+    registerMediaRoutes(router, shop);
+    registerNotificationRoutes(router, shop);
 }
 
 } // namespace Mercato

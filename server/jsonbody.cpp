@@ -15,6 +15,13 @@ Result<QJsonObject> jsonObjectBody(const Request &request)
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(request.body, &err);
     if (err.error != QJsonParseError::NoError) {
+        // Qt only parses objects and arrays at the top: a bare scalar (`null`, `42`, `"x"`) is
+        // still valid JSON, just not an object (422, below), so tell it from malformed text.
+        QJsonParseError wrapped;
+        const QJsonDocument scalar = QJsonDocument::fromJson("[" + request.body + "]", &wrapped);
+        if (wrapped.error == QJsonParseError::NoError && scalar.array().size() == 1)
+            return Error::validation(QStringLiteral("body"),
+                                     QStringLiteral("the body must be a JSON object"));
         return makeError(ErrorCode::BadRequest, QStringLiteral("malformed JSON at offset %1: %2")
                                                         .arg(err.offset)
                                                         .arg(err.errorString()));

@@ -1,0 +1,668 @@
+#include "catalog.h"
+
+#include "clock.h"
+#include "cursor.h"
+#include "ids.h"
+#include "imagestore.h"
+#include "shop.h"
+
+#include <QCryptographicHash>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+Q_LOGGING_CATEGORY(lcCatalog, "mercato.model.catalog")
+
+namespace Mercato {
+
+namespace {
+
+const QString kProductColumns = QStringLiteral(
+        "p.id, p.seller_id, u.display_name, p.name, p.description, p.price_cents, p.stock, "
+        "p.low_stock_threshold, p.version, p.rating_sum, p.rating_count, p.created_at, p.updated_at");
+constexpr int kProductColumnCount = 13;
+
+Product readProduct(const QSqlQuery &q)
+{
+    Product p;
+    p.id = q.value(0).toString();
+    p.sellerId = q.value(1).toString();
+    p.sellerName = q.value(2).toString();
+    p.name = q.value(3).toString();
+    p.description = q.value(4).toString();
+    p.priceCents = q.value(5).toLongLong();
+    p.stock = q.value(6).toLongLong();
+    p.lowStockThreshold = q.value(7).toLongLong();
+    p.version = q.value(8).toLongLong();
+    p.ratingSum = q.value(9).toLongLong();
+    p.ratingCount = q.value(10).toLongLong();
+    p.createdAt = q.value(11).toLongLong();
+    p.updatedAt = q.value(12).toLongLong();
+    return p;
+}
+
+Error badCursor()
+{
+    const QString message = QStringLiteral("cursor is not one this list made");
+    return Error{ErrorCode::BadRequest, message, {{QStringLiteral("cursor"), message}}};
+}
+
+bool ifMatchAccepts(const QString &ifMatch, const QString &etag)
+{
+    if (ifMatch.trimmed().isEmpty())
+        return true;
+    const QStringList tags = ifMatch.split(QLatin1Char(','));
+    for (const QString &t : tags) {
+        const QString tag = t.trimmed();
+        if (tag == QLatin1String("*") || tag == etag)
+            return true; // weak tags (W/"...") never match: If-Match compares strongly
+    }
+    return false;
+}
+
+QString sortName(ProductSort sort)
+{
+    switch (sort) {
+    case ProductSort::Relevance: return QStringLiteral("relevance");
+    case ProductSort::Newest: return QStringLiteral("newest");
+    case ProductSort::Price: return QStringLiteral("price");
+    case ProductSort::PriceDesc: return QStringLiteral("-price");
+    case ProductSort::Rating: return QStringLiteral("rating");
+    }
+    return {};
+}
+
+QVariantList idList(const QList<Product> &products)
+{
+    QVariantList out;
+    for (const Product &p : products)
+        out.append(p.id);
+    return out;
+}
+
+QString placeholders(qsizetype n)
+{
+    QStringList marks;
+    marks.reserve(n);
+    for (qsizetype i = 0; i < n; ++i)
+        marks.append(QStringLiteral("?"));
+    return marks.join(QLatin1Char(','));
+}
+
+} // namespace
+
+QString Product::etag() const
+{
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    const QString text = QStringList{id,
+                                     QString::number(version),
+                                     QString::number(updatedAt),
+                                     QString::number(stock),
+                                     QString::number(priceCents),
+                                     QString::number(lowStockThreshold),
+                                     QString::number(ratingSum),
+                                     QString::number(ratingCount),
+                                     name,
+                                     description}
+                                 .join(QChar(0x1f));
+    h.addData(text.toUtf8());
+    for (const ProductImage &img : images)
+        h.addData(QByteArray(img.id.toUtf8() + "\x1f"));
+    return QLatin1Char('"')
+            + QString::fromLatin1(h.result().left(15).toBase64(QByteArray::Base64UrlEncoding))
+            + QLatin1Char('"');
+}
+
+QStringList Catalog::searchWords(const QString &text)
+{
+    static const QRegularExpression word(QStringLiteral("[\\p{L}\\p{N}]+"),
+                                         QRegularExpression::UseUnicodePropertiesOption);
+    QStringList out;
+    auto it = word.globalMatch(text.left(1000));
+    while (it.hasNext() && out.size() < 16)
+        out.append(it.next().captured(0).left(64).toLower());
+    return out;
+}
+
+Result<Product> Catalog::load(const QSqlDatabase &db, const QString &id, bool includeDeleted)
+{
+    QString sql = QStringLiteral("SELECT ") + kProductColumns
+            + QStringLiteral(" FROM products p JOIN users u ON u.id = p.seller_id WHERE p.id = ?");
+    if (!includeDeleted)
+        sql += QStringLiteral(" AND p.deleted_at IS NULL");
+    auto q = execSql(db, sql, {id});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
+    QList<Product> one{readProduct(q.value())};
+    if (auto s = loadImages(db, one); !s)
+        return s.error();
+    return one.first();
+}
+
+Status Catalog::loadImages(const QSqlDatabase &db, QList<Product> &products)
+{
+    if (products.isEmpty())
+        return Ok{};
+    auto q = execSql(db,
+                     QStringLiteral("SELECT product_id, id, url, store_key, position FROM product_images "
+                                    "WHERE product_id IN (%1) ORDER BY product_id, position, id")
+                             .arg(placeholders(products.size())),
+                     idList(products));
+    if (!q)
+        return q.error();
+    QHash<QString, QList<ProductImage>> byProduct;
+    while (q->next()) {
+        byProduct[q->value(0).toString()].append(ProductImage{q->value(1).toString(),
+                                                              q->value(2).toString(),
+                                                              q->value(3).toString(),
+                                                              q->value(4).toInt()});
+    }
+    for (Product &p : products)
+        p.images = byProduct.value(p.id);
+    return Ok{};
+}
+
+Result<Product> Catalog::owned(const QSqlDatabase &db, const QString &sellerId, const QString &id)
+{
+    // Takes the row lock first (PostgreSQL), so what is read next stays true until commit.
+    auto lock = execSql(db, QStringLiteral("UPDATE products SET version = version WHERE id = ? "
+                                           "AND deleted_at IS NULL"),
+                        {id});
+    if (!lock)
+        return lock.error();
+    auto p = load(db, id, false);
+    if (!p)
+        return p;
+    if (p->sellerId != sellerId) // another seller's product: its existence does not show
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
+    return p;
+}
+
+Result<Product> Catalog::get(const QString &id)
+{
+    return load(m_shop.database().connection(), id, false);
+}
+
+Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input)
+{
+    Database &database = m_shop.database();
+    const QString id = Ids::newId();
+    StockEffects effects;
+    {
+        Transaction tx(database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        auto seller = execSql(db, QStringLiteral("SELECT role FROM users WHERE id = ?"), {sellerId});
+        if (!seller)
+            return seller.error();
+        if (!seller->next() || seller->value(0).toString() != QLatin1String("seller"))
+            return makeError(ErrorCode::Forbidden, QStringLiteral("only a seller account sells products"));
+        const qint64 now = Clock::nowMs();
+        const qint64 threshold = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
+        auto ins = execSql(db,
+                           QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
+                                          "price_cents, stock, low_stock_threshold, low_stock_armed, "
+                                          "version, created_at, updated_at) "
+                                          "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
+                           {id, sellerId, input.name, input.description, input.priceCents,
+                            input.stock, threshold, now, now});
+        if (!ins)
+            return ins.error();
+        if (auto s = m_shop.inventory().recordCreation(db, id, input.stock, sellerId, &effects); !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    if (!effects.changedProducts.contains(id))
+        effects.changedProducts.append(id);
+    m_shop.inventory().announce(effects);
+    return get(id);
+}
+
+Result<Product> Catalog::update(const QString &sellerId, const QString &id,
+                                const ProductChanges &changes, const QString &ifMatch)
+{
+    StockEffects effects;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        auto current = owned(db, sellerId, id);
+        if (!current)
+            return current;
+        if (!ifMatchAccepts(ifMatch, current->etag()))
+            return makeError(ErrorCode::PreconditionFailed,
+                             QStringLiteral("the product changed since that ETag; GET it again"));
+        QStringList sets{QStringLiteral("version = version + 1"), QStringLiteral("updated_at = ?")};
+        QVariantList binds{Clock::nowMs()};
+        auto set = [&](const QString &column, const QVariant &value) {
+            sets.append(column + QStringLiteral(" = ?"));
+            binds.append(value);
+        };
+        if (changes.name)
+            set(QStringLiteral("name"), *changes.name);
+        if (changes.description) {
+            sets.append(QStringLiteral("description = COALESCE(?, '')"));
+            binds.append(*changes.description);
+        }
+        if (changes.priceCents)
+            set(QStringLiteral("price_cents"), *changes.priceCents);
+        if (changes.lowStockThreshold)
+            set(QStringLiteral("low_stock_threshold"), *changes.lowStockThreshold);
+        binds.append(id);
+        auto upd = execSql(db, QStringLiteral("UPDATE products SET %1 WHERE id = ?").arg(sets.join(QStringLiteral(", "))),
+                           binds);
+        if (!upd)
+            return upd.error();
+        if (changes.stock && *changes.stock != current->stock) {
+            if (auto s = m_shop.inventory().adjust(db, id, *changes.stock - current->stock,
+                                                   QStringLiteral("set by edit"), sellerId, &effects);
+                !s)
+                return s.error();
+        }
+        if (changes.lowStockThreshold) {
+            if (auto s = m_shop.inventory().evaluateLowStock(db, id, &effects); !s)
+                return s.error();
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    if (!effects.changedProducts.contains(id))
+        effects.changedProducts.append(id);
+    m_shop.inventory().announce(effects);
+    return get(id);
+}
+
+Status Catalog::remove(const QString &sellerId, const QString &id, const QString &ifMatch)
+{
+    QStringList keys;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s;
+        const QSqlDatabase db = tx.db();
+        auto current = owned(db, sellerId, id);
+        if (!current)
+            return current.error();
+        if (!ifMatchAccepts(ifMatch, current->etag()))
+            return makeError(ErrorCode::PreconditionFailed,
+                             QStringLiteral("the product changed since that ETag; GET it again"));
+        const qint64 now = Clock::nowMs();
+        auto del = execSql(db, QStringLiteral("UPDATE products SET deleted_at = ?, updated_at = ?, "
+                                              "version = version + 1 WHERE id = ?"),
+                           {now, now, id});
+        if (!del)
+            return del.error();
+        for (const ProductImage &img : current->images)
+            keys.append(img.storeKey);
+        auto imgs = execSql(db, QStringLiteral("DELETE FROM product_images WHERE product_id = ?"), {id});
+        if (!imgs)
+            return imgs.error();
+        if (auto s = tx.commit(); !s)
+            return s;
+    }
+    deleteStoredImages(keys);
+    Q_EMIT m_shop.events().productChanged(id);
+    return Ok{};
+}
+
+Result<Product> Catalog::adjustStock(const QString &sellerId, const QString &id, qint64 delta,
+                                     const QString &reason)
+{
+    StockEffects effects;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        auto current = owned(db, sellerId, id);
+        if (!current)
+            return current;
+        if (current->stock + delta > ProductLimits::kStockMax)
+            return Error::validation(QStringLiteral("delta"),
+                                     QStringLiteral("stock would exceed %1").arg(ProductLimits::kStockMax));
+        if (current->stock + delta < 0) {
+            Error e = makeError(ErrorCode::Conflict,
+                                QStringLiteral("stock cannot go below zero: %1 left").arg(current->stock));
+            e.fields.append({QStringLiteral("delta"), e.detail});
+            return e;
+        }
+        if (auto s = m_shop.inventory().adjust(db, id, delta, reason, sellerId, &effects); !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    m_shop.inventory().announce(effects);
+    return get(id);
+}
+
+Result<ProductPage> Catalog::list(const ProductQuery &query)
+{
+    const QStringList words = searchWords(query.text);
+    if (!query.text.trimmed().isEmpty() && words.isEmpty())
+        return ProductPage{}; // nothing searchable in it: nothing matches
+    ProductSort sort = query.sort.value_or(words.isEmpty() ? ProductSort::Newest : ProductSort::Relevance);
+    if (sort == ProductSort::Relevance && words.isEmpty())
+        sort = ProductSort::Newest;
+    const bool postgres = m_shop.database().engine() == Engine::Postgres;
+
+    const QString scope = QStringList{QStringLiteral("products"), sortName(sort), words.join(QLatin1Char(' ')),
+                                      query.sellerId,
+                                      query.minPriceCents ? QString::number(*query.minPriceCents) : QString(),
+                                      query.maxPriceCents ? QString::number(*query.maxPriceCents) : QString(),
+                                      query.inStock ? QString::number(int(*query.inStock)) : QString()}
+                                  .join(QLatin1Char('|'));
+    std::optional<QVariantList> after;
+    if (!query.cursor.isEmpty()) {
+        after = Cursor::decode(scope, query.cursor);
+        if (!after || after->size() != 2 || after->at(1).typeId() != QMetaType::QString
+            || !Cursor::isNumber(after->at(0)))
+            return badCursor();
+    }
+
+    // The search text, as each engine reads it: only letters and digits, so no syntax gets in.
+    QString matchText;
+    if (!words.isEmpty()) {
+        if (postgres) {
+            QStringList parts;
+            for (qsizetype i = 0; i < words.size(); ++i)
+                parts.append(i + 1 == words.size() ? words.at(i) + QStringLiteral(":*") : words.at(i));
+            matchText = parts.join(QStringLiteral(" & "));
+        } else {
+            QStringList parts;
+            for (qsizetype i = 0; i < words.size(); ++i)
+                parts.append(QLatin1Char('"') + words.at(i) + QLatin1Char('"')
+                             + (i + 1 == words.size() ? QStringLiteral("*") : QString()));
+            matchText = parts.join(QLatin1Char(' '));
+        }
+    }
+
+    QString from;
+    QVariantList binds;
+    QStringList where{QStringLiteral("p.deleted_at IS NULL")};
+    QString key;       // the sort key expression
+    bool keyDesc = true;
+    bool idDesc = false;
+    switch (sort) {
+    case ProductSort::Relevance:
+        if (postgres) {
+            from = QStringLiteral("products p CROSS JOIN to_tsquery('simple', ?) AS tq "
+                                  "JOIN users u ON u.id = p.seller_id");
+            binds.append(matchText);
+            where.append(QStringLiteral("p.search @@ tq"));
+            key = QStringLiteral("CAST(ts_rank(p.search, tq) AS DOUBLE PRECISION)");
+        } else {
+            from = QStringLiteral("products_fts JOIN products p ON p.rowid = products_fts.rowid "
+                                  "JOIN users u ON u.id = p.seller_id");
+            where.append(QStringLiteral("products_fts MATCH ?"));
+            binds.append(matchText);
+            key = QStringLiteral("(-bm25(products_fts))");
+        }
+        keyDesc = true;
+        idDesc = false;
+        break;
+    case ProductSort::Newest:
+        key = QStringLiteral("p.created_at");
+        keyDesc = idDesc = true;
+        break;
+    case ProductSort::Price:
+        key = QStringLiteral("p.price_cents");
+        keyDesc = idDesc = false;
+        break;
+    case ProductSort::PriceDesc:
+        key = QStringLiteral("p.price_cents");
+        keyDesc = idDesc = true;
+        break;
+    case ProductSort::Rating:
+        key = QStringLiteral("(CASE WHEN p.rating_count = 0 THEN -1 ELSE "
+                             "CAST(p.rating_sum AS BIGINT) * 1000000 / p.rating_count END)");
+        keyDesc = true;
+        idDesc = false;
+        break;
+    }
+    if (from.isEmpty()) {
+        from = QStringLiteral("products p JOIN users u ON u.id = p.seller_id");
+        if (!words.isEmpty()) {
+            if (postgres) {
+                where.append(QStringLiteral("p.search @@ to_tsquery('simple', ?)"));
+            } else {
+                where.append(QStringLiteral("p.rowid IN (SELECT rowid FROM products_fts "
+                                            "WHERE products_fts MATCH ?)"));
+            }
+            binds.append(matchText);
+        }
+    }
+    if (!query.sellerId.isEmpty()) {
+        where.append(QStringLiteral("p.seller_id = ?"));
+        binds.append(query.sellerId);
+    }
+    if (query.minPriceCents) {
+        where.append(QStringLiteral("p.price_cents >= ?"));
+        binds.append(*query.minPriceCents);
+    }
+    if (query.maxPriceCents) {
+        where.append(QStringLiteral("p.price_cents <= ?"));
+        binds.append(*query.maxPriceCents);
+    }
+    if (query.inStock)
+        where.append(*query.inStock ? QStringLiteral("p.stock > 0") : QStringLiteral("p.stock = 0"));
+    if (after) {
+        const QVariant k = sort == ProductSort::Relevance ? QVariant(after->at(0).toDouble())
+                                                          : QVariant(after->at(0).toLongLong());
+        const QString id = after->at(1).toString();
+        where.append(QStringLiteral("(%1 %2 ? OR (%1 = ? AND p.id %3 ?))")
+                             .arg(key, keyDesc ? QStringLiteral("<") : QStringLiteral(">"),
+                                  idDesc ? QStringLiteral("<") : QStringLiteral(">")));
+        binds << k << k << id;
+    }
+    const QString sql = QStringLiteral("SELECT %1, %2 FROM %3 WHERE %4 ORDER BY %2 %5, p.id %6 LIMIT ?")
+                                .arg(kProductColumns, key, from, where.join(QStringLiteral(" AND ")),
+                                     keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
+                                     idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
+    const int limit = std::clamp(query.limit, 1, 100);
+    binds.append(limit + 1);
+    const QSqlDatabase db = m_shop.database().connection();
+    auto q = execSql(db, sql, binds);
+    if (!q)
+        return q.error();
+    ProductPage page;
+    QVariant lastKey;
+    bool more = false;
+    while (q->next()) {
+        if (page.items.size() == limit) {
+            more = true;
+            break;
+        }
+        page.items.append(readProduct(q.value()));
+        lastKey = q->value(kProductColumnCount);
+    }
+    if (more) {
+        const QVariant k = sort == ProductSort::Relevance ? QVariant(lastKey.toDouble())
+                                                          : QVariant(double(lastKey.toLongLong()));
+        page.nextCursor = Cursor::encode(scope, {k, page.items.last().id});
+    }
+    if (auto s = loadImages(db, page.items); !s)
+        return s.error();
+    return page;
+}
+
+Result<ProductPage> Catalog::inventory(const InventoryQuery &query)
+{
+    const QString scope = QStringLiteral("inventory|%1|%2").arg(query.sellerId).arg(int(query.lowStockOnly));
+    QStringList where{QStringLiteral("p.deleted_at IS NULL"), QStringLiteral("p.seller_id = ?")};
+    QVariantList binds{query.sellerId};
+    if (query.lowStockOnly)
+        where.append(QStringLiteral("p.stock <= p.low_stock_threshold"));
+    if (!query.cursor.isEmpty()) {
+        const auto after = Cursor::decode(scope, query.cursor);
+        if (!after || after->size() != 2 || !Cursor::isNumber(after->at(0))
+            || after->at(1).typeId() != QMetaType::QString)
+            return badCursor();
+        where.append(QStringLiteral("(p.created_at < ? OR (p.created_at = ? AND p.id < ?))"));
+        binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
+    }
+    const int limit = std::clamp(query.limit, 1, 100);
+    binds.append(limit + 1);
+    const QSqlDatabase db = m_shop.database().connection();
+    auto q = execSql(db,
+                     QStringLiteral("SELECT %1 FROM products p JOIN users u ON u.id = p.seller_id "
+                                    "WHERE %2 ORDER BY p.created_at DESC, p.id DESC LIMIT ?")
+                             .arg(kProductColumns, where.join(QStringLiteral(" AND "))),
+                     binds);
+    if (!q)
+        return q.error();
+    ProductPage page;
+    bool more = false;
+    while (q->next()) {
+        if (page.items.size() == limit) {
+            more = true;
+            break;
+        }
+        page.items.append(readProduct(q.value()));
+    }
+    if (more)
+        page.nextCursor = Cursor::encode(scope, {double(page.items.last().createdAt), page.items.last().id});
+    if (auto s = loadImages(db, page.items); !s)
+        return s.error();
+    return page;
+}
+
+Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &productId,
+                                       const QByteArray &bytes, const QString &declaredType)
+{
+    const QSqlDatabase reader = m_shop.database().connection();
+    auto product = load(reader, productId, false);
+    if (!product)
+        return product.error();
+    if (product->sellerId != sellerId)
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
+    auto type = checkImage(bytes, declaredType);
+    if (!type)
+        return type.error();
+    const Error full = makeError(ErrorCode::Conflict, QStringLiteral("a product has at most %1 images")
+                                                              .arg(ProductLimits::kImagesMax));
+    if (product->images.size() >= ProductLimits::kImagesMax)
+        return full;
+    auto stored = m_shop.images().store(bytes, type.value());
+    if (!stored)
+        return stored.error();
+    ProductImage image{Ids::newId(), stored->url, stored->key, 0};
+    auto fail = [&](const Error &e) -> Result<ProductImage> {
+        deleteStoredImages({stored->key});
+        return e;
+    };
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return fail(s.error());
+        const QSqlDatabase db = tx.db();
+        auto current = owned(db, sellerId, productId);
+        if (!current)
+            return fail(current.error());
+        if (current->images.size() >= ProductLimits::kImagesMax)
+            return fail(full);
+        image.position = current->images.isEmpty() ? 0 : current->images.last().position + 1;
+        const qint64 now = Clock::nowMs();
+        auto ins = execSql(db,
+                           QStringLiteral("INSERT INTO product_images (id, product_id, position, "
+                                          "store_key, url, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+                           {image.id, productId, image.position, image.storeKey, image.url, now});
+        if (!ins)
+            return fail(ins.error());
+        auto bump = execSql(db, QStringLiteral("UPDATE products SET version = version + 1, "
+                                               "updated_at = ? WHERE id = ?"),
+                            {now, productId});
+        if (!bump)
+            return fail(bump.error());
+        if (auto s = tx.commit(); !s)
+            return fail(s.error());
+    }
+    Q_EMIT m_shop.events().productChanged(productId);
+    return image;
+}
+
+Status Catalog::removeImage(const QString &sellerId, const QString &productId, const QString &imageId)
+{
+    QString key;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s;
+        const QSqlDatabase db = tx.db();
+        auto current = owned(db, sellerId, productId);
+        if (!current)
+            return current.error();
+        for (const ProductImage &img : current->images) {
+            if (img.id == imageId)
+                key = img.storeKey;
+        }
+        if (key.isEmpty())
+            return makeError(ErrorCode::NotFound, QStringLiteral("no such image"));
+        auto del = execSql(db, QStringLiteral("DELETE FROM product_images WHERE id = ? AND product_id = ?"),
+                           {imageId, productId});
+        if (!del)
+            return del.error();
+        auto bump = execSql(db, QStringLiteral("UPDATE products SET version = version + 1, "
+                                               "updated_at = ? WHERE id = ?"),
+                            {Clock::nowMs(), productId});
+        if (!bump)
+            return bump.error();
+        if (auto s = tx.commit(); !s)
+            return s;
+    }
+    deleteStoredImages({key});
+    Q_EMIT m_shop.events().productChanged(productId);
+    return Ok{};
+}
+
+void Catalog::deleteStoredImages(const QStringList &keys)
+{
+    for (const QString &key : keys) {
+        const Status s = m_shop.images().remove(key);
+        if (s || s.error().code == ErrorCode::NotFound)
+            continue;
+        // Never lost: kept for a later retry.
+        qCWarning(lcCatalog) << "deleting a stored image failed; will retry:" << s.error().detail;
+        auto q = execSql(m_shop.database().connection(),
+                         QStringLiteral("INSERT INTO media_deletions (id, store_key, attempts, "
+                                        "next_attempt_at, last_error) VALUES (?, ?, 1, ?, ?)"),
+                         {Ids::newId(), key, Clock::nowMs() + 60'000, s.error().detail});
+        if (!q)
+            qCWarning(lcCatalog) << "cannot record a failed image deletion";
+    }
+}
+
+int Catalog::retryMediaDeletions(int max)
+{
+    const QSqlDatabase db = m_shop.database().connection();
+    auto due = execSql(db,
+                       QStringLiteral("SELECT id, store_key, attempts FROM media_deletions "
+                                      "WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"),
+                       {Clock::nowMs(), max});
+    if (!due)
+        return 0;
+    struct Row { QString id, key; int attempts; };
+    QList<Row> rows;
+    while (due->next())
+        rows.append({due->value(0).toString(), due->value(1).toString(), due->value(2).toInt()});
+    int done = 0;
+    for (const Row &row : rows) {
+        const Status s = m_shop.images().remove(row.key);
+        if (s || s.error().code == ErrorCode::NotFound) {
+            if (execSql(db, QStringLiteral("DELETE FROM media_deletions WHERE id = ?"), {row.id}))
+                ++done;
+            continue;
+        }
+        const qint64 backoff = std::min<qint64>(60'000LL << std::min(row.attempts, 10), 86'400'000LL);
+        [[maybe_unused]] auto q = execSql(db,
+                         QStringLiteral("UPDATE media_deletions SET attempts = attempts + 1, "
+                                        "next_attempt_at = ?, last_error = ? WHERE id = ?"),
+                         {Clock::nowMs() + backoff, s.error().detail, row.id});
+    }
+    return done;
+}
+
+} // namespace Mercato

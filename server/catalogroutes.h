@@ -1,0 +1,14 @@
+#pragma once
+// /api/v1/products, /api/v1/products/{id}/images, /stock-adjustments, /api/v1/seller/inventory.
+
+#include "router.h"
+
+namespace Mercato {
+class Shop;
+struct Product;
+
+void registerCatalogRoutes(Http::Router &router, Shop &shop);
+// A product as GET /products/{id} shows it (also the items of GET /products).
+QJsonObject productJson(const Product &product, const QString &currency);
+
+} // namespace Mercato
