@@ -2,11 +2,14 @@
 // on a QCoreApplication, without creating a single widget.
 
 #include "config.h"
+#include "metricsmonitor.h"
 #include "runtime.h"
 
 #include "ui/mainwindow.h"
+#include "ui/screenshottour.h"
 
 #include <QApplication>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QProcessEnvironment>
 
@@ -26,6 +29,15 @@ bool wantsNoGui(int argc, char *argv[])
     }
     return false;
 }
+
+bool namesConfigFile(const QStringList &args)
+{
+    for (const QString &a : args) {
+        if (a == QLatin1String("--config") || a.startsWith(QLatin1String("--config=")))
+            return true;
+    }
+    return false;
+}
 } // namespace
 
 int main(int argc, char *argv[])
@@ -35,28 +47,59 @@ int main(int argc, char *argv[])
                                                   : std::make_unique<QApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mercato"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MERCATO_VERSION));
-    const Mercato::ConfigOutcome outcome = Mercato::loadConfig(
-            QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment(), false);
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QStringList args = QCoreApplication::arguments();
+    Mercato::ConfigOutcome outcome = Mercato::loadConfig(args, env, false);
     if (!outcome.config) {
         std::fprintf(outcome.exitCode ? stderr : stdout, "%s\n", qPrintable(outcome.message));
         return outcome.exitCode;
     }
+    if (outcome.config->headless || noGui)
+        return Mercato::runHeadless(*outcome.config);
+
+    // The console keeps its settings in <data dir>/mercato.conf; read it unless --config names one.
+    const QString consoleConfig = Mercato::MetricsMonitor::configFileIn(outcome.config->dataDir);
+    if (!namesConfigFile(args) && QFileInfo::exists(consoleConfig)) {
+        args.insert(1, QStringLiteral("--config=") + consoleConfig);
+        Mercato::ConfigOutcome withFile = Mercato::loadConfig(args, env, false);
+        if (!withFile.config) {
+            QMessageBox::critical(nullptr, QObject::tr("Mercato cannot start"), withFile.message);
+            return 2;
+        }
+        outcome = withFile;
+    }
     const Mercato::Config &config = *outcome.config;
-    if (config.headless || noGui)
-        return Mercato::runHeadless(config);
 
     QApplication::setApplicationDisplayName(QStringLiteral("Mercato"));
     Mercato::Runtime runtime(config);
     if (auto s = runtime.start(); !s) {
-        QMessageBox::critical(nullptr, QStringLiteral("Mercato cannot start"), s.error().detail);
+        QMessageBox::critical(nullptr, QObject::tr("Mercato cannot start"), s.error().detail);
         return 1;
     }
     Mercato::onTerminationSignal(app.get(), [] { QCoreApplication::quit(); });
-    Mercato::Metrics *metrics = &runtime.metrics();
-    Mercato::MainWindow window(runtime.shop(), runtime.apiUrl(),
-                               [metrics] { return metrics->requestCount(); });
-    window.show();
-    const int rc = QApplication::exec();
+
+    Mercato::ServerSettings initial;
+    initial.listen = config.listenAddress.toString() + QLatin1Char(':') + QString::number(config.listenPort);
+    initial.publicUrl = config.publicUrl;
+    initial.corsOrigins = config.corsOrigins;
+    initial.currency = config.store.currency;
+    initial.timeZone = QString::fromUtf8(config.store.timeZone.id());
+    Mercato::ApiServer *server = &runtime.server();
+    Mercato::MetricsMonitor monitor(
+            runtime.metrics(), runtime.apiUrl(), [server] { return server->isRunning(); },
+            [server] { return server->workerCount(); }, consoleConfig, initial);
+
+    int rc = 0;
+    {
+        Mercato::MainWindow window(runtime.shop(), &monitor);
+        window.show();
+        window.begin();
+        const QString shots = env.value(QStringLiteral("MERCATO_SCREENSHOT_DIR"));
+        if (!shots.isEmpty())
+            Mercato::runScreenshotTour(window, shots, env.value(QStringLiteral("MERCATO_SCREENSHOT_EMAIL")),
+                                       env.value(QStringLiteral("MERCATO_SCREENSHOT_PASSWORD")));
+        rc = QApplication::exec();
+    }
     runtime.stop();
     return rc;
 }

@@ -605,6 +605,15 @@ Result<QList<Account>> Accounts::pendingSellers()
     return out;
 }
 
+Result<qint64> Accounts::sellerCount()
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT COUNT(*) FROM users WHERE role = 'seller'"));
+    if (!q)
+        return q.error();
+    return q->next() ? q->value(0).toLongLong() : qint64(0);
+}
+
 // ---- coins ------------------------------------------------------------------------------
 
 Result<CoinPage> Accounts::coins(const QString &userId, int limit, const QString &cursor)

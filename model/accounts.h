@@ -117,6 +117,8 @@ public:
     // The console approves a pending seller (404 unknown, 409 not a pending seller).
     Status approveSeller(const QString &userId);
     Result<QList<Account>> pendingSellers();
+    // How many seller accounts exist (the console's first run creates the first one).
+    Result<qint64> sellerCount();
 
     // The coin ledger, newest first, keyset-paged; a cursor not made here → 400 `cursor`.
     Result<CoinPage> coins(const QString &userId, int limit, const QString &cursor);

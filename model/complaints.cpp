@@ -230,6 +230,17 @@ Result<ComplaintPage> Complaints::listForSeller(const QString &sellerId, const Q
                 limit, cursor);
 }
 
+Result<qint64> Complaints::countForSeller(const QString &sellerId, const QString &status)
+{
+    auto q = execSql(m_shop.database().connection(),
+                     QStringLiteral("SELECT COUNT(*) FROM complaints c WHERE c.status = ? AND ")
+                             + kSellerWhere,
+                     {status, sellerId, sellerId});
+    if (!q)
+        return q.error();
+    return q->next() ? q->value(0).toLongLong() : qint64(0);
+}
+
 Result<Complaint> Complaints::reply(const QString &sellerId, const QString &id, const QString &message)
 {
     return sellerMove(sellerId, id, message, false);

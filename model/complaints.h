@@ -61,6 +61,8 @@ public:
     Result<Complaint> getForSeller(const QString &sellerId, const QString &id);
     Result<ComplaintPage> listForSeller(const QString &sellerId, const QString &status, int limit,
                                         const QString &cursor);
+    // How many complaints the seller sees in `status` (the console's dashboard).
+    Result<qint64> countForSeller(const QString &sellerId, const QString &status);
     // `answered`; Conflict once resolved.
     Result<Complaint> reply(const QString &sellerId, const QString &id, const QString &message);
     // `resolved` (with an optional closing message); Conflict when already resolved.

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "ids.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -14,6 +15,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <atomic>
 #include <map>
 
 Q_LOGGING_CATEGORY(lcDb, "mercato.db")
@@ -182,8 +184,25 @@ bool Database::ping()
     return db.isOpen() && again.exec(QStringLiteral("SELECT 1")) && again.next();
 }
 
+namespace {
+std::atomic<quint64> g_mainThreadStatements{0};
+
+void countIfMainThread()
+{
+    const QCoreApplication *app = QCoreApplication::instance();
+    if (app && QThread::currentThread() == app->thread())
+        g_mainThreadStatements.fetch_add(1, std::memory_order_relaxed);
+}
+} // namespace
+
+quint64 mainThreadStatementCount()
+{
+    return g_mainThreadStatements.load(std::memory_order_relaxed);
+}
+
 Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVariantList &binds)
 {
+    countIfMainThread();
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql)) {
@@ -231,6 +250,7 @@ Transaction::~Transaction()
 
 Status Transaction::begin()
 {
+    countIfMainThread();
     QSqlQuery q(m_db);
     const QString sql = m_engine == Engine::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
                                                    : QStringLiteral("BEGIN");

@@ -71,6 +71,9 @@ private:
 Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql,
                           const QVariantList &binds = {});
 bool isUniqueViolation(const QSqlError &error);
+// Statements (execSql, transaction begin) run on the application's main thread since start:
+// the console keeps queries off its GUI thread, and its tests check this stays still.
+quint64 mainThreadStatementCount();
 
 // A write transaction (BEGIN IMMEDIATE on SQLite, so a busy writer waits instead of failing);
 // rolls back on destruction unless committed.

@@ -310,6 +310,16 @@ Result<RefundRequestPage> Refunds::listForSeller(const QString &sellerId, const 
                 cursor);
 }
 
+Result<qint64> Refunds::countForSeller(const QString &sellerId, const QString &status)
+{
+    auto q = execSql(m_shop.database().connection(),
+                     QStringLiteral("SELECT COUNT(*) FROM refund_requests WHERE seller_id = ? AND status = ?"),
+                     {sellerId, status});
+    if (!q)
+        return q.error();
+    return q->next() ? q->value(0).toLongLong() : qint64(0);
+}
+
 Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString &id,
                                         const QByteArray &bytes, const QString &declaredType)
 {

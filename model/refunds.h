@@ -89,6 +89,8 @@ public:
     // `status` empty: all.
     Result<RefundRequestPage> listForSeller(const QString &sellerId, const QString &status,
                                             int limit, const QString &cursor);
+    // How many of the seller's requests are in `status` (the console's dashboard).
+    Result<qint64> countForSeller(const QString &sellerId, const QString &status);
     Result<EvidenceImage> addImage(const QString &customerId, const QString &id,
                                    const QByteArray &bytes, const QString &declaredType);
 

@@ -1,5 +1,9 @@
 #include "metrics.h"
 
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QThread>
+
 namespace Mercato {
 
 namespace {
@@ -15,6 +19,13 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
                             qint64 nanos)
 {
     m_requests.fetch_add(1, std::memory_order_relaxed);
+    if (status >= 500)
+        m_errors.fetch_add(1, std::memory_order_relaxed);
+    if (const QCoreApplication *app = QCoreApplication::instance();
+        app && QThread::currentThread() == app->thread())
+        m_mainThread.fetch_add(1, std::memory_order_relaxed);
+    RequestRecord record{method, route.isEmpty() ? QStringLiteral("(no route)") : route, status,
+                         nanos / 1000, QDateTime::currentMSecsSinceEpoch()};
     const double seconds = double(nanos) / 1e9;
     const QString key = route + QLatin1Char('\t') + QString::fromLatin1(method) + QLatin1Char('\t')
             + QString::number(status);
@@ -25,6 +36,22 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
         ++i;
     ++m_buckets[i];
     m_sumSeconds += seconds;
+    if (m_recent.size() < size_t(kRecentRequests)) {
+        m_recent.push_back(std::move(record));
+    } else {
+        m_recent[m_recentNext] = std::move(record);
+        m_recentNext = (m_recentNext + 1) % m_recent.size();
+    }
+}
+
+QList<RequestRecord> Metrics::recentRequests() const
+{
+    std::lock_guard lock(m_mutex);
+    QList<RequestRecord> out;
+    out.reserve(qsizetype(m_recent.size()));
+    for (size_t i = 0; i < m_recent.size(); ++i)
+        out.append(m_recent[(m_recentNext + i) % m_recent.size()]);
+    return out;
 }
 
 void Metrics::addGauge(const QString &name, const QString &help,

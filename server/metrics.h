@@ -3,6 +3,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <mutex>
 #include <QString>
 
@@ -13,9 +14,21 @@
 
 namespace Mercato {
 
+// One served request as the console's request log shows it: never a token, query or body.
+struct RequestRecord
+{
+    QByteArray method;
+    QString route;      // the route pattern (`/api/v1/products/{id}`), not the raw path
+    int status = 0;
+    qint64 durationUs = 0;
+    qint64 atMs = 0;    // epoch ms when it was answered
+};
+
 class Metrics
 {
 public:
+    static constexpr int kRecentRequests = 200;
+
     void recordRequest(const QString &route, const QByteArray &method, int status, qint64 nanos);
     // A value read when /metrics is scraped (orders by status, open connections, ...).
     void addGauge(const QString &name, const QString &help,
@@ -23,6 +36,13 @@ public:
     QByteArray render() const;
 
     quint64 requestCount() const { return m_requests.load(std::memory_order_relaxed); }
+    // Answers with a 5xx status.
+    quint64 errorCount() const { return m_errors.load(std::memory_order_relaxed); }
+    // Requests answered on the application's main (GUI) thread; the console's
+    // responsiveness test expects none.
+    quint64 mainThreadRequestCount() const { return m_mainThread.load(std::memory_order_relaxed); }
+    // The last kRecentRequests requests, oldest first.
+    QList<RequestRecord> recentRequests() const;
     std::atomic<int> openConnections{0};
 
 private:
@@ -40,6 +60,10 @@ private:
     double m_sumSeconds = 0;
     std::vector<Gauge> m_gauges;
     std::atomic<quint64> m_requests{0};
+    std::atomic<quint64> m_errors{0};
+    std::atomic<quint64> m_mainThread{0};
+    std::vector<RequestRecord> m_recent; // ring of kRecentRequests, guarded by m_mutex
+    size_t m_recentNext = 0;
 };
 
 } // namespace Mercato

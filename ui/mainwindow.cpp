@@ -1,100 +1,251 @@
 #include "mainwindow.h"
 
+#include "aftersalespage.h"
+#include "consoleworker.h"
+#include "dashboardpage.h"
+#include "logindialog.h"
+#include "page.h"
+#include "servermonitor.h"
+#include "serverpage.h"
+#include "settingspage.h"
+#include "setupwizard.h"
+
 #include "model/shop.h"
 
+#include <QAction>
+#include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPainter>
+#include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTimer>
 #include <QVBoxLayout>
 
 namespace Mercato {
 
 namespace {
-QWidget *placeholderPage(const QString &name, const QString &text)
+QIcon appIcon()
 {
-    auto *page = new QWidget;
-    page->setObjectName(name);
-    page->setAccessibleName(name);
-    auto *layout = new QVBoxLayout(page);
-    auto *title = new QLabel(QStringLiteral("<h2>%1</h2>").arg(name.toHtmlEscaped()), page);
-    title->setAccessibleName(name + QStringLiteral(" title"));
-    auto *body = new QLabel(text, page);
-    body->setWordWrap(true);
-    body->setAccessibleName(name + QStringLiteral(" description"));
-    layout->addWidget(title);
-    layout->addWidget(body);
-    layout->addStretch(1);
-    return page;
+    QIcon icon;
+    for (int size : {16, 24, 32, 48, 64, 128}) {
+        QPixmap pm(size, size);
+        pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setBrush(QColor(0x2e, 0x7d, 0x32));
+        p.setPen(Qt::NoPen);
+        p.drawRoundedRect(QRectF(0, 0, size, size), size * 0.2, size * 0.2);
+        p.setPen(Qt::white);
+        QFont f = p.font();
+        f.setBold(true);
+        f.setPixelSize(int(size * 0.6));
+        p.setFont(f);
+        p.drawText(QRect(0, 0, size, size), Qt::AlignCenter, QStringLiteral("M"));
+        p.end();
+        icon.addPixmap(pm);
+    }
+    return icon;
 }
+
+// Which page a notification kind opens.
+QString pageForKind(const QString &kind)
+{
+    if (kind.startsWith(QLatin1String("order.")))
+        return QStringLiteral("Orders");
+    if (kind.startsWith(QLatin1String("stock.")))
+        return QStringLiteral("Inventory");
+    if (kind.startsWith(QLatin1String("refund.")) || kind.startsWith(QLatin1String("complaint.")))
+        return QStringLiteral("Refunds & Complaints");
+    return QStringLiteral("Notifications");
+}
+
+class PlaceholderPage : public Page
+{
+public:
+    PlaceholderPage(const QString &name, const QString &text, ConsoleContext context, QWidget *parent)
+        : Page(name, name, context, parent)
+    {
+        auto *label = new QLabel(text, this);
+        label->setAccessibleName(name + QStringLiteral(" description"));
+        label->setWordWrap(true);
+        body()->addWidget(label);
+        body()->addStretch(1);
+    }
+    void refresh() override {}
+};
 } // namespace
 
 QStringList MainWindow::pageNames()
 {
-    return {QStringLiteral("Dashboard"),          QStringLiteral("Products"),
-            QStringLiteral("Inventory"),          QStringLiteral("Orders"),
-            QStringLiteral("Refunds & Complaints"), QStringLiteral("Notifications"),
-            QStringLiteral("Settings")};
+    return {QStringLiteral("Dashboard"), QStringLiteral("Products"),
+            QStringLiteral("Inventory"), QStringLiteral("Orders"),
+            QStringLiteral("Refunds & Complaints"), QStringLiteral("Customers"),
+            QStringLiteral("Notifications"), QStringLiteral("Settings"),
+            QStringLiteral("Server")};
 }
 
-MainWindow::MainWindow(Shop &shop, const QString &apiUrl, std::function<quint64()> requestCount,
-                       QWidget *parent)
+MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     : QMainWindow(parent)
     , m_shop(shop)
-    , m_requestCount(std::move(requestCount))
+    , m_monitor(monitor)
 {
-    setWindowTitle(QStringLiteral("Mercato"));
+    setWindowTitle(tr("Mercato"));
+    setWindowIcon(appIcon());
     setObjectName(QStringLiteral("MainWindow"));
-    resize(1100, 700);
+    resize(1180, 760);
+    m_worker = new ConsoleWorker(shop.database(), this);
+    ConsoleContext context{shop, *m_worker, monitor};
 
     auto *central = new QWidget(this);
     auto *layout = new QHBoxLayout(central);
     m_pages = new QListWidget(central);
     m_pages->setObjectName(QStringLiteral("pageList"));
-    m_pages->setAccessibleName(QStringLiteral("Pages"));
-    m_pages->setFixedWidth(200);
+    m_pages->setAccessibleName(tr("Pages"));
+    m_pages->setFixedWidth(210);
+    m_pages->setStyleSheet(QStringLiteral("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }"));
     m_stack = new QStackedWidget(central);
-    m_stack->setAccessibleName(QStringLiteral("Page"));
+    m_stack->setAccessibleName(tr("Page"));
     layout->addWidget(m_pages);
     layout->addWidget(m_stack, 1);
     setCentralWidget(central);
 
-    const QStringList descriptions{
-            tr("Today's sales, open orders and alerts at a glance."),
-            tr("Your products: names, prices, descriptions and images."),
-            tr("Stock levels, hand adjustments and low-stock alerts."),
-            tr("Orders and purchase history: mark paid, ship, deliver."),
-            tr("Customers' refund requests and complaints, with their photos."),
-            tr("What happened in the shop: purchases, low stock, refunds."),
-            tr("Store settings: currency, rewards, payments, mail.")};
-    const QStringList names = pageNames();
-    for (int i = 0; i < names.size(); ++i)
-        addPage(names.at(i), placeholderPage(names.at(i), descriptions.at(i)));
-    connect(m_pages, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
-    m_pages->setCurrentRow(0);
+    auto *dashboard = new DashboardPage(context, m_stack);
+    connect(dashboard, &DashboardPage::openPage, this, &MainWindow::showPage);
+    addPage(dashboard, tr("Dashboard"));
+    addPage(new PlaceholderPage(QStringLiteral("Products"),
+                                tr("Products are managed here once the catalog service is installed."),
+                                context, m_stack),
+            tr("Products"));
+    addPage(new PlaceholderPage(QStringLiteral("Inventory"),
+                                tr("Stock levels appear here once the catalog service is installed."),
+                                context, m_stack),
+            tr("Inventory"));
+    addPage(new PlaceholderPage(QStringLiteral("Orders"),
+                                tr("Orders appear here once the orders service is installed."), context,
+                                m_stack),
+            tr("Orders"));
+    addPage(new AfterSalesPage(context, m_stack), tr("Refunds & Complaints"));
+    addPage(new PlaceholderPage(QStringLiteral("Customers"),
+                                tr("Your customers appear here once the orders service is installed."),
+                                context, m_stack),
+            tr("Customers"));
+    addPage(new PlaceholderPage(QStringLiteral("Notifications"),
+                                tr("Notifications appear here once the notifications service is installed."),
+                                context, m_stack),
+            tr("Notifications"));
+    addPage(new SettingsPage(context, m_stack), tr("Settings"));
+    addPage(new ServerPage(context, m_stack), tr("Server"));
 
-    m_apiUrl = new QLabel(tr("API: %1").arg(apiUrl), this);
+    m_lockedPage = new QLabel(tr("Mercato is locked. Sign in to continue."), m_stack);
+    m_lockedPage->setAccessibleName(tr("Locked"));
+    static_cast<QLabel *>(m_lockedPage)->setAlignment(Qt::AlignCenter);
+    m_stack->addWidget(m_lockedPage);
+    m_stack->setCurrentWidget(m_lockedPage);
+    m_pages->setEnabled(false);
+
+    connect(m_pages, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (m_seller.id.isEmpty() || row < 0)
+            return;
+        Page *page = m_pageByName.value(pageNames().value(row));
+        m_stack->setCurrentWidget(page);
+        page->refresh();
+        QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).setValue(QStringLiteral("console/page"), page->name());
+    });
+
+    auto *fileMenu = menuBar()->addMenu(tr("&Shop"));
+    auto *lockAction = fileMenu->addAction(tr("&Lock"), this, &MainWindow::lock);
+    lockAction->setObjectName(QStringLiteral("lockAction"));
+    lockAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    auto *refreshAction = fileMenu->addAction(tr("&Refresh"), this, &MainWindow::refreshVisible);
+    refreshAction->setShortcut(QKeySequence::Refresh);
+    fileMenu->addSeparator();
+    auto *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAction->setShortcut(QKeySequence::Quit);
+    auto *goMenu = menuBar()->addMenu(tr("&Go"));
+    const QStringList names = pageNames();
+    for (int i = 0; i < names.size(); ++i) {
+        auto *a = goMenu->addAction(m_pages->item(i)->text(), this, [this, name = names.at(i)] { showPage(name); });
+        if (i < 9)
+            a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+    }
+
+    m_apiUrl = new QLabel(tr("API: %1").arg(monitor ? monitor->publicUrl() : tr("not serving")), this);
     m_apiUrl->setObjectName(QStringLiteral("apiUrl"));
-    m_apiUrl->setAccessibleName(QStringLiteral("API address"));
+    m_apiUrl->setAccessibleName(tr("API address"));
     m_apiUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_user = new QLabel(this);
+    m_user->setObjectName(QStringLiteral("signedInUser"));
+    m_user->setAccessibleName(tr("Signed-in seller"));
     m_requests = new QLabel(this);
     m_requests->setObjectName(QStringLiteral("requestCount"));
-    m_requests->setAccessibleName(QStringLiteral("API requests"));
+    m_requests->setAccessibleName(tr("API requests"));
     statusBar()->addWidget(m_apiUrl, 1);
+    statusBar()->addPermanentWidget(m_user);
     statusBar()->addPermanentWidget(m_requests);
     refreshStatus();
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &MainWindow::refreshStatus);
     timer->start(500);
+
+    m_wizard = new SetupWizard(shop, *m_worker, monitor, this);
+    connect(m_wizard, &SetupWizard::ownerCreated, this, &MainWindow::signIn);
+    m_login = new LoginDialog(shop, *m_worker, this);
+    connect(m_login, &LoginDialog::signedIn, this, &MainWindow::signIn);
+
+    // Model events come from API worker threads: queued, so they run here on the GUI thread.
+    ModelEvents *events = &shop.events();
+    connect(events, &ModelEvents::notificationCreated, this, &MainWindow::onNotification,
+            Qt::QueuedConnection);
+    for (auto signal : {&ModelEvents::refundChanged, &ModelEvents::complaintChanged,
+                        &ModelEvents::refundRequested, &ModelEvents::productChanged}) {
+        connect(events, signal, this, &MainWindow::refreshVisible, Qt::QueuedConnection);
+    }
+    connect(events, &ModelEvents::orderChanged, this, &MainWindow::refreshVisible, Qt::QueuedConnection);
+
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(windowIcon(), this);
+        m_tray->setToolTip(tr("Mercato"));
+        auto *menu = new QMenu(this);
+        menu->addAction(tr("Show Mercato"), this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+        menu->addAction(lockAction);
+        menu->addAction(quitAction);
+        m_tray->setContextMenu(menu);
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+            showPage(m_trayPage);
+        });
+        m_tray->show();
+    }
+
+    QSettings settings(QStringLiteral("Mercato"), QStringLiteral("console"));
+    restoreGeometry(settings.value(QStringLiteral("console/geometry")).toByteArray());
 }
 
-void MainWindow::addPage(const QString &name, QWidget *page)
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPage(Page *page, const QString &label)
 {
-    auto *item = new QListWidgetItem(name, m_pages);
-    item->setData(Qt::AccessibleTextRole, name);
+    auto *item = new QListWidgetItem(label, m_pages);
+    item->setData(Qt::AccessibleTextRole, page->name());
     m_stack->addWidget(page);
+    m_pageByName.insert(page->name(), page);
+}
+
+Page *MainWindow::page(const QString &name) const
+{
+    return m_pageByName.value(name);
 }
 
 void MainWindow::showPage(const QString &name)
@@ -106,12 +257,91 @@ void MainWindow::showPage(const QString &name)
 
 QString MainWindow::currentPage() const
 {
-    return m_pages->currentItem() ? m_pages->currentItem()->text() : QString();
+    auto *page = qobject_cast<Page *>(m_stack->currentWidget());
+    return page ? page->name() : QString();
+}
+
+void MainWindow::begin()
+{
+    m_worker->run(
+            this, [shop = &m_shop] { return shop->accounts().sellerCount(); },
+            [this](const Result<qint64> &count) {
+                if (count && count.value() == 0) {
+                    m_wizard->open();
+                    return;
+                }
+                showLogin(count ? QString() : count.error().detail);
+            });
+}
+
+void MainWindow::showLogin(const QString &message)
+{
+    m_login->reset(message);
+    m_login->open();
+}
+
+void MainWindow::signIn(const Account &seller)
+{
+    m_seller = seller;
+    m_user->setText(tr("Signed in: %1").arg(seller.displayName));
+    m_pages->setEnabled(true);
+    for (Page *page : std::as_const(m_pageByName))
+        page->setSeller(seller);
+    const QString last = QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).value(QStringLiteral("console/page"), QStringLiteral("Dashboard")).toString();
+    const int row = std::max(0, int(pageNames().indexOf(last)));
+    if (m_pages->currentRow() == row)
+        m_stack->setCurrentWidget(m_pageByName.value(pageNames().at(row)));
+    m_pages->setCurrentRow(row);
+}
+
+void MainWindow::lock()
+{
+    if (m_seller.id.isEmpty())
+        return;
+    m_seller = Account{};
+    for (Page *page : std::as_const(m_pageByName))
+        page->setSeller(m_seller);
+    m_user->setText(tr("Locked"));
+    m_pages->setEnabled(false);
+    m_stack->setCurrentWidget(m_lockedPage);
+    showLogin();
+}
+
+void MainWindow::refreshVisible()
+{
+    if (m_seller.id.isEmpty())
+        return;
+    if (auto *page = qobject_cast<Page *>(m_stack->currentWidget()))
+        page->refresh();
+    if (Page *dashboard = m_pageByName.value(QStringLiteral("Dashboard")); dashboard != m_stack->currentWidget())
+        dashboard->refresh();
+}
+
+void MainWindow::onNotification(const QString &userId, const QString &kind, const QString &title)
+{
+    if (m_seller.id.isEmpty() || userId != m_seller.id)
+        return;
+    static const QStringList alerted{QStringLiteral("order.paid"), QStringLiteral("stock.low"),
+                                     QStringLiteral("refund.requested"),
+                                     QStringLiteral("complaint.opened")};
+    refreshVisible();
+    if (!alerted.contains(kind))
+        return;
+    m_trayPage = pageForKind(kind);
+    if (m_tray)
+        m_tray->showMessage(tr("Mercato"), title, QSystemTrayIcon::Information, 8000);
+    Q_EMIT alertShown(kind, m_trayPage);
 }
 
 void MainWindow::refreshStatus()
 {
-    m_requests->setText(tr("Requests served: %1").arg(m_requestCount ? m_requestCount() : 0));
+    m_requests->setText(tr("Requests served: %1").arg(m_monitor ? m_monitor->requestCount() : 0));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).setValue(QStringLiteral("console/geometry"), saveGeometry());
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace Mercato

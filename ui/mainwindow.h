@@ -1,40 +1,79 @@
 #pragma once
 // The seller's console: a page list on the left, the page on the right, and a status bar
-// with the URL the API serves on and its live request count.
+// with the URL the API serves on and its live request count. It acts as one signed-in seller
+// at a time; the first run shows a setup wizard, later runs a sign-in dialog.
+
+#include "model/accounts.h"
 
 #include <QMainWindow>
-
-#include <functional>
+#include <QMap>
 
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QSystemTrayIcon;
 
 namespace Mercato {
 
+class ConsoleWorker;
+class LoginDialog;
+class Page;
+class ServerMonitor;
+class SetupWizard;
 class Shop;
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(Shop &shop, const QString &apiUrl, std::function<quint64()> requestCount,
-               QWidget *parent = nullptr);
+    // `monitor` may be null (no server in this process); it must outlive the window.
+    MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     static QStringList pageNames();
     void showPage(const QString &name);
     QString currentPage() const;
+    Page *page(const QString &name) const;
+
+    // Shows the first-run wizard when the shop has no seller yet, else the sign-in dialog.
+    void begin();
+    // Hides the shop's data and asks for a sign-in again (Ctrl+L).
+    void lock();
+    const Account &seller() const { return m_seller; }
+    ConsoleWorker &worker() { return *m_worker; }
+    SetupWizard *setupWizard() const { return m_wizard; }
+    LoginDialog *loginDialog() const { return m_login; }
+
+Q_SIGNALS:
+    // A tray message was shown (or would have been, without a tray): its kind and page.
+    void alertShown(const QString &kind, const QString &page);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
-    void addPage(const QString &name, QWidget *page);
+    void addPage(Page *page, const QString &label);
+    void signIn(const Account &seller);
+    void showLogin(const QString &message = {});
     void refreshStatus();
+    void onNotification(const QString &userId, const QString &kind, const QString &title);
+    void refreshVisible();
 
     Shop &m_shop;
-    std::function<quint64()> m_requestCount;
+    ServerMonitor *m_monitor;
+    ConsoleWorker *m_worker = nullptr;
+    Account m_seller;
     QListWidget *m_pages = nullptr;
     QStackedWidget *m_stack = nullptr;
+    QWidget *m_lockedPage = nullptr;
+    QMap<QString, Page *> m_pageByName;
     QLabel *m_apiUrl = nullptr;
     QLabel *m_requests = nullptr;
+    QLabel *m_user = nullptr;
+    SetupWizard *m_wizard = nullptr;
+    LoginDialog *m_login = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+    QString m_trayPage;
 };
 
 } // namespace Mercato

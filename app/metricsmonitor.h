@@ -1,0 +1,41 @@
+#pragma once
+// The console's view of the API server (ui's ServerMonitor) over the server's metrics, and the
+// console's config file (<data dir>/mercato.conf, read at the next start).
+
+#include "ui/servermonitor.h"
+
+#include <functional>
+
+namespace Mercato {
+
+class Metrics;
+
+class MetricsMonitor : public ServerMonitor
+{
+public:
+    // `running`/`workers` are read live; `configFile` is where saveSettings writes.
+    MetricsMonitor(Metrics &metrics, QString publicUrl, std::function<bool()> running,
+                   std::function<int()> workers, QString configFile, ServerSettings initial);
+
+    QString publicUrl() const override { return m_publicUrl; }
+    int workerCount() const override { return m_workers ? m_workers() : 0; }
+    bool isRunning() const override { return m_running && m_running(); }
+    quint64 requestCount() const override;
+    quint64 errorCount() const override;
+    QList<RequestLogEntry> recentRequests() const override;
+    ServerSettings settings() const override;
+    Status saveSettings(const ServerSettings &settings) override;
+
+    // The console's config file in a data folder.
+    static QString configFileIn(const QString &dataDir);
+
+private:
+    Metrics &m_metrics;
+    QString m_publicUrl;
+    std::function<bool()> m_running;
+    std::function<int()> m_workers;
+    QString m_configFile;
+    ServerSettings m_initial;
+};
+
+} // namespace Mercato

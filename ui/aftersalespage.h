@@ -1,0 +1,60 @@
+#pragma once
+// Refunds & Complaints: decide refund requests (note, restock) and answer or resolve complaints.
+
+#include "page.h"
+
+#include "model/complaints.h"
+#include "model/refunds.h"
+
+class QCheckBox;
+class QComboBox;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTabWidget;
+class QTextBrowser;
+
+namespace Mercato {
+
+class AfterSalesPage : public Page
+{
+    Q_OBJECT
+public:
+    AfterSalesPage(ConsoleContext context, QWidget *parent = nullptr);
+    void refresh() override;
+    void selectId(const QString &id) override;
+
+private:
+    QWidget *buildRefunds();
+    QWidget *buildComplaints();
+    void decideRefund(bool approve);
+    void moveComplaint(bool resolve);
+    void showComplaint();
+    void updateButtons();
+
+    QTabWidget *m_tabs = nullptr;
+    RowsModel *m_refundModel = nullptr;
+    QSortFilterProxyModel *m_refundProxy = nullptr;
+    QTableView *m_refundView = nullptr;
+    QComboBox *m_refundStatus = nullptr;
+    QLineEdit *m_note = nullptr;
+    QCheckBox *m_restock = nullptr;
+    QPushButton *m_approve = nullptr;
+    QPushButton *m_reject = nullptr;
+    QList<RefundRequest> m_refunds;
+
+    RowsModel *m_complaintModel = nullptr;
+    QSortFilterProxyModel *m_complaintProxy = nullptr;
+    QTableView *m_complaintView = nullptr;
+    QComboBox *m_complaintStatus = nullptr;
+    QTextBrowser *m_thread = nullptr;
+    QPlainTextEdit *m_reply = nullptr;
+    QPushButton *m_replyButton = nullptr;
+    QPushButton *m_resolveButton = nullptr;
+    QList<Complaint> m_complaints;
+    QString m_pendingSelect;
+};
+
+} // namespace Mercato

@@ -1,0 +1,31 @@
+#include "dashboardqueries.h"
+
+#include "model/shop.h"
+
+#include <QDate>
+#include <QDateTime>
+
+namespace Mercato {
+
+DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
+{
+    DashboardFigures f;
+    f.currency = shop.settings().currency;
+    const QTimeZone zone = shop.settings().timeZone;
+    const QDate today = QDateTime::currentDateTimeUtc().toTimeZone(zone).date();
+    for (int i = 29; i >= 0; --i) {
+        f.dayLabels.append(today.addDays(-i).toString(QStringLiteral("MMM d")));
+        f.dailyCents.append(0);
+    }
+    auto refunds = shop.refunds().countForSeller(sellerId, QStringLiteral("requested"));
+    auto complaints = shop.complaints().countForSeller(sellerId, QStringLiteral("open"));
+    if (!refunds || !complaints) {
+        f.error = QObject::tr("Some figures could not be read: %1")
+                          .arg((!refunds ? refunds.error() : complaints.error()).detail);
+    }
+    f.openRefunds = refunds ? refunds.value() : -1;
+    f.openComplaints = complaints ? complaints.value() : -1;
+    return f;
+}
+
+} // namespace Mercato

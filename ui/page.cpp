@@ -1,0 +1,139 @@
+#include "page.h"
+
+#include "rowsmodel.h"
+
+#include <QDateTime>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace Mercato {
+
+Page::Page(const QString &name, const QString &title, ConsoleContext context, QWidget *parent)
+    : QWidget(parent)
+    , m_ctx(context)
+{
+    setObjectName(name);
+    setAccessibleName(name);
+    auto *outer = new QVBoxLayout(this);
+    auto *heading = new QLabel(QStringLiteral("<h2>%1</h2>").arg(title.toHtmlEscaped()), this);
+    heading->setAccessibleName(name + QStringLiteral(" title"));
+    outer->addWidget(heading);
+    m_message = new QLabel(this);
+    m_message->setAccessibleName(name + QStringLiteral(" message"));
+    m_message->setObjectName(QStringLiteral("pageMessage"));
+    m_message->setWordWrap(true);
+    m_message->hide();
+    outer->addWidget(m_message);
+    m_body = new QVBoxLayout;
+    outer->addLayout(m_body, 1);
+}
+
+void Page::setSeller(const Account &seller)
+{
+    m_seller = seller;
+    showMessage({});
+    if (!seller.id.isEmpty())
+        refresh();
+}
+
+void Page::showMessage(const QString &text, bool error)
+{
+    m_message->setText(text);
+    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QStringLiteral("color: #1b5e20;"));
+    m_message->setVisible(!text.isEmpty());
+}
+
+void Page::showError(const Error &error)
+{
+    showMessage(describeError(error), true);
+}
+
+QWidget *Page::tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilterProxyModel *proxy,
+                                   const QString &accessibleName, const QString &emptyText)
+{
+    proxy->setSourceModel(model);
+    proxy->setSortRole(RowsModel::SortRole);
+    proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    view->setModel(proxy);
+    view->setAccessibleName(accessibleName);
+    view->setSortingEnabled(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setAlternatingRowColors(true);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setDefaultSectionSize(140);
+
+    auto *stack = new QStackedWidget(this);
+    auto *empty = new QLabel(emptyText, stack);
+    empty->setAccessibleName(accessibleName + QStringLiteral(" empty"));
+    empty->setAlignment(Qt::AlignCenter);
+    empty->setWordWrap(true);
+    empty->setStyleSheet(QStringLiteral("color: palette(mid); font-size: 14px; padding: 40px;"));
+    stack->addWidget(view);
+    stack->addWidget(empty);
+    auto update = [stack, view, empty, proxy] {
+        stack->setCurrentWidget(proxy->rowCount() == 0 ? static_cast<QWidget *>(empty)
+                                                       : static_cast<QWidget *>(view));
+    };
+    connect(proxy, &QAbstractItemModel::modelReset, stack, update);
+    connect(proxy, &QAbstractItemModel::rowsInserted, stack, update);
+    connect(proxy, &QAbstractItemModel::rowsRemoved, stack, update);
+    connect(proxy, &QAbstractItemModel::layoutChanged, stack, update);
+    update();
+    return stack;
+}
+
+QString Page::selectedId(QTableView *view)
+{
+    const QModelIndexList rows = view->selectionModel() ? view->selectionModel()->selectedRows()
+                                                        : QModelIndexList{};
+    if (rows.isEmpty())
+        return {};
+    return rows.first().data(RowsModel::IdRole).toString();
+}
+
+void Page::selectRowWithId(QTableView *view, const QString &id)
+{
+    QAbstractItemModel *m = view->model();
+    for (int r = 0; m && r < m->rowCount(); ++r) {
+        const QModelIndex index = m->index(r, 0);
+        if (index.data(RowsModel::IdRole).toString() == id) {
+            view->selectRow(r);
+            view->scrollTo(index);
+            return;
+        }
+    }
+}
+
+QString formatMoney(qint64 cents, const QString &currency)
+{
+    const QString amount = QLocale::c().toString(double(cents) / 100.0, 'f', 2);
+    return currency.isEmpty() ? amount : amount + QLatin1Char(' ') + currency;
+}
+
+QString formatTime(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+QString describeError(const Error &error)
+{
+    if (error.fields.isEmpty())
+        return error.detail;
+    QStringList lines;
+    for (const FieldError &f : error.fields)
+        lines.append(f.field + QStringLiteral(": ") + f.message);
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace Mercato

@@ -1,0 +1,71 @@
+#pragma once
+// A console page: a title, an inline message line, and helpers for tables with empty states.
+// Pages ask the ConsoleWorker for data and never touch the database themselves.
+
+#include "model/accounts.h"
+#include "model/result.h"
+
+#include <QWidget>
+
+class QLabel;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+class QVBoxLayout;
+
+namespace Mercato {
+
+class ConsoleWorker;
+class RowsModel;
+class ServerMonitor;
+class Shop;
+
+struct ConsoleContext
+{
+    Shop &shop;
+    ConsoleWorker &worker;
+    ServerMonitor *monitor = nullptr;
+};
+
+class Page : public QWidget
+{
+    Q_OBJECT
+public:
+    Page(const QString &name, const QString &title, ConsoleContext context,
+         QWidget *parent = nullptr);
+
+    QString name() const { return objectName(); }
+    // The signed-in seller changed (empty id: locked). Reloads.
+    void setSeller(const Account &seller);
+    const Account &seller() const { return m_seller; }
+    // Reloads the page's data in the worker.
+    virtual void refresh() = 0;
+    // Selects the row with this id when the page shows it (tray messages open a row).
+    virtual void selectId(const QString &id) { Q_UNUSED(id) }
+
+protected:
+    QVBoxLayout *body() const { return m_body; }
+    ConsoleContext &ctx() { return m_ctx; }
+    // An inline message under the title (errors in red); empty clears it.
+    void showMessage(const QString &text, bool error = false);
+    void showError(const Error &error);
+    // A sortable table over `model` through `proxy`, wrapped with an empty-state text.
+    QWidget *tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilterProxyModel *proxy,
+                                 const QString &accessibleName, const QString &emptyText);
+    // The id of the selected row of a view over a proxy of RowsModel, or empty.
+    static QString selectedId(QTableView *view);
+    static void selectRowWithId(QTableView *view, const QString &id);
+
+private:
+    ConsoleContext m_ctx;
+    Account m_seller;
+    QVBoxLayout *m_body = nullptr;
+    QLabel *m_message = nullptr;
+};
+
+QString formatMoney(qint64 cents, const QString &currency);
+QString formatTime(qint64 ms);
+// "Field: message" lines of a validation error, or its detail.
+QString describeError(const Error &error);
+
+} // namespace Mercato

@@ -1,0 +1,51 @@
+#pragma once
+// What the console needs from the API server side (live counters, the request log, the
+// settings it starts with). Declared here so ui never includes server code; the app
+// implements it over the server's metrics.
+
+#include "model/result.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace Mercato {
+
+struct RequestLogEntry
+{
+    QString method;
+    QString route;       // the route pattern, never a query string, token or body
+    int status = 0;
+    qint64 durationUs = 0;
+    qint64 atMs = 0;
+};
+
+// Settings kept in the console's config file; they take effect on the next start.
+struct ServerSettings
+{
+    QString listen;        // address:port
+    QString publicUrl;
+    QStringList corsOrigins;
+    QString currency;
+    QString timeZone;      // IANA id
+};
+
+class ServerMonitor
+{
+public:
+    virtual ~ServerMonitor() = default;
+
+    virtual QString publicUrl() const = 0;
+    virtual int workerCount() const = 0;
+    virtual bool isRunning() const = 0;
+    virtual quint64 requestCount() const = 0;
+    virtual quint64 errorCount() const = 0;
+    // The last requests (at most 200), oldest first.
+    virtual QList<RequestLogEntry> recentRequests() const = 0;
+
+    virtual ServerSettings settings() const = 0;
+    // Writes the config file (call it off the GUI thread); Validation names the bad field.
+    virtual Status saveSettings(const ServerSettings &settings) = 0;
+};
+
+} // namespace Mercato

@@ -1,0 +1,34 @@
+#pragma once
+// Settings: the store's details (in the database) and the server's settings (in the config
+// file, used at the next start). Secret fields are not here yet: see the page's note.
+
+#include "page.h"
+
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace Mercato {
+
+class SettingsPage : public Page
+{
+    Q_OBJECT
+public:
+    SettingsPage(ConsoleContext context, QWidget *parent = nullptr);
+    void refresh() override;
+
+private:
+    void save();
+
+    QLineEdit *m_name = nullptr;
+    QLineEdit *m_contact = nullptr;
+    QPlainTextEdit *m_description = nullptr;
+    QLineEdit *m_currency = nullptr;
+    QLineEdit *m_timeZone = nullptr;
+    QLineEdit *m_listen = nullptr;
+    QLineEdit *m_publicUrl = nullptr;
+    QLineEdit *m_cors = nullptr;
+    QPushButton *m_save = nullptr;
+};
+
+} // namespace Mercato

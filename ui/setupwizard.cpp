@@ -1,0 +1,192 @@
+#include "setupwizard.h"
+
+#include "consoleworker.h"
+#include "page.h"
+#include "servermonitor.h"
+
+#include "model/shop.h"
+#include "model/storedetails.h"
+
+#include <QAbstractButton>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTimeZone>
+#include <QVBoxLayout>
+
+namespace Mercato {
+
+namespace {
+QLabel *errorLabel(QWidget *parent, const QString &name)
+{
+    auto *l = new QLabel(parent);
+    l->setAccessibleName(name);
+    l->setWordWrap(true);
+    l->setStyleSheet(QStringLiteral("color: #b00020;"));
+    return l;
+}
+
+QLineEdit *lineEdit(QWidget *parent, const QString &name)
+{
+    auto *e = new QLineEdit(parent);
+    e->setAccessibleName(name);
+    return e;
+}
+} // namespace
+
+SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monitor, QWidget *parent)
+    : QWizard(parent)
+    , m_shop(shop)
+    , m_worker(worker)
+    , m_monitor(monitor)
+{
+    setObjectName(QStringLiteral("setupWizard"));
+    setAccessibleName(tr("First run"));
+    setWindowTitle(tr("Set up your shop"));
+    setWizardStyle(QWizard::ClassicStyle);
+    setOption(QWizard::NoBackButtonOnLastPage, false);
+    setMinimumSize(560, 420);
+
+    auto *store = new QWizardPage(this);
+    store->setTitle(tr("Your store"));
+    store->setSubTitle(tr("How customers will see your shop. You can change this later in Settings."));
+    auto *storeForm = new QFormLayout(store);
+    m_storeName = lineEdit(store, tr("Store name"));
+    m_storeName->setPlaceholderText(tr("e.g. Corner Bakery"));
+    m_currency = new QComboBox(store);
+    m_currency->setAccessibleName(tr("Currency"));
+    m_currency->setEditable(true);
+    m_currency->addItems({QStringLiteral("USD"), QStringLiteral("EUR"), QStringLiteral("GBP"),
+                          QStringLiteral("JPY"), QStringLiteral("CAD"), QStringLiteral("AUD"),
+                          QStringLiteral("CHF")});
+    m_currency->setCurrentText(shop.settings().currency);
+    m_timeZone = new QComboBox(store);
+    m_timeZone->setAccessibleName(tr("Time zone"));
+    m_timeZone->setEditable(true);
+    const QList<QByteArray> zones = QTimeZone::availableTimeZoneIds();
+    for (const QByteArray &z : zones)
+        m_timeZone->addItem(QString::fromUtf8(z));
+    m_timeZone->setCurrentText(QString::fromUtf8(shop.settings().timeZone.id()));
+    m_storeError = errorLabel(store, tr("Store errors"));
+    storeForm->addRow(tr("Store &name:"), m_storeName);
+    storeForm->addRow(tr("&Currency:"), m_currency);
+    storeForm->addRow(tr("&Time zone:"), m_timeZone);
+    storeForm->addRow(m_storeError);
+    addPage(store);
+
+    auto *owner = new QWizardPage(this);
+    owner->setTitle(tr("Owner account"));
+    owner->setSubTitle(tr("The seller account you sign in with. Other sellers can register later."));
+    owner->setFinalPage(true);
+    auto *ownerForm = new QFormLayout(owner);
+    m_ownerName = lineEdit(owner, tr("Owner name"));
+    m_email = lineEdit(owner, tr("Owner email"));
+    m_password = lineEdit(owner, tr("Owner password"));
+    m_password->setEchoMode(QLineEdit::Password);
+    m_confirm = lineEdit(owner, tr("Confirm password"));
+    m_confirm->setEchoMode(QLineEdit::Password);
+    m_ownerError = errorLabel(owner, tr("Owner errors"));
+    ownerForm->addRow(tr("Your &name:"), m_ownerName);
+    ownerForm->addRow(tr("&Email:"), m_email);
+    ownerForm->addRow(tr("&Password:"), m_password);
+    ownerForm->addRow(tr("C&onfirm:"), m_confirm);
+    auto *hint = new QLabel(tr("At least %1 characters.").arg(Accounts::kMinPasswordChars), owner);
+    hint->setAccessibleName(tr("Password hint"));
+    ownerForm->addRow(QString(), hint);
+    ownerForm->addRow(m_ownerError);
+    addPage(owner);
+    // There is no demo-data seeding in the model yet, so the wizard offers none.
+
+    button(QWizard::NextButton)->setAccessibleName(tr("Next"));
+    button(QWizard::BackButton)->setAccessibleName(tr("Back"));
+    button(QWizard::FinishButton)->setAccessibleName(tr("Finish"));
+    button(QWizard::CancelButton)->setAccessibleName(tr("Cancel"));
+}
+
+bool SetupWizard::validateCurrentPage()
+{
+    if (currentId() == 0) {
+        if (m_storeName->text().trimmed().isEmpty()) {
+            m_storeError->setText(tr("Enter the store's name."));
+            return false;
+        }
+        if (m_currency->currentText().trimmed().size() != 3) {
+            m_storeError->setText(tr("The currency is a three-letter code such as USD."));
+            return false;
+        }
+        if (!QTimeZone(m_timeZone->currentText().trimmed().toUtf8()).isValid()) {
+            m_storeError->setText(tr("Choose a time zone from the list."));
+            return false;
+        }
+        m_storeError->clear();
+        return true;
+    }
+    if (m_created)
+        return true;
+    const QString email = Accounts::normaliseEmail(m_email->text());
+    QStringList problems;
+    if (m_ownerName->text().trimmed().isEmpty())
+        problems << tr("Enter your name.");
+    if (!Accounts::isValidEmail(email))
+        problems << tr("Enter a valid email address.");
+    for (const FieldError &f : Accounts::passwordProblems(QStringLiteral("password"), m_password->text(), email))
+        problems << f.message;
+    if (m_password->text() != m_confirm->text())
+        problems << tr("The passwords do not match.");
+    m_ownerError->setText(problems.join(QLatin1Char('\n')));
+    if (problems.isEmpty() && !m_busy)
+        createOwner();
+    return false;
+}
+
+void SetupWizard::createOwner()
+{
+    m_busy = true;
+    button(QWizard::FinishButton)->setEnabled(false);
+    m_ownerError->setStyleSheet(QString());
+    m_ownerError->setText(tr("Creating your account…"));
+    Registration reg{m_email->text(), m_password->text(), m_ownerName->text().trimmed(),
+                     QStringLiteral("seller")};
+    StoreDetails details;
+    details.name = m_storeName->text().trimmed();
+    details.contactEmail = Accounts::normaliseEmail(m_email->text());
+    ServerSettings server;
+    if (m_monitor) {
+        server = m_monitor->settings();
+        server.currency = m_currency->currentText().trimmed().toUpper();
+        server.timeZone = m_timeZone->currentText().trimmed();
+    }
+    Shop *shop = &m_shop;
+    ServerMonitor *monitor = m_monitor;
+    m_worker.run(
+            this,
+            [shop, monitor, reg, details, server]() -> Result<Account> {
+                // The details first: an account is the one step that cannot be redone.
+                if (auto s = saveStoreDetails(shop->database(), details); !s)
+                    return s.error();
+                if (monitor) {
+                    if (auto s = monitor->saveSettings(server); !s)
+                        return s.error();
+                }
+                auto session = shop->accounts().registerAccount(reg);
+                if (!session)
+                    return session.error();
+                return session->user;
+            },
+            [this](const Result<Account> &result) {
+                m_busy = false;
+                button(QWizard::FinishButton)->setEnabled(true);
+                m_ownerError->setStyleSheet(QStringLiteral("color: #b00020;"));
+                if (!result) {
+                    m_ownerError->setText(describeError(result.error()));
+                    return;
+                }
+                m_ownerError->clear();
+                m_created = true;
+                Q_EMIT ownerCreated(result.value());
+                accept();
+            });
+}
+
+} // namespace Mercato
