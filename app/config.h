@@ -29,6 +29,7 @@ struct Config
     QString tlsKey;
     QStringList corsOrigins;
     QByteArray jwtSecret;       // decoded key; empty: generated once and kept
+    QString keychainService = QStringLiteral("Mercato"); // the OS keychain entry's service
     QString stripeSecretKey;
     QString stripePublishableKey;
     QString stripeWebhookSecret;

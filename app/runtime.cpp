@@ -4,6 +4,8 @@
 #include "server/opsroutes.h"
 
 #include "model/ids.h"
+#include "model/cloudinaryimagestore.h"
+#include "model/secretstore.h"
 #include "model/smtpmailer.h"
 #include "model/inventory.h"
 
@@ -34,27 +36,51 @@ Runtime::~Runtime()
     stop();
 }
 
-Result<QByteArray> Runtime::resolveJwtKey()
+namespace {
+const QString kJwtKeyName = QStringLiteral("jwt.key");
+
+Result<QByteArray> usable(const QByteArray &key, const QString &where)
 {
-    if (!m_config.jwtSecret.isEmpty())
-        return m_config.jwtSecret;
-    // Generated once and kept in a file only its owner can read.
-    const QString path = m_config.dataDir + QStringLiteral("/jwt.key");
-    QFile f(path);
-    if (f.exists()) {
-        if (!f.open(QIODevice::ReadOnly))
-            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot read ") + path);
-        const auto key = QByteArray::fromBase64Encoding(f.readAll().trimmed());
-        if (key && (*key).size() >= 32)
-            return *key;
-        return makeError(ErrorCode::Unavailable, path + QStringLiteral(" does not hold a 256-bit key"));
+    if (key.size() >= 32)
+        return key;
+    return makeError(ErrorCode::Unavailable, where + QStringLiteral(" does not hold a 256-bit key"));
+}
+} // namespace
+
+Result<QByteArray> resolveJwtKey(const Config &config)
+{
+    if (!config.jwtSecret.isEmpty())
+        return config.jwtSecret;
+    // Generated once; kept in the OS keychain on a desktop, else in a file only its owner
+    // can read (headless, or a desktop without a usable keychain).
+    FileSecretStore file(config.dataDir);
+    if (!config.headless) {
+        KeychainSecretStore keychain(config.keychainService);
+        auto stored = keychain.read(kJwtKeyName);
+        if (stored && stored->has_value())
+            return usable(stored->value(), keychain.describe());
+        if (stored) {
+            // A key an earlier headless run kept in the file stays in use (its sessions too).
+            auto fromFile = file.read(kJwtKeyName);
+            if (fromFile && fromFile->has_value())
+                return usable(fromFile->value(), file.pathFor(kJwtKeyName));
+            const QByteArray key = Ids::randomBytes(32);
+            if (keychain.write(kJwtKeyName, key)) {
+                qCInfo(lcApp).noquote() << "generated a new JWT signing key in" << keychain.describe();
+                return key;
+            }
+        }
+        qCInfo(lcApp) << "no usable OS keychain: keeping the JWT signing key in an owner-only file";
     }
+    auto fromFile = file.read(kJwtKeyName);
+    if (!fromFile)
+        return fromFile.error();
+    if (fromFile->has_value())
+        return usable(fromFile->value(), file.pathFor(kJwtKeyName));
     const QByteArray key = Ids::randomBytes(32);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-        || !f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
-        || f.write(key.toBase64()) < 0 || !f.flush())
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot write ") + path);
-    qCInfo(lcApp) << "generated a new JWT signing key in" << path;
+    if (auto s = file.write(kJwtKeyName, key); !s)
+        return s.error();
+    qCInfo(lcApp).noquote() << "generated a new JWT signing key in" << file.pathFor(kJwtKeyName);
     return key;
 }
 
@@ -63,7 +89,7 @@ Status Runtime::start()
     if (!QDir().mkpath(m_config.dataDir))
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create the data folder ")
                                                          + m_config.dataDir);
-    auto key = resolveJwtKey();
+    auto key = resolveJwtKey(m_config);
     if (!key)
         return key.error();
 
@@ -84,6 +110,14 @@ Status Runtime::start()
         m_shop->setMailer(std::make_unique<SmtpMailer>(smtp.value()));
     }
     qCInfo(lcApp).noquote() << "mail goes to" << m_shop->mail().mailer().describe();
+    if (!m_config.cloudinaryUrl.isEmpty()) {
+        auto cloudinary = CloudinaryImageStore::parseUrl(m_config.cloudinaryUrl, m_config.cloudinaryApiBase);
+        if (!cloudinary)
+            return cloudinary.error();
+        qCInfo(lcApp).noquote() << "images kept by Cloudinary cloud" << cloudinary->cloudName << "at"
+                                << cloudinary->apiBase;
+        m_shop->setImageStore(std::make_unique<CloudinaryImageStore>(cloudinary.value()));
+    }
     if (auto s = m_shop->open(); !s)
         return s;
 

@@ -35,8 +35,6 @@ public:
     QString apiUrl() const;
 
 private:
-    Result<QByteArray> resolveJwtKey();
-
     Config m_config;
     Metrics m_metrics;
     Http::Router m_router;
@@ -46,6 +44,12 @@ private:
     QTimer m_refundSweep;
     QThreadPool m_sweepPool;
 };
+
+// The HS256 key: MERCATO_JWT_SECRET; else generated once and kept in the OS keychain on a
+// desktop (falling back to an owner-only file `jwt.key` in the data dir when no keychain
+// answers), or in that file headless. Runs keychain jobs in a local event loop: call it at
+// start-up, before the GUI shows.
+Result<QByteArray> resolveJwtKey(const Config &config);
 
 // Calls `handler` on the main thread when SIGTERM or SIGINT arrives (self-pipe).
 void onTerminationSignal(QObject *context, std::function<void()> handler);

@@ -8,8 +8,8 @@ profile=${1:-build}
 
 build_pkgs="cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-httpserver-dev
 qt6-websockets-dev qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libssl-dev libgl-dev"
-test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-x11
-libsecret-tools imagemagick wrk clang-format curl"
+test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-daemon dbus-bin
+dbus-x11 libsecret-tools imagemagick wrk clang-format curl nodejs"
 
 pkgs=$build_pkgs
 [ "$profile" = test ] && pkgs="$build_pkgs $test_pkgs"
@@ -24,6 +24,15 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Debian's nodejs comes without npm (NodeSource's includes it): add Debian's npm only when
+# no npm is there, so the two never fight.
+if [ "$profile" = test ] && ! command -v npm >/dev/null 2>&1; then
+    echo "Installing: npm"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
 if [ "$profile" = test ] && [ -f "$(dirname "$0")/../tests/peers/package-lock.json" ]; then
