@@ -4,6 +4,7 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "mailer.h"
 #include "shop.h"
 
 #include <QJsonObject>
@@ -131,13 +132,13 @@ Refunds::~Refunds() = default;
 
 void Refunds::setExecutor(const QString &provider, std::shared_ptr<RefundExecutor> executor)
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     m_executors.insert(provider, std::move(executor));
 }
 
 std::shared_ptr<RefundExecutor> Refunds::executor(const QString &provider)
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     return m_executors.value(provider.isEmpty() ? QStringLiteral("manual") : provider);
 }
 
@@ -280,6 +281,30 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     return created;
 }
 
+Status Refunds::checkOrderOwner(const QString &customerId, const QString &orderId)
+{
+    auto o = execSql(m_shop.database().connection(), QStringLiteral("SELECT customer_id FROM orders WHERE id = ?"),
+                     {orderId});
+    if (!o)
+        return o.error();
+    if (!o->next() || o->value(0).toString() != customerId)
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    return Ok{};
+}
+
+void Refunds::mailCustomer(const QString &customerId, const QString &subject, const QString &text)
+{
+    auto q = execSql(m_shop.database().connection(), QStringLiteral("SELECT email FROM users WHERE id = ?"),
+                     {customerId});
+    if (!q || !q->next())
+        return;
+    MailMessage message;
+    message.to = q->value(0).toString();
+    message.subject = subject;
+    message.textBody = text;
+    m_shop.mail().enqueue(std::move(message));
+}
+
 Result<RefundRequest> Refunds::getForCustomer(const QString &customerId, const QString &id)
 {
     return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ? AND r.customer_id = ?"),
@@ -375,6 +400,11 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
         return s.error();
     m_shop.notifier().announce(pendingNotes);
     Q_EMIT m_shop.events().refundChanged(id);
+    mailCustomer(current->customerId, QStringLiteral("Your refund request was declined"),
+                 note.isEmpty() ? QStringLiteral("The seller declined your refund request for %1.\n")
+                                          .arg(current->productName)
+                                : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
+                                          .arg(current->productName, note));
     return after;
 }
 
@@ -495,6 +525,7 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
             return s.error();
         m_shop.notifier().announce(pendingNotes);
         Q_EMIT m_shop.events().refundChanged(id);
+        mailCustomer(customerId, QStringLiteral("Your refund was approved"), body + QLatin1Char('\n'));
         if (restockItems)
             Q_EMIT m_shop.events().productChanged(current->productId);
         if (nothingToSend)

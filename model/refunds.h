@@ -9,10 +9,10 @@
 
 #include <QHash>
 #include <QList>
-#include <QMutex>
 #include <QString>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace Mercato {
@@ -79,6 +79,8 @@ public:
     // The executor for a payment provider (`manual` is installed by default).
     void setExecutor(const QString &provider, std::shared_ptr<RefundExecutor> executor);
 
+    // NotFound unless the order exists and is the customer's (checked before the body).
+    Status checkOrderOwner(const QString &customerId, const QString &orderId);
     // The order's customer asks for `quantity` units of a line back.
     Result<RefundRequest> request(const QString &customerId, const QString &orderId,
                                   const QString &orderItemId, int quantity, const QString &reason);
@@ -113,9 +115,11 @@ private:
     // outcome. Safe to call twice: the claim is conditional and the provider call idempotent.
     void send(const QString &paymentRefundId);
     std::shared_ptr<RefundExecutor> executor(const QString &provider);
+    // A mail to the customer about a decision, through the shop's mail queue (outbox or SMTP).
+    void mailCustomer(const QString &customerId, const QString &subject, const QString &text);
 
     Shop &m_shop;
-    QMutex m_mutex; // guards m_executors
+    std::mutex m_mutex; // guards m_executors
     QHash<QString, std::shared_ptr<RefundExecutor>> m_executors;
 };
 

@@ -131,6 +131,9 @@ void registerRefundRoutes(Router &router, Shop &shop)
 {
     router.add("POST", QStringLiteral("/api/v1/orders/{id}/refund-requests"), Access::Customer,
                [&shop](Request &req) {
+                   if (auto own = shop.refunds().checkOrderOwner(req.user().userId, req.param(QStringLiteral("id")));
+                       !own)
+                       return Response::fromError(own.error());
                    auto body = jsonObjectBody(req);
                    if (!body)
                        return Response::fromError(body.error());

@@ -11,9 +11,12 @@
 #include "model/ids.h"
 #include "model/refunds.h"
 
-#include <QMutex>
+#include <QDir>
+#include <QFile>
 #include <QSqlQuery>
 #include <QTest>
+
+#include <mutex>
 
 using namespace Mercato;
 using namespace Mercato::Test;
@@ -51,13 +54,13 @@ class ScriptedExecutor : public RefundExecutor
 public:
     RefundAttempt refund(const RefundCall &call) override
     {
-        QMutexLocker lock(&mutex);
+        std::lock_guard lock(mutex);
         calls.append(call);
         if (script.isEmpty())
             return {RefundAttempt::Kind::Succeeded, QStringLiteral("re_") + call.refundId, {}};
         return script.takeFirst();
     }
-    QMutex mutex;
+    std::mutex mutex;
     QList<RefundAttempt> script;
     QList<RefundCall> calls;
 };
@@ -120,7 +123,7 @@ void TestAftersales::initTestCase()
 void TestAftersales::cleanup()
 {
     Clock::resetForTesting();
-    QMutexLocker lock(&m_stripe->mutex);
+    std::lock_guard lock(m_stripe->mutex);
     m_stripe->script.clear();
     m_stripe->calls.clear();
 }
@@ -627,6 +630,22 @@ void TestAftersales::refundRejectAndDecideOnce()
              QStringLiteral("requested"));
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.rejected")), 1);
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.approved")), 1);
+    // Both decisions also went out as mail to the customer (the outbox by default).
+    QVERIFY(m_server->shop().mail().waitUntilIdle(10'000));
+    int declined = 0, approvedMails = 0;
+    const QDir outbox(m_server->dataDir() + QStringLiteral("/outbox"));
+    const QStringList files = outbox.entryList(QDir::Files);
+    for (const QString &name : files) {
+        QFile f(outbox.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray mail = f.readAll();
+        if (!mail.contains(QByteArray(customer.toUtf8() + "@example.test")))
+            continue;
+        declined += mail.contains("Subject: Your refund request was declined") && mail.contains("used item");
+        approvedMails += mail.contains("Subject: Your refund was approved");
+    }
+    QCOMPARE(declined, 1);
+    QCOMPARE(approvedMails, 1);
 
     // Seller list filters by status; junk status is 400.
     const auto requested = s.get(QStringLiteral("/api/v1/seller/refund-requests?status=rejected"));
@@ -710,7 +729,7 @@ void TestAftersales::refundThroughProviderRetries()
     const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 2, 1250, 0}}, 0, 0,
                                        QStringLiteral("stripe"));
     {
-        QMutexLocker lock(&m_stripe->mutex);
+        std::lock_guard lock(m_stripe->mutex);
         m_stripe->script = {{RefundAttempt::Kind::Retry, {}, QStringLiteral("HTTP 500 from provider")},
                             {RefundAttempt::Kind::Retry, {}, QStringLiteral("timeout")}};
     }
@@ -742,7 +761,7 @@ void TestAftersales::refundThroughProviderRetries()
     Clock::advanceForTesting(3'600'000);
     QCOMPARE(m_server->shop().refunds().retryDue(), 0);
 
-    QMutexLocker lock(&m_stripe->mutex);
+    std::lock_guard lock(m_stripe->mutex);
     QCOMPARE(m_stripe->calls.size(), 3);
     for (const RefundCall &call : std::as_const(m_stripe->calls)) {
         QCOMPARE(call.amountCents, 1250);
@@ -763,7 +782,7 @@ void TestAftersales::refundProviderPermanentFailure()
     const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 1}}, 0, 0,
                                        QStringLiteral("stripe"));
     {
-        QMutexLocker lock(&m_stripe->mutex);
+        std::lock_guard lock(m_stripe->mutex);
         m_stripe->script = {{RefundAttempt::Kind::Failed, {}, QStringLiteral("charge already refunded")}};
     }
     const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
