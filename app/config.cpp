@@ -139,12 +139,32 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                                          QStringLiteral("Serve the API only, no console."));
     const QCommandLineOption openApiOpt(QStringLiteral("print-openapi"),
                                         QStringLiteral("Print the OpenAPI document and exit."));
+    const QCommandLineOption emailOpt(QStringLiteral("email"),
+                                      QStringLiteral("The account of a user command."),
+                                      QStringLiteral("email"));
+    const QCommandLineOption roleOpt(QStringLiteral("role"),
+                                     QStringLiteral("user create: seller (default) or customer."),
+                                     QStringLiteral("role"));
+    const QCommandLineOption nameOpt(QStringLiteral("display-name"),
+                                     QStringLiteral("user create: the display name (default: the "
+                                                    "email's local part)."),
+                                     QStringLiteral("name"));
     parser.addOptions({configOpt, listenOpt, dataOpt, dbOpt, workersOpt, demoOpt, headlessOpt,
-                       openApiOpt});
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("Optional: 'check' verifies that every product's "
-                                                "stock equals its ledger."),
-                                 QStringLiteral("[check]"));
+                       openApiOpt, emailOpt, roleOpt, nameOpt});
+    parser.addPositionalArgument(
+            QStringLiteral("command"),
+            QStringLiteral("Optional:\n"
+                           "  check                      every product's stock equals its ledger\n"
+                           "  user create --email E [--role seller|customer] [--display-name N]\n"
+                           "                             a new account; the password is read from stdin\n"
+                           "  user reset-password --email E\n"
+                           "                             a new password read from stdin; ends every session\n"
+                           "  secret set NAME            keep a secret setting (MERCATO_STRIPE_SECRET_KEY,\n"
+                           "                             ..._WEBHOOK_SECRET, MERCATO_CLOUDINARY_URL,\n"
+                           "                             MERCATO_SMTP_URL) read from stdin: in the OS keychain\n"
+                           "                             (mercato), in <data dir>/secrets (mercato-server)\n"
+                           "  secret delete NAME         forget it"),
+            QStringLiteral("[command]"));
 
     ConfigOutcome out;
     if (!parser.parse(args)) {
@@ -209,12 +229,29 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     c.demo = parser.isSet(demoOpt);
     c.printOpenApi = parser.isSet(openApiOpt);
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() > 1 || (positional.size() == 1 && positional.first() != QLatin1String("check"))) {
+    const QString command = positional.value(0);
+    const QString sub = positional.value(1);
+    const bool known = positional.isEmpty()
+            || (command == QLatin1String("check") && positional.size() == 1)
+            || (command == QLatin1String("user") && positional.size() == 2
+                && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
+            || (command == QLatin1String("secret") && positional.size() == 3
+                && (sub == QLatin1String("set") || sub == QLatin1String("delete")));
+    if (!known) {
         out.exitCode = 2;
         out.message = QStringLiteral("unknown command '%1'; try --help").arg(positional.join(QLatin1Char(' ')));
         return out;
     }
-    c.command = positional.value(0);
+    c.command = command;
+    c.commandArgs = positional.mid(1);
+    if (command == QLatin1String("user")) {
+        c.userEmail = parser.value(emailOpt);
+        if (c.userEmail.isEmpty())
+            b.errors.append(QStringLiteral("user %1: --email is required").arg(sub));
+        if (parser.isSet(roleOpt))
+            c.userRole = parser.value(roleOpt);
+        c.userDisplayName = parser.value(nameOpt);
+    }
 
     const QString listen = b.get(QStringLiteral("MERCATO_LISTEN"))
                                    .value_or(c.headless ? QStringLiteral("0.0.0.0:8080")

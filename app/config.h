@@ -18,7 +18,11 @@ struct Config
     bool headless = false;
     bool demo = false;
     bool printOpenApi = false;
-    QString command;            // empty: serve; "check": verify the stock ledger
+    QString command;            // empty: serve; "check"; "user create|reset-password"; "secret set|delete"
+    QStringList commandArgs;    // what follows the command: `user create` → {"create"}
+    QString userEmail;          // --email (user commands)
+    QString userRole = QStringLiteral("seller"); // --role (user create)
+    QString userDisplayName;    // --display-name (user create); empty: the email's local part
 
     QHostAddress listenAddress;
     quint16 listenPort = 8080;

@@ -22,7 +22,7 @@ bool wantsNoGui(int argc, char *argv[])
 {
     for (int i = 1; i < argc; ++i) {
         for (const char *flag : {"--headless", "--help", "-h", "--help-all", "--version", "-v",
-                                 "--print-openapi", "check"}) {
+                                 "--print-openapi", "check", "user", "secret"}) {
             if (std::strcmp(argv[i], flag) == 0)
                 return true;
         }

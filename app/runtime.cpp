@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcApp, "mercato.app")
@@ -84,11 +85,72 @@ Result<QByteArray> resolveJwtKey(const Config &config)
     return key;
 }
 
+namespace {
+struct SecretSetting
+{
+    QString name;
+    QString Config::*field;
+};
+
+const QList<SecretSetting> &secretSettings()
+{
+    static const QList<SecretSetting> settings{
+            {QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), &Config::stripeSecretKey},
+            {QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), &Config::stripeWebhookSecret},
+            {QStringLiteral("MERCATO_CLOUDINARY_URL"), &Config::cloudinaryUrl},
+            {QStringLiteral("MERCATO_SMTP_URL"), &Config::smtpUrl}};
+    return settings;
+}
+} // namespace
+
+QStringList secretSettingNames()
+{
+    QStringList names;
+    for (const SecretSetting &s : secretSettings())
+        names.append(s.name);
+    return names;
+}
+
+std::unique_ptr<SecretStore> openSecretStore(const Config &config)
+{
+    if (!config.headless) {
+        auto keychain = std::make_unique<KeychainSecretStore>(config.keychainService);
+        if (keychain->isAvailable())
+            return keychain;
+        qCInfo(lcApp) << "no usable OS keychain: secrets are kept in owner-only files instead";
+    }
+    return std::make_unique<FileSecretStore>(config.dataDir + QStringLiteral("/secrets"));
+}
+
+Status resolveSecrets(Config &config)
+{
+    QList<SecretSetting> missing;
+    for (const SecretSetting &s : secretSettings()) {
+        if ((config.*s.field).isEmpty())
+            missing.append(s);
+    }
+    if (missing.isEmpty())
+        return Ok{};
+    const std::unique_ptr<SecretStore> store = openSecretStore(config);
+    for (const SecretSetting &s : std::as_const(missing)) {
+        auto value = store->read(s.name);
+        if (!value)
+            return value.error();
+        if (!value->has_value() || value->value().isEmpty())
+            continue;
+        config.*s.field = QString::fromUtf8(value->value()).trimmed();
+        qCInfo(lcApp).noquote() << s.name << "from" << store->describe();
+    }
+    return Ok{};
+}
+
 Status Runtime::start()
 {
     if (!QDir().mkpath(m_config.dataDir))
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create the data folder ")
                                                          + m_config.dataDir);
+    if (auto s = resolveSecrets(m_config); !s)
+        return s;
     auto key = resolveJwtKey(m_config);
     if (!key)
         return key.error();
@@ -239,8 +301,143 @@ void raiseDescriptorLimit()
 }
 } // namespace
 
+namespace {
+// One line from stdin without its line end; with no echo when stdin is a terminal.
+QString readSecretLine(const char *prompt)
+{
+    const bool tty = ::isatty(STDIN_FILENO) == 1;
+    termios saved{};
+    if (tty) {
+        std::fprintf(stderr, "%s", prompt);
+        std::fflush(stderr);
+        if (::tcgetattr(STDIN_FILENO, &saved) == 0) {
+            termios quiet = saved;
+            quiet.c_lflag &= ~tcflag_t(ECHO);
+            ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+    }
+    QFile in;
+    QByteArray line;
+    if (in.open(stdin, QIODevice::ReadOnly))
+        line = in.readLine(64 * 1024);
+    if (tty) {
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        std::fprintf(stderr, "\n");
+    }
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    return QString::fromUtf8(line);
+}
+
+void printError(const char *command, const Error &error)
+{
+    std::fprintf(stderr, "mercato %s: %s\n", command, qPrintable(error.detail));
+    for (const FieldError &f : error.fields)
+        std::fprintf(stderr, "  %s: %s\n", qPrintable(f.field), qPrintable(f.message));
+}
+
+// `user create` and `user reset-password`: the owner's way in on a headless server.
+int runUserCommand(const Config &config)
+{
+    const QString sub = config.commandArgs.value(0);
+    const QString password = readSecretLine(sub == QLatin1String("create") ? "Password: " : "New password: ");
+    if (!QDir().mkpath(config.dataDir)) {
+        std::fprintf(stderr, "mercato user: cannot create the data folder %s\n", qPrintable(config.dataDir));
+        return 2;
+    }
+    auto key = resolveJwtKey(config);
+    if (!key) {
+        printError("user", key.error());
+        return 2;
+    }
+    ShopOptions options;
+    options.database = config.database;
+    options.settings = config.store;
+    options.jwtKey = key.value();
+    options.dataDir = config.dataDir;
+    options.mailFrom = config.mailFrom;
+    Shop shop(options);
+    if (auto s = shop.open(); !s) {
+        printError("user", s.error());
+        return 2;
+    }
+    Accounts &accounts = shop.accounts();
+    if (sub == QLatin1String("create")) {
+        Registration r;
+        r.email = config.userEmail;
+        r.password = password;
+        r.role = config.userRole;
+        r.displayName = config.userDisplayName.isEmpty() ? config.userEmail.section(QLatin1Char('@'), 0, 0)
+                                                         : config.userDisplayName;
+        auto session = accounts.registerAccount(r);
+        if (!session) {
+            printError("user create", session.error());
+            return 1;
+        }
+        // The owner made it: a seller needs no further approval.
+        if (session->user.status == QLatin1String("pending")) {
+            if (auto s = accounts.approveSeller(session->user.id); !s) {
+                printError("user create", s.error());
+                return 1;
+            }
+        }
+        std::fprintf(stdout, "created %s %s (id %s)\n", qPrintable(session->user.role),
+                     qPrintable(session->user.email), qPrintable(session->user.id));
+        return 0;
+    }
+    auto account = accounts.accountByEmail(config.userEmail);
+    if (!account) {
+        printError("user reset-password", account.error());
+        return 1;
+    }
+    if (auto s = accounts.setPassword(account->id, password); !s) {
+        printError("user reset-password", s.error());
+        return 1;
+    }
+    std::fprintf(stdout, "new password set for %s; every session of the account ended\n",
+                 qPrintable(account->email));
+    return 0;
+}
+
+// `secret set NAME` / `secret delete NAME`.
+int runSecretCommand(const Config &config)
+{
+    const QString sub = config.commandArgs.value(0);
+    const QString name = config.commandArgs.value(1);
+    if (!secretSettingNames().contains(name)) {
+        std::fprintf(stderr, "mercato secret: '%s' is not a secret setting (%s)\n", qPrintable(name),
+                     qPrintable(secretSettingNames().join(QStringLiteral(", "))));
+        return 2;
+    }
+    const std::unique_ptr<SecretStore> store = openSecretStore(config);
+    if (sub == QLatin1String("delete")) {
+        if (auto s = store->remove(name); !s) {
+            printError("secret delete", s.error());
+            return 1;
+        }
+        std::fprintf(stdout, "%s removed from %s\n", qPrintable(name), qPrintable(store->describe()));
+        return 0;
+    }
+    const QString value = readSecretLine("Value: ").trimmed();
+    if (value.isEmpty()) {
+        std::fprintf(stderr, "mercato secret set: no value on stdin\n");
+        return 2;
+    }
+    if (auto s = store->write(name, value.toUtf8()); !s) {
+        printError("secret set", s.error());
+        return 1;
+    }
+    std::fprintf(stdout, "%s kept in %s\n", qPrintable(name), qPrintable(store->describe()));
+    return 0;
+}
+} // namespace
+
 int runCommand(const Config &config)
 {
+    if (config.command == QLatin1String("user"))
+        return runUserCommand(config);
+    if (config.command == QLatin1String("secret"))
+        return runSecretCommand(config);
     if (config.printOpenApi) {
         const QByteArray doc = openApiDocument();
         std::fwrite(doc.constData(), 1, size_t(doc.size()), stdout);

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "model/secretstore.h"
 #include "model/shop.h"
 #include "server/apiserver.h"
 #include "server/metrics.h"
@@ -51,12 +52,24 @@ private:
 // start-up, before the GUI shows.
 Result<QByteArray> resolveJwtKey(const Config &config);
 
+// The secret settings that may live outside the configuration (never in settings files or
+// the database): MERCATO_STRIPE_SECRET_KEY, MERCATO_STRIPE_WEBHOOK_SECRET,
+// MERCATO_CLOUDINARY_URL, MERCATO_SMTP_URL.
+QStringList secretSettingNames();
+// Where they are kept when not given: the OS keychain on a desktop when a keychain job
+// succeeds; else (headless, or no usable keychain) owner-only files in <data dir>/secrets.
+std::unique_ptr<SecretStore> openSecretStore(const Config &config);
+// Fills each secret setting the file, environment and command line left empty from that
+// store; a given value always wins. Logs where each came from, never the value.
+Status resolveSecrets(Config &config);
+
 // Calls `handler` on the main thread when SIGTERM or SIGINT arrives (self-pipe).
 void onTerminationSignal(QObject *context, std::function<void()> handler);
 
 // The headless main loop: serve until SIGTERM/SIGINT, then drain and exit 0.
 int runHeadless(const Config &config);
-// Runs the non-serving commands (--print-openapi, check); -1 when there is none.
+// Runs the non-serving commands (--print-openapi, check, user ..., secret ...); -1 when
+// there is none. Passwords and secrets are read from stdin (never from the command line).
 int runCommand(const Config &config);
 
 } // namespace Mercato

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSaveFile>
 #include <QTimer>
@@ -114,8 +115,13 @@ Status FileSecretStore::write(const QString &name, const QByteArray &secret)
 {
     if (!isValidName(name))
         return makeError(ErrorCode::BadRequest, QStringLiteral("not a secret name"));
+    const bool existed = QFileInfo::exists(m_directory);
     if (!QDir().mkpath(m_directory))
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create ") + m_directory);
+    // A folder made for secrets is the owner's alone too.
+    if (!existed)
+        QFile::setPermissions(m_directory, QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                                   | QFileDevice::ExeOwner);
     QSaveFile f(pathFor(name));
     // Owner-only before a byte of the secret is written (QSaveFile's temporary file too).
     if (!f.open(QIODevice::WriteOnly)

@@ -7,6 +7,7 @@
 #include "app/runtime.h"
 #include "model/ids.h"
 #include "model/secretstore.h"
+#include "support/testsupport.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -205,6 +206,101 @@ private Q_SLOTS:
         QVERIFY(again.ok());
         QCOMPARE(again.value(), key.value());
         QVERIFY(store.remove(QStringLiteral("jwt.key")).ok());
+    }
+
+    // Secret settings left empty by file, environment and command line come from the store;
+    // a given value always wins.
+    void secretsHeadlessComeFromOwnerOnlyFiles()
+    {
+        QTemporaryDir dir;
+        FileSecretStore files(dir.filePath(QStringLiteral("secrets")));
+        QVERIFY(files.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://mailer:pw@127.0.0.1:2525\n").ok());
+        QVERIFY(files.write(QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), "sk_test_stored").ok());
+        QVERIFY(ownerOnly(files.pathFor(QStringLiteral("MERCATO_SMTP_URL"))));
+        QCOMPARE(QFile::permissions(dir.filePath(QStringLiteral("secrets")))
+                         & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeOther),
+                 QFileDevice::Permissions{});
+        Config config;
+        config.dataDir = dir.path();
+        config.headless = true;
+        config.stripeSecretKey = QStringLiteral("sk_test_given");
+        QVERIFY(resolveSecrets(config).ok());
+        QCOMPARE(config.smtpUrl, QStringLiteral("smtp://mailer:pw@127.0.0.1:2525"));
+        QCOMPARE(config.stripeSecretKey, QStringLiteral("sk_test_given"));
+        QVERIFY(config.cloudinaryUrl.isEmpty());
+        QVERIFY(config.stripeWebhookSecret.isEmpty());
+    }
+
+    void secretsOnDesktopComeFromTheKeychain()
+    {
+        QTemporaryDir dir;
+        Config config;
+        config.dataDir = dir.path();
+        config.headless = false;
+        config.keychainService = kService + QStringLiteral("-") + Ids::newId();
+        // What an owner-only file holds only counts when no keychain answers.
+        FileSecretStore files(dir.filePath(QStringLiteral("secrets")));
+        QVERIFY(files.write(QStringLiteral("MERCATO_CLOUDINARY_URL"), "cloudinary://1:from-file@demo").ok());
+        if (!keychainAvailable()) {
+            QVERIFY(resolveSecrets(config).ok());
+            QCOMPARE(config.cloudinaryUrl, QStringLiteral("cloudinary://1:from-file@demo"));
+            QSKIP("no Secret Service here: checked the file fallback only");
+        }
+        KeychainSecretStore keychain(config.keychainService);
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_CLOUDINARY_URL"), "cloudinary://1:from-keychain@demo").ok());
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), "whsec_keychain").ok());
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://not:used@example.test").ok());
+        config.smtpUrl = QStringLiteral("smtp://given@127.0.0.1:25");
+        QVERIFY(resolveSecrets(config).ok());
+        QCOMPARE(config.cloudinaryUrl, QStringLiteral("cloudinary://1:from-keychain@demo"));
+        QCOMPARE(config.stripeWebhookSecret, QStringLiteral("whsec_keychain"));
+        QCOMPARE(config.smtpUrl, QStringLiteral("smtp://given@127.0.0.1:25"));
+        QVERIFY(config.stripeSecretKey.isEmpty());
+        for (const QString &name : secretSettingNames())
+            QVERIFY(keychain.remove(name).ok());
+    }
+
+    // `mercato-server secret set NAME` reads the value from stdin into an owner-only file that
+    // the next start reads; `secret delete` forgets it. The value never reaches the output.
+    void secretCommandKeepsValuesOwnerOnly()
+    {
+        QTemporaryDir dir;
+        const QByteArray value = "whsec_" + Ids::newToken(16).toLatin1();
+        auto run = [&](const QStringList &args, const QByteArray &input) {
+            auto p = std::make_unique<QProcess>();
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"));
+            p->setProcessEnvironment(env);
+            p->setProcessChannelMode(QProcess::MergedChannels);
+            p->start(Test::serverBinary(), args + QStringList{QStringLiteral("--data-dir"), dir.path()});
+            p->waitForStarted(10000);
+            p->write(input);
+            p->closeWriteChannel();
+            p->waitForFinished(60000);
+            return p;
+        };
+        auto set = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")},
+                       value + '\n');
+        const QByteArray output = set->readAll();
+        QCOMPARE(set->exitCode(), 0);
+        QVERIFY(!output.contains(value));
+        const QString path = dir.filePath(QStringLiteral("secrets/MERCATO_STRIPE_WEBHOOK_SECRET"));
+        QVERIFY(ownerOnly(path));
+        Config config;
+        config.dataDir = dir.path();
+        config.headless = true;
+        QVERIFY(resolveSecrets(config).ok());
+        QCOMPARE(config.stripeWebhookSecret, QString::fromLatin1(value));
+
+        auto unknown = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_DATA_DIR")}, "x\n");
+        QCOMPARE(unknown->exitCode(), 2);
+        auto empty = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_SMTP_URL")}, "");
+        QCOMPARE(empty->exitCode(), 2);
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("secrets/MERCATO_SMTP_URL"))));
+
+        auto del = run({QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")}, {});
+        QCOMPARE(del->exitCode(), 0);
+        QVERIFY(!QFile::exists(path));
     }
 };
 
