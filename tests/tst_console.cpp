@@ -11,11 +11,22 @@
 #include "ui/logindialog.h"
 #include "ui/mainwindow.h"
 #include "ui/page.h"
+#include "ui/productspage.h"
 #include "ui/setupwizard.h"
 
 #include <QAbstractButton>
+#include <QPushButton>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QImage>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QLabel>
@@ -83,6 +94,55 @@ bool clickRow(QTableView *view, const QString &id)
     return false;
 }
 
+// Saves a picture of `w` into the build tree (build/screenshots) for review.
+void snap(QWidget *w, const QString &name)
+{
+    const QString dir = QStringLiteral(MERCATO_SCREENSHOT_DIR);
+    QDir().mkpath(dir);
+    const QString engine = qEnvironmentVariableIsSet("MERCATO_TEST_PG_HOST") ? QStringLiteral("pg")
+                                                                             : QStringLiteral("sqlite");
+    const QString path = QStringLiteral("%1/console-%2-%3.png").arg(dir, name, engine);
+    QCoreApplication::processEvents();
+    const QPixmap pm = w->grab();
+    QVERIFY2(!pm.isNull() && pm.save(path), qPrintable(path));
+}
+
+// The rows of `view` whose id is `id` (-1: none).
+int rowOf(QTableView *view, const QString &id)
+{
+    QAbstractItemModel *m = view->model();
+    for (int r = 0; r < m->rowCount(); ++r) {
+        if (m->index(r, 0).data(Qt::UserRole + 1).toString() == id)
+            return r;
+    }
+    return -1;
+}
+
+QString selectedRowId(QTableView *view)
+{
+    const QModelIndexList rows = view->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().data(Qt::UserRole + 1).toString();
+}
+
+void setSpin(QWidget *root, const QString &name, int value)
+{
+    auto *spin = named<QSpinBox>(root, name);
+    QVERIFY2(spin, qPrintable(name));
+    spin->setFocus();
+    spin->selectAll();
+    QTest::keyClicks(spin, QString::number(value));
+    QCOMPARE(spin->value(), value);
+}
+
+QString writePng(const QString &dir, QColor color)
+{
+    QImage image(80, 60, QImage::Format_RGB32);
+    image.fill(color);
+    const QString path = dir + QStringLiteral("/picture.png");
+    image.save(path);
+    return path;
+}
+
 struct Console
 {
     explicit Console(TestServer &server)
@@ -112,6 +172,11 @@ private Q_SLOTS:
     void complaintReplyAndResolve();
     void settingsSave();
     void serverPageShowsRequests();
+    void productsCreateValidateEditDelete();
+    void productsSearchAndPictures();
+    void productEditConflictIsExplained();
+    void inventoryAdjustAndLowStock();
+    void notificationsMarkReadAndOpen();
     void guiThreadIdleUnderApiLoad();
 
 private:
@@ -120,6 +185,9 @@ private:
     void signIn(MainWindow &window, const QString &email, const QString &password);
     QString addUser(TestServer &server, const QString &role);
     QString addProduct(TestServer &server, const QString &sellerId);
+    QString listProduct(TestServer &server, const QString &sellerId, const QString &name, qint64 stock,
+                        qint64 threshold, qint64 priceCents = 1500);
+    void start(Console &console, const QString &email);
     QPair<QString, QString> addPaidOrder(TestServer &server, const QString &customerId,
                                          const QString &productId, const QString &sellerId);
     Client as(TestServer &server, const QString &userId, const QString &role);
@@ -511,6 +579,392 @@ void TestConsole::serverPageShowsRequests()
     recent = server.metrics().recentRequests();
     QCOMPARE(recent.size(), Metrics::kRecentRequests);
     QCOMPARE(recent.last().route, QStringLiteral("/x"));
+}
+
+QString TestConsole::listProduct(TestServer &server, const QString &sellerId, const QString &name,
+                                 qint64 stock, qint64 threshold, qint64 priceCents)
+{
+    NewProduct in;
+    in.name = name;
+    in.description = QStringLiteral("Made by hand.");
+    in.priceCents = priceCents;
+    in.stock = stock;
+    in.lowStockThreshold = threshold;
+    auto p = server.shop().catalog().create(sellerId, in);
+    if (!p)
+        qFatal("creating a product failed: %s", qPrintable(p.error().detail));
+    return p->id;
+}
+
+void TestConsole::start(Console &console, const QString &email)
+{
+    console.window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&console.window));
+    console.window.begin();
+    signIn(console.window, email, kPassword);
+}
+
+// New product: an empty form and a bad price are refused in the dialog, a good one is listed;
+// editing changes it; deleting asks first. Each step checked through the API.
+void TestConsole::productsCreateValidateEditDelete()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("products@example.test"), kPassword);
+    Console console(server);
+    start(console, QStringLiteral("products@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    QVERIFY(page);
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QVERIFY(view);
+    QTRY_VERIFY(window.worker().isIdle());
+    QTRY_VERIFY(named<QLabel>(page, QStringLiteral("Product list empty"))->isVisible());
+    snap(&window, QStringLiteral("products-empty"));
+
+    click(page, QStringLiteral("New product"));
+    QTRY_VERIFY(page->dialog() && page->dialog()->isVisible());
+    ProductDialog *dialog = page->dialog();
+    // Nothing filled in: the dialog says what is missing and stays open; nothing is created.
+    click(dialog, QStringLiteral("Save product"));
+    auto *errors = named<QLabel>(dialog, QStringLiteral("Product errors"));
+    QVERIFY(errors->isVisible());
+    QVERIFY2(errors->text().contains(QLatin1String("Name must not be empty")), qPrintable(errors->text()));
+    QVERIFY2(errors->text().contains(QLatin1String("Price is required")), qPrintable(errors->text()));
+    type(dialog, QStringLiteral("Product name"), QStringLiteral("Blue Teapot"));
+    type(dialog, QStringLiteral("Price"), QStringLiteral("twelve"));
+    click(dialog, QStringLiteral("Save product"));
+    QVERIFY2(errors->text().contains(QLatin1String("Price must be an amount")), qPrintable(errors->text()));
+    QVERIFY(!errors->text().contains(QLatin1String("Name")));
+    snap(dialog, QStringLiteral("product-dialog-errors"));
+    QTest::qWait(100);
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(view->model()->rowCount(), 0);
+
+    type(dialog, QStringLiteral("Price"), QStringLiteral("24.5"));
+    auto *description = named<QPlainTextEdit>(dialog, QStringLiteral("Product description"));
+    QTest::keyClicks(description, QStringLiteral("Cast iron, 1 litre."));
+    setSpin(dialog, QStringLiteral("Initial stock"), 7);
+    setSpin(dialog, QStringLiteral("Low-stock threshold"), 2);
+    click(dialog, QStringLiteral("Save product"));
+    QTRY_VERIFY(!page->dialog());
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    const QString id = selectedRowId(view);
+    QVERIFY(!id.isEmpty());
+    const Client api = server.client();
+    HttpResult got = api.get(QStringLiteral("/api/v1/products/") + id);
+    QCOMPARE(got.status, 200);
+    QCOMPARE(got.json().value(QStringLiteral("name")).toString(), QStringLiteral("Blue Teapot"));
+    QCOMPARE(got.json().value(QStringLiteral("priceCents")).toInteger(), 2450);
+    QCOMPARE(got.json().value(QStringLiteral("stock")).toInteger(), 7);
+    QCOMPARE(got.json().value(QStringLiteral("description")).toString(), QStringLiteral("Cast iron, 1 litre."));
+    QCOMPARE(server.shop().catalog().get(id)->lowStockThreshold, 2);
+    QCOMPARE(server.shop().catalog().get(id)->sellerId, sellerId);
+
+    // Edit: the dialog opens with the product's values; change name and price.
+    QVERIFY(clickRow(view, id));
+    click(page, QStringLiteral("Edit product"));
+    QTRY_VERIFY(page->dialog() && page->dialog()->isVisible());
+    dialog = page->dialog();
+    QCOMPARE(named<QLineEdit>(dialog, QStringLiteral("Price"))->text(), QStringLiteral("24.50"));
+    type(dialog, QStringLiteral("Product name"), QStringLiteral("Blue Teapot, large"));
+    type(dialog, QStringLiteral("Price"), QStringLiteral("0"));
+    click(dialog, QStringLiteral("Save product"));
+    QVERIFY(named<QLabel>(dialog, QStringLiteral("Product errors"))->text().contains(QLatin1String("Price must be between")));
+    type(dialog, QStringLiteral("Price"), QStringLiteral("31,00"));
+    click(dialog, QStringLiteral("Save product"));
+    QTRY_VERIFY(!page->dialog());
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + id).json().value(QStringLiteral("name")).toString(),
+                 QStringLiteral("Blue Teapot, large"));
+    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + id).json().value(QStringLiteral("priceCents")).toInteger(), 3100);
+    QTRY_COMPARE(view->model()->index(0, 0).data().toString(), QStringLiteral("Blue Teapot, large"));
+    snap(&window, QStringLiteral("products-list"));
+
+    // Delete asks first; "keep" keeps it, "delete" removes it from the catalog.
+    QVERIFY(clickRow(view, id));
+    click(page, QStringLiteral("Delete product"));
+    QMessageBox *confirm = page->findChild<QMessageBox *>();
+    QTRY_VERIFY(confirm && confirm->isVisible());
+    click(confirm, QStringLiteral("Keep product"));
+    QTest::qWait(100);
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + id).status, 200);
+    click(page, QStringLiteral("Delete product"));
+    confirm = page->findChild<QMessageBox *>();
+    QTRY_VERIFY(confirm && confirm->isVisible());
+    click(confirm, QStringLiteral("Confirm delete product"));
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + id).status, 404);
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+}
+
+// Search narrows the list (full text, through the model); pictures are added from a file
+// and removed, and the product's images in the API follow.
+void TestConsole::productsSearchAndPictures()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("pictures@example.test"), kPassword);
+    const QString teapot = listProduct(server, sellerId, QStringLiteral("Blue Teapot"), 5, 1);
+    listProduct(server, sellerId, QStringLiteral("Green Mug"), 5, 1);
+    listProduct(server, sellerId, QStringLiteral("Red Mug"), 5, 1);
+    // Another seller's product never shows here.
+    const QString other = addSeller(server, QStringLiteral("other@example.test"), kPassword, QStringLiteral("Other"));
+    listProduct(server, other, QStringLiteral("Other Teapot"), 5, 1);
+
+    Console console(server);
+    start(console, QStringLiteral("pictures@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+
+    auto *search = named<QLineEdit>(page, QStringLiteral("Product search"));
+    QTest::mouseClick(search, Qt::LeftButton);
+    QTest::keyClicks(search, QStringLiteral("mug"));
+    QTest::keyClick(search, Qt::Key_Return);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QTest::qWait(400); // the debounced search too
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(view->model()->rowCount(), 2);
+    QVERIFY(rowOf(view, teapot) < 0);
+    search->clear();
+    QTest::keyClicks(search, QStringLiteral("teapot"));
+    QTest::keyClick(search, Qt::Key_Return);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, 0).data().toString(), QStringLiteral("Blue Teapot"));
+
+    // Add a picture: the file dialog, a PNG, the list shows its thumbnail.
+    QVERIFY(clickRow(view, teapot));
+    QTemporaryDir tmp;
+    const QString png = writePng(tmp.path(), QColor(0x1e, 0x88, 0xe5));
+    click(page, QStringLiteral("Add picture"));
+    QFileDialog *files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    files->setDirectory(tmp.path()); // where the seller keeps the pictures; the name is typed
+    auto *fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY2(fileName, "the file dialog is not the widget-based one");
+    fileName->setFocus();
+    QTest::keyClicks(fileName, QFileInfo(png).fileName());
+    auto *box = files->findChild<QDialogButtonBox *>();
+    QVERIFY(box);
+    QAbstractButton *openButton = box->button(QDialogButtonBox::Open);
+    QVERIFY(openButton);
+    QTRY_VERIFY(openButton->isEnabled());
+    QTest::mouseClick(openButton, Qt::LeftButton);
+    auto *pictures = named<QListWidget>(page, QStringLiteral("Product pictures"));
+    QTRY_VERIFY(window.worker().isIdle());
+    QTRY_COMPARE_WITH_TIMEOUT(pictures->count(), 1, 3000);
+    QTRY_VERIFY(!pictures->item(0)->icon().isNull());
+    const Client api = server.client();
+    QJsonArray images = api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray();
+    QCOMPARE(images.size(), 1);
+    QCOMPARE(named<QLabel>(page, QStringLiteral("Products message"))->text(), QStringLiteral("Picture added."));
+    snap(&window, QStringLiteral("products-pictures"));
+
+    // A file that is not a picture is refused with a clear message.
+    const QString notPng = tmp.path() + QStringLiteral("/notes.png");
+    {
+        QFile f(notPng);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("just some text");
+    }
+    click(page, QStringLiteral("Add picture"));
+    files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    QCOMPARE(QFileInfo(files->directory().absolutePath()), QFileInfo(tmp.path())); // the folder used last
+    fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    openButton = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    fileName->setFocus();
+    QTest::keyClicks(fileName, QFileInfo(notPng).fileName());
+
+    QTRY_VERIFY(openButton->isEnabled());
+    QTest::mouseClick(openButton, Qt::LeftButton);
+    QTRY_VERIFY2(named<QLabel>(page, QStringLiteral("Products message"))->text().contains(QLatin1String("not a picture")),
+                 qPrintable(named<QLabel>(page, QStringLiteral("Products message"))->text() + QLatin1Char('|') + fileName->text()));
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray().size(), 1);
+
+    // Remove it again.
+    QTRY_COMPARE(pictures->count(), 1);
+    QTest::mouseClick(pictures->viewport(), Qt::LeftButton, {}, pictures->visualItemRect(pictures->item(0)).center());
+    click(page, QStringLiteral("Remove picture"));
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray().size(), 0);
+    QTRY_COMPARE(pictures->count(), 0);
+}
+
+// The product changed elsewhere while the dialog was open: saving is refused and explained.
+void TestConsole::productEditConflictIsExplained()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("conflict@example.test"), kPassword);
+    const QString id = listProduct(server, sellerId, QStringLiteral("Kettle"), 4, 1);
+    Console console(server);
+    start(console, QStringLiteral("conflict@example.test"));
+    console.window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(console.window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(clickRow(view, id));
+    click(page, QStringLiteral("Edit product"));
+    QTRY_VERIFY(page->dialog() && page->dialog()->isVisible());
+    // The API changes the price meanwhile.
+    const Client seller = as(server, sellerId, QStringLiteral("seller"));
+    QCOMPARE(seller.patch(QStringLiteral("/api/v1/products/") + id, {{QStringLiteral("priceCents"), 999}}).status, 200);
+    type(page->dialog(), QStringLiteral("Product name"), QStringLiteral("Kettle (steel)"));
+    click(page->dialog(), QStringLiteral("Save product"));
+    QTRY_VERIFY(page->dialog()->errorText().contains(QLatin1String("changed elsewhere")));
+    QVERIFY(page->dialog()->isVisible());
+    QCOMPARE(server.shop().catalog().get(id)->name, QStringLiteral("Kettle"));
+    QCOMPARE(server.shop().catalog().get(id)->priceCents, 999);
+}
+
+// Inventory: low stock is highlighted and can be filtered; an adjustment needs a change and a
+// reason, lands in the API, and crossing the threshold raises the stock.low alert whose tray
+// message opens this page on that row.
+void TestConsole::inventoryAdjustAndLowStock()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("stock@example.test"), kPassword);
+    const QString plenty = listProduct(server, sellerId, QStringLiteral("Spoon"), 10, 3);
+    const QString scarce = listProduct(server, sellerId, QStringLiteral("Fork"), 2, 5);
+    Console console(server);
+    start(console, QStringLiteral("stock@example.test"));
+    MainWindow &window = console.window;
+    QSignalSpy alerts(&window, &MainWindow::alertShown);
+    window.showPage(QStringLiteral("Inventory"));
+    QWidget *page = window.page(QStringLiteral("Inventory"));
+    auto *view = named<QTableView>(page, QStringLiteral("Stock levels"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    const QModelIndex scarceIndex = view->model()->index(rowOf(view, scarce), 3);
+    const QModelIndex plentyIndex = view->model()->index(rowOf(view, plenty), 3);
+    QCOMPARE(scarceIndex.data().toString(), QStringLiteral("Low"));
+    QVERIFY(scarceIndex.data(Qt::BackgroundRole).value<QColor>().isValid());
+    QCOMPARE(plentyIndex.data().toString(), QStringLiteral("OK"));
+    QVERIFY(!plentyIndex.data(Qt::BackgroundRole).isValid());
+    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory summary"))->text().contains(QLatin1String("1 low")));
+
+    auto *lowOnly = named<QCheckBox>(page, QStringLiteral("Low stock only"));
+    QTest::mouseClick(lowOnly, Qt::LeftButton);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, 0).data(Qt::UserRole + 1).toString(), scarce);
+    QTest::mouseClick(lowOnly, Qt::LeftButton);
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+
+    // No change, no reason: refused with a message; nothing changes.
+    QVERIFY(clickRow(view, plenty));
+    click(page, QStringLiteral("Apply adjustment"));
+    const QString message = named<QLabel>(page, QStringLiteral("Inventory message"))->text();
+    QVERIFY2(message.contains(QLatin1String("how many")) && message.contains(QLatin1String("reason")), qPrintable(message));
+    // Taking more than there is is refused before it reaches the model.
+    setSpin(page, QStringLiteral("Stock change"), -11);
+    type(page, QStringLiteral("Adjustment reason"), QStringLiteral("Broken"));
+    click(page, QStringLiteral("Apply adjustment"));
+    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory message"))->text().contains(QLatin1String("at most 10")));
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(server.shop().catalog().get(plenty)->stock, 10);
+
+    // Take 8 away for a reason: stock 2, below the threshold 3.
+    setSpin(page, QStringLiteral("Stock change"), -8);
+    type(page, QStringLiteral("Adjustment reason"), QStringLiteral("8 broken in storage"));
+    click(page, QStringLiteral("Apply adjustment"));
+    const Client api = as(server, sellerId, QStringLiteral("seller"));
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + plenty).json().value(QStringLiteral("stock")).toInteger(), 2);
+    QTRY_COMPARE(view->model()->index(rowOf(view, plenty), 3).data().toString(), QStringLiteral("Low"));
+    QVERIFY(view->model()->index(rowOf(view, plenty), 3).data(Qt::BackgroundRole).value<QColor>().isValid());
+    // The ledger keeps the reason.
+    auto ledger = execSql(server.shop().database().connection(),
+                          QStringLiteral("SELECT delta, note FROM stock_ledger WHERE product_id = ? AND reason = 'adjust'"),
+                          {plenty});
+    QVERIFY(ledger && ledger->next());
+    QCOMPARE(ledger->value(0).toLongLong(), -8);
+    QCOMPARE(ledger->value(1).toString(), QStringLiteral("8 broken in storage"));
+
+    // The stock.low alert: a tray message for this seller that opens Inventory on that row.
+    QTRY_VERIFY(!alerts.isEmpty());
+    QCOMPARE(alerts.last().at(0).toString(), QStringLiteral("stock.low"));
+    QCOMPARE(alerts.last().at(1).toString(), QStringLiteral("Inventory"));
+    window.showPage(QStringLiteral("Dashboard"));
+    view->clearSelection();
+    window.openAlert();
+    QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
+    QTRY_COMPARE(selectedRowId(view), plenty);
+    snap(&window, QStringLiteral("inventory"));
+}
+
+// Notifications: the badge counts unread ones; mark one read, open another (its page and row),
+// mark all read; the API agrees each time.
+void TestConsole::notificationsMarkReadAndOpen()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("notes@example.test"), kPassword);
+    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 1, 2);    // low at once
+    const QString plate = listProduct(server, sellerId, QStringLiteral("Plate"), 1, 2); // low at once
+    listProduct(server, sellerId, QStringLiteral("Bowl"), 9, 2);
+    Console console(server);
+    start(console, QStringLiteral("notes@example.test"));
+    MainWindow &window = console.window;
+    QTRY_COMPARE(window.unreadCount(), 2);
+    const Client api = as(server, sellerId, QStringLiteral("seller"));
+    auto unread = [&api] {
+        return api.get(QStringLiteral("/api/v1/notifications")).json().value(QStringLiteral("unreadCount")).toInteger();
+    };
+    QCOMPARE(unread(), 2);
+
+    window.showPage(QStringLiteral("Notifications"));
+    QWidget *page = window.page(QStringLiteral("Notifications"));
+    auto *view = named<QTableView>(page, QStringLiteral("Notification list"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QVERIFY(view->model()->index(0, 2).data(Qt::FontRole).value<QFont>().bold());
+    QCOMPARE(named<QLabel>(page, QStringLiteral("Unread count"))->text(), QStringLiteral("2 unread"));
+    snap(&window, QStringLiteral("notifications"));
+
+    auto notes = server.shop().notifications().list(sellerId, false, 10, {});
+    QVERIFY(notes && notes->items.size() == 2);
+    QString cupNote, plateNote;
+    for (const NotificationItem &n : notes->items) {
+        QCOMPARE(n.kind, QStringLiteral("stock.low"));
+        (n.data.value(QStringLiteral("productId")).toString() == cup ? cupNote : plateNote) = n.id;
+    }
+    QVERIFY(!cupNote.isEmpty() && !plateNote.isEmpty());
+
+    QVERIFY(clickRow(view, cupNote));
+    click(page, QStringLiteral("Mark read"));
+    QTRY_COMPARE(unread(), 1);
+    QTRY_COMPARE(window.unreadCount(), 1);
+    QTRY_VERIFY(!view->model()->index(rowOf(view, cupNote), 2).data(Qt::FontRole).value<QFont>().bold());
+
+    // "Unread only" hides the read one.
+    QTest::mouseClick(named<QCheckBox>(page, QStringLiteral("Unread only")), Qt::LeftButton);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, 0).data(Qt::UserRole + 1).toString(), plateNote);
+
+    // Open: the Inventory page with the plate selected, and the notification is read.
+    QVERIFY(clickRow(view, plateNote));
+    click(page, QStringLiteral("Open notification"));
+    QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
+    auto *stock = named<QTableView>(window.page(QStringLiteral("Inventory")), QStringLiteral("Stock levels"));
+    QTRY_COMPARE(selectedRowId(stock), plate);
+    QTRY_COMPARE(unread(), 0);
+    QTRY_COMPARE(window.unreadCount(), 0);
+
+    // A new one arrives while the console runs: the badge goes up; mark all read clears it.
+    QVERIFY(server.shop().catalog().adjustStock(sellerId, cup, 5, QStringLiteral("restock")));
+    QVERIFY(server.shop().catalog().adjustStock(sellerId, cup, -5, QStringLiteral("sold at the fair")));
+    QTRY_COMPARE(window.unreadCount(), 1);
+    window.showPage(QStringLiteral("Notifications"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    click(page, QStringLiteral("Mark all read"));
+    QTRY_COMPARE(unread(), 0);
+    QTRY_COMPARE(window.unreadCount(), 0);
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+    QVERIFY(named<QLabel>(page, QStringLiteral("Notification list empty"))->isVisible());
 }
 
 // While other threads keep the API busy, the GUI thread serves no request and runs no SQL;

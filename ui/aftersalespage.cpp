@@ -23,23 +23,6 @@
 namespace Mercato {
 
 namespace {
-constexpr int kMaxRows = 1000;
-
-template<typename Item, typename PageT, typename Fetch>
-Result<QList<Item>> fetchAll(Fetch fetch)
-{
-    QList<Item> all;
-    QString cursor;
-    do {
-        Result<PageT> page = fetch(cursor);
-        if (!page)
-            return page.error();
-        all += page->items;
-        cursor = page->nextCursor;
-    } while (!cursor.isEmpty() && all.size() < kMaxRows);
-    return all;
-}
-
 QComboBox *statusCombo(QWidget *parent, const QString &name, const QList<QPair<QString, QString>> &items)
 {
     auto *combo = new QComboBox(parent);

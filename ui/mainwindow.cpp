@@ -3,8 +3,11 @@
 #include "aftersalespage.h"
 #include "consoleworker.h"
 #include "dashboardpage.h"
+#include "inventorypage.h"
 #include "logindialog.h"
+#include "notificationspage.h"
 #include "page.h"
+#include "productspage.h"
 #include "servermonitor.h"
 #include "serverpage.h"
 #include "settingspage.h"
@@ -65,6 +68,34 @@ QString pageForKind(const QString &kind)
     return QStringLiteral("Notifications");
 }
 
+// `base` (or nothing) with a red badge showing `count`.
+QIcon badgeIcon(const QIcon &base, qint64 count)
+{
+    QIcon icon;
+    const QString text = count > 99 ? QStringLiteral("99+") : QString::number(count);
+    for (int size : {16, 24, 32, 48, 64}) {
+        QPixmap pm = base.isNull() ? QPixmap(size, size) : base.pixmap(size, size);
+        if (base.isNull())
+            pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        const qreal d = size * 0.62;
+        const QRectF badge(size - d, 0, d, d);
+        p.setBrush(QColor(0xd3, 0x2f, 0x2f));
+        p.setPen(Qt::NoPen);
+        p.drawEllipse(badge);
+        p.setPen(Qt::white);
+        QFont f = p.font();
+        f.setBold(true);
+        f.setPixelSize(std::max(6, int(d * (text.size() > 2 ? 0.4 : 0.62))));
+        p.setFont(f);
+        p.drawText(badge, Qt::AlignCenter, text);
+        p.end();
+        icon.addPixmap(pm);
+    }
+    return icon;
+}
+
 class PlaceholderPage : public Page
 {
 public:
@@ -118,14 +149,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     auto *dashboard = new DashboardPage(context, m_stack);
     connect(dashboard, &DashboardPage::openPage, this, &MainWindow::showPage);
     addPage(dashboard, tr("Dashboard"));
-    addPage(new PlaceholderPage(QStringLiteral("Products"),
-                                tr("Products are managed here once the catalog service is installed."),
-                                context, m_stack),
-            tr("Products"));
-    addPage(new PlaceholderPage(QStringLiteral("Inventory"),
-                                tr("Stock levels appear here once the catalog service is installed."),
-                                context, m_stack),
-            tr("Inventory"));
+    addPage(new ProductsPage(context, m_stack), tr("Products"));
+    addPage(new InventoryPage(context, m_stack), tr("Inventory"));
     addPage(new PlaceholderPage(QStringLiteral("Orders"),
                                 tr("Orders appear here once the orders service is installed."), context,
                                 m_stack),
@@ -135,10 +160,10 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
                                 tr("Your customers appear here once the orders service is installed."),
                                 context, m_stack),
             tr("Customers"));
-    addPage(new PlaceholderPage(QStringLiteral("Notifications"),
-                                tr("Notifications appear here once the notifications service is installed."),
-                                context, m_stack),
-            tr("Notifications"));
+    auto *notifications = new NotificationsPage(context, m_stack);
+    connect(notifications, &NotificationsPage::unreadCountChanged, this, &MainWindow::setUnreadCount);
+    connect(notifications, &NotificationsPage::openTarget, this, &MainWindow::openRow);
+    addPage(notifications, tr("Notifications"));
     addPage(new SettingsPage(context, m_stack), tr("Settings"));
     addPage(new ServerPage(context, m_stack), tr("Server"));
 
@@ -224,7 +249,7 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
             showNormal();
             raise();
             activateWindow();
-            showPage(m_trayPage);
+            openAlert();
         });
         m_tray->show();
     }
@@ -302,6 +327,7 @@ void MainWindow::lock()
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(m_seller);
     m_user->setText(tr("Locked"));
+    setUnreadCount(0);
     m_pages->setEnabled(false);
     m_stack->setCurrentWidget(m_lockedPage);
     showLogin();
@@ -325,12 +351,67 @@ void MainWindow::onNotification(const QString &userId, const QString &kind, cons
                                      QStringLiteral("refund.requested"),
                                      QStringLiteral("complaint.opened")};
     refreshVisible();
+    if (Page *notes = m_pageByName.value(QStringLiteral("Notifications")); notes != m_stack->currentWidget())
+        notes->refresh(); // the badge count
     if (!alerted.contains(kind))
         return;
-    m_trayPage = pageForKind(kind);
-    if (m_tray)
-        m_tray->showMessage(tr("Mercato"), title, QSystemTrayIcon::Information, 8000);
-    Q_EMIT alertShown(kind, m_trayPage);
+    // Which row the message opens: the newest unread notification of this kind names it.
+    const QString sellerId = m_seller.id;
+    m_worker->run(
+            this, [shop = &m_shop, sellerId] { return shop->notifications().list(sellerId, true, 20, {}); },
+            [this, kind, title, sellerId](const Result<NotificationPage> &page) {
+                if (m_seller.id != sellerId)
+                    return;
+                m_trayPage = pageForKind(kind);
+                m_trayId.clear();
+                if (page) {
+                    for (const NotificationItem &n : page->items) {
+                        if (n.kind == kind) {
+                            const auto target = NotificationsPage::target(n.kind, n.data);
+                            if (!target.first.isEmpty())
+                                m_trayPage = target.first;
+                            m_trayId = target.second;
+                            break;
+                        }
+                    }
+                }
+                if (m_tray)
+                    m_tray->showMessage(tr("Mercato"), title, QSystemTrayIcon::Information, 8000);
+                Q_EMIT alertShown(kind, m_trayPage);
+            });
+}
+
+void MainWindow::openAlert()
+{
+    if (m_trayPage.isEmpty())
+        return;
+    openRow(m_trayPage, m_trayId);
+}
+
+void MainWindow::openRow(const QString &pageName, const QString &id)
+{
+    if (m_seller.id.isEmpty())
+        return;
+    showPage(pageName);
+    if (Page *p = m_pageByName.value(pageName); p && !id.isEmpty())
+        p->selectId(id);
+}
+
+void MainWindow::setUnreadCount(qint64 count)
+{
+    m_unread = count;
+    const QIcon icon = count > 0 ? badgeIcon(windowIcon(), count) : windowIcon();
+    if (m_tray) {
+        m_tray->setIcon(icon);
+        m_tray->setToolTip(count > 0 ? tr("Mercato — %n unread notification(s)", nullptr, int(count))
+                                     : tr("Mercato"));
+    }
+    const int row = int(pageNames().indexOf(QStringLiteral("Notifications")));
+    if (QListWidgetItem *item = m_pages->item(row)) {
+        item->setIcon(count > 0 ? badgeIcon(QIcon(), count) : QIcon());
+        item->setData(Qt::AccessibleDescriptionRole,
+                      count > 0 ? tr("%n unread", nullptr, int(count)) : QString());
+    }
 }
 
 void MainWindow::refreshStatus()

@@ -43,6 +43,12 @@ public:
     ConsoleWorker &worker() { return *m_worker; }
     SetupWizard *setupWizard() const { return m_wizard; }
     LoginDialog *loginDialog() const { return m_login; }
+    // Unread notifications of the signed-in seller (the tray's and page list's badge).
+    qint64 unreadCount() const { return m_unread; }
+    // What clicking the last tray message does: opens its page and row.
+    void openAlert();
+    // Shows `page` and selects the row with `id` there.
+    void openRow(const QString &page, const QString &id);
 
 Q_SIGNALS:
     // A tray message was shown (or would have been, without a tray): its kind and page.
@@ -58,6 +64,7 @@ private:
     void refreshStatus();
     void onNotification(const QString &userId, const QString &kind, const QString &title);
     void refreshVisible();
+    void setUnreadCount(qint64 count);
 
     Shop &m_shop;
     ServerMonitor *m_monitor;
@@ -74,6 +81,8 @@ private:
     LoginDialog *m_login = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_trayPage;
+    QString m_trayId;
+    qint64 m_unread = 0;
 };
 
 } // namespace Mercato

@@ -63,6 +63,22 @@ private:
     QLabel *m_message = nullptr;
 };
 
+// Every item of a keyset-paged list (at most `maxRows`), fetched page by page; for the worker.
+template<typename Item, typename PageT, typename Fetch>
+Result<QList<Item>> fetchAll(Fetch fetch, int maxRows = 1000)
+{
+    QList<Item> all;
+    QString cursor;
+    do {
+        Result<PageT> page = fetch(cursor);
+        if (!page)
+            return page.error();
+        all += page->items;
+        cursor = page->nextCursor;
+    } while (!cursor.isEmpty() && all.size() < maxRows);
+    return all;
+}
+
 QString formatMoney(qint64 cents, const QString &currency);
 QString formatTime(qint64 ms);
 // "Field: message" lines of a validation error, or its detail.

@@ -51,6 +51,8 @@ QVariant RowsModel::data(const QModelIndex &index, int role) const
     case SortRole:
         return index.column() < r.sortKeys.size() ? r.sortKeys.at(index.column())
                                                   : QVariant(r.text.value(index.column()));
+    case Qt::BackgroundRole:
+        return r.background.isValid() ? QVariant(r.background) : QVariant();
     case Qt::FontRole:
         if (r.emphasised) {
             QFont f;

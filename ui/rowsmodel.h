@@ -3,6 +3,7 @@
 // per column (numbers sort as numbers), and the row's id under IdRole.
 
 #include <QAbstractTableModel>
+#include <QColor>
 #include <QList>
 #include <QStringList>
 #include <QVariant>
@@ -11,10 +12,19 @@ namespace Mercato {
 
 struct TableRow
 {
+    TableRow() = default;
+    TableRow(QString id_, QStringList text_, QVariantList sortKeys_ = {}, bool emphasised_ = false,
+             QColor background_ = {})
+        : id(std::move(id_)), text(std::move(text_)), sortKeys(std::move(sortKeys_)),
+          emphasised(emphasised_), background(background_)
+    {
+    }
+
     QString id;
     QStringList text;
     QVariantList sortKeys;    // empty: sort by text
     bool emphasised = false;  // unread, low stock, waiting for action
+    QColor background;        // invalid: none (e.g. low-stock rows are tinted)
 };
 
 class RowsModel : public QAbstractTableModel
