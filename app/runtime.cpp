@@ -3,6 +3,7 @@
 #include "server/api.h"
 #include "server/opsroutes.h"
 
+#include "model/demo.h"
 #include "model/ids.h"
 #include "model/cloudinaryimagestore.h"
 #include "model/secretstore.h"
@@ -182,6 +183,10 @@ Status Runtime::start()
     }
     if (auto s = m_shop->open(); !s)
         return s;
+    if (m_config.demo) {
+        if (auto seeded = Demo::seed(*m_shop); !seeded)
+            return seeded.error();
+    }
 
     ServerOptions server;
     server.address = m_config.listenAddress;

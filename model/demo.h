@@ -1,0 +1,30 @@
+#pragma once
+// Demo data for a first look at Mercato: `--demo` fills an *empty* store (no accounts yet) with
+// a seller, two customers and a small catalogue with stock, some of it low. A store that
+// already has accounts is left untouched, so the flag is safe to keep on a live shop.
+
+#include "result.h"
+
+#include <QString>
+
+namespace Mercato {
+
+class Shop;
+
+struct DemoAccount
+{
+    QString email;
+    QString password;
+    QString role;
+};
+
+namespace Demo {
+
+// The accounts --demo creates, with their passwords (documented in the README).
+QList<DemoAccount> accounts();
+
+// True when something was seeded, false when the store already had accounts.
+Result<bool> seed(Shop &shop);
+
+} // namespace Demo
+} // namespace Mercato
