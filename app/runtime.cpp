@@ -165,6 +165,10 @@ Status Runtime::start()
     options.jwtKey = key.value();
     options.dataDir = m_config.dataDir;
     options.mailFrom = m_config.mailFrom;
+    options.payments.stripeSecretKey = m_config.stripeSecretKey;
+    options.payments.stripePublishableKey = m_config.stripePublishableKey;
+    options.payments.stripeWebhookSecret = m_config.stripeWebhookSecret;
+    options.payments.stripeApiBase = m_config.stripeApiBase;
     m_shop = std::make_unique<Shop>(options);
     if (!m_config.smtpUrl.isEmpty()) {
         auto smtp = SmtpMailer::parseUrl(m_config.smtpUrl, m_shop->mailFrom());
@@ -187,6 +191,10 @@ Status Runtime::start()
         if (auto seeded = Demo::seed(*m_shop); !seeded)
             return seeded.error();
     }
+    if (options.payments.stripeEnabled())
+        qCInfo(lcApp) << "payments: Stripe at" << options.payments.stripeApiBase;
+    m_sweeper = std::make_unique<OrderSweeper>(m_shop->orders(), m_shop->database());
+    m_sweeper->start();
 
     ServerOptions server;
     server.address = m_config.listenAddress;
@@ -245,6 +253,7 @@ void Runtime::stop()
         m_server->stop();
         m_server.reset();
     }
+    m_sweeper.reset();
     if (m_shop) {
         m_shop->database().releaseThreadConnection();
         m_shop.reset();

@@ -4,6 +4,7 @@
 
 #include "accounts.h"
 #include "avatars.h"
+#include "cart.h"
 #include "database.h"
 #include "events.h"
 #include "imagestore.h"
@@ -12,7 +13,9 @@
 #include "inventory.h"
 #include "notifications.h"
 #include "notifier.h"
+#include "orders.h"
 #include "passwordresets.h"
+#include "payments.h"
 #include "storesettings.h"
 #include "tokens.h"
 
@@ -34,6 +37,7 @@ struct ShopOptions
     QByteArray jwtKey;   // at least 32 bytes
     QString dataDir;     // media/, outbox/ live here
     QString mailFrom;    // MERCATO_MAIL_FROM; empty: no-reply at the public host
+    PaymentConfig payments; // manual unless Stripe keys are set
 };
 
 class Shop
@@ -66,6 +70,9 @@ public:
     Inventory &inventory() { return m_inventory; }
     Catalog &catalog() { return *m_catalog; }
     Notifications &notifications() { return *m_notifications; }
+    CartService &cart() { return m_cart; }
+    OrderService &orders() { return m_orders; }
+    const PaymentConfig &payments() const { return m_options.payments; }
 
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
@@ -91,6 +98,9 @@ private:
     Inventory m_inventory{m_notifier, m_events};
     std::unique_ptr<Catalog> m_catalog;
     std::unique_ptr<Notifications> m_notifications;
+    CartService m_cart{*m_database};
+    std::unique_ptr<PaymentGateway> m_gateway{makePaymentGateway(m_options.payments)};
+    OrderService m_orders{*m_database, m_options.settings, m_notifier, m_events, *m_gateway};
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;

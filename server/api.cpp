@@ -9,6 +9,8 @@
 #include "opsroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
+#include "orderroutes.h"
+#include "webhookroutes.h"
 
 #include "model/shop.h"
 
@@ -30,6 +32,8 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerCatalogRoutes(router, shop);
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
+    registerOrderRoutes(router, shop, metrics);
+    registerWebhookRoutes(router, shop);
 }
 
 } // namespace Mercato

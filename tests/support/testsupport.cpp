@@ -189,6 +189,7 @@ bool TestServer::start()
     shop.settings.publicUrl.clear(); // relative media URLs: the port is not known yet
     shop.jwtKey = QByteArray::fromBase64(testJwtKey());
     shop.dataDir = m_dir.path();
+    shop.payments = m_options.payments;
     m_shop = std::make_unique<Shop>(shop);
     if (auto s = m_shop->open(); !s) {
         m_error = s.error().detail;

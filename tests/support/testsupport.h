@@ -86,6 +86,7 @@ public:
             s.passwordHashLogN = 12;
             return s;
         }();
+        PaymentConfig payments; // manual unless a test sets Stripe keys
         TransportLimits limits;
         QStringList corsOrigins;
         bool debugRoutes = true;

@@ -1,0 +1,1085 @@
+#include "orders.h"
+
+#include "clock.h"
+#include "coinledger.h"
+#include "cursor.h"
+#include "ids.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcOrders, "mercato.checkout")
+
+namespace Mercato {
+
+namespace OrderStatus {
+bool isKnown(const QString &status)
+{
+    return status == PendingPayment || status == Paid || status == Shipped || status == Delivered
+            || status == Cancelled;
+}
+} // namespace OrderStatus
+
+qint64 Order::linesTotalCents() const
+{
+    qint64 sum = 0;
+    for (const OrderLine &l : items)
+        sum += l.lineTotalCents;
+    return sum;
+}
+
+Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
+                   int maxDiscountPercent, int coinValueCents)
+{
+    Pricing p;
+    for (qint64 t : lineTotals)
+        p.subtotalCents += t;
+    const qint64 value = std::max(1, coinValueCents);
+    const qint64 percent = std::clamp(maxDiscountPercent, 0, 100);
+    const qint64 maxCoins = p.subtotalCents * percent / 100 / value;
+    p.coinsUsed = std::max<qint64>(0, std::min({coinsToUse, coinBalance, maxCoins}));
+    p.discountCents = p.coinsUsed * value;
+    p.totalCents = p.subtotalCents - p.discountCents;
+    qint64 given = 0;
+    for (int i = 0; i < lineTotals.size(); ++i) {
+        qint64 share = 0;
+        if (i == lineTotals.size() - 1)
+            share = p.discountCents - given;
+        else if (p.subtotalCents > 0)
+            share = p.discountCents * lineTotals[i] / p.subtotalCents;
+        given += share;
+        p.discountShares.append(share);
+    }
+    return p;
+}
+
+namespace {
+
+// Stock changes of orders: a conditional update plus one ledger row per change, and the
+// low-stock crossing (one notification per crossing, re-armed above the threshold).
+struct StockEffects
+{
+    QList<PendingNotification> notifications;
+    QStringList changedProducts;
+    struct Low
+    {
+        QString productId;
+        QString sellerId;
+        int stock;
+    };
+    QList<Low> low;
+};
+
+Status ledgerRow(const QSqlDatabase &db, const QString &productId, qint64 delta, const QString &reason,
+                 const QString &actorId, const QString &orderId)
+{
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
+                                    "order_id, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?)"),
+                     {productId, delta, reason, actorId.isEmpty() ? QVariant() : QVariant(actorId),
+                      orderId, Clock::nowMs()});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+Status checkLowStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
+                     StockEffects *effects)
+{
+    auto q = execSql(db,
+                     QStringLiteral("SELECT stock, low_stock_threshold, low_stock_armed, seller_id, name "
+                                    "FROM products WHERE id = ?"),
+                     {productId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
+    const int stock = q->value(0).toInt();
+    const int threshold = q->value(1).toInt();
+    const bool armed = q->value(2).toInt() != 0;
+    const QString sellerId = q->value(3).toString();
+    const QString name = q->value(4).toString();
+    if (stock <= threshold && armed) {
+        auto u = execSql(db, QStringLiteral("UPDATE products SET low_stock_armed = 0 WHERE id = ?"), {productId});
+        if (!u)
+            return u.error();
+        if (auto s = notifier.add(db, sellerId, QStringLiteral("stock.low"),
+                                  QStringLiteral("Low stock: ") + name,
+                                  QStringLiteral("%1 has %2 left (threshold %3).").arg(name).arg(stock).arg(threshold),
+                                  QJsonObject{{QStringLiteral("productId"), productId},
+                                              {QStringLiteral("stock"), stock},
+                                              {QStringLiteral("threshold"), threshold}},
+                                  &effects->notifications);
+            !s)
+            return s;
+        effects->low.append({productId, sellerId, stock});
+    } else if (stock > threshold && !armed) {
+        auto u = execSql(db, QStringLiteral("UPDATE products SET low_stock_armed = 1 WHERE id = ?"), {productId});
+        if (!u)
+            return u.error();
+    }
+    return Ok{};
+}
+
+// Takes `quantity` off the product's stock if that much is there; false when short.
+Result<bool> reserveStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
+                          int quantity, const QString &orderId, const QString &actorId,
+                          StockEffects *effects)
+{
+    auto q = execSql(db,
+                     QStringLiteral("UPDATE products SET stock = stock - ?, version = version + 1, "
+                                    "updated_at = ? WHERE id = ? AND deleted_at IS NULL AND stock >= ?"),
+                     {quantity, Clock::nowMs(), productId, quantity});
+    if (!q)
+        return q.error();
+    if (q->numRowsAffected() != 1)
+        return false;
+    if (auto s = ledgerRow(db, productId, -quantity, QStringLiteral("sale"), actorId, orderId); !s)
+        return s.error();
+    effects->changedProducts.append(productId);
+    if (auto s = checkLowStock(db, notifier, productId, effects); !s)
+        return s.error();
+    return true;
+}
+
+Status releaseStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId, int quantity,
+                    const QString &reason, const QString &orderId, const QString &actorId,
+                    StockEffects *effects)
+{
+    auto q = execSql(db,
+                     QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
+                                    "updated_at = ? WHERE id = ?"),
+                     {quantity, Clock::nowMs(), productId});
+    if (!q)
+        return q.error();
+    if (auto s = ledgerRow(db, productId, quantity, reason, actorId, orderId); !s)
+        return s;
+    effects->changedProducts.append(productId);
+    return checkLowStock(db, notifier, productId, effects);
+}
+
+void emitStockEffects(ModelEvents &events, Notifier &notifier, const StockEffects &effects)
+{
+    notifier.announce(effects.notifications);
+    for (const QString &id : effects.changedProducts)
+        Q_EMIT events.productChanged(id);
+    for (const auto &l : effects.low)
+        Q_EMIT events.stockLow(l.productId, l.sellerId, l.stock);
+}
+
+QString money(qint64 cents, const QString &currency)
+{
+    return QStringLiteral("%1.%2 %3").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0')).arg(currency);
+}
+
+const QString kOrderColumns = QStringLiteral(
+        "o.id, o.customer_id, u.display_name, o.status, o.subtotal_cents, o.discount_cents, "
+        "o.coins_used, o.total_cents, o.currency, o.payment_provider, o.payment_state, "
+        "o.payment_ref, o.expires_at, o.created_at, o.updated_at");
+
+Order orderFromRow(const QSqlQuery &q)
+{
+    Order o;
+    o.id = q.value(0).toString();
+    o.customerId = q.value(1).toString();
+    o.customerName = q.value(2).toString();
+    o.status = q.value(3).toString();
+    o.subtotalCents = q.value(4).toLongLong();
+    o.discountCents = q.value(5).toLongLong();
+    o.coinsUsed = q.value(6).toLongLong();
+    o.totalCents = q.value(7).toLongLong();
+    o.currency = q.value(8).toString();
+    o.paymentProvider = q.value(9).toString();
+    o.paymentState = q.value(10).toString();
+    o.paymentRef = q.value(11).toString();
+    o.expiresAt = q.value(12).toLongLong();
+    o.createdAt = q.value(13).toLongLong();
+    o.updatedAt = q.value(14).toLongLong();
+    return o;
+}
+
+// Lines (all, or one seller's) and history of each order, in as few queries as the page.
+Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
+{
+    auto lines = execSql(db,
+                         sellerId.isEmpty()
+                                 ? QStringLiteral("SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
+                                                  "line_total_cents, discount_share_cents, refunded_quantity "
+                                                  "FROM order_items WHERE order_id = ? ORDER BY product_id")
+                                 : QStringLiteral("SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
+                                                  "line_total_cents, discount_share_cents, refunded_quantity "
+                                                  "FROM order_items WHERE order_id = ? AND seller_id = ? ORDER BY product_id"),
+                         sellerId.isEmpty() ? QVariantList{o.id} : QVariantList{o.id, sellerId});
+    if (!lines)
+        return lines.error();
+    while (lines->next()) {
+        OrderLine l;
+        l.id = lines->value(0).toString();
+        l.productId = lines->value(1).toString();
+        l.sellerId = lines->value(2).toString();
+        l.name = lines->value(3).toString();
+        l.unitPriceCents = lines->value(4).toLongLong();
+        l.quantity = lines->value(5).toInt();
+        l.lineTotalCents = lines->value(6).toLongLong();
+        l.discountShareCents = lines->value(7).toLongLong();
+        l.refundedQuantity = lines->value(8).toInt();
+        o.items.append(l);
+    }
+    auto hist = execSql(db,
+                        QStringLiteral("SELECT status, at FROM order_status_history WHERE order_id = ? ORDER BY id"),
+                        {o.id});
+    if (!hist)
+        return hist.error();
+    while (hist->next())
+        o.history.append({hist->value(0).toString(), hist->value(1).toLongLong()});
+    return Ok{};
+}
+
+QJsonObject orderData(const Order &o)
+{
+    return QJsonObject{{QStringLiteral("orderId"), o.id}, {QStringLiteral("status"), o.status}};
+}
+
+} // namespace
+
+OrderService::OrderService(Database &database, const StoreSettings &settings, Notifier &notifier,
+                           ModelEvents &events, PaymentGateway &gateway)
+    : m_database(database)
+    , m_settings(settings)
+    , m_notifier(notifier)
+    , m_events(events)
+    , m_gateway(gateway)
+{}
+
+Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
+{
+    auto q = execSql(db,
+                     QStringLiteral("SELECT ") + kOrderColumns
+                             + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
+                     {orderId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    Order o = orderFromRow(q.value());
+    if (auto s = fillDetails(db, o, {}); !s)
+        return s.error();
+    return o;
+}
+
+Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId, const QString &status)
+{
+    auto q = execSql(db, QStringLiteral("INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)"),
+                     {orderId, status, Clock::nowMs()});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+Status OrderService::notifySellers(const QSqlDatabase &db, const Order &order, const QString &kind,
+                                   const QString &title, const QString &body,
+                                   QList<PendingNotification> *pending)
+{
+    QStringList sellers;
+    for (const OrderLine &l : order.items) {
+        if (!sellers.contains(l.sellerId))
+            sellers.append(l.sellerId);
+    }
+    for (const QString &sellerId : sellers) {
+        qint64 own = 0;
+        for (const OrderLine &l : order.items) {
+            if (l.sellerId == sellerId)
+                own += l.lineTotalCents;
+        }
+        QJsonObject data = orderData(order);
+        data.insert(QStringLiteral("sellerSubtotalCents"), own);
+        if (auto s = m_notifier.add(db, sellerId, kind, title, body, data, pending); !s)
+            return s;
+    }
+    return Ok{};
+}
+
+Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsToUse)
+{
+    if (coinsToUse < 0)
+        return Error::validation(QStringLiteral("coinsToUse"), QStringLiteral("coinsToUse must not be negative"));
+    QSqlDatabase db = m_database.connection();
+    Transaction tx(m_database);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    const qint64 now = Clock::nowMs();
+    // One checkout per customer at a time (its coins and cart); on SQLite the write lock does it.
+    auto lock = execSql(db, QStringLiteral("UPDATE users SET updated_at = updated_at WHERE id = ?"), {customerId});
+    if (!lock)
+        return lock.error();
+    auto cartRows = execSql(db,
+                            QStringLiteral("SELECT product_id, quantity FROM cart_items WHERE user_id = ? "
+                                           "ORDER BY product_id"),
+                            {customerId});
+    if (!cartRows)
+        return cartRows.error();
+    QList<QPair<QString, int>> wanted;
+    while (cartRows->next())
+        wanted.append({cartRows->value(0).toString(), cartRows->value(1).toInt()});
+    if (wanted.isEmpty())
+        return makeError(ErrorCode::Conflict, QStringLiteral("the cart is empty"));
+
+    const QString orderId = Ids::newId();
+    StockEffects effects;
+    QList<FieldError> shortLines;
+    // Product-id order: concurrent checkouts take row locks in one order (no deadlocks).
+    for (const auto &[productId, quantity] : wanted) {
+        auto reserved = reserveStock(db, m_notifier, productId, quantity, orderId, customerId, &effects);
+        if (!reserved)
+            return reserved.error();
+        if (reserved.value())
+            continue;
+        auto p = execSql(db, QStringLiteral("SELECT name, stock, deleted_at FROM products WHERE id = ?"), {productId});
+        if (!p)
+            return p.error();
+        QString message;
+        if (!p->next() || !p->value(2).isNull())
+            message = QStringLiteral("is no longer sold");
+        else
+            message = QStringLiteral("%1: %2 requested, %3 in stock")
+                              .arg(p->value(0).toString())
+                              .arg(quantity)
+                              .arg(p->value(1).toInt());
+        shortLines.append({QStringLiteral("items.") + productId, message});
+    }
+    if (!shortLines.isEmpty()) {
+        QStringList parts;
+        for (const FieldError &f : shortLines)
+            parts.append(f.message);
+        return Error{ErrorCode::Conflict,
+                     QStringLiteral("not enough stock for %1 line(s): %2")
+                             .arg(shortLines.size())
+                             .arg(parts.join(QStringLiteral("; "))),
+                     shortLines};
+    }
+
+    QList<OrderLine> lines;
+    QList<qint64> totals;
+    for (const auto &[productId, quantity] : wanted) {
+        auto p = execSql(db, QStringLiteral("SELECT seller_id, name, price_cents FROM products WHERE id = ?"),
+                         {productId});
+        if (!p)
+            return p.error();
+        if (!p->next())
+            return makeError(ErrorCode::Internal, QStringLiteral("product vanished during checkout"));
+        OrderLine l;
+        l.id = Ids::newId();
+        l.productId = productId;
+        l.sellerId = p->value(0).toString();
+        l.name = p->value(1).toString();
+        l.unitPriceCents = p->value(2).toLongLong();
+        l.quantity = quantity;
+        l.lineTotalCents = l.unitPriceCents * quantity;
+        lines.append(l);
+        totals.append(l.lineTotalCents);
+    }
+    auto balance = CoinLedger::balance(db, customerId);
+    if (!balance)
+        return balance.error();
+    const Pricing price = priceOrder(totals, coinsToUse, balance.value(), m_settings.maxCoinDiscountPercent,
+                                     m_settings.coinValueCents);
+    const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;
+    auto ins = execSql(db,
+                       QStringLiteral("INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
+                                      "coins_used, total_cents, currency, payment_provider, payment_state, "
+                                      "payment_ref, expires_at, created_at, updated_at) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"),
+                       {orderId, customerId, OrderStatus::PendingPayment, price.subtotalCents,
+                        price.discountCents, price.coinsUsed, price.totalCents, m_settings.currency,
+                        m_gateway.provider(), QStringLiteral("not_started"), expiresAt, now, now});
+    if (!ins)
+        return ins.error();
+    for (int i = 0; i < lines.size(); ++i) {
+        const OrderLine &l = lines[i];
+        auto li = execSql(db,
+                          QStringLiteral("INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
+                                         "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                          {l.id, orderId, l.productId, l.sellerId, l.name, l.unitPriceCents, l.quantity,
+                           l.lineTotalCents, price.discountShares[i]});
+        if (!li)
+            return li.error();
+    }
+    if (auto s = CoinLedger::append(db, customerId, -price.coinsUsed, QStringLiteral("order.hold"), orderId); !s)
+        return s.error();
+    auto clear = execSql(db, QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"), {customerId});
+    if (!clear)
+        return clear.error();
+    if (auto s = addHistory(db, orderId, OrderStatus::PendingPayment); !s)
+        return s.error();
+    auto order = load(db, orderId);
+    if (!order)
+        return order.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    emitStockEffects(m_events, m_notifier, effects);
+    Q_EMIT m_events.orderChanged(orderId, OrderStatus::PendingPayment);
+    return order;
+}
+
+Result<Order> OrderService::order(const QString &customerId, const QString &orderId)
+{
+    auto o = load(m_database.connection(), orderId);
+    if (!o)
+        return o.error();
+    if (o->customerId != customerId)
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    return o;
+}
+
+Result<OrderPage> OrderService::orders(const QString &customerId, int limit, const QString &cursor)
+{
+    const QString scope = QStringLiteral("orders:") + customerId;
+    QString sql = QStringLiteral("SELECT ") + kOrderColumns
+            + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.customer_id = ?");
+    QVariantList binds{customerId};
+    if (!cursor.isEmpty()) {
+        const auto after = Cursor::decode(scope, cursor);
+        if (!after || after->size() != 2)
+            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
+        sql += QStringLiteral(" AND (o.created_at < ? OR (o.created_at = ? AND o.id < ?))");
+        binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
+    }
+    sql += QStringLiteral(" ORDER BY o.created_at DESC, o.id DESC LIMIT ?");
+    binds << limit + 1;
+    QSqlDatabase db = m_database.connection();
+    auto q = execSql(db, sql, binds);
+    if (!q)
+        return q.error();
+    OrderPage page;
+    while (q->next())
+        page.items.append(orderFromRow(q.value()));
+    if (page.items.size() > limit) {
+        page.items.resize(limit);
+        const Order &last = page.items.last();
+        page.nextCursor = Cursor::encode(scope, {last.createdAt, last.id});
+    }
+    for (Order &o : page.items) {
+        if (auto s = fillDetails(db, o, {}); !s)
+            return s.error();
+    }
+    return page;
+}
+
+Status OrderService::releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
+                                  QList<PendingNotification> *pending)
+{
+    StockEffects effects;
+    QList<OrderLine> lines = order.items;
+    std::sort(lines.begin(), lines.end(),
+              [](const OrderLine &a, const OrderLine &b) { return a.productId < b.productId; });
+    for (const OrderLine &l : lines) {
+        if (auto s = releaseStock(db, m_notifier, l.productId, l.quantity, reason, order.id, order.customerId,
+                                  &effects);
+            !s)
+            return s;
+    }
+    if (order.coinsUsed > 0) {
+        if (auto s = CoinLedger::append(db, order.customerId, order.coinsUsed, QStringLiteral("order.release"),
+                                        order.id);
+            !s)
+            return s;
+    }
+    pending->append(effects.notifications);
+    return Ok{};
+}
+
+Result<Order> OrderService::cancel(const QString &customerId, const QString &orderId)
+{
+    QSqlDatabase db = m_database.connection();
+    QList<PendingNotification> pending;
+    {
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto o = load(db, orderId);
+        if (!o || o->customerId != customerId)
+            return o ? makeError(ErrorCode::NotFound, QStringLiteral("no such order")) : o.error();
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"),
+                         {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("only an order awaiting payment can be cancelled"));
+        if (auto s = releaseOrder(db, o.value(), QStringLiteral("cancel"), &pending); !s)
+            return s.error();
+        if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    m_notifier.announce(pending);
+    Q_EMIT m_events.orderChanged(orderId, OrderStatus::Cancelled);
+    return order(customerId, orderId);
+}
+
+Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const QString &orderId)
+{
+    auto o = order(customerId, orderId);
+    if (!o)
+        return o.error();
+    if (o->status != OrderStatus::PendingPayment)
+        return makeError(ErrorCode::Conflict, QStringLiteral("the order is %1, not awaiting payment").arg(o->status));
+    QSqlDatabase db = m_database.connection();
+    if (o->totalCents == 0) {
+        // Paid in full with coins: nothing to collect.
+        QList<PendingNotification> pending;
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET status = ?, payment_provider = 'coins', payment_state = "
+                                        "'succeeded', updated_at = ? WHERE id = ? AND status = ?"),
+                         {OrderStatus::Paid, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            return makeError(ErrorCode::Conflict, QStringLiteral("the order is no longer awaiting payment"));
+        if (auto s = addHistory(db, orderId, OrderStatus::Paid); !s)
+            return s.error();
+        if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+                                   QStringLiteral("Order %1 was paid.").arg(orderId), &pending);
+            !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+        m_notifier.announce(pending);
+        Q_EMIT m_events.orderChanged(orderId, OrderStatus::Paid);
+        PaymentStart start;
+        start.provider = QStringLiteral("coins");
+        start.state = QStringLiteral("succeeded");
+        start.instructions = QStringLiteral("Nothing to pay: the order was paid with coins.");
+        auto after = order(customerId, orderId);
+        if (!after)
+            return after.error();
+        return CheckoutAnswer{start, after.value()};
+    }
+    PaymentRequest req;
+    req.orderId = orderId;
+    req.amountCents = o->totalCents;
+    req.currency = o->currency;
+    if (o->paymentProvider == m_gateway.provider())
+        req.existingRef = o->paymentRef;
+    req.idempotencyKey = QStringLiteral("mercato-order-%1-%2").arg(orderId).arg(o->totalCents);
+    auto start = m_gateway.start(req);
+    if (!start)
+        return start.error();
+    {
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET payment_provider = ?, payment_state = ?, "
+                                        "payment_ref = COALESCE(?, payment_ref), updated_at = ? "
+                                        "WHERE id = ? AND status = ?"),
+                         {start->provider, start->state,
+                          start->paymentRef.isEmpty() ? QVariant() : QVariant(start->paymentRef), Clock::nowMs(),
+                          orderId, OrderStatus::PendingPayment});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            return makeError(ErrorCode::Conflict, QStringLiteral("the order is no longer awaiting payment"));
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    auto after = order(customerId, orderId);
+    if (!after)
+        return after.error();
+    return CheckoutAnswer{start.value(), after.value()};
+}
+
+Result<OrderPage> OrderService::sellerOrders(const QString &sellerId, const SellerOrderFilter &filter)
+{
+    const QString scope = QStringLiteral("seller-orders:") + sellerId;
+    QString sql = QStringLiteral("SELECT ") + kOrderColumns
+            + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE EXISTS (SELECT 1 FROM "
+                             "order_items i WHERE i.order_id = o.id AND i.seller_id = ?)");
+    QVariantList binds{sellerId};
+    if (!filter.status.isEmpty()) {
+        sql += QStringLiteral(" AND o.status = ?");
+        binds << filter.status;
+    }
+    if (filter.fromMs) {
+        sql += QStringLiteral(" AND o.created_at >= ?");
+        binds << *filter.fromMs;
+    }
+    if (filter.toMs) {
+        sql += QStringLiteral(" AND o.created_at < ?");
+        binds << *filter.toMs;
+    }
+    if (!filter.cursor.isEmpty()) {
+        const auto after = Cursor::decode(scope, filter.cursor);
+        if (!after || after->size() != 2)
+            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
+        sql += QStringLiteral(" AND (o.created_at < ? OR (o.created_at = ? AND o.id < ?))");
+        binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
+    }
+    sql += QStringLiteral(" ORDER BY o.created_at DESC, o.id DESC LIMIT ?");
+    binds << filter.limit + 1;
+    QSqlDatabase db = m_database.connection();
+    auto q = execSql(db, sql, binds);
+    if (!q)
+        return q.error();
+    OrderPage page;
+    while (q->next())
+        page.items.append(orderFromRow(q.value()));
+    if (page.items.size() > filter.limit) {
+        page.items.resize(filter.limit);
+        const Order &last = page.items.last();
+        page.nextCursor = Cursor::encode(scope, {last.createdAt, last.id});
+    }
+    for (Order &o : page.items) {
+        if (auto s = fillDetails(db, o, sellerId); !s)
+            return s.error();
+    }
+    return page;
+}
+
+Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &orderId)
+{
+    QSqlDatabase db = m_database.connection();
+    auto q = execSql(db,
+                     QStringLiteral("SELECT ") + kOrderColumns
+                             + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
+                     {orderId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    Order o = orderFromRow(q.value());
+    if (auto s = fillDetails(db, o, sellerId); !s)
+        return s.error();
+    if (o.items.isEmpty())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    return o;
+}
+
+Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId, SellerAction action)
+{
+    QString from;
+    QString to;
+    switch (action) {
+    case SellerAction::MarkPaid:
+        from = OrderStatus::PendingPayment;
+        to = OrderStatus::Paid;
+        break;
+    case SellerAction::Ship:
+        from = OrderStatus::Paid;
+        to = OrderStatus::Shipped;
+        break;
+    case SellerAction::Deliver:
+        from = OrderStatus::Shipped;
+        to = OrderStatus::Delivered;
+        break;
+    }
+    QSqlDatabase db = m_database.connection();
+    QList<PendingNotification> pending;
+    {
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto o = load(db, orderId);
+        if (!o)
+            return o.error();
+        const bool hasLines = std::any_of(o->items.cbegin(), o->items.cend(),
+                                          [&](const OrderLine &l) { return l.sellerId == sellerId; });
+        if (!hasLines)
+            return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+        if (action == SellerAction::MarkPaid && o->paymentProvider != QLatin1String("manual")
+            && o->status == OrderStatus::PendingPayment)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the order is paid through %1; it is marked paid when the provider "
+                                            "confirms the payment")
+                                     .arg(o->paymentProvider));
+        const QString extra = action == SellerAction::MarkPaid
+                ? QStringLiteral(", payment_state = 'succeeded'")
+                : QString();
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET status = ?, updated_at = ?") + extra
+                                 + QStringLiteral(" WHERE id = ? AND status = ?"),
+                         {to, Clock::nowMs(), orderId, from});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, to));
+        if (auto s = addHistory(db, orderId, to); !s)
+            return s.error();
+        o->status = to;
+        Status n = Ok{};
+        if (action == SellerAction::MarkPaid) {
+            n = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+                              QStringLiteral("Order %1 was paid (%2).")
+                                      .arg(orderId, money(o->totalCents, o->currency)),
+                              &pending);
+        } else if (action == SellerAction::Ship) {
+            n = m_notifier.add(db, o->customerId, QStringLiteral("order.shipped"), QStringLiteral("Order shipped"),
+                               QStringLiteral("Your order %1 is on its way.").arg(orderId), orderData(o.value()),
+                               &pending);
+        } else {
+            n = m_notifier.add(db, o->customerId, QStringLiteral("order.delivered"),
+                               QStringLiteral("Order delivered"),
+                               QStringLiteral("Your order %1 was delivered.").arg(orderId), orderData(o.value()),
+                               &pending);
+        }
+        if (!n)
+            return n.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    m_notifier.announce(pending);
+    Q_EMIT m_events.orderChanged(orderId, to);
+    return sellerOrder(sellerId, orderId);
+}
+
+Result<int> OrderService::expireDue()
+{
+    QSqlDatabase db = m_database.connection();
+    const qint64 now = Clock::nowMs();
+    auto q = execSql(db,
+                     QStringLiteral("SELECT id FROM orders WHERE status = ? AND expires_at <= ? "
+                                    "ORDER BY expires_at LIMIT 500"),
+                     {OrderStatus::PendingPayment, now});
+    if (!q)
+        return q.error();
+    QStringList due;
+    while (q->next())
+        due.append(q->value(0).toString());
+    int expired = 0;
+    for (const QString &orderId : due) {
+        QList<PendingNotification> pending;
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        // The conditional update decides which process expires the order (exactly one).
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET status = ?, updated_at = ? "
+                                        "WHERE id = ? AND status = ? AND expires_at <= ?"),
+                         {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment, now});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            continue;
+        auto o = load(db, orderId);
+        if (!o)
+            return o.error();
+        if (auto s = releaseOrder(db, o.value(), QStringLiteral("expire"), &pending); !s)
+            return s.error();
+        if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
+            return s.error();
+        if (auto s = m_notifier.add(db, o->customerId, QStringLiteral("order.expired"),
+                                    QStringLiteral("Order expired"),
+                                    QStringLiteral("Order %1 was not paid in time and has been cancelled.")
+                                            .arg(orderId),
+                                    orderData(o.value()), &pending);
+            !s)
+            return s.error();
+        if (auto s = tx.commit(); !s)
+            return s.error();
+        m_notifier.announce(pending);
+        Q_EMIT m_events.orderChanged(orderId, OrderStatus::Cancelled);
+        ++expired;
+    }
+    if (expired > 0)
+        qCInfo(lcOrders) << "expired" << expired << "unpaid order(s)";
+    return expired;
+}
+
+Result<QList<QPair<QString, qint64>>> OrderService::countByStatus()
+{
+    auto q = execSql(m_database.connection(), QStringLiteral("SELECT status, COUNT(*) FROM orders GROUP BY status"));
+    if (!q)
+        return q.error();
+    QList<QPair<QString, qint64>> out;
+    while (q->next())
+        out.append({q->value(0).toString(), q->value(1).toLongLong()});
+    return out;
+}
+
+// ---- Stripe events and refunds of late payments -----------------------------------------
+
+Result<QString> OrderService::recordLatePayment(const QSqlDatabase &db, const Order &order,
+                                                const QString &paymentRef, qint64 amount)
+{
+    // Until the provider takes it, provider_ref holds the payment to refund; then the refund's id.
+    // `late_*` states keep these rows (no refund request behind them) apart from after-sales'.
+    const QString refundId = Ids::newId();
+    const qint64 now = Clock::nowMs();
+    auto ins = execSql(db,
+                       QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
+                                      "provider_ref, amount_cents, state, attempts, next_attempt_at, last_error, "
+                                      "created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?, 'late_pending', 0, ?, NULL, ?, ?)"),
+                       {refundId, order.id, m_gateway.provider(), paymentRef, amount, now, now, now});
+    if (!ins)
+        return ins.error();
+    if (order.paymentRef.isEmpty() || order.status == OrderStatus::Cancelled) {
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET payment_state = 'refund_pending', payment_ref = ?, "
+                                        "updated_at = ? WHERE id = ?"),
+                         {paymentRef, now, order.id});
+        if (!u)
+            return u.error();
+    }
+    return refundId;
+}
+
+Status OrderService::issueRefund(const QString &refundId)
+{
+    QSqlDatabase db = m_database.connection();
+    auto q = execSql(db,
+                     QStringLiteral("SELECT order_id, provider_ref, amount_cents, attempts FROM payment_refunds "
+                                    "WHERE id = ? AND refund_request_id IS NULL AND state IN ('late_pending', 'late_retrying')"),
+                     {refundId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
+    const QString orderId = q->value(0).toString();
+    const QString paymentRef = q->value(1).toString();
+    const qint64 amount = q->value(2).toLongLong();
+    const int attempts = q->value(3).toInt();
+    auto outcome = m_gateway.refund(paymentRef, amount, QStringLiteral("mercato-refund-") + refundId);
+    const qint64 now = Clock::nowMs();
+    if (!outcome) {
+        // Retried later with the same key, so the provider refunds once.
+        const qint64 delay = std::min<qint64>(3'600'000, 30'000LL << std::min(attempts, 7));
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE payment_refunds SET state = 'late_retrying', attempts = attempts + 1, "
+                                        "next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?"),
+                         {now + delay, outcome.error().detail.left(500), now, refundId});
+        if (!u)
+            return u.error();
+        return outcome.error();
+    }
+    QList<PendingNotification> pending;
+    Transaction tx(m_database);
+    if (auto s = tx.begin(); !s)
+        return s;
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
+                                    "attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ? "
+                                    "AND state IN ('late_pending', 'late_retrying')"),
+                     {outcome->providerRef, now, refundId});
+    if (!u)
+        return u.error();
+    if (u->numRowsAffected() != 1)
+        return Ok{}; // another process recorded it
+    auto o = load(db, orderId);
+    if (!o)
+        return o.error();
+    if (o->status == OrderStatus::Cancelled) {
+        auto st = execSql(db, QStringLiteral("UPDATE orders SET payment_state = 'refunded', updated_at = ? WHERE id = ?"),
+                          {now, orderId});
+        if (!st)
+            return st.error();
+    }
+    const QString body = QStringLiteral("A payment of %1 for order %2 arrived after the order was %3; it has been "
+                                        "refunded.")
+                                 .arg(money(amount, o->currency), orderId, o->status);
+    QJsonObject data = orderData(o.value());
+    data.insert(QStringLiteral("amountCents"), amount);
+    if (auto s = m_notifier.add(db, o->customerId, QStringLiteral("payment.refunded"),
+                                QStringLiteral("Payment refunded"), body, data, &pending);
+        !s)
+        return s;
+    if (auto s = notifySellers(db, o.value(), QStringLiteral("payment.refunded"),
+                               QStringLiteral("Late payment refunded"), body, &pending);
+        !s)
+        return s;
+    if (auto s = tx.commit(); !s)
+        return s;
+    m_notifier.announce(pending);
+    Q_EMIT m_events.orderChanged(orderId, o->status);
+    return Ok{};
+}
+
+Result<int> OrderService::retryRefunds()
+{
+    auto q = execSql(m_database.connection(),
+                     QStringLiteral("SELECT id FROM payment_refunds WHERE refund_request_id IS NULL AND state IN "
+                                    "('late_pending', 'late_retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 50"),
+                     {Clock::nowMs()});
+    if (!q)
+        return q.error();
+    QStringList ids;
+    while (q->next())
+        ids.append(q->value(0).toString());
+    int done = 0;
+    for (const QString &id : ids) {
+        if (issueRefund(id))
+            ++done;
+    }
+    return done;
+}
+
+Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(payload, &err);
+    if (err.error != QJsonParseError::NoError || !doc.isObject())
+        return makeError(ErrorCode::BadRequest, QStringLiteral("the event is not a JSON object"));
+    const QJsonObject event = doc.object();
+    const QString eventId = event.value(QStringLiteral("id")).toString();
+    const QString type = event.value(QStringLiteral("type")).toString();
+    if (eventId.isEmpty() || type.isEmpty())
+        return makeError(ErrorCode::BadRequest, QStringLiteral("the event has no id or type"));
+    const QJsonObject object = event.value(QStringLiteral("data")).toObject().value(QStringLiteral("object")).toObject();
+
+    QSqlDatabase db = m_database.connection();
+    QList<PendingNotification> pending;
+    WebhookOutcome outcome;
+    QString refundId;
+    QString changedOrder;
+    QString changedStatus;
+    {
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto seen = execSql(db, QStringLiteral("INSERT INTO webhook_events (event_id, type, received_at) VALUES (?, ?, ?)"),
+                            {eventId, type, Clock::nowMs()});
+        if (!seen) {
+            if (seen.error().code == ErrorCode::Conflict)
+                return WebhookOutcome{true, QStringLiteral("replayed")};
+            return seen.error();
+        }
+        // The order an intent or charge belongs to: metadata first, then the stored reference.
+        auto findOrder = [&](const QString &metadataOrder, const QString &paymentRef) -> Result<Order> {
+            QString id = metadataOrder;
+            if (id.isEmpty() && !paymentRef.isEmpty()) {
+                auto q = execSql(db, QStringLiteral("SELECT id FROM orders WHERE payment_ref = ?"), {paymentRef});
+                if (!q)
+                    return q.error();
+                if (q->next())
+                    id = q->value(0).toString();
+            }
+            if (id.isEmpty())
+                return makeError(ErrorCode::NotFound, QStringLiteral("no order"));
+            // Serialises events of one order (a row lock on PostgreSQL; SQLite's write lock).
+            auto lock = execSql(db, QStringLiteral("UPDATE orders SET updated_at = updated_at WHERE id = ?"), {id});
+            if (!lock)
+                return lock.error();
+            return load(db, id);
+        };
+        const QString metadataOrder =
+                object.value(QStringLiteral("metadata")).toObject().value(QStringLiteral("order_id")).toString();
+        outcome.action = QStringLiteral("ignored");
+        if (type == QLatin1String("payment_intent.succeeded")) {
+            const QString piId = object.value(QStringLiteral("id")).toString();
+            const qint64 amount = object.value(QStringLiteral("amount")).toInteger(-1);
+            const qint64 received = object.value(QStringLiteral("amount_received")).toInteger(amount);
+            const QString currency = object.value(QStringLiteral("currency")).toString();
+            auto o = findOrder(metadataOrder, piId);
+            if (!o && o.error().code != ErrorCode::NotFound)
+                return o.error();
+            if (o) {
+                const bool matches = amount == o->totalCents && received == o->totalCents
+                        && currency.compare(o->currency, Qt::CaseInsensitive) == 0;
+                if (o->status == OrderStatus::PendingPayment && !matches) {
+                    auto u = execSql(db,
+                                     QStringLiteral("UPDATE orders SET payment_state = 'mismatch', payment_ref = ?, "
+                                                    "updated_at = ? WHERE id = ?"),
+                                     {piId, Clock::nowMs(), o->id});
+                    if (!u)
+                        return u.error();
+                    const QString body = QStringLiteral("A payment of %1 arrived for order %2, which costs %3; "
+                                                        "the order stays unpaid.")
+                                                 .arg(money(received, currency.toUpper()), o->id,
+                                                      money(o->totalCents, o->currency));
+                    if (auto s = notifySellers(db, o.value(), QStringLiteral("payment.mismatch"),
+                                               QStringLiteral("Payment does not match the order"), body, &pending);
+                        !s)
+                        return s.error();
+                    outcome.action = QStringLiteral("mismatch");
+                    qCWarning(lcOrders) << "payment mismatch on order" << o->id;
+                } else if (o->status == OrderStatus::PendingPayment) {
+                    auto u = execSql(db,
+                                     QStringLiteral("UPDATE orders SET status = ?, payment_provider = 'stripe', "
+                                                    "payment_state = 'succeeded', payment_ref = ?, updated_at = ? "
+                                                    "WHERE id = ? AND status = ?"),
+                                     {OrderStatus::Paid, piId, Clock::nowMs(), o->id, OrderStatus::PendingPayment});
+                    if (!u)
+                        return u.error();
+                    if (auto s = addHistory(db, o->id, OrderStatus::Paid); !s)
+                        return s.error();
+                    o->status = OrderStatus::Paid;
+                    if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+                                               QStringLiteral("Order %1 was paid (%2).")
+                                                       .arg(o->id, money(o->totalCents, o->currency)),
+                                               &pending);
+                        !s)
+                        return s.error();
+                    outcome.action = QStringLiteral("paid");
+                    changedOrder = o->id;
+                    changedStatus = OrderStatus::Paid;
+                } else if (o->status == OrderStatus::Cancelled
+                           || (o->paymentRef != piId && o->paymentState == QLatin1String("succeeded"))) {
+                    // Money for an order that can no longer take it: never kept, never lost.
+                    auto r = recordLatePayment(db, o.value(), piId, received);
+                    if (!r)
+                        return r.error();
+                    refundId = r.value();
+                    outcome.action = QStringLiteral("refunded");
+                    changedOrder = o->id;
+                    changedStatus = o->status;
+                }
+            }
+        } else if (type == QLatin1String("payment_intent.payment_failed")) {
+            const QString piId = object.value(QStringLiteral("id")).toString();
+            auto o = findOrder(metadataOrder, piId);
+            if (!o && o.error().code != ErrorCode::NotFound)
+                return o.error();
+            if (o && o->status == OrderStatus::PendingPayment) {
+                auto u = execSql(db,
+                                 QStringLiteral("UPDATE orders SET payment_state = 'failed', payment_ref = ?, "
+                                                "updated_at = ? WHERE id = ?"),
+                                 {piId, Clock::nowMs(), o->id});
+                if (!u)
+                    return u.error();
+                outcome.action = QStringLiteral("failed");
+                changedOrder = o->id;
+                changedStatus = o->status;
+            }
+        } else if (type == QLatin1String("charge.refunded")) {
+            const QString piId = object.value(QStringLiteral("payment_intent")).toString();
+            auto o = findOrder(metadataOrder, piId);
+            if (!o && o.error().code != ErrorCode::NotFound)
+                return o.error();
+            if (o && o->paymentRef == piId) {
+                const qint64 amount = object.value(QStringLiteral("amount")).toInteger();
+                const qint64 refunded = object.value(QStringLiteral("amount_refunded")).toInteger();
+                const QString state = refunded >= amount ? QStringLiteral("refunded")
+                                                         : QStringLiteral("partially_refunded");
+                auto u = execSql(db, QStringLiteral("UPDATE orders SET payment_state = ?, updated_at = ? WHERE id = ?"),
+                                 {state, Clock::nowMs(), o->id});
+                if (!u)
+                    return u.error();
+                outcome.action = QStringLiteral("recorded");
+                changedOrder = o->id;
+                changedStatus = o->status;
+            }
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    m_notifier.announce(pending);
+    if (!changedOrder.isEmpty())
+        Q_EMIT m_events.orderChanged(changedOrder, changedStatus);
+    if (!refundId.isEmpty()) {
+        if (auto s = issueRefund(refundId); !s)
+            qCWarning(lcOrders).noquote() << "refund of a late payment failed, retried later:" << s.error().detail;
+    }
+    return outcome;
+}
+
+} // namespace Mercato

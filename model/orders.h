@@ -1,0 +1,168 @@
+#pragma once
+// Orders: the checkout (cart → pending order with stock reserved and coins held), the state
+// machine (pending_payment → paid → shipped → delivered; pending_payment → cancelled), payment
+// through the PaymentGateway port, Stripe's webhook events, expiry of unpaid orders, and the
+// customer's and sellers' views. Every state move is one transaction with its side effects.
+
+#include "database.h"
+#include "events.h"
+#include "notifier.h"
+#include "payments.h"
+#include "storesettings.h"
+
+#include <QJsonObject>
+#include <QList>
+
+#include <optional>
+
+namespace Mercato {
+
+namespace OrderStatus {
+inline const QString PendingPayment = QStringLiteral("pending_payment");
+inline const QString Paid = QStringLiteral("paid");
+inline const QString Shipped = QStringLiteral("shipped");
+inline const QString Delivered = QStringLiteral("delivered");
+inline const QString Cancelled = QStringLiteral("cancelled");
+bool isKnown(const QString &status);
+} // namespace OrderStatus
+
+struct OrderLine
+{
+    QString id;
+    QString productId;
+    QString sellerId;
+    QString name;
+    qint64 unitPriceCents = 0;
+    int quantity = 0;
+    qint64 lineTotalCents = 0;
+    qint64 discountShareCents = 0;
+    int refundedQuantity = 0;
+};
+
+struct StatusChange
+{
+    QString status;
+    qint64 at = 0;
+};
+
+struct Order
+{
+    QString id;
+    QString customerId;
+    QString customerName;
+    QString status;
+    qint64 subtotalCents = 0;
+    qint64 discountCents = 0;
+    qint64 coinsUsed = 0;
+    qint64 totalCents = 0;
+    QString currency;
+    QString paymentProvider;
+    QString paymentState;
+    QString paymentRef;
+    qint64 expiresAt = 0;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    QList<OrderLine> items;     // for a seller: only its own lines
+    QList<StatusChange> history;
+
+    // Sum of the lines shown (a seller's share of the order).
+    qint64 linesTotalCents() const;
+};
+
+struct OrderPage
+{
+    QList<Order> items;
+    QString nextCursor; // empty: last page
+};
+
+struct SellerOrderFilter
+{
+    QString status;               // empty: any
+    std::optional<qint64> fromMs; // created at or after
+    std::optional<qint64> toMs;   // created before
+    int limit = 20;
+    QString cursor;
+};
+
+struct CheckoutAnswer
+{
+    PaymentStart payment;
+    Order order;
+};
+
+enum class SellerAction { MarkPaid, Ship, Deliver };
+
+// What a verified webhook event did.
+struct WebhookOutcome
+{
+    bool replayed = false;
+    QString action; // "paid", "mismatch", "refunded", "failed", "recorded", "ignored"
+};
+
+// The pricing rule of API.md, computed on the server only.
+struct Pricing
+{
+    qint64 subtotalCents = 0;
+    qint64 coinsUsed = 0;
+    qint64 discountCents = 0;
+    qint64 totalCents = 0;
+    QList<qint64> discountShares; // per line, in line order; the last takes the remainder
+};
+Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
+                   int maxDiscountPercent, int coinValueCents);
+
+class OrderService
+{
+public:
+    OrderService(Database &database, const StoreSettings &settings, Notifier &notifier,
+                 ModelEvents &events, PaymentGateway &gateway);
+
+    // Customer ------------------------------------------------------------------------------
+    // Turns the cart into a pending order, atomically; Conflict naming the short lines.
+    Result<Order> placeOrder(const QString &customerId, qint64 coinsToUse);
+    Result<Order> order(const QString &customerId, const QString &orderId);
+    Result<OrderPage> orders(const QString &customerId, int limit, const QString &cursor);
+    Result<Order> cancel(const QString &customerId, const QString &orderId);
+    // Starts payment with the gateway (network call outside any transaction).
+    Result<CheckoutAnswer> checkout(const QString &customerId, const QString &orderId);
+
+    // Seller --------------------------------------------------------------------------------
+    Result<OrderPage> sellerOrders(const QString &sellerId, const SellerOrderFilter &filter);
+    Result<Order> sellerOrder(const QString &sellerId, const QString &orderId);
+    Result<Order> sellerMove(const QString &sellerId, const QString &orderId, SellerAction action);
+
+    // Background ----------------------------------------------------------------------------
+    // Cancels pending orders past their expiry (stock and coins back, `order.expired`);
+    // safe with several processes: each order is expired by exactly one. Returns how many.
+    Result<int> expireDue();
+    // Retries refunds of late payments that the provider did not take yet. Returns how many.
+    Result<int> retryRefunds();
+    // Order counts by status, for metrics.
+    Result<QList<QPair<QString, qint64>>> countByStatus();
+
+    // Stripe --------------------------------------------------------------------------------
+    // Handles a verified Stripe event (raw JSON); each event id is processed once.
+    Result<WebhookOutcome> handleStripeEvent(const QByteArray &payload);
+
+    PaymentGateway &gateway() { return m_gateway; }
+
+private:
+    Result<Order> load(const QSqlDatabase &db, const QString &orderId);
+    Status releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
+                        QList<PendingNotification> *pending);
+    Status addHistory(const QSqlDatabase &db, const QString &orderId, const QString &status);
+    Status notifySellers(const QSqlDatabase &db, const Order &order, const QString &kind,
+                         const QString &title, const QString &body,
+                         QList<PendingNotification> *pending);
+    Result<QString> recordLatePayment(const QSqlDatabase &db, const Order &order,
+                                      const QString &paymentRef, qint64 amount);
+    Status issueRefund(const QString &refundId);
+
+    Database &m_database;
+    const StoreSettings &m_settings;
+    Notifier &m_notifier;
+    ModelEvents &m_events;
+    PaymentGateway &m_gateway;
+};
+
+} // namespace Mercato

@@ -1,0 +1,39 @@
+#include "webhookroutes.h"
+
+#include "model/clock.h"
+#include "model/shop.h"
+#include "model/stripe.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcWebhooks, "mercato.server.webhooks")
+
+namespace Mercato {
+
+using namespace Http;
+
+void registerWebhookRoutes(Router &router, Shop &shop)
+{
+    if (!shop.payments().stripeEnabled())
+        return; // unknown route: 404
+    router.add("POST", QStringLiteral("/api/v1/webhooks/stripe"), Access::Public, [&shop](Request &r) {
+        const QByteArray secret = shop.payments().stripeWebhookSecret.toUtf8();
+        const QByteArray header = r.header("stripe-signature");
+        if (secret.isEmpty())
+            return Response::problem(400, {}, QStringLiteral("no webhook secret is configured"));
+        if (header.isEmpty())
+            return Response::problem(400, {}, QStringLiteral("missing Stripe-Signature"));
+        if (auto s = StripeSignature::verify(secret, r.body, header, Clock::nowMs() / 1000); !s) {
+            qCWarning(lcWebhooks).noquote() << "refused a webhook:" << s.error().detail;
+            return Response::fromError(s.error());
+        }
+        auto outcome = shop.orders().handleStripeEvent(r.body);
+        if (!outcome)
+            return Response::fromError(outcome.error());
+        return Response::json(200, QJsonObject{{QStringLiteral("received"), true},
+                                               {QStringLiteral("replayed"), outcome->replayed},
+                                               {QStringLiteral("action"), outcome->action}});
+    });
+}
+
+} // namespace Mercato

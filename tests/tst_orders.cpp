@@ -1,0 +1,891 @@
+// Cart, orders, pricing, cancel and expiry, idempotency, the state machine, sellers' views and
+// purchase notifications, and the oversell race. Runs on SQLite and on PostgreSQL.
+
+#include "orderfixture.h"
+
+#include "model/orders.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace Mercato;
+using namespace Mercato::Test;
+
+namespace {
+QJsonObject qty(int n)
+{
+    return QJsonObject{{QStringLiteral("quantity"), n}};
+}
+QJsonObject coins(const QJsonValue &v)
+{
+    return QJsonObject{{QStringLiteral("coinsToUse"), v}};
+}
+QStringList errorFields(const HttpResult &r)
+{
+    QStringList out;
+    const QJsonArray errors = r.json().value(QStringLiteral("errors")).toArray();
+    for (const QJsonValue &e : errors)
+        out.append(e.toObject().value(QStringLiteral("field")).toString());
+    return out;
+}
+} // namespace
+
+class TestOrders : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void cleanup() { Clock::resetForTesting(); }
+
+    void cartRules();
+    void cartShowsUnavailableLines();
+    void placeOrder();
+    void emptyCartAndBadCoins_data();
+    void emptyCartAndBadCoins();
+    void shortLinesChangeNothing();
+    void pricing_data();
+    void pricing();
+    void pricingThroughTheApi();
+    void cancelReturnsStockAndCoins();
+    void expiryReturnsStockAndCoinsOnce();
+    void idempotencyReplayAndConflict();
+    void idempotencyConcurrentDuplicates();
+    void stateMachine_data();
+    void stateMachine();
+    void sellerSeesOnlyOwnLines();
+    void sellerListFilters();
+    void notificationsGoToTheRightPeople();
+    void ordersPaging();
+    void oversellRace();
+    void ordersGauge();
+};
+
+void TestOrders::cartRules()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 1250, 10, QStringLiteral("Lamp"));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+
+    auto r = c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    QCOMPARE(r.status, 200);
+    QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    const QJsonObject line = items.at(0).toObject();
+    QCOMPARE(line.value(QStringLiteral("productId")).toString(), p);
+    QCOMPARE(line.value(QStringLiteral("name")).toString(), QStringLiteral("Lamp"));
+    QCOMPARE(line.value(QStringLiteral("unitPriceCents")).toInteger(), 1250);
+    QCOMPARE(line.value(QStringLiteral("quantity")).toInt(), 2);
+    QCOMPARE(line.value(QStringLiteral("lineTotalCents")).toInteger(), 2500);
+    QCOMPARE(line.value(QStringLiteral("available")).toBool(), true);
+    QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 2500);
+
+    // Setting again replaces the quantity.
+    r = c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(5));
+    QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 6250);
+
+    for (const QJsonValue &bad : {QJsonValue(0), QJsonValue(100), QJsonValue(1.5), QJsonValue(QStringLiteral("2")),
+                                  QJsonValue(-1)}) {
+        r = c.put(QStringLiteral("/api/v1/cart/items/") + p, QJsonObject{{QStringLiteral("quantity"), bad}});
+        QCOMPARE(r.status, 422);
+        QVERIFY(r.isProblem());
+        QCOMPARE(errorFields(r), QStringList{QStringLiteral("quantity")});
+    }
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + Ids::newId(), qty(1)).status, 404);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/cart")).json().value(QStringLiteral("subtotalCents")).toInteger(), 6250);
+
+    // Customers only; and a token is needed.
+    Client s = clientFor(server, seller, QStringLiteral("seller"));
+    QCOMPARE(s.get(QStringLiteral("/api/v1/cart")).status, 403);
+    QCOMPARE(s.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1)).status, 403);
+    QCOMPARE(server.client().get(QStringLiteral("/api/v1/cart")).status, 401);
+
+    r = c.del(QStringLiteral("/api/v1/cart/items/") + p);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 0);
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    r = c.del(QStringLiteral("/api/v1/cart"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 0);
+}
+
+void TestOrders::cartShowsUnavailableLines()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString gone = insertProduct(shop, seller, 100, 5);
+    const QString soldOut = insertProduct(shop, seller, 200, 1);
+    const QString fine = insertProduct(shop, seller, 300, 5);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + gone, qty(1)).status, 200);
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + soldOut, qty(2)).status, 200);
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + fine, qty(1)).status, 200);
+    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"),
+                    {gone}));
+    auto r = c.get(QStringLiteral("/api/v1/cart"));
+    QCOMPARE(r.status, 200);
+    const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 3); // not silently dropped
+    QHash<QString, bool> available;
+    for (const QJsonValue &v : items)
+        available.insert(v.toObject().value(QStringLiteral("productId")).toString(),
+                         v.toObject().value(QStringLiteral("available")).toBool());
+    QCOMPARE(available.value(gone, true), false);
+    QCOMPARE(available.value(soldOut, true), false);
+    QCOMPARE(available.value(fine, false), true);
+    QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 300);
+}
+
+void TestOrders::placeOrder()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 1250, 10, QStringLiteral("Lamp"));
+    const QString q = insertProduct(shop, seller, 499, 3, QStringLiteral("Bulb"));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    c.put(QStringLiteral("/api/v1/cart/items/") + q, qty(3));
+
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(0));
+    QCOMPARE(r.status, 201);
+    const QJsonObject order = r.json();
+    const QString id = order.value(QStringLiteral("id")).toString();
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(r.header("location"), QByteArray("/api/v1/orders/") + id.toUtf8());
+    QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
+    QCOMPARE(order.value(QStringLiteral("subtotalCents")).toInteger(), 2500 + 1497);
+    QCOMPARE(order.value(QStringLiteral("totalCents")).toInteger(), 2500 + 1497);
+    QCOMPARE(order.value(QStringLiteral("discountCents")).toInteger(), 0);
+    QCOMPARE(order.value(QStringLiteral("coinsUsed")).toInteger(), 0);
+    QCOMPARE(order.value(QStringLiteral("currency")).toString(), QStringLiteral("USD"));
+    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("provider")).toString(),
+             QStringLiteral("manual"));
+    const QJsonArray items = order.value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 2);
+    for (const QJsonValue &v : items) {
+        const QJsonObject l = v.toObject();
+        for (const char *key : {"id", "productId", "name", "unitPriceCents", "quantity", "lineTotalCents",
+                                "refundedQuantity"})
+            QVERIFY2(l.contains(QLatin1String(key)), key);
+    }
+    const QJsonArray history = order.value(QStringLiteral("statusHistory")).toArray();
+    QCOMPARE(history.size(), 1);
+    QCOMPARE(history.at(0).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
+    QVERIFY(history.at(0).toObject().value(QStringLiteral("at")).toString().endsWith(QLatin1Char('Z')));
+
+    QCOMPARE(stockOf(shop, p), 8);
+    QCOMPARE(stockOf(shop, q), 0);
+    QCOMPARE(ledgerSum(shop, p), 8);
+    QCOMPARE(ledgerSum(shop, q), 0);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE order_id = ? AND reason = 'sale'"),
+                    {id}),
+             2);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/cart")).json().value(QStringLiteral("items")).toArray().size(), 0);
+
+    // GET on the Location returns the same order; another customer gets 404.
+    auto g = c.get(QStringLiteral("/api/v1/orders/") + id);
+    QCOMPARE(g.status, 200);
+    QCOMPARE(g.json().value(QStringLiteral("id")).toString(), id);
+    QCOMPARE(g.json().value(QStringLiteral("items")), order.value(QStringLiteral("items")));
+    Client other = clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer"));
+    QCOMPARE(other.get(QStringLiteral("/api/v1/orders/") + id).status, 404);
+    QCOMPARE(other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel")).status, 404);
+    QCOMPARE(other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status, 404);
+    QCOMPARE(clientFor(server, seller, QStringLiteral("seller")).post(QStringLiteral("/api/v1/orders"), coins(0)).status,
+             403);
+
+    // Manual checkout: instructions, and the payment state is recorded.
+    auto co = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"));
+    QCOMPARE(co.status, 200);
+    QCOMPARE(co.json().value(QStringLiteral("provider")).toString(), QStringLiteral("manual"));
+    QVERIFY(!co.json().value(QStringLiteral("instructions")).toString().isEmpty());
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id)
+                     .json().value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+             QStringLiteral("awaiting_payment"));
+}
+
+void TestOrders::emptyCartAndBadCoins_data()
+{
+    QTest::addColumn<QJsonValue>("coinsToUse");
+    QTest::addColumn<bool>("fillCart");
+    QTest::addColumn<int>("status");
+    QTest::newRow("empty-cart") << QJsonValue(0) << false << 409;
+    QTest::newRow("negative") << QJsonValue(-1) << true << 422;
+    QTest::newRow("fractional") << QJsonValue(1.5) << true << 422;
+    QTest::newRow("string") << QJsonValue(QStringLiteral("5")) << true << 422;
+    QTest::newRow("boolean") << QJsonValue(true) << true << 422;
+}
+
+void TestOrders::emptyCartAndBadCoins()
+{
+    QFETCH(QJsonValue, coinsToUse);
+    QFETCH(bool, fillCart);
+    QFETCH(int, status);
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 1000, 10);
+    QVERIFY(grantCoins(shop, cust, 30));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    if (fillCart)
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(coinsToUse));
+    QCOMPARE(r.status, status);
+    QVERIFY(r.isProblem());
+    if (status == 422)
+        QCOMPARE(errorFields(r), QStringList{QStringLiteral("coinsToUse")});
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), 0);
+    QCOMPARE(stockOf(shop, p), 10);
+    QCOMPARE(coinsOf(shop, cust), 30);
+}
+
+void TestOrders::shortLinesChangeNothing()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString plenty = insertProduct(shop, seller, 100, 10, QStringLiteral("Plenty"));
+    const QString few = insertProduct(shop, seller, 100, 1, QStringLiteral("Few"));
+    const QString gone = insertProduct(shop, seller, 100, 9, QStringLiteral("Gone"));
+    QVERIFY(grantCoins(shop, cust, 50));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + plenty, qty(3));
+    c.put(QStringLiteral("/api/v1/cart/items/") + few, qty(2));
+    c.put(QStringLiteral("/api/v1/cart/items/") + gone, qty(1));
+    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"),
+                    {gone}));
+
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(20));
+    QCOMPARE(r.status, 409);
+    QVERIFY(r.isProblem());
+    QStringList fields = errorFields(r);
+    fields.sort();
+    QStringList expected{QStringLiteral("items.") + few, QStringLiteral("items.") + gone};
+    expected.sort();
+    QCOMPARE(fields, expected);
+    QVERIFY(r.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("Few")));
+    QCOMPARE(stockOf(shop, plenty), 10);
+    QCOMPARE(stockOf(shop, few), 1);
+    QCOMPARE(ledgerSum(shop, plenty), 10);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), 0);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM cart_items WHERE user_id = ?"), {cust}), 3);
+    QCOMPARE(coinsOf(shop, cust), 50);
+}
+
+void TestOrders::pricing_data()
+{
+    QTest::addColumn<QList<qint64>>("lines");
+    QTest::addColumn<qint64>("coinsToUse");
+    QTest::addColumn<qint64>("balance");
+    QTest::addColumn<int>("maxPercent");
+    QTest::addColumn<int>("coinValue");
+    QTest::addColumn<qint64>("coinsUsed");
+    QTest::addColumn<qint64>("total");
+    QTest::addColumn<QList<qint64>>("shares");
+    using L = QList<qint64>;
+    QTest::newRow("no-coins") << L{2000} << qint64(0) << qint64(100) << 50 << 1 << qint64(0) << qint64(2000) << L{0};
+    QTest::newRow("within-everything") << L{2000} << qint64(30) << qint64(100) << 50 << 1 << qint64(30)
+                                       << qint64(1970) << L{30};
+    QTest::newRow("capped-by-balance") << L{2000} << qint64(500) << qint64(40) << 50 << 1 << qint64(40)
+                                       << qint64(1960) << L{40};
+    QTest::newRow("capped-by-max-percent") << L{2000} << qint64(5000) << qint64(5000) << 50 << 1 << qint64(1000)
+                                           << qint64(1000) << L{1000};
+    QTest::newRow("max-percent-10") << L{999} << qint64(500) << qint64(500) << 10 << 1 << qint64(99) << qint64(900)
+                                    << L{99};
+    QTest::newRow("coin-value-5") << L{1000} << qint64(30) << qint64(100) << 50 << 5 << qint64(30) << qint64(850)
+                                  << L{150};
+    QTest::newRow("coin-value-cap-floors") << L{1001} << qint64(1000) << qint64(1000) << 50 << 3 << qint64(166)
+                                           << qint64(503) << L{498};
+    QTest::newRow("max-percent-0") << L{1000} << qint64(10) << qint64(10) << 0 << 1 << qint64(0) << qint64(1000)
+                                   << L{0};
+    QTest::newRow("shares-remainder-on-last") << L{1000, 1000, 1000} << qint64(100) << qint64(100) << 50 << 1
+                                              << qint64(100) << qint64(2900) << L{33, 33, 34};
+    QTest::newRow("shares-proportional") << L{300, 100} << qint64(101) << qint64(200) << 50 << 1 << qint64(101)
+                                         << qint64(299) << L{75, 26};
+    QTest::newRow("negative-balance-guard") << L{500} << qint64(10) << qint64(0) << 50 << 1 << qint64(0)
+                                            << qint64(500) << L{0};
+}
+
+void TestOrders::pricing()
+{
+    QFETCH(QList<qint64>, lines);
+    QFETCH(qint64, coinsToUse);
+    QFETCH(qint64, balance);
+    QFETCH(int, maxPercent);
+    QFETCH(int, coinValue);
+    QFETCH(qint64, coinsUsed);
+    QFETCH(qint64, total);
+    QFETCH(QList<qint64>, shares);
+    const Pricing p = priceOrder(lines, coinsToUse, balance, maxPercent, coinValue);
+    QCOMPARE(p.coinsUsed, coinsUsed);
+    QCOMPARE(p.discountCents, coinsUsed * coinValue);
+    QCOMPARE(p.totalCents, total);
+    QCOMPARE(p.subtotalCents - p.discountCents, p.totalCents);
+    QCOMPARE(p.discountShares, shares);
+    qint64 sum = 0;
+    for (qint64 s : p.discountShares)
+        sum += s;
+    QCOMPARE(sum, p.discountCents);
+}
+
+void TestOrders::pricingThroughTheApi()
+{
+    TestServer::Options options;
+    options.settings.maxCoinDiscountPercent = 10;
+    options.settings.coinValueCents = 2;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString a = insertProduct(shop, seller, 1000, 10);
+    const QString b = insertProduct(shop, seller, 500, 10);
+    QVERIFY(grantCoins(shop, cust, 1000));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + a, qty(1));
+    c.put(QStringLiteral("/api/v1/cart/items/") + b, qty(1));
+    // 10% of 1500 = 150 cents = 75 coins at 2 cents each.
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(1000));
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 1500);
+    QCOMPARE(r.json().value(QStringLiteral("coinsUsed")).toInteger(), 75);
+    QCOMPARE(r.json().value(QStringLiteral("discountCents")).toInteger(), 150);
+    QCOMPARE(r.json().value(QStringLiteral("totalCents")).toInteger(), 1350);
+    QCOMPARE(coinsOf(shop, cust), 925);
+    const QString id = r.json().value(QStringLiteral("id")).toString();
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT SUM(discount_share_cents) FROM order_items WHERE order_id = ?"), {id}),
+             150);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT delta FROM coin_ledger WHERE order_id = ? AND reason = 'order.hold'"),
+                    {id}),
+             -75);
+}
+
+void TestOrders::cancelReturnsStockAndCoins()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 400, 10);
+    QVERIFY(grantCoins(shop, cust, 100));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(3));
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(60));
+    QCOMPARE(r.status, 201);
+    const QString id = r.json().value(QStringLiteral("id")).toString();
+    QCOMPARE(r.json().value(QStringLiteral("coinsUsed")).toInteger(), 60);
+    QCOMPARE(stockOf(shop, p), 7);
+    QCOMPARE(coinsOf(shop, cust), 40);
+
+    r = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(r.json().value(QStringLiteral("statusHistory")).toArray().size(), 2);
+    QCOMPARE(stockOf(shop, p), 10);
+    QCOMPARE(ledgerSum(shop, p), 10);
+    QCOMPARE(coinsOf(shop, cust), 100);
+
+    r = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel"));
+    QCOMPARE(r.status, 409);
+    QVERIFY(r.isProblem());
+    QCOMPARE(stockOf(shop, p), 10);
+    QCOMPARE(coinsOf(shop, cust), 100);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status, 409);
+}
+
+void TestOrders::expiryReturnsStockAndCoinsOnce()
+{
+    TestServer::Options options;
+    options.settings.pendingOrderTtlMinutes = 30;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 400, 10);
+    QVERIFY(grantCoins(shop, cust, 100));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(4));
+    auto r = c.post(QStringLiteral("/api/v1/orders"), coins(50));
+    QCOMPARE(r.status, 201);
+    const QString id = r.json().value(QStringLiteral("id")).toString();
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    const QString paidId = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    QCOMPARE(clientFor(server, seller, QStringLiteral("seller"))
+                     .post(QStringLiteral("/api/v1/seller/orders/") + paidId + QStringLiteral("/mark-paid"))
+                     .status,
+             200);
+    QCOMPARE(stockOf(shop, p), 5);
+
+    auto early = shop.orders().expireDue();
+    QVERIFY(early);
+    QCOMPARE(early.value(), 0);
+    Clock::advanceForTesting(31LL * 60 * 1000);
+    c = clientFor(server, cust, QStringLiteral("customer")); // access tokens live 15 minutes
+    // Two sweeps at once (two processes): each order expires exactly once.
+    std::atomic<int> total{0};
+    std::thread other([&] {
+        auto n = shop.orders().expireDue();
+        total += n ? n.value() : 100;
+        shop.database().releaseThreadConnection();
+    });
+    auto n = shop.orders().expireDue();
+    other.join();
+    total += n ? n.value() : 100;
+    QCOMPARE(total.load(), 1);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("cancelled"));
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + paidId).json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("paid"));
+    QCOMPARE(stockOf(shop, p), 9);
+    QCOMPARE(ledgerSum(shop, p), 9);
+    QCOMPARE(coinsOf(shop, cust), 100);
+    QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.expired")), 1);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE order_id = ? AND reason = 'order.release'"),
+                    {id}),
+             1);
+    auto again = shop.orders().expireDue();
+    QVERIFY(again);
+    QCOMPARE(again.value(), 0);
+    QCOMPARE(stockOf(shop, p), 9);
+}
+
+void TestOrders::idempotencyReplayAndConflict()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 700, 10);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    const QList<QPair<QByteArray, QByteArray>> key{{"Idempotency-Key", "order-key-1"}};
+
+    auto first = c.post(QStringLiteral("/api/v1/orders"), coins(0), key);
+    QCOMPARE(first.status, 201);
+    QVERIFY(first.header("idempotent-replayed").isEmpty());
+    // Same key, same JSON written differently: the first answer, nothing done again.
+    auto second = c.send("POST", QStringLiteral("/api/v1/orders"), "{ \"coinsToUse\" : 0.0 }", "application/json",
+                         key);
+    QCOMPARE(second.status, 201);
+    QCOMPARE(second.header("idempotent-replayed"), QByteArray("true"));
+    QCOMPARE(second.body, first.body);
+    QCOMPARE(second.header("location"), first.header("location"));
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), 1);
+    QCOMPARE(stockOf(shop, p), 8);
+
+    // Another body with the same key: 409.
+    auto conflict = c.post(QStringLiteral("/api/v1/orders"), coins(5), key);
+    QCOMPARE(conflict.status, 409);
+    QVERIFY(conflict.isProblem());
+    // The key is scoped to the user: another customer with the same key acts on its own cart.
+    const QString other = insertUser(shop, QStringLiteral("customer"));
+    Client o = clientFor(server, other, QStringLiteral("customer"));
+    o.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    auto theirs = o.post(QStringLiteral("/api/v1/orders"), coins(0), key);
+    QCOMPARE(theirs.status, 201);
+    QVERIFY(theirs.header("idempotent-replayed").isEmpty());
+    // A refused request is replayed as refused (cart is empty now).
+    const QList<QPair<QByteArray, QByteArray>> key2{{"Idempotency-Key", "order-key-2"}};
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders"), coins(0), key2).status, 409);
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    auto replayed = c.post(QStringLiteral("/api/v1/orders"), coins(0), key2);
+    QCOMPARE(replayed.status, 409);
+    QCOMPARE(replayed.header("idempotent-replayed"), QByteArray("true"));
+
+    // Checkout is keyed too.
+    const QString id = first.json().value(QStringLiteral("id")).toString();
+    const QList<QPair<QByteArray, QByteArray>> ck{{"Idempotency-Key", "checkout-1"}};
+    auto co1 = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"), {}, ck);
+    QCOMPARE(co1.status, 200);
+    auto co2 = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"), {}, ck);
+    QCOMPARE(co2.status, 200);
+    QCOMPARE(co2.header("idempotent-replayed"), QByteArray("true"));
+    QCOMPARE(co2.body, co1.body);
+
+    // Kept 24 hours, then the key is free again.
+    Clock::advanceForTesting(25LL * 3600 * 1000);
+    c = clientFor(server, cust, QStringLiteral("customer"));
+    auto later = c.post(QStringLiteral("/api/v1/orders"), coins(0), key);
+    QCOMPARE(later.status, 201);
+    QVERIFY(later.header("idempotent-replayed").isEmpty());
+}
+
+void TestOrders::idempotencyConcurrentDuplicates()
+{
+    TestServer::Options options;
+    options.workers = 4;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 700, 100);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    const QList<QPair<QByteArray, QByteArray>> key{{"Idempotency-Key", "same-key"}};
+    constexpr int kThreads = 8;
+    std::vector<HttpResult> results(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+        threads.emplace_back([&, i] { results[size_t(i)] = c.post(QStringLiteral("/api/v1/orders"), coins(0), key); });
+    for (auto &t : threads)
+        t.join();
+    QSet<QByteArray> bodies;
+    for (const auto &r : results) {
+        QCOMPARE(r.status, 201);
+        bodies.insert(r.body);
+    }
+    QCOMPARE(bodies.size(), 1);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), 1);
+    QCOMPARE(stockOf(shop, p), 99);
+}
+
+void TestOrders::stateMachine_data()
+{
+    QTest::addColumn<QString>("state");
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("after");
+    const QString P = QStringLiteral("pending_payment");
+    const QString Pd = QStringLiteral("paid");
+    const QString S = QStringLiteral("shipped");
+    const QString D = QStringLiteral("delivered");
+    const QString C = QStringLiteral("cancelled");
+    struct Row
+    {
+        QString state;
+        const char *action;
+        int status;
+        QString after;
+    };
+    const QList<Row> rows{
+            {P, "cancel", 200, C},     {P, "mark-paid", 200, Pd}, {P, "ship", 409, P},      {P, "deliver", 409, P},
+            {P, "checkout", 200, P},   {Pd, "cancel", 409, Pd},   {Pd, "mark-paid", 409, Pd}, {Pd, "ship", 200, S},
+            {Pd, "deliver", 409, Pd},  {Pd, "checkout", 409, Pd}, {S, "cancel", 409, S},     {S, "mark-paid", 409, S},
+            {S, "ship", 409, S},       {S, "deliver", 200, D},    {S, "checkout", 409, S},   {D, "cancel", 409, D},
+            {D, "mark-paid", 409, D},  {D, "ship", 409, D},       {D, "deliver", 409, D},    {D, "checkout", 409, D},
+            {C, "cancel", 409, C},     {C, "mark-paid", 409, C},  {C, "ship", 409, C},       {C, "deliver", 409, C},
+            {C, "checkout", 409, C},
+    };
+    for (const Row &r : rows)
+        QTest::addRow("%s-%s", qPrintable(r.state), r.action) << r.state << QString::fromLatin1(r.action) << r.status
+                                                               << r.after;
+}
+
+void TestOrders::stateMachine()
+{
+    QFETCH(QString, state);
+    QFETCH(QString, action);
+    QFETCH(int, status);
+    QFETCH(QString, after);
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 400, 10);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    Client s = clientFor(server, seller, QStringLiteral("seller"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    QVERIFY(!id.isEmpty());
+    const QString sellerPath = QStringLiteral("/api/v1/seller/orders/") + id + QLatin1Char('/');
+    const QString customerPath = QStringLiteral("/api/v1/orders/") + id + QLatin1Char('/');
+    const QStringList path{QStringLiteral("pending_payment"), QStringLiteral("paid"), QStringLiteral("shipped"),
+                           QStringLiteral("delivered")};
+    if (state == QLatin1String("cancelled")) {
+        QCOMPARE(c.post(customerPath + QStringLiteral("cancel")).status, 200);
+    } else {
+        const QStringList moves{QStringLiteral("mark-paid"), QStringLiteral("ship"), QStringLiteral("deliver")};
+        for (int i = 0; i < path.indexOf(state); ++i)
+            QCOMPARE(s.post(sellerPath + moves[i]).status, 200);
+    }
+    const qint64 stockBefore = stockOf(shop, p);
+    const bool customerAction = action == QLatin1String("cancel") || action == QLatin1String("checkout");
+    auto r = customerAction ? c.post(customerPath + action) : s.post(sellerPath + action);
+    QCOMPARE(r.status, status);
+    if (status == 409)
+        QVERIFY(r.isProblem());
+    auto g = c.get(QStringLiteral("/api/v1/orders/") + id);
+    QCOMPARE(g.json().value(QStringLiteral("status")).toString(), after);
+    const QJsonArray history = g.json().value(QStringLiteral("statusHistory")).toArray();
+    QCOMPARE(history.last().toObject().value(QStringLiteral("status")).toString(), after);
+    const qint64 expectedStock = (action == QLatin1String("cancel") && status == 200) ? stockBefore + 2 : stockBefore;
+    QCOMPARE(stockOf(shop, p), expectedStock);
+    QCOMPARE(ledgerSum(shop, p), expectedStock);
+}
+
+void TestOrders::sellerSeesOnlyOwnLines()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString a = insertUser(shop, QStringLiteral("seller"));
+    const QString b = insertUser(shop, QStringLiteral("seller"));
+    const QString outsider = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"), QStringLiteral("Ada Lovelace"));
+    const QString pa = insertProduct(shop, a, 1000, 10, QStringLiteral("A's thing"));
+    const QString pb = insertProduct(shop, b, 300, 10, QStringLiteral("B's thing"));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + pa, qty(2));
+    c.put(QStringLiteral("/api/v1/cart/items/") + pb, qty(1));
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+
+    Client sa = clientFor(server, a, QStringLiteral("seller"));
+    auto r = sa.get(QStringLiteral("/api/v1/seller/orders/") + id);
+    QCOMPARE(r.status, 200);
+    QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("productId")).toString(), pa);
+    QCOMPARE(r.json().value(QStringLiteral("sellerSubtotalCents")).toInteger(), 2000);
+    QCOMPARE(r.json().value(QStringLiteral("totalCents")).toInteger(), 2300);
+    QCOMPARE(r.json().value(QStringLiteral("customerName")).toString(), QStringLiteral("Ada Lovelace"));
+    QVERIFY(!r.body.contains(pb.toUtf8()));
+
+    auto list = clientFor(server, b, QStringLiteral("seller")).get(QStringLiteral("/api/v1/seller/orders"));
+    QCOMPARE(list.status, 200);
+    const QJsonArray orders = list.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(orders.size(), 1);
+    items = orders.at(0).toObject().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("productId")).toString(), pb);
+    QVERIFY(!list.body.contains(pa.toUtf8()));
+
+    Client so = clientFor(server, outsider, QStringLiteral("seller"));
+    QCOMPARE(so.get(QStringLiteral("/api/v1/seller/orders/") + id).status, 404);
+    QCOMPARE(so.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 404);
+    QCOMPARE(so.get(QStringLiteral("/api/v1/seller/orders")).json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/seller/orders")).status, 403);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 403);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).status, 200);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).json().value(QStringLiteral("items")).toArray().size(), 2);
+}
+
+void TestOrders::sellerListFilters()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 100, 50);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    Client s = clientFor(server, seller, QStringLiteral("seller"));
+    QStringList ids;
+    for (int i = 0; i < 3; ++i) {
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+        ids.append(c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString());
+        Clock::advanceForTesting(2LL * 24 * 3600 * 1000);
+        c = clientFor(server, cust, QStringLiteral("customer"));
+        s = clientFor(server, seller, QStringLiteral("seller"));
+    }
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/orders/") + ids[1] + QStringLiteral("/mark-paid")).status, 200);
+    auto r = s.get(QStringLiteral("/api/v1/seller/orders?status=paid"));
+    QCOMPARE(r.status, 200);
+    QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[1]);
+
+    const QString firstAt = c.get(QStringLiteral("/api/v1/orders/") + ids[0]).json().value(QStringLiteral("createdAt")).toString();
+    const QString lastAt = c.get(QStringLiteral("/api/v1/orders/") + ids[2]).json().value(QStringLiteral("createdAt")).toString();
+    r = s.get(QStringLiteral("/api/v1/seller/orders?from=") + QString::fromLatin1(QUrl::toPercentEncoding(lastAt)));
+    items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[2]);
+    r = s.get(QStringLiteral("/api/v1/seller/orders?to=") + QString::fromLatin1(QUrl::toPercentEncoding(firstAt)));
+    items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[0]);
+
+    // Paging: newest first, two pages.
+    r = s.get(QStringLiteral("/api/v1/seller/orders?limit=2"));
+    items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 2);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[2]);
+    const QString cursor = r.json().value(QStringLiteral("nextCursor")).toString();
+    QVERIFY(!cursor.isEmpty());
+    r = s.get(QStringLiteral("/api/v1/seller/orders?limit=2&cursor=") + cursor);
+    items = r.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[0]);
+    QVERIFY(r.json().value(QStringLiteral("nextCursor")).isNull());
+
+    for (const char *bad : {"status=unknown", "from=yesterday", "to=2026-13-01", "limit=0", "cursor=forged"}) {
+        r = s.get(QStringLiteral("/api/v1/seller/orders?") + QLatin1String(bad));
+        QCOMPARE(r.status, 400);
+        QVERIFY(r.isProblem());
+    }
+}
+
+void TestOrders::notificationsGoToTheRightPeople()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString a = insertUser(shop, QStringLiteral("seller"));
+    const QString b = insertUser(shop, QStringLiteral("seller"));
+    const QString outsider = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString pa = insertProduct(shop, a, 1000, 10);
+    const QString pb = insertProduct(shop, b, 300, 10);
+    insertProduct(shop, outsider, 300, 10);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + pa, qty(1));
+    c.put(QStringLiteral("/api/v1/cart/items/") + pb, qty(1));
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+
+    QSignalSpy changed(&shop.events(), &ModelEvents::orderChanged);
+    Client sa = clientFor(server, a, QStringLiteral("seller"));
+    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 200);
+    QCOMPARE(notificationCount(shop, a, QStringLiteral("order.paid")), 1);
+    QCOMPARE(notificationCount(shop, b, QStringLiteral("order.paid")), 1);
+    QCOMPARE(notificationCount(shop, outsider, QStringLiteral("order.paid")), 0);
+    QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.paid")), 0);
+    QTRY_COMPARE(changed.size(), 1);
+    QCOMPARE(changed.at(0).at(1).toString(), QStringLiteral("paid"));
+
+    Client sb = clientFor(server, b, QStringLiteral("seller"));
+    QCOMPARE(sb.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/ship")).status, 200);
+    QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.shipped")), 1);
+    QCOMPARE(notificationCount(shop, a, QStringLiteral("order.shipped")), 0);
+    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/deliver")).status, 200);
+    QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.delivered")), 1);
+    // Every move left a history row.
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"), {id}), 4);
+}
+
+void TestOrders::ordersPaging()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 100, 50);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    QStringList ids;
+    for (int i = 0; i < 5; ++i) {
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+        ids.prepend(c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString());
+    }
+    // Another customer's orders never show.
+    Client o = clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer"));
+    o.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+    QCOMPARE(o.post(QStringLiteral("/api/v1/orders"), coins(0)).status, 201);
+    QStringList seen;
+    QString cursor;
+    int pages = 0;
+    do {
+        auto r = c.get(QStringLiteral("/api/v1/orders?limit=2") + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
+        QCOMPARE(r.status, 200);
+        const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+        for (const QJsonValue &v : items)
+            seen.append(v.toObject().value(QStringLiteral("id")).toString());
+        cursor = r.json().value(QStringLiteral("nextCursor")).toString();
+        ++pages;
+    } while (!cursor.isEmpty() && pages < 10);
+    QCOMPARE(pages, 3);
+    QCOMPARE(seen, ids);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders?limit=abc")).status, 400);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders?cursor=abc")).status, 400);
+}
+
+void TestOrders::oversellRace()
+{
+    // Many customers race for the last units from several threads: never oversold.
+    const int rounds = usingPostgres() ? 5 : 10;
+    constexpr int kCustomers = 200;
+    constexpr int kStock = 50;
+    constexpr int kThreads = 8;
+    TestServer::Options options;
+    options.workers = 4;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    std::vector<Client> customers;
+    for (int i = 0; i < kCustomers; ++i)
+        customers.push_back(clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer")));
+    for (int round = 0; round < rounds; ++round) {
+        const QString p = insertProduct(shop, seller, 100, kStock);
+        const QString other = insertProduct(shop, seller, 100, 1000);
+        for (const Client &c : customers) {
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1)).status, 200);
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + other, qty(1)).status, 200);
+        }
+        std::atomic<int> next{0};
+        std::atomic<int> created{0};
+        std::atomic<int> refused{0};
+        std::atomic<int> unexpected{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                for (int i = next++; i < kCustomers; i = next++) {
+                    const auto r = customers[size_t(i)].post(QStringLiteral("/api/v1/orders"), coins(0));
+                    if (r.status == 201)
+                        ++created;
+                    else if (r.status == 409)
+                        ++refused;
+                    else
+                        ++unexpected;
+                }
+            });
+        }
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(unexpected.load(), 0);
+        QCOMPARE(created.load(), kStock);
+        QCOMPARE(refused.load(), kCustomers - kStock);
+        QCOMPARE(stockOf(shop, p), 0);
+        QCOMPARE(ledgerSum(shop, p), 0);
+        // The refused carts changed nothing on their other line either.
+        QCOMPARE(stockOf(shop, other), 1000 - kStock);
+        QCOMPARE(ledgerSum(shop, other), 1000 - kStock);
+        for (const Client &c : customers)
+            c.del(QStringLiteral("/api/v1/cart"));
+    }
+}
+
+void TestOrders::ordersGauge()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 100, 50);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    for (int i = 0; i < 2; ++i) {
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+        QCOMPARE(c.post(QStringLiteral("/api/v1/orders"), coins(0)).status, 201);
+    }
+    auto r = server.client().get(QStringLiteral("/metrics"));
+    QCOMPARE(r.status, 200);
+    QVERIFY2(r.body.contains("mercato_orders{status=\"pending_payment\"} 2"), r.body.constData());
+    QVERIFY(r.body.contains("mercato_orders{status=\"paid\"} 0"));
+}
+
+QTEST_GUILESS_MAIN(TestOrders)
+#include "tst_orders.moc"
