@@ -1,5 +1,6 @@
 #include "cart.h"
 
+#include "catalog.h"
 #include "clock.h"
 
 namespace Mercato {
@@ -39,12 +40,9 @@ Result<Cart> CartService::setQuantity(const QString &userId, const QString &prod
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
-        auto p = execSql(db, QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
-                         {productId});
-        if (!p)
+        // A live product of the catalog (deleted or unknown: NotFound).
+        if (auto p = m_catalog.get(productId); !p)
             return p.error();
-        if (!p->next())
-            return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
         auto u = execSql(db, QStringLiteral("UPDATE cart_items SET quantity = ? WHERE user_id = ? AND product_id = ?"),
                          {quantity, userId, productId});
         if (!u)

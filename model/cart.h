@@ -8,6 +8,8 @@
 
 namespace Mercato {
 
+class Catalog;
+
 struct CartLine
 {
     QString productId;
@@ -29,7 +31,7 @@ class CartService
 public:
     static constexpr int kMaxQuantity = 99;
 
-    explicit CartService(Database &database) : m_database(database) {}
+    CartService(Database &database, Catalog &catalog) : m_database(database), m_catalog(catalog) {}
 
     Result<Cart> cart(const QString &userId);
     // Sets a line's quantity (1..99); NotFound for an unknown or deleted product.
@@ -39,6 +41,7 @@ public:
 
 private:
     Database &m_database;
+    Catalog &m_catalog;
 };
 
 } // namespace Mercato

@@ -1,5 +1,6 @@
 #include "orders.h"
 
+#include "catalog.h"
 #include "clock.h"
 #include "coinledger.h"
 #include "cursor.h"
@@ -56,118 +57,6 @@ Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 co
 }
 
 namespace {
-
-// Stock changes of orders: a conditional update plus one ledger row per change, and the
-// low-stock crossing (one notification per crossing, re-armed above the threshold).
-struct StockEffects
-{
-    QList<PendingNotification> notifications;
-    QStringList changedProducts;
-    struct Low
-    {
-        QString productId;
-        QString sellerId;
-        int stock;
-    };
-    QList<Low> low;
-};
-
-Status ledgerRow(const QSqlDatabase &db, const QString &productId, qint64 delta, const QString &reason,
-                 const QString &actorId, const QString &orderId)
-{
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
-                                    "order_id, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?)"),
-                     {productId, delta, reason, actorId.isEmpty() ? QVariant() : QVariant(actorId),
-                      orderId, Clock::nowMs()});
-    if (!q)
-        return q.error();
-    return Ok{};
-}
-
-Status checkLowStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
-                     StockEffects *effects)
-{
-    auto q = execSql(db,
-                     QStringLiteral("SELECT stock, low_stock_threshold, low_stock_armed, seller_id, name "
-                                    "FROM products WHERE id = ?"),
-                     {productId});
-    if (!q)
-        return q.error();
-    if (!q->next())
-        return Ok{};
-    const int stock = q->value(0).toInt();
-    const int threshold = q->value(1).toInt();
-    const bool armed = q->value(2).toInt() != 0;
-    const QString sellerId = q->value(3).toString();
-    const QString name = q->value(4).toString();
-    if (stock <= threshold && armed) {
-        auto u = execSql(db, QStringLiteral("UPDATE products SET low_stock_armed = 0 WHERE id = ?"), {productId});
-        if (!u)
-            return u.error();
-        if (auto s = notifier.add(db, sellerId, QStringLiteral("stock.low"),
-                                  QStringLiteral("Low stock: ") + name,
-                                  QStringLiteral("%1 has %2 left (threshold %3).").arg(name).arg(stock).arg(threshold),
-                                  QJsonObject{{QStringLiteral("productId"), productId},
-                                              {QStringLiteral("stock"), stock},
-                                              {QStringLiteral("threshold"), threshold}},
-                                  &effects->notifications);
-            !s)
-            return s;
-        effects->low.append({productId, sellerId, stock});
-    } else if (stock > threshold && !armed) {
-        auto u = execSql(db, QStringLiteral("UPDATE products SET low_stock_armed = 1 WHERE id = ?"), {productId});
-        if (!u)
-            return u.error();
-    }
-    return Ok{};
-}
-
-// Takes `quantity` off the product's stock if that much is there; false when short.
-Result<bool> reserveStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
-                          int quantity, const QString &orderId, const QString &actorId,
-                          StockEffects *effects)
-{
-    auto q = execSql(db,
-                     QStringLiteral("UPDATE products SET stock = stock - ?, version = version + 1, "
-                                    "updated_at = ? WHERE id = ? AND deleted_at IS NULL AND stock >= ?"),
-                     {quantity, Clock::nowMs(), productId, quantity});
-    if (!q)
-        return q.error();
-    if (q->numRowsAffected() != 1)
-        return false;
-    if (auto s = ledgerRow(db, productId, -quantity, QStringLiteral("sale"), actorId, orderId); !s)
-        return s.error();
-    effects->changedProducts.append(productId);
-    if (auto s = checkLowStock(db, notifier, productId, effects); !s)
-        return s.error();
-    return true;
-}
-
-Status releaseStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId, int quantity,
-                    const QString &reason, const QString &orderId, const QString &actorId,
-                    StockEffects *effects)
-{
-    auto q = execSql(db,
-                     QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
-                                    "updated_at = ? WHERE id = ?"),
-                     {quantity, Clock::nowMs(), productId});
-    if (!q)
-        return q.error();
-    if (auto s = ledgerRow(db, productId, quantity, reason, actorId, orderId); !s)
-        return s;
-    effects->changedProducts.append(productId);
-    return checkLowStock(db, notifier, productId, effects);
-}
-
-void emitStockEffects(ModelEvents &events, Notifier &notifier, const StockEffects &effects)
-{
-    notifier.announce(effects.notifications);
-    for (const QString &id : effects.changedProducts)
-        Q_EMIT events.productChanged(id);
-    for (const auto &l : effects.low)
-        Q_EMIT events.stockLow(l.productId, l.sellerId, l.stock);
-}
 
 QString money(qint64 cents, const QString &currency)
 {
@@ -245,12 +134,15 @@ QJsonObject orderData(const Order &o)
 } // namespace
 
 OrderService::OrderService(Database &database, const StoreSettings &settings, Notifier &notifier,
-                           ModelEvents &events, PaymentGateway &gateway)
+                           ModelEvents &events, PaymentGateway &gateway, Inventory &inventory,
+                           Catalog &catalog)
     : m_database(database)
     , m_settings(settings)
     , m_notifier(notifier)
     , m_events(events)
     , m_gateway(gateway)
+    , m_inventory(inventory)
+    , m_catalog(catalog)
 {}
 
 Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
@@ -330,23 +222,21 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     StockEffects effects;
     QList<FieldError> shortLines;
     // Product-id order: concurrent checkouts take row locks in one order (no deadlocks).
+    // Stock goes through the catalog's Inventory: conditional update, ledger row, low-stock rule.
     for (const auto &[productId, quantity] : wanted) {
-        auto reserved = reserveStock(db, m_notifier, productId, quantity, orderId, customerId, &effects);
-        if (!reserved)
-            return reserved.error();
-        if (reserved.value())
+        auto reserved = m_inventory.reserve(db, productId, quantity, orderId, customerId, &effects);
+        if (reserved)
             continue;
-        auto p = execSql(db, QStringLiteral("SELECT name, stock, deleted_at FROM products WHERE id = ?"), {productId});
-        if (!p)
+        if (reserved.error().code != ErrorCode::Conflict && reserved.error().code != ErrorCode::NotFound)
+            return reserved.error();
+        auto p = m_catalog.get(productId);
+        if (!p && p.error().code != ErrorCode::NotFound)
             return p.error();
-        QString message;
-        if (!p->next() || !p->value(2).isNull())
-            message = QStringLiteral("is no longer sold");
-        else
-            message = QStringLiteral("%1: %2 requested, %3 in stock")
-                              .arg(p->value(0).toString())
-                              .arg(quantity)
-                              .arg(p->value(1).toInt());
+        const QString message = p ? QStringLiteral("%1: %2 requested, %3 in stock")
+                                            .arg(p->name)
+                                            .arg(quantity)
+                                            .arg(p->stock)
+                                  : QStringLiteral("is no longer sold");
         shortLines.append({QStringLiteral("items.") + productId, message});
     }
     if (!shortLines.isEmpty()) {
@@ -363,18 +253,18 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     QList<OrderLine> lines;
     QList<qint64> totals;
     for (const auto &[productId, quantity] : wanted) {
-        auto p = execSql(db, QStringLiteral("SELECT seller_id, name, price_cents FROM products WHERE id = ?"),
-                         {productId});
+        // Name and price frozen on the line as the catalog has them now (inside the transaction).
+        auto p = m_catalog.get(productId);
         if (!p)
-            return p.error();
-        if (!p->next())
-            return makeError(ErrorCode::Internal, QStringLiteral("product vanished during checkout"));
+            return p.error().code == ErrorCode::NotFound
+                    ? makeError(ErrorCode::Internal, QStringLiteral("product vanished during checkout"))
+                    : p.error();
         OrderLine l;
         l.id = Ids::newId();
         l.productId = productId;
-        l.sellerId = p->value(0).toString();
-        l.name = p->value(1).toString();
-        l.unitPriceCents = p->value(2).toLongLong();
+        l.sellerId = p->sellerId;
+        l.name = p->name;
+        l.unitPriceCents = p->priceCents;
         l.quantity = quantity;
         l.lineTotalCents = l.unitPriceCents * quantity;
         lines.append(l);
@@ -419,7 +309,7 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
         return order.error();
     if (auto s = tx.commit(); !s)
         return s.error();
-    emitStockEffects(m_events, m_notifier, effects);
+    m_inventory.announce(effects);
     Q_EMIT m_events.orderChanged(orderId, OrderStatus::PendingPayment);
     return order;
 }
@@ -470,15 +360,14 @@ Result<OrderPage> OrderService::orders(const QString &customerId, int limit, con
 }
 
 Status OrderService::releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
-                                  QList<PendingNotification> *pending)
+                                  StockEffects *effects)
 {
-    StockEffects effects;
     QList<OrderLine> lines = order.items;
     std::sort(lines.begin(), lines.end(),
               [](const OrderLine &a, const OrderLine &b) { return a.productId < b.productId; });
     for (const OrderLine &l : lines) {
-        if (auto s = releaseStock(db, m_notifier, l.productId, l.quantity, reason, order.id, order.customerId,
-                                  &effects);
+        if (auto s = m_inventory.release(db, l.productId, l.quantity, order.id, order.customerId, reason,
+                                         effects);
             !s)
             return s;
     }
@@ -488,14 +377,13 @@ Status OrderService::releaseOrder(const QSqlDatabase &db, const Order &order, co
             !s)
             return s;
     }
-    pending->append(effects.notifications);
     return Ok{};
 }
 
 Result<Order> OrderService::cancel(const QString &customerId, const QString &orderId)
 {
     QSqlDatabase db = m_database.connection();
-    QList<PendingNotification> pending;
+    StockEffects effects;
     {
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
@@ -511,14 +399,14 @@ Result<Order> OrderService::cancel(const QString &customerId, const QString &ord
         if (u->numRowsAffected() != 1)
             return makeError(ErrorCode::Conflict,
                              QStringLiteral("only an order awaiting payment can be cancelled"));
-        if (auto s = releaseOrder(db, o.value(), QStringLiteral("cancel"), &pending); !s)
+        if (auto s = releaseOrder(db, o.value(), StockReason::Cancel, &effects); !s)
             return s.error();
         if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
             return s.error();
         if (auto s = tx.commit(); !s)
             return s.error();
     }
-    m_notifier.announce(pending);
+    m_inventory.announce(effects);
     Q_EMIT m_events.orderChanged(orderId, OrderStatus::Cancelled);
     return order(customerId, orderId);
 }
@@ -758,7 +646,7 @@ Result<int> OrderService::expireDue()
         due.append(q->value(0).toString());
     int expired = 0;
     for (const QString &orderId : due) {
-        QList<PendingNotification> pending;
+        StockEffects effects;
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
@@ -774,7 +662,7 @@ Result<int> OrderService::expireDue()
         auto o = load(db, orderId);
         if (!o)
             return o.error();
-        if (auto s = releaseOrder(db, o.value(), QStringLiteral("expire"), &pending); !s)
+        if (auto s = releaseOrder(db, o.value(), StockReason::Expire, &effects); !s)
             return s.error();
         if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
             return s.error();
@@ -782,12 +670,12 @@ Result<int> OrderService::expireDue()
                                     QStringLiteral("Order expired"),
                                     QStringLiteral("Order %1 was not paid in time and has been cancelled.")
                                             .arg(orderId),
-                                    orderData(o.value()), &pending);
+                                    orderData(o.value()), &effects.notifications);
             !s)
             return s.error();
         if (auto s = tx.commit(); !s)
             return s.error();
-        m_notifier.announce(pending);
+        m_inventory.announce(effects);
         Q_EMIT m_events.orderChanged(orderId, OrderStatus::Cancelled);
         ++expired;
     }

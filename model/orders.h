@@ -6,6 +6,7 @@
 
 #include "database.h"
 #include "events.h"
+#include "inventory.h"
 #include "notifier.h"
 #include "payments.h"
 #include "storesettings.h"
@@ -16,6 +17,8 @@
 #include <optional>
 
 namespace Mercato {
+
+class Catalog;
 
 namespace OrderStatus {
 inline const QString PendingPayment = QStringLiteral("pending_payment");
@@ -115,7 +118,7 @@ class OrderService
 {
 public:
     OrderService(Database &database, const StoreSettings &settings, Notifier &notifier,
-                 ModelEvents &events, PaymentGateway &gateway);
+                 ModelEvents &events, PaymentGateway &gateway, Inventory &inventory, Catalog &catalog);
 
     // Customer ------------------------------------------------------------------------------
     // Turns the cart into a pending order, atomically; Conflict naming the short lines.
@@ -148,8 +151,9 @@ public:
 
 private:
     Result<Order> load(const QSqlDatabase &db, const QString &orderId);
+    // Stock (through Inventory, reason StockReason::Cancel or ::Expire) and held coins back.
     Status releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
-                        QList<PendingNotification> *pending);
+                        StockEffects *effects);
     Status addHistory(const QSqlDatabase &db, const QString &orderId, const QString &status);
     Status notifySellers(const QSqlDatabase &db, const Order &order, const QString &kind,
                          const QString &title, const QString &body,
@@ -163,6 +167,8 @@ private:
     Notifier &m_notifier;
     ModelEvents &m_events;
     PaymentGateway &m_gateway;
+    Inventory &m_inventory;
+    Catalog &m_catalog;
 };
 
 } // namespace Mercato

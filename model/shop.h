@@ -98,9 +98,10 @@ private:
     Inventory m_inventory{m_notifier, m_events};
     std::unique_ptr<Catalog> m_catalog;
     std::unique_ptr<Notifications> m_notifications;
-    CartService m_cart{*m_database};
+    CartService m_cart{*m_database, *m_catalog};
     std::unique_ptr<PaymentGateway> m_gateway{makePaymentGateway(m_options.payments)};
-    OrderService m_orders{*m_database, m_options.settings, m_notifier, m_events, *m_gateway};
+    OrderService m_orders{*m_database, m_options.settings, m_notifier, m_events,
+                          *m_gateway, m_inventory, *m_catalog};
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;

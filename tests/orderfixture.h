@@ -1,9 +1,10 @@
 #pragma once
-// Shared by the order and payment tests: users, products and coins made directly in the
-// database (until the accounts and catalog APIs exist), and clients with minted tokens.
+// Shared by the order and payment tests: users and coins made directly in the database,
+// products through the catalog, and clients with minted tokens.
 
 #include "support/testsupport.h"
 
+#include "model/catalog.h"
 #include "model/clock.h"
 #include "model/coinledger.h"
 #include "model/ids.h"
@@ -26,30 +27,29 @@ inline QString insertUser(Shop &shop, const QString &role, const QString &name =
     return q ? id : QString();
 }
 
+// Through the catalog (its ledger row `create` and low-stock rule), as a seller would.
 inline QString insertProduct(Shop &shop, const QString &sellerId, qint64 priceCents, int stock,
                              const QString &name = {}, int threshold = 0)
 {
-    const QString id = Ids::newId();
-    const qint64 now = Clock::nowMs();
-    QSqlDatabase db = shop.database().connection();
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO products (id, seller_id, name, description, price_cents, stock, "
-                                    "low_stock_threshold, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)"),
-                     {id, sellerId, name.isEmpty() ? QString(QStringLiteral("Item ") + id.left(6)) : name, priceCents, stock,
-                      threshold, now, now});
-    if (!q)
-        return {};
-    auto l = execSql(db,
-                     QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, actor_id, created_at) "
-                                    "VALUES (?, ?, 'create', ?, ?)"),
-                     {id, stock, sellerId, now});
-    return l ? id : QString();
+    NewProduct input;
+    input.name = name.isEmpty() ? QStringLiteral("Item ") + Ids::newId().left(6) : name;
+    input.priceCents = priceCents;
+    input.stock = stock;
+    input.lowStockThreshold = threshold;
+    auto p = shop.catalog().create(sellerId, input);
+    return p ? p->id : QString();
 }
 
 inline qint64 scalar(Shop &shop, const QString &sql, const QVariantList &binds = {})
 {
     auto q = execSql(shop.database().connection(), sql, binds);
     return q && q->next() ? q->value(0).toLongLong() : -1;
+}
+
+inline QString scalarText(Shop &shop, const QString &sql, const QVariantList &binds = {})
+{
+    auto q = execSql(shop.database().connection(), sql, binds);
+    return q && q->next() ? q->value(0).toString() : QString();
 }
 
 inline qint64 stockOf(Shop &shop, const QString &productId)

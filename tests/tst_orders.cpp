@@ -6,6 +6,7 @@
 #include "model/orders.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void pricing();
     void pricingThroughTheApi();
     void cancelReturnsStockAndCoins();
+    void lowStockAlertsComeFromTheInventory();
     void expiryReturnsStockAndCoinsOnce();
     void idempotencyReplayAndConflict();
     void idempotencyConcurrentDuplicates();
@@ -411,6 +413,60 @@ void TestOrders::cancelReturnsStockAndCoins()
     QCOMPARE(stockOf(shop, p), 10);
     QCOMPARE(coinsOf(shop, cust), 100);
     QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status, 409);
+}
+
+// Sales and cancels change stock through the catalog's Inventory: its ledger reasons, its
+// low-stock rule (one alert per crossing, re-armed above the threshold) and its events.
+void TestOrders::lowStockAlertsComeFromTheInventory()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 100, 7, QStringLiteral("Candle"), 5);
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    QSignalSpy low(&shop.events(), &ModelEvents::stockLow);
+    QSignalSpy changed(&shop.events(), &ModelEvents::productChanged);
+    auto buy = [&](int n) {
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(n));
+        auto r = c.post(QStringLiteral("/api/v1/orders"), coins(0));
+        return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
+    };
+    const QString above = buy(1); // 6 left: above the threshold
+    QVERIFY(!above.isEmpty());
+    QCOMPARE(notificationCount(shop, seller, QStringLiteral("stock.low")), 0);
+    const QString crossing = buy(2); // 4 left: crosses it
+    QVERIFY(!crossing.isEmpty());
+    QCOMPARE(notificationCount(shop, seller, QStringLiteral("stock.low")), 1);
+    const QJsonObject data = QJsonDocument::fromJson(
+            scalarText(shop, QStringLiteral("SELECT data FROM notifications WHERE user_id = ? AND kind = 'stock.low'"),
+                       {seller}).toUtf8()).object();
+    QCOMPARE(data.value(QStringLiteral("productId")).toString(), p);
+    QCOMPARE(data.value(QStringLiteral("stock")).toInt(), 4);
+    QCOMPARE(data.value(QStringLiteral("lowStockThreshold")).toInt(), 5);
+    QTRY_COMPARE(low.size(), 1);
+    QCOMPARE(low.at(0).at(0).toString(), p);
+    QCOMPARE(low.at(0).at(2).toInt(), 4);
+    const QString below = buy(1); // 3 left: still below, no second alert
+    QVERIFY(!below.isEmpty());
+    QCOMPARE(notificationCount(shop, seller, QStringLiteral("stock.low")), 1);
+
+    // Cancelling gives stock back with the ledger reason `cancel` and re-arms the alert.
+    changed.clear();
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + crossing + QStringLiteral("/cancel")).status, 200);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + below + QStringLiteral("/cancel")).status, 200);
+    QCOMPARE(stockOf(shop, p), 6);
+    QCOMPARE(ledgerSum(shop, p), 6);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND reason = 'cancel'"),
+                    {p}),
+             2);
+    QTRY_VERIFY(changed.contains(QVariantList{p}));
+    QVERIFY(!buy(2).isEmpty()); // 4 left: a new crossing, a new alert
+    QCOMPARE(notificationCount(shop, seller, QStringLiteral("stock.low")), 2);
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
 }
 
 void TestOrders::expiryReturnsStockAndCoinsOnce()
