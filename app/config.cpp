@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "model/csvexport.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -149,8 +151,13 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                                      QStringLiteral("user create: the display name (default: the "
                                                     "email's local part)."),
                                      QStringLiteral("name"));
+    const QCommandLineOption forceOpt(QStringLiteral("force"),
+                                      QStringLiteral("backup, restore: replace an existing file or shop."));
+    const QCommandLineOption bomOpt(QStringLiteral("bom"),
+                                    QStringLiteral("export: start the CSV with a UTF-8 byte order mark "
+                                                   "(for spreadsheet programs)."));
     parser.addOptions({configOpt, listenOpt, dataOpt, dbOpt, workersOpt, demoOpt, headlessOpt,
-                       openApiOpt, emailOpt, roleOpt, nameOpt});
+                       openApiOpt, emailOpt, roleOpt, nameOpt, forceOpt, bomOpt});
     parser.addPositionalArgument(
             QStringLiteral("command"),
             QStringLiteral("Optional:\n"
@@ -163,7 +170,13 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                            "                             ..._WEBHOOK_SECRET, MERCATO_CLOUDINARY_URL,\n"
                            "                             MERCATO_SMTP_URL) read from stdin: in the OS keychain\n"
                            "                             (mercato), in <data dir>/secrets (mercato-server)\n"
-                           "  secret delete NAME         forget it"),
+                           "  secret delete NAME         forget it\n"
+                           "  backup FILE [--force]      a consistent copy of the SQLite shop, taken while\n"
+                           "                             the server runs (PostgreSQL: use pg_dump)\n"
+                           "  restore FILE [--force]     put a backup in place of the SQLite shop (stop the\n"
+                           "                             server first; --force replaces an existing shop)\n"
+                           "  export KIND [--bom] [FILE] CSV of orders, lines, products, stock-ledger or\n"
+                           "                             refunds to FILE or stdout"),
             QStringLiteral("[command]"));
 
     ConfigOutcome out;
@@ -235,10 +248,16 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             || (command == QLatin1String("user") && positional.size() == 2
                 && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
             || (command == QLatin1String("secret") && positional.size() == 3
-                && (sub == QLatin1String("set") || sub == QLatin1String("delete")));
+                && (sub == QLatin1String("set") || sub == QLatin1String("delete")))
+            || ((command == QLatin1String("backup") || command == QLatin1String("restore"))
+                && positional.size() == 2)
+            || (command == QLatin1String("export") && (positional.size() == 2 || positional.size() == 3)
+                && Export::kinds().contains(sub));
     if (!known) {
         out.exitCode = 2;
-        out.message = QStringLiteral("unknown command '%1'; try --help").arg(positional.join(QLatin1Char(' ')));
+        out.message = command == QLatin1String("export")
+                ? QStringLiteral("export KIND [FILE]: KIND is one of %1").arg(Export::kinds().join(QStringLiteral(", ")))
+                : QStringLiteral("unknown command '%1'; try --help").arg(positional.join(QLatin1Char(' ')));
         return out;
     }
     c.command = command;
@@ -251,6 +270,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             c.userRole = parser.value(roleOpt);
         c.userDisplayName = parser.value(nameOpt);
     }
+    c.force = parser.isSet(forceOpt);
+    c.bom = parser.isSet(bomOpt);
 
     const QString listen = b.get(QStringLiteral("MERCATO_LISTEN"))
                                    .value_or(c.headless ? QStringLiteral("0.0.0.0:8080")

@@ -18,11 +18,14 @@ struct Config
     bool headless = false;
     bool demo = false;
     bool printOpenApi = false;
-    QString command;            // empty: serve; "check"; "user create|reset-password"; "secret set|delete"
+    QString command;            // empty: serve; "check"; "user create|reset-password"; "secret set|delete";
+                                // "backup FILE"; "restore FILE"; "export KIND [FILE]"
     QStringList commandArgs;    // what follows the command: `user create` → {"create"}
     QString userEmail;          // --email (user commands)
     QString userRole = QStringLiteral("seller"); // --role (user create)
     QString userDisplayName;    // --display-name (user create); empty: the email's local part
+    bool force = false;         // --force (backup, restore): replace what is there
+    bool bom = false;           // --bom (export): start the CSV with a UTF-8 byte order mark
 
     QHostAddress listenAddress;
     quint16 listenPort = 8080;

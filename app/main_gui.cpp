@@ -22,7 +22,8 @@ bool wantsNoGui(int argc, char *argv[])
 {
     for (int i = 1; i < argc; ++i) {
         for (const char *flag : {"--headless", "--help", "-h", "--help-all", "--version", "-v",
-                                 "--print-openapi", "check", "user", "secret"}) {
+                                 "--print-openapi", "check", "user", "secret", "backup", "restore",
+                                 "export"}) {
             if (std::strcmp(argv[i], flag) == 0)
                 return true;
         }

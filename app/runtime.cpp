@@ -3,6 +3,8 @@
 #include "server/api.h"
 #include "server/opsroutes.h"
 
+#include "model/backup.h"
+#include "model/csvexport.h"
 #include "model/demo.h"
 #include "model/ids.h"
 #include "model/cloudinaryimagestore.h"
@@ -13,6 +15,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QSaveFile>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 #include <QSslCertificate>
@@ -444,10 +447,120 @@ int runSecretCommand(const Config &config)
     std::fprintf(stdout, "%s kept in %s\n", qPrintable(name), qPrintable(store->describe()));
     return 0;
 }
+void printFigures(const QList<ShopFigure> &figures)
+{
+    for (const ShopFigure &f : figures)
+        std::fprintf(stdout, "  %-30s %lld\n", qPrintable(f.name), static_cast<long long>(f.value));
+}
+
+// `backup FILE`: a consistent copy taken while the server keeps serving.
+int runBackupCommand(const Config &config)
+{
+    const QString file = config.commandArgs.value(0);
+    if (config.database.engine != Engine::Sqlite) {
+        std::fprintf(stderr,
+                     "mercato backup: this shop is on PostgreSQL; back it up with pg_dump, e.g.\n"
+                     "  pg_dump --format=custom --file=%s 'postgresql://USER@HOST/DBNAME'\n"
+                     "and restore with\n"
+                     "  pg_restore --clean --if-exists --dbname='postgresql://USER@HOST/DBNAME' %s\n",
+                     qPrintable(file), qPrintable(file));
+        return 2;
+    }
+    int rc = 0;
+    {
+        Database database(config.database);
+        if (auto s = database.open(); !s) {
+            printError("backup", s.error());
+            rc = 2;
+        } else if (auto b = Backup::backup(database, file, config.force); !b) {
+            printError("backup", b.error());
+            rc = b.error().code == ErrorCode::Conflict || b.error().code == ErrorCode::BadRequest ? 2 : 1;
+        }
+        database.releaseThreadConnection();
+    }
+    if (rc != 0)
+        return rc;
+    auto info = Backup::inspect(file);
+    if (!info) {
+        printError("backup", info.error());
+        return 1;
+    }
+    std::fprintf(stdout, "backed up %s to %s (schema version %d):\n", qPrintable(config.database.redacted()),
+                 qPrintable(file), info->schemaVersion);
+    printFigures(info->figures);
+    return 0;
+}
+
+// `restore FILE`: the server must be stopped; an existing shop is replaced only with --force.
+int runRestoreCommand(const Config &config)
+{
+    const QString file = config.commandArgs.value(0);
+    if (auto s = Backup::restore(file, config.database, config.force); !s) {
+        printError("restore", s.error());
+        return s.error().code == ErrorCode::Unavailable || s.error().code == ErrorCode::Internal ? 1 : 2;
+    }
+    auto info = Backup::inspect(config.database.path);
+    if (!info) {
+        printError("restore", info.error());
+        return 1;
+    }
+    std::fprintf(stdout, "restored %s into %s (schema version %d):\n", qPrintable(file),
+                 qPrintable(config.database.redacted()), info->schemaVersion);
+    printFigures(info->figures);
+    return 0;
+}
+
+// `export KIND [FILE]`: CSV to FILE (written whole or not at all) or stdout.
+int runExportCommand(const Config &config)
+{
+    const QString kind = config.commandArgs.value(0);
+    const QString file = config.commandArgs.value(1);
+    int rc = 0;
+    Database database(config.database);
+    if (auto s = database.open(); !s) {
+        printError("export", s.error());
+        rc = 2;
+    } else if (file.isEmpty() || file == QLatin1String("-")) {
+        QFile out;
+        if (!out.open(stdout, QIODevice::WriteOnly)) {
+            std::fprintf(stderr, "mercato export: cannot write to stdout\n");
+            rc = 1;
+        } else if (auto n = Export::write(database.connection(), kind, &out, config.bom); !n) {
+            printError("export", n.error());
+            rc = 1;
+        }
+    } else {
+        QSaveFile out(file);
+        if (!out.open(QIODevice::WriteOnly)) {
+            std::fprintf(stderr, "mercato export: cannot write %s: %s\n", qPrintable(file),
+                         qPrintable(out.errorString()));
+            rc = 1;
+        } else if (auto n = Export::write(database.connection(), kind, &out, config.bom); !n) {
+            printError("export", n.error());
+            out.cancelWriting();
+            rc = 1;
+        } else if (!out.commit()) {
+            std::fprintf(stderr, "mercato export: cannot write %s: %s\n", qPrintable(file),
+                         qPrintable(out.errorString()));
+            rc = 1;
+        } else {
+            std::fprintf(stderr, "exported %lld %s row(s) to %s\n", static_cast<long long>(n.value()),
+                         qPrintable(kind), qPrintable(file));
+        }
+    }
+    database.releaseThreadConnection();
+    return rc;
+}
 } // namespace
 
 int runCommand(const Config &config)
 {
+    if (config.command == QLatin1String("backup"))
+        return runBackupCommand(config);
+    if (config.command == QLatin1String("restore"))
+        return runRestoreCommand(config);
+    if (config.command == QLatin1String("export"))
+        return runExportCommand(config);
     if (config.command == QLatin1String("user"))
         return runUserCommand(config);
     if (config.command == QLatin1String("secret"))

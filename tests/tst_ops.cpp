@@ -1,0 +1,425 @@
+// Operations: `backup` / `restore` of a SQLite shop (same counts and sums afterwards, foreign
+// or too-new files refused, nothing overwritten without --force; PostgreSQL points to
+// pg_dump), and `export` CSV read back by Python's csv module.
+
+#include "support/testsupport.h"
+
+#include "model/backup.h"
+#include "model/catalog.h"
+#include "model/csvexport.h"
+#include "model/demo.h"
+
+#include <QBuffer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Mercato;
+using namespace Mercato::Test;
+
+namespace {
+
+struct CliResult
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult cli(const QStringList &args)
+{
+    QProcess p;
+    p.start(serverBinary(), args);
+    CliResult r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+// The figures as "name=value" lines, so a difference shows in the failure message.
+QStringList describe(const QList<ShopFigure> &figures)
+{
+    QStringList out;
+    for (const ShopFigure &f : figures)
+        out.append(f.name + QLatin1Char('=') + QString::number(f.value));
+    return out;
+}
+
+qint64 figure(const QList<ShopFigure> &figures, const QString &name)
+{
+    for (const ShopFigure &f : figures) {
+        if (f.name == name)
+            return f.value;
+    }
+    return -1;
+}
+
+// Python's csv module reading `file`: {"bom": bool, "rows": [[...], ...]}.
+QJsonObject readWithPython(const QString &file)
+{
+    static const char *script =
+            "import csv, json, sys\n"
+            "raw = open(sys.argv[1], 'rb').read()\n"
+            "with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n"
+            "    rows = list(csv.reader(f, strict=True))\n"
+            "print(json.dumps({'bom': raw.startswith(b'\\xef\\xbb\\xbf'), 'crlf': b'\\r\\n' in raw, 'rows': rows}))\n";
+    QProcess p;
+    p.start(QStringLiteral("python3"), {QStringLiteral("-c"), QString::fromLatin1(script), file});
+    if (!p.waitForFinished(60000) || p.exitCode() != 0) {
+        qWarning("python3: %s", p.readAllStandardError().constData());
+        return {};
+    }
+    return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+}
+
+QList<QStringList> rowsOf(const QJsonObject &read)
+{
+    QList<QStringList> out;
+    const QJsonArray rows = read.value(QStringLiteral("rows")).toArray();
+    for (const QJsonValue &row : rows) {
+        QStringList fields;
+        const QJsonArray cells = row.toArray();
+        for (const QJsonValue &c : cells)
+            fields.append(c.toString());
+        out.append(fields);
+    }
+    return out;
+}
+
+class TestOps : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        m_url = freshDatabaseUrl(m_dir.path());
+        auto url = DatabaseUrl::parse(m_url);
+        QVERIFY(url);
+        ShopOptions options;
+        options.database = url.value();
+        options.settings.passwordHashLogN = 12;
+        options.jwtKey = QByteArray::fromBase64(testJwtKey());
+        options.dataDir = m_dir.path();
+        m_shop = std::make_unique<Shop>(options);
+        QVERIFY2(m_shop->open(), "cannot open the shop");
+        auto seeded = Demo::seed(*m_shop);
+        QVERIFY(seeded && seeded.value());
+    }
+    void cleanupTestCase()
+    {
+        if (m_shop)
+            m_shop->database().releaseThreadConnection();
+        m_shop.reset();
+    }
+
+    // ---- the CSV writer ----------------------------------------------------------------
+
+    void csvField_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("plain") << QStringLiteral("plain") << QByteArray("plain");
+        QTest::newRow("empty") << QString() << QByteArray();
+        QTest::newRow("comma") << QStringLiteral("a,b") << QByteArray("\"a,b\"");
+        QTest::newRow("quote") << QStringLiteral("say \"hi\"") << QByteArray("\"say \"\"hi\"\"\"");
+        QTest::newRow("lf") << QStringLiteral("a\nb") << QByteArray("\"a\nb\"");
+        QTest::newRow("cr") << QStringLiteral("a\rb") << QByteArray("\"a\rb\"");
+        QTest::newRow("crlf") << QStringLiteral("a\r\nb") << QByteArray("\"a\r\nb\"");
+        QTest::newRow("spaces-kept") << QStringLiteral(" a ") << QByteArray(" a ");
+        QTest::newRow("utf8") << QStringLiteral("caf\u00e9 \U0001F600") << QByteArray("caf\xC3\xA9 \xF0\x9F\x98\x80");
+    }
+    void csvField()
+    {
+        QFETCH(QString, value);
+        QFETCH(QByteArray, expected);
+        QCOMPARE(CsvWriter::field(value), expected);
+    }
+
+    void csvRowsReadBackByPython()
+    {
+        const QList<QStringList> rows{
+                {QStringLiteral("name"), QStringLiteral("note")},
+                {QStringLiteral("Comma, Inc."), QStringLiteral("He said \"no\"")},
+                {QStringLiteral("two\nlines"), QStringLiteral("windows\r\nbreak")},
+                {QStringLiteral("\U0001F600 \U0001F4B0 \u4E2D\u6587"), QString()},
+                {QStringLiteral("\""), QStringLiteral(",")},
+                {QStringLiteral(" padded "), QStringLiteral("lone\rcr")}};
+        for (const bool bom : {false, true}) {
+            const QString path = m_dir.filePath(bom ? QStringLiteral("bom.csv") : QStringLiteral("plain.csv"));
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            CsvWriter csv(&f, bom);
+            for (const QStringList &row : rows)
+                csv.writeRow(row);
+            QVERIFY(csv.ok());
+            f.close();
+            const QJsonObject read = readWithPython(path);
+            QCOMPARE(read.value(QStringLiteral("bom")).toBool(), bom);
+            QVERIFY(read.value(QStringLiteral("crlf")).toBool());
+            QCOMPARE(rowsOf(read), rows);
+        }
+    }
+
+    // ---- exports -----------------------------------------------------------------------
+
+    void exportProductsReadBackByPython()
+    {
+        auto seller = m_shop->accounts().accountByEmail(Demo::accounts().first().email);
+        QVERIFY(seller);
+        NewProduct tricky;
+        tricky.name = QStringLiteral("Mug, \"Large\" \U0001F600");
+        tricky.description = QStringLiteral("Line one,\nline \"two\"\r\n\u00e9\U0001F4B0");
+        tricky.priceCents = 1234;
+        tricky.stock = 7;
+        auto created = m_shop->catalog().create(seller->id, tricky);
+        QVERIFY2(created, created ? "" : qPrintable(created.error().detail));
+
+        const QString file = m_dir.filePath(QStringLiteral("products.csv"));
+        const CliResult r = cli({QStringLiteral("export"), QStringLiteral("products"), QStringLiteral("--bom"),
+                                 file, QStringLiteral("--database"), m_url, QStringLiteral("--data-dir"),
+                                 m_dir.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject read = readWithPython(file);
+        QVERIFY(read.value(QStringLiteral("bom")).toBool());
+        const QList<QStringList> rows = rowsOf(read);
+        QVERIFY(!rows.isEmpty());
+        const QStringList header = rows.first();
+        QCOMPARE(header.value(0), QStringLiteral("product_id"));
+        const qsizetype nameCol = header.indexOf(QStringLiteral("name"));
+        const qsizetype descCol = header.indexOf(QStringLiteral("description"));
+        const qsizetype priceCol = header.indexOf(QStringLiteral("price_cents"));
+        const qsizetype stockCol = header.indexOf(QStringLiteral("stock"));
+        QVERIFY(nameCol >= 0 && descCol >= 0 && priceCol >= 0 && stockCol >= 0);
+
+        auto figures = Backup::figures(m_shop->database().connection());
+        QVERIFY(figures);
+        QCOMPARE(rows.size() - 1, figure(figures.value(), QStringLiteral("products")));
+        bool found = false;
+        qint64 stockSum = 0;
+        for (qsizetype i = 1; i < rows.size(); ++i) {
+            const QStringList &row = rows.at(i);
+            QCOMPARE(row.size(), header.size());
+            stockSum += row.at(stockCol).toLongLong();
+            if (row.at(0) == created->id) {
+                found = true;
+                QCOMPARE(row.at(nameCol), tricky.name);
+                QCOMPARE(row.at(descCol), created->description);
+                QVERIFY(row.at(descCol).contains(QLatin1Char('\n')));
+                QCOMPARE(row.at(priceCol), QStringLiteral("1234"));
+                QCOMPARE(row.at(stockCol), QStringLiteral("7"));
+            }
+        }
+        QVERIFY(found);
+        QCOMPARE(stockSum, figure(figures.value(), QStringLiteral("products.stock")));
+    }
+
+    void exportEveryKind_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("firstColumn");
+        QTest::addColumn<QString>("countedAs");
+        QTest::newRow("orders") << QStringLiteral("orders") << QStringLiteral("order_id") << QStringLiteral("orders");
+        QTest::newRow("lines") << QStringLiteral("lines") << QStringLiteral("order_id") << QStringLiteral("order_items");
+        QTest::newRow("stock-ledger") << QStringLiteral("stock-ledger") << QStringLiteral("entry_id")
+                                      << QStringLiteral("stock_ledger");
+        QTest::newRow("refunds") << QStringLiteral("refunds") << QStringLiteral("refund_id")
+                                 << QStringLiteral("refund_requests");
+    }
+    void exportEveryKind()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, firstColumn);
+        QFETCH(QString, countedAs);
+        // To stdout, without a BOM.
+        const CliResult r = cli({QStringLiteral("export"), kind, QStringLiteral("--database"), m_url,
+                                 QStringLiteral("--data-dir"), m_dir.path()});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(!r.out.startsWith("\xEF\xBB\xBF"));
+        const QString file = m_dir.filePath(kind + QStringLiteral("-stdout.csv"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(r.out);
+        f.close();
+        const QList<QStringList> rows = rowsOf(readWithPython(file));
+        QVERIFY(!rows.isEmpty());
+        QCOMPARE(rows.first().value(0), firstColumn);
+        auto figures = Backup::figures(m_shop->database().connection());
+        QVERIFY(figures);
+        QCOMPARE(rows.size() - 1, figure(figures.value(), countedAs));
+        if (kind == QLatin1String("stock-ledger")) {
+            QVERIFY(rows.size() > 1);
+            const qsizetype deltaCol = rows.first().indexOf(QStringLiteral("delta"));
+            qint64 sum = 0;
+            for (qsizetype i = 1; i < rows.size(); ++i)
+                sum += rows.at(i).value(deltaCol).toLongLong();
+            QCOMPARE(sum, figure(figures.value(), QStringLiteral("stock_ledger.delta")));
+        }
+    }
+
+    void exportRefusesUnknownKind()
+    {
+        const CliResult r = cli({QStringLiteral("export"), QStringLiteral("customers"),
+                                 QStringLiteral("--database"), m_url});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("orders, lines, products, stock-ledger, refunds"));
+    }
+
+    // ---- backup and restore -------------------------------------------------------------
+
+    void backupRestoreKeepsCountsAndSums()
+    {
+        const QString backupFile = m_dir.filePath(QStringLiteral("backups/shop.backup"));
+        if (usingPostgres()) {
+            const CliResult r = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains("pg_dump"), r.err.constData());
+            QVERIFY(!QFile::exists(backupFile));
+            const CliResult restore = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
+            QCOMPARE(restore.exitCode, 2);
+            QVERIFY2(restore.err.contains("pg_restore"), restore.err.constData());
+            return;
+        }
+        auto before = Backup::figures(m_shop->database().connection());
+        QVERIFY(before);
+        QVERIFY(figure(before.value(), QStringLiteral("products")) >= 12);
+        QVERIFY(figure(before.value(), QStringLiteral("users")) >= 3);
+        QVERIFY(figure(before.value(), QStringLiteral("stock_ledger")) > 0);
+        QVERIFY(figure(before.value(), QStringLiteral("stock_ledger.delta")) > 0);
+
+        // Taken while this process keeps the shop open, as a running server does.
+        const CliResult backup = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url,
+                                      QStringLiteral("--data-dir"), m_dir.path()});
+        QVERIFY2(backup.exitCode == 0, backup.err.constData());
+        QVERIFY(backup.out.contains("stock_ledger.delta"));
+
+        // A later change in the live shop is not in the backup.
+        auto seller = m_shop->accounts().accountByEmail(Demo::accounts().first().email);
+        QVERIFY(seller);
+        NewProduct later;
+        later.name = QStringLiteral("Added after the backup");
+        later.priceCents = 100;
+        later.stock = 3;
+        QVERIFY(m_shop->catalog().create(seller->id, later));
+
+        // Never replaced without --force.
+        const CliResult again = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
+        QCOMPARE(again.exitCode, 2);
+        QVERIFY2(again.err.contains("--force"), again.err.constData());
+
+        QTemporaryDir fresh;
+        QVERIFY(fresh.isValid());
+        const QString target = fresh.filePath(QStringLiteral("data/mercato.db"));
+        const QString targetUrl = QStringLiteral("sqlite:") + target;
+        const CliResult restore = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"),
+                                       targetUrl, QStringLiteral("--data-dir"), fresh.filePath(QStringLiteral("data"))});
+        QVERIFY2(restore.exitCode == 0, restore.err.constData());
+
+        auto restored = Backup::inspect(target);
+        QVERIFY2(restored, restored ? "" : qPrintable(restored.error().detail));
+        QCOMPARE(restored->schemaVersion, Database::latestSchemaVersion());
+        QCOMPARE(describe(restored->figures), describe(before.value()));
+
+        // The restored shop opens and answers: its ledger checks out, a demo seller signs in.
+        const CliResult check = cli({QStringLiteral("check"), QStringLiteral("--database"), targetUrl});
+        QVERIFY2(check.exitCode == 0, check.out.constData());
+        {
+            auto url = DatabaseUrl::parse(targetUrl);
+            QVERIFY(url);
+            ShopOptions options;
+            options.database = url.value();
+            options.jwtKey = QByteArray::fromBase64(testJwtKey());
+            options.dataDir = fresh.path();
+            Shop shop(options);
+            QVERIFY(shop.open());
+            const DemoAccount demo = Demo::accounts().first();
+            auto session = shop.accounts().login(demo.email, demo.password);
+            QVERIFY(session);
+            shop.database().releaseThreadConnection();
+        }
+
+        // A shop is there now: replaced only with --force, and then it matches the backup.
+        const CliResult refused = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY2(refused.err.contains("--force"), refused.err.constData());
+        const CliResult forced = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--force"),
+                                      QStringLiteral("--database"), targetUrl});
+        QVERIFY2(forced.exitCode == 0, forced.err.constData());
+        auto afterForce = Backup::inspect(target);
+        QVERIFY(afterForce);
+        QCOMPARE(describe(afterForce->figures), describe(before.value()));
+    }
+
+    void restoreRefusesForeignFiles_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("text-file") << QStringLiteral("text") << QByteArray("not a SQLite database");
+        QTest::newRow("missing") << QStringLiteral("missing") << QByteArray("cannot read");
+        QTest::newRow("other-sqlite") << QStringLiteral("other") << QByteArray("not a Mercato database");
+        QTest::newRow("newer-schema") << QStringLiteral("newer") << QByteArray("newer than this Mercato");
+    }
+    void restoreRefusesForeignFiles()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QByteArray, message);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString source = dir.filePath(QStringLiteral("source.db"));
+        if (kind == QLatin1String("text")) {
+            QFile f(source);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("name,price\nmug,100\n");
+        } else if (kind == QLatin1String("other")) {
+            // Someone else's SQLite file.
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ops-other"));
+                db.setDatabaseName(source);
+                QVERIFY(db.open());
+                QSqlQuery q(db);
+                QVERIFY(q.exec(QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")));
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(QStringLiteral("ops-other"));
+        } else if (kind == QLatin1String("newer")) {
+            // A Mercato shop from a release with a newer schema.
+            auto url = DatabaseUrl::parse(QStringLiteral("sqlite:") + source);
+            QVERIFY(url);
+            Database db(url.value());
+            QVERIFY(db.open());
+            QVERIFY(execSql(db.connection(),
+                            QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (?, 0)"),
+                            {Database::latestSchemaVersion() + 1}));
+            db.releaseThreadConnection();
+        }
+        const QString target = dir.filePath(QStringLiteral("target/mercato.db"));
+        const CliResult r = cli({QStringLiteral("restore"), source, QStringLiteral("--force"),
+                                 QStringLiteral("--database"), QStringLiteral("sqlite:") + target});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), r.err.constData());
+        QVERIFY(!QFile::exists(target));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_url;
+    std::unique_ptr<Shop> m_shop;
+};
+
+} // namespace
+
+QTEST_GUILESS_MAIN(TestOps)
+#include "tst_ops.moc"
