@@ -30,6 +30,7 @@ struct Request
     QHash<QString, QString> params; // path parameters by name, from the route pattern
     std::optional<Principal> principal; // set by the auth wrapper for routes that need it
     QString routePattern;           // the matched route, for metrics and logs
+    QByteArray requestId;           // X-Request-Id: the client's when sane, else generated
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     QString param(const QString &name) const { return params.value(name); }

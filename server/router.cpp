@@ -2,6 +2,8 @@
 
 #include "metrics.h"
 
+#include "model/ids.h"
+
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QUrl>
@@ -9,8 +11,59 @@
 #include <exception>
 
 Q_LOGGING_CATEGORY(lcRouter, "mercato.server.router")
+// One line per answered request; QT_LOGGING_RULES="mercato.access.info=false" silences it.
+Q_LOGGING_CATEGORY(lcAccess, "mercato.access")
 
 namespace Mercato::Http {
+
+QByteArray requestIdFor(const QByteArray &incoming)
+{
+    const QByteArray id = incoming.trimmed();
+    bool sane = !id.isEmpty() && id.size() <= 64;
+    for (const char c : id) {
+        if (!sane)
+            break;
+        sane = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+                || c == '_' || c == '-';
+    }
+    return sane ? id : Ids::randomBytes(12).toHex();
+}
+
+namespace {
+// A log field value without spaces, quotes or control bytes (the path is percent-encoded
+// already; this keeps a line one line, whatever arrives).
+QByteArray logSafe(const QByteArray &value, qsizetype max)
+{
+    QByteArray out;
+    out.reserve(qMin(value.size(), max));
+    for (const char c : value) {
+        if (out.size() >= max) {
+            out += "...";
+            break;
+        }
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+            out += '%';
+            out += QByteArray::number(u, 16).rightJustified(2, '0').toUpper();
+        } else {
+            out += c;
+        }
+    }
+    return out.isEmpty() ? QByteArray("-") : out;
+}
+} // namespace
+
+void logRequest(const QByteArray &method, const QString &path, int status, qint64 nsecs,
+                const QByteArray &requestId, const QString &route)
+{
+    if (!lcAccess().isInfoEnabled())
+        return;
+    const QByteArray line = "method=" + logSafe(method, 16) + " path=" + logSafe(path.toUtf8(), 512)
+            + " status=" + QByteArray::number(status)
+            + " duration_ms=" + QByteArray::number(double(nsecs) / 1e6, 'f', 3)
+            + " request_id=" + logSafe(requestId, 64) + " route=" + logSafe(route.toUtf8(), 256);
+    qCInfo(lcAccess, "%s", line.constData());
+}
 
 QStringList pathSegments(const QString &encodedPath)
 {
@@ -91,13 +144,14 @@ void Router::addCors(const Request &request, Response &response) const
     response.setHeader("Access-Control-Allow-Origin", origin);
     response.setHeader("Vary", "Origin");
     response.setHeader("Access-Control-Expose-Headers",
-                       "ETag, Location, Retry-After, Idempotent-Replayed");
+                       "ETag, Location, Retry-After, Idempotent-Replayed, X-Request-Id");
 }
 
 Response Router::dispatch(Request &request) const
 {
     QElapsedTimer timer;
     timer.start();
+    request.requestId = requestIdFor(request.header("x-request-id"));
     Response response;
     try {
         response = run(request);
@@ -106,9 +160,12 @@ Response Router::dispatch(Request &request) const
         response = Response::problem(500, {}, QStringLiteral("unexpected error"));
     }
     addCors(request, response);
+    response.setHeader("X-Request-Id", request.requestId);
+    const qint64 elapsed = timer.nsecsElapsed();
     if (m_metrics)
-        m_metrics->recordRequest(request.routePattern, request.method, response.status,
-                                 timer.nsecsElapsed());
+        m_metrics->recordRequest(request.routePattern, request.method, response.status, elapsed);
+    logRequest(request.method, request.path, response.status, elapsed, request.requestId,
+               request.routePattern);
     return response;
 }
 
@@ -140,7 +197,7 @@ Response Router::run(Request &request) const
             if (!origin.isEmpty() && m_corsOrigins.contains(QString::fromUtf8(origin))) {
                 r.setHeader("Access-Control-Allow-Methods", allowHeader);
                 r.setHeader("Access-Control-Allow-Headers",
-                            "Authorization, Content-Type, Idempotency-Key, If-Match");
+                            "Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-Id");
                 r.setHeader("Access-Control-Max-Age", "600");
             }
             return r;

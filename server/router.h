@@ -64,6 +64,14 @@ private:
     Metrics *m_metrics = nullptr;
 };
 
+// The id a request is known by in logs and in its X-Request-Id answer: the client's own when it
+// is 1 to 64 characters of [A-Za-z0-9._-], else 24 fresh random hex digits.
+QByteArray requestIdFor(const QByteArray &incoming);
+// One structured line (category mercato.access) for an answered request: method, path without
+// its query, status, duration in ms, request id, route.
+void logRequest(const QByteArray &method, const QString &path, int status, qint64 nsecs,
+                const QByteArray &requestId, const QString &route);
+
 // Splits an encoded path into decoded segments ("/a/b%2Fc" -> ["a", "b/c"]).
 QStringList pathSegments(const QString &encodedPath);
 

@@ -105,6 +105,9 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     if (m_draining || !m_limiter->tryAcquire(peer)) {
         Response r = Response::problem(503, {}, QStringLiteral("too many connections; retry later"));
         r.setHeader("Retry-After", "1");
+        const QByteArray id = Http::requestIdFor({});
+        r.setHeader("X-Request-Id", id);
+        Http::logRequest({}, {}, 503, 0, id, QStringLiteral("(refused)"));
         if (!m_tls)
             writeResponse(socket, r, true, false);
         connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
@@ -237,6 +240,9 @@ void ConnectionGuard::onReadyRead()
 
 bool ConnectionGuard::parseHead(const QByteArray &head)
 {
+    m_method.clear();
+    m_path.clear();
+    m_requestId.clear();
     const QList<QByteArray> lines = head.split('\n');
     const QByteArray requestLine = lines.first().endsWith('\r') ? lines.first().chopped(1)
                                                                 : lines.first();
@@ -248,6 +254,8 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
     const QByteArray &method = parts[0];
     const QByteArray &target = parts[1];
     const QByteArray &version = parts[2];
+    m_method = method.left(16);
+    m_path = QString::fromLatin1(target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?')));
     for (char c : method) {
         if (c < 'A' || c > 'Z') {
             reject(400, QStringLiteral("malformed method"));
@@ -301,6 +309,8 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
             hasHost = true;
         } else if (name == "expect") {
             expect = value.toLower();
+        } else if (name == "x-request-id") {
+            m_requestId = value;
         } else if (name == "connection") {
             if (value.toLower().contains("close"))
                 m_closeAfter = true;
@@ -344,6 +354,9 @@ void ConnectionGuard::reject(int status, const QString &detail,
     Response r = Response::problem(status, {}, detail);
     for (const auto &[name, value] : extra)
         r.setHeader(name, value);
+    const QByteArray id = Http::requestIdFor(m_requestId);
+    r.setHeader("X-Request-Id", id);
+    Http::logRequest(m_method, m_path, status, 0, id, QStringLiteral("(rejected)"));
     writeResponse(m_socket, r, true, false);
     m_socket->flush();
     auto halfClose = [this] {
@@ -420,10 +433,14 @@ bool RoutedHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSock
     return true;
 }
 
-void RoutedHttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+void RoutedHttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    writeResponse(socket, Response::problem(404, {}, QStringLiteral("no such resource")), false,
-                  false);
+    Response r = Response::problem(404, {}, QStringLiteral("no such resource"));
+    const QByteArray id = Http::requestIdFor(request.value("X-Request-Id"));
+    r.setHeader("X-Request-Id", id);
+    Http::logRequest(methodName(request.method()), request.url().path(QUrl::FullyEncoded), 404, 0, id,
+                     QStringLiteral("(unmatched)"));
+    writeResponse(socket, r, false, false);
 }
 
 } // namespace Mercato

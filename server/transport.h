@@ -106,6 +106,10 @@ private:
     QHostAddress m_peer;
     State m_state = State::Head;
     QByteArray m_head;
+    // What is known of the request being read, for a rejection's X-Request-Id and log line.
+    QByteArray m_method;
+    QString m_path;
+    QByteArray m_requestId;
     qint64 m_bodyRemaining = 0;
     qint64 m_drained = 0;
     bool m_closeAfter = false;
