@@ -1,7 +1,7 @@
 #include "catalogroutes.h"
 
 #include "jsonbody.h"
-#include "multipart.h"
+#include "uploadpart.h"
 
 #include "model/catalog.h"
 #include "model/clock.h"
@@ -275,25 +275,11 @@ Response uploadImage(Shop &shop, const Request &request)
     auto current = ownedProduct(shop, request);
     if (!current)
         return Response::fromError(current.error());
-    const QByteArray header = request.header("content-type");
-    const QByteArray type = header.split(';').first().trimmed().toLower();
-    QByteArray bytes;
-    QString declared;
-    if (type == "image/png" || type == "image/jpeg" || type == "image/webp") {
-        bytes = request.body;
-        declared = QString::fromLatin1(type);
-    } else if (type == "multipart/form-data") {
-        auto file = multipartFile(header, request.body, QStringLiteral("file"));
-        if (!file)
-            return Response::fromError(file.error());
-        bytes = file->content;
-        declared = file->contentType;
-    } else {
-        return Response::problem(415, {}, QStringLiteral("send the image as image/png, image/jpeg or "
-                                                         "image/webp, or as multipart/form-data "
-                                                         "field 'file'"));
-    }
-    auto image = shop.catalog().addImage(request.user().userId, current->id, bytes, declared);
+    auto file = imageUpload(request);
+    if (!file)
+        return Response::fromError(file.error());
+    auto image = shop.catalog().addImage(request.user().userId, current->id, file->bytes,
+                                             file->declaredType);
     if (!image)
         return Response::fromError(image.error());
     Response r = Response::json(201, imageJson(image.value()));

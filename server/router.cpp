@@ -118,6 +118,15 @@ qint64 Router::bodyLimit(const QByteArray &method, const QString &path) const
     return route ? route->bodyLimit : kJsonBodyLimit;
 }
 
+QList<Router::RouteInfo> Router::routes() const
+{
+    QList<RouteInfo> out;
+    out.reserve(qsizetype(m_routes.size()));
+    for (const Route &r : m_routes)
+        out.append({r.method, r.pattern, r.access});
+    return out;
+}
+
 QList<QByteArray> Router::allowedMethods(const QString &path) const
 {
     const QStringList segments = pathSegments(path);

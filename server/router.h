@@ -43,6 +43,15 @@ public:
     // Methods registered for a path (empty: unknown path).
     QList<QByteArray> allowedMethods(const QString &path) const;
 
+    struct RouteInfo
+    {
+        QByteArray method;
+        QString pattern;
+        Access access;
+    };
+    // Every registered route, in registration order (what the API serves).
+    QList<RouteInfo> routes() const;
+
 private:
     struct Route
     {

@@ -104,6 +104,7 @@ public:
     QString baseUrl() const;
     Shop &shop() { return *m_shop; }
     Metrics &metrics() { return m_metrics; }
+    const Http::Router &router() const { return m_router; }
     ApiServer &server() { return *m_server; }
     Client client() const { return Client(port()); }
     QString dataDir() const { return m_dir.path(); }
