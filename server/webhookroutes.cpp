@@ -14,9 +14,10 @@ using namespace Http;
 
 void registerWebhookRoutes(Router &router, Shop &shop)
 {
-    if (!shop.payments().stripeEnabled())
-        return; // unknown route: 404
+    // Always routed, so the served API equals the OpenAPI document; without Stripe it is 404.
     router.add("POST", QStringLiteral("/api/v1/webhooks/stripe"), Access::Public, [&shop](Request &r) {
+        if (!shop.payments().stripeEnabled())
+            return Response::problem(404, {}, QStringLiteral("Stripe payments are not configured"));
         const QByteArray secret = shop.payments().stripeWebhookSecret.toUtf8();
         const QByteArray header = r.header("stripe-signature");
         if (secret.isEmpty())
