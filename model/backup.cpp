@@ -125,6 +125,8 @@ Status backup(Database &database, const QString &file, bool overwrite)
         QFile::remove(temp);
         return s;
     }
+    // A backup holds password hashes and customers' data: owner only.
+    QFile::setPermissions(temp, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     QFile::remove(info.absoluteFilePath());
     if (!QFile::rename(temp, info.absoluteFilePath())) {
         QFile::remove(temp);

@@ -305,6 +305,7 @@ private Q_SLOTS:
                                       QStringLiteral("--data-dir"), m_dir.path()});
         QVERIFY2(backup.exitCode == 0, backup.err.constData());
         QVERIFY(backup.out.contains("stock_ledger.delta"));
+        QVERIFY(!(QFile::permissions(backupFile) & (QFileDevice::ReadGroup | QFileDevice::ReadOther)));
 
         // A later change in the live shop is not in the backup.
         auto seller = m_shop->accounts().accountByEmail(Demo::accounts().first().email);
