@@ -5,9 +5,11 @@
 #include "support/testsupport.h"
 
 #include "model/backup.h"
+#include "model/cart.h"
 #include "model/catalog.h"
 #include "model/csvexport.h"
 #include "model/demo.h"
+#include "model/orders.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -118,6 +120,21 @@ private Q_SLOTS:
         QVERIFY2(m_shop->open(), "cannot open the shop");
         auto seeded = Demo::seed(*m_shop);
         QVERIFY(seeded && seeded.value());
+
+        // An order with a line whose name needs quoting, so orders and lines have rows.
+        auto seller = m_shop->accounts().accountByEmail(Demo::accounts().at(0).email);
+        auto customer = m_shop->accounts().accountByEmail(Demo::accounts().at(1).email);
+        QVERIFY(seller && customer);
+        NewProduct mug;
+        mug.name = QStringLiteral("Order mug, \"blue\" \U0001F375");
+        mug.priceCents = 850;
+        mug.stock = 10;
+        auto product = m_shop->catalog().create(seller->id, mug);
+        QVERIFY2(product, product ? "" : qPrintable(product.error().detail));
+        QVERIFY(m_shop->cart().setQuantity(customer->id, product->id, 3));
+        auto order = m_shop->orders().placeOrder(customer->id, 0);
+        QVERIFY2(order, order ? "" : qPrintable(order.error().detail));
+        m_orderLineName = mug.name;
     }
     void cleanupTestCase()
     {
@@ -260,6 +277,27 @@ private Q_SLOTS:
         auto figures = Backup::figures(m_shop->database().connection());
         QVERIFY(figures);
         QCOMPARE(rows.size() - 1, figure(figures.value(), countedAs));
+        const auto columnSum = [&rows](const QString &column) {
+            const qsizetype col = rows.first().indexOf(column);
+            qint64 sum = 0;
+            for (qsizetype i = 1; i < rows.size(); ++i)
+                sum += rows.at(i).value(col).toLongLong();
+            return sum;
+        };
+        if (kind == QLatin1String("orders")) {
+            QVERIFY(rows.size() > 1);
+            QCOMPARE(columnSum(QStringLiteral("total_cents")), figure(figures.value(), QStringLiteral("orders.total_cents")));
+        }
+        if (kind == QLatin1String("lines")) {
+            QVERIFY(rows.size() > 1);
+            QCOMPARE(columnSum(QStringLiteral("line_total_cents")),
+                     figure(figures.value(), QStringLiteral("order_items.line_total_cents")));
+            const qsizetype nameCol = rows.first().indexOf(QStringLiteral("name"));
+            bool found = false;
+            for (qsizetype i = 1; i < rows.size(); ++i)
+                found = found || rows.at(i).value(nameCol) == m_orderLineName;
+            QVERIFY(found);
+        }
         if (kind == QLatin1String("stock-ledger")) {
             QVERIFY(rows.size() > 1);
             const qsizetype deltaCol = rows.first().indexOf(QStringLiteral("delta"));
@@ -299,6 +337,8 @@ private Q_SLOTS:
         QVERIFY(figure(before.value(), QStringLiteral("users")) >= 3);
         QVERIFY(figure(before.value(), QStringLiteral("stock_ledger")) > 0);
         QVERIFY(figure(before.value(), QStringLiteral("stock_ledger.delta")) > 0);
+        QVERIFY(figure(before.value(), QStringLiteral("orders")) >= 1);
+        QVERIFY(figure(before.value(), QStringLiteral("order_items.line_total_cents")) >= 2550);
 
         // Taken while this process keeps the shop open, as a running server does.
         const CliResult backup = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url,
@@ -417,6 +457,7 @@ private Q_SLOTS:
 private:
     QTemporaryDir m_dir;
     QString m_url;
+    QString m_orderLineName;
     std::unique_ptr<Shop> m_shop;
 };
 
