@@ -34,7 +34,8 @@ const QStringList kSettings{
         QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), QStringLiteral("MERCATO_SELLER_APPROVAL"),
         QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), QStringLiteral("MERCATO_WORKERS"),
         QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), QStringLiteral("MERCATO_MAX_CONNECTIONS"),
-        QStringLiteral("MERCATO_DEBUG_ROUTES"), QStringLiteral("MERCATO_DEMO")};
+        QStringLiteral("MERCATO_DEBUG_ROUTES"), QStringLiteral("MERCATO_DEMO"),
+        QStringLiteral("MERCATO_STOREFRONT")};
 
 QString fileKey(const QString &envName)
 {
@@ -343,6 +344,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     c.maxConnectionsPerClient = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), 64, 1, 100'000);
     c.maxConnections = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS"), 1024, 1, 1'000'000);
     c.debugRoutes = b.flag(QStringLiteral("MERCATO_DEBUG_ROUTES"), false);
+    c.storefront = b.flag(QStringLiteral("MERCATO_STOREFRONT"), true);
     c.demo = parser.isSet(demoOpt) || b.flag(QStringLiteral("MERCATO_DEMO"), false);
 
     if (!b.errors.isEmpty()) {

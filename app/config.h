@@ -50,6 +50,7 @@ struct Config
     int maxConnectionsPerClient = 64;
     int maxConnections = 1024;
     bool debugRoutes = false;
+    bool storefront = true; // MERCATO_STOREFRONT: the web shop at / and /shop
     StoreSettings store;
 };
 

@@ -228,6 +228,8 @@ Status Runtime::start()
     api.corsOrigins = m_config.corsOrigins;
     api.debugRoutes = m_config.debugRoutes;
     api.authRateLimit = m_config.authRateLimit;
+    api.storefront.enabled = m_config.storefront;
+    api.storefront.stripePublishableKey = m_config.stripeSecretKey.isEmpty() ? QString() : m_config.stripePublishableKey;
     registerApi(m_router, *m_shop, m_metrics, api);
 
     Shop *shop = m_shop.get();

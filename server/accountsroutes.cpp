@@ -51,6 +51,48 @@ Response noStore(Response r)
     return r;
 }
 
+// Browsers (the storefront) may keep the refresh token in an HttpOnly cookie scoped to
+// /api/v1/auth instead of in the body: they ask with `Refresh-Token-Transport: cookie`, or
+// send the cookie to /auth/refresh or /auth/logout without a token in the body. Other
+// clients see no change.
+const QByteArray kRefreshCookie = "mercato_refresh";
+constexpr qint64 kRefreshCookieMaxAgeSeconds = Accounts::kRefreshLifetimeMs / 1000;
+
+QString refreshCookie(const Request &request)
+{
+    for (const QByteArray &part : request.header("cookie").split(';')) {
+        const QByteArray p = part.trimmed();
+        if (p.startsWith(QByteArray(kRefreshCookie + '=')))
+            return QString::fromLatin1(p.mid(kRefreshCookie.size() + 1));
+    }
+    return {};
+}
+
+bool wantsCookie(const Request &request)
+{
+    return request.header("refresh-token-transport").trimmed().toLower() == "cookie";
+}
+
+Response withRefreshCookie(Response r, const QString &token)
+{
+    const bool clear = token.isEmpty();
+    r.setHeader("Set-Cookie", kRefreshCookie + '=' + token.toLatin1()
+                        + "; Path=/api/v1/auth; HttpOnly; Secure; SameSite=Strict; Max-Age="
+                        + QByteArray::number(clear ? 0 : kRefreshCookieMaxAgeSeconds));
+    return r;
+}
+
+// The session answer, with the refresh token in the body or, for cookie clients, in the cookie.
+Response sessionResponse(Response r, const Session &s, bool cookie)
+{
+    if (!cookie)
+        return noStore(r);
+    QJsonObject o = QJsonDocument::fromJson(r.body).object();
+    o.remove(QStringLiteral("refreshToken"));
+    r.body = QJsonDocument(o).toJson(QJsonDocument::Compact);
+    return noStore(withRefreshCookie(r, s.refreshToken));
+}
+
 } // namespace
 
 void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRateLimiter> limiter)
@@ -77,7 +119,8 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
         auto session = accounts.registerAccount({*email, *password, *name, *role});
         if (!session)
             return Response::fromError(session.error());
-        return noStore(Response::created(QStringLiteral("/api/v1/me"), sessionJson(session.value(), true)));
+        return sessionResponse(Response::created(QStringLiteral("/api/v1/me"), sessionJson(session.value(), true)),
+                               session.value(), wantsCookie(request));
     });
 
     router.add("POST", QStringLiteral("/api/v1/auth/login"), Access::Public,
@@ -96,7 +139,8 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
         auto session = accounts.login(*email, *password);
         if (!session)
             return Response::fromError(session.error());
-        return noStore(Response::json(200, sessionJson(session.value(), true)));
+        return sessionResponse(Response::json(200, sessionJson(session.value(), true)), session.value(),
+                               wantsCookie(request));
     });
 
     router.add("POST", QStringLiteral("/api/v1/auth/refresh"), Access::Public,
@@ -104,14 +148,20 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
         auto body = jsonObjectBody(request);
         if (!body)
             return Response::fromError(body.error());
+        const QString cookie = refreshCookie(request);
+        const bool viaCookie = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
         FieldReader in(body.value());
-        const auto token = in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
+        const auto token = viaCookie ? std::optional<QString>(cookie)
+                                     : in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
         if (!in.ok())
             return Response::fromError(in.error());
         auto session = accounts.refresh(*token);
-        if (!session)
-            return Response::fromError(session.error());
-        return noStore(Response::json(200, sessionJson(session.value(), false)));
+        if (!session) {
+            Response r = Response::fromError(session.error());
+            return viaCookie ? withRefreshCookie(r, {}) : r;
+        }
+        return sessionResponse(Response::json(200, sessionJson(session.value(), false)), session.value(),
+                               viaCookie || wantsCookie(request));
     });
 
     router.add("POST", QStringLiteral("/api/v1/auth/logout"), Access::SignedIn,
@@ -119,13 +169,16 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
         auto body = jsonObjectBody(request);
         if (!body)
             return Response::fromError(body.error());
+        const QString cookie = refreshCookie(request);
+        const bool viaCookie = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
         FieldReader in(body.value());
-        const auto token = in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
+        const auto token = viaCookie ? std::optional<QString>(cookie)
+                                     : in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
         if (!in.ok())
             return Response::fromError(in.error());
         if (auto s = accounts.logout(request.user().userId, *token); !s)
             return Response::fromError(s.error());
-        return Response::noContent();
+        return viaCookie ? withRefreshCookie(Response::noContent(), {}) : Response::noContent();
     });
 
     router.add("GET", QStringLiteral("/api/v1/me"), Access::SignedIn, [&accounts](Request &request) {

@@ -11,6 +11,7 @@
 #include "reviewroutes.h"
 #include "orderroutes.h"
 #include "webhookroutes.h"
+#include "storefrontroutes.h"
 
 #include "model/shop.h"
 
@@ -34,6 +35,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerNotificationRoutes(router, shop);
     registerOrderRoutes(router, shop, metrics);
     registerWebhookRoutes(router, shop);
+    registerStorefrontRoutes(router, shop, options.storefront);
 }
 
 } // namespace Mercato

@@ -2,6 +2,7 @@
 // Every route of the REST API, registered on one Router.
 
 #include "router.h"
+#include "storefrontroutes.h"
 
 namespace Mercato {
 class Shop;
@@ -12,6 +13,7 @@ struct ApiOptions
     QStringList corsOrigins;
     bool debugRoutes = false;
     int authRateLimit = 20;
+    StorefrontOptions storefront;
 };
 
 void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOptions &options);

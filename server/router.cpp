@@ -187,6 +187,12 @@ Response Router::run(Request &request) const
         const QList<QByteArray> allowed = allowedMethods(request.path);
         if (allowed.isEmpty()) {
             request.routePattern = QStringLiteral("(unmatched)");
+            if (m_fallback) {
+                Response response = m_fallback(request);
+                if (request.method == "HEAD")
+                    response.setHeader("Content-Length", QByteArray::number(response.body.size()));
+                return response;
+            }
             return Response::problem(404, {}, QStringLiteral("no such resource"));
         }
         // Any route on the path names the pattern for metrics.

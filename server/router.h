@@ -30,6 +30,9 @@ public:
     void setAuthenticator(Authenticator authenticator) { m_authenticate = std::move(authenticator); }
     void setCorsOrigins(const QStringList &origins) { m_corsOrigins = origins; }
     void setMetrics(Metrics *metrics) { m_metrics = metrics; }
+    // Answers requests whose path no route knows (the storefront's pages and its HTML 404);
+    // without one they get 404 problem+json.
+    void setFallback(Handler fallback) { m_fallback = std::move(fallback); }
 
     // `pattern` is a path with `{name}` segments, e.g. `/api/v1/products/{id}`.
     void add(const QByteArray &method, const QString &pattern, Access access, Handler handler,
@@ -71,6 +74,7 @@ private:
     Authenticator m_authenticate;
     QStringList m_corsOrigins;
     Metrics *m_metrics = nullptr;
+    Handler m_fallback;
 };
 
 // The id a request is known by in logs and in its X-Request-Id answer: the client's own when it

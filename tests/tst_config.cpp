@@ -35,6 +35,12 @@ void TestConfig::defaults()
     QCOMPARE(desktop.config->store.maxCoinDiscountPercent, 50);
     QCOMPARE(desktop.config->authRateLimit, 20);
     QCOMPARE(desktop.config->store.lowStockDefault, 5);
+    QVERIFY(desktop.config->storefront);
+    QProcessEnvironment off;
+    off.insert(QStringLiteral("MERCATO_STOREFRONT"), QStringLiteral("off"));
+    const ConfigOutcome noShop = loadConfig({QStringLiteral("mercato-server")}, off, true);
+    QVERIFY(noShop.config);
+    QVERIFY(!noShop.config->storefront);
     const ConfigOutcome headless = loadConfig({QStringLiteral("mercato-server")}, {}, true);
     QVERIFY(headless.config);
     QVERIFY(headless.config->headless);
@@ -88,6 +94,8 @@ void TestConfig::rejectsBadValues_data()
                                   << QStringLiteral("Mars/Olympus") << QStringLiteral("MERCATO_TIMEZONE");
     QTest::newRow("env-approval") << QStringList{} << QStringLiteral("MERCATO_SELLER_APPROVAL")
                                   << QStringLiteral("maybe") << QStringLiteral("MERCATO_SELLER_APPROVAL");
+    QTest::newRow("env-storefront") << QStringList{} << QStringLiteral("MERCATO_STOREFRONT")
+                                    << QStringLiteral("sometimes") << QStringLiteral("MERCATO_STOREFRONT");
     QTest::newRow("unknown-command") << QStringList{QStringLiteral("explode")} << QString() << QString()
                                      << QStringLiteral("explode");
 }

@@ -199,6 +199,8 @@ bool TestServer::start()
     api.corsOrigins = m_options.corsOrigins;
     api.debugRoutes = m_options.debugRoutes;
     api.authRateLimit = m_options.authRateLimit;
+    api.storefront.enabled = m_options.storefront;
+    api.storefront.stripePublishableKey = m_options.stripePublishableKey;
     if (m_options.extraRoutes)
         m_options.extraRoutes(m_router);
     registerApi(m_router, *m_shop, m_metrics, api);

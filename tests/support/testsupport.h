@@ -91,6 +91,8 @@ public:
         QStringList corsOrigins;
         bool debugRoutes = true;
         int authRateLimit = 0;
+        bool storefront = true;
+        QString stripePublishableKey;
         // Extra routes a test adds before the server starts.
         std::function<void(Http::Router &)> extraRoutes;
     };

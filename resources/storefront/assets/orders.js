@@ -1,0 +1,308 @@
+// Cart, checkout with coins, orders (history, cancel, pay), refund requests and complaints
+// with photos, notifications.
+import { get, post, put, del, api, reloadUser, query } from './api.js';
+import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
+import { navigate, requireSignIn, store, refreshBadges } from './app.js';
+
+const enc = encodeURIComponent;
+
+function coinCap(subtotalCents, balance) {
+  const s = store();
+  const byShare = Math.floor((subtotalCents * s.maxCoinDiscountPercent) / 100 / s.coinValueCents);
+  return Math.max(0, Math.min(balance, byShare));
+}
+
+export async function cartPage() {
+  if (!requireSignIn()) return 'Sign in';
+  const [cart, me] = await Promise.all([get('/cart'), reloadUser()]);
+  if (!cart.items.length) {
+    mount(h('h1', {}, 'Your cart'), h('p', { class: 'empty' }, 'Your cart is empty. ', h('a', { href: '/shop' }, 'Browse the products')));
+    return 'Cart';
+  }
+  const currency = store().currency;
+  const rows = cart.items.map((item) => {
+    const qty = h('input', { type: 'number', min: 1, max: 99, value: item.quantity, id: `q-${item.productId}`, class: 'qty', inputmode: 'numeric' });
+    qty.addEventListener('change', async () => {
+      try { await put(`/cart/items/${enc(item.productId)}`, { quantity: Number(qty.value) }); navigate('/shop/cart', { replace: true }); } catch (err) { flash(err.message, 'error'); }
+    });
+    return h('tr', {},
+      h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name), item.available ? null : h('span', { class: 'badge out' }, 'Not available')),
+      h('td', { class: 'num' }, money(item.unitPriceCents, currency)),
+      h('td', {}, h('label', { for: `q-${item.productId}`, class: 'sr' }, `Quantity of ${item.name}`), qty),
+      h('td', { class: 'num' }, money(item.lineTotalCents, currency)),
+      h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${item.name}`, onclick: async () => {
+        await del(`/cart/items/${enc(item.productId)}`); navigate('/shop/cart', { replace: true });
+      } }, 'Remove')));
+  });
+  const cap = coinCap(cart.subtotalCents, me.coins);
+  const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, max: cap, value: cap, inputmode: 'numeric' });
+  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+  const update = () => {
+    const used = Math.max(0, Math.min(cap, Math.floor(Number(coinsInput.value) || 0)));
+    const discount = used * store().coinValueCents;
+    summary.replaceChildren(h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
+      h('span', {}, `Coins used ${used} (−${money(discount, currency)})`), h('br'),
+      h('strong', {}, `Total ${money(cart.subtotalCents - discount, currency)}`));
+  };
+  coinsInput.addEventListener('input', update);
+  update();
+  const checkout = h('form', { class: 'panel checkout', 'aria-labelledby': 'checkout-h' },
+    h('h2', { id: 'checkout-h' }, 'Checkout'),
+    h('p', {}, `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order: you can use up to ${cap} here.`),
+    h('div', { class: 'field' }, h('label', { for: 'coins' }, 'Coins to use'), coinsInput, h('span', { class: 'field-error', 'data-for': 'coinsToUse' })),
+    summary,
+    h('button', { type: 'submit' }, 'Place order'));
+  checkout.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = checkout.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
+      const order = await post('/orders', { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)) }, { 'Idempotency-Key': key });
+      refreshBadges();
+      navigate(`/shop/orders/${enc(order.id)}${query({ pay: '1' })}`);
+    } catch (err) {
+      button.disabled = false;
+      const problem = err.problem || { detail: err.message };
+      if (err.status === 409 && !problem.errors) problem.detail = problem.detail || 'Some items are no longer available.';
+      showProblem(checkout, problem);
+    }
+  });
+  mount(h('h1', {}, 'Your cart'),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },
+      h('caption', { class: 'sr' }, 'Items in your cart'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num' }, 'Price'),
+        h('th', { scope: 'col' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Total'), h('th', { scope: 'col' }, h('span', { class: 'sr' }, 'Actions')))),
+      h('tbody', {}, rows))),
+    checkout);
+  return 'Cart';
+}
+
+export async function ordersPage(params) {
+  if (!requireSignIn()) return 'Sign in';
+  const cursor = params.get('cursor') || '';
+  const page = await get(`/orders${query({ cursor, limit: 20 })}`);
+  mount(h('h1', {}, 'Your orders'),
+    page.items.length ? h('ul', { class: 'orders' }, page.items.map((o) => h('li', { class: 'order-row' },
+      h('a', { href: `/shop/orders/${enc(o.id)}` }, `Order of ${when(o.createdAt)}`),
+      h('span', { class: `status s-${o.status}` }, statusLabel(o.status)),
+      h('span', { class: 'num' }, money(o.totalCents, o.currency)),
+      h('span', { class: 'muted' }, o.items.map((i) => `${i.quantity} × ${i.name}`).join(', ')))))
+      : h('p', { class: 'empty' }, 'No orders yet.'),
+    h('nav', { class: 'pager', 'aria-label': 'Pages' },
+      cursor ? h('a', { href: '/shop/orders', class: 'button secondary' }, 'Newest orders') : null,
+      page.nextCursor ? h('a', { href: `/shop/orders${query({ cursor: page.nextCursor })}`, class: 'button' }, 'Older orders') : null));
+  return 'Orders';
+}
+
+async function payment(order, box) {
+  const start = await post(`/orders/${enc(order.id)}/checkout`, {});
+  if (start.provider === 'stripe') {
+    box.replaceChildren(h('h2', {}, 'Pay by card'), h('div', { id: 'payment-element' }), h('button', { type: 'button', id: 'pay-now' }, 'Pay now'),
+      h('p', { class: 'form-error', role: 'alert', id: 'pay-error' }));
+    await loadStripe();
+    const stripe = window.Stripe(start.publishableKey);
+    const elements = stripe.elements({ clientSecret: start.clientSecret });
+    elements.create('payment').mount('#payment-element');
+    box.querySelector('#pay-now').addEventListener('click', async () => {
+      const { error } = await stripe.confirmPayment({ elements, redirect: 'if_required',
+        confirmParams: { return_url: `${location.origin}/shop/orders/${enc(order.id)}` } });
+      if (error) box.querySelector('#pay-error').textContent = error.message;
+      else { flash('Payment sent. The order turns paid once Stripe confirms it.', 'ok'); waitForPaid(order.id); }
+    });
+  } else {
+    box.replaceChildren(h('h2', {}, 'How to pay'), h('p', { class: 'instructions' }, start.instructions || 'The seller will contact you about payment.'),
+      h('p', { class: 'muted' }, 'This page shows the order as paid once the seller confirms your payment.'));
+  }
+}
+
+function loadStripe() {
+  if (window.Stripe) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = 'https://js.stripe.com/v3/';
+    s.onload = resolve;
+    s.onerror = () => reject(new Error('Stripe could not be loaded'));
+    document.head.append(s);
+  });
+}
+
+function waitForPaid(id, tries = 20) {
+  setTimeout(async () => {
+    const o = await get(`/orders/${enc(id)}`);
+    if (o.status !== 'pending_payment' || tries <= 0) {
+      if (location.pathname === `/shop/orders/${id}`) navigate(location.pathname, { replace: true });
+    } else waitForPaid(id, tries - 1);
+  }, 3000);
+}
+
+export async function orderPage(id, params) {
+  if (!requireSignIn()) return 'Sign in';
+  const o = await get(`/orders/${enc(id)}`);
+  const refunds = await get('/refund-requests?limit=100').catch(() => ({ items: [] }));
+  const mine = refunds.items.filter((r) => r.orderId === o.id);
+  const refundable = ['paid', 'shipped', 'delivered'].includes(o.status);
+  const payBox = h('section', { class: 'panel pay', 'aria-live': 'polite' });
+  const actions = [];
+  if (o.status === 'pending_payment') {
+    actions.push(h('button', { type: 'button', id: 'pay', onclick: () => payment(o, payBox).catch((err) => flash(err.message, 'error')) }, 'Pay'));
+    actions.push(h('button', { type: 'button', class: 'secondary', id: 'cancel-order', onclick: async () => {
+      if (!confirm('Cancel this order? Its items go back on sale and your coins come back.')) return;
+      try { await post(`/orders/${enc(o.id)}/cancel`, {}); flash('Your order is cancelled.', 'ok'); navigate(location.pathname, { replace: true }); } catch (err) { flash(err.message, 'error'); }
+    } }, 'Cancel order'));
+  }
+  mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/orders' }, 'Orders'), ' / ', `Order ${o.id}`),
+    h('h1', {}, 'Order ', h('span', { class: `status s-${o.status}`, id: 'order-status' }, statusLabel(o.status))),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },
+      h('caption', { class: 'sr' }, 'Items in this order'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Total'), h('th', { scope: 'col' }, 'Refund'))),
+      h('tbody', {}, o.items.map((item) => h('tr', {},
+        h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name)),
+        h('td', { class: 'num' }, String(item.quantity), item.refundedQuantity ? ` (${item.refundedQuantity} refunded)` : ''),
+        h('td', { class: 'num' }, money(item.lineTotalCents, o.currency)),
+        h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}` }, 'Ask for a refund') : '—')))))),
+    h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)} · coins used ${o.coinsUsed} (−${money(o.discountCents, o.currency)}) · `, h('strong', {}, `Total ${money(o.totalCents, o.currency)}`)),
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+    payBox,
+    mine.length ? h('section', { class: 'panel', 'aria-labelledby': 'rr-h' }, h('h2', { id: 'rr-h' }, 'Refund requests'), refundList(mine)) : null,
+    h('section', { class: 'panel', 'aria-labelledby': 'hist-h' }, h('h2', { id: 'hist-h' }, 'History'),
+      h('ol', { class: 'history' }, (o.statusHistory || []).map((s) => h('li', {}, h('span', { class: 'status' }, statusLabel(s.status)), ' ', h('time', { datetime: s.at }, when(s.at)))))),
+    h('p', {}, h('a', { href: `/shop/complaints/new${query({ order: o.id })}` }, 'Report a problem with this order')));
+  if (o.status === 'pending_payment' && params.get('pay') === '1') payment(o, payBox).catch((err) => flash(err.message, 'error'));
+  return 'Order';
+}
+
+function refundList(items) {
+  return h('ul', { class: 'plain refunds' }, items.map((r) => h('li', { class: 'refund' },
+    h('p', {}, h('strong', {}, `${r.quantity} × ${r.productName}`), ' ', h('span', { class: `status s-${r.status}` }, statusLabel(r.status)),
+      r.amountCents !== null && r.amountCents !== undefined ? ` · ${money(r.amountCents, r.currency)}` : ''),
+    h('p', { class: 'muted' }, 'Your reason: ', r.reason),
+    r.note ? h('p', { class: 'answer' }, 'Seller: ', r.note) : null,
+    r.images && r.images.length ? h('p', { class: 'thumbs' }, r.images.map((img) => h('img', { src: img.url, alt: 'Your photo', width: 64, height: 64 }))) : null)));
+}
+
+function photoField() {
+  return h('div', { class: 'field' }, h('label', { for: 'photos' }, 'Photos (up to 5, optional)'),
+    h('input', { type: 'file', id: 'photos', name: 'photos', accept: 'image/png,image/jpeg,image/webp', multiple: true }),
+    h('span', { class: 'field-error', 'data-for': 'file' }));
+}
+
+async function uploadPhotos(path, form) {
+  const files = [...form.querySelector('#photos').files].slice(0, 5);
+  for (const file of files) await api('POST', path, { body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } });
+}
+
+export async function refundPage(orderId, params) {
+  if (!requireSignIn()) return 'Sign in';
+  const o = await get(`/orders/${enc(orderId)}`);
+  const itemId = params.get('item') || (o.items[0] && o.items[0].id);
+  const form = h('form', { class: 'panel narrow', 'aria-labelledby': 'refund-h', novalidate: true },
+    h('h1', { id: 'refund-h' }, 'Ask for a refund'),
+    field('Item', { tag: 'select', name: 'orderItemId', value: itemId, options: o.items.map((i) => [i.id, `${i.name} (${i.quantity})`]) }),
+    field('Quantity', { name: 'quantity', type: 'number', min: 1, value: 1, inputmode: 'numeric' }),
+    field('Why do you want a refund?', { tag: 'textarea', name: 'reason', rows: 3, required: true, maxlength: 2000 }),
+    photoField(),
+    h('button', { type: 'submit' }, 'Send request'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      const rr = await post(`/orders/${enc(o.id)}/refund-requests`, { orderItemId: f.get('orderItemId'), quantity: Number(f.get('quantity')), reason: f.get('reason') });
+      await uploadPhotos(`/refund-requests/${enc(rr.id)}/images`, form);
+      flash('Your refund request is sent. The seller will answer here.', 'ok');
+      navigate(`/shop/orders/${enc(o.id)}`);
+    } catch (err) { showProblem(form, err.problem || { detail: err.message }); }
+  });
+  mount(form);
+  return 'Refund';
+}
+
+export async function refundsPage() {
+  if (!requireSignIn()) return 'Sign in';
+  const page = await get('/refund-requests?limit=100');
+  mount(h('h1', {}, 'Your refund requests'), page.items.length ? refundList(page.items) : h('p', { class: 'empty' }, 'No refund requests.'));
+  return 'Refunds';
+}
+
+export async function complaintsPage() {
+  if (!requireSignIn()) return 'Sign in';
+  const page = await get('/complaints?limit=100');
+  mount(h('h1', {}, 'Your complaints'),
+    page.items.length ? h('ul', { class: 'orders' }, page.items.map((c) => h('li', { class: 'order-row' },
+      h('a', { href: `/shop/complaints/${enc(c.id)}` }, c.subject),
+      h('span', { class: `status s-${c.status}` }, statusLabel(c.status)),
+      h('time', { datetime: c.createdAt }, when(c.createdAt)))))
+      : h('p', { class: 'empty' }, 'No complaints. To report a problem, open the order concerned.'));
+  return 'Complaints';
+}
+
+export async function complaintPage(id) {
+  if (!requireSignIn()) return 'Sign in';
+  const c = await get(`/complaints/${enc(id)}`);
+  mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/complaints' }, 'Complaints'), ' / ', c.subject),
+    h('h1', {}, c.subject, ' ', h('span', { class: `status s-${c.status}` }, statusLabel(c.status))),
+    h('p', { class: 'message' }, c.message),
+    c.images.length ? h('p', { class: 'thumbs' }, c.images.map((img) => h('img', { src: img.url, alt: 'Your photo', width: 96, height: 96 }))) : null,
+    h('h2', {}, 'Answers'),
+    c.messages.length ? h('ul', { class: 'plain' }, c.messages.map((m) => h('li', { class: 'answer' },
+      h('strong', {}, m.authorName), ` (${m.authorRole}) · `, h('time', { datetime: m.createdAt }, when(m.createdAt)), h('p', {}, m.message))))
+      : h('p', { class: 'empty' }, 'No answer yet.'),
+    h('p', {}, h('a', { href: `/shop/orders/${enc(c.orderId)}` }, 'See the order')));
+  return c.subject;
+}
+
+export async function newComplaintPage(params) {
+  if (!requireSignIn()) return 'Sign in';
+  const o = await get(`/orders/${enc(params.get('order') || '')}`);
+  const form = h('form', { class: 'panel narrow', 'aria-labelledby': 'complaint-h', novalidate: true },
+    h('h1', { id: 'complaint-h' }, 'Report a problem'),
+    field('About', { tag: 'select', name: 'orderItemId', value: '', options: [['', 'The whole order'], ...o.items.map((i) => [i.id, i.name])] }),
+    field('Subject', { name: 'subject', required: true, maxlength: 200 }),
+    field('What happened?', { tag: 'textarea', name: 'message', rows: 4, required: true }),
+    photoField(),
+    h('button', { type: 'submit' }, 'Send'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      const body = { orderId: o.id, subject: f.get('subject'), message: f.get('message') };
+      if (f.get('orderItemId')) body.orderItemId = f.get('orderItemId');
+      const c = await post('/complaints', body);
+      await uploadPhotos(`/complaints/${enc(c.id)}/images`, form);
+      flash('Your complaint is sent.', 'ok');
+      navigate(`/shop/complaints/${enc(c.id)}`);
+    } catch (err) { showProblem(form, err.problem || { detail: err.message }); }
+  });
+  mount(form);
+  return 'Report a problem';
+}
+
+export async function notificationsPage(params) {
+  if (!requireSignIn()) return 'Sign in';
+  const unread = params.get('unread') === 'true';
+  const page = await get(`/notifications${query({ unread: unread ? 'true' : '', cursor: params.get('cursor'), limit: 30 })}`);
+  const list = h('ul', { class: 'notifications' }, page.items.map((n) => h('li', { class: n.readAt ? 'read' : 'unread' },
+    h('p', {}, h('strong', {}, n.title), ' ', h('time', { datetime: n.createdAt }, when(n.createdAt))),
+    h('p', {}, n.body),
+    h('p', {}, linkFor(n),
+      n.readAt ? null : h('button', { type: 'button', class: 'link', onclick: async () => {
+        await post(`/notifications/${enc(n.id)}/read`, {}); refreshBadges(); navigate(location.pathname + location.search, { replace: true });
+      } }, 'Mark as read')))));
+  mount(h('h1', {}, `Notifications (${page.unreadCount} unread)`),
+    h('p', { class: 'actions' },
+      h('a', { href: unread ? '/shop/notifications' : '/shop/notifications?unread=true' }, unread ? 'Show all' : 'Show unread only'),
+      page.unreadCount ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        await post('/notifications/read-all', {}); refreshBadges(); navigate(location.pathname + location.search, { replace: true });
+      } }, 'Mark all as read') : null),
+    page.items.length ? list : h('p', { class: 'empty' }, 'Nothing here.'),
+    page.nextCursor ? h('nav', { class: 'pager' }, h('a', { class: 'button', href: `/shop/notifications${query({ unread: unread ? 'true' : '', cursor: page.nextCursor })}` }, 'Older')) : null);
+  return 'Notifications';
+}
+
+function linkFor(n) {
+  const d = n.data || {};
+  if (d.orderId) return h('a', { href: `/shop/orders/${enc(d.orderId)}` }, 'Open the order');
+  if (d.complaintId) return h('a', { href: `/shop/complaints/${enc(d.complaintId)}` }, 'Open the complaint');
+  if (d.productId) return h('a', { href: `/shop/products/${enc(d.productId)}` }, 'Open the product');
+  return null;
+}

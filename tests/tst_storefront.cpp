@@ -1,0 +1,370 @@
+// The web shop's serving: headers (CSP, caching, MIME), ETag/304, gzip, the SPA fallback,
+// 404 negotiation (HTML only for browsers, never under /api), the on/off switch, page weight.
+
+#include "support/testsupport.h"
+
+#include <QRegularExpression>
+#include <QSet>
+#include <QTest>
+
+#include <zlib.h>
+
+using namespace Mercato;
+using namespace Mercato::Test;
+
+namespace {
+
+const QList<QPair<QByteArray, QByteArray>> kHtml{{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+
+QByteArray gunzip(const QByteArray &in)
+{
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK)
+        return {};
+    QByteArray out;
+    char buf[16384];
+    zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.constData()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef *>(buf);
+        zs.avail_out = sizeof buf;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(buf, static_cast<qsizetype>(sizeof buf - zs.avail_out));
+    }
+    inflateEnd(&zs);
+    return rc == Z_STREAM_END ? out : QByteArray();
+}
+
+QStringList assetUrls(const QByteArray &html)
+{
+    QStringList out;
+    static const QRegularExpression re(QStringLiteral("\"(/assets/[^\"]+)\""));
+    auto it = re.globalMatch(QString::fromUtf8(html));
+    while (it.hasNext()) {
+        const QString url = it.next().captured(1);
+        if (!out.contains(url))
+            out.append(url);
+    }
+    return out;
+}
+
+void checkSecurityHeaders(const HttpResult &r)
+{
+    const QByteArray csp = r.header("content-security-policy");
+    QVERIFY2(!csp.isEmpty(), "no Content-Security-Policy");
+    QVERIFY(csp.contains("frame-ancestors 'none'"));
+    QVERIFY(csp.contains("script-src 'self'"));
+    QVERIFY(csp.contains("default-src 'self'"));
+    QVERIFY(!csp.contains("unsafe-inline"));
+    QVERIFY(!csp.contains("unsafe-eval"));
+    QCOMPARE(r.header("x-content-type-options"), QByteArray("nosniff"));
+    QVERIFY(!r.header("referrer-policy").isEmpty());
+}
+
+} // namespace
+
+class TestStorefront : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    }
+
+    void indexIsRevalidatedAndLocked()
+    {
+        const HttpResult r = m_server.client().get(QStringLiteral("/"), kHtml);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("content-type").startsWith("text/html"));
+        QCOMPARE(r.header("cache-control"), QByteArray("no-cache"));
+        QVERIFY(!r.header("etag").isEmpty());
+        checkSecurityHeaders(r);
+        QVERIFY(!r.header("content-security-policy").contains("stripe.com"));
+        QVERIFY(r.body.contains("<main"));
+        QVERIFY2(!r.body.contains("<script>") && !r.body.contains("%ASSETS%"), r.body.constData());
+        QVERIFY(!r.body.contains(" on"  "click="));
+        QVERIFY(assetUrls(r.body).size() >= 2);
+    }
+
+    void assetsAreImmutableWithTheirType()
+    {
+        const HttpResult index = m_server.client().get(QStringLiteral("/"), kHtml);
+        const QStringList urls = assetUrls(index.body);
+        QVERIFY(!urls.isEmpty());
+        const QHash<QString, QByteArray> types{{QStringLiteral("js"), "text/javascript"},
+                                               {QStringLiteral("css"), "text/css"},
+                                               {QStringLiteral("svg"), "image/svg+xml"}};
+        for (const QString &url : urls) {
+            const HttpResult r = m_server.client().get(url);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.header("cache-control"), QByteArray("public, max-age=31536000, immutable"));
+            const QByteArray want = types.value(url.section(QLatin1Char('.'), -1));
+            QVERIFY2(!want.isEmpty() && r.header("content-type").startsWith(want),
+                     qPrintable(url + QLatin1Char(' ') + QString::fromLatin1(r.header("content-type"))));
+            QVERIFY(!r.header("etag").isEmpty());
+            checkSecurityHeaders(r);
+        }
+        // Another version of the set is not served under this one's immutable rules.
+        QString stale = urls.first();
+        stale.replace(QRegularExpression(QStringLiteral("^/assets/[^/]+/")), QStringLiteral("/assets/000000000000/"));
+        QCOMPARE(m_server.client().get(stale).status, 404);
+    }
+
+    void ifNoneMatchGives304()
+    {
+        Client c = m_server.client();
+        const HttpResult index = c.get(QStringLiteral("/"), kHtml);
+        const QByteArray etag = index.header("etag");
+        const HttpResult again = c.get(QStringLiteral("/"), {{"Accept", "text/html"}, {"If-None-Match", etag}});
+        QCOMPARE(again.status, 304);
+        QVERIFY(again.body.isEmpty());
+        QCOMPARE(again.header("etag"), etag);
+        const HttpResult other = c.get(QStringLiteral("/"), {{"Accept", "text/html"}, {"If-None-Match", "\"nope\""}});
+        QCOMPARE(other.status, 200);
+
+        const QString css = assetUrls(index.body).filter(QStringLiteral(".css")).value(0);
+        QVERIFY(!css.isEmpty());
+        const QByteArray cssTag = c.get(css).header("etag");
+        QCOMPARE(c.get(css, {{"If-None-Match", "W/" + cssTag}}).status, 304);
+    }
+
+    void gzipWhenAccepted_data()
+    {
+        QTest::addColumn<QByteArray>("acceptEncoding");
+        QTest::addColumn<bool>("gzipped");
+        QTest::newRow("gzip") << QByteArray("gzip, deflate, br") << true;
+        QTest::newRow("gzip-q") << QByteArray("br;q=1.0, gzip;q=0.5") << true;
+        QTest::newRow("gzip-refused") << QByteArray("gzip;q=0, identity") << false;
+        QTest::newRow("none") << QByteArray() << false;
+        QTest::newRow("other") << QByteArray("br") << false;
+    }
+    void gzipWhenAccepted()
+    {
+        QFETCH(QByteArray, acceptEncoding);
+        QFETCH(bool, gzipped);
+        Client c = m_server.client();
+        const HttpResult plain = c.get(QStringLiteral("/"), kHtml);
+        const QString js = assetUrls(plain.body).filter(QStringLiteral(".js")).value(0);
+        QVERIFY(!js.isEmpty());
+        const HttpResult identity = c.get(js);
+        QList<QPair<QByteArray, QByteArray>> headers;
+        if (!acceptEncoding.isEmpty())
+            headers.append({"Accept-Encoding", acceptEncoding});
+        const HttpResult r = c.get(js, headers);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("vary"), QByteArray("Accept-Encoding"));
+        if (gzipped) {
+            QCOMPARE(r.header("content-encoding"), QByteArray("gzip"));
+            QVERIFY(r.body.size() < identity.body.size());
+            QCOMPARE(gunzip(r.body), identity.body);
+            // The two representations have different strong validators.
+            QVERIFY(r.header("etag") != identity.header("etag"));
+            headers.append({"If-None-Match", r.header("etag")});
+            QCOMPARE(c.get(js, headers).status, 304);
+        } else {
+            QVERIFY(r.header("content-encoding").isEmpty());
+            QCOMPARE(r.body, identity.body);
+        }
+    }
+
+    void shopPagesFallBackToIndex_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QByteArray>("accept");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<bool>("isIndex");
+        QTest::newRow("shop") << QStringLiteral("/shop") << QByteArray("text/html") << 200 << true;
+        QTest::newRow("product") << QStringLiteral("/shop/products/p123") << QByteArray("text/html") << 200 << true;
+        QTest::newRow("deep") << QStringLiteral("/shop/orders/o1/refund") << QByteArray("text/html,*/*") << 200 << true;
+        QTest::newRow("reset-link") << QStringLiteral("/reset-password?token=abc") << QByteArray("text/html") << 200 << true;
+        QTest::newRow("shop-json") << QStringLiteral("/shop/products/p123") << QByteArray("application/json") << 404 << false;
+        QTest::newRow("shopping-is-not-shop") << QStringLiteral("/shopping") << QByteArray("application/json") << 404 << false;
+    }
+    void shopPagesFallBackToIndex()
+    {
+        QFETCH(QString, path);
+        QFETCH(QByteArray, accept);
+        QFETCH(int, status);
+        QFETCH(bool, isIndex);
+        Client c = m_server.client();
+        const QByteArray index = c.get(QStringLiteral("/"), kHtml).body;
+        const HttpResult r = c.get(path, {{"Accept", accept}});
+        QCOMPARE(r.status, status);
+        QCOMPARE(r.body == index, isIndex);
+        if (isIndex) {
+            QCOMPARE(r.header("cache-control"), QByteArray("no-cache"));
+            checkSecurityHeaders(r);
+        } else {
+            QVERIFY(r.isProblem());
+        }
+    }
+
+    void notFoundIsNegotiated_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QByteArray>("accept");
+        QTest::addColumn<bool>("html");
+        QTest::newRow("browser") << QByteArray("GET") << QStringLiteral("/no/such/page") << QByteArray("text/html,*/*;q=0.8") << true;
+        QTest::newRow("browser-post") << QByteArray("POST") << QStringLiteral("/nope") << QByteArray("text/html") << true;
+        QTest::newRow("json-client") << QByteArray("GET") << QStringLiteral("/no/such/page") << QByteArray("application/json") << false;
+        QTest::newRow("curl") << QByteArray("GET") << QStringLiteral("/nope") << QByteArray("*/*") << false;
+        QTest::newRow("no-accept") << QByteArray("GET") << QStringLiteral("/nope") << QByteArray() << false;
+        QTest::newRow("api-from-browser") << QByteArray("GET") << QStringLiteral("/api/v1/nope") << QByteArray("text/html") << false;
+        QTest::newRow("api-root") << QByteArray("GET") << QStringLiteral("/api") << QByteArray("text/html") << false;
+        QTest::newRow("unknown-asset") << QByteArray("GET") << QStringLiteral("/assets/x/y/z.js") << QByteArray("*/*") << false;
+    }
+    void notFoundIsNegotiated()
+    {
+        QFETCH(QByteArray, method);
+        QFETCH(QString, path);
+        QFETCH(QByteArray, accept);
+        QFETCH(bool, html);
+        QList<QPair<QByteArray, QByteArray>> headers;
+        if (!accept.isEmpty())
+            headers.append({"Accept", accept});
+        const HttpResult r = m_server.client().send(method, path, {}, {}, headers);
+        QCOMPARE(r.status, 404);
+        if (html) {
+            QVERIFY(r.header("content-type").startsWith("text/html"));
+            QVERIFY(r.body.contains("Page not found"));
+            checkSecurityHeaders(r);
+        } else {
+            QVERIFY2(r.isProblem(), r.header("content-type").constData());
+            QCOMPARE(r.json().value(QStringLiteral("status")).toInt(), 404);
+        }
+    }
+
+    void storeFacts()
+    {
+        const HttpResult r = m_server.client().get(QStringLiteral("/api/v1/store"));
+        QCOMPARE(r.status, 200);
+        const QJsonObject o = r.json();
+        QCOMPARE(o.value(QStringLiteral("currency")).toString(), m_server.shop().settings().currency);
+        QVERIFY(!o.value(QStringLiteral("name")).toString().isEmpty());
+        QCOMPARE(o.value(QStringLiteral("maxCoinDiscountPercent")).toInt(),
+                 m_server.shop().settings().maxCoinDiscountPercent);
+        QVERIFY(o.value(QStringLiteral("stripePublishableKey")).isNull());
+    }
+
+    // What a first visit transfers (gzip): the page and every module it pulls in.
+    void firstPageUnder100KB()
+    {
+        Client c = m_server.client();
+        const QList<QPair<QByteArray, QByteArray>> gz{{"Accept-Encoding", "gzip"}, {"Accept", "text/html"}};
+        const HttpResult index = c.get(QStringLiteral("/"), gz);
+        qint64 total = index.body.size();
+        QStringList queue = assetUrls(gunzip(index.body).isEmpty() ? index.body : gunzip(index.body));
+        QSet<QString> seen;
+        static const QRegularExpression importRe(QStringLiteral("(?:from|import)\\s*\\(?\\s*'\\./([^']+)'"));
+        while (!queue.isEmpty()) {
+            const QString url = queue.takeFirst();
+            if (seen.contains(url))
+                continue;
+            seen.insert(url);
+            const HttpResult r = c.get(url, gz);
+            QCOMPARE(r.status, 200);
+            total += r.body.size();
+            if (url.endsWith(QLatin1String(".js"))) {
+                const QByteArray src = r.header("content-encoding") == "gzip" ? gunzip(r.body) : r.body;
+                auto it = importRe.globalMatch(QString::fromUtf8(src));
+                while (it.hasNext())
+                    queue.append(url.section(QLatin1Char('/'), 0, -2) + QLatin1Char('/') + it.next().captured(1));
+            }
+        }
+        qInfo() << "first page:" << seen.size() << "assets," << total << "bytes transferred";
+        QVERIFY2(total < 100 * 1024, qPrintable(QString::number(total)));
+    }
+
+    void stripeHostsOnlyWhenConfigured()
+    {
+        TestServer::Options options;
+        options.stripePublishableKey = QStringLiteral("pk_test_123");
+        TestServer stripe(options);
+        QVERIFY2(stripe.start(), qPrintable(stripe.errorString()));
+        const HttpResult r = stripe.client().get(QStringLiteral("/"), kHtml);
+        QCOMPARE(r.status, 200);
+        const QByteArray csp = r.header("content-security-policy");
+        QVERIFY(csp.contains("script-src 'self' https://js.stripe.com"));
+        QVERIFY(csp.contains("frame-ancestors 'none'"));
+        QCOMPARE(stripe.client().get(QStringLiteral("/api/v1/store")).json().value(QStringLiteral("stripePublishableKey")).toString(),
+                 QStringLiteral("pk_test_123"));
+    }
+
+    void switchedOff()
+    {
+        TestServer::Options options;
+        options.storefront = false;
+        TestServer off(options);
+        QVERIFY2(off.start(), qPrintable(off.errorString()));
+        for (const QString &path : {QStringLiteral("/"), QStringLiteral("/shop/products/x"), QStringLiteral("/nope")}) {
+            const HttpResult r = off.client().get(path, kHtml);
+            QCOMPARE(r.status, 404);
+            QVERIFY2(r.isProblem(), qPrintable(path));
+        }
+        // The API is untouched.
+        QCOMPARE(off.client().get(QStringLiteral("/api/v1/store")).status, 200);
+        QCOMPARE(off.client().get(QStringLiteral("/api/v1/products")).status, 200);
+    }
+
+    // The storefront keeps the refresh token in an HttpOnly cookie; other clients keep the body.
+    void refreshTokenCookie()
+    {
+        Client c = m_server.client();
+        const QJsonObject reg{{QStringLiteral("email"), QStringLiteral("cookie@example.test")},
+                              {QStringLiteral("password"), QStringLiteral("cookie-pass-123")},
+                              {QStringLiteral("displayName"), QStringLiteral("Cookie")},
+                              {QStringLiteral("role"), QStringLiteral("customer")}};
+        const HttpResult plain = c.post(QStringLiteral("/api/v1/auth/register"), reg);
+        QCOMPARE(plain.status, 201);
+        QVERIFY(plain.header("set-cookie").isEmpty());
+        QVERIFY(!plain.json().value(QStringLiteral("refreshToken")).toString().isEmpty());
+
+        const QJsonObject creds{{QStringLiteral("email"), QStringLiteral("cookie@example.test")},
+                                {QStringLiteral("password"), QStringLiteral("cookie-pass-123")}};
+        const HttpResult login = c.post(QStringLiteral("/api/v1/auth/login"), creds,
+                                        {{"Refresh-Token-Transport", "cookie"}});
+        QCOMPARE(login.status, 200);
+        QVERIFY(!login.json().contains(QStringLiteral("refreshToken")));
+        QVERIFY(!login.json().value(QStringLiteral("accessToken")).toString().isEmpty());
+        const QByteArray setCookie = login.header("set-cookie");
+        for (const char *attr : {"HttpOnly", "Secure", "SameSite=Strict", "Path=/api/v1/auth;"})
+            QVERIFY2(setCookie.contains(attr), setCookie.constData());
+        const QByteArray cookie = setCookie.split(';').first();
+        QVERIFY(cookie.startsWith("mercato_refresh=") && cookie.size() > 30);
+
+        const HttpResult refreshed = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
+        QCOMPARE(refreshed.status, 200);
+        QVERIFY(!refreshed.json().contains(QStringLiteral("refreshToken")));
+        const QByteArray next = refreshed.header("set-cookie").split(';').first();
+        QVERIFY(next.startsWith("mercato_refresh=") && next != cookie);
+
+        // The spent cookie is refused (and the family revoked), and the answer clears it.
+        const HttpResult reused = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
+        QCOMPARE(reused.status, 401);
+        QVERIFY(reused.header("set-cookie").contains("Max-Age=0"));
+        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", next}}).status, 401);
+
+        // Without a cookie or a token the body form's rule stands.
+        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}).status, 422);
+
+        // Logout with the cookie revokes it and clears it.
+        const HttpResult again = c.post(QStringLiteral("/api/v1/auth/login"), creds, {{"Refresh-Token-Transport", "cookie"}});
+        const QByteArray live = again.header("set-cookie").split(';').first();
+        Client signedIn = c;
+        signedIn.setToken(again.json().value(QStringLiteral("accessToken")).toString());
+        const HttpResult out = signedIn.post(QStringLiteral("/api/v1/auth/logout"), {}, {{"Cookie", live}});
+        QCOMPARE(out.status, 204);
+        QVERIFY(out.header("set-cookie").contains("Max-Age=0"));
+        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", live}}).status, 401);
+    }
+
+private:
+    TestServer m_server;
+};
+
+QTEST_GUILESS_MAIN(TestStorefront)
+#include "tst_storefront.moc"
