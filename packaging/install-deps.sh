@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Mercato needs that are missing.
 #   packaging/install-deps.sh build   compilers, Qt 6 and library headers
 #   packaging/install-deps.sh test    build + what the test suite starts (PostgreSQL, SMTP,
-#                                     keyring, Xvfb, wrk, Node peers of Stripe/Cloudinary)
+#                                     keyring, Xvfb, wrk, Node peers of Stripe/Cloudinary,
+#                                     headless Chromium + Selenium for the storefront)
 set -eu
 profile=${1:-build}
 
@@ -10,7 +11,8 @@ build_pkgs="cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-httpserver-
 qt6-websockets-dev qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libssl-dev libgl-dev"
 test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-daemon dbus-bin
 dbus-x11 libsecret-tools imagemagick wrk clang-format curl nodejs
-lintian desktop-file-utils appstream systemd nginx-light openssl"
+lintian desktop-file-utils appstream systemd nginx-light openssl
+chromium chromium-driver python3-selenium"
 
 pkgs=$build_pkgs
 [ "$profile" = test ] && pkgs="$build_pkgs $test_pkgs"

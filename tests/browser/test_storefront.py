@@ -123,7 +123,7 @@ class Browser:
         o.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
         self.d = webdriver.Chrome(service=Service(shutil.which('chromedriver') or '/usr/bin/chromedriver'), options=o)
         self.d.set_page_load_timeout(20)
-        self.wait = WebDriverWait(self.d, 10)
+        self.wait = WebDriverWait(self.d, 20)
         self.shot_index = 0
         os.makedirs(SHOTS, exist_ok=True)
 
@@ -138,7 +138,11 @@ class Browser:
         self.ready()
 
     def click_link(self, text):
-        self.wait.until(EC.element_to_be_clickable((By.LINK_TEXT, text))).click()
+        self.wait.until(EC.element_to_be_clickable((By.XPATH, f'//a[normalize-space(.)="{text}"]'))).click()
+        self.ready()
+
+    def click_id(self, element_id):
+        self.wait.until(EC.element_to_be_clickable((By.ID, element_id))).click()
         self.ready()
 
     def css(self, selector):
@@ -228,7 +232,7 @@ def add_to_cart(b, name):
 
 
 def place_order(b):
-    b.click_link('Cart')
+    b.click_id('cart-link')
     check(b.h1() == 'Your cart', b.h1())
     b.submit('Place order')
     b.wait.until(lambda d: '/shop/orders/' in d.current_url)
@@ -277,7 +281,7 @@ def journey(shop, b):
     add_to_cart(b, 'Coffee scale')
     b.wait_text('#cart-count', '2')
 
-    b.click_link('Cart')
+    b.click_id('cart-link')
     coins = b.d.find_element(By.ID, 'coins')
     check(int(coins.get_attribute('value')) > 0, 'no coins offered at checkout')
     b.wait_text('.checkout', 'Coins used')
@@ -325,14 +329,35 @@ def journey(shop, b):
     mine = [r for r in requests if r['orderId'] == order_id]
     check(len(mine) == 1 and len(mine[0]['images']) == 1, f'seller sees {mine}')
     shop.json('POST', f"/api/v1/seller/refund-requests/{mine[0]['id']}/approve", {'note': 'Sorry, refunded.'}, token=seller)
-    b.click_link('Notifications')
-    b.wait_text('main h1', 'Notifications')
+    b.open(f'/shop/orders/{order_id}')
+    b.wait.until(lambda d: d.find_element(By.ID, 'notif-count').text.strip() not in ('', '0'))
+    b.click_id('notif-link')
+    b.wait_text('main h1', 'Notifications (')
+    check('(0 unread)' not in b.h1(), f'no unread notification: {b.h1()!r}')
+    b.wait_text('.notifications', 'refund')
     b.screenshot('notifications')
     b.open('/shop/refunds')
     b.wait_text('.refunds', 'Sorry, refunded.')
     status = b.css('.refunds .status').text
     check(status in ('approved', 'refunded'), f'refund status {status!r}')
     b.screenshot('refunds')
+
+    # A complaint, and the seller's answer.
+    b.open(f'/shop/orders/{order_id}')
+    b.click_link('Report a problem with this order')
+    b.fill('Subject', 'The scale was scratched')
+    b.fill('What happened?', 'A long scratch on the glass top.')
+    b.submit('Send')
+    b.wait.until(lambda d: '/shop/complaints/' in d.current_url and not d.current_url.endswith('/new'))
+    b.ready()
+    complaint_id = b.d.current_url.rsplit('/', 1)[1]
+    b.wait_text('main h1', 'The scale was scratched')
+    shop.json('POST', f'/api/v1/seller/complaints/{complaint_id}/reply', {'message': 'A new top is on its way.'}, token=seller)
+    b.d.refresh()
+    b.ready()
+    b.wait_text('main', 'A new top is on its way.')
+    b.wait_text('main h1', 'answered')
+    b.screenshot('complaint')
 
     # Cancel before payment.
     b.open('/shop')

@@ -114,7 +114,7 @@ export async function profilePage() {
   const coins = await api('GET', '/me/coins?limit=10');
   const avatar = me.avatarUrl
     ? h('img', { class: 'avatar big', src: me.avatarUrl, alt: 'Your profile picture', width: 96, height: 96 })
-    : h('div', { class: 'avatar big empty', role: 'img', 'aria-label': 'No profile picture' }, (me.displayName || '?').slice(0, 1));
+    : h('div', { class: 'avatar big empty noimg', role: 'img', 'aria-label': 'No profile picture', 'data-initial': (me.displayName || '?').slice(0, 1) });
   const fileInput = h('input', { type: 'file', id: 'avatar-file', name: 'file', accept: 'image/png,image/jpeg,image/webp' });
   const avatarForm = h('form', { class: 'avatar-form', 'aria-label': 'Profile picture' },
     avatar, h('div', { class: 'field' }, h('label', { for: 'avatar-file' }, 'New profile picture'), fileInput,

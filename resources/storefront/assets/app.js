@@ -49,6 +49,7 @@ async function render(moveFocus = true) {
   const params = new URLSearchParams(location.search);
   const path = location.pathname;
   document.body.dataset.page = 'loading';
+  document.getElementById('search-q').value = params.get('q') || '';
   let title = null;
   try {
     const route = routes.find(([re]) => re.test(path));
@@ -71,6 +72,7 @@ async function render(moveFocus = true) {
   }
   if (id !== renderCount) return;
   setTitle(title, storeFacts.name);
+  refreshBadges();
   document.body.dataset.page = 'ready';
   if (moveFocus) {
     const heading = document.querySelector('main h1');

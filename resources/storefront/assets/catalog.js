@@ -10,7 +10,7 @@ function productImage(p, size) {
   const img = p.images && p.images[0];
   return img
     ? h('img', { src: img.url, alt: p.name, loading: 'lazy', width: size, height: size })
-    : h('div', { class: 'noimg', role: 'img', 'aria-label': `${p.name}: no picture` }, p.name.slice(0, 1));
+    : h('div', { class: 'noimg', role: 'img', 'aria-label': `${p.name}: no picture`, 'data-initial': p.name.slice(0, 1) });
 }
 
 function stockBadge(p) {
