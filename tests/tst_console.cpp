@@ -837,7 +837,12 @@ void TestConsole::inventoryAdjustAndLowStock()
     start(console, QStringLiteral("stock@example.test"));
     MainWindow &window = console.window;
     QSignalSpy alerts(&window, &MainWindow::alertShown);
-    window.showPage(QStringLiteral("Inventory"));
+    // The dashboard counts the low one, and its card opens the Inventory page.
+    window.showPage(QStringLiteral("Dashboard"));
+    QWidget *dashboard = window.page(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(), QStringLiteral("1"));
+    click(dashboard, QStringLiteral("Open Low stock"));
+    QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
     QWidget *page = window.page(QStringLiteral("Inventory"));
     auto *view = named<QTableView>(page, QStringLiteral("Stock levels"));
     QTRY_COMPARE(view->model()->rowCount(), 2);
@@ -890,6 +895,7 @@ void TestConsole::inventoryAdjustAndLowStock()
     QCOMPARE(alerts.last().at(0).toString(), QStringLiteral("stock.low"));
     QCOMPARE(alerts.last().at(1).toString(), QStringLiteral("Inventory"));
     window.showPage(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(), QStringLiteral("2"));
     view->clearSelection();
     window.openAlert();
     QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));

@@ -23,6 +23,17 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
         f.error = QObject::tr("Some figures could not be read: %1")
                           .arg((!refunds ? refunds.error() : complaints.error()).detail);
     }
+    auto low = fetchAll<Product, ProductPage>([&](const QString &cursor) {
+        InventoryQuery q;
+        q.sellerId = sellerId;
+        q.lowStockOnly = true;
+        q.limit = 100;
+        q.cursor = cursor;
+        return shop.catalog().inventory(q);
+    }, 10000);
+    if (!low && f.error.isEmpty())
+        f.error = QObject::tr("Some figures could not be read: %1").arg(low.error().detail);
+    f.lowStock = low ? low->size() : -1;
     f.openRefunds = refunds ? refunds.value() : -1;
     f.openComplaints = complaints ? complaints.value() : -1;
     return f;
