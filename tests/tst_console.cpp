@@ -34,6 +34,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QTabWidget>
+#include <QTextBrowser>
 #include <QSettings>
 #include <QSqlQuery>
 #include <QStackedWidget>
@@ -177,6 +178,8 @@ private Q_SLOTS:
     void productEditConflictIsExplained();
     void inventoryAdjustAndLowStock();
     void notificationsMarkReadAndOpen();
+    void ordersMarkPaidShipDeliver();
+    void ordersPurchaseHistoryAndCustomers();
     void guiThreadIdleUnderApiLoad();
 
 private:
@@ -188,6 +191,7 @@ private:
     QString listProduct(TestServer &server, const QString &sellerId, const QString &name, qint64 stock,
                         qint64 threshold, qint64 priceCents = 1500);
     void start(Console &console, const QString &email);
+    QString placeOrder(TestServer &server, const QString &customerId, const QString &productId, int qty);
     QPair<QString, QString> addPaidOrder(TestServer &server, const QString &customerId,
                                          const QString &productId, const QString &sellerId);
     Client as(TestServer &server, const QString &userId, const QString &role);
@@ -973,6 +977,164 @@ void TestConsole::notificationsMarkReadAndOpen()
     QVERIFY(named<QLabel>(page, QStringLiteral("Notification list empty"))->isVisible());
 }
 
+// A pending order of `qty` of one product, placed through the cart like a customer would.
+QString TestConsole::placeOrder(TestServer &server, const QString &customerId, const QString &productId, int qty)
+{
+    auto cart = server.shop().cart().setQuantity(customerId, productId, qty);
+    if (!cart)
+        qFatal("cart failed: %s", qPrintable(cart.error().detail));
+    auto order = server.shop().orders().placeOrder(customerId, 0);
+    if (!order)
+        qFatal("placing the order failed: %s", qPrintable(order.error().detail));
+    return order->id;
+}
+
+// An order moves pending → paid → shipped → delivered by clicks; buttons only offer the move
+// the status allows; the API sees each move; the paid alert opens the order.
+void TestConsole::ordersMarkPaidShipDeliver()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("orders@example.test"), kPassword);
+    const QString customerId = addUser(server, QStringLiteral("customer"));
+    const QString lamp = listProduct(server, sellerId, QStringLiteral("Lamp"), 10, 1, 1250);
+    const QString orderId = placeOrder(server, customerId, lamp, 2);
+    Console console(server);
+    start(console, QStringLiteral("orders@example.test"));
+    MainWindow &window = console.window;
+    QSignalSpy alerts(&window, &MainWindow::alertShown);
+    window.showPage(QStringLiteral("Orders"));
+    QWidget *page = window.page(QStringLiteral("Orders"));
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(view->model()->index(0, 4).data().toString(), QStringLiteral("25.00 USD"));
+    QVERIFY(clickRow(view, orderId));
+    auto *detail = named<QTextBrowser>(page, QStringLiteral("Order details"));
+    QTRY_VERIFY(detail->toPlainText().contains(QLatin1String("Lamp")));
+    auto *markPaid = named<QAbstractButton>(page, QStringLiteral("Mark paid"));
+    auto *ship = named<QAbstractButton>(page, QStringLiteral("Ship order"));
+    auto *deliver = named<QAbstractButton>(page, QStringLiteral("Mark delivered"));
+    QVERIFY(markPaid->isEnabled());
+    QVERIFY(!ship->isEnabled());
+    // Before payment: one order waits, nothing sold yet.
+    QWidget *board = window.page(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(board, QStringLiteral("Orders waiting"))->text(), QStringLiteral("1"));
+    QCOMPARE(named<QLabel>(board, QStringLiteral("Today's sales"))->text(), QStringLiteral("0.00 USD"));
+    QVERIFY(!deliver->isEnabled());
+
+    const Client api = as(server, sellerId, QStringLiteral("seller"));
+    auto status = [&] {
+        return api.get(QStringLiteral("/api/v1/seller/orders/") + orderId).json().value(QStringLiteral("status")).toString();
+    };
+    QCOMPARE(status(), QStringLiteral("pending_payment"));
+    click(page, QStringLiteral("Mark paid"));
+    QTRY_COMPARE(status(), QStringLiteral("paid"));
+    QTRY_VERIFY(ship->isEnabled());
+    QVERIFY(!markPaid->isEnabled());
+    QCOMPARE(selectedRowId(view), orderId);
+    // The order.paid alert names this order.
+    QTRY_VERIFY(!alerts.isEmpty());
+    QCOMPARE(alerts.last().at(0).toString(), QStringLiteral("order.paid"));
+    QCOMPARE(alerts.last().at(1).toString(), QStringLiteral("Orders"));
+    snap(&window, QStringLiteral("orders"));
+
+    click(page, QStringLiteral("Ship order"));
+    QTRY_COMPARE(status(), QStringLiteral("shipped"));
+    QTRY_VERIFY(deliver->isEnabled());
+    QVERIFY(!ship->isEnabled());
+    click(page, QStringLiteral("Mark delivered"));
+    QTRY_COMPARE(status(), QStringLiteral("delivered"));
+    // Delivered orders leave the open list; "All orders" shows it, with its history.
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+    QVERIFY(named<QLabel>(page, QStringLiteral("Order list empty"))->isVisible());
+    named<QComboBox>(page, QStringLiteral("Order status filter"))->setCurrentIndex(1);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(clickRow(view, orderId));
+    QTRY_VERIFY(detail->toPlainText().contains(QLatin1String("Delivered")));
+    QVERIFY(!markPaid->isEnabled() && !ship->isEnabled() && !deliver->isEnabled());
+
+    // The dashboard: today's and this month's sales count the paid lines; nothing waits.
+    window.showPage(QStringLiteral("Dashboard"));
+    QWidget *dashboard = window.page(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Today's sales"))->text(), QStringLiteral("25.00 USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("This month's sales"))->text(), QStringLiteral("25.00 USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("Orders waiting"))->text(), QStringLiteral("0"));
+    const auto charts = dashboard->findChildren<QWidget *>();
+    bool chartTotal = false;
+    for (QWidget *w : charts)
+        chartTotal = chartTotal || w->accessibleDescription().startsWith(QLatin1String("25.00 USD over the last 30 days"));
+    QVERIFY(chartTotal);
+    snap(&window, QStringLiteral("dashboard"));
+    window.showPage(QStringLiteral("Orders"));
+
+    // The tray message of the paid order opens it, whatever the filter.
+    named<QComboBox>(page, QStringLiteral("Order status filter"))->setCurrentIndex(0);
+    window.showPage(QStringLiteral("Dashboard"));
+    window.openAlert();
+    QCOMPARE(window.currentPage(), QStringLiteral("Orders"));
+    QTRY_COMPARE(selectedRowId(view), orderId);
+}
+
+// The selected order shows the customer's purchase history with this seller; the Customers
+// page lists each customer with their orders and refund requests; double-click opens an order.
+void TestConsole::ordersPurchaseHistoryAndCustomers()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("history@example.test"), kPassword);
+    const QString ann = addUser(server, QStringLiteral("customer"));
+    const QString bob = addUser(server, QStringLiteral("customer"));
+    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 50, 1, 800);
+    const QString first = placeOrder(server, ann, cup, 1);
+    const QString second = placeOrder(server, ann, cup, 3);
+    const QString bobs = placeOrder(server, bob, cup, 2);
+    QVERIFY(server.shop().orders().sellerMove(sellerId, first, SellerAction::MarkPaid));
+    // Another seller's order with Ann never shows.
+    const QString other = addSeller(server, QStringLiteral("other2@example.test"), kPassword, QStringLiteral("Other"));
+    placeOrder(server, ann, listProduct(server, other, QStringLiteral("Hat"), 5, 1), 1);
+
+    Console console(server);
+    start(console, QStringLiteral("history@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Orders"));
+    QWidget *page = window.page(QStringLiteral("Orders"));
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    QVERIFY(clickRow(view, second));
+    auto *history = named<QTableView>(page, QStringLiteral("Customer purchase history"));
+    QTRY_COMPARE(history->model()->rowCount(), 2);
+    QVERIFY(rowOf(history, first) >= 0 && rowOf(history, second) >= 0 && rowOf(history, bobs) < 0);
+    // Only the paid order counts as paid: 8.00.
+    QVERIFY2(named<QLabel>(page, QStringLiteral("Purchase history title"))->text().contains(QLatin1String("8.00 USD")),
+             qPrintable(named<QLabel>(page, QStringLiteral("Purchase history title"))->text()));
+    QVERIFY(clickRow(view, bobs));
+    QTRY_COMPARE(history->model()->rowCount(), 1);
+    // The search box filters by customer.
+    auto *search = named<QLineEdit>(page, QStringLiteral("Order search"));
+    QTest::keyClicks(search, view->model()->index(rowOf(view, bobs), 2).data().toString());
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    search->clear();
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+
+    window.showPage(QStringLiteral("Customers"));
+    QWidget *customers = window.page(QStringLiteral("Customers"));
+    auto *list = named<QTableView>(customers, QStringLiteral("Customer list"));
+    QTRY_COMPARE(list->model()->rowCount(), 2);
+    QVERIFY(clickRow(list, ann));
+    auto *orders = named<QTableView>(customers, QStringLiteral("Customer orders"));
+    QTRY_COMPARE(orders->model()->rowCount(), 2);
+    QCOMPARE(list->model()->index(rowOf(list, ann), 1).data().toString(), QStringLiteral("2"));
+    QCOMPARE(list->model()->index(rowOf(list, ann), 2).data().toString(), QStringLiteral("8.00 USD"));
+    snap(&window, QStringLiteral("customers"));
+    const int row = rowOf(orders, second);
+    QVERIFY(row >= 0);
+    const QPoint at = orders->visualRect(orders->model()->index(row, 0)).center();
+    QTest::mouseClick(orders->viewport(), Qt::LeftButton, {}, at);
+    QTest::mouseDClick(orders->viewport(), Qt::LeftButton, {}, at);
+    QCOMPARE(window.currentPage(), QStringLiteral("Orders"));
+    QTRY_COMPARE(selectedRowId(view), second);
+}
+
 // While other threads keep the API busy, the GUI thread serves no request and runs no SQL;
 // the console still loads its pages (on its worker).
 void TestConsole::guiThreadIdleUnderApiLoad()
@@ -980,6 +1142,8 @@ void TestConsole::guiThreadIdleUnderApiLoad()
     TestServer server;
     QVERIFY2(server.start(), qPrintable(server.errorString()));
     const QString sellerId = addSeller(server, QStringLiteral("busy@example.test"), kPassword);
+    for (int i = 0; i < 30; ++i)
+        listProduct(server, sellerId, QStringLiteral("Teapot %1").arg(i), 5 + i, 3);
     Console console(server);
     MainWindow &window = console.window;
     window.show();
@@ -995,10 +1159,12 @@ void TestConsole::guiThreadIdleUnderApiLoad()
     constexpr int kRequests = 2000;
     std::unique_ptr<QThread> load(QThread::create([&] {
         for (int i = 0; i < kRequests; ++i) {
-            const HttpResult r = i % 2 == 0
+            const HttpResult r = i % 3 == 0
                     ? httpRequest(server.port(), "GET", "/api/v1/seller/refund-requests", {},
                                   {{"Authorization", auth}})
-                    : httpRequest(server.port(), "GET", "/healthz");
+                    : i % 3 == 1 ? httpRequest(server.port(), "GET", "/api/v1/products?q=teapot&limit=50")
+                                 : httpRequest(server.port(), "GET", "/api/v1/seller/orders", {},
+                                               {{"Authorization", auth}});
             if (r.status != 200)
                 failures.fetch_add(1);
         }

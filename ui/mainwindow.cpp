@@ -2,10 +2,12 @@
 
 #include "aftersalespage.h"
 #include "consoleworker.h"
+#include "customerspage.h"
 #include "dashboardpage.h"
 #include "inventorypage.h"
 #include "logindialog.h"
 #include "notificationspage.h"
+#include "orderspage.h"
 #include "page.h"
 #include "productspage.h"
 #include "servermonitor.h"
@@ -96,20 +98,6 @@ QIcon badgeIcon(const QIcon &base, qint64 count)
     return icon;
 }
 
-class PlaceholderPage : public Page
-{
-public:
-    PlaceholderPage(const QString &name, const QString &text, ConsoleContext context, QWidget *parent)
-        : Page(name, name, context, parent)
-    {
-        auto *label = new QLabel(text, this);
-        label->setAccessibleName(name + QStringLiteral(" description"));
-        label->setWordWrap(true);
-        body()->addWidget(label);
-        body()->addStretch(1);
-    }
-    void refresh() override {}
-};
 } // namespace
 
 QStringList MainWindow::pageNames()
@@ -151,15 +139,12 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     addPage(dashboard, tr("Dashboard"));
     addPage(new ProductsPage(context, m_stack), tr("Products"));
     addPage(new InventoryPage(context, m_stack), tr("Inventory"));
-    addPage(new PlaceholderPage(QStringLiteral("Orders"),
-                                tr("Orders appear here once the orders service is installed."), context,
-                                m_stack),
-            tr("Orders"));
+    addPage(new OrdersPage(context, m_stack), tr("Orders"));
     addPage(new AfterSalesPage(context, m_stack), tr("Refunds & Complaints"));
-    addPage(new PlaceholderPage(QStringLiteral("Customers"),
-                                tr("Your customers appear here once the orders service is installed."),
-                                context, m_stack),
-            tr("Customers"));
+    auto *customers = new CustomersPage(context, m_stack);
+    connect(customers, &CustomersPage::openOrder, this,
+            [this](const QString &id) { openRow(QStringLiteral("Orders"), id); });
+    addPage(customers, tr("Customers"));
     auto *notifications = new NotificationsPage(context, m_stack);
     connect(notifications, &NotificationsPage::unreadCountChanged, this, &MainWindow::setUnreadCount);
     connect(notifications, &NotificationsPage::openTarget, this, &MainWindow::openRow);

@@ -1,0 +1,60 @@
+#pragma once
+// Orders: the seller's orders (its own lines of each), filtered by status and searched by
+// customer; the selected order's detail and history; the status moves the seller makes
+// (mark paid for manual payments, ship, deliver); and the customer's purchase history with
+// this seller.
+
+#include "page.h"
+
+#include "model/orders.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTextBrowser;
+
+namespace Mercato {
+
+class OrdersPage : public Page
+{
+    Q_OBJECT
+public:
+    OrdersPage(ConsoleContext context, QWidget *parent = nullptr);
+    void refresh() override;
+    void selectId(const QString &id) override;
+
+    static QString statusLabel(const QString &status);
+
+Q_SIGNALS:
+    void loaded();
+
+private:
+    void rebuildRows();
+    void showOrder();
+    void move(SellerAction action);
+    void updateButtons();
+    const Order *selectedOrder() const;
+
+    QComboBox *m_status = nullptr;
+    QLineEdit *m_search = nullptr;
+    QLabel *m_summary = nullptr;
+    RowsModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    QTableView *m_view = nullptr;
+    QTextBrowser *m_detail = nullptr;
+    QPushButton *m_markPaid = nullptr;
+    QPushButton *m_ship = nullptr;
+    QPushButton *m_deliver = nullptr;
+    QLabel *m_historyTitle = nullptr;
+    RowsModel *m_historyModel = nullptr;
+    QSortFilterProxyModel *m_historyProxy = nullptr;
+    QTableView *m_history = nullptr;
+    QList<Order> m_orders;
+    QString m_pendingSelect;
+    quint64 m_generation = 0;
+};
+
+} // namespace Mercato
