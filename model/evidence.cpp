@@ -3,6 +3,8 @@
 #include "clock.h"
 #include "ids.h"
 
+#include <algorithm>
+
 namespace Mercato::Evidence {
 
 namespace {
@@ -65,11 +67,24 @@ Result<EvidenceImage> add(Database &database, ImageStore &store, const QString &
             s = tooMany();
     }
     EvidenceImage image{Ids::newId(), stored->url};
+    // Photos list in upload order: one uploaded in the same millisecond as the previous
+    // still sorts after it.
+    qint64 at = Clock::nowMs();
+    if (s) {
+        auto last = execSql(tx.db(),
+                            QStringLiteral("SELECT MAX(created_at) FROM evidence_images WHERE owner_kind = ? "
+                                           "AND owner_id = ?"),
+                            {kind, ownerId});
+        if (!last)
+            s = last.error();
+        else if (last->next() && !last->value(0).isNull())
+            at = std::max(at, last->value(0).toLongLong() + 1);
+    }
     if (s) {
         auto q = execSql(tx.db(),
                          QStringLiteral("INSERT INTO evidence_images (id, owner_kind, owner_id, store_key, url, "
                                         "created_at) VALUES (?, ?, ?, ?, ?, ?)"),
-                         {image.id, kind, ownerId, stored->key, stored->url, Clock::nowMs()});
+                         {image.id, kind, ownerId, stored->key, stored->url, at});
         if (!q)
             s = q.error();
     }
