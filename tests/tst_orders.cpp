@@ -5,12 +5,17 @@
 
 #include "model/orders.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
 #include <QTest>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 
 using namespace Mercato;
@@ -64,6 +69,7 @@ private Q_SLOTS:
     void notificationsGoToTheRightPeople();
     void ordersPaging();
     void oversellRace();
+    void expiryOnceWithTwoProcesses();
     void ordersGauge();
 };
 
@@ -868,25 +874,55 @@ void TestOrders::ordersPaging()
     QCOMPARE(c.get(QStringLiteral("/api/v1/orders?cursor=abc")).status, 400);
 }
 
-void TestOrders::oversellRace()
+namespace {
+// A Shop on a fresh database of this run's engine, without a server: the two-process tests
+// prepare data through it and hand its URL to mercato-server children.
+struct SharedStore
 {
-    // Many customers race for the last units from several threads: never oversold.
-    const int rounds = usingPostgres() ? 5 : 10;
+    QTemporaryDir dir;
+    QString url;
+    std::unique_ptr<Shop> shop;
+
+    bool open()
+    {
+        url = freshDatabaseUrl(dir.path());
+        auto parsed = DatabaseUrl::parse(url);
+        if (!parsed)
+            return false;
+        ShopOptions options;
+        options.database = parsed.value();
+        options.jwtKey = QByteArray::fromBase64(testJwtKey());
+        options.dataDir = dir.path();
+        shop = std::make_unique<Shop>(options);
+        return bool(shop->open());
+    }
+    QProcessEnvironment childEnv(int workers) const
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("MERCATO_DATABASE"), url);
+        env.insert(QStringLiteral("MERCATO_WORKERS"), QString::number(workers));
+        return env;
+    }
+};
+
+// 200 customers (spread over the servers on `ports`) race for 50 units, `rounds` times.
+void raceRounds(Shop &shop, const QList<quint16> &ports, int rounds)
+{
     constexpr int kCustomers = 200;
     constexpr int kStock = 50;
     constexpr int kThreads = 8;
-    TestServer::Options options;
-    options.workers = 4;
-    TestServer server(options);
-    QVERIFY(server.start());
-    Shop &shop = server.shop();
     const QString seller = insertUser(shop, QStringLiteral("seller"));
     std::vector<Client> customers;
-    for (int i = 0; i < kCustomers; ++i)
-        customers.push_back(clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer")));
+    for (int i = 0; i < kCustomers; ++i) {
+        Client c(ports.at(i % ports.size()));
+        c.setToken(shop.tokens().issueAccess(insertUser(shop, QStringLiteral("customer")),
+                                             QStringLiteral("customer")).token);
+        customers.push_back(c);
+    }
     for (int round = 0; round < rounds; ++round) {
         const QString p = insertProduct(shop, seller, 100, kStock);
         const QString other = insertProduct(shop, seller, 100, 1000);
+        QVERIFY(!p.isEmpty() && !other.isEmpty());
         for (const Client &c : customers) {
             QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1)).status, 200);
             QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + other, qty(1)).status, 200);
@@ -919,9 +955,114 @@ void TestOrders::oversellRace()
         // The refused carts changed nothing on their other line either.
         QCOMPARE(stockOf(shop, other), 1000 - kStock);
         QCOMPARE(ledgerSum(shop, other), 1000 - kStock);
+        QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_items WHERE product_id = ?"), {p}),
+                 kStock);
         for (const Client &c : customers)
             c.del(QStringLiteral("/api/v1/cart"));
     }
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
+}
+} // namespace
+
+void TestOrders::oversellRace()
+{
+    // Never oversold, 20 times over: on SQLite through one server with 2 workers, on
+    // PostgreSQL through two mercato-server processes sharing the database.
+    constexpr int kRounds = 20;
+    if (!usingPostgres()) {
+        TestServer::Options options;
+        options.workers = 2;
+        TestServer server(options);
+        QVERIFY(server.start());
+        raceRounds(server.shop(), {server.port()}, kRounds);
+        return;
+    }
+    SharedStore store;
+    QVERIFY(store.open());
+    ServerProcess a(store.childEnv(2));
+    ServerProcess b(store.childEnv(2));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    raceRounds(*store.shop, {a.port(), b.port()}, kRounds);
+    QCOMPARE(a.terminate(), 0);
+    QCOMPARE(b.terminate(), 0);
+    store.shop->database().releaseThreadConnection();
+}
+
+void TestOrders::expiryOnceWithTwoProcesses()
+{
+    // Two mercato-server processes sweep the same overdue orders at once: every order is
+    // expired once, stock and coins come back once.
+    constexpr int kOrders = 150;
+    SharedStore store;
+    QVERIFY(store.open());
+    Shop &shop = *store.shop;
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString p = insertProduct(shop, seller, 100, 1000);
+    const QString q = insertProduct(shop, seller, 250, 1000);
+    QStringList customers;
+    for (int i = 0; i < kOrders; ++i) {
+        const QString cust = insertUser(shop, QStringLiteral("customer"));
+        QVERIFY(grantCoins(shop, cust, 10));
+        QVERIFY(shop.cart().setQuantity(cust, p, 2));
+        QVERIFY(shop.cart().setQuantity(cust, q, 1));
+        auto order = shop.orders().placeOrder(cust, 5);
+        QVERIFY(order);
+        QCOMPARE(order->coinsUsed, 5);
+        customers.append(cust);
+    }
+    QCOMPARE(stockOf(shop, p), 1000 - 2 * kOrders);
+    ServerProcess a(store.childEnv(2));
+    ServerProcess b(store.childEnv(2));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    const qint64 bLaunched = clock.elapsed();
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE orders SET expires_at = ?"),
+                    {Clock::nowMs() - 1}));
+    {
+        // The sweepers tick 30 s (coarse: ±5%) after their start. Hold the orders' write lock
+        // across both first ticks, so both sweeps wait for it and then race over every order.
+        QThread::msleep(ulong(std::max<qint64>(0, 26'000 - clock.elapsed())));
+        Transaction hold(shop.database());
+        QVERIFY(hold.begin());
+        QVERIFY(execSql(hold.db(), QStringLiteral("UPDATE orders SET updated_at = updated_at"))); // row locks
+        QThread::msleep(ulong(std::max<qint64>(0, bLaunched + 32'500 - clock.elapsed())));
+        hold.rollback();
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'")),
+                              qint64(kOrders), 90'000);
+    QCOMPARE(a.terminate(), 0);
+    QCOMPARE(b.terminate(), 0);
+    // Each process logs how many it expired: together exactly the overdue orders.
+    const auto expiredBy = [](const QString &log) {
+        int n = 0;
+        static const QRegularExpression line(QStringLiteral("expired (\\d+) unpaid order"));
+        for (auto it = line.globalMatch(log); it.hasNext();)
+            n += it.next().captured(1).toInt();
+        return n;
+    };
+    qInfo("expired by the first process: %d, by the second: %d", expiredBy(a.log()), expiredBy(b.log()));
+    QCOMPARE(expiredBy(a.log()) + expiredBy(b.log()), kOrders);
+    QCOMPARE(stockOf(shop, p), 1000);
+    QCOMPARE(stockOf(shop, q), 1000);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE reason = 'expire'")),
+             2 * kOrders);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE reason = 'order.release'")),
+             kOrders);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE status = 'cancelled'")),
+             kOrders);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM notifications WHERE kind = 'order.expired'")),
+             kOrders);
+    for (const QString &cust : std::as_const(customers))
+        QCOMPARE(coinsOf(shop, cust), 10);
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
+    shop.database().releaseThreadConnection();
 }
 
 void TestOrders::ordersGauge()
