@@ -508,10 +508,6 @@ void ProductsPage::openDialog(bool edit)
     m_dialog = new ProductDialog(existing, ctx().shop.settings().currency, this);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_dialog, &ProductDialog::submitted, this, &ProductsPage::save);
-    connect(m_dialog, &QObject::destroyed, this, [this, d = m_dialog] {
-        if (m_dialog == d)
-            m_dialog = nullptr;
-    });
     m_dialog->open();
 }
 

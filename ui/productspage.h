@@ -8,6 +8,7 @@
 
 #include <QDialog>
 #include <QImage>
+#include <QPointer>
 
 #include <optional>
 
@@ -108,7 +109,8 @@ private:
     QPushButton *m_addImage = nullptr;
     QPushButton *m_removeImage = nullptr;
     QList<Product> m_products;
-    ProductDialog *m_dialog = nullptr;
+    // Cleared by Qt when the dialog goes (also while this page is being destroyed).
+    QPointer<ProductDialog> m_dialog;
     QMessageBox *m_confirm = nullptr;
     QFileDialog *m_fileDialog = nullptr;
     QString m_pendingSelect;
