@@ -3,11 +3,12 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QSemaphore>
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,13 +32,18 @@ public:
 
     bool waitReady()
     {
-        m_ready.acquire();
+        std::unique_lock lock(m_mutex);
+        m_readyChanged.wait(lock, [this] { return m_ready; });
         return m_ok;
     }
 
     void drain(int drainMs)
     {
-        QPointer<GuardedTcpServer> tcp = m_tcp;
+        QPointer<GuardedTcpServer> tcp;
+        {
+            std::lock_guard lock(m_mutex);
+            tcp = m_tcp;
+        }
         if (!tcp)
             return;
         QMetaObject::invokeMethod(tcp, [tcp, drainMs] {
@@ -59,19 +65,30 @@ protected:
             auto *http = new RoutedHttpServer(m_router);
             auto *tcp = new GuardedTcpServer(m_router, m_options.limits, m_limiter, m_metrics,
                                              m_options.tls);
-            m_ok = tcp->setSocketDescriptor(m_fd);
-            if (m_ok) {
+            const bool ok = tcp->setSocketDescriptor(m_fd);
+            if (ok) {
                 http->bind(tcp); // takes ownership of tcp
-                m_tcp = tcp;
             } else {
                 qCWarning(lcApi) << "worker could not adopt its socket:" << tcp->errorString();
                 delete tcp;
                 ::close(m_fd);
             }
-            m_ready.release();
-            if (m_ok)
+            // A std::mutex rather than a QSemaphore: ThreadSanitizer sees its ordering, not
+            // that of Qt's futex-based locks.
+            {
+                std::lock_guard lock(m_mutex);
+                m_ok = ok;
+                m_ready = true;
+                if (ok)
+                    m_tcp = tcp;
+            }
+            m_readyChanged.notify_all();
+            if (ok)
                 exec();
-            m_tcp = nullptr;
+            {
+                std::lock_guard lock(m_mutex);
+                m_tcp = nullptr;
+            }
             delete http;
         }
         if (m_finished)
@@ -85,9 +102,11 @@ private:
     ServerOptions m_options;
     ConnectionLimiter *m_limiter;
     std::function<void()> m_finished;
-    QSemaphore m_ready;
-    bool m_ok = false;
-    QPointer<GuardedTcpServer> m_tcp;
+    std::mutex m_mutex;
+    std::condition_variable m_readyChanged;
+    bool m_ready = false;                // guarded by m_mutex
+    bool m_ok = false;                   // guarded by m_mutex
+    QPointer<GuardedTcpServer> m_tcp;    // guarded by m_mutex; lives in this thread
 };
 
 namespace {

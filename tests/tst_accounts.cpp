@@ -686,7 +686,7 @@ void TestAccounts::twoProcessesGrantOnce()
                                        QJsonDocument(registration(email)).toJson(QJsonDocument::Compact),
                                        {{"Content-Type", "application/json"}}, 30000);
     QCOMPARE(reg.status, 201);
-    QCOMPARE(west.terminate(), 0);
+    MERCATO_VERIFY_CLEAN_EXIT(west);
 
     ServerProcess east1(environment(QStringLiteral("Pacific/Kiritimati")));
     QVERIFY2(east1.start(), qPrintable(east1.log()));

@@ -37,7 +37,7 @@ private Q_SLOTS:
     void cleanupTestCase()
     {
         if (m_server)
-            QCOMPARE(m_server->terminate(), 0);
+            MERCATO_VERIFY_CLEAN_EXIT(*m_server);
     }
 
     void createSellerThenSignIn()

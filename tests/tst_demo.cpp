@@ -64,7 +64,7 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
 
         if (start == 1)
             QVERIFY2(server.log().contains(QLatin1String("demo data not added")), qPrintable(server.log()));
-        QCOMPARE(server.terminate(), 0);
+        MERCATO_VERIFY_CLEAN_EXIT(server);
     }
 }
 

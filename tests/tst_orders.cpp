@@ -986,8 +986,8 @@ void TestOrders::oversellRace()
     QVERIFY2(a.start(), qPrintable(a.log()));
     QVERIFY2(b.start(), qPrintable(b.log()));
     raceRounds(*store.shop, {a.port(), b.port()}, kRounds);
-    QCOMPARE(a.terminate(), 0);
-    QCOMPARE(b.terminate(), 0);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
     store.shop->database().releaseThreadConnection();
 }
 
@@ -1035,8 +1035,8 @@ void TestOrders::expiryOnceWithTwoProcesses()
     }
     QTRY_COMPARE_WITH_TIMEOUT(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'")),
                               qint64(kOrders), 90'000);
-    QCOMPARE(a.terminate(), 0);
-    QCOMPARE(b.terminate(), 0);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
     // Each process logs how many it expired: together exactly the overdue orders.
     const auto expiredBy = [](const QString &log) {
         int n = 0;

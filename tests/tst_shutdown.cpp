@@ -43,7 +43,7 @@ void TestShutdown::sigtermWhenIdleExitsZero()
     ServerProcess server;
     QVERIFY2(server.start(), qPrintable(server.log()));
     QCOMPARE(httpRequest(server.port(), "GET", "/healthz").status, 200);
-    QCOMPARE(server.terminate(), 0);
+    MERCATO_VERIFY_CLEAN_EXIT(server);
 }
 
 QTEST_GUILESS_MAIN(TestShutdown)

@@ -5,6 +5,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -304,6 +305,16 @@ QString ServerProcess::log() const
 {
     QFile f(m_dir.path() + QStringLiteral("/server.log"));
     return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+}
+
+QString logExcerpt(const QString &log)
+{
+    static const QRegularExpression report(
+        QStringLiteral("WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:"));
+    const QRegularExpressionMatch m = report.match(log);
+    if (m.hasMatch())
+        return log.mid(m.capturedStart(), 20000);
+    return log.right(8000);
 }
 
 qint64 ServerProcess::rssKiB() const

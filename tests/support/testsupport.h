@@ -145,6 +145,20 @@ private:
     quint16 m_port = 0;
 };
 
+// Stops `process` with SIGTERM and fails the test unless it exits with code 0, showing the
+// sanitizer report from its log if there is one, else the end of the log.
+#define MERCATO_VERIFY_CLEAN_EXIT(process)                                                        \
+    do {                                                                                          \
+        const int exitCode_ = (process).terminate();                                              \
+        QVERIFY2(exitCode_ == 0, qPrintable(QStringLiteral("exit code %1; log:\n%2")                \
+                                                .arg(exitCode_)                                   \
+                                                .arg(::Mercato::Test::logExcerpt((process).log())))); \
+    } while (false)
+
+// The part of a server log worth showing in a failure: from the first sanitizer report on
+// (up to 20,000 characters), or else its last 8,000 characters.
+QString logExcerpt(const QString &log);
+
 quint16 freePort();
 QString serverBinary(); // path of mercato-server in this build
 
