@@ -6,9 +6,9 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QRegularExpression>
 #include <QTimeZone>
 
 #include <map>
@@ -19,23 +19,37 @@ namespace {
 
 // Every setting by its environment name; the config file uses the same name without the
 // MERCATO_ prefix, in lower case (MERCATO_DATA_DIR -> data_dir).
-const QStringList kSettings{
-        QStringLiteral("MERCATO_LISTEN"), QStringLiteral("MERCATO_DATA_DIR"),
-        QStringLiteral("MERCATO_DATABASE"), QStringLiteral("MERCATO_PUBLIC_URL"),
-        QStringLiteral("MERCATO_TLS_CERT"), QStringLiteral("MERCATO_TLS_KEY"),
-        QStringLiteral("MERCATO_CORS_ORIGINS"), QStringLiteral("MERCATO_JWT_SECRET"),
-        QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"),
-        QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), QStringLiteral("MERCATO_STRIPE_API_BASE"),
-        QStringLiteral("MERCATO_CLOUDINARY_URL"), QStringLiteral("MERCATO_CLOUDINARY_API_BASE"),
-        QStringLiteral("MERCATO_SMTP_URL"), QStringLiteral("MERCATO_MAIL_FROM"),
-        QStringLiteral("MERCATO_CURRENCY"), QStringLiteral("MERCATO_TIMEZONE"),
-        QStringLiteral("MERCATO_DAILY_COINS"), QStringLiteral("MERCATO_COIN_VALUE_CENTS"),
-        QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), QStringLiteral("MERCATO_AUTH_RATE_LIMIT"),
-        QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), QStringLiteral("MERCATO_SELLER_APPROVAL"),
-        QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), QStringLiteral("MERCATO_WORKERS"),
-        QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), QStringLiteral("MERCATO_MAX_CONNECTIONS"),
-        QStringLiteral("MERCATO_DEBUG_ROUTES"), QStringLiteral("MERCATO_DEMO"),
-        QStringLiteral("MERCATO_STOREFRONT")};
+const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
+                            QStringLiteral("MERCATO_DATA_DIR"),
+                            QStringLiteral("MERCATO_DATABASE"),
+                            QStringLiteral("MERCATO_PUBLIC_URL"),
+                            QStringLiteral("MERCATO_TLS_CERT"),
+                            QStringLiteral("MERCATO_TLS_KEY"),
+                            QStringLiteral("MERCATO_CORS_ORIGINS"),
+                            QStringLiteral("MERCATO_JWT_SECRET"),
+                            QStringLiteral("MERCATO_STRIPE_SECRET_KEY"),
+                            QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"),
+                            QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"),
+                            QStringLiteral("MERCATO_STRIPE_API_BASE"),
+                            QStringLiteral("MERCATO_CLOUDINARY_URL"),
+                            QStringLiteral("MERCATO_CLOUDINARY_API_BASE"),
+                            QStringLiteral("MERCATO_SMTP_URL"),
+                            QStringLiteral("MERCATO_MAIL_FROM"),
+                            QStringLiteral("MERCATO_CURRENCY"),
+                            QStringLiteral("MERCATO_TIMEZONE"),
+                            QStringLiteral("MERCATO_DAILY_COINS"),
+                            QStringLiteral("MERCATO_COIN_VALUE_CENTS"),
+                            QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"),
+                            QStringLiteral("MERCATO_AUTH_RATE_LIMIT"),
+                            QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"),
+                            QStringLiteral("MERCATO_SELLER_APPROVAL"),
+                            QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"),
+                            QStringLiteral("MERCATO_WORKERS"),
+                            QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"),
+                            QStringLiteral("MERCATO_MAX_CONNECTIONS"),
+                            QStringLiteral("MERCATO_DEBUG_ROUTES"),
+                            QStringLiteral("MERCATO_DEMO"),
+                            QStringLiteral("MERCATO_STOREFRONT")};
 
 QString fileKey(const QString &envName)
 {
@@ -121,18 +135,19 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                            "variables, then these options."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configOpt(QStringLiteral("config"),
-                                       QStringLiteral("INI file with settings (keys like data_dir)."),
-                                       QStringLiteral("file"));
+    const QCommandLineOption configOpt(
+            QStringLiteral("config"),
+            QStringLiteral("INI file with settings (keys like data_dir)."), QStringLiteral("file"));
     const QCommandLineOption listenOpt(QStringLiteral("listen"),
                                        QStringLiteral("Address:port of the API."),
                                        QStringLiteral("addr:port"));
     const QCommandLineOption dataOpt(QStringLiteral("data-dir"),
                                      QStringLiteral("Database, media and mail outbox folder."),
                                      QStringLiteral("dir"));
-    const QCommandLineOption dbOpt(QStringLiteral("database"),
-                                   QStringLiteral("sqlite:PATH or postgresql://user:pass@host:port/db"),
-                                   QStringLiteral("url"));
+    const QCommandLineOption dbOpt(
+            QStringLiteral("database"),
+            QStringLiteral("sqlite:PATH or postgresql://user:pass@host:port/db"),
+            QStringLiteral("url"));
     const QCommandLineOption workersOpt(QStringLiteral("workers"),
                                         QStringLiteral("API worker threads (default: cores)."),
                                         QStringLiteral("n"));
@@ -152,32 +167,42 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                                      QStringLiteral("user create: the display name (default: the "
                                                     "email's local part)."),
                                      QStringLiteral("name"));
-    const QCommandLineOption forceOpt(QStringLiteral("force"),
-                                      QStringLiteral("backup, restore: replace an existing file or shop."));
-    const QCommandLineOption bomOpt(QStringLiteral("bom"),
-                                    QStringLiteral("export: start the CSV with a UTF-8 byte order mark "
-                                                   "(for spreadsheet programs)."));
+    const QCommandLineOption forceOpt(
+            QStringLiteral("force"),
+            QStringLiteral("backup, restore: replace an existing file or shop."));
+    const QCommandLineOption bomOpt(
+            QStringLiteral("bom"),
+            QStringLiteral("export: start the CSV with a UTF-8 byte order mark "
+                           "(for spreadsheet programs)."));
     parser.addOptions({configOpt, listenOpt, dataOpt, dbOpt, workersOpt, demoOpt, headlessOpt,
                        openApiOpt, emailOpt, roleOpt, nameOpt, forceOpt, bomOpt});
     parser.addPositionalArgument(
             QStringLiteral("command"),
-            QStringLiteral("Optional:\n"
-                           "  check                      every product's stock equals its ledger\n"
-                           "  user create --email E [--role seller|customer] [--display-name N]\n"
-                           "                             a new account; the password is read from stdin\n"
-                           "  user reset-password --email E\n"
-                           "                             a new password read from stdin; ends every session\n"
-                           "  secret set NAME            keep a secret setting (MERCATO_STRIPE_SECRET_KEY,\n"
-                           "                             ..._WEBHOOK_SECRET, MERCATO_CLOUDINARY_URL,\n"
-                           "                             MERCATO_SMTP_URL) read from stdin: in the OS keychain\n"
-                           "                             (mercato), in <data dir>/secrets (mercato-server)\n"
-                           "  secret delete NAME         forget it\n"
-                           "  backup FILE [--force]      a consistent copy of the SQLite shop, taken while\n"
-                           "                             the server runs (PostgreSQL: use pg_dump)\n"
-                           "  restore FILE [--force]     put a backup in place of the SQLite shop (stop the\n"
-                           "                             server first; --force replaces an existing shop)\n"
-                           "  export KIND [--bom] [FILE] CSV of orders, lines, products, stock-ledger or\n"
-                           "                             refunds to FILE or stdout"),
+            QStringLiteral(
+                    "Optional:\n"
+                    "  check                      every product's stock equals its ledger\n"
+                    "  user create --email E [--role seller|customer] [--display-name N]\n"
+                    "                             a new account; the password is read from stdin\n"
+                    "  user reset-password --email E\n"
+                    "                             a new password read from stdin; ends every "
+                    "session\n"
+                    "  secret set NAME            keep a secret setting "
+                    "(MERCATO_STRIPE_SECRET_KEY,\n"
+                    "                             ..._WEBHOOK_SECRET, MERCATO_CLOUDINARY_URL,\n"
+                    "                             MERCATO_SMTP_URL) read from stdin: in the OS "
+                    "keychain\n"
+                    "                             (mercato), in <data dir>/secrets "
+                    "(mercato-server)\n"
+                    "  secret delete NAME         forget it\n"
+                    "  backup FILE [--force]      a consistent copy of the SQLite shop, taken "
+                    "while\n"
+                    "                             the server runs (PostgreSQL: use pg_dump)\n"
+                    "  restore FILE [--force]     put a backup in place of the SQLite shop (stop "
+                    "the\n"
+                    "                             server first; --force replaces an existing "
+                    "shop)\n"
+                    "  export KIND [--bom] [FILE] CSV of orders, lines, products, stock-ledger or\n"
+                    "                             refunds to FILE or stdout"),
             QStringLiteral("[command]"));
 
     ConfigOutcome out;
@@ -192,7 +217,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     }
     if (parser.isSet(QStringLiteral("version"))) {
         out.message = QCoreApplication::applicationName() + QLatin1Char(' ')
-                + QCoreApplication::applicationVersion();
+                      + QCoreApplication::applicationVersion();
         return out;
     }
 
@@ -210,7 +235,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
         for (const QString &key : keys) {
             QString envName;
             for (const QString &name : kSettings) {
-                if (fileKey(name) == key.toLower() || (QStringLiteral("mercato/") + fileKey(name)) == key.toLower())
+                if (fileKey(name) == key.toLower()
+                    || (QStringLiteral("mercato/") + fileKey(name)) == key.toLower())
                     envName = name;
             }
             if (envName.isEmpty()) {
@@ -219,8 +245,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             }
             const QVariant v = file.value(key);
             b.values[envName] = v.userType() == QMetaType::QStringList
-                    ? v.toStringList().join(QLatin1Char(','))
-                    : v.toString();
+                                        ? v.toStringList().join(QLatin1Char(','))
+                                        : v.toString();
         }
     }
     // 2. the environment
@@ -244,21 +270,24 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     const QStringList positional = parser.positionalArguments();
     const QString command = positional.value(0);
     const QString sub = positional.value(1);
-    const bool known = positional.isEmpty()
-            || (command == QLatin1String("check") && positional.size() == 1)
-            || (command == QLatin1String("user") && positional.size() == 2
-                && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
-            || (command == QLatin1String("secret") && positional.size() == 3
-                && (sub == QLatin1String("set") || sub == QLatin1String("delete")))
-            || ((command == QLatin1String("backup") || command == QLatin1String("restore"))
-                && positional.size() == 2)
-            || (command == QLatin1String("export") && (positional.size() == 2 || positional.size() == 3)
-                && Export::kinds().contains(sub));
+    const bool known
+            = positional.isEmpty() || (command == QLatin1String("check") && positional.size() == 1)
+              || (command == QLatin1String("user") && positional.size() == 2
+                  && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
+              || (command == QLatin1String("secret") && positional.size() == 3
+                  && (sub == QLatin1String("set") || sub == QLatin1String("delete")))
+              || ((command == QLatin1String("backup") || command == QLatin1String("restore"))
+                  && positional.size() == 2)
+              || (command == QLatin1String("export")
+                  && (positional.size() == 2 || positional.size() == 3)
+                  && Export::kinds().contains(sub));
     if (!known) {
         out.exitCode = 2;
         out.message = command == QLatin1String("export")
-                ? QStringLiteral("export KIND [FILE]: KIND is one of %1").arg(Export::kinds().join(QStringLiteral(", ")))
-                : QStringLiteral("unknown command '%1'; try --help").arg(positional.join(QLatin1Char(' ')));
+                              ? QStringLiteral("export KIND [FILE]: KIND is one of %1")
+                                        .arg(Export::kinds().join(QStringLiteral(", ")))
+                              : QStringLiteral("unknown command '%1'; try --help")
+                                        .arg(positional.join(QLatin1Char(' ')));
         return out;
     }
     c.command = command;
@@ -279,13 +308,16 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                                                         : QStringLiteral("127.0.0.1:8080"));
     if (!parseListen(listen, &c.listenAddress, &c.listenPort))
         b.errors.append(QStringLiteral("MERCATO_LISTEN / --listen: '%1' is not address:port with a "
-                                       "port from 0 to 65535").arg(listen));
+                                       "port from 0 to 65535")
+                                .arg(listen));
 
-    c.dataDir = b.get(QStringLiteral("MERCATO_DATA_DIR"))
-                        .value_or(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
+    c.dataDir
+            = b.get(QStringLiteral("MERCATO_DATA_DIR"))
+                      .value_or(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
     c.dataDir = QDir(c.dataDir).absolutePath();
     const QString dbUrl = b.get(QStringLiteral("MERCATO_DATABASE"))
-                                  .value_or(QStringLiteral("sqlite:") + c.dataDir + QStringLiteral("/mercato.db"));
+                                  .value_or(QStringLiteral("sqlite:") + c.dataDir
+                                            + QStringLiteral("/mercato.db"));
     if (auto parsed = DatabaseUrl::parse(dbUrl))
         c.database = parsed.value();
     else
@@ -304,9 +336,10 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     for (const QString &o : origins)
         c.corsOrigins.append(o.trimmed());
 
-    if (const auto secret = b.get(QStringLiteral("MERCATO_JWT_SECRET")); secret && !secret->isEmpty()) {
-        const auto decoded = QByteArray::fromBase64Encoding(secret->trimmed().toLatin1(),
-                                                            QByteArray::AbortOnBase64DecodingErrors);
+    if (const auto secret = b.get(QStringLiteral("MERCATO_JWT_SECRET"));
+        secret && !secret->isEmpty()) {
+        const auto decoded = QByteArray::fromBase64Encoding(
+                secret->trimmed().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         if (!decoded || (*decoded).size() < 32)
             b.errors.append(QStringLiteral("MERCATO_JWT_SECRET must be standard base64 of at least "
                                            "32 bytes"));
@@ -314,18 +347,26 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             c.jwtSecret = *decoded;
     }
     c.stripeSecretKey = b.get(QStringLiteral("MERCATO_STRIPE_SECRET_KEY")).value_or(QString());
-    c.stripePublishableKey = b.get(QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY")).value_or(QString());
-    c.stripeWebhookSecret = b.get(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")).value_or(QString());
+    c.stripePublishableKey
+            = b.get(QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY")).value_or(QString());
+    c.stripeWebhookSecret
+            = b.get(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")).value_or(QString());
     c.stripeApiBase = b.get(QStringLiteral("MERCATO_STRIPE_API_BASE")).value_or(c.stripeApiBase);
     c.cloudinaryUrl = b.get(QStringLiteral("MERCATO_CLOUDINARY_URL")).value_or(QString());
-    c.cloudinaryApiBase = b.get(QStringLiteral("MERCATO_CLOUDINARY_API_BASE")).value_or(c.cloudinaryApiBase);
+    c.cloudinaryApiBase
+            = b.get(QStringLiteral("MERCATO_CLOUDINARY_API_BASE")).value_or(c.cloudinaryApiBase);
     c.smtpUrl = b.get(QStringLiteral("MERCATO_SMTP_URL")).value_or(QString());
-    c.mailFrom = b.get(QStringLiteral("MERCATO_MAIL_FROM")).value_or(QStringLiteral("shop@localhost"));
+    c.mailFrom
+            = b.get(QStringLiteral("MERCATO_MAIL_FROM")).value_or(QStringLiteral("shop@localhost"));
 
-    c.store.currency = b.get(QStringLiteral("MERCATO_CURRENCY")).value_or(QStringLiteral("USD")).trimmed().toUpper();
+    c.store.currency = b.get(QStringLiteral("MERCATO_CURRENCY"))
+                               .value_or(QStringLiteral("USD"))
+                               .trimmed()
+                               .toUpper();
     static const QRegularExpression currencyRe(QStringLiteral("^[A-Z]{3}$"));
     if (!currencyRe.match(c.store.currency).hasMatch())
-        b.errors.append(QStringLiteral("MERCATO_CURRENCY: '%1' is not an ISO 4217 code").arg(c.store.currency));
+        b.errors.append(QStringLiteral("MERCATO_CURRENCY: '%1' is not an ISO 4217 code")
+                                .arg(c.store.currency));
     if (const auto tz = b.get(QStringLiteral("MERCATO_TIMEZONE")); tz && !tz->isEmpty()) {
         const QTimeZone zone(tz->trimmed().toUtf8());
         if (!zone.isValid())
@@ -335,13 +376,17 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     }
     c.store.dailyCoins = b.integer(QStringLiteral("MERCATO_DAILY_COINS"), 10, 0, 1'000'000);
     c.store.coinValueCents = b.integer(QStringLiteral("MERCATO_COIN_VALUE_CENTS"), 1, 1, 1'000'000);
-    c.store.maxCoinDiscountPercent = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
+    c.store.maxCoinDiscountPercent
+            = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
     c.authRateLimit = b.integer(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), 20, 0, 1'000'000);
-    c.store.lowStockDefault = b.integer(QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), 5, 0, 1'000'000);
+    c.store.lowStockDefault
+            = b.integer(QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), 5, 0, 1'000'000);
     c.store.sellerApproval = b.flag(QStringLiteral("MERCATO_SELLER_APPROVAL"), false);
-    c.store.pendingOrderTtlMinutes = b.integer(QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), 60, 1, 60 * 24 * 30);
+    c.store.pendingOrderTtlMinutes
+            = b.integer(QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), 60, 1, 60 * 24 * 30);
     c.workers = b.integer(QStringLiteral("MERCATO_WORKERS"), 0, 0, 256);
-    c.maxConnectionsPerClient = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), 64, 1, 100'000);
+    c.maxConnectionsPerClient
+            = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), 64, 1, 100'000);
     c.maxConnections = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS"), 1024, 1, 1'000'000);
     c.debugRoutes = b.flag(QStringLiteral("MERCATO_DEBUG_ROUTES"), false);
     c.storefront = b.flag(QStringLiteral("MERCATO_STOREFRONT"), true);

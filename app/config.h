@@ -18,24 +18,24 @@ struct Config
     bool headless = false;
     bool demo = false;
     bool printOpenApi = false;
-    QString command;            // empty: serve; "check"; "user create|reset-password"; "secret set|delete";
-                                // "backup FILE"; "restore FILE"; "export KIND [FILE]"
-    QStringList commandArgs;    // what follows the command: `user create` → {"create"}
-    QString userEmail;          // --email (user commands)
+    QString command; // empty: serve; "check"; "user create|reset-password"; "secret set|delete";
+                     // "backup FILE"; "restore FILE"; "export KIND [FILE]"
+    QStringList commandArgs; // what follows the command: `user create` → {"create"}
+    QString userEmail;       // --email (user commands)
     QString userRole = QStringLiteral("seller"); // --role (user create)
-    QString userDisplayName;    // --display-name (user create); empty: the email's local part
-    bool force = false;         // --force (backup, restore): replace what is there
-    bool bom = false;           // --bom (export): start the CSV with a UTF-8 byte order mark
+    QString userDisplayName; // --display-name (user create); empty: the email's local part
+    bool force = false;      // --force (backup, restore): replace what is there
+    bool bom = false;        // --bom (export): start the CSV with a UTF-8 byte order mark
 
     QHostAddress listenAddress;
     quint16 listenPort = 8080;
     QString dataDir;
     DatabaseUrl database;
-    QString publicUrl;          // empty: derived from the listen address once bound
+    QString publicUrl; // empty: derived from the listen address once bound
     QString tlsCert;
     QString tlsKey;
     QStringList corsOrigins;
-    QByteArray jwtSecret;       // decoded key; empty: generated once and kept
+    QByteArray jwtSecret; // decoded key; empty: generated once and kept
     QString keychainService = QStringLiteral("Mercato"); // the OS keychain entry's service
     QString stripeSecretKey;
     QString stripePublishableKey;
@@ -57,8 +57,8 @@ struct Config
 struct ConfigOutcome
 {
     std::optional<Config> config;
-    int exitCode = 0;           // when config is empty: 0 after --help/--version, 2 on errors
-    QString message;            // printed to stdout (help, version) or stderr (errors)
+    int exitCode = 0; // when config is empty: 0 after --help/--version, 2 on errors
+    QString message;  // printed to stdout (help, version) or stderr (errors)
 };
 
 // `args` includes the program name. `headlessBinary`: mercato-server (always headless).

@@ -21,9 +21,9 @@ namespace {
 bool wantsNoGui(int argc, char *argv[])
 {
     for (int i = 1; i < argc; ++i) {
-        for (const char *flag : {"--headless", "--help", "-h", "--help-all", "--version", "-v",
-                                 "--print-openapi", "check", "user", "secret", "backup", "restore",
-                                 "export"}) {
+        for (const char *flag :
+             {"--headless", "--help", "-h", "--help-all", "--version", "-v", "--print-openapi",
+              "check", "user", "secret", "backup", "restore", "export"}) {
             if (std::strcmp(argv[i], flag) == 0)
                 return true;
         }
@@ -80,7 +80,8 @@ int main(int argc, char *argv[])
     Mercato::onTerminationSignal(app.get(), [] { QCoreApplication::quit(); });
 
     Mercato::ServerSettings initial;
-    initial.listen = config.listenAddress.toString() + QLatin1Char(':') + QString::number(config.listenPort);
+    initial.listen = config.listenAddress.toString() + QLatin1Char(':')
+                     + QString::number(config.listenPort);
     initial.publicUrl = config.publicUrl;
     initial.corsOrigins = config.corsOrigins;
     initial.currency = config.store.currency;
@@ -97,7 +98,8 @@ int main(int argc, char *argv[])
         window.begin();
         const QString shots = env.value(QStringLiteral("MERCATO_SCREENSHOT_DIR"));
         if (!shots.isEmpty())
-            Mercato::runScreenshotTour(window, shots, env.value(QStringLiteral("MERCATO_SCREENSHOT_EMAIL")),
+            Mercato::runScreenshotTour(window, shots,
+                                       env.value(QStringLiteral("MERCATO_SCREENSHOT_EMAIL")),
                                        env.value(QStringLiteral("MERCATO_SCREENSHOT_PASSWORD")));
         rc = QApplication::exec();
     }

@@ -12,15 +12,15 @@
 namespace Mercato {
 
 MetricsMonitor::MetricsMonitor(Metrics &metrics, QString publicUrl, std::function<bool()> running,
-                               std::function<int()> workers, QString configFile, ServerSettings initial)
+                               std::function<int()> workers, QString configFile,
+                               ServerSettings initial)
     : m_metrics(metrics)
     , m_publicUrl(std::move(publicUrl))
     , m_running(std::move(running))
     , m_workers(std::move(workers))
     , m_configFile(std::move(configFile))
     , m_initial(std::move(initial))
-{
-}
+{}
 
 QString MetricsMonitor::configFileIn(const QString &dataDir)
 {
@@ -55,7 +55,9 @@ ServerSettings MetricsMonitor::settings() const
     QSettings file(m_configFile, QSettings::IniFormat);
     s.listen = file.value(QStringLiteral("listen"), s.listen).toString();
     s.publicUrl = file.value(QStringLiteral("public_url"), s.publicUrl).toString();
-    const QString cors = file.value(QStringLiteral("cors_origins"), s.corsOrigins.join(QLatin1Char(','))).toString();
+    const QString cors
+            = file.value(QStringLiteral("cors_origins"), s.corsOrigins.join(QLatin1Char(',')))
+                      .toString();
     s.corsOrigins.clear();
     for (const QString &o : cors.split(QLatin1Char(','), Qt::SkipEmptyParts))
         s.corsOrigins.append(o.trimmed());
@@ -70,15 +72,20 @@ Status MetricsMonitor::saveSettings(const ServerSettings &s)
     bool portOk = false;
     const int port = colon > 0 ? s.listen.mid(colon + 1).toInt(&portOk) : 0;
     if (colon <= 0 || !portOk || port <= 0 || port > 65535
-        || QHostAddress(s.listen.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']'))).isNull())
-        return Error::validation(QStringLiteral("listen"), QStringLiteral("listen address is address:port"));
+        || QHostAddress(s.listen.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')))
+                   .isNull())
+        return Error::validation(QStringLiteral("listen"),
+                                 QStringLiteral("listen address is address:port"));
     if (!s.publicUrl.isEmpty()) {
         const QUrl url(s.publicUrl);
-        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-            return Error::validation(QStringLiteral("publicUrl"), QStringLiteral("public URL is an http(s) URL"));
+        if (!url.isValid()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+            return Error::validation(QStringLiteral("publicUrl"),
+                                     QStringLiteral("public URL is an http(s) URL"));
     }
     if (s.currency.size() != 3)
-        return Error::validation(QStringLiteral("currency"), QStringLiteral("currency is a three-letter code"));
+        return Error::validation(QStringLiteral("currency"),
+                                 QStringLiteral("currency is a three-letter code"));
     if (!s.timeZone.isEmpty() && !QTimeZone(s.timeZone.toUtf8()).isValid())
         return Error::validation(QStringLiteral("timeZone"), QStringLiteral("unknown time zone"));
     if (m_configFile.isEmpty())

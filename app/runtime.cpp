@@ -4,19 +4,19 @@
 #include "server/opsroutes.h"
 
 #include "model/backup.h"
+#include "model/cloudinaryimagestore.h"
 #include "model/csvexport.h"
 #include "model/demo.h"
 #include "model/ids.h"
-#include "model/cloudinaryimagestore.h"
+#include "model/inventory.h"
 #include "model/secretstore.h"
 #include "model/smtpmailer.h"
-#include "model/inventory.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
-#include <QSaveFile>
 #include <QLoggingCategory>
+#include <QSaveFile>
 #include <QSocketNotifier>
 #include <QSslCertificate>
 #include <QSslKey>
@@ -48,7 +48,8 @@ Result<QByteArray> usable(const QByteArray &key, const QString &where)
 {
     if (key.size() >= 32)
         return key;
-    return makeError(ErrorCode::Unavailable, where + QStringLiteral(" does not hold a 256-bit key"));
+    return makeError(ErrorCode::Unavailable,
+                     where + QStringLiteral(" does not hold a 256-bit key"));
 }
 } // namespace
 
@@ -71,7 +72,8 @@ Result<QByteArray> resolveJwtKey(const Config &config)
                 return usable(fromFile->value(), file.pathFor(kJwtKeyName));
             const QByteArray key = Ids::randomBytes(32);
             if (keychain.write(kJwtKeyName, key)) {
-                qCInfo(lcApp).noquote() << "generated a new JWT signing key in" << keychain.describe();
+                qCInfo(lcApp).noquote()
+                        << "generated a new JWT signing key in" << keychain.describe();
                 return key;
             }
         }
@@ -151,8 +153,8 @@ Status resolveSecrets(Config &config)
 Status Runtime::start()
 {
     if (!QDir().mkpath(m_config.dataDir))
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create the data folder ")
-                                                         + m_config.dataDir);
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot create the data folder ") + m_config.dataDir);
     if (auto s = resolveSecrets(m_config); !s)
         return s;
     auto key = resolveJwtKey(m_config);
@@ -162,9 +164,10 @@ Status Runtime::start()
     ShopOptions options;
     options.database = m_config.database;
     options.settings = m_config.store;
-    options.settings.publicUrl = m_config.listenPort == 0 && m_config.publicUrl.isEmpty()
-            ? QString() // not known before binding: media URLs stay relative
-            : apiUrl();
+    options.settings.publicUrl
+            = m_config.listenPort == 0 && m_config.publicUrl.isEmpty()
+                      ? QString() // not known before binding: media URLs stay relative
+                      : apiUrl();
     options.jwtKey = key.value();
     options.dataDir = m_config.dataDir;
     options.mailFrom = m_config.mailFrom;
@@ -181,11 +184,12 @@ Status Runtime::start()
     }
     qCInfo(lcApp).noquote() << "mail goes to" << m_shop->mail().mailer().describe();
     if (!m_config.cloudinaryUrl.isEmpty()) {
-        auto cloudinary = CloudinaryImageStore::parseUrl(m_config.cloudinaryUrl, m_config.cloudinaryApiBase);
+        auto cloudinary = CloudinaryImageStore::parseUrl(m_config.cloudinaryUrl,
+                                                         m_config.cloudinaryApiBase);
         if (!cloudinary)
             return cloudinary.error();
-        qCInfo(lcApp).noquote() << "images kept by Cloudinary cloud" << cloudinary->cloudName << "at"
-                                << cloudinary->apiBase;
+        qCInfo(lcApp).noquote() << "images kept by Cloudinary cloud" << cloudinary->cloudName
+                                << "at" << cloudinary->apiBase;
         m_shop->setImageStore(std::make_unique<CloudinaryImageStore>(cloudinary.value()));
     }
     if (auto s = m_shop->open(); !s)
@@ -209,14 +213,17 @@ Status Runtime::start()
         QFile certFile(m_config.tlsCert);
         QFile keyFile(m_config.tlsKey);
         if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
-            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot read the TLS certificate or key"));
-        const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("cannot read the TLS certificate or key"));
+        const QList<QSslCertificate> chain
+                = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
         const QByteArray keyPem = keyFile.readAll();
         QSslKey tlsKey(keyPem, QSsl::Rsa, QSsl::Pem);
         if (tlsKey.isNull())
             tlsKey = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
         if (chain.isEmpty() || tlsKey.isNull())
-            return makeError(ErrorCode::Unavailable, QStringLiteral("the TLS certificate or key is not valid PEM"));
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("the TLS certificate or key is not valid PEM"));
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(tlsKey);
@@ -229,7 +236,8 @@ Status Runtime::start()
     api.debugRoutes = m_config.debugRoutes;
     api.authRateLimit = m_config.authRateLimit;
     api.storefront.enabled = m_config.storefront;
-    api.storefront.stripePublishableKey = m_config.stripeSecretKey.isEmpty() ? QString() : m_config.stripePublishableKey;
+    api.storefront.stripePublishableKey
+            = m_config.stripeSecretKey.isEmpty() ? QString() : m_config.stripePublishableKey;
     registerApi(m_router, *m_shop, m_metrics, api);
 
     Shop *shop = m_shop.get();
@@ -270,12 +278,13 @@ QString Runtime::apiUrl() const
     if (!m_config.publicUrl.isEmpty())
         return m_config.publicUrl;
     QString host = m_config.listenAddress.toString();
-    if (m_config.listenAddress == QHostAddress::AnyIPv4 || m_config.listenAddress == QHostAddress::Any)
+    if (m_config.listenAddress == QHostAddress::AnyIPv4
+        || m_config.listenAddress == QHostAddress::Any)
         host = QStringLiteral("127.0.0.1");
     const quint16 port = m_server ? m_server->port() : m_config.listenPort;
-    return QStringLiteral("%1://%2:%3").arg(m_config.tlsCert.isEmpty() ? QStringLiteral("http")
-                                                                        : QStringLiteral("https"),
-                                            host)
+    return QStringLiteral("%1://%2:%3")
+            .arg(m_config.tlsCert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"),
+                 host)
             .arg(port);
 }
 
@@ -291,7 +300,8 @@ void signalHandler(int)
 
 void onTerminationSignal(QObject *context, std::function<void()> handler)
 {
-    if (s_signalFds[0] < 0 && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_signalFds) != 0)
+    if (s_signalFds[0] < 0
+        && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_signalFds) != 0)
         return;
     auto *notifier = new QSocketNotifier(qintptr(s_signalFds[1]), QSocketNotifier::Read, context);
     QObject::connect(notifier, &QSocketNotifier::activated, context, [handler] {
@@ -299,7 +309,9 @@ void onTerminationSignal(QObject *context, std::function<void()> handler)
         [[maybe_unused]] const auto n = ::read(s_signalFds[1], &c, 1);
         handler();
     });
-    struct sigaction sa{};
+    struct sigaction sa
+    {
+    };
     sa.sa_handler = signalHandler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
@@ -359,9 +371,11 @@ void printError(const char *command, const Error &error)
 int runUserCommand(const Config &config)
 {
     const QString sub = config.commandArgs.value(0);
-    const QString password = readSecretLine(sub == QLatin1String("create") ? "Password: " : "New password: ");
+    const QString password
+            = readSecretLine(sub == QLatin1String("create") ? "Password: " : "New password: ");
     if (!QDir().mkpath(config.dataDir)) {
-        std::fprintf(stderr, "mercato user: cannot create the data folder %s\n", qPrintable(config.dataDir));
+        std::fprintf(stderr, "mercato user: cannot create the data folder %s\n",
+                     qPrintable(config.dataDir));
         return 2;
     }
     auto key = resolveJwtKey(config);
@@ -386,8 +400,9 @@ int runUserCommand(const Config &config)
         r.email = config.userEmail;
         r.password = password;
         r.role = config.userRole;
-        r.displayName = config.userDisplayName.isEmpty() ? config.userEmail.section(QLatin1Char('@'), 0, 0)
-                                                         : config.userDisplayName;
+        r.displayName = config.userDisplayName.isEmpty()
+                                ? config.userEmail.section(QLatin1Char('@'), 0, 0)
+                                : config.userDisplayName;
         auto session = accounts.registerAccount(r);
         if (!session) {
             printError("user create", session.error());
@@ -424,8 +439,8 @@ int runSecretCommand(const Config &config)
     const QString sub = config.commandArgs.value(0);
     const QString name = config.commandArgs.value(1);
     if (!secretSettingNames().contains(name)) {
-        std::fprintf(stderr, "mercato secret: '%s' is not a secret setting (%s)\n", qPrintable(name),
-                     qPrintable(secretSettingNames().join(QStringLiteral(", "))));
+        std::fprintf(stderr, "mercato secret: '%s' is not a secret setting (%s)\n",
+                     qPrintable(name), qPrintable(secretSettingNames().join(QStringLiteral(", "))));
         return 2;
     }
     const std::unique_ptr<SecretStore> store = openSecretStore(config);
@@ -434,7 +449,8 @@ int runSecretCommand(const Config &config)
             printError("secret delete", s.error());
             return 1;
         }
-        std::fprintf(stdout, "%s removed from %s\n", qPrintable(name), qPrintable(store->describe()));
+        std::fprintf(stdout, "%s removed from %s\n", qPrintable(name),
+                     qPrintable(store->describe()));
         return 0;
     }
     const QString value = readSecretLine("Value: ").trimmed();
@@ -460,12 +476,13 @@ int runBackupCommand(const Config &config)
 {
     const QString file = config.commandArgs.value(0);
     if (config.database.engine != Engine::Sqlite) {
-        std::fprintf(stderr,
-                     "mercato backup: this shop is on PostgreSQL; back it up with pg_dump, e.g.\n"
-                     "  pg_dump --format=custom --file=%s 'postgresql://USER@HOST/DBNAME'\n"
-                     "and restore with\n"
-                     "  pg_restore --clean --if-exists --dbname='postgresql://USER@HOST/DBNAME' %s\n",
-                     qPrintable(file), qPrintable(file));
+        std::fprintf(
+                stderr,
+                "mercato backup: this shop is on PostgreSQL; back it up with pg_dump, e.g.\n"
+                "  pg_dump --format=custom --file=%s 'postgresql://USER@HOST/DBNAME'\n"
+                "and restore with\n"
+                "  pg_restore --clean --if-exists --dbname='postgresql://USER@HOST/DBNAME' %s\n",
+                qPrintable(file), qPrintable(file));
         return 2;
     }
     int rc = 0;
@@ -476,7 +493,9 @@ int runBackupCommand(const Config &config)
             rc = 2;
         } else if (auto b = Backup::backup(database, file, config.force); !b) {
             printError("backup", b.error());
-            rc = b.error().code == ErrorCode::Conflict || b.error().code == ErrorCode::BadRequest ? 2 : 1;
+            rc = b.error().code == ErrorCode::Conflict || b.error().code == ErrorCode::BadRequest
+                         ? 2
+                         : 1;
         }
         database.releaseThreadConnection();
     }
@@ -487,8 +506,8 @@ int runBackupCommand(const Config &config)
         printError("backup", info.error());
         return 1;
     }
-    std::fprintf(stdout, "backed up %s to %s (schema version %d):\n", qPrintable(config.database.redacted()),
-                 qPrintable(file), info->schemaVersion);
+    std::fprintf(stdout, "backed up %s to %s (schema version %d):\n",
+                 qPrintable(config.database.redacted()), qPrintable(file), info->schemaVersion);
     printFigures(info->figures);
     return 0;
 }
@@ -499,7 +518,9 @@ int runRestoreCommand(const Config &config)
     const QString file = config.commandArgs.value(0);
     if (auto s = Backup::restore(file, config.database, config.force); !s) {
         printError("restore", s.error());
-        return s.error().code == ErrorCode::Unavailable || s.error().code == ErrorCode::Internal ? 1 : 2;
+        return s.error().code == ErrorCode::Unavailable || s.error().code == ErrorCode::Internal
+                       ? 1
+                       : 2;
     }
     auto info = Backup::inspect(config.database.path);
     if (!info) {
@@ -546,8 +567,8 @@ int runExportCommand(const Config &config)
                          qPrintable(out.errorString()));
             rc = 1;
         } else {
-            std::fprintf(stderr, "exported %lld %s row(s) to %s\n", static_cast<long long>(n.value()),
-                         qPrintable(kind), qPrintable(file));
+            std::fprintf(stderr, "exported %lld %s row(s) to %s\n",
+                         static_cast<long long>(n.value()), qPrintable(kind), qPrintable(file));
         }
     }
     database.releaseThreadConnection();
@@ -580,16 +601,20 @@ int runCommand(const Config &config)
             if (auto s = database.open(); !s) {
                 std::fprintf(stderr, "mercato check: %s\n", qPrintable(s.error().detail));
                 rc = 2;
-            } else if (auto mismatches = Inventory::verifyLedger(database.connection()); !mismatches) {
+            } else if (auto mismatches = Inventory::verifyLedger(database.connection());
+                       !mismatches) {
                 std::fprintf(stderr, "mercato check: %s\n", qPrintable(mismatches.error().detail));
                 rc = 2;
             } else if (mismatches->isEmpty()) {
-                std::fprintf(stdout, "stock ledger: ok (every product's stock equals its ledger sum)\n");
+                std::fprintf(stdout,
+                             "stock ledger: ok (every product's stock equals its ledger sum)\n");
             } else {
                 for (const LedgerMismatch &m : mismatches.value())
-                    std::fprintf(stdout, "stock ledger mismatch: product %s has stock %lld, ledger sum %lld\n",
-                                 qPrintable(m.productId), static_cast<long long>(m.stock),
-                                 static_cast<long long>(m.ledgerSum));
+                    std::fprintf(
+                            stdout,
+                            "stock ledger mismatch: product %s has stock %lld, ledger sum %lld\n",
+                            qPrintable(m.productId), static_cast<long long>(m.stock),
+                            static_cast<long long>(m.ledgerSum));
                 std::fprintf(stdout, "stock ledger: %lld product(s) differ\n",
                              static_cast<long long>(mismatches->size()));
                 rc = 1;
@@ -615,8 +640,8 @@ int runHeadless(const Config &config)
         std::fprintf(stderr, "mercato: %s\n", qPrintable(s.error().detail));
         return 1;
     }
-    qCInfo(lcApp).noquote() << "Mercato API at" << runtime.apiUrl() << "- data in"
-                            << config.dataDir << "- database" << config.database.redacted();
+    qCInfo(lcApp).noquote() << "Mercato API at" << runtime.apiUrl() << "- data in" << config.dataDir
+                            << "- database" << config.database.redacted();
     const int rc = QCoreApplication::exec();
     runtime.stop();
     qCInfo(lcApp) << "stopped cleanly";

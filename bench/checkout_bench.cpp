@@ -42,15 +42,21 @@ namespace {
 class Connection
 {
 public:
-    explicit Connection(quint16 port) : m_port(port) {}
+    explicit Connection(quint16 port)
+        : m_port(port)
+    {}
     ~Connection() { close(); }
 
     // The status of the answer (0: no answer).
     int post(const std::string &path, const std::string &token, const std::string &body)
     {
-        const std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
-                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        const std::string request = "POST " + path
+                                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                      "Authorization: Bearer "
+                                    + token
+                                    + "\r\nContent-Type: application/json\r\n"
+                                      "Content-Length: "
+                                    + std::to_string(body.size()) + "\r\n\r\n" + body;
         for (int attempt = 0; attempt < 2; ++attempt) {
             if (m_fd < 0 && !open())
                 return 0;
@@ -117,7 +123,8 @@ private:
                 return 0;
         }
         std::string head = m_buffer.substr(0, end);
-        std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        std::transform(head.begin(), head.end(), head.begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
         const int status = head.size() > 12 ? std::atoi(head.c_str() + 9) : 0;
         size_t length = 0;
         if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos)
@@ -154,19 +161,26 @@ int main(int argc, char **argv)
     QLoggingCategory::setFilterRules(QStringLiteral("mercato.*.info=false"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption databaseOpt(QStringLiteral("database"), QStringLiteral("database URL"), QStringLiteral("url"));
-    const QCommandLineOption secretOpt(QStringLiteral("jwt-secret"), QStringLiteral("the server's MERCATO_JWT_SECRET"),
+    const QCommandLineOption databaseOpt(QStringLiteral("database"), QStringLiteral("database URL"),
+                                         QStringLiteral("url"));
+    const QCommandLineOption secretOpt(QStringLiteral("jwt-secret"),
+                                       QStringLiteral("the server's MERCATO_JWT_SECRET"),
                                        QStringLiteral("base64"));
-    const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("the server's port"), QStringLiteral("port"));
-    const QCommandLineOption connectionsOpt(QStringLiteral("connections"), QStringLiteral("connections"),
-                                            QStringLiteral("n"), QStringLiteral("64"));
-    const QCommandLineOption customersOpt(QStringLiteral("customers"), QStringLiteral("customers with a cart"),
+    const QCommandLineOption portOpt(QStringLiteral("port"), QStringLiteral("the server's port"),
+                                     QStringLiteral("port"));
+    const QCommandLineOption connectionsOpt(QStringLiteral("connections"),
+                                            QStringLiteral("connections"), QStringLiteral("n"),
+                                            QStringLiteral("64"));
+    const QCommandLineOption customersOpt(QStringLiteral("customers"),
+                                          QStringLiteral("customers with a cart"),
                                           QStringLiteral("n"), QStringLiteral("6000"));
-    const QCommandLineOption productsOpt(QStringLiteral("products"), QStringLiteral("products"), QStringLiteral("n"),
-                                         QStringLiteral("20"));
-    const QCommandLineOption stockOpt(QStringLiteral("stock"), QStringLiteral("units of each product"),
-                                      QStringLiteral("n"), QStringLiteral("270"));
-    parser.addOptions({databaseOpt, secretOpt, portOpt, connectionsOpt, customersOpt, productsOpt, stockOpt});
+    const QCommandLineOption productsOpt(QStringLiteral("products"), QStringLiteral("products"),
+                                         QStringLiteral("n"), QStringLiteral("20"));
+    const QCommandLineOption stockOpt(QStringLiteral("stock"),
+                                      QStringLiteral("units of each product"), QStringLiteral("n"),
+                                      QStringLiteral("270"));
+    parser.addOptions(
+            {databaseOpt, secretOpt, portOpt, connectionsOpt, customersOpt, productsOpt, stockOpt});
     parser.process(app);
     const int connections = std::max(1, parser.value(connectionsOpt).toInt());
     const int customerCount = std::max(1, parser.value(customersOpt).toInt());
@@ -193,9 +207,10 @@ int main(int argc, char **argv)
 
     // Preparation (not timed).
     const QString run = QString::number(QDateTime::currentMSecsSinceEpoch(), 36);
-    auto seller = shop.accounts().registerAccount(
-            {QStringLiteral("seller-%1@bench.test").arg(run), QStringLiteral("bench-seller-pass-%1").arg(run),
-             QStringLiteral("Bench seller"), QStringLiteral("seller")});
+    auto seller = shop.accounts().registerAccount({QStringLiteral("seller-%1@bench.test").arg(run),
+                                                   QStringLiteral("bench-seller-pass-%1").arg(run),
+                                                   QStringLiteral("Bench seller"),
+                                                   QStringLiteral("seller")});
     if (!seller) {
         std::fprintf(stderr, "bench-checkout: seller: %s\n", qPrintable(seller.error().detail));
         return 1;
@@ -218,20 +233,24 @@ int main(int argc, char **argv)
     tokens.reserve(size_t(customerCount));
     for (int i = 0; i < customerCount; ++i) {
         auto c = shop.accounts().registerAccount(
-                {QStringLiteral("c%1-%2@bench.test").arg(i).arg(run), QStringLiteral("bench-customer-pass-%1").arg(run),
+                {QStringLiteral("c%1-%2@bench.test").arg(i).arg(run),
+                 QStringLiteral("bench-customer-pass-%1").arg(run),
                  QStringLiteral("Customer %1").arg(i), QStringLiteral("customer")});
         if (!c) {
             std::fprintf(stderr, "bench-checkout: customer: %s\n", qPrintable(c.error().detail));
             return 1;
         }
-        if (auto cart = shop.cart().setQuantity(c->user.id, products.at(i % productCount), 1); !cart) {
+        if (auto cart = shop.cart().setQuantity(c->user.id, products.at(i % productCount), 1);
+            !cart) {
             std::fprintf(stderr, "bench-checkout: cart: %s\n", qPrintable(cart.error().detail));
             return 1;
         }
-        tokens.push_back(shop.tokens().issueAccess(c->user.id, QStringLiteral("customer")).token.toStdString());
+        tokens.push_back(shop.tokens()
+                                 .issueAccess(c->user.id, QStringLiteral("customer"))
+                                 .token.toStdString());
     }
-    std::fprintf(stdout, "prepared %d customers with a cart, %d products x %d units\n", customerCount,
-                 productCount, stock);
+    std::fprintf(stdout, "prepared %d customers with a cart, %d products x %d units\n",
+                 customerCount, productCount, stock);
 
     // Measurement: every connection checks out its share of the customers, one after another.
     std::atomic<int> created{0};
@@ -245,9 +264,11 @@ int main(int argc, char **argv)
             Connection conn(port);
             for (int i = t; i < customerCount; i += connections) {
                 const auto before = std::chrono::steady_clock::now();
-                const int status = conn.post("/api/v1/orders", tokens[size_t(i)], "{\"coinsToUse\":0}");
+                const int status
+                        = conn.post("/api/v1/orders", tokens[size_t(i)], "{\"coinsToUse\":0}");
                 const auto after = std::chrono::steady_clock::now();
-                latencies[size_t(t)].push_back(std::chrono::duration<double, std::milli>(after - before).count());
+                latencies[size_t(t)].push_back(
+                        std::chrono::duration<double, std::milli>(after - before).count());
                 if (status == 201)
                     ++created;
                 else if (status == 409)
@@ -259,7 +280,8 @@ int main(int argc, char **argv)
     }
     for (auto &t : threads)
         t.join();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::vector<double> all;
     for (const auto &l : latencies)
         all.insert(all.end(), l.begin(), l.end());
@@ -278,15 +300,18 @@ int main(int argc, char **argv)
         negative += std::max<qint64>(0, -p->stock);
     }
     auto mismatches = Inventory::verifyLedger(shop.database().connection());
-    const qint64 oversold = std::max<qint64>(0, qint64(created) - qint64(productCount) * stock) + negative;
-    std::fprintf(stdout,
-                 "connections %d: %d orders in %.2f s = %.0f orders/s (%d refused 409, %d other); "
-                 "latency p50 %.1f ms, p99 %.1f ms; units sold %lld of %lld, oversold %lld, ledger %s\n",
-                 connections, int(created), seconds, double(created) / seconds, int(refused), int(other),
-                 percentile(all, 0.50), percentile(all, 0.99), static_cast<long long>(sold),
-                 static_cast<long long>(qint64(productCount) * stock), static_cast<long long>(oversold),
-                 mismatches && mismatches->isEmpty() ? "ok" : "MISMATCH");
+    const qint64 oversold
+            = std::max<qint64>(0, qint64(created) - qint64(productCount) * stock) + negative;
+    std::fprintf(
+            stdout,
+            "connections %d: %d orders in %.2f s = %.0f orders/s (%d refused 409, %d other); "
+            "latency p50 %.1f ms, p99 %.1f ms; units sold %lld of %lld, oversold %lld, ledger %s\n",
+            connections, int(created), seconds, double(created) / seconds, int(refused), int(other),
+            percentile(all, 0.50), percentile(all, 0.99), static_cast<long long>(sold),
+            static_cast<long long>(qint64(productCount) * stock), static_cast<long long>(oversold),
+            mismatches && mismatches->isEmpty() ? "ok" : "MISMATCH");
     shop.database().releaseThreadConnection();
-    const bool good = oversold == 0 && sold == created && mismatches && mismatches->isEmpty() && other == 0;
+    const bool good
+            = oversold == 0 && sold == created && mismatches && mismatches->isEmpty() && other == 0;
     return good ? 0 : 1;
 }

@@ -107,18 +107,21 @@ bool Accounts::isValidEmail(const QString &normalisedEmail)
             "^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
             "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"));
     return normalisedEmail.size() <= 254 && re.match(normalisedEmail).hasMatch()
-            && !normalisedEmail.startsWith(QLatin1Char('.'))
-            && !normalisedEmail.contains(QLatin1String(".."))
-            && !normalisedEmail.contains(QLatin1String(".@"));
+           && !normalisedEmail.startsWith(QLatin1Char('.'))
+           && !normalisedEmail.contains(QLatin1String(".."))
+           && !normalisedEmail.contains(QLatin1String(".@"));
 }
 
 QList<FieldError> Accounts::passwordProblems(const QString &field, const QString &password,
                                              const QString &email)
 {
     if (password.toUtf8().size() > kMaxPasswordBytes)
-        return {{field, QStringLiteral("%1 must be at most %2 bytes").arg(field).arg(kMaxPasswordBytes)}};
+        return {{field,
+                 QStringLiteral("%1 must be at most %2 bytes").arg(field).arg(kMaxPasswordBytes)}};
     if (password.toUcs4().size() < kMinPasswordChars)
-        return {{field, QStringLiteral("%1 must be at least %2 characters").arg(field).arg(kMinPasswordChars)}};
+        return {{field, QStringLiteral("%1 must be at least %2 characters")
+                                .arg(field)
+                                .arg(kMinPasswordChars)}};
     if (!email.isEmpty() && normaliseEmail(password) == normaliseEmail(email))
         return {{field, QStringLiteral("%1 must not be the email address").arg(field)}};
     return {};
@@ -166,11 +169,11 @@ Result<QString> Accounts::newRefreshToken(const QSqlDatabase &db, const QString 
 {
     const QString token = Ids::newToken(32);
     const qint64 now = Clock::nowMs();
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, "
-                                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
-                     {Ids::newId(), userId, familyId, Ids::tokenHash(token), now,
-                      now + kRefreshLifetimeMs});
+    auto q = execSql(
+            db,
+            QStringLiteral("INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, "
+                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+            {Ids::newId(), userId, familyId, Ids::tokenHash(token), now, now + kRefreshLifetimeMs});
     if (!q)
         return q.error();
     return token;
@@ -199,8 +202,10 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
     QList<FieldError> problems = emailProblems(email);
     problems += passwordProblems(QStringLiteral("password"), registration.password, email);
     problems += displayNameProblems(displayName);
-    if (registration.role != QLatin1String("customer") && registration.role != QLatin1String("seller"))
-        problems.append({QStringLiteral("role"), QStringLiteral("role must be customer or seller")});
+    if (registration.role != QLatin1String("customer")
+        && registration.role != QLatin1String("seller"))
+        problems.append(
+                {QStringLiteral("role"), QStringLiteral("role must be customer or seller")});
     if (!problems.isEmpty())
         return validation(problems);
 
@@ -214,8 +219,8 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
     account.displayName = displayName;
     account.role = registration.role;
     account.status = registration.role == QLatin1String("seller") && m_settings.sellerApproval
-            ? QStringLiteral("pending")
-            : QStringLiteral("active");
+                             ? QStringLiteral("pending")
+                             : QStringLiteral("active");
     account.createdAt = Clock::nowMs();
 
     Transaction tx(m_db);
@@ -229,8 +234,10 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
                       account.status, account.createdAt, account.createdAt});
     if (!q) {
         if (q.error().code == ErrorCode::Conflict)
-            return Error{ErrorCode::Conflict, QStringLiteral("an account with this email exists"),
-                         {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
+            return Error{
+                    ErrorCode::Conflict,
+                    QStringLiteral("an account with this email exists"),
+                    {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
         return q.error();
     }
     auto reward = grantDaily(tx.db(), account.id);
@@ -327,10 +334,11 @@ Result<Session> Accounts::refresh(const QString &refreshToken)
     Transaction tx(m_db);
     if (auto s = tx.begin(); !s)
         return s.error();
-    auto q = execSql(tx.db(),
-                     QStringLiteral("SELECT id, user_id, family_id, expires_at, used_at, revoked_at "
-                                    "FROM refresh_tokens WHERE token_hash = ?"),
-                     {Ids::tokenHash(refreshToken)});
+    auto q = execSql(
+            tx.db(),
+            QStringLiteral("SELECT id, user_id, family_id, expires_at, used_at, revoked_at "
+                           "FROM refresh_tokens WHERE token_hash = ?"),
+            {Ids::tokenHash(refreshToken)});
     if (!q)
         return q.error();
     if (!q->next())
@@ -345,10 +353,11 @@ Result<Session> Accounts::refresh(const QString &refreshToken)
         return badRefreshToken();
 
     auto revokeFamily = [&]() -> Error {
-        auto r = execSql(tx.db(),
-                         QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? "
-                                        "AND revoked_at IS NULL"),
-                         {now, familyId});
+        auto r = execSql(
+                tx.db(),
+                QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? "
+                               "AND revoked_at IS NULL"),
+                {now, familyId});
         if (!r)
             return r.error();
         if (auto s = tx.commit(); !s)
@@ -390,11 +399,12 @@ Result<Session> Accounts::refresh(const QString &refreshToken)
 
 Status Accounts::logout(const QString &userId, const QString &refreshToken)
 {
-    auto q = execSql(m_db.connection(),
-                     QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL "
-                                    "AND user_id = ? AND family_id = (SELECT family_id FROM "
-                                    "refresh_tokens WHERE token_hash = ?)"),
-                     {Clock::nowMs(), userId, Ids::tokenHash(refreshToken)});
+    auto q = execSql(
+            m_db.connection(),
+            QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE revoked_at IS NULL "
+                           "AND user_id = ? AND family_id = (SELECT family_id FROM "
+                           "refresh_tokens WHERE token_hash = ?)"),
+            {Clock::nowMs(), userId, Ids::tokenHash(refreshToken)});
     if (!q)
         return q.error();
     return Ok{};
@@ -405,19 +415,22 @@ Result<Principal> Accounts::authenticate(const QString &accessToken)
     auto principal = m_tokens.verify(accessToken);
     if (!principal)
         return principal.error();
-    auto q = execSql(m_db.connection(),
-                     QStringLiteral("SELECT role, status, tokens_valid_after FROM users WHERE id = ?"),
-                     {principal->userId});
+    auto q = execSql(
+            m_db.connection(),
+            QStringLiteral("SELECT role, status, tokens_valid_after FROM users WHERE id = ?"),
+            {principal->userId});
     if (!q)
         return q.error();
     if (!q->next())
-        return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account no longer exists"));
+        return makeError(ErrorCode::Unauthenticated,
+                         QStringLiteral("the account no longer exists"));
     const QString status = q->value(1).toString();
     if (status == QLatin1String("disabled"))
         return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account is disabled"));
     if (principal->issuedAt < validFromSeconds(q->value(2).toLongLong()))
-        return makeError(ErrorCode::Unauthenticated,
-                         QStringLiteral("the token was issued before the password changed; sign in again"));
+        return makeError(
+                ErrorCode::Unauthenticated,
+                QStringLiteral("the token was issued before the password changed; sign in again"));
     principal->role = q->value(0).toString();
     principal->status = status;
     return principal;
@@ -479,24 +492,28 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
         return validation(problems);
     if (emailChanges) {
         if (change.currentPassword->toUtf8().size() > kMaxPasswordBytes
-            || !Passwords::verify(*change.currentPassword, hash, m_settings.passwordHashLogN).matches)
-            return Error{ErrorCode::Forbidden, QStringLiteral("the current password is wrong"),
+            || !Passwords::verify(*change.currentPassword, hash, m_settings.passwordHashLogN)
+                        .matches)
+            return Error{ErrorCode::Forbidden,
+                         QStringLiteral("the current password is wrong"),
                          {{QStringLiteral("currentPassword"),
                            QStringLiteral("currentPassword is wrong")}}};
     }
     if (change.displayName || emailChanges) {
         const Account &old = *found.value();
-        auto q = execSql(m_db.connection(),
-                         QStringLiteral("UPDATE users SET display_name = ?, email = ?, email_norm = ?, "
-                                        "updated_at = ? WHERE id = ?"),
-                         {change.displayName ? displayName : old.displayName,
-                          emailChanges ? email : old.email,
-                          emailChanges ? email : normaliseEmail(old.email), Clock::nowMs(), userId});
+        auto q = execSql(
+                m_db.connection(),
+                QStringLiteral("UPDATE users SET display_name = ?, email = ?, email_norm = ?, "
+                               "updated_at = ? WHERE id = ?"),
+                {change.displayName ? displayName : old.displayName,
+                 emailChanges ? email : old.email, emailChanges ? email : normaliseEmail(old.email),
+                 Clock::nowMs(), userId});
         if (!q) {
             if (q.error().code == ErrorCode::Conflict)
-                return Error{ErrorCode::Conflict, QStringLiteral("an account with this email exists"),
-                             {{QStringLiteral("email"),
-                               QStringLiteral("email is already registered")}}};
+                return Error{
+                        ErrorCode::Conflict,
+                        QStringLiteral("an account with this email exists"),
+                        {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
             return q.error();
         }
     }
@@ -506,15 +523,17 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
 Status Accounts::revokeAllSessions(const QSqlDatabase &db, const QString &userId)
 {
     const qint64 now = Clock::nowMs();
-    auto r = execSql(db,
-                     QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND "
-                                    "revoked_at IS NULL"),
-                     {now, userId});
+    auto r = execSql(
+            db,
+            QStringLiteral("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND "
+                           "revoked_at IS NULL"),
+            {now, userId});
     if (!r)
         return r.error();
-    auto u = execSql(db,
-                     QStringLiteral("UPDATE users SET tokens_valid_after = ?, updated_at = ? WHERE id = ?"),
-                     {now, now, userId});
+    auto u = execSql(
+            db,
+            QStringLiteral("UPDATE users SET tokens_valid_after = ?, updated_at = ? WHERE id = ?"),
+            {now, now, userId});
     if (!u)
         return u.error();
     return Ok{};
@@ -548,14 +567,16 @@ Status Accounts::changePassword(const QString &userId, const QString &currentPas
         return found.error();
     if (!found->has_value())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
-    const auto problems = passwordProblems(QStringLiteral("newPassword"), newPassword,
-                                           found.value()->email);
+    const auto problems
+            = passwordProblems(QStringLiteral("newPassword"), newPassword, found.value()->email);
     if (!problems.isEmpty())
         return validation(problems);
     if (currentPassword.toUtf8().size() > kMaxPasswordBytes
         || !Passwords::verify(currentPassword, hash, m_settings.passwordHashLogN).matches)
-        return Error{ErrorCode::Forbidden, QStringLiteral("the current password is wrong"),
-                     {{QStringLiteral("currentPassword"), QStringLiteral("currentPassword is wrong")}}};
+        return Error{
+                ErrorCode::Forbidden,
+                QStringLiteral("the current password is wrong"),
+                {{QStringLiteral("currentPassword"), QStringLiteral("currentPassword is wrong")}}};
     return storePassword(userId, newPassword);
 }
 
@@ -566,8 +587,8 @@ Status Accounts::setPassword(const QString &userId, const QString &newPassword)
         return found.error();
     if (!found->has_value())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
-    const auto problems = passwordProblems(QStringLiteral("newPassword"), newPassword,
-                                           found.value()->email);
+    const auto problems
+            = passwordProblems(QStringLiteral("newPassword"), newPassword, found.value()->email);
     if (!problems.isEmpty())
         return validation(problems);
     return storePassword(userId, newPassword);
@@ -575,10 +596,11 @@ Status Accounts::setPassword(const QString &userId, const QString &newPassword)
 
 Status Accounts::approveSeller(const QString &userId)
 {
-    auto q = execSql(m_db.connection(),
-                     QStringLiteral("UPDATE users SET status = 'active', updated_at = ? WHERE id = ? "
-                                    "AND role = 'seller' AND status = 'pending'"),
-                     {Clock::nowMs(), userId});
+    auto q = execSql(
+            m_db.connection(),
+            QStringLiteral("UPDATE users SET status = 'active', updated_at = ? WHERE id = ? "
+                           "AND role = 'seller' AND status = 'pending'"),
+            {Clock::nowMs(), userId});
     if (!q)
         return q.error();
     if (q->numRowsAffected() == 1)
@@ -626,7 +648,8 @@ Result<CoinPage> Accounts::coins(const QString &userId, int limit, const QString
         if (values && values->size() == 1)
             beforeId = values->at(0).toLongLong(&ok);
         if (!ok)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
     }
     limit = std::clamp(limit, 1, 100);
@@ -635,10 +658,11 @@ Result<CoinPage> Accounts::coins(const QString &userId, int limit, const QString
     if (!balance)
         return balance.error();
     page.balance = balance.value();
-    auto q = execSql(m_db.connection(),
-                     QStringLiteral("SELECT id, delta, reason, order_id, created_at FROM coin_ledger "
-                                    "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?"),
-                     {userId, beforeId, limit + 1});
+    auto q = execSql(
+            m_db.connection(),
+            QStringLiteral("SELECT id, delta, reason, order_id, created_at FROM coin_ledger "
+                           "WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?"),
+            {userId, beforeId, limit + 1});
     if (!q)
         return q.error();
     while (q->next()) {

@@ -19,8 +19,8 @@ struct Account
     QString id;
     QString email;
     QString displayName;
-    QString role;    // customer, seller
-    QString status;  // active, pending (a seller awaiting approval), disabled
+    QString role;   // customer, seller
+    QString status; // active, pending (a seller awaiting approval), disabled
     QString avatarUrl;
     // Access tokens issued before this instant (epoch ms) are refused.
     qint64 tokensValidAfter = 0;
@@ -100,8 +100,8 @@ public:
     // principal carries the account's role and status.
     Result<Principal> authenticate(const QString &accessToken);
 
-    Result<Account> account(const QString &userId);            // with coins
-    Result<Account> accountByEmail(const QString &email);     // without coins
+    Result<Account> account(const QString &userId);       // with coins
+    Result<Account> accountByEmail(const QString &email); // without coins
     Result<Account> updateProfile(const QString &userId, const ProfileChange &change);
     // 403 (field currentPassword) when the current password is wrong. Revokes every refresh
     // family and refuses access tokens issued before the change.

@@ -16,24 +16,27 @@ Result<QString> Avatars::swap(const QString &userId, const QString &key, const Q
     // uploads each replaces what it read, so no picture is orphaned.
     for (int attempt = 0; attempt < 5; ++attempt) {
         QSqlDatabase db = m_shop.database().connection();
-        auto current = execSql(db, QStringLiteral("SELECT avatar_key FROM users WHERE id = ?"), {userId});
+        auto current = execSql(db, QStringLiteral("SELECT avatar_key FROM users WHERE id = ?"),
+                               {userId});
         if (!current)
             return current.error();
         if (!current->next())
             return makeError(ErrorCode::NotFound, QStringLiteral("no such account"));
         const QString old = current->value(0).toString();
-        auto q = execSql(db,
-                         QStringLiteral("UPDATE users SET avatar_key = ?, avatar_url = ?, updated_at = ? "
-                                        "WHERE id = ? AND COALESCE(avatar_key, '-') = ?"),
-                         {key.isEmpty() ? QVariant() : QVariant(key),
-                          url.isEmpty() ? QVariant() : QVariant(url), Clock::nowMs(), userId,
-                          old.isEmpty() ? QStringLiteral("-") : old}); // '-' is no store key
+        auto q = execSql(
+                db,
+                QStringLiteral("UPDATE users SET avatar_key = ?, avatar_url = ?, updated_at = ? "
+                               "WHERE id = ? AND COALESCE(avatar_key, '-') = ?"),
+                {key.isEmpty() ? QVariant() : QVariant(key),
+                 url.isEmpty() ? QVariant() : QVariant(url), Clock::nowMs(), userId,
+                 old.isEmpty() ? QStringLiteral("-") : old}); // '-' is no store key
         if (!q)
             return q.error();
         if (q->numRowsAffected() == 1)
             return old;
     }
-    return makeError(ErrorCode::Conflict, QStringLiteral("the picture changed meanwhile; try again"));
+    return makeError(ErrorCode::Conflict,
+                     QStringLiteral("the picture changed meanwhile; try again"));
 }
 
 void Avatars::removeQuietly(const QString &key)
@@ -44,7 +47,8 @@ void Avatars::removeQuietly(const QString &key)
         qCWarning(lcAvatars).noquote() << "could not remove an old picture:" << s.error().detail;
 }
 
-Result<QString> Avatars::set(const QString &userId, const QByteArray &bytes, const QString &declaredType)
+Result<QString> Avatars::set(const QString &userId, const QByteArray &bytes,
+                             const QString &declaredType)
 {
     auto type = checkImage(bytes, declaredType);
     if (!type)

@@ -14,11 +14,14 @@ class Shop;
 class Avatars
 {
 public:
-    explicit Avatars(Shop &shop) : m_shop(shop) {}
+    explicit Avatars(Shop &shop)
+        : m_shop(shop)
+    {}
 
     // Checks the image (415/422), stores it, points the account at it and removes the old
     // one; returns the new URL. 404 when the account is gone.
-    Result<QString> set(const QString &userId, const QByteArray &bytes, const QString &declaredType);
+    Result<QString> set(const QString &userId, const QByteArray &bytes,
+                        const QString &declaredType);
     // Removes the picture, if any.
     Status clear(const QString &userId);
 

@@ -23,8 +23,9 @@ public:
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
         db.setDatabaseName(path);
-        db.setConnectOptions(readOnly ? QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=10000")
-                                      : QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        db.setConnectOptions(
+                readOnly ? QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=10000")
+                         : QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
         db.open();
     }
     ~ScratchConnection() { QSqlDatabase::removeDatabase(m_name); }
@@ -42,12 +43,12 @@ Status vacuumInto(const QSqlDatabase &db, const QString &file)
 {
     QSqlQuery q(db);
     if (!q.prepare(QStringLiteral("VACUUM INTO ?")))
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot copy the database: ")
-                                                         + q.lastError().text());
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot copy the database: ") + q.lastError().text());
     q.addBindValue(file);
     if (!q.exec())
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot copy the database: ")
-                                                         + q.lastError().text());
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot copy the database: ") + q.lastError().text());
     return Ok{};
 }
 
@@ -56,7 +57,7 @@ QString siblingTemp(const QString &file, const char *what)
 {
     const QFileInfo info(file);
     return info.absolutePath() + QStringLiteral("/.") + info.fileName() + QLatin1Char('.')
-            + QLatin1String(what) + QLatin1Char('-') + Ids::newId();
+           + QLatin1String(what) + QLatin1Char('-') + Ids::newId();
 }
 
 void removeSqliteFiles(const QString &path)
@@ -75,10 +76,10 @@ Result<QList<ShopFigure>> figures(const QSqlDatabase &db)
     // a wrong copy would change first.
     static const QList<std::pair<QString, QString>> queries = [] {
         QList<std::pair<QString, QString>> out;
-        for (const char *table : {"users", "products", "product_images", "stock_ledger", "orders",
-                                  "order_items", "order_status_history", "payment_refunds",
-                                  "coin_ledger", "reviews", "refund_requests", "complaints",
-                                  "complaint_messages", "notifications"})
+        for (const char *table :
+             {"users", "products", "product_images", "stock_ledger", "orders", "order_items",
+              "order_status_history", "payment_refunds", "coin_ledger", "reviews",
+              "refund_requests", "complaints", "complaint_messages", "notifications"})
             out.append({QLatin1String(table),
                         QStringLiteral("SELECT COUNT(*) FROM ") + QLatin1String(table)});
         for (const char *column : {"products.stock", "stock_ledger.delta", "orders.total_cents",
@@ -117,9 +118,11 @@ Status backup(Database &database, const QString &file, bool overwrite)
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("%1 exists; pass --force to replace it").arg(file));
     if (info.absoluteFilePath() == QFileInfo(database.url().path).absoluteFilePath())
-        return makeError(ErrorCode::BadRequest, QStringLiteral("the backup cannot be the shop's own file"));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("the backup cannot be the shop's own file"));
     if (!QDir().mkpath(info.absolutePath()))
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create ") + info.absolutePath());
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot create ") + info.absolutePath());
     const QString temp = siblingTemp(info.absoluteFilePath(), "backup");
     if (auto s = vacuumInto(database.connection(), temp); !s) {
         QFile::remove(temp);
@@ -142,19 +145,21 @@ Result<FileInfo> inspect(const QString &file)
     if (!f.open(QIODevice::ReadOnly))
         return makeError(ErrorCode::NotFound, QStringLiteral("cannot read ") + file);
     if (f.read(16) != QByteArray("SQLite format 3\0", 16))
-        return makeError(ErrorCode::BadRequest, QStringLiteral("%1 is not a SQLite database").arg(file));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("%1 is not a SQLite database").arg(file));
     f.close();
 
     const ScratchConnection scratch(file, true);
     const QSqlDatabase db = scratch.db();
     if (!db.isOpen())
-        return makeError(ErrorCode::BadRequest, QStringLiteral("cannot open %1: %2")
-                                                        .arg(file, db.lastError().text()));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("cannot open %1: %2").arg(file, db.lastError().text()));
     {
         QSqlQuery q(db);
         if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next()
             || q.value(0).toString() != QLatin1String("ok"))
-            return makeError(ErrorCode::BadRequest, QStringLiteral("%1 is damaged (quick_check failed)").arg(file));
+            return makeError(ErrorCode::BadRequest,
+                             QStringLiteral("%1 is damaged (quick_check failed)").arg(file));
     }
     for (const char *table : {"schema_version", "users", "products", "stock_ledger", "orders"}) {
         QSqlQuery q(db);
@@ -168,19 +173,22 @@ Result<FileInfo> inspect(const QString &file)
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT MAX(version) FROM schema_version")) || !q.next()
         || q.value(0).isNull())
-        return makeError(ErrorCode::BadRequest,
-                         QStringLiteral("%1 is not a Mercato database (no schema version)").arg(file));
+        return makeError(
+                ErrorCode::BadRequest,
+                QStringLiteral("%1 is not a Mercato database (no schema version)").arg(file));
     const int version = q.value(0).toInt();
     if (version > Database::latestSchemaVersion())
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("%1 has schema version %2, newer than this Mercato knows (%3); "
-                                        "restore it with a newer Mercato")
-                                 .arg(file)
-                                 .arg(version)
-                                 .arg(Database::latestSchemaVersion()));
+        return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("%1 has schema version %2, newer than this Mercato knows (%3); "
+                               "restore it with a newer Mercato")
+                        .arg(file)
+                        .arg(version)
+                        .arg(Database::latestSchemaVersion()));
     if (version < 1)
-        return makeError(ErrorCode::BadRequest,
-                         QStringLiteral("%1 has an unknown schema version %2").arg(file).arg(version));
+        return makeError(
+                ErrorCode::BadRequest,
+                QStringLiteral("%1 has an unknown schema version %2").arg(file).arg(version));
     auto counted = figures(db);
     if (!counted)
         return counted.error();
@@ -198,14 +206,16 @@ Status restore(const QString &file, const DatabaseUrl &target, bool overwrite)
         return info.error();
     const QFileInfo targetInfo(target.path);
     if (targetInfo.absoluteFilePath() == QFileInfo(file).absoluteFilePath())
-        return makeError(ErrorCode::BadRequest, QStringLiteral("the backup is the shop's own file"));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("the backup is the shop's own file"));
     if (targetInfo.exists() && targetInfo.size() > 0 && !overwrite)
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("%1 already holds a shop; stop the server and pass --force "
                                         "to replace it")
                                  .arg(target.path));
     if (!QDir().mkpath(targetInfo.absolutePath()))
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create ") + targetInfo.absolutePath());
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot create ") + targetInfo.absolutePath());
 
     // Copied through SQLite (not byte for byte) so a backup with a -wal file beside it comes whole.
     const QString temp = siblingTemp(targetInfo.absoluteFilePath(), "restore");
@@ -227,8 +237,8 @@ Status restore(const QString &file, const DatabaseUrl &target, bool overwrite)
     restored.releaseThreadConnection();
     if (!opened)
         return opened;
-    qCInfo(lcBackup).noquote() << "restored" << file << "(schema version" << info->schemaVersion << ") into"
-                               << target.path;
+    qCInfo(lcBackup).noquote() << "restored" << file << "(schema version" << info->schemaVersion
+                               << ") into" << target.path;
     return Ok{};
 }
 

@@ -7,11 +7,12 @@ namespace Mercato {
 
 Result<Cart> CartService::cart(const QString &userId)
 {
-    auto q = execSql(m_database.connection(),
-                     QStringLiteral("SELECT c.product_id, p.name, p.price_cents, c.quantity, p.stock, "
-                                    "p.deleted_at FROM cart_items c JOIN products p ON p.id = c.product_id "
-                                    "WHERE c.user_id = ? ORDER BY c.added_at, c.product_id"),
-                     {userId});
+    auto q = execSql(
+            m_database.connection(),
+            QStringLiteral("SELECT c.product_id, p.name, p.price_cents, c.quantity, p.stock, "
+                           "p.deleted_at FROM cart_items c JOIN products p ON p.id = c.product_id "
+                           "WHERE c.user_id = ? ORDER BY c.added_at, c.product_id"),
+            {userId});
     if (!q)
         return q.error();
     Cart cart;
@@ -43,15 +44,20 @@ Result<Cart> CartService::setQuantity(const QString &userId, const QString &prod
         // A live product of the catalog (deleted or unknown: NotFound).
         if (auto p = m_catalog.get(productId); !p)
             return p.error();
-        auto u = execSql(db, QStringLiteral("UPDATE cart_items SET quantity = ? WHERE user_id = ? AND product_id = ?"),
-                         {quantity, userId, productId});
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE cart_items SET quantity = ? WHERE user_id = ? AND product_id = ?"),
+                {quantity, userId, productId});
         if (!u)
             return u.error();
         if (u->numRowsAffected() == 0) {
-            auto i = execSql(db,
-                             QStringLiteral("INSERT INTO cart_items (user_id, product_id, quantity, added_at) "
-                                            "VALUES (?, ?, ?, ?)"),
-                             {userId, productId, quantity, Clock::nowMs()});
+            auto i = execSql(
+                    db,
+                    QStringLiteral(
+                            "INSERT INTO cart_items (user_id, product_id, quantity, added_at) "
+                            "VALUES (?, ?, ?, ?)"),
+                    {userId, productId, quantity, Clock::nowMs()});
             if (!i)
                 return i.error();
         }
@@ -73,8 +79,8 @@ Result<Cart> CartService::removeItem(const QString &userId, const QString &produ
 
 Result<Cart> CartService::clear(const QString &userId)
 {
-    auto q = execSql(m_database.connection(), QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"),
-                     {userId});
+    auto q = execSql(m_database.connection(),
+                     QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"), {userId});
     if (!q)
         return q.error();
     return cart(userId);

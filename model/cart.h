@@ -31,7 +31,10 @@ class CartService
 public:
     static constexpr int kMaxQuantity = 99;
 
-    CartService(Database &database, Catalog &catalog) : m_database(database), m_catalog(catalog) {}
+    CartService(Database &database, Catalog &catalog)
+        : m_database(database)
+        , m_catalog(catalog)
+    {}
 
     Result<Cart> cart(const QString &userId);
     // Sets a line's quantity (1..99); NotFound for an unknown or deleted product.

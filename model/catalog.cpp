@@ -18,7 +18,8 @@ namespace {
 
 const QString kProductColumns = QStringLiteral(
         "p.id, p.seller_id, u.display_name, p.name, p.description, p.price_cents, p.stock, "
-        "p.low_stock_threshold, p.version, p.rating_sum, p.rating_count, p.created_at, p.updated_at");
+        "p.low_stock_threshold, p.version, p.rating_sum, p.rating_count, p.created_at, "
+        "p.updated_at");
 constexpr int kProductColumnCount = 13;
 
 Product readProduct(const QSqlQuery &q)
@@ -62,11 +63,16 @@ bool ifMatchAccepts(const QString &ifMatch, const QString &etag)
 QString sortName(ProductSort sort)
 {
     switch (sort) {
-    case ProductSort::Relevance: return QStringLiteral("relevance");
-    case ProductSort::Newest: return QStringLiteral("newest");
-    case ProductSort::Price: return QStringLiteral("price");
-    case ProductSort::PriceDesc: return QStringLiteral("-price");
-    case ProductSort::Rating: return QStringLiteral("rating");
+    case ProductSort::Relevance:
+        return QStringLiteral("relevance");
+    case ProductSort::Newest:
+        return QStringLiteral("newest");
+    case ProductSort::Price:
+        return QStringLiteral("price");
+    case ProductSort::PriceDesc:
+        return QStringLiteral("-price");
+    case ProductSort::Rating:
+        return QStringLiteral("rating");
     }
     return {};
 }
@@ -108,8 +114,8 @@ QString Product::etag() const
     for (const ProductImage &img : images)
         h.addData(QByteArray(img.id.toUtf8() + "\x1f"));
     return QLatin1Char('"')
-            + QString::fromLatin1(h.result().left(15).toBase64(QByteArray::Base64UrlEncoding))
-            + QLatin1Char('"');
+           + QString::fromLatin1(h.result().left(15).toBase64(QByteArray::Base64UrlEncoding))
+           + QLatin1Char('"');
 }
 
 QStringList Catalog::searchWords(const QString &text)
@@ -126,7 +132,8 @@ QStringList Catalog::searchWords(const QString &text)
 Result<Product> Catalog::load(const QSqlDatabase &db, const QString &id, bool includeDeleted)
 {
     QString sql = QStringLiteral("SELECT ") + kProductColumns
-            + QStringLiteral(" FROM products p JOIN users u ON u.id = p.seller_id WHERE p.id = ?");
+                  + QStringLiteral(
+                          " FROM products p JOIN users u ON u.id = p.seller_id WHERE p.id = ?");
     if (!includeDeleted)
         sql += QStringLiteral(" AND p.deleted_at IS NULL");
     auto q = execSql(db, sql, {id});
@@ -144,19 +151,19 @@ Status Catalog::loadImages(const QSqlDatabase &db, QList<Product> &products)
 {
     if (products.isEmpty())
         return Ok{};
-    auto q = execSql(db,
-                     QStringLiteral("SELECT product_id, id, url, store_key, position FROM product_images "
-                                    "WHERE product_id IN (%1) ORDER BY product_id, position, id")
-                             .arg(placeholders(products.size())),
-                     idList(products));
+    auto q = execSql(
+            db,
+            QStringLiteral("SELECT product_id, id, url, store_key, position FROM product_images "
+                           "WHERE product_id IN (%1) ORDER BY product_id, position, id")
+                    .arg(placeholders(products.size())),
+            idList(products));
     if (!q)
         return q.error();
     QHash<QString, QList<ProductImage>> byProduct;
     while (q->next()) {
-        byProduct[q->value(0).toString()].append(ProductImage{q->value(1).toString(),
-                                                              q->value(2).toString(),
-                                                              q->value(3).toString(),
-                                                              q->value(4).toInt()});
+        byProduct[q->value(0).toString()].append(
+                ProductImage{q->value(1).toString(), q->value(2).toString(), q->value(3).toString(),
+                             q->value(4).toInt()});
     }
     for (Product &p : products)
         p.images = byProduct.value(p.id);
@@ -166,8 +173,9 @@ Status Catalog::loadImages(const QSqlDatabase &db, QList<Product> &products)
 Result<Product> Catalog::owned(const QSqlDatabase &db, const QString &sellerId, const QString &id)
 {
     // Takes the row lock first (PostgreSQL), so what is read next stays true until commit.
-    auto lock = execSql(db, QStringLiteral("UPDATE products SET version = version WHERE id = ? "
-                                           "AND deleted_at IS NULL"),
+    auto lock = execSql(db,
+                        QStringLiteral("UPDATE products SET version = version WHERE id = ? "
+                                       "AND deleted_at IS NULL"),
                         {id});
     if (!lock)
         return lock.error();
@@ -194,20 +202,24 @@ Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input
         if (auto s = tx.begin(); !s)
             return s.error();
         const QSqlDatabase db = tx.db();
-        auto seller = execSql(db, QStringLiteral("SELECT role FROM users WHERE id = ?"), {sellerId});
+        auto seller
+                = execSql(db, QStringLiteral("SELECT role FROM users WHERE id = ?"), {sellerId});
         if (!seller)
             return seller.error();
         if (!seller->next() || seller->value(0).toString() != QLatin1String("seller"))
-            return makeError(ErrorCode::Forbidden, QStringLiteral("only a seller account sells products"));
+            return makeError(ErrorCode::Forbidden,
+                             QStringLiteral("only a seller account sells products"));
         const qint64 now = Clock::nowMs();
-        const qint64 threshold = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
-        auto ins = execSql(db,
-                           QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
-                                          "price_cents, stock, low_stock_threshold, low_stock_armed, "
-                                          "version, created_at, updated_at) "
-                                          "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
-                           {id, sellerId, input.name, input.description, input.priceCents,
-                            input.stock, threshold, now, now});
+        const qint64 threshold
+                = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
+        auto ins = execSql(
+                db,
+                QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
+                               "price_cents, stock, low_stock_threshold, low_stock_armed, "
+                               "version, created_at, updated_at) "
+                               "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
+                {id, sellerId, input.name, input.description, input.priceCents, input.stock,
+                 threshold, now, now});
         if (!ins)
             return ins.error();
         if (auto s = m_shop.inventory().recordCreation(db, id, input.stock, sellerId, &effects); !s)
@@ -253,13 +265,16 @@ Result<Product> Catalog::update(const QString &sellerId, const QString &id,
         if (changes.lowStockThreshold)
             set(QStringLiteral("low_stock_threshold"), *changes.lowStockThreshold);
         binds.append(id);
-        auto upd = execSql(db, QStringLiteral("UPDATE products SET %1 WHERE id = ?").arg(sets.join(QStringLiteral(", "))),
+        auto upd = execSql(db,
+                           QStringLiteral("UPDATE products SET %1 WHERE id = ?")
+                                   .arg(sets.join(QStringLiteral(", "))),
                            binds);
         if (!upd)
             return upd.error();
         if (changes.stock && *changes.stock != current->stock) {
-            if (auto s = m_shop.inventory().adjust(db, id, *changes.stock - current->stock,
-                                                   QStringLiteral("set by edit"), sellerId, &effects);
+            if (auto s
+                = m_shop.inventory().adjust(db, id, *changes.stock - current->stock,
+                                            QStringLiteral("set by edit"), sellerId, &effects);
                 !s)
                 return s.error();
         }
@@ -291,14 +306,16 @@ Status Catalog::remove(const QString &sellerId, const QString &id, const QString
             return makeError(ErrorCode::PreconditionFailed,
                              QStringLiteral("the product changed since that ETag; GET it again"));
         const qint64 now = Clock::nowMs();
-        auto del = execSql(db, QStringLiteral("UPDATE products SET deleted_at = ?, updated_at = ?, "
-                                              "version = version + 1 WHERE id = ?"),
+        auto del = execSql(db,
+                           QStringLiteral("UPDATE products SET deleted_at = ?, updated_at = ?, "
+                                          "version = version + 1 WHERE id = ?"),
                            {now, now, id});
         if (!del)
             return del.error();
         for (const ProductImage &img : current->images)
             keys.append(img.storeKey);
-        auto imgs = execSql(db, QStringLiteral("DELETE FROM product_images WHERE product_id = ?"), {id});
+        auto imgs = execSql(db, QStringLiteral("DELETE FROM product_images WHERE product_id = ?"),
+                            {id});
         if (!imgs)
             return imgs.error();
         if (auto s = tx.commit(); !s)
@@ -322,11 +339,13 @@ Result<Product> Catalog::adjustStock(const QString &sellerId, const QString &id,
         if (!current)
             return current;
         if (current->stock + delta > ProductLimits::kStockMax)
-            return Error::validation(QStringLiteral("delta"),
-                                     QStringLiteral("stock would exceed %1").arg(ProductLimits::kStockMax));
+            return Error::validation(
+                    QStringLiteral("delta"),
+                    QStringLiteral("stock would exceed %1").arg(ProductLimits::kStockMax));
         if (current->stock + delta < 0) {
-            Error e = makeError(ErrorCode::Conflict,
-                                QStringLiteral("stock cannot go below zero: %1 left").arg(current->stock));
+            Error e = makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("stock cannot go below zero: %1 left").arg(current->stock));
             e.fields.append({QStringLiteral("delta"), e.detail});
             return e;
         }
@@ -344,17 +363,21 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
     const QStringList words = searchWords(query.text);
     if (!query.text.trimmed().isEmpty() && words.isEmpty())
         return ProductPage{}; // nothing searchable in it: nothing matches
-    ProductSort sort = query.sort.value_or(words.isEmpty() ? ProductSort::Newest : ProductSort::Relevance);
+    ProductSort sort
+            = query.sort.value_or(words.isEmpty() ? ProductSort::Newest : ProductSort::Relevance);
     if (sort == ProductSort::Relevance && words.isEmpty())
         sort = ProductSort::Newest;
     const bool postgres = m_shop.database().engine() == Engine::Postgres;
 
-    const QString scope = QStringList{QStringLiteral("products"), sortName(sort), words.join(QLatin1Char(' ')),
-                                      query.sellerId,
-                                      query.minPriceCents ? QString::number(*query.minPriceCents) : QString(),
-                                      query.maxPriceCents ? QString::number(*query.maxPriceCents) : QString(),
-                                      query.inStock ? QString::number(int(*query.inStock)) : QString()}
-                                  .join(QLatin1Char('|'));
+    const QString scope
+            = QStringList{QStringLiteral("products"),
+                          sortName(sort),
+                          words.join(QLatin1Char(' ')),
+                          query.sellerId,
+                          query.minPriceCents ? QString::number(*query.minPriceCents) : QString(),
+                          query.maxPriceCents ? QString::number(*query.maxPriceCents) : QString(),
+                          query.inStock ? QString::number(int(*query.inStock)) : QString()}
+                      .join(QLatin1Char('|'));
     std::optional<QVariantList> after;
     if (!query.cursor.isEmpty()) {
         after = Cursor::decode(scope, query.cursor);
@@ -369,7 +392,8 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
         if (postgres) {
             QStringList parts;
             for (qsizetype i = 0; i < words.size(); ++i)
-                parts.append(i + 1 == words.size() ? words.at(i) + QStringLiteral(":*") : words.at(i));
+                parts.append(i + 1 == words.size() ? words.at(i) + QStringLiteral(":*")
+                                                   : words.at(i));
             matchText = parts.join(QStringLiteral(" & "));
         } else {
             QStringList parts;
@@ -383,7 +407,7 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
     QString from;
     QVariantList binds;
     QStringList where{QStringLiteral("p.deleted_at IS NULL")};
-    QString key;       // the sort key expression
+    QString key; // the sort key expression
     bool keyDesc = true;
     bool idDesc = false;
     switch (sort) {
@@ -448,7 +472,8 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
         binds.append(*query.maxPriceCents);
     }
     if (query.inStock)
-        where.append(*query.inStock ? QStringLiteral("p.stock > 0") : QStringLiteral("p.stock = 0"));
+        where.append(*query.inStock ? QStringLiteral("p.stock > 0")
+                                    : QStringLiteral("p.stock = 0"));
     if (after) {
         const QVariant k = sort == ProductSort::Relevance ? QVariant(after->at(0).toDouble())
                                                           : QVariant(after->at(0).toLongLong());
@@ -458,10 +483,11 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
                                   idDesc ? QStringLiteral("<") : QStringLiteral(">")));
         binds << k << k << id;
     }
-    const QString sql = QStringLiteral("SELECT %1, %2 FROM %3 WHERE %4 ORDER BY %2 %5, p.id %6 LIMIT ?")
-                                .arg(kProductColumns, key, from, where.join(QStringLiteral(" AND ")),
-                                     keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
-                                     idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
+    const QString sql
+            = QStringLiteral("SELECT %1, %2 FROM %3 WHERE %4 ORDER BY %2 %5, p.id %6 LIMIT ?")
+                      .arg(kProductColumns, key, from, where.join(QStringLiteral(" AND ")),
+                           keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
+                           idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
     const int limit = std::clamp(query.limit, 1, 100);
     binds.append(limit + 1);
     const QSqlDatabase db = m_shop.database().connection();
@@ -491,7 +517,8 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
 
 Result<ProductPage> Catalog::inventory(const InventoryQuery &query)
 {
-    const QString scope = QStringLiteral("inventory|%1|%2").arg(query.sellerId).arg(int(query.lowStockOnly));
+    const QString scope
+            = QStringLiteral("inventory|%1|%2").arg(query.sellerId).arg(int(query.lowStockOnly));
     QStringList where{QStringLiteral("p.deleted_at IS NULL"), QStringLiteral("p.seller_id = ?")};
     QVariantList binds{query.sellerId};
     if (query.lowStockOnly)
@@ -524,7 +551,8 @@ Result<ProductPage> Catalog::inventory(const InventoryQuery &query)
         page.items.append(readProduct(q.value()));
     }
     if (more)
-        page.nextCursor = Cursor::encode(scope, {double(page.items.last().createdAt), page.items.last().id});
+        page.nextCursor = Cursor::encode(
+                scope, {double(page.items.last().createdAt), page.items.last().id});
     if (auto s = loadImages(db, page.items); !s)
         return s.error();
     return page;
@@ -542,8 +570,9 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
     auto type = checkImage(bytes, declaredType);
     if (!type)
         return type.error();
-    const Error full = makeError(ErrorCode::Conflict, QStringLiteral("a product has at most %1 images")
-                                                              .arg(ProductLimits::kImagesMax));
+    const Error full = makeError(
+            ErrorCode::Conflict,
+            QStringLiteral("a product has at most %1 images").arg(ProductLimits::kImagesMax));
     if (product->images.size() >= ProductLimits::kImagesMax)
         return full;
     auto stored = m_shop.images().store(bytes, type.value());
@@ -572,8 +601,9 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
                            {image.id, productId, image.position, image.storeKey, image.url, now});
         if (!ins)
             return fail(ins.error());
-        auto bump = execSql(db, QStringLiteral("UPDATE products SET version = version + 1, "
-                                               "updated_at = ? WHERE id = ?"),
+        auto bump = execSql(db,
+                            QStringLiteral("UPDATE products SET version = version + 1, "
+                                           "updated_at = ? WHERE id = ?"),
                             {now, productId});
         if (!bump)
             return fail(bump.error());
@@ -584,7 +614,8 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
     return image;
 }
 
-Status Catalog::removeImage(const QString &sellerId, const QString &productId, const QString &imageId)
+Status Catalog::removeImage(const QString &sellerId, const QString &productId,
+                            const QString &imageId)
 {
     QString key;
     {
@@ -601,12 +632,14 @@ Status Catalog::removeImage(const QString &sellerId, const QString &productId, c
         }
         if (key.isEmpty())
             return makeError(ErrorCode::NotFound, QStringLiteral("no such image"));
-        auto del = execSql(db, QStringLiteral("DELETE FROM product_images WHERE id = ? AND product_id = ?"),
-                           {imageId, productId});
+        auto del = execSql(
+                db, QStringLiteral("DELETE FROM product_images WHERE id = ? AND product_id = ?"),
+                {imageId, productId});
         if (!del)
             return del.error();
-        auto bump = execSql(db, QStringLiteral("UPDATE products SET version = version + 1, "
-                                               "updated_at = ? WHERE id = ?"),
+        auto bump = execSql(db,
+                            QStringLiteral("UPDATE products SET version = version + 1, "
+                                           "updated_at = ? WHERE id = ?"),
                             {Clock::nowMs(), productId});
         if (!bump)
             return bump.error();
@@ -638,13 +671,18 @@ void Catalog::deleteStoredImages(const QStringList &keys)
 int Catalog::retryMediaDeletions(int max)
 {
     const QSqlDatabase db = m_shop.database().connection();
-    auto due = execSql(db,
-                       QStringLiteral("SELECT id, store_key, attempts FROM media_deletions "
-                                      "WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"),
-                       {Clock::nowMs(), max});
+    auto due
+            = execSql(db,
+                      QStringLiteral("SELECT id, store_key, attempts FROM media_deletions "
+                                     "WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?"),
+                      {Clock::nowMs(), max});
     if (!due)
         return 0;
-    struct Row { QString id, key; int attempts; };
+    struct Row
+    {
+        QString id, key;
+        int attempts;
+    };
     QList<Row> rows;
     while (due->next())
         rows.append({due->value(0).toString(), due->value(1).toString(), due->value(2).toInt()});
@@ -656,11 +694,13 @@ int Catalog::retryMediaDeletions(int max)
                 ++done;
             continue;
         }
-        const qint64 backoff = std::min<qint64>(60'000LL << std::min(row.attempts, 10), 86'400'000LL);
-        [[maybe_unused]] auto q = execSql(db,
-                         QStringLiteral("UPDATE media_deletions SET attempts = attempts + 1, "
-                                        "next_attempt_at = ?, last_error = ? WHERE id = ?"),
-                         {Clock::nowMs() + backoff, s.error().detail, row.id});
+        const qint64 backoff
+                = std::min<qint64>(60'000LL << std::min(row.attempts, 10), 86'400'000LL);
+        [[maybe_unused]] auto q
+                = execSql(db,
+                          QStringLiteral("UPDATE media_deletions SET attempts = attempts + 1, "
+                                         "next_attempt_at = ?, last_error = ? WHERE id = ?"),
+                          {Clock::nowMs() + backoff, s.error().detail, row.id});
     }
     return done;
 }

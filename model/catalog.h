@@ -72,7 +72,7 @@ struct ProductChanges
     std::optional<QString> name;
     std::optional<QString> description;
     std::optional<qint64> priceCents;
-    std::optional<qint64> stock;             // an absolute value: recorded as an adjustment
+    std::optional<qint64> stock; // an absolute value: recorded as an adjustment
     std::optional<qint64> lowStockThreshold;
 };
 
@@ -80,7 +80,7 @@ enum class ProductSort { Relevance, Newest, Price, PriceDesc, Rating };
 
 struct ProductQuery
 {
-    QString text;                    // full-text query (may be empty)
+    QString text; // full-text query (may be empty)
     QString sellerId;
     std::optional<qint64> minPriceCents;
     std::optional<qint64> maxPriceCents;
@@ -93,7 +93,7 @@ struct ProductQuery
 struct ProductPage
 {
     QList<Product> items;
-    QString nextCursor;              // empty: last page
+    QString nextCursor; // empty: last page
 };
 
 struct InventoryQuery
@@ -107,15 +107,17 @@ struct InventoryQuery
 class Catalog
 {
 public:
-    explicit Catalog(Shop &shop) : m_shop(shop) {}
+    explicit Catalog(Shop &shop)
+        : m_shop(shop)
+    {}
 
     // A live product (deleted ones are NotFound).
     Result<Product> get(const QString &id);
     Result<Product> create(const QString &sellerId, const NewProduct &input);
     // Owner only (another seller: NotFound). `ifMatch` (may be empty) must equal the current
     // ETag (PreconditionFailed otherwise).
-    Result<Product> update(const QString &sellerId, const QString &id, const ProductChanges &changes,
-                           const QString &ifMatch);
+    Result<Product> update(const QString &sellerId, const QString &id,
+                           const ProductChanges &changes, const QString &ifMatch);
     // Soft delete: hidden from the catalog, kept for orders; its images are removed.
     Status remove(const QString &sellerId, const QString &id, const QString &ifMatch);
     Result<Product> adjustStock(const QString &sellerId, const QString &id, qint64 delta,

@@ -29,7 +29,8 @@ Result<CloudinaryImageStore::Settings> CloudinaryImageStore::parseUrl(const QStr
                                  QStringLiteral("expected cloudinary://KEY:SECRET@CLOUD"));
     if (!apiBase.isEmpty()) {
         const QUrl base(apiBase, QUrl::StrictMode);
-        if (!base.isValid() || (base.scheme() != QLatin1String("https") && base.scheme() != QLatin1String("http"))
+        if (!base.isValid()
+            || (base.scheme() != QLatin1String("https") && base.scheme() != QLatin1String("http"))
             || base.host().isEmpty())
             return Error::validation(QStringLiteral("MERCATO_CLOUDINARY_API_BASE"),
                                      QStringLiteral("expected an http(s) URL"));
@@ -44,13 +45,14 @@ CloudinaryImageStore::CloudinaryImageStore(Settings settings)
     : m_settings(std::move(settings))
 {}
 
-QString CloudinaryImageStore::signature(const QMap<QString, QString> &params, const QString &apiSecret)
+QString CloudinaryImageStore::signature(const QMap<QString, QString> &params,
+                                        const QString &apiSecret)
 {
     QStringList pairs; // QMap iterates sorted by name
     for (auto it = params.cbegin(); it != params.cend(); ++it) {
-        if (it.value().isEmpty() || it.key() == QLatin1String("file") || it.key() == QLatin1String("api_key")
-            || it.key() == QLatin1String("resource_type") || it.key() == QLatin1String("cloud_name")
-            || it.key() == QLatin1String("signature"))
+        if (it.value().isEmpty() || it.key() == QLatin1String("file")
+            || it.key() == QLatin1String("api_key") || it.key() == QLatin1String("resource_type")
+            || it.key() == QLatin1String("cloud_name") || it.key() == QLatin1String("signature"))
             continue;
         QString pair = it.key() + QLatin1Char('=') + it.value();
         pairs.append(pair.replace(QLatin1Char('&'), QLatin1String("%26")));
@@ -78,8 +80,11 @@ Result<QJsonObject> CloudinaryImageStore::call(const QString &action, const QByt
         const QJsonObject json = QJsonDocument::fromJson(reply.body).object();
         if (reply.status >= 200 && reply.status < 300)
             return json;
-        const QString message = json.value(QStringLiteral("error")).toObject()
-                                        .value(QStringLiteral("message")).toString().left(200);
+        const QString message = json.value(QStringLiteral("error"))
+                                        .toObject()
+                                        .value(QStringLiteral("message"))
+                                        .toString()
+                                        .left(200);
         last = reply.status == 0 ? reply.error
                                  : QStringLiteral("HTTP %1 %2").arg(reply.status).arg(message);
         const bool transient = reply.status == 0 || reply.status == 429 || reply.status >= 500;
@@ -103,14 +108,15 @@ Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const Q
     const QByteArray boundary = "mercato-" + Ids::newId().toLatin1();
     QByteArray body;
     for (auto it = params.cbegin(); it != params.cend(); ++it) {
-        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + it.key().toLatin1()
-                + "\"\r\n\r\n" + it.value().toUtf8() + "\r\n";
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\""
+                + it.key().toLatin1() + "\"\r\n\r\n" + it.value().toUtf8() + "\r\n";
     }
     const QByteArray ext = mimeType == QLatin1String("image/png")    ? "png"
                            : mimeType == QLatin1String("image/jpeg") ? "jpg"
                                                                      : "webp";
-    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload."
-            + ext + "\"\r\nContent-Type: " + mimeType.toLatin1() + "\r\n\r\n" + bytes + "\r\n--"
+    body += "--" + boundary
+            + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload." + ext
+            + "\"\r\nContent-Type: " + mimeType.toLatin1() + "\r\n\r\n" + bytes + "\r\n--"
             + boundary + "--\r\n";
     auto json = call(QStringLiteral("upload"), body, "multipart/form-data; boundary=" + boundary);
     if (!json)
@@ -118,7 +124,8 @@ Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const Q
     const QString url = json->value(QStringLiteral("secure_url")).toString();
     const QString id = json->value(QStringLiteral("public_id")).toString();
     if (url.isEmpty() || id.isEmpty())
-        return makeError(ErrorCode::Unavailable, QStringLiteral("the image service answered without a URL"));
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("the image service answered without a URL"));
     return StoredImage{id, url};
 }
 
@@ -135,7 +142,8 @@ Status CloudinaryImageStore::remove(const QString &key)
         return json.error();
     const QString result = json->value(QStringLiteral("result")).toString();
     if (result != QLatin1String("ok") && result != QLatin1String("not found"))
-        return makeError(ErrorCode::Unavailable, QStringLiteral("the image service did not remove the image"));
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("the image service did not remove the image"));
     return Ok{};
 }
 

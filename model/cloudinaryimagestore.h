@@ -36,7 +36,8 @@ public:
 
 private:
     // POSTs with retries on transport failures, 429 and 5xx; returns the JSON answer.
-    Result<QJsonObject> call(const QString &action, const QByteArray &body, const QByteArray &contentType);
+    Result<QJsonObject> call(const QString &action, const QByteArray &body,
+                             const QByteArray &contentType);
     QMap<QString, QString> signedParams(QMap<QString, QString> params) const;
 
     Settings m_settings;

@@ -6,8 +6,9 @@ namespace Mercato::CoinLedger {
 
 Result<qint64> balance(const QSqlDatabase &db, const QString &userId)
 {
-    auto q = execSql(db, QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM coin_ledger WHERE user_id = ?"),
-                     {userId});
+    auto q = execSql(
+            db, QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM coin_ledger WHERE user_id = ?"),
+            {userId});
     if (!q)
         return q.error();
     return q->next() ? q->value(0).toLongLong() : 0;

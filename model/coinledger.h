@@ -9,7 +9,7 @@ struct CoinEntry
 {
     qint64 id = 0;
     qint64 delta = 0;
-    QString reason;   // daily, order.hold, order.release, refund, ...
+    QString reason; // daily, order.hold, order.release, refund, ...
     QString orderId;
     qint64 createdAt = 0;
 };

@@ -47,10 +47,11 @@ Error notFound()
 Status addMessage(const QSqlDatabase &db, const QString &complaintId, const QString &authorId,
                   const QString &message, qint64 now)
 {
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO complaint_messages (id, complaint_id, author_id, message, "
-                                    "created_at) VALUES (?, ?, ?, ?, ?)"),
-                     {Ids::newId(), complaintId, authorId, message, now});
+    auto q = execSql(
+            db,
+            QStringLiteral("INSERT INTO complaint_messages (id, complaint_id, author_id, message, "
+                           "created_at) VALUES (?, ?, ?, ?, ?)"),
+            {Ids::newId(), complaintId, authorId, message, now});
     if (!q)
         return q.error();
     return Ok{};
@@ -61,22 +62,25 @@ Status addMessage(const QSqlDatabase &db, const QString &complaintId, const QStr
 bool Complaints::isStatus(const QString &status)
 {
     return status == QLatin1String("open") || status == QLatin1String("answered")
-            || status == QLatin1String("resolved");
+           || status == QLatin1String("resolved");
 }
 
 Status Complaints::fillDetails(const QSqlDatabase &db, Complaint &c)
 {
-    auto q = execSql(db,
-                     QStringLiteral("SELECT m.id, m.author_id, u.display_name, u.role, m.message, m.created_at "
-                                    "FROM complaint_messages m JOIN users u ON u.id = m.author_id "
-                                    "WHERE m.complaint_id = ? ORDER BY m.created_at, m.id"),
-                     {c.id});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT m.id, m.author_id, u.display_name, u.role, m.message, m.created_at "
+                    "FROM complaint_messages m JOIN users u ON u.id = m.author_id "
+                    "WHERE m.complaint_id = ? ORDER BY m.created_at, m.id"),
+            {c.id});
     if (!q)
         return q.error();
     c.messages.clear();
     while (q->next())
         c.messages.append({q->value(0).toString(), q->value(1).toString(), q->value(2).toString(),
-                           q->value(3).toString(), q->value(4).toString(), q->value(5).toLongLong()});
+                           q->value(3).toString(), q->value(4).toString(),
+                           q->value(5).toLongLong()});
     auto images = Evidence::list(db, QStringLiteral("complaint"), c.id);
     if (!images)
         return images.error();
@@ -108,7 +112,8 @@ Result<ComplaintPage> Complaints::page(const QString &scope, const QString &wher
     if (!cursor.isEmpty()) {
         const auto key = Cursor::decode(scope, cursor);
         if (!key || key->size() != 2)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
         sql += QStringLiteral(" AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))");
         binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
@@ -123,8 +128,8 @@ Result<ComplaintPage> Complaints::page(const QString &scope, const QString &wher
         page.items.append(fromRow(q.value()));
     if (page.items.size() > limit) {
         page.items.resize(limit);
-        page.nextCursor = Cursor::encode(scope, {page.items.constLast().createdAt,
-                                                 page.items.constLast().id});
+        page.nextCursor = Cursor::encode(
+                scope, {page.items.constLast().createdAt, page.items.constLast().id});
     }
     for (Complaint &c : page.items) {
         if (auto s = fillDetails(db, c); !s)
@@ -148,8 +153,10 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
         return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
     QStringList sellers;
     if (!orderItemId.isEmpty()) {
-        auto item = execSql(db, QStringLiteral("SELECT seller_id FROM order_items WHERE id = ? AND order_id = ?"),
-                            {orderItemId, orderId});
+        auto item = execSql(
+                db,
+                QStringLiteral("SELECT seller_id FROM order_items WHERE id = ? AND order_id = ?"),
+                {orderItemId, orderId});
         if (!item)
             return item.error();
         if (!item->next())
@@ -157,10 +164,11 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
                                      QStringLiteral("orderItemId is not a line of this order"));
         sellers.append(item->value(0).toString());
     } else {
-        auto items = execSql(db,
-                             QStringLiteral("SELECT DISTINCT seller_id FROM order_items WHERE order_id = ? "
-                                            "ORDER BY seller_id"),
-                             {orderId});
+        auto items = execSql(
+                db,
+                QStringLiteral("SELECT DISTINCT seller_id FROM order_items WHERE order_id = ? "
+                               "ORDER BY seller_id"),
+                {orderId});
         if (!items)
             return items.error();
         while (items->next())
@@ -170,23 +178,26 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
     }
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto ins = execSql(db,
-                       QStringLiteral("INSERT INTO complaints (id, order_id, order_item_id, customer_id, seller_id, "
-                                      "subject, message, status, created_at, updated_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"),
-                       {id, orderId, orderItemId.isEmpty() ? QVariant() : QVariant(orderItemId),
-                        customerId, sellers.first(), subject, message, now, now});
+    auto ins = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO complaints (id, order_id, order_item_id, customer_id, seller_id, "
+                    "subject, message, status, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)"),
+            {id, orderId, orderItemId.isEmpty() ? QVariant() : QVariant(orderItemId), customerId,
+             sellers.first(), subject, message, now, now});
     if (!ins)
         return ins.error();
     if (auto s = addMessage(db, id, customerId, message, now); !s)
         return s.error();
     QList<PendingNotification> pendingNotes;
     for (const QString &seller : std::as_const(sellers)) {
-        if (auto s = m_shop.notifier().add(db, seller, QStringLiteral("complaint.opened"),
-                                           QStringLiteral("New complaint: %1").arg(subject), message,
-                                           QJsonObject{{QStringLiteral("complaintId"), id},
-                                                       {QStringLiteral("orderId"), orderId}},
-                                           &pendingNotes);
+        if (auto s
+            = m_shop.notifier().add(db, seller, QStringLiteral("complaint.opened"),
+                                    QStringLiteral("New complaint: %1").arg(subject), message,
+                                    QJsonObject{{QStringLiteral("complaintId"), id},
+                                                {QStringLiteral("orderId"), orderId}},
+                                    &pendingNotes);
             !s)
             return s.error();
     }
@@ -202,32 +213,33 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
 
 Result<Complaint> Complaints::getForCustomer(const QString &customerId, const QString &id)
 {
-    return load(m_shop.database().connection(), QStringLiteral("WHERE c.id = ? AND c.customer_id = ?"),
-                {id, customerId}, true);
+    return load(m_shop.database().connection(),
+                QStringLiteral("WHERE c.id = ? AND c.customer_id = ?"), {id, customerId}, true);
 }
 
 Result<ComplaintPage> Complaints::listForCustomer(const QString &customerId, int limit,
                                                   const QString &cursor)
 {
-    return page(QStringLiteral("complaints:c:") + customerId, QStringLiteral("WHERE c.customer_id = ?"),
-                {customerId}, limit, cursor);
+    return page(QStringLiteral("complaints:c:") + customerId,
+                QStringLiteral("WHERE c.customer_id = ?"), {customerId}, limit, cursor);
 }
 
 Result<Complaint> Complaints::getForSeller(const QString &sellerId, const QString &id)
 {
-    return load(m_shop.database().connection(), QStringLiteral("WHERE c.id = ? AND ") + kSellerWhere,
-                {id, sellerId, sellerId}, true);
+    return load(m_shop.database().connection(),
+                QStringLiteral("WHERE c.id = ? AND ") + kSellerWhere, {id, sellerId, sellerId},
+                true);
 }
 
 Result<ComplaintPage> Complaints::listForSeller(const QString &sellerId, const QString &status,
                                                 int limit, const QString &cursor)
 {
     if (status.isEmpty())
-        return page(QStringLiteral("complaints:s:") + sellerId, QStringLiteral("WHERE ") + kSellerWhere,
-                    {sellerId, sellerId}, limit, cursor);
+        return page(QStringLiteral("complaints:s:") + sellerId,
+                    QStringLiteral("WHERE ") + kSellerWhere, {sellerId, sellerId}, limit, cursor);
     return page(QStringLiteral("complaints:s:") + sellerId + QLatin1Char(':') + status,
-                QStringLiteral("WHERE c.status = ? AND ") + kSellerWhere, {status, sellerId, sellerId},
-                limit, cursor);
+                QStringLiteral("WHERE c.status = ? AND ") + kSellerWhere,
+                {status, sellerId, sellerId}, limit, cursor);
 }
 
 Result<qint64> Complaints::countForSeller(const QString &sellerId, const QString &status)
@@ -241,7 +253,8 @@ Result<qint64> Complaints::countForSeller(const QString &sellerId, const QString
     return q->next() ? q->value(0).toLongLong() : qint64(0);
 }
 
-Result<Complaint> Complaints::reply(const QString &sellerId, const QString &id, const QString &message)
+Result<Complaint> Complaints::reply(const QString &sellerId, const QString &id,
+                                    const QString &message)
 {
     return sellerMove(sellerId, id, message, false);
 }
@@ -262,8 +275,8 @@ Result<Complaint> Complaints::sellerMove(const QString &sellerId, const QString 
     auto lock = execSql(db, QStringLiteral("UPDATE complaints SET id = id WHERE id = ?"), {id});
     if (!lock)
         return lock.error();
-    auto current = load(db, QStringLiteral("WHERE c.id = ? AND ") + kSellerWhere, {id, sellerId, sellerId},
-                        false);
+    auto current = load(db, QStringLiteral("WHERE c.id = ? AND ") + kSellerWhere,
+                        {id, sellerId, sellerId}, false);
     if (!current)
         return current.error();
     if (current->status == QLatin1String("resolved"))
@@ -274,12 +287,14 @@ Result<Complaint> Complaints::sellerMove(const QString &sellerId, const QString 
             return s.error();
     }
     const QString status = resolve ? QStringLiteral("resolved") : QStringLiteral("answered");
-    auto u = execSql(db, QStringLiteral("UPDATE complaints SET status = ?, updated_at = ? WHERE id = ?"),
-                     {status, now, id});
+    auto u = execSql(
+            db, QStringLiteral("UPDATE complaints SET status = ?, updated_at = ? WHERE id = ?"),
+            {status, now, id});
     if (!u)
         return u.error();
     QList<PendingNotification> pendingNotes;
-    const QString kind = resolve ? QStringLiteral("complaint.resolved") : QStringLiteral("complaint.replied");
+    const QString kind
+            = resolve ? QStringLiteral("complaint.resolved") : QStringLiteral("complaint.replied");
     const QString title = resolve ? QStringLiteral("Complaint resolved: %1").arg(current->subject)
                                   : QStringLiteral("The seller replied: %1").arg(current->subject);
     if (auto s = m_shop.notifier().add(db, current->customerId, kind, title,
@@ -302,9 +317,10 @@ Result<Complaint> Complaints::sellerMove(const QString &sellerId, const QString 
 Result<EvidenceImage> Complaints::addImage(const QString &customerId, const QString &id,
                                            const QByteArray &bytes, const QString &declaredType)
 {
-    auto owner = execSql(m_shop.database().connection(),
-                         QStringLiteral("SELECT 1 FROM complaints WHERE id = ? AND customer_id = ?"),
-                         {id, customerId});
+    auto owner
+            = execSql(m_shop.database().connection(),
+                      QStringLiteral("SELECT 1 FROM complaints WHERE id = ? AND customer_id = ?"),
+                      {id, customerId});
     if (!owner)
         return owner.error();
     if (!owner->next())

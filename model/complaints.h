@@ -48,7 +48,9 @@ struct ComplaintPage
 class Complaints
 {
 public:
-    explicit Complaints(Shop &shop) : m_shop(shop) {}
+    explicit Complaints(Shop &shop)
+        : m_shop(shop)
+    {}
 
     // The customer's own order (else NotFound); `orderItemId` must be a line of it (Validation).
     // The line's seller, or every seller of the order, is notified.
@@ -56,7 +58,8 @@ public:
                            const QString &orderItemId, const QString &subject,
                            const QString &message);
     Result<Complaint> getForCustomer(const QString &customerId, const QString &id);
-    Result<ComplaintPage> listForCustomer(const QString &customerId, int limit, const QString &cursor);
+    Result<ComplaintPage> listForCustomer(const QString &customerId, int limit,
+                                          const QString &cursor);
     // A seller sees complaints on its lines, and whole-order complaints of orders it sold into.
     Result<Complaint> getForSeller(const QString &sellerId, const QString &id);
     Result<ComplaintPage> listForSeller(const QString &sellerId, const QString &status, int limit,

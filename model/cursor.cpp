@@ -37,8 +37,8 @@ void setKey(const QByteArray &newKey)
 
 QString encode(const QString &scope, const QVariantList &values)
 {
-    const QByteArray payload = QJsonDocument(QJsonArray::fromVariantList(values))
-                                       .toJson(QJsonDocument::Compact);
+    const QByteArray payload
+            = QJsonDocument(QJsonArray::fromVariantList(values)).toJson(QJsonDocument::Compact);
     return QString::fromLatin1(payload.toBase64(kB64) + '.' + mac(scope, payload).toBase64(kB64));
 }
 
@@ -50,8 +50,10 @@ std::optional<QVariantList> decode(const QString &scope, const QString &cursor)
     const qsizetype dot = text.indexOf('.');
     if (dot <= 0)
         return std::nullopt;
-    const auto payload = QByteArray::fromBase64Encoding(text.left(dot), kB64 | QByteArray::AbortOnBase64DecodingErrors);
-    const auto sig = QByteArray::fromBase64Encoding(text.mid(dot + 1), kB64 | QByteArray::AbortOnBase64DecodingErrors);
+    const auto payload = QByteArray::fromBase64Encoding(
+            text.left(dot), kB64 | QByteArray::AbortOnBase64DecodingErrors);
+    const auto sig = QByteArray::fromBase64Encoding(text.mid(dot + 1),
+                                                    kB64 | QByteArray::AbortOnBase64DecodingErrors);
     if (!payload || !sig || !Ids::constantTimeEquals(*sig, mac(scope, *payload)))
         return std::nullopt;
     QJsonParseError err;
@@ -65,7 +67,7 @@ bool isNumber(const QVariant &value)
 {
     const int type = value.typeId();
     return type == QMetaType::Double || type == QMetaType::LongLong || type == QMetaType::Int
-            || type == QMetaType::ULongLong || type == QMetaType::UInt;
+           || type == QMetaType::ULongLong || type == QMetaType::UInt;
 }
 
 } // namespace Mercato::Cursor

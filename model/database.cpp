@@ -90,7 +90,7 @@ Database::~Database()
 QString Database::connectionName() const
 {
     return m_prefix + QLatin1Char('-')
-            + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
+           + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
 }
 
 QSqlDatabase Database::connection()
@@ -232,9 +232,9 @@ bool isUniqueViolation(const QSqlError &error)
     const QString code = error.nativeErrorCode();
     // PostgreSQL SQLSTATE 23505; SQLite extended code 2067 (or plain 19 constraint with text).
     return code == QLatin1String("23505") || code == QLatin1String("2067")
-            || code == QLatin1String("1555")
-            || (code == QLatin1String("19")
-                && error.databaseText().contains(QLatin1String("UNIQUE")));
+           || code == QLatin1String("1555")
+           || (code == QLatin1String("19")
+               && error.databaseText().contains(QLatin1String("UNIQUE")));
 }
 
 Transaction::Transaction(Database &database)
@@ -298,10 +298,10 @@ std::map<int, Migration> availableMigrations(Engine engine)
     static const QRegularExpression versionRe(QStringLiteral("^(\\d+)_"));
     const QString engineDir = engine == Engine::Sqlite ? QStringLiteral(":/sql/sqlite")
                                                        : QStringLiteral(":/sql/postgresql");
-    for (const auto &[dir, isEngine] : {std::pair{QStringLiteral(":/sql/common"), false},
-                                        std::pair{engineDir, true}}) {
-        const QStringList files = QDir(dir).entryList({QStringLiteral("*.sql")}, QDir::Files,
-                                                      QDir::Name);
+    for (const auto &[dir, isEngine] :
+         {std::pair{QStringLiteral(":/sql/common"), false}, std::pair{engineDir, true}}) {
+        const QStringList files
+                = QDir(dir).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
         for (const QString &file : files) {
             const auto m = versionRe.match(file);
             if (!m.hasMatch())
@@ -391,9 +391,9 @@ Status Database::open()
     }
     QSqlDatabase db = connection();
     if (!db.isOpen())
-        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot open the database %1: %2")
-                                                         .arg(m_url.redacted(),
-                                                              db.lastError().text()));
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("cannot open the database %1: %2")
+                                 .arg(m_url.redacted(), db.lastError().text()));
     return migrate();
 }
 
@@ -404,8 +404,9 @@ Status Database::migrate()
         QSqlQuery q(db);
         if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
                                    "PRIMARY KEY, applied_at BIGINT NOT NULL)")))
-            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot create schema_version: ")
-                                                             + q.lastError().text());
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("cannot create schema_version: ")
+                                     + q.lastError().text());
     }
     const auto migrations = availableMigrations(m_url.engine);
     const int latest = migrations.empty() ? 0 : migrations.rbegin()->first;
@@ -426,7 +427,7 @@ Status Database::migrate()
         if (version <= current)
             continue;
         QString script = readResource(migration.commonPath) + QLatin1Char('\n')
-                + readResource(migration.enginePath);
+                         + readResource(migration.enginePath);
         script.replace(QLatin1String("{{SERIAL_PK}}"),
                        m_url.engine == Engine::Sqlite
                                ? QLatin1String("INTEGER PRIMARY KEY AUTOINCREMENT")
@@ -435,14 +436,14 @@ Status Database::migrate()
         for (const QString &sql : statements) {
             QSqlQuery q(db);
             if (!q.exec(sql)) {
-                return makeError(ErrorCode::Internal,
-                                 QStringLiteral("migration %1 failed: %2")
-                                         .arg(version)
-                                         .arg(q.lastError().text()));
+                return makeError(ErrorCode::Internal, QStringLiteral("migration %1 failed: %2")
+                                                              .arg(version)
+                                                              .arg(q.lastError().text()));
             }
         }
         QSqlQuery mark(db);
-        mark.prepare(QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"));
+        mark.prepare(
+                QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"));
         mark.addBindValue(version);
         mark.addBindValue(Clock::nowMs());
         if (!mark.exec())

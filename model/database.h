@@ -3,11 +3,11 @@
 
 #include "result.h"
 
-#include <mutex>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantList>
+#include <mutex>
 
 namespace Mercato {
 
@@ -16,8 +16,8 @@ enum class Engine { Sqlite, Postgres };
 struct DatabaseUrl
 {
     Engine engine = Engine::Sqlite;
-    QString path;           // sqlite
-    QString host;           // postgresql: host name or socket directory
+    QString path; // sqlite
+    QString host; // postgresql: host name or socket directory
     int port = 5432;
     QString user;
     QString password;

@@ -25,18 +25,20 @@ struct DemoProduct
 // Stock levels chosen so the console shows every state: plenty, low (at or under the
 // threshold) and sold out.
 constexpr DemoProduct kProducts[] = {
-    {"Espresso beans, 1 kg", "Dark roast, chocolate and hazelnut notes. Whole beans.", 2490, 40, 5},
-    {"Filter coffee, 500 g", "Light roast from Ethiopia, floral and citrus.", 1450, 25, 5},
-    {"Ceramic pour-over dripper", "Fits size 02 paper filters; dishwasher safe.", 2200, 12, 3},
-    {"Paper filters, 100 pack", "Unbleached size 02 filters.", 590, 3, 10},
-    {"Gooseneck kettle", "1 litre stainless steel kettle with a thermometer.", 5900, 7, 2},
-    {"Hand grinder", "Conical steel burrs, 40 click settings.", 8900, 0, 2},
-    {"Glass server, 600 ml", "Heat-resistant borosilicate glass.", 1900, 18, 4},
-    {"Travel mug", "Double-walled, 350 ml, leak-proof lid.", 2400, 30, 5},
-    {"Green tea sencha, 100 g", "Steamed Japanese green tea, spring harvest.", 1290, 22, 5},
-    {"Chai spice blend, 200 g", "Black tea with cardamom, cinnamon, ginger and clove.", 990, 2, 5},
-    {"Milk frother", "Battery-powered whisk with a stand.", 1590, 15, 3},
-    {"Coffee scale", "0.1 g resolution with a built-in timer.", 3490, 9, 2},
+        {"Espresso beans, 1 kg", "Dark roast, chocolate and hazelnut notes. Whole beans.", 2490, 40,
+         5},
+        {"Filter coffee, 500 g", "Light roast from Ethiopia, floral and citrus.", 1450, 25, 5},
+        {"Ceramic pour-over dripper", "Fits size 02 paper filters; dishwasher safe.", 2200, 12, 3},
+        {"Paper filters, 100 pack", "Unbleached size 02 filters.", 590, 3, 10},
+        {"Gooseneck kettle", "1 litre stainless steel kettle with a thermometer.", 5900, 7, 2},
+        {"Hand grinder", "Conical steel burrs, 40 click settings.", 8900, 0, 2},
+        {"Glass server, 600 ml", "Heat-resistant borosilicate glass.", 1900, 18, 4},
+        {"Travel mug", "Double-walled, 350 ml, leak-proof lid.", 2400, 30, 5},
+        {"Green tea sencha, 100 g", "Steamed Japanese green tea, spring harvest.", 1290, 22, 5},
+        {"Chai spice blend, 200 g", "Black tea with cardamom, cinnamon, ginger and clove.", 990, 2,
+         5},
+        {"Milk frother", "Battery-powered whisk with a stand.", 1590, 15, 3},
+        {"Coffee scale", "0.1 g resolution with a built-in timer.", 3490, 9, 2},
 };
 
 } // namespace
@@ -44,15 +46,19 @@ constexpr DemoProduct kProducts[] = {
 QList<DemoAccount> Demo::accounts()
 {
     return {
-        {QStringLiteral("seller@demo.mercato.test"), QStringLiteral("demo-seller-pass"), QStringLiteral("seller")},
-        {QStringLiteral("alice@demo.mercato.test"), QStringLiteral("demo-customer-pass"), QStringLiteral("customer")},
-        {QStringLiteral("bob@demo.mercato.test"), QStringLiteral("demo-customer-pass"), QStringLiteral("customer")},
+            {QStringLiteral("seller@demo.mercato.test"), QStringLiteral("demo-seller-pass"),
+             QStringLiteral("seller")},
+            {QStringLiteral("alice@demo.mercato.test"), QStringLiteral("demo-customer-pass"),
+             QStringLiteral("customer")},
+            {QStringLiteral("bob@demo.mercato.test"), QStringLiteral("demo-customer-pass"),
+             QStringLiteral("customer")},
     };
 }
 
 Result<bool> Demo::seed(Shop &shop)
 {
-    auto count = execSql(shop.database().connection(), QStringLiteral("SELECT COUNT(*) FROM users"));
+    auto count
+            = execSql(shop.database().connection(), QStringLiteral("SELECT COUNT(*) FROM users"));
     if (!count)
         return count.error();
     if (!count->next())

@@ -11,9 +11,11 @@ namespace {
 
 Result<int> count(const QSqlDatabase &db, const QString &kind, const QString &ownerId)
 {
-    auto q = execSql(db,
-                     QStringLiteral("SELECT COUNT(*) FROM evidence_images WHERE owner_kind = ? AND owner_id = ?"),
-                     {kind, ownerId});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT COUNT(*) FROM evidence_images WHERE owner_kind = ? AND owner_id = ?"),
+            {kind, ownerId});
     if (!q)
         return q.error();
     return q->next() ? q->value(0).toInt() : 0;
@@ -27,12 +29,15 @@ Error tooMany()
 
 } // namespace
 
-Result<QList<EvidenceImage>> list(const QSqlDatabase &db, const QString &kind, const QString &ownerId)
+Result<QList<EvidenceImage>> list(const QSqlDatabase &db, const QString &kind,
+                                  const QString &ownerId)
 {
-    auto q = execSql(db,
-                     QStringLiteral("SELECT id, url FROM evidence_images WHERE owner_kind = ? AND owner_id = ? "
-                                    "ORDER BY created_at, id"),
-                     {kind, ownerId});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT id, url FROM evidence_images WHERE owner_kind = ? AND owner_id = ? "
+                    "ORDER BY created_at, id"),
+            {kind, ownerId});
     if (!q)
         return q.error();
     QList<EvidenceImage> images;
@@ -42,7 +47,8 @@ Result<QList<EvidenceImage>> list(const QSqlDatabase &db, const QString &kind, c
 }
 
 Result<EvidenceImage> add(Database &database, ImageStore &store, const QString &kind,
-                          const QString &ownerId, const QByteArray &bytes, const QString &declaredType)
+                          const QString &ownerId, const QByteArray &bytes,
+                          const QString &declaredType)
 {
     auto type = checkImage(bytes, declaredType);
     if (!type)
@@ -71,20 +77,23 @@ Result<EvidenceImage> add(Database &database, ImageStore &store, const QString &
     // still sorts after it.
     qint64 at = Clock::nowMs();
     if (s) {
-        auto last = execSql(tx.db(),
-                            QStringLiteral("SELECT MAX(created_at) FROM evidence_images WHERE owner_kind = ? "
-                                           "AND owner_id = ?"),
-                            {kind, ownerId});
+        auto last = execSql(
+                tx.db(),
+                QStringLiteral("SELECT MAX(created_at) FROM evidence_images WHERE owner_kind = ? "
+                               "AND owner_id = ?"),
+                {kind, ownerId});
         if (!last)
             s = last.error();
         else if (last->next() && !last->value(0).isNull())
             at = std::max(at, last->value(0).toLongLong() + 1);
     }
     if (s) {
-        auto q = execSql(tx.db(),
-                         QStringLiteral("INSERT INTO evidence_images (id, owner_kind, owner_id, store_key, url, "
-                                        "created_at) VALUES (?, ?, ?, ?, ?, ?)"),
-                         {image.id, kind, ownerId, stored->key, stored->url, at});
+        auto q = execSql(
+                tx.db(),
+                QStringLiteral(
+                        "INSERT INTO evidence_images (id, owner_kind, owner_id, store_key, url, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+                {image.id, kind, ownerId, stored->key, stored->url, at});
         if (!q)
             s = q.error();
     }

@@ -24,9 +24,9 @@ public:
 
     struct Reply
     {
-        int status = 0;        // 0: no HTTP answer (see error)
+        int status = 0; // 0: no HTTP answer (see error)
         QByteArray body;
-        QString error;         // transport problem, empty when an answer came
+        QString error; // transport problem, empty when an answer came
     };
     // POSTs `body`; gives up after `timeoutMs` without progress.
     Reply post(const QUrl &url, const QByteArray &body, const QByteArray &contentType,

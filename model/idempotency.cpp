@@ -27,11 +27,12 @@ Result<Claim> claim(Database &database, const QString &userId, const QString &ro
             return Claim{true, {}};
         if (ins.error().code != ErrorCode::Conflict)
             return ins.error();
-        auto q = execSql(db,
-                         QStringLiteral("SELECT request_hash, status, response_body, response_location, "
-                                        "created_at FROM idempotency_keys WHERE user_id = ? AND "
-                                        "route = ? AND idem_key = ?"),
-                         {userId, route, key});
+        auto q = execSql(
+                db,
+                QStringLiteral("SELECT request_hash, status, response_body, response_location, "
+                               "created_at FROM idempotency_keys WHERE user_id = ? AND "
+                               "route = ? AND idem_key = ?"),
+                {userId, route, key});
         if (!q)
             return q.error();
         if (!q->next())
@@ -40,22 +41,25 @@ Result<Claim> claim(Database &database, const QString &userId, const QString &ro
         const int status = q->value(1).toInt();
         const qint64 createdAt = q->value(4).toLongLong();
         if (createdAt < now - kKeepMs || (status == 0 && createdAt < now - kAbandonedMs)) {
-            auto del = execSql(db,
-                               QStringLiteral("DELETE FROM idempotency_keys WHERE user_id = ? AND "
-                                              "route = ? AND idem_key = ? AND created_at = ? AND status = ?"),
-                               {userId, route, key, createdAt, status});
+            auto del = execSql(
+                    db,
+                    QStringLiteral("DELETE FROM idempotency_keys WHERE user_id = ? AND "
+                                   "route = ? AND idem_key = ? AND created_at = ? AND status = ?"),
+                    {userId, route, key, createdAt, status});
             if (!del)
                 return del.error();
             continue;
         }
         if (hash != requestHash)
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("this Idempotency-Key was used with another request body"));
+            return makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("this Idempotency-Key was used with another request body"));
         if (status != 0)
             return Claim{false, {status, q->value(2).toString().toUtf8(), q->value(3).toString()}};
         if (Clock::nowMs() >= deadline)
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("a request with this Idempotency-Key is still in progress"));
+            return makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("a request with this Idempotency-Key is still in progress"));
         QThread::msleep(20);
     }
 }
@@ -63,11 +67,13 @@ Result<Claim> claim(Database &database, const QString &userId, const QString &ro
 Status finish(Database &database, const QString &userId, const QString &route, const QString &key,
               int status, const QByteArray &body, const QString &location)
 {
-    auto q = execSql(database.connection(),
-                     QStringLiteral("UPDATE idempotency_keys SET status = ?, response_body = ?, "
-                                    "response_location = ? WHERE user_id = ? AND route = ? AND idem_key = ?"),
-                     {status, QString::fromUtf8(body), location.isEmpty() ? QVariant() : QVariant(location),
-                      userId, route, key});
+    auto q = execSql(
+            database.connection(),
+            QStringLiteral(
+                    "UPDATE idempotency_keys SET status = ?, response_body = ?, "
+                    "response_location = ? WHERE user_id = ? AND route = ? AND idem_key = ?"),
+            {status, QString::fromUtf8(body), location.isEmpty() ? QVariant() : QVariant(location),
+             userId, route, key});
     if (!q)
         return q.error();
     return Ok{};

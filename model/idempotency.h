@@ -17,8 +17,8 @@ struct StoredAnswer
 
 struct Claim
 {
-    bool fresh = false;   // true: this request does the work, then calls finish() or abandon()
-    StoredAnswer answer;  // when not fresh: the first request's answer
+    bool fresh = false;  // true: this request does the work, then calls finish() or abandon()
+    StoredAnswer answer; // when not fresh: the first request's answer
 };
 
 // Claims `key` for (userId, route) with the hash of the parsed request body. A key in use by

@@ -24,8 +24,8 @@ QString newId()
 
 QString newToken(int bytes)
 {
-    return QString::fromLatin1(
-            randomBytes(bytes).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    return QString::fromLatin1(randomBytes(bytes).toBase64(QByteArray::Base64UrlEncoding
+                                                           | QByteArray::OmitTrailingEquals));
 }
 
 QString tokenHash(const QString &token)

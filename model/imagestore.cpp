@@ -13,7 +13,7 @@ namespace {
 quint32 be32(const QByteArray &b, qsizetype at)
 {
     return (quint32(quint8(b.at(at))) << 24) | (quint32(quint8(b.at(at + 1))) << 16)
-            | (quint32(quint8(b.at(at + 2))) << 8) | quint32(quint8(b.at(at + 3)));
+           | (quint32(quint8(b.at(at + 2))) << 8) | quint32(quint8(b.at(at + 3)));
 }
 
 constexpr quint32 kMaxSide = 20000;
@@ -30,17 +30,21 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
             return Error::validation(QStringLiteral("file"), QStringLiteral("a broken PNG image"));
         const quint32 w = be32(bytes, 16), h = be32(bytes, 20);
         if (w == 0 || h == 0 || w > kMaxSide || h > kMaxSide)
-            return Error::validation(QStringLiteral("file"), QStringLiteral("PNG size out of range"));
+            return Error::validation(QStringLiteral("file"),
+                                     QStringLiteral("PNG size out of range"));
         if (!bytes.contains("IEND"))
-            return Error::validation(QStringLiteral("file"), QStringLiteral("a truncated PNG image"));
+            return Error::validation(QStringLiteral("file"),
+                                     QStringLiteral("a truncated PNG image"));
         type = QStringLiteral("image/png");
     } else if (bytes.startsWith("\xff\xd8\xff")) {
         if (bytes.size() < 4 || !bytes.endsWith("\xff\xd9"))
-            return Error::validation(QStringLiteral("file"), QStringLiteral("a truncated JPEG image"));
+            return Error::validation(QStringLiteral("file"),
+                                     QStringLiteral("a truncated JPEG image"));
         type = QStringLiteral("image/jpeg");
     } else if (bytes.size() >= 16 && bytes.startsWith("RIFF") && bytes.mid(8, 4) == "WEBP") {
         const quint32 riffSize = quint32(quint8(bytes.at(4))) | (quint32(quint8(bytes.at(5))) << 8)
-                | (quint32(quint8(bytes.at(6))) << 16) | (quint32(quint8(bytes.at(7))) << 24);
+                                 | (quint32(quint8(bytes.at(6))) << 16)
+                                 | (quint32(quint8(bytes.at(7))) << 24);
         if (qint64(riffSize) + 8 != bytes.size())
             return Error::validation(QStringLiteral("file"), QStringLiteral("a broken WebP image"));
         type = QStringLiteral("image/webp");

@@ -12,8 +12,8 @@ namespace Mercato {
 
 struct StoredImage
 {
-    QString key;   // what the store needs to delete it (file name, Cloudinary public_id)
-    QString url;   // what customers fetch
+    QString key; // what the store needs to delete it (file name, Cloudinary public_id)
+    QString url; // what customers fetch
 };
 
 // Decodes enough of the bytes to know they are a PNG, JPEG or WebP image of sane size;

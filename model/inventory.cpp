@@ -22,8 +22,9 @@ Status Inventory::change(const QSqlDatabase &db, const QString &productId, qint6
     if (!q)
         return q.error();
     if (q->numRowsAffected() != 1) {
-        auto exists = execSql(db, QStringLiteral("SELECT stock, deleted_at FROM products WHERE id = ?"),
-                              {productId});
+        auto exists
+                = execSql(db, QStringLiteral("SELECT stock, deleted_at FROM products WHERE id = ?"),
+                          {productId});
         if (!exists)
             return exists.error();
         if (!exists->next())
@@ -36,12 +37,13 @@ Status Inventory::change(const QSqlDatabase &db, const QString &productId, qint6
         e.fields.append({productId, e.detail});
         return e;
     }
-    auto ledger = execSql(db,
-                          QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, "
-                                         "actor_id, order_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                          {productId, delta, reason, note.isEmpty() ? QVariant() : QVariant(note),
-                           actorId.isEmpty() ? QVariant() : QVariant(actorId),
-                           orderId.isEmpty() ? QVariant() : QVariant(orderId), now});
+    auto ledger = execSql(
+            db,
+            QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, "
+                           "actor_id, order_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            {productId, delta, reason, note.isEmpty() ? QVariant() : QVariant(note),
+             actorId.isEmpty() ? QVariant() : QVariant(actorId),
+             orderId.isEmpty() ? QVariant() : QVariant(orderId), now});
     if (!ledger)
         return ledger.error();
     if (effects && !effects->changedProducts.contains(productId))
@@ -53,8 +55,10 @@ Status Inventory::reserve(const QSqlDatabase &db, const QString &productId, int 
                           const QString &orderId, const QString &actorId, StockEffects *effects)
 {
     if (qty <= 0)
-        return Error::validation(QStringLiteral("quantity"), QStringLiteral("quantity must be positive"));
-    return change(db, productId, -qint64(qty), StockReason::Sale, {}, orderId, actorId, true, effects);
+        return Error::validation(QStringLiteral("quantity"),
+                                 QStringLiteral("quantity must be positive"));
+    return change(db, productId, -qint64(qty), StockReason::Sale, {}, orderId, actorId, true,
+                  effects);
 }
 
 Status Inventory::release(const QSqlDatabase &db, const QString &productId, int qty,
@@ -62,7 +66,8 @@ Status Inventory::release(const QSqlDatabase &db, const QString &productId, int 
                           StockEffects *effects)
 {
     if (qty <= 0)
-        return Error::validation(QStringLiteral("quantity"), QStringLiteral("quantity must be positive"));
+        return Error::validation(QStringLiteral("quantity"),
+                                 QStringLiteral("quantity must be positive"));
     return change(db, productId, qty, reason.isEmpty() ? StockReason::Cancel : reason, {}, orderId,
                   actorId, false, effects);
 }
@@ -82,11 +87,12 @@ Status Inventory::adjust(const QSqlDatabase &db, const QString &productId, qint6
 Status Inventory::recordCreation(const QSqlDatabase &db, const QString &productId,
                                  qint64 initialStock, const QString &actorId, StockEffects *effects)
 {
-    auto ledger = execSql(db,
-                          QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, "
-                                         "actor_id, order_id, created_at) VALUES (?, ?, ?, NULL, ?, NULL, ?)"),
-                          {productId, initialStock, StockReason::Create,
-                           actorId.isEmpty() ? QVariant() : QVariant(actorId), Clock::nowMs()});
+    auto ledger = execSql(
+            db,
+            QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, "
+                           "actor_id, order_id, created_at) VALUES (?, ?, ?, NULL, ?, NULL, ?)"),
+            {productId, initialStock, StockReason::Create,
+             actorId.isEmpty() ? QVariant() : QVariant(actorId), Clock::nowMs()});
     if (!ledger)
         return ledger.error();
     return evaluateLowStock(db, productId, effects);
@@ -115,14 +121,17 @@ Status Inventory::evaluateLowStock(const QSqlDatabase &db, const QString &produc
             const int stock = p->value(2).toInt();
             const int threshold = p->value(3).toInt();
             QList<PendingNotification> pending;
-            if (auto s = m_notifier.add(
-                        db, sellerId, QStringLiteral("stock.low"),
-                        QStringLiteral("Low stock: %1").arg(name),
-                        QStringLiteral("%1 has %2 left (threshold %3).").arg(name).arg(stock).arg(threshold),
-                        QJsonObject{{QStringLiteral("productId"), productId},
-                                    {QStringLiteral("stock"), stock},
-                                    {QStringLiteral("lowStockThreshold"), threshold}},
-                        &pending);
+            if (auto s
+                = m_notifier.add(db, sellerId, QStringLiteral("stock.low"),
+                                 QStringLiteral("Low stock: %1").arg(name),
+                                 QStringLiteral("%1 has %2 left (threshold %3).")
+                                         .arg(name)
+                                         .arg(stock)
+                                         .arg(threshold),
+                                 QJsonObject{{QStringLiteral("productId"), productId},
+                                             {QStringLiteral("stock"), stock},
+                                             {QStringLiteral("lowStockThreshold"), threshold}},
+                                 &pending);
                 !s)
                 return s;
             if (effects) {
@@ -152,10 +161,13 @@ void Inventory::announce(const StockEffects &effects)
 
 Result<QList<LedgerMismatch>> Inventory::verifyLedger(const QSqlDatabase &db)
 {
-    auto q = execSql(db, QStringLiteral(
-            "SELECT p.id, p.stock, COALESCE(l.total, 0) FROM products p "
-            "LEFT JOIN (SELECT product_id, SUM(delta) AS total FROM stock_ledger GROUP BY product_id) l "
-            "ON l.product_id = p.id WHERE p.stock <> COALESCE(l.total, 0) ORDER BY p.id"));
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT p.id, p.stock, COALESCE(l.total, 0) FROM products p "
+                    "LEFT JOIN (SELECT product_id, SUM(delta) AS total FROM stock_ledger GROUP BY "
+                    "product_id) l "
+                    "ON l.product_id = p.id WHERE p.stock <> COALESCE(l.total, 0) ORDER BY p.id"));
     if (!q)
         return q.error();
     QList<LedgerMismatch> out;

@@ -50,7 +50,10 @@ inline const QString Refund = QStringLiteral("refund");
 class Inventory
 {
 public:
-    Inventory(Notifier &notifier, ModelEvents &events) : m_notifier(notifier), m_events(events) {}
+    Inventory(Notifier &notifier, ModelEvents &events)
+        : m_notifier(notifier)
+        , m_events(events)
+    {}
 
     // A sale: takes `qty` (> 0) from a live product's stock, atomically
     // (`stock = stock - qty WHERE stock >= qty AND deleted_at IS NULL`), ledger row `sale`.

@@ -56,8 +56,8 @@ QByteArray quotedPrintable(const QByteArray &utf8)
             lineLength = 0;
         } else if (c == '\r') {
             continue;
-        } else if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t')
-                   && i + 1 < utf8.size() && utf8.at(i + 1) != '\n')) {
+        } else if ((c >= 33 && c <= 126 && c != '=')
+                   || ((c == ' ' || c == '\t') && i + 1 < utf8.size() && utf8.at(i + 1) != '\n')) {
             put(QByteArray(1, char(c)));
         } else {
             put('=' + QByteArray::number(c, 16).toUpper().rightJustified(2, '0'));
@@ -102,7 +102,8 @@ QByteArray renderMail(const MailMessage &message, const QString &from)
     mail += "From: " + headerText(from) + "\r\n";
     mail += "To: " + headerText(message.to) + "\r\n";
     mail += "Subject: " + headerText(message.subject) + "\r\n";
-    mail += "Date: " + QLocale::c().toString(now, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss")).toLatin1()
+    mail += "Date: "
+            + QLocale::c().toString(now, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss")).toLatin1()
             + " +0000\r\n";
     mail += "Message-ID: <" + Ids::newId().toLatin1() + '@' + domain.toUtf8() + ">\r\n";
     mail += "MIME-Version: 1.0\r\n";
@@ -218,13 +219,13 @@ void MailQueue::run()
         ++item.attempts;
         if (sent) {
             ++m_counts.delivered;
-        } else if (sent.error().code == ErrorCode::Unavailable && item.attempts < m_policy.maxAttempts
-                   && !m_stopping) {
+        } else if (sent.error().code == ErrorCode::Unavailable
+                   && item.attempts < m_policy.maxAttempts && !m_stopping) {
             const qint64 backoff = std::min<qint64>(qint64(m_policy.initialBackoffMs)
                                                             << std::min(item.attempts - 1, 20),
                                                     m_policy.maxBackoffMs);
-            qCInfo(lcMail).noquote() << "mail delivery failed, retrying in" << backoff << "ms:"
-                                     << sent.error().detail;
+            qCInfo(lcMail).noquote() << "mail delivery failed, retrying in" << backoff
+                                     << "ms:" << sent.error().detail;
             ++m_counts.retried;
             item.due = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
             m_items.push_back(std::move(item));

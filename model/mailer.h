@@ -17,9 +17,9 @@ namespace Mercato {
 
 struct MailMessage
 {
-    QString to;        // one address
+    QString to; // one address
     QString subject;
-    QString textBody;  // plain text, UTF-8
+    QString textBody; // plain text, UTF-8
 };
 
 // The message as RFC 5322 text (CRLF lines, encoded-word subject when not ASCII,
@@ -79,8 +79,8 @@ public:
     struct Counts
     {
         int delivered = 0;
-        int failed = 0;   // given up on
-        int retried = 0;  // failed attempts that were retried
+        int failed = 0;  // given up on
+        int retried = 0; // failed attempts that were retried
     };
     Counts counts() const;
 

@@ -28,11 +28,12 @@ Result<NotificationPage> Notifications::list(const QString &userId, bool unreadO
     limit = std::clamp(limit, 1, 100);
     binds.append(limit + 1);
     const QSqlDatabase db = m_database.connection();
-    auto q = execSql(db,
-                     QStringLiteral("SELECT id, kind, title, body, data, created_at, read_at "
-                                    "FROM notifications WHERE %1 ORDER BY created_at DESC, id DESC LIMIT ?")
-                             .arg(where.join(QStringLiteral(" AND "))),
-                     binds);
+    auto q = execSql(
+            db,
+            QStringLiteral("SELECT id, kind, title, body, data, created_at, read_at "
+                           "FROM notifications WHERE %1 ORDER BY created_at DESC, id DESC LIMIT ?")
+                    .arg(where.join(QStringLiteral(" AND "))),
+            binds);
     if (!q)
         return q.error();
     NotificationPage page;
@@ -54,7 +55,8 @@ Result<NotificationPage> Notifications::list(const QString &userId, bool unreadO
         page.items.append(n);
     }
     if (more)
-        page.nextCursor = Cursor::encode(scope, {double(page.items.last().createdAt), page.items.last().id});
+        page.nextCursor = Cursor::encode(
+                scope, {double(page.items.last().createdAt), page.items.last().id});
     auto count = unreadCount(userId);
     if (!count)
         return count.error();
@@ -64,9 +66,11 @@ Result<NotificationPage> Notifications::list(const QString &userId, bool unreadO
 
 Result<qint64> Notifications::unreadCount(const QString &userId)
 {
-    auto q = execSql(m_database.connection(),
-                     QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL"),
-                     {userId});
+    auto q = execSql(
+            m_database.connection(),
+            QStringLiteral(
+                    "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL"),
+            {userId});
     if (!q)
         return q.error();
     return q->next() ? q->value(0).toLongLong() : 0;
@@ -75,14 +79,16 @@ Result<qint64> Notifications::unreadCount(const QString &userId)
 Status Notifications::markRead(const QString &userId, const QString &notificationId)
 {
     const QSqlDatabase db = m_database.connection();
-    auto found = execSql(db, QStringLiteral("SELECT 1 FROM notifications WHERE id = ? AND user_id = ?"),
+    auto found = execSql(db,
+                         QStringLiteral("SELECT 1 FROM notifications WHERE id = ? AND user_id = ?"),
                          {notificationId, userId});
     if (!found)
         return found.error();
     if (!found->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such notification"));
-    auto q = execSql(db, QStringLiteral("UPDATE notifications SET read_at = ? WHERE id = ? AND "
-                                        "user_id = ? AND read_at IS NULL"),
+    auto q = execSql(db,
+                     QStringLiteral("UPDATE notifications SET read_at = ? WHERE id = ? AND "
+                                    "user_id = ? AND read_at IS NULL"),
                      {Clock::nowMs(), notificationId, userId});
     if (!q)
         return q.error();
@@ -91,9 +97,11 @@ Status Notifications::markRead(const QString &userId, const QString &notificatio
 
 Status Notifications::markAllRead(const QString &userId)
 {
-    auto q = execSql(m_database.connection(),
-                     QStringLiteral("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"),
-                     {Clock::nowMs(), userId});
+    auto q = execSql(
+            m_database.connection(),
+            QStringLiteral(
+                    "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL"),
+            {Clock::nowMs(), userId});
     if (!q)
         return q.error();
     return Ok{};

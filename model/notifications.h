@@ -32,7 +32,9 @@ struct NotificationPage
 class Notifications
 {
 public:
-    explicit Notifications(Database &database) : m_database(database) {}
+    explicit Notifications(Database &database)
+        : m_database(database)
+    {}
 
     // Newest first; `unreadOnly` keeps those not read yet. A bad cursor: BadRequest naming it.
     Result<NotificationPage> list(const QString &userId, bool unreadOnly, int limit,

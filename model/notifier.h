@@ -19,7 +19,9 @@ struct PendingNotification
 class Notifier
 {
 public:
-    explicit Notifier(ModelEvents &events) : m_events(events) {}
+    explicit Notifier(ModelEvents &events)
+        : m_events(events)
+    {}
 
     // Inserts one notification row using `db` (the open transaction's connection).
     // `pending` collects what to announce once the transaction has committed.

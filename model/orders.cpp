@@ -19,7 +19,7 @@ namespace OrderStatus {
 bool isKnown(const QString &status)
 {
     return status == PendingPayment || status == Paid || status == Shipped || status == Delivered
-            || status == Cancelled;
+           || status == Cancelled;
 }
 } // namespace OrderStatus
 
@@ -60,7 +60,10 @@ namespace {
 
 QString money(qint64 cents, const QString &currency)
 {
-    return QStringLiteral("%1.%2 %3").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0')).arg(currency);
+    return QStringLiteral("%1.%2 %3")
+            .arg(cents / 100)
+            .arg(cents % 100, 2, 10, QLatin1Char('0'))
+            .arg(currency);
 }
 
 const QString kOrderColumns = QStringLiteral(
@@ -92,15 +95,19 @@ Order orderFromRow(const QSqlQuery &q)
 // Lines (all, or one seller's) and history of each order, in as few queries as the page.
 Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
 {
-    auto lines = execSql(db,
-                         sellerId.isEmpty()
-                                 ? QStringLiteral("SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
-                                                  "line_total_cents, discount_share_cents, refunded_quantity "
-                                                  "FROM order_items WHERE order_id = ? ORDER BY product_id")
-                                 : QStringLiteral("SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
-                                                  "line_total_cents, discount_share_cents, refunded_quantity "
-                                                  "FROM order_items WHERE order_id = ? AND seller_id = ? ORDER BY product_id"),
-                         sellerId.isEmpty() ? QVariantList{o.id} : QVariantList{o.id, sellerId});
+    auto lines = execSql(
+            db,
+            sellerId.isEmpty()
+                    ? QStringLiteral(
+                            "SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
+                            "line_total_cents, discount_share_cents, refunded_quantity "
+                            "FROM order_items WHERE order_id = ? ORDER BY product_id")
+                    : QStringLiteral(
+                            "SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
+                            "line_total_cents, discount_share_cents, refunded_quantity "
+                            "FROM order_items WHERE order_id = ? AND seller_id = ? ORDER BY "
+                            "product_id"),
+            sellerId.isEmpty() ? QVariantList{o.id} : QVariantList{o.id, sellerId});
     if (!lines)
         return lines.error();
     while (lines->next()) {
@@ -116,9 +123,11 @@ Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
         l.refundedQuantity = lines->value(8).toInt();
         o.items.append(l);
     }
-    auto hist = execSql(db,
-                        QStringLiteral("SELECT status, at FROM order_status_history WHERE order_id = ? ORDER BY id"),
-                        {o.id});
+    auto hist = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT status, at FROM order_status_history WHERE order_id = ? ORDER BY id"),
+            {o.id});
     if (!hist)
         return hist.error();
     while (hist->next())
@@ -147,10 +156,12 @@ OrderService::OrderService(Database &database, const StoreSettings &settings, No
 
 Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
 {
-    auto q = execSql(db,
-                     QStringLiteral("SELECT ") + kOrderColumns
-                             + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
-                     {orderId});
+    auto q = execSql(
+            db,
+            QStringLiteral("SELECT ") + kOrderColumns
+                    + QStringLiteral(
+                            " FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
+            {orderId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -161,10 +172,14 @@ Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
     return o;
 }
 
-Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId, const QString &status)
+Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId,
+                                const QString &status)
 {
-    auto q = execSql(db, QStringLiteral("INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)"),
-                     {orderId, status, Clock::nowMs()});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)"),
+            {orderId, status, Clock::nowMs()});
     if (!q)
         return q.error();
     return Ok{};
@@ -196,20 +211,23 @@ Status OrderService::notifySellers(const QSqlDatabase &db, const Order &order, c
 Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsToUse)
 {
     if (coinsToUse < 0)
-        return Error::validation(QStringLiteral("coinsToUse"), QStringLiteral("coinsToUse must not be negative"));
+        return Error::validation(QStringLiteral("coinsToUse"),
+                                 QStringLiteral("coinsToUse must not be negative"));
     QSqlDatabase db = m_database.connection();
     Transaction tx(m_database);
     if (auto s = tx.begin(); !s)
         return s.error();
     const qint64 now = Clock::nowMs();
     // One checkout per customer at a time (its coins and cart); on SQLite the write lock does it.
-    auto lock = execSql(db, QStringLiteral("UPDATE users SET updated_at = updated_at WHERE id = ?"), {customerId});
+    auto lock = execSql(db, QStringLiteral("UPDATE users SET updated_at = updated_at WHERE id = ?"),
+                        {customerId});
     if (!lock)
         return lock.error();
-    auto cartRows = execSql(db,
-                            QStringLiteral("SELECT product_id, quantity FROM cart_items WHERE user_id = ? "
-                                           "ORDER BY product_id"),
-                            {customerId});
+    auto cartRows = execSql(
+            db,
+            QStringLiteral("SELECT product_id, quantity FROM cart_items WHERE user_id = ? "
+                           "ORDER BY product_id"),
+            {customerId});
     if (!cartRows)
         return cartRows.error();
     QList<QPair<QString, int>> wanted;
@@ -227,15 +245,16 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
         auto reserved = m_inventory.reserve(db, productId, quantity, orderId, customerId, &effects);
         if (reserved)
             continue;
-        if (reserved.error().code != ErrorCode::Conflict && reserved.error().code != ErrorCode::NotFound)
+        if (reserved.error().code != ErrorCode::Conflict
+            && reserved.error().code != ErrorCode::NotFound)
             return reserved.error();
         auto p = m_catalog.get(productId);
         if (!p && p.error().code != ErrorCode::NotFound)
             return p.error();
         const QString message = p ? QStringLiteral("%1: %2 requested, %3 in stock")
-                                            .arg(p->name)
-                                            .arg(quantity)
-                                            .arg(p->stock)
+                                                .arg(p->name)
+                                                .arg(quantity)
+                                                .arg(p->stock)
                                   : QStringLiteral("is no longer sold");
         shortLines.append({QStringLiteral("items.") + productId, message});
     }
@@ -256,9 +275,9 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
         // Name and price frozen on the line as the catalog has them now (inside the transaction).
         auto p = m_catalog.get(productId);
         if (!p)
-            return p.error().code == ErrorCode::NotFound
-                    ? makeError(ErrorCode::Internal, QStringLiteral("product vanished during checkout"))
-                    : p.error();
+            return p.error().code == ErrorCode::NotFound ? makeError(
+                           ErrorCode::Internal, QStringLiteral("product vanished during checkout"))
+                                                         : p.error();
         OrderLine l;
         l.id = Ids::newId();
         l.productId = productId;
@@ -273,33 +292,40 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     auto balance = CoinLedger::balance(db, customerId);
     if (!balance)
         return balance.error();
-    const Pricing price = priceOrder(totals, coinsToUse, balance.value(), m_settings.maxCoinDiscountPercent,
-                                     m_settings.coinValueCents);
+    const Pricing price = priceOrder(totals, coinsToUse, balance.value(),
+                                     m_settings.maxCoinDiscountPercent, m_settings.coinValueCents);
     const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;
-    auto ins = execSql(db,
-                       QStringLiteral("INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
-                                      "coins_used, total_cents, currency, payment_provider, payment_state, "
-                                      "payment_ref, expires_at, created_at, updated_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"),
-                       {orderId, customerId, OrderStatus::PendingPayment, price.subtotalCents,
-                        price.discountCents, price.coinsUsed, price.totalCents, m_settings.currency,
-                        m_gateway.provider(), QStringLiteral("not_started"), expiresAt, now, now});
+    auto ins = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
+                    "coins_used, total_cents, currency, payment_provider, payment_state, "
+                    "payment_ref, expires_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"),
+            {orderId, customerId, OrderStatus::PendingPayment, price.subtotalCents,
+             price.discountCents, price.coinsUsed, price.totalCents, m_settings.currency,
+             m_gateway.provider(), QStringLiteral("not_started"), expiresAt, now, now});
     if (!ins)
         return ins.error();
     for (int i = 0; i < lines.size(); ++i) {
         const OrderLine &l = lines[i];
-        auto li = execSql(db,
-                          QStringLiteral("INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
-                                         "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
-                                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                          {l.id, orderId, l.productId, l.sellerId, l.name, l.unitPriceCents, l.quantity,
-                           l.lineTotalCents, price.discountShares[i]});
+        auto li = execSql(
+                db,
+                QStringLiteral(
+                        "INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
+                        "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {l.id, orderId, l.productId, l.sellerId, l.name, l.unitPriceCents, l.quantity,
+                 l.lineTotalCents, price.discountShares[i]});
         if (!li)
             return li.error();
     }
-    if (auto s = CoinLedger::append(db, customerId, -price.coinsUsed, QStringLiteral("order.hold"), orderId); !s)
+    if (auto s = CoinLedger::append(db, customerId, -price.coinsUsed, QStringLiteral("order.hold"),
+                                    orderId);
+        !s)
         return s.error();
-    auto clear = execSql(db, QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"), {customerId});
+    auto clear
+            = execSql(db, QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"), {customerId});
     if (!clear)
         return clear.error();
     if (auto s = addHistory(db, orderId, OrderStatus::PendingPayment); !s)
@@ -328,12 +354,14 @@ Result<OrderPage> OrderService::orders(const QString &customerId, int limit, con
 {
     const QString scope = QStringLiteral("orders:") + customerId;
     QString sql = QStringLiteral("SELECT ") + kOrderColumns
-            + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.customer_id = ?");
+                  + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE "
+                                   "o.customer_id = ?");
     QVariantList binds{customerId};
     if (!cursor.isEmpty()) {
         const auto after = Cursor::decode(scope, cursor);
         if (!after || after->size() != 2)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
         sql += QStringLiteral(" AND (o.created_at < ? OR (o.created_at = ? AND o.id < ?))");
         binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
@@ -366,14 +394,14 @@ Status OrderService::releaseOrder(const QSqlDatabase &db, const Order &order, co
     std::sort(lines.begin(), lines.end(),
               [](const OrderLine &a, const OrderLine &b) { return a.productId < b.productId; });
     for (const OrderLine &l : lines) {
-        if (auto s = m_inventory.release(db, l.productId, l.quantity, order.id, order.customerId, reason,
-                                         effects);
+        if (auto s = m_inventory.release(db, l.productId, l.quantity, order.id, order.customerId,
+                                         reason, effects);
             !s)
             return s;
     }
     if (order.coinsUsed > 0) {
-        if (auto s = CoinLedger::append(db, order.customerId, order.coinsUsed, QStringLiteral("order.release"),
-                                        order.id);
+        if (auto s = CoinLedger::append(db, order.customerId, order.coinsUsed,
+                                        QStringLiteral("order.release"), order.id);
             !s)
             return s;
     }
@@ -391,9 +419,11 @@ Result<Order> OrderService::cancel(const QString &customerId, const QString &ord
         auto o = load(db, orderId);
         if (!o || o->customerId != customerId)
             return o ? makeError(ErrorCode::NotFound, QStringLiteral("no such order")) : o.error();
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"),
-                         {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"),
+                {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
         if (!u)
             return u.error();
         if (u->numRowsAffected() != 1)
@@ -417,7 +447,8 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
     if (!o)
         return o.error();
     if (o->status != OrderStatus::PendingPayment)
-        return makeError(ErrorCode::Conflict, QStringLiteral("the order is %1, not awaiting payment").arg(o->status));
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the order is %1, not awaiting payment").arg(o->status));
     QSqlDatabase db = m_database.connection();
     if (o->totalCents == 0) {
         // Paid in full with coins: nothing to collect.
@@ -425,17 +456,21 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE orders SET status = ?, payment_provider = 'coins', payment_state = "
-                                        "'succeeded', updated_at = ? WHERE id = ? AND status = ?"),
-                         {OrderStatus::Paid, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE orders SET status = ?, payment_provider = 'coins', payment_state = "
+                        "'succeeded', updated_at = ? WHERE id = ? AND status = ?"),
+                {OrderStatus::Paid, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
         if (!u)
             return u.error();
         if (u->numRowsAffected() != 1)
-            return makeError(ErrorCode::Conflict, QStringLiteral("the order is no longer awaiting payment"));
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the order is no longer awaiting payment"));
         if (auto s = addHistory(db, orderId, OrderStatus::Paid); !s)
             return s.error();
-        if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+        if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"),
+                                   QStringLiteral("Order paid"),
                                    QStringLiteral("Order %1 was paid.").arg(orderId), &pending);
             !s)
             return s.error();
@@ -466,17 +501,19 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE orders SET payment_provider = ?, payment_state = ?, "
-                                        "payment_ref = COALESCE(?, payment_ref), updated_at = ? "
-                                        "WHERE id = ? AND status = ?"),
-                         {start->provider, start->state,
-                          start->paymentRef.isEmpty() ? QVariant() : QVariant(start->paymentRef), Clock::nowMs(),
-                          orderId, OrderStatus::PendingPayment});
+        auto u = execSql(
+                db,
+                QStringLiteral("UPDATE orders SET payment_provider = ?, payment_state = ?, "
+                               "payment_ref = COALESCE(?, payment_ref), updated_at = ? "
+                               "WHERE id = ? AND status = ?"),
+                {start->provider, start->state,
+                 start->paymentRef.isEmpty() ? QVariant() : QVariant(start->paymentRef),
+                 Clock::nowMs(), orderId, OrderStatus::PendingPayment});
         if (!u)
             return u.error();
         if (u->numRowsAffected() != 1)
-            return makeError(ErrorCode::Conflict, QStringLiteral("the order is no longer awaiting payment"));
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the order is no longer awaiting payment"));
         if (auto s = tx.commit(); !s)
             return s.error();
     }
@@ -486,12 +523,14 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
     return CheckoutAnswer{start.value(), after.value()};
 }
 
-Result<OrderPage> OrderService::sellerOrders(const QString &sellerId, const SellerOrderFilter &filter)
+Result<OrderPage> OrderService::sellerOrders(const QString &sellerId,
+                                             const SellerOrderFilter &filter)
 {
     const QString scope = QStringLiteral("seller-orders:") + sellerId;
     QString sql = QStringLiteral("SELECT ") + kOrderColumns
-            + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE EXISTS (SELECT 1 FROM "
-                             "order_items i WHERE i.order_id = o.id AND i.seller_id = ?)");
+                  + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE "
+                                   "EXISTS (SELECT 1 FROM "
+                                   "order_items i WHERE i.order_id = o.id AND i.seller_id = ?)");
     QVariantList binds{sellerId};
     if (!filter.status.isEmpty()) {
         sql += QStringLiteral(" AND o.status = ?");
@@ -508,7 +547,8 @@ Result<OrderPage> OrderService::sellerOrders(const QString &sellerId, const Sell
     if (!filter.cursor.isEmpty()) {
         const auto after = Cursor::decode(scope, filter.cursor);
         if (!after || after->size() != 2)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
         sql += QStringLiteral(" AND (o.created_at < ? OR (o.created_at = ? AND o.id < ?))");
         binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
@@ -537,10 +577,12 @@ Result<OrderPage> OrderService::sellerOrders(const QString &sellerId, const Sell
 Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &orderId)
 {
     QSqlDatabase db = m_database.connection();
-    auto q = execSql(db,
-                     QStringLiteral("SELECT ") + kOrderColumns
-                             + QStringLiteral(" FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
-                     {orderId});
+    auto q = execSql(
+            db,
+            QStringLiteral("SELECT ") + kOrderColumns
+                    + QStringLiteral(
+                            " FROM orders o JOIN users u ON u.id = o.customer_id WHERE o.id = ?"),
+            {orderId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -553,7 +595,8 @@ Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &
     return o;
 }
 
-Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId, SellerAction action)
+Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId,
+                                       SellerAction action)
 {
     QString from;
     QString to;
@@ -580,19 +623,22 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
         auto o = load(db, orderId);
         if (!o)
             return o.error();
-        const bool hasLines = std::any_of(o->items.cbegin(), o->items.cend(),
-                                          [&](const OrderLine &l) { return l.sellerId == sellerId; });
+        const bool hasLines
+                = std::any_of(o->items.cbegin(), o->items.cend(),
+                              [&](const OrderLine &l) { return l.sellerId == sellerId; });
         if (!hasLines)
             return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
         if (action == SellerAction::MarkPaid && o->paymentProvider != QLatin1String("manual")
             && o->status == OrderStatus::PendingPayment)
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("the order is paid through %1; it is marked paid when the provider "
-                                            "confirms the payment")
-                                     .arg(o->paymentProvider));
+            return makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral(
+                            "the order is paid through %1; it is marked paid when the provider "
+                            "confirms the payment")
+                            .arg(o->paymentProvider));
         const QString extra = action == SellerAction::MarkPaid
-                ? QStringLiteral(", payment_state = 'succeeded'")
-                : QString();
+                                      ? QStringLiteral(", payment_state = 'succeeded'")
+                                      : QString();
         auto u = execSql(db,
                          QStringLiteral("UPDATE orders SET status = ?, updated_at = ?") + extra
                                  + QStringLiteral(" WHERE id = ? AND status = ?"),
@@ -600,26 +646,29 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
         if (!u)
             return u.error();
         if (u->numRowsAffected() != 1)
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, to));
+            return makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, to));
         if (auto s = addHistory(db, orderId, to); !s)
             return s.error();
         o->status = to;
         Status n = Ok{};
         if (action == SellerAction::MarkPaid) {
-            n = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+            n = notifySellers(db, o.value(), QStringLiteral("order.paid"),
+                              QStringLiteral("Order paid"),
                               QStringLiteral("Order %1 was paid (%2).")
                                       .arg(orderId, money(o->totalCents, o->currency)),
                               &pending);
         } else if (action == SellerAction::Ship) {
-            n = m_notifier.add(db, o->customerId, QStringLiteral("order.shipped"), QStringLiteral("Order shipped"),
-                               QStringLiteral("Your order %1 is on its way.").arg(orderId), orderData(o.value()),
-                               &pending);
+            n = m_notifier.add(db, o->customerId, QStringLiteral("order.shipped"),
+                               QStringLiteral("Order shipped"),
+                               QStringLiteral("Your order %1 is on its way.").arg(orderId),
+                               orderData(o.value()), &pending);
         } else {
             n = m_notifier.add(db, o->customerId, QStringLiteral("order.delivered"),
                                QStringLiteral("Order delivered"),
-                               QStringLiteral("Your order %1 was delivered.").arg(orderId), orderData(o.value()),
-                               &pending);
+                               QStringLiteral("Your order %1 was delivered.").arg(orderId),
+                               orderData(o.value()), &pending);
         }
         if (!n)
             return n.error();
@@ -654,7 +703,8 @@ Result<int> OrderService::expireDue()
         auto u = execSql(db,
                          QStringLiteral("UPDATE orders SET status = ?, updated_at = ? "
                                         "WHERE id = ? AND status = ? AND expires_at <= ?"),
-                         {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment, now});
+                         {OrderStatus::Cancelled, Clock::nowMs(), orderId,
+                          OrderStatus::PendingPayment, now});
         if (!u)
             return u.error();
         if (u->numRowsAffected() != 1)
@@ -666,11 +716,12 @@ Result<int> OrderService::expireDue()
             return s.error();
         if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
             return s.error();
-        if (auto s = m_notifier.add(db, o->customerId, QStringLiteral("order.expired"),
-                                    QStringLiteral("Order expired"),
-                                    QStringLiteral("Order %1 was not paid in time and has been cancelled.")
-                                            .arg(orderId),
-                                    orderData(o.value()), &effects.notifications);
+        if (auto s
+            = m_notifier.add(db, o->customerId, QStringLiteral("order.expired"),
+                             QStringLiteral("Order expired"),
+                             QStringLiteral("Order %1 was not paid in time and has been cancelled.")
+                                     .arg(orderId),
+                             orderData(o.value()), &effects.notifications);
             !s)
             return s.error();
         if (auto s = tx.commit(); !s)
@@ -686,7 +737,8 @@ Result<int> OrderService::expireDue()
 
 Result<QList<QPair<QString, qint64>>> OrderService::countByStatus()
 {
-    auto q = execSql(m_database.connection(), QStringLiteral("SELECT status, COUNT(*) FROM orders GROUP BY status"));
+    auto q = execSql(m_database.connection(),
+                     QStringLiteral("SELECT status, COUNT(*) FROM orders GROUP BY status"));
     if (!q)
         return q.error();
     QList<QPair<QString, qint64>> out;
@@ -704,18 +756,23 @@ Result<QString> OrderService::recordLatePayment(const QSqlDatabase &db, const Or
     // `late_*` states keep these rows (no refund request behind them) apart from after-sales'.
     const QString refundId = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto ins = execSql(db,
-                       QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
-                                      "provider_ref, amount_cents, state, attempts, next_attempt_at, last_error, "
-                                      "created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?, 'late_pending', 0, ?, NULL, ?, ?)"),
-                       {refundId, order.id, m_gateway.provider(), paymentRef, amount, now, now, now});
+    auto ins = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
+                    "provider_ref, amount_cents, state, attempts, next_attempt_at, last_error, "
+                    "created_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?, 'late_pending', 0, ?, "
+                    "NULL, ?, ?)"),
+            {refundId, order.id, m_gateway.provider(), paymentRef, amount, now, now, now});
     if (!ins)
         return ins.error();
     if (order.paymentRef.isEmpty() || order.status == OrderStatus::Cancelled) {
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE orders SET payment_state = 'refund_pending', payment_ref = ?, "
-                                        "updated_at = ? WHERE id = ?"),
-                         {paymentRef, now, order.id});
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE orders SET payment_state = 'refund_pending', payment_ref = ?, "
+                        "updated_at = ? WHERE id = ?"),
+                {paymentRef, now, order.id});
         if (!u)
             return u.error();
     }
@@ -725,10 +782,13 @@ Result<QString> OrderService::recordLatePayment(const QSqlDatabase &db, const Or
 Status OrderService::issueRefund(const QString &refundId)
 {
     QSqlDatabase db = m_database.connection();
-    auto q = execSql(db,
-                     QStringLiteral("SELECT order_id, provider_ref, amount_cents, attempts FROM payment_refunds "
-                                    "WHERE id = ? AND refund_request_id IS NULL AND state IN ('late_pending', 'late_retrying')"),
-                     {refundId});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT order_id, provider_ref, amount_cents, attempts FROM payment_refunds "
+                    "WHERE id = ? AND refund_request_id IS NULL AND state IN ('late_pending', "
+                    "'late_retrying')"),
+            {refundId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -737,15 +797,18 @@ Status OrderService::issueRefund(const QString &refundId)
     const QString paymentRef = q->value(1).toString();
     const qint64 amount = q->value(2).toLongLong();
     const int attempts = q->value(3).toInt();
-    auto outcome = m_gateway.refund(paymentRef, amount, QStringLiteral("mercato-refund-") + refundId);
+    auto outcome
+            = m_gateway.refund(paymentRef, amount, QStringLiteral("mercato-refund-") + refundId);
     const qint64 now = Clock::nowMs();
     if (!outcome) {
         // Retried later with the same key, so the provider refunds once.
         const qint64 delay = std::min<qint64>(3'600'000, 30'000LL << std::min(attempts, 7));
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE payment_refunds SET state = 'late_retrying', attempts = attempts + 1, "
-                                        "next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?"),
-                         {now + delay, outcome.error().detail.left(500), now, refundId});
+        auto u = execSql(
+                db,
+                QStringLiteral("UPDATE payment_refunds SET state = 'late_retrying', attempts = "
+                               "attempts + 1, "
+                               "next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?"),
+                {now + delay, outcome.error().detail.left(500), now, refundId});
         if (!u)
             return u.error();
         return outcome.error();
@@ -754,11 +817,13 @@ Status OrderService::issueRefund(const QString &refundId)
     Transaction tx(m_database);
     if (auto s = tx.begin(); !s)
         return s;
-    auto u = execSql(db,
-                     QStringLiteral("UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
-                                    "attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ? "
-                                    "AND state IN ('late_pending', 'late_retrying')"),
-                     {outcome->providerRef, now, refundId});
+    auto u = execSql(
+            db,
+            QStringLiteral(
+                    "UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
+                    "attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ? "
+                    "AND state IN ('late_pending', 'late_retrying')"),
+            {outcome->providerRef, now, refundId});
     if (!u)
         return u.error();
     if (u->numRowsAffected() != 1)
@@ -767,14 +832,18 @@ Status OrderService::issueRefund(const QString &refundId)
     if (!o)
         return o.error();
     if (o->status == OrderStatus::Cancelled) {
-        auto st = execSql(db, QStringLiteral("UPDATE orders SET payment_state = 'refunded', updated_at = ? WHERE id = ?"),
+        auto st = execSql(db,
+                          QStringLiteral("UPDATE orders SET payment_state = 'refunded', updated_at "
+                                         "= ? WHERE id = ?"),
                           {now, orderId});
         if (!st)
             return st.error();
     }
-    const QString body = QStringLiteral("A payment of %1 for order %2 arrived after the order was %3; it has been "
-                                        "refunded.")
-                                 .arg(money(amount, o->currency), orderId, o->status);
+    const QString body
+            = QStringLiteral(
+                      "A payment of %1 for order %2 arrived after the order was %3; it has been "
+                      "refunded.")
+                      .arg(money(amount, o->currency), orderId, o->status);
     QJsonObject data = orderData(o.value());
     data.insert(QStringLiteral("amountCents"), amount);
     if (auto s = m_notifier.add(db, o->customerId, QStringLiteral("payment.refunded"),
@@ -794,10 +863,13 @@ Status OrderService::issueRefund(const QString &refundId)
 
 Result<int> OrderService::retryRefunds()
 {
-    auto q = execSql(m_database.connection(),
-                     QStringLiteral("SELECT id FROM payment_refunds WHERE refund_request_id IS NULL AND state IN "
-                                    "('late_pending', 'late_retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 50"),
-                     {Clock::nowMs()});
+    auto q = execSql(
+            m_database.connection(),
+            QStringLiteral(
+                    "SELECT id FROM payment_refunds WHERE refund_request_id IS NULL AND state IN "
+                    "('late_pending', 'late_retrying') AND next_attempt_at <= ? ORDER BY "
+                    "next_attempt_at LIMIT 50"),
+            {Clock::nowMs()});
     if (!q)
         return q.error();
     QStringList ids;
@@ -822,7 +894,10 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
     const QString type = event.value(QStringLiteral("type")).toString();
     if (eventId.isEmpty() || type.isEmpty())
         return makeError(ErrorCode::BadRequest, QStringLiteral("the event has no id or type"));
-    const QJsonObject object = event.value(QStringLiteral("data")).toObject().value(QStringLiteral("object")).toObject();
+    const QJsonObject object = event.value(QStringLiteral("data"))
+                                       .toObject()
+                                       .value(QStringLiteral("object"))
+                                       .toObject();
 
     QSqlDatabase db = m_database.connection();
     QList<PendingNotification> pending;
@@ -834,7 +909,9 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
-        auto seen = execSql(db, QStringLiteral("INSERT INTO webhook_events (event_id, type, received_at) VALUES (?, ?, ?)"),
+        auto seen = execSql(db,
+                            QStringLiteral("INSERT INTO webhook_events (event_id, type, "
+                                           "received_at) VALUES (?, ?, ?)"),
                             {eventId, type, Clock::nowMs()});
         if (!seen) {
             if (seen.error().code == ErrorCode::Conflict)
@@ -842,10 +919,12 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
             return seen.error();
         }
         // The order an intent or charge belongs to: metadata first, then the stored reference.
-        auto findOrder = [&](const QString &metadataOrder, const QString &paymentRef) -> Result<Order> {
+        auto findOrder
+                = [&](const QString &metadataOrder, const QString &paymentRef) -> Result<Order> {
             QString id = metadataOrder;
             if (id.isEmpty() && !paymentRef.isEmpty()) {
-                auto q = execSql(db, QStringLiteral("SELECT id FROM orders WHERE payment_ref = ?"), {paymentRef});
+                auto q = execSql(db, QStringLiteral("SELECT id FROM orders WHERE payment_ref = ?"),
+                                 {paymentRef});
                 if (!q)
                     return q.error();
                 if (q->next())
@@ -854,64 +933,79 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
             if (id.isEmpty())
                 return makeError(ErrorCode::NotFound, QStringLiteral("no order"));
             // Serialises events of one order (a row lock on PostgreSQL; SQLite's write lock).
-            auto lock = execSql(db, QStringLiteral("UPDATE orders SET updated_at = updated_at WHERE id = ?"), {id});
+            auto lock = execSql(
+                    db, QStringLiteral("UPDATE orders SET updated_at = updated_at WHERE id = ?"),
+                    {id});
             if (!lock)
                 return lock.error();
             return load(db, id);
         };
-        const QString metadataOrder =
-                object.value(QStringLiteral("metadata")).toObject().value(QStringLiteral("order_id")).toString();
+        const QString metadataOrder = object.value(QStringLiteral("metadata"))
+                                              .toObject()
+                                              .value(QStringLiteral("order_id"))
+                                              .toString();
         outcome.action = QStringLiteral("ignored");
         if (type == QLatin1String("payment_intent.succeeded")) {
             const QString piId = object.value(QStringLiteral("id")).toString();
             const qint64 amount = object.value(QStringLiteral("amount")).toInteger(-1);
-            const qint64 received = object.value(QStringLiteral("amount_received")).toInteger(amount);
+            const qint64 received
+                    = object.value(QStringLiteral("amount_received")).toInteger(amount);
             const QString currency = object.value(QStringLiteral("currency")).toString();
             auto o = findOrder(metadataOrder, piId);
             if (!o && o.error().code != ErrorCode::NotFound)
                 return o.error();
             if (o) {
                 const bool matches = amount == o->totalCents && received == o->totalCents
-                        && currency.compare(o->currency, Qt::CaseInsensitive) == 0;
+                                     && currency.compare(o->currency, Qt::CaseInsensitive) == 0;
                 if (o->status == OrderStatus::PendingPayment && !matches) {
                     auto u = execSql(db,
-                                     QStringLiteral("UPDATE orders SET payment_state = 'mismatch', payment_ref = ?, "
+                                     QStringLiteral("UPDATE orders SET payment_state = 'mismatch', "
+                                                    "payment_ref = ?, "
                                                     "updated_at = ? WHERE id = ?"),
                                      {piId, Clock::nowMs(), o->id});
                     if (!u)
                         return u.error();
-                    const QString body = QStringLiteral("A payment of %1 arrived for order %2, which costs %3; "
-                                                        "the order stays unpaid.")
-                                                 .arg(money(received, currency.toUpper()), o->id,
-                                                      money(o->totalCents, o->currency));
+                    const QString body
+                            = QStringLiteral(
+                                      "A payment of %1 arrived for order %2, which costs %3; "
+                                      "the order stays unpaid.")
+                                      .arg(money(received, currency.toUpper()), o->id,
+                                           money(o->totalCents, o->currency));
                     if (auto s = notifySellers(db, o.value(), QStringLiteral("payment.mismatch"),
-                                               QStringLiteral("Payment does not match the order"), body, &pending);
+                                               QStringLiteral("Payment does not match the order"),
+                                               body, &pending);
                         !s)
                         return s.error();
                     outcome.action = QStringLiteral("mismatch");
                     qCWarning(lcOrders) << "payment mismatch on order" << o->id;
                 } else if (o->status == OrderStatus::PendingPayment) {
-                    auto u = execSql(db,
-                                     QStringLiteral("UPDATE orders SET status = ?, payment_provider = 'stripe', "
-                                                    "payment_state = 'succeeded', payment_ref = ?, updated_at = ? "
-                                                    "WHERE id = ? AND status = ?"),
-                                     {OrderStatus::Paid, piId, Clock::nowMs(), o->id, OrderStatus::PendingPayment});
+                    auto u = execSql(
+                            db,
+                            QStringLiteral(
+                                    "UPDATE orders SET status = ?, payment_provider = 'stripe', "
+                                    "payment_state = 'succeeded', payment_ref = ?, updated_at = ? "
+                                    "WHERE id = ? AND status = ?"),
+                            {OrderStatus::Paid, piId, Clock::nowMs(), o->id,
+                             OrderStatus::PendingPayment});
                     if (!u)
                         return u.error();
                     if (auto s = addHistory(db, o->id, OrderStatus::Paid); !s)
                         return s.error();
                     o->status = OrderStatus::Paid;
-                    if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
-                                               QStringLiteral("Order %1 was paid (%2).")
-                                                       .arg(o->id, money(o->totalCents, o->currency)),
-                                               &pending);
+                    if (auto s
+                        = notifySellers(db, o.value(), QStringLiteral("order.paid"),
+                                        QStringLiteral("Order paid"),
+                                        QStringLiteral("Order %1 was paid (%2).")
+                                                .arg(o->id, money(o->totalCents, o->currency)),
+                                        &pending);
                         !s)
                         return s.error();
                     outcome.action = QStringLiteral("paid");
                     changedOrder = o->id;
                     changedStatus = OrderStatus::Paid;
                 } else if (o->status == OrderStatus::Cancelled
-                           || (o->paymentRef != piId && o->paymentState == QLatin1String("succeeded"))) {
+                           || (o->paymentRef != piId
+                               && o->paymentState == QLatin1String("succeeded"))) {
                     // Money for an order that can no longer take it: never kept, never lost.
                     auto r = recordLatePayment(db, o.value(), piId, received);
                     if (!r)
@@ -928,10 +1022,12 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
             if (!o && o.error().code != ErrorCode::NotFound)
                 return o.error();
             if (o && o->status == OrderStatus::PendingPayment) {
-                auto u = execSql(db,
-                                 QStringLiteral("UPDATE orders SET payment_state = 'failed', payment_ref = ?, "
-                                                "updated_at = ? WHERE id = ?"),
-                                 {piId, Clock::nowMs(), o->id});
+                auto u = execSql(
+                        db,
+                        QStringLiteral(
+                                "UPDATE orders SET payment_state = 'failed', payment_ref = ?, "
+                                "updated_at = ? WHERE id = ?"),
+                        {piId, Clock::nowMs(), o->id});
                 if (!u)
                     return u.error();
                 outcome.action = QStringLiteral("failed");
@@ -948,8 +1044,11 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
                 const qint64 refunded = object.value(QStringLiteral("amount_refunded")).toInteger();
                 const QString state = refunded >= amount ? QStringLiteral("refunded")
                                                          : QStringLiteral("partially_refunded");
-                auto u = execSql(db, QStringLiteral("UPDATE orders SET payment_state = ?, updated_at = ? WHERE id = ?"),
-                                 {state, Clock::nowMs(), o->id});
+                auto u = execSql(
+                        db,
+                        QStringLiteral(
+                                "UPDATE orders SET payment_state = ?, updated_at = ? WHERE id = ?"),
+                        {state, Clock::nowMs(), o->id});
                 if (!u)
                     return u.error();
                 outcome.action = QStringLiteral("recorded");
@@ -965,7 +1064,8 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
         Q_EMIT m_events.orderChanged(changedOrder, changedStatus);
     if (!refundId.isEmpty()) {
         if (auto s = issueRefund(refundId); !s)
-            qCWarning(lcOrders).noquote() << "refund of a late payment failed, retried later:" << s.error().detail;
+            qCWarning(lcOrders).noquote()
+                    << "refund of a late payment failed, retried later:" << s.error().detail;
     }
     return outcome;
 }

@@ -65,7 +65,7 @@ struct Order
     qint64 expiresAt = 0;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
-    QList<OrderLine> items;     // for a seller: only its own lines
+    QList<OrderLine> items; // for a seller: only its own lines
     QList<StatusChange> history;
 
     // Sum of the lines shown (a seller's share of the order).
@@ -118,7 +118,8 @@ class OrderService
 {
 public:
     OrderService(Database &database, const StoreSettings &settings, Notifier &notifier,
-                 ModelEvents &events, PaymentGateway &gateway, Inventory &inventory, Catalog &catalog);
+                 ModelEvents &events, PaymentGateway &gateway, Inventory &inventory,
+                 Catalog &catalog);
 
     // Customer ------------------------------------------------------------------------------
     // Turns the cart into a pending order, atomically; Conflict naming the short lines.

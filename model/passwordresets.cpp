@@ -15,7 +15,8 @@ namespace Mercato {
 namespace {
 Error invalidToken()
 {
-    return Error{ErrorCode::BadRequest, QStringLiteral("the reset token is unknown, used or expired"),
+    return Error{ErrorCode::BadRequest,
+                 QStringLiteral("the reset token is unknown, used or expired"),
                  {{QStringLiteral("token"), QStringLiteral("token is unknown, used or expired")}}};
 }
 } // namespace
@@ -86,26 +87,30 @@ void PasswordResets::handle(const QString &email)
 
     const QString token = Ids::newToken(kTokenBytes);
     const qint64 now = Clock::nowMs();
-    auto q = execSql(m_shop.database().connection(),
-                     QStringLiteral("INSERT INTO password_resets (id, user_id, token_hash, created_at, "
-                                    "expires_at) VALUES (?, ?, ?, ?, ?)"),
-                     {Ids::newId(), account->id, Ids::tokenHash(token), now, now + kLifetimeMs});
+    auto q = execSql(
+            m_shop.database().connection(),
+            QStringLiteral("INSERT INTO password_resets (id, user_id, token_hash, created_at, "
+                           "expires_at) VALUES (?, ?, ?, ?, ?)"),
+            {Ids::newId(), account->id, Ids::tokenHash(token), now, now + kLifetimeMs});
     if (!q) {
         qCWarning(lcResets).noquote() << "reset token not stored:" << q.error().detail;
         return;
     }
-    const QString link = m_shop.settings().publicUrl + QStringLiteral("/reset-password?token=") + token;
+    const QString link
+            = m_shop.settings().publicUrl + QStringLiteral("/reset-password?token=") + token;
     MailMessage mail;
     mail.to = account->email;
     mail.subject = QStringLiteral("Reset your password");
-    mail.textBody = QStringLiteral(
-            "Hello %1,\n\n"
-            "someone, hopefully you, asked to reset the password of the account %2.\n\n"
-            "Choose a new password within 30 minutes here:\n%3\n\n"
-            "An app may ask for this reset token instead:\n%4\n\n"
-            "The link works once. If you did not ask for it, ignore this mail: your password "
-            "stays as it is.\n")
-                            .arg(account->displayName, account->email, link, token);
+    mail.textBody
+            = QStringLiteral(
+                      "Hello %1,\n\n"
+                      "someone, hopefully you, asked to reset the password of the account %2.\n\n"
+                      "Choose a new password within 30 minutes here:\n%3\n\n"
+                      "An app may ask for this reset token instead:\n%4\n\n"
+                      "The link works once. If you did not ask for it, ignore this mail: your "
+                      "password "
+                      "stays as it is.\n")
+                      .arg(account->displayName, account->email, link, token);
     m_shop.mail().enqueue(std::move(mail));
     qCInfo(lcResets) << "password reset mail queued for account" << account->id;
 }
@@ -120,11 +125,12 @@ Status PasswordResets::reset(const QString &token, const QString &newPassword)
         return invalidToken();
 
     const qint64 now = Clock::nowMs();
-    auto found = execSql(m_shop.database().connection(),
-                         QStringLiteral("SELECT r.id, r.user_id, u.email, u.status FROM password_resets r "
-                                        "JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND "
-                                        "r.used_at IS NULL AND r.expires_at > ?"),
-                         {Ids::tokenHash(token), now});
+    auto found = execSql(
+            m_shop.database().connection(),
+            QStringLiteral("SELECT r.id, r.user_id, u.email, u.status FROM password_resets r "
+                           "JOIN users u ON u.id = r.user_id WHERE r.token_hash = ? AND "
+                           "r.used_at IS NULL AND r.expires_at > ?"),
+            {Ids::tokenHash(token), now});
     if (!found)
         return found.error();
     if (!found->next() || found->value(3).toString() == QLatin1String("disabled"))
@@ -132,7 +138,8 @@ Status PasswordResets::reset(const QString &token, const QString &newPassword)
     const QString resetId = found->value(0).toString();
     const QString userId = found->value(1).toString();
     const QString email = found->value(2).toString();
-    if (auto problems = Accounts::passwordProblems(QStringLiteral("newPassword"), newPassword, email);
+    if (auto problems
+        = Accounts::passwordProblems(QStringLiteral("newPassword"), newPassword, email);
         !problems.isEmpty())
         return Error{ErrorCode::Validation, problems.first().message, problems};
 
@@ -153,14 +160,16 @@ Status PasswordResets::reset(const QString &token, const QString &newPassword)
     if (used->numRowsAffected() != 1)
         return invalidToken();
     // Other links still in the user's mailbox die with this reset.
-    auto others = execSql(tx.db(),
-                          QStringLiteral("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND "
-                                         "used_at IS NULL"),
-                          {now, userId});
+    auto others
+            = execSql(tx.db(),
+                      QStringLiteral("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND "
+                                     "used_at IS NULL"),
+                      {now, userId});
     if (!others)
         return others.error();
-    auto stored = execSql(tx.db(), QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
-                          {hash, userId});
+    auto stored
+            = execSql(tx.db(), QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
+                      {hash, userId});
     if (!stored)
         return stored.error();
     if (auto s = Accounts::revokeAllSessions(tx.db(), userId); !s)

@@ -115,8 +115,8 @@ Check verify(const QString &password, const QString &stored, int logN)
     Check out;
     out.matches = Ids::constantTimeEquals(*key, parsed->key);
     out.needsRehash = out.matches
-            && (parsed->logN < logN || parsed->r < kBlockSize || parsed->p < kParallelism
-                || parsed->salt.size() < kSaltBytes || parsed->key.size() < kKeyBytes);
+                      && (parsed->logN < logN || parsed->r < kBlockSize || parsed->p < kParallelism
+                          || parsed->salt.size() < kSaltBytes || parsed->key.size() < kKeyBytes);
     return out;
 }
 

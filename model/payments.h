@@ -28,25 +28,25 @@ struct PaymentRequest
 {
     QString orderId;
     qint64 amountCents = 0;
-    QString currency;        // ISO 4217, any case
-    QString existingRef;     // a payment already started for this order (reuse it)
-    QString idempotencyKey;  // the same for every attempt to start this order's payment
+    QString currency;       // ISO 4217, any case
+    QString existingRef;    // a payment already started for this order (reuse it)
+    QString idempotencyKey; // the same for every attempt to start this order's payment
 };
 
 struct PaymentStart
 {
-    QString provider;        // "manual" or "stripe"
-    QString state;           // the order's payment state after this step
-    QString paymentRef;      // PaymentIntent id (Stripe)
-    QString clientSecret;    // Stripe
-    QString publishableKey;  // Stripe
-    QString instructions;    // manual
+    QString provider;       // "manual" or "stripe"
+    QString state;          // the order's payment state after this step
+    QString paymentRef;     // PaymentIntent id (Stripe)
+    QString clientSecret;   // Stripe
+    QString publishableKey; // Stripe
+    QString instructions;   // manual
 };
 
 struct ProviderRefund
 {
-    QString providerRef;     // the provider's refund id
-    QString state;           // "succeeded" or "pending"
+    QString providerRef; // the provider's refund id
+    QString state;       // "succeeded" or "pending"
 };
 
 class PaymentGateway
@@ -59,7 +59,8 @@ public:
     // Gives back `amountCents` of the payment `paymentRef`; retried calls pass the same key.
     // A refusal that retrying cannot change is a Conflict; anything else may be retried.
     virtual Result<ProviderRefund> refund(const QString &paymentRef, qint64 amountCents,
-                                         const QString &idempotencyKey) = 0;
+                                          const QString &idempotencyKey)
+            = 0;
 };
 
 // The default without keys: the customer pays as the store says, the seller marks it paid.
@@ -69,7 +70,7 @@ public:
     QString provider() const override { return QStringLiteral("manual"); }
     Result<PaymentStart> start(const PaymentRequest &request) override;
     Result<ProviderRefund> refund(const QString &paymentRef, qint64 amountCents,
-                                 const QString &idempotencyKey) override;
+                                  const QString &idempotencyKey) override;
 };
 
 // The gateway that `config` asks for.

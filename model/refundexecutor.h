@@ -9,9 +9,9 @@ namespace Mercato {
 
 struct RefundCall
 {
-    QString refundId;       // payment_refunds.id; also the idempotency key of the provider call
+    QString refundId; // payment_refunds.id; also the idempotency key of the provider call
     QString orderId;
-    QString paymentRef;     // the provider's payment reference (Stripe: the PaymentIntent id)
+    QString paymentRef; // the provider's payment reference (Stripe: the PaymentIntent id)
     qint64 amountCents = 0;
     QString currency;
 };
@@ -24,8 +24,8 @@ struct RefundAttempt
         Failed,    // a permanent refusal: no retry
     };
     Kind kind = Kind::Retry;
-    QString providerRef;    // the provider's refund id
-    QString error;          // for the seller, never secrets
+    QString providerRef; // the provider's refund id
+    QString error;       // for the seller, never secrets
 };
 
 class RefundExecutor

@@ -78,17 +78,19 @@ Status restock(const QSqlDatabase &db, const QString &productId, int quantity,
                const QString &actorId, const QString &orderId)
 {
     const qint64 now = Clock::nowMs();
-    auto u = execSql(db,
-                     QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
-                                    "updated_at = ?, low_stock_armed = CASE WHEN stock + ? > "
-                                    "low_stock_threshold THEN 1 ELSE low_stock_armed END WHERE id = ?"),
-                     {quantity, now, quantity, productId});
+    auto u = execSql(
+            db,
+            QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
+                           "updated_at = ?, low_stock_armed = CASE WHEN stock + ? > "
+                           "low_stock_threshold THEN 1 ELSE low_stock_armed END WHERE id = ?"),
+            {quantity, now, quantity, productId});
     if (!u)
         return u.error();
-    auto l = execSql(db,
-                     QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
-                                    "order_id, created_at) VALUES (?, ?, 'refund', ?, ?, ?, ?)"),
-                     {productId, quantity, QStringLiteral("refund"), actorId, orderId, now});
+    auto l = execSql(
+            db,
+            QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
+                           "order_id, created_at) VALUES (?, ?, 'refund', ?, ?, ?, ?)"),
+            {productId, quantity, QStringLiteral("refund"), actorId, orderId, now});
     if (!l)
         return l.error();
     return Ok{};
@@ -123,7 +125,8 @@ RefundAmount computeRefund(const RefundLine &line, int quantity)
     return a;
 }
 
-Refunds::Refunds(Shop &shop) : m_shop(shop)
+Refunds::Refunds(Shop &shop)
+    : m_shop(shop)
 {
     m_executors.insert(QStringLiteral("manual"), std::make_shared<ManualRefundExecutor>());
 }
@@ -174,7 +177,8 @@ Result<RefundRequestPage> Refunds::page(const QString &scope, const QString &whe
     if (!cursor.isEmpty()) {
         const auto key = Cursor::decode(scope, cursor);
         if (!key || key->size() != 2)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
         sql += QStringLiteral(" AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
         binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
@@ -189,8 +193,8 @@ Result<RefundRequestPage> Refunds::page(const QString &scope, const QString &whe
         page.items.append(fromRow(q.value()));
     if (page.items.size() > limit) {
         page.items.resize(limit);
-        page.nextCursor = Cursor::encode(scope, {page.items.constLast().createdAt,
-                                                 page.items.constLast().id});
+        page.nextCursor = Cursor::encode(
+                scope, {page.items.constLast().createdAt, page.items.constLast().id});
     }
     for (RefundRequest &r : page.items) {
         auto images = Evidence::list(db, QStringLiteral("refund"), r.id);
@@ -209,7 +213,8 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     if (auto s = tx.begin(); !s)
         return s.error();
     const QSqlDatabase db = tx.db();
-    auto o = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"), {orderId});
+    auto o = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"),
+                     {orderId});
     if (!o)
         return o.error();
     if (!o->next() || o->value(0).toString() != customerId)
@@ -218,10 +223,11 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
 
     if (auto s = lockRow(db, QStringLiteral("order_items"), orderItemId); !s)
         return s.error();
-    auto item = execSql(db,
-                        QStringLiteral("SELECT seller_id, quantity, refunded_quantity, name FROM order_items "
-                                       "WHERE id = ? AND order_id = ?"),
-                        {orderItemId, orderId});
+    auto item = execSql(
+            db,
+            QStringLiteral("SELECT seller_id, quantity, refunded_quantity, name FROM order_items "
+                           "WHERE id = ? AND order_id = ?"),
+            {orderItemId, orderId});
     if (!item)
         return item.error();
     if (!item->next())
@@ -234,9 +240,11 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
 
     if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
         && orderStatus != QLatin1String("delivered"))
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("only paid, shipped or delivered orders can be refunded (this one is %1)")
-                                 .arg(orderStatus));
+        return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral(
+                        "only paid, shipped or delivered orders can be refunded (this one is %1)")
+                        .arg(orderStatus));
     // Approved requests are already counted in refunded_quantity; open ones still hold theirs.
     auto open = execSql(db,
                         QStringLiteral("SELECT COALESCE(SUM(quantity), 0) FROM refund_requests "
@@ -248,15 +256,17 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     const qint64 remaining = lineQuantity - refunded - pending;
     if (quantity > remaining)
         return makeError(ErrorCode::Conflict,
-                         QStringLiteral("at most %1 of this line can still be refunded").arg(std::max<qint64>(0, remaining)));
+                         QStringLiteral("at most %1 of this line can still be refunded")
+                                 .arg(std::max<qint64>(0, remaining)));
 
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto ins = execSql(db,
-                       QStringLiteral("INSERT INTO refund_requests (id, order_id, order_item_id, customer_id, "
-                                      "seller_id, quantity, reason, status, restock, created_at, updated_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', 0, ?, ?)"),
-                       {id, orderId, orderItemId, customerId, sellerId, quantity, reason, now, now});
+    auto ins = execSql(
+            db,
+            QStringLiteral("INSERT INTO refund_requests (id, order_id, order_item_id, customer_id, "
+                           "seller_id, quantity, reason, status, restock, created_at, updated_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', 0, ?, ?)"),
+            {id, orderId, orderItemId, customerId, sellerId, quantity, reason, now, now});
     if (!ins)
         return ins.error();
     QList<PendingNotification> pendingNotes;
@@ -283,8 +293,8 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
 
 Status Refunds::checkOrderOwner(const QString &customerId, const QString &orderId)
 {
-    auto o = execSql(m_shop.database().connection(), QStringLiteral("SELECT customer_id FROM orders WHERE id = ?"),
-                     {orderId});
+    auto o = execSql(m_shop.database().connection(),
+                     QStringLiteral("SELECT customer_id FROM orders WHERE id = ?"), {orderId});
     if (!o)
         return o.error();
     if (!o->next() || o->value(0).toString() != customerId)
@@ -294,8 +304,8 @@ Status Refunds::checkOrderOwner(const QString &customerId, const QString &orderI
 
 void Refunds::mailCustomer(const QString &customerId, const QString &subject, const QString &text)
 {
-    auto q = execSql(m_shop.database().connection(), QStringLiteral("SELECT email FROM users WHERE id = ?"),
-                     {customerId});
+    auto q = execSql(m_shop.database().connection(),
+                     QStringLiteral("SELECT email FROM users WHERE id = ?"), {customerId});
     if (!q || !q->next())
         return;
     MailMessage message;
@@ -307,29 +317,29 @@ void Refunds::mailCustomer(const QString &customerId, const QString &subject, co
 
 Result<RefundRequest> Refunds::getForCustomer(const QString &customerId, const QString &id)
 {
-    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ? AND r.customer_id = ?"),
-                {id, customerId});
+    return load(m_shop.database().connection(),
+                QStringLiteral("WHERE r.id = ? AND r.customer_id = ?"), {id, customerId});
 }
 
 Result<RefundRequestPage> Refunds::listForCustomer(const QString &customerId, int limit,
                                                    const QString &cursor)
 {
-    return page(QStringLiteral("refunds:c:") + customerId, QStringLiteral("WHERE r.customer_id = ?"),
-                {customerId}, limit, cursor);
+    return page(QStringLiteral("refunds:c:") + customerId,
+                QStringLiteral("WHERE r.customer_id = ?"), {customerId}, limit, cursor);
 }
 
 Result<RefundRequest> Refunds::getForSeller(const QString &sellerId, const QString &id)
 {
-    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"),
-                {id, sellerId});
+    return load(m_shop.database().connection(),
+                QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
 }
 
 Result<RefundRequestPage> Refunds::listForSeller(const QString &sellerId, const QString &status,
                                                  int limit, const QString &cursor)
 {
     if (status.isEmpty())
-        return page(QStringLiteral("refunds:s:") + sellerId, QStringLiteral("WHERE r.seller_id = ?"),
-                    {sellerId}, limit, cursor);
+        return page(QStringLiteral("refunds:s:") + sellerId,
+                    QStringLiteral("WHERE r.seller_id = ?"), {sellerId}, limit, cursor);
     return page(QStringLiteral("refunds:s:") + sellerId + QLatin1Char(':') + status,
                 QStringLiteral("WHERE r.seller_id = ? AND r.status = ?"), {sellerId, status}, limit,
                 cursor);
@@ -337,9 +347,11 @@ Result<RefundRequestPage> Refunds::listForSeller(const QString &sellerId, const 
 
 Result<qint64> Refunds::countForSeller(const QString &sellerId, const QString &status)
 {
-    auto q = execSql(m_shop.database().connection(),
-                     QStringLiteral("SELECT COUNT(*) FROM refund_requests WHERE seller_id = ? AND status = ?"),
-                     {sellerId, status});
+    auto q = execSql(
+            m_shop.database().connection(),
+            QStringLiteral(
+                    "SELECT COUNT(*) FROM refund_requests WHERE seller_id = ? AND status = ?"),
+            {sellerId, status});
     if (!q)
         return q.error();
     return q->next() ? q->value(0).toLongLong() : qint64(0);
@@ -348,9 +360,10 @@ Result<qint64> Refunds::countForSeller(const QString &sellerId, const QString &s
 Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString &id,
                                         const QByteArray &bytes, const QString &declaredType)
 {
-    auto owner = execSql(m_shop.database().connection(),
-                         QStringLiteral("SELECT 1 FROM refund_requests WHERE id = ? AND customer_id = ?"),
-                         {id, customerId});
+    auto owner = execSql(
+            m_shop.database().connection(),
+            QStringLiteral("SELECT 1 FROM refund_requests WHERE id = ? AND customer_id = ?"),
+            {id, customerId});
     if (!owner)
         return owner.error();
     if (!owner->next())
@@ -359,7 +372,8 @@ Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString
                          declaredType);
 }
 
-Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id, const QString &note)
+Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id,
+                                      const QString &note)
 {
     Transaction tx(m_shop.database());
     if (auto s = tx.begin(); !s)
@@ -371,26 +385,31 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
     if (!current)
         return current.error();
     if (current->status != QLatin1String("requested"))
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("this request was already decided (%1)").arg(current->status));
+        return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("this request was already decided (%1)").arg(current->status));
     const qint64 now = Clock::nowMs();
-    auto u = execSql(db,
-                     QStringLiteral("UPDATE refund_requests SET status = 'rejected', note = ?, decided_at = ?, "
-                                    "updated_at = ? WHERE id = ? AND status = 'requested'"),
-                     {note, now, now, id});
+    auto u = execSql(
+            db,
+            QStringLiteral(
+                    "UPDATE refund_requests SET status = 'rejected', note = ?, decided_at = ?, "
+                    "updated_at = ? WHERE id = ? AND status = 'requested'"),
+            {note, now, now, id});
     if (!u)
         return u.error();
     QList<PendingNotification> pendingNotes;
-    if (auto s = m_shop.notifier().add(db, current->customerId, QStringLiteral("refund.rejected"),
-                                       QStringLiteral("Refund declined"),
-                                       note.isEmpty() ? QStringLiteral("The seller declined your refund request for %1.")
-                                                                .arg(current->productName)
-                                                      : QStringLiteral("The seller declined your refund request for %1: %2")
-                                                                .arg(current->productName, note),
-                                       QJsonObject{{QStringLiteral("refundRequestId"), id},
-                                                   {QStringLiteral("orderId"), current->orderId},
-                                                   {QStringLiteral("note"), note}},
-                                       &pendingNotes);
+    if (auto s = m_shop.notifier().add(
+                db, current->customerId, QStringLiteral("refund.rejected"),
+                QStringLiteral("Refund declined"),
+                note.isEmpty()
+                        ? QStringLiteral("The seller declined your refund request for %1.")
+                                  .arg(current->productName)
+                        : QStringLiteral("The seller declined your refund request for %1: %2")
+                                  .arg(current->productName, note),
+                QJsonObject{{QStringLiteral("refundRequestId"), id},
+                            {QStringLiteral("orderId"), current->orderId},
+                            {QStringLiteral("note"), note}},
+                &pendingNotes);
         !s)
         return s.error();
     auto after = load(db, QStringLiteral("WHERE r.id = ?"), {id});
@@ -401,10 +420,11 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
     m_shop.notifier().announce(pendingNotes);
     Q_EMIT m_shop.events().refundChanged(id);
     mailCustomer(current->customerId, QStringLiteral("Your refund request was declined"),
-                 note.isEmpty() ? QStringLiteral("The seller declined your refund request for %1.\n")
-                                          .arg(current->productName)
-                                : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
-                                          .arg(current->productName, note));
+                 note.isEmpty()
+                         ? QStringLiteral("The seller declined your refund request for %1.\n")
+                                   .arg(current->productName)
+                         : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
+                                   .arg(current->productName, note));
     return after;
 }
 
@@ -419,20 +439,24 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         const QSqlDatabase db = tx.db();
         if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
             return s.error();
-        auto current = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+        auto current
+                = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
         if (!current)
             return current.error();
         if (current->status != QLatin1String("requested"))
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("this request was already decided (%1)").arg(current->status));
+            return makeError(
+                    ErrorCode::Conflict,
+                    QStringLiteral("this request was already decided (%1)").arg(current->status));
         if (auto s = lockRow(db, QStringLiteral("order_items"), current->orderItemId); !s)
             return s.error();
-        auto line = execSql(db,
-                            QStringLiteral("SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
-                                           "oi.refunded_quantity, oi.refunded_cents, o.coins_used, o.discount_cents, "
-                                           "o.customer_id, o.payment_provider, o.payment_ref, o.currency "
-                                           "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
-                            {current->orderItemId});
+        auto line = execSql(
+                db,
+                QStringLiteral(
+                        "SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
+                        "oi.refunded_quantity, oi.refunded_cents, o.coins_used, o.discount_cents, "
+                        "o.customer_id, o.payment_provider, o.payment_ref, o.currency "
+                        "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
+                {current->orderItemId});
         if (!line)
             return line.error();
         if (!line->next())
@@ -450,23 +474,26 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                                                                      : line->value(8).toString();
         // The coins that paid for this line: its share of the order's discount, in coins.
         l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
-        auto returned = execSql(db,
-                                QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
-                                               "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
-                                               "'refund_failed')"),
-                                {current->orderItemId});
+        auto returned = execSql(
+                db,
+                QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
+                               "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
+                               "'refund_failed')"),
+                {current->orderItemId});
         if (!returned)
             return returned.error();
         l.coinsReturned = returned->next() ? returned->value(0).toLongLong() : 0;
         if (l.refundedQuantity + current->quantity > l.lineQuantity)
-            return makeError(ErrorCode::Conflict, QStringLiteral("the line has no units left to refund"));
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the line has no units left to refund"));
         const RefundAmount amount = computeRefund(l, current->quantity);
 
         const qint64 now = Clock::nowMs();
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE order_items SET refunded_quantity = refunded_quantity + ?, "
-                                        "refunded_cents = refunded_cents + ? WHERE id = ?"),
-                         {current->quantity, amount.cents, current->orderItemId});
+        auto u = execSql(
+                db,
+                QStringLiteral("UPDATE order_items SET refunded_quantity = refunded_quantity + ?, "
+                               "refunded_cents = refunded_cents + ? WHERE id = ?"),
+                {current->quantity, amount.cents, current->orderItemId});
         if (!u)
             return u.error();
         if (amount.coins > 0) {
@@ -476,27 +503,32 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                 return s.error();
         }
         if (restockItems) {
-            if (auto s = restock(db, current->productId, current->quantity, sellerId, current->orderId); !s)
+            if (auto s
+                = restock(db, current->productId, current->quantity, sellerId, current->orderId);
+                !s)
                 return s.error();
         }
         // The provider call happens after commit; this row is its claim ticket and idempotency key.
         const bool nothingToSend = amount.cents == 0;
         paymentRefundId = Ids::newId();
-        auto pr = execSql(db,
-                          QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
-                                         "amount_cents, state, attempts, next_attempt_at, created_at, updated_at) "
-                                         "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"),
-                          {paymentRefundId, current->orderId, id, provider, amount.cents,
-                           nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending"),
-                           nothingToSend ? QVariant() : QVariant(now), now, now});
+        auto pr = execSql(
+                db,
+                QStringLiteral(
+                        "INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
+                        "amount_cents, state, attempts, next_attempt_at, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"),
+                {paymentRefundId, current->orderId, id, provider, amount.cents,
+                 nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending"),
+                 nothingToSend ? QVariant() : QVariant(now), now, now});
         if (!pr)
             return pr.error();
-        auto d = execSql(db,
-                         QStringLiteral("UPDATE refund_requests SET status = ?, note = ?, amount_cents = ?, "
-                                        "coins_returned = ?, restock = ?, decided_at = ?, updated_at = ? "
-                                        "WHERE id = ? AND status = 'requested'"),
-                         {nothingToSend ? QStringLiteral("refunded") : QStringLiteral("approved"), note,
-                          amount.cents, amount.coins, restockItems ? 1 : 0, now, now, id});
+        auto d = execSql(
+                db,
+                QStringLiteral("UPDATE refund_requests SET status = ?, note = ?, amount_cents = ?, "
+                               "coins_returned = ?, restock = ?, decided_at = ?, updated_at = ? "
+                               "WHERE id = ? AND status = 'requested'"),
+                {nothingToSend ? QStringLiteral("refunded") : QStringLiteral("approved"), note,
+                 amount.cents, amount.coins, restockItems ? 1 : 0, now, now, id});
         if (!d)
             return d.error();
         QList<PendingNotification> pendingNotes;
@@ -511,21 +543,23 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
             body += QStringLiteral(" and %1 coins").arg(amount.coins);
         if (!note.isEmpty())
             body += QStringLiteral(". ") + note;
-        if (auto s = m_shop.notifier().add(db, customerId, QStringLiteral("refund.approved"),
-                                           QStringLiteral("Refund approved"), body,
-                                           QJsonObject{{QStringLiteral("refundRequestId"), id},
-                                                       {QStringLiteral("orderId"), current->orderId},
-                                                       {QStringLiteral("amountCents"), amount.cents},
-                                                       {QStringLiteral("coins"), amount.coins},
-                                                       {QStringLiteral("note"), note}},
-                                           &pendingNotes);
+        if (auto s
+            = m_shop.notifier().add(db, customerId, QStringLiteral("refund.approved"),
+                                    QStringLiteral("Refund approved"), body,
+                                    QJsonObject{{QStringLiteral("refundRequestId"), id},
+                                                {QStringLiteral("orderId"), current->orderId},
+                                                {QStringLiteral("amountCents"), amount.cents},
+                                                {QStringLiteral("coins"), amount.coins},
+                                                {QStringLiteral("note"), note}},
+                                    &pendingNotes);
             !s)
             return s.error();
         if (auto s = tx.commit(); !s)
             return s.error();
         m_shop.notifier().announce(pendingNotes);
         Q_EMIT m_shop.events().refundChanged(id);
-        mailCustomer(customerId, QStringLiteral("Your refund was approved"), body + QLatin1Char('\n'));
+        mailCustomer(customerId, QStringLiteral("Your refund was approved"),
+                     body + QLatin1Char('\n'));
         if (restockItems)
             Q_EMIT m_shop.events().productChanged(current->productId);
         if (nothingToSend)
@@ -539,11 +573,13 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
 void Refunds::send(const QString &paymentRefundId)
 {
     const QSqlDatabase db = m_shop.database().connection();
-    auto row = execSql(db,
-                       QStringLiteral("SELECT pr.state, pr.attempts, pr.provider, pr.amount_cents, pr.order_id, "
-                                      "pr.refund_request_id, o.payment_ref, o.currency, pr.next_attempt_at "
-                                      "FROM payment_refunds pr JOIN orders o ON o.id = pr.order_id WHERE pr.id = ?"),
-                       {paymentRefundId});
+    auto row = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT pr.state, pr.attempts, pr.provider, pr.amount_cents, pr.order_id, "
+                    "pr.refund_request_id, o.payment_ref, o.currency, pr.next_attempt_at "
+                    "FROM payment_refunds pr JOIN orders o ON o.id = pr.order_id WHERE pr.id = ?"),
+            {paymentRefundId});
     if (!row || !row->next())
         return;
     const QString state = row->value(0).toString();
@@ -562,18 +598,20 @@ void Refunds::send(const QString &paymentRefundId)
         return;
 
     // The claim: only one caller moves this exact (state, attempts) to `sending`.
-    auto claim = execSql(db,
-                         QStringLiteral("UPDATE payment_refunds SET state = 'sending', attempts = attempts + 1, "
-                                        "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = ? "
-                                        "AND attempts = ?"),
-                         {now + kSendLeaseMs, now, paymentRefundId, state, attempts});
+    auto claim = execSql(
+            db,
+            QStringLiteral("UPDATE payment_refunds SET state = 'sending', attempts = attempts + 1, "
+                           "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = ? "
+                           "AND attempts = ?"),
+            {now + kSendLeaseMs, now, paymentRefundId, state, attempts});
     if (!claim || claim->numRowsAffected() != 1)
         return;
 
     auto exec = executor(provider);
     RefundAttempt outcome;
     if (!exec)
-        outcome = {RefundAttempt::Kind::Retry, {},
+        outcome = {RefundAttempt::Kind::Retry,
+                   {},
                    QStringLiteral("no refund provider configured for '%1'").arg(provider)};
     else
         outcome = exec->refund(call);
@@ -584,29 +622,36 @@ void Refunds::send(const QString &paymentRefundId)
     if (auto s = tx.begin(); !s)
         return; // the lease runs out and the sweep tries again
     if (outcome.kind == RefundAttempt::Kind::Succeeded) {
-        auto u = execSql(tx.db(),
-                         QStringLiteral("UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
-                                        "last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?"),
-                         {outcome.providerRef, done, paymentRefundId});
-        auto r = execSql(tx.db(),
-                         QStringLiteral("UPDATE refund_requests SET status = 'refunded', updated_at = ? "
-                                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
-                         {done, requestId});
+        auto u = execSql(
+                tx.db(),
+                QStringLiteral(
+                        "UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
+                        "last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?"),
+                {outcome.providerRef, done, paymentRefundId});
+        auto r = execSql(
+                tx.db(),
+                QStringLiteral("UPDATE refund_requests SET status = 'refunded', updated_at = ? "
+                               "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
+                {done, requestId});
         if (!u || !r)
             return;
     } else {
         const bool again = outcome.kind == RefundAttempt::Kind::Retry && tried < kMaxAttempts;
-        qCWarning(lcRefunds) << "refund" << paymentRefundId << "attempt" << tried << "failed:"
-                             << outcome.error << (again ? "(will retry)" : "(giving up)");
+        qCWarning(lcRefunds) << "refund" << paymentRefundId << "attempt" << tried
+                             << "failed:" << outcome.error
+                             << (again ? "(will retry)" : "(giving up)");
         auto u = execSql(tx.db(),
                          QStringLiteral("UPDATE payment_refunds SET state = ?, last_error = ?, "
                                         "next_attempt_at = ?, updated_at = ? WHERE id = ?"),
-                         {again ? QStringLiteral("retrying") : QStringLiteral("failed"), outcome.error,
-                          again ? QVariant(done + backoffMs(tried)) : QVariant(), done, paymentRefundId});
-        auto r = execSql(tx.db(),
-                         QStringLiteral("UPDATE refund_requests SET status = 'refund_failed', updated_at = ? "
-                                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
-                         {done, requestId});
+                         {again ? QStringLiteral("retrying") : QStringLiteral("failed"),
+                          outcome.error, again ? QVariant(done + backoffMs(tried)) : QVariant(),
+                          done, paymentRefundId});
+        auto r = execSql(
+                tx.db(),
+                QStringLiteral(
+                        "UPDATE refund_requests SET status = 'refund_failed', updated_at = ? "
+                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
+                {done, requestId});
         if (!u || !r)
             return;
     }
@@ -616,10 +661,11 @@ void Refunds::send(const QString &paymentRefundId)
 
 int Refunds::retryDue()
 {
-    auto q = execSql(m_shop.database().connection(),
-                     QStringLiteral("SELECT id FROM payment_refunds WHERE state IN ('pending', 'retrying', "
-                                    "'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 50"),
-                     {Clock::nowMs()});
+    auto q = execSql(
+            m_shop.database().connection(),
+            QStringLiteral("SELECT id FROM payment_refunds WHERE state IN ('pending', 'retrying', "
+                           "'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 50"),
+            {Clock::nowMs()});
     if (!q)
         return 0;
     QStringList ids;

@@ -31,13 +31,13 @@ struct RefundRequest
     QString sellerId;
     int quantity = 0;
     QString reason;
-    QString status;          // requested, approved, refunded, refund_failed, rejected
+    QString status; // requested, approved, refunded, refund_failed, rejected
     QString note;
     std::optional<qint64> amountCents;
     std::optional<qint64> coinsReturned;
     bool restock = false;
     QString currency;
-    QString refundError;     // the provider's last error while refund_failed
+    QString refundError; // the provider's last error while refund_failed
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
     std::optional<qint64> decidedAt;
@@ -58,8 +58,8 @@ struct RefundLine
     qint64 discountShareCents = 0;
     int refundedQuantity = 0;
     qint64 refundedCents = 0;
-    qint64 lineCoins = 0;        // coins the line was paid with
-    qint64 coinsReturned = 0;    // coins already returned for earlier refunds of the line
+    qint64 lineCoins = 0;     // coins the line was paid with
+    qint64 coinsReturned = 0; // coins already returned for earlier refunds of the line
 };
 struct RefundAmount
 {
@@ -108,7 +108,8 @@ public:
     static bool isStatus(const QString &status);
 
 private:
-    Result<RefundRequest> load(const QSqlDatabase &db, const QString &where, const QVariantList &binds);
+    Result<RefundRequest> load(const QSqlDatabase &db, const QString &where,
+                               const QVariantList &binds);
     Result<RefundRequestPage> page(const QString &scope, const QString &where, QVariantList binds,
                                    int limit, const QString &cursor);
     // Claims one payment_refunds row, calls its provider outside any transaction, records the

@@ -22,7 +22,7 @@ enum class ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
-    Unavailable,        // a dependency (database, provider) is down
+    Unavailable, // a dependency (database, provider) is down
     Internal,
 };
 
@@ -48,8 +48,12 @@ template<typename T>
 class [[nodiscard]] Result
 {
 public:
-    Result(T value) : m_value(std::move(value)) {}
-    Result(Error error) : m_error(std::move(error)) {}
+    Result(T value)
+        : m_value(std::move(value))
+    {}
+    Result(Error error)
+        : m_error(std::move(error))
+    {}
 
     bool ok() const { return m_value.has_value(); }
     explicit operator bool() const { return ok(); }
@@ -67,7 +71,8 @@ private:
 
 // For operations that return nothing but may fail.
 struct Ok
-{};
+{
+};
 using Status = Result<Ok>;
 
 inline Error makeError(ErrorCode code, const QString &detail)

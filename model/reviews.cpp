@@ -52,11 +52,13 @@ Error notFound()
 Result<bool> Reviews::hasPurchased(const QSqlDatabase &db, const QString &customerId,
                                    const QString &productId)
 {
-    auto q = execSql(db,
-                     QStringLiteral("SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
-                                    "WHERE oi.product_id = ? AND o.customer_id = ? "
-                                    "AND o.status IN ('paid', 'shipped', 'delivered')"),
-                     {productId, customerId});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
+                    "WHERE oi.product_id = ? AND o.customer_id = ? "
+                    "AND o.status IN ('paid', 'shipped', 'delivered')"),
+            {productId, customerId});
     if (!q)
         return q.error();
     return q->next() && q->value(0).toLongLong() > 0;
@@ -65,7 +67,8 @@ Result<bool> Reviews::hasPurchased(const QSqlDatabase &db, const QString &custom
 Status Reviews::canReview(const QSqlDatabase &db, const QString &customerId,
                           const QString &productId)
 {
-    auto p = execSql(db, QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
+    auto p = execSql(db,
+                     QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
                      {productId});
     if (!p)
         return p.error();
@@ -75,8 +78,9 @@ Status Reviews::canReview(const QSqlDatabase &db, const QString &customerId,
     if (!bought)
         return bought.error();
     if (!bought.value())
-        return makeError(ErrorCode::Forbidden,
-                         QStringLiteral("only a customer with a paid order of this product may review it"));
+        return makeError(
+                ErrorCode::Forbidden,
+                QStringLiteral("only a customer with a paid order of this product may review it"));
     return Ok{};
 }
 
@@ -98,7 +102,8 @@ Result<Review> Reviews::load(const QSqlDatabase &db, const QString &reviewId)
 Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QString &cursor)
 {
     const QSqlDatabase db = m_db.connection();
-    auto p = execSql(db, QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
+    auto p = execSql(db,
+                     QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
                      {productId});
     if (!p)
         return p.error();
@@ -111,7 +116,8 @@ Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QStr
     if (!cursor.isEmpty()) {
         const auto key = Cursor::decode(scope, cursor);
         if (!key || key->size() != 2)
-            return Error{ErrorCode::BadRequest, QStringLiteral("cursor is not valid"),
+            return Error{ErrorCode::BadRequest,
+                         QStringLiteral("cursor is not valid"),
                          {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
         sql += QStringLiteral("AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?)) ");
         binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
@@ -148,15 +154,17 @@ Result<Review> Reviews::create(const QString &customerId, const QString &product
         return s.error();
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto ins = execSql(db,
-                       QStringLiteral("INSERT INTO reviews (id, product_id, author_id, rating, comment, "
-                                      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                       {id, productId, customerId, rating,
-                        comment.isNull() ? QStringLiteral("") : comment, now, now});
+    auto ins = execSql(
+            db,
+            QStringLiteral("INSERT INTO reviews (id, product_id, author_id, rating, comment, "
+                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+            {id, productId, customerId, rating, comment.isNull() ? QStringLiteral("") : comment,
+             now, now});
     if (!ins) {
         if (ins.error().code == ErrorCode::Conflict)
             return makeError(ErrorCode::Conflict,
-                             QStringLiteral("you have already reviewed this product; PATCH your review to change it"));
+                             QStringLiteral("you have already reviewed this product; PATCH your "
+                                            "review to change it"));
         return ins.error();
     }
     if (auto s = adjustRating(db, productId, rating, 1); !s)
@@ -181,14 +189,17 @@ Result<Review> Reviews::update(const QString &userId, const QString &reviewId,
     if (!current)
         return current.error();
     if (current->authorId != userId)
-        return makeError(ErrorCode::Forbidden, QStringLiteral("only its author may change a review"));
+        return makeError(ErrorCode::Forbidden,
+                         QStringLiteral("only its author may change a review"));
     const int rating = change.rating.value_or(current->rating);
     QString comment = change.comment.value_or(current->comment);
     if (comment.isNull())
         comment = QStringLiteral("");
-    auto q = execSql(db,
-                     QStringLiteral("UPDATE reviews SET rating = ?, comment = ?, updated_at = ? WHERE id = ?"),
-                     {rating, comment, Clock::nowMs(), reviewId});
+    auto q = execSql(
+            db,
+            QStringLiteral(
+                    "UPDATE reviews SET rating = ?, comment = ?, updated_at = ? WHERE id = ?"),
+            {rating, comment, Clock::nowMs(), reviewId});
     if (!q)
         return q.error();
     if (rating != current->rating) {
@@ -215,7 +226,8 @@ Status Reviews::remove(const QString &userId, const QString &reviewId)
     if (!current)
         return current.error();
     if (current->authorId != userId)
-        return makeError(ErrorCode::Forbidden, QStringLiteral("only its author may change a review"));
+        return makeError(ErrorCode::Forbidden,
+                         QStringLiteral("only its author may change a review"));
     auto q = execSql(db, QStringLiteral("DELETE FROM reviews WHERE id = ?"), {reviewId});
     if (!q)
         return q.error();

@@ -42,7 +42,10 @@ class Reviews
 public:
     static constexpr int kMaxComment = 5000;
 
-    Reviews(Database &database, ModelEvents &events) : m_db(database), m_events(events) {}
+    Reviews(Database &database, ModelEvents &events)
+        : m_db(database)
+        , m_events(events)
+    {}
 
     // Public list of a live product's reviews, newest first. NotFound for an unknown product,
     // BadRequest naming `cursor` for a cursor this list did not make.
@@ -56,7 +59,8 @@ public:
     Result<Review> create(const QString &customerId, const QString &productId, int rating,
                           const QString &comment);
     // Only the author; another user gets Forbidden (reviews are public, nothing leaks).
-    Result<Review> update(const QString &userId, const QString &reviewId, const ReviewChange &change);
+    Result<Review> update(const QString &userId, const QString &reviewId,
+                          const ReviewChange &change);
     Status remove(const QString &userId, const QString &reviewId);
 
     // True when the customer has a paid, shipped or delivered order line of the product.

@@ -21,8 +21,8 @@ bool isValidName(const QString &name)
     if (name.isEmpty() || name.size() > 100 || name.startsWith(QLatin1Char('.')))
         return false;
     for (const QChar c : name) {
-        if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('.') && c != QLatin1Char('-')
-            && c != QLatin1Char('_'))
+        if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('.')
+            && c != QLatin1Char('-') && c != QLatin1Char('_'))
             return false;
     }
     return true;
@@ -62,11 +62,13 @@ bool runJob(QKeychain::Job &job)
 
 Error unreachable(const char *what)
 {
-    return makeError(ErrorCode::Unavailable,
-                     canRunJobs() ? QStringLiteral("keychain %1 did not answer in time").arg(QLatin1String(what))
-                                  : QStringLiteral("keychain %1 impossible: the Secret Service needs Qt's "
-                                                   "GLib event loop (is QT_NO_GLIB set?)")
-                                            .arg(QLatin1String(what)));
+    return makeError(
+            ErrorCode::Unavailable,
+            canRunJobs()
+                    ? QStringLiteral("keychain %1 did not answer in time").arg(QLatin1String(what))
+                    : QStringLiteral("keychain %1 impossible: the Secret Service needs Qt's "
+                                     "GLib event loop (is QT_NO_GLIB set?)")
+                              .arg(QLatin1String(what)));
 }
 
 Error keychainError(const QKeychain::Job &job, const char *what)
@@ -102,9 +104,11 @@ Result<std::optional<QByteArray>> FileSecretStore::read(const QString &name)
         return std::optional<QByteArray>{};
     if (!f.open(QIODevice::ReadOnly))
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot read ") + f.fileName());
-    if (f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup
-                           | QFileDevice::WriteOther))
-        qCWarning(lcSecrets).noquote() << f.fileName() << "can be read by others; make it mode 0600";
+    if (f.permissions()
+        & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup
+           | QFileDevice::WriteOther))
+        qCWarning(lcSecrets).noquote()
+                << f.fileName() << "can be read by others; make it mode 0600";
     const auto decoded = QByteArray::fromBase64Encoding(f.readAll().trimmed());
     if (!decoded)
         return makeError(ErrorCode::Unavailable, f.fileName() + QStringLiteral(" is not base64"));

@@ -20,10 +20,11 @@ Shop::Shop(ShopOptions options)
     m_reviews = std::make_unique<Reviews>(*m_database, m_events);
     m_refunds = std::make_unique<Refunds>(*this);
     if (m_options.payments.stripeEnabled())
-        m_refunds->setExecutor(m_gateway->provider(), std::make_shared<StripeRefundExecutor>(*m_gateway));
+        m_refunds->setExecutor(m_gateway->provider(),
+                               std::make_shared<StripeRefundExecutor>(*m_gateway));
     m_complaints = std::make_unique<Complaints>(*this);
-    m_mail = std::make_unique<MailQueue>(
-            std::make_unique<OutboxMailer>(m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
+    m_mail = std::make_unique<MailQueue>(std::make_unique<OutboxMailer>(
+            m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
     m_passwordResets = std::make_unique<PasswordResets>(*this);
 }
 

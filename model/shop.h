@@ -5,12 +5,12 @@
 #include "accounts.h"
 #include "avatars.h"
 #include "cart.h"
+#include "catalog.h"
 #include "database.h"
 #include "events.h"
 #include "imagestore.h"
-#include "mailer.h"
-#include "catalog.h"
 #include "inventory.h"
+#include "mailer.h"
 #include "notifications.h"
 #include "notifier.h"
 #include "orders.h"
@@ -34,9 +34,9 @@ struct ShopOptions
 {
     DatabaseUrl database;
     StoreSettings settings;
-    QByteArray jwtKey;   // at least 32 bytes
-    QString dataDir;     // media/, outbox/ live here
-    QString mailFrom;    // MERCATO_MAIL_FROM; empty: no-reply at the public host
+    QByteArray jwtKey;      // at least 32 bytes
+    QString dataDir;        // media/, outbox/ live here
+    QString mailFrom;       // MERCATO_MAIL_FROM; empty: no-reply at the public host
     PaymentConfig payments; // manual unless Stripe keys are set
 };
 
@@ -101,7 +101,7 @@ private:
     CartService m_cart{*m_database, *m_catalog};
     std::unique_ptr<PaymentGateway> m_gateway{makePaymentGateway(m_options.payments)};
     OrderService m_orders{*m_database, m_options.settings, m_notifier, m_events,
-                          *m_gateway, m_inventory, *m_catalog};
+                          *m_gateway,  m_inventory,        *m_catalog};
     std::unique_ptr<Reviews> m_reviews;
     std::unique_ptr<Refunds> m_refunds;
     std::unique_ptr<Complaints> m_complaints;

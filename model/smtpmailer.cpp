@@ -23,7 +23,9 @@ struct Reply
 class Conversation
 {
 public:
-    Conversation(const SmtpMailer::Settings &settings) : m_settings(settings) {}
+    Conversation(const SmtpMailer::Settings &settings)
+        : m_settings(settings)
+    {}
 
     Status fail(ErrorCode code, const QString &what)
     {
@@ -42,13 +44,13 @@ public:
         if (m_settings.implicitTls) {
             m_socket.connectToHostEncrypted(m_settings.host, m_settings.port);
             if (!m_socket.waitForEncrypted(m_settings.timeoutMs))
-                return fail(ErrorCode::Unavailable, QStringLiteral("TLS connection failed: ")
-                                                            + m_socket.errorString());
+                return fail(ErrorCode::Unavailable,
+                            QStringLiteral("TLS connection failed: ") + m_socket.errorString());
         } else {
             m_socket.connectToHost(m_settings.host, m_settings.port);
             if (!m_socket.waitForConnected(m_settings.timeoutMs))
-                return fail(ErrorCode::Unavailable, QStringLiteral("cannot connect: ")
-                                                            + m_socket.errorString());
+                return fail(ErrorCode::Unavailable,
+                            QStringLiteral("cannot connect: ") + m_socket.errorString());
         }
         return Ok{};
     }
@@ -59,18 +61,22 @@ public:
         for (;;) {
             while (!m_socket.canReadLine()) {
                 if (m_socket.bytesAvailable() > 64 * 1024)
-                    return Error(fail(ErrorCode::Unavailable, QStringLiteral("reply line too long")).error());
+                    return Error(fail(ErrorCode::Unavailable, QStringLiteral("reply line too long"))
+                                         .error());
                 if (!m_socket.waitForReadyRead(m_settings.timeoutMs))
-                    return Error(fail(ErrorCode::Unavailable, QStringLiteral("no reply: ")
-                                                                      + m_socket.errorString()).error());
+                    return Error(fail(ErrorCode::Unavailable,
+                                      QStringLiteral("no reply: ") + m_socket.errorString())
+                                         .error());
             }
             const QByteArray line = m_socket.readLine().trimmed();
             if (line.size() < 3)
-                return Error(fail(ErrorCode::Unavailable, QStringLiteral("malformed reply")).error());
+                return Error(
+                        fail(ErrorCode::Unavailable, QStringLiteral("malformed reply")).error());
             bool ok = false;
             const int code = line.left(3).toInt(&ok);
             if (!ok)
-                return Error(fail(ErrorCode::Unavailable, QStringLiteral("malformed reply")).error());
+                return Error(
+                        fail(ErrorCode::Unavailable, QStringLiteral("malformed reply")).error());
             reply.code = code;
             reply.lines.append(line.mid(4));
             if (line.size() == 3 || line.at(3) != '-')
@@ -97,7 +103,7 @@ public:
             return Ok{};
         const QString text = QString::fromUtf8(reply->lines.join(' ')).left(200);
         const ErrorCode code = reply->code >= 400 && reply->code < 500 ? ErrorCode::Unavailable
-                                                                         : ErrorCode::Internal;
+                                                                       : ErrorCode::Internal;
         return fail(code, QStringLiteral("%1 answered %2 %3")
                                   .arg(QLatin1String(step))
                                   .arg(reply->code)
@@ -153,8 +159,9 @@ Result<SmtpMailer::Settings> SmtpMailer::parseUrl(const QString &text, const QSt
     const QString scheme = url.scheme().toLower();
     if (!url.isValid() || (scheme != QLatin1String("smtp") && scheme != QLatin1String("smtps"))
         || url.host().isEmpty())
-        return Error::validation(QStringLiteral("MERCATO_SMTP_URL"),
-                                 QStringLiteral("expected smtp://user:pass@host:port or smtps://..."));
+        return Error::validation(
+                QStringLiteral("MERCATO_SMTP_URL"),
+                QStringLiteral("expected smtp://user:pass@host:port or smtps://..."));
     s.implicitTls = scheme == QLatin1String("smtps");
     s.host = url.host();
     s.port = quint16(url.port(s.implicitTls ? 465 : 25));
@@ -162,8 +169,9 @@ Result<SmtpMailer::Settings> SmtpMailer::parseUrl(const QString &text, const QSt
     s.password = url.password(QUrl::FullyDecoded);
     s.from = from.isEmpty() ? QStringLiteral("Mercato <no-reply@%1>").arg(s.host) : from;
     if (!isSafeAddress(mailAddress(s.from)))
-        return Error::validation(QStringLiteral("MERCATO_MAIL_FROM"),
-                                 QStringLiteral("expected an address like Shop <shop@example.com>"));
+        return Error::validation(
+                QStringLiteral("MERCATO_MAIL_FROM"),
+                QStringLiteral("expected an address like Shop <shop@example.com>"));
     return s;
 }
 
@@ -222,8 +230,9 @@ Status SmtpMailer::deliver(const MailMessage &message)
     if (!m_settings.user.isEmpty()) {
         // A password crosses the network only encrypted, or to this machine.
         if (!encrypted && !isLoopback(m_settings.host))
-            return c.fail(ErrorCode::Internal, QStringLiteral("refusing to send the password "
-                                                              "without TLS (the server offers no STARTTLS)"));
+            return c.fail(ErrorCode::Internal,
+                          QStringLiteral("refusing to send the password "
+                                         "without TLS (the server offers no STARTTLS)"));
         QByteArray mechanisms;
         for (const QByteArray &line : ehlo->lines) {
             if (line.toUpper().startsWith("AUTH ") || line.toUpper().startsWith("AUTH="))
@@ -233,7 +242,8 @@ Status SmtpMailer::deliver(const MailMessage &message)
         const QByteArray password = m_settings.password.toUtf8();
         if (mechanisms.contains(" PLAIN ")) {
             const QByteArray plain = QByteArray(1, '\0') + user + QByteArray(1, '\0') + password;
-            if (auto s = c.expect(c.command("AUTH PLAIN " + plain.toBase64()), 235, "AUTH PLAIN"); !s)
+            if (auto s = c.expect(c.command("AUTH PLAIN " + plain.toBase64()), 235, "AUTH PLAIN");
+                !s)
                 return s;
         } else if (mechanisms.contains(" LOGIN ")) {
             if (auto s = c.expect(c.command("AUTH LOGIN"), 334, "AUTH LOGIN"); !s)
@@ -243,7 +253,8 @@ Status SmtpMailer::deliver(const MailMessage &message)
             if (auto s = c.expect(c.command(password.toBase64()), 235, "AUTH LOGIN password"); !s)
                 return s;
         } else {
-            return c.fail(ErrorCode::Internal, QStringLiteral("the server offers neither AUTH PLAIN nor LOGIN"));
+            return c.fail(ErrorCode::Internal,
+                          QStringLiteral("the server offers neither AUTH PLAIN nor LOGIN"));
         }
     }
 

@@ -21,7 +21,7 @@ public:
         QString user;
         QString password;
         QString from;
-        int timeoutMs = 15000;             // per step: connect, TLS handshake, each reply
+        int timeoutMs = 15000;                      // per step: connect, TLS handshake, each reply
         QList<QSslCertificate> extraCaCertificates; // tests: a self-signed server
     };
     // Parses MERCATO_SMTP_URL; `from` is MERCATO_MAIL_FROM.

@@ -10,9 +10,10 @@ const QString kDescription = QStringLiteral("store.description");
 
 Result<StoreDetails> loadStoreDetails(Database &database)
 {
-    auto q = execSql(database.connection(),
-                     QStringLiteral("SELECT name, value FROM store_settings WHERE name IN (?, ?, ?)"),
-                     {kName, kContact, kDescription});
+    auto q = execSql(
+            database.connection(),
+            QStringLiteral("SELECT name, value FROM store_settings WHERE name IN (?, ?, ?)"),
+            {kName, kContact, kDescription});
     if (!q)
         return q.error();
     StoreDetails out;

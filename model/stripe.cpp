@@ -50,12 +50,14 @@ Result<StripeGateway::Answer> StripeGateway::call(const QByteArray &method, cons
         req.setRawHeader("User-Agent", "Mercato/1.0");
         if (!idempotencyKey.isEmpty())
             req.setRawHeader("Idempotency-Key", idempotencyKey.toUtf8());
-        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
         QNetworkReply *reply = nullptr;
         if (method == "GET") {
             reply = nam.get(req);
         } else {
-            req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/x-www-form-urlencoded"));
+            req.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/x-www-form-urlencoded"));
             reply = nam.sendCustomRequest(req, method, form);
         }
         QEventLoop loop;
@@ -77,21 +79,22 @@ Result<StripeGateway::Answer> StripeGateway::call(const QByteArray &method, cons
         const QString errorText = reply->errorString();
         reply->deleteLater();
         if (timedOut) {
-            lastProblem = QStringLiteral("Stripe did not answer within %1 ms").arg(m_config.stripeTimeoutMs);
+            lastProblem = QStringLiteral("Stripe did not answer within %1 ms")
+                                  .arg(m_config.stripeTimeoutMs);
             qCWarning(lcStripe).noquote() << method << path << "timed out, attempt" << attempt + 1;
             continue;
         }
         if (status == 0) {
             lastProblem = QStringLiteral("cannot reach Stripe: ") + errorText;
-            qCWarning(lcStripe).noquote() << method << path << "failed:" << errorText
-                                          << "attempt" << attempt + 1 << int(netError);
+            qCWarning(lcStripe).noquote() << method << path << "failed:" << errorText << "attempt"
+                                          << attempt + 1 << int(netError);
             continue;
         }
         const QJsonObject json = QJsonDocument::fromJson(body).object();
         if (status == 429 || status == 409 || status >= 500) {
             lastProblem = QStringLiteral("Stripe answered %1").arg(status);
-            qCWarning(lcStripe).noquote() << method << path << "answered" << status
-                                          << "attempt" << attempt + 1;
+            qCWarning(lcStripe).noquote()
+                    << method << path << "answered" << status << "attempt" << attempt + 1;
             continue;
         }
         if (status >= 400) {
@@ -113,7 +116,10 @@ namespace {
 // Stripe's refusal (4xx) as an error of `code`, with Stripe's message and no secrets.
 Error refusal(const StripeGateway::Answer &answer, ErrorCode code)
 {
-    const QString message = answer.body.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    const QString message = answer.body.value(QStringLiteral("error"))
+                                    .toObject()
+                                    .value(QStringLiteral("message"))
+                                    .toString();
     return makeError(code, QStringLiteral("the payment provider refused the request (%1): %2")
                                    .arg(answer.status)
                                    .arg(message.isEmpty() ? QStringLiteral("no detail") : message));
@@ -164,7 +170,7 @@ Result<PaymentStart> StripeGateway::start(const PaymentRequest &request)
 }
 
 Result<ProviderRefund> StripeGateway::refund(const QString &paymentRef, qint64 amountCents,
-                                            const QString &idempotencyKey)
+                                             const QString &idempotencyKey)
 {
     const QByteArray form = stripeForm({{QStringLiteral("payment_intent"), paymentRef},
                                         {QStringLiteral("amount"), QString::number(amountCents)}});
@@ -186,7 +192,9 @@ RefundAttempt StripeRefundExecutor::refund(const RefundCall &call)
     auto r = m_gateway.refund(call.paymentRef, call.amountCents, call.refundId);
     if (r)
         return {RefundAttempt::Kind::Succeeded, r->providerRef, {}};
-    return {r.error().code == ErrorCode::Conflict ? RefundAttempt::Kind::Failed : RefundAttempt::Kind::Retry, {},
+    return {r.error().code == ErrorCode::Conflict ? RefundAttempt::Kind::Failed
+                                                  : RefundAttempt::Kind::Retry,
+            {},
             r.error().detail};
 }
 
@@ -222,7 +230,8 @@ Status verify(const QByteArray &secret, const QByteArray &payload, const QByteAr
     bool numeric = false;
     const qint64 t = timestamp.toLongLong(&numeric);
     if (!numeric || signatures.isEmpty())
-        return makeError(ErrorCode::BadRequest, QStringLiteral("missing or malformed Stripe-Signature"));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("missing or malformed Stripe-Signature"));
     const QByteArray expected = hmacHex(secret, timestamp, payload);
     bool match = false;
     for (const QByteArray &s : signatures)
@@ -230,7 +239,8 @@ Status verify(const QByteArray &secret, const QByteArray &payload, const QByteAr
     if (!match)
         return makeError(ErrorCode::BadRequest, QStringLiteral("no signature matches the payload"));
     if (std::abs(nowSeconds - t) > toleranceSeconds)
-        return makeError(ErrorCode::BadRequest, QStringLiteral("the signature's timestamp is outside the tolerance"));
+        return makeError(ErrorCode::BadRequest,
+                         QStringLiteral("the signature's timestamp is outside the tolerance"));
     return Ok{};
 }
 

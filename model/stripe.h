@@ -18,7 +18,7 @@ public:
     QString provider() const override { return QStringLiteral("stripe"); }
     Result<PaymentStart> start(const PaymentRequest &request) override;
     Result<ProviderRefund> refund(const QString &paymentRef, qint64 amountCents,
-                                 const QString &idempotencyKey) override;
+                                  const QString &idempotencyKey) override;
 
     struct Answer
     {
@@ -38,7 +38,9 @@ private:
 class StripeRefundExecutor : public RefundExecutor
 {
 public:
-    explicit StripeRefundExecutor(PaymentGateway &gateway) : m_gateway(gateway) {}
+    explicit StripeRefundExecutor(PaymentGateway &gateway)
+        : m_gateway(gateway)
+    {}
     RefundAttempt refund(const RefundCall &call) override;
 
 private:

@@ -21,7 +21,8 @@ QByteArray b64(const QByteArray &data)
 
 std::optional<QJsonObject> decodePart(const QByteArray &part)
 {
-    const auto raw = QByteArray::fromBase64Encoding(part, kB64 | QByteArray::AbortOnBase64DecodingErrors);
+    const auto raw
+            = QByteArray::fromBase64Encoding(part, kB64 | QByteArray::AbortOnBase64DecodingErrors);
     if (!raw)
         return std::nullopt;
     QJsonParseError err;
@@ -64,8 +65,9 @@ TokenService::Issued TokenService::issueAccess(const QString &userId, const QStr
                              {QStringLiteral("exp"), now + kAccessLifetimeSeconds},
                              {QStringLiteral("jti"), Ids::newId()}};
     const QByteArray input = b64(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-            + b64(QJsonDocument(claims).toJson(QJsonDocument::Compact));
-    const QByteArray sig = QMessageAuthenticationCode::hash(input, m_key, QCryptographicHash::Sha256);
+                             + b64(QJsonDocument(claims).toJson(QJsonDocument::Compact));
+    const QByteArray sig
+            = QMessageAuthenticationCode::hash(input, m_key, QCryptographicHash::Sha256);
     return {QString::fromLatin1(input + '.' + b64(sig)), kAccessLifetimeSeconds};
 }
 
@@ -80,7 +82,8 @@ Result<Principal> TokenService::verify(const QString &token) const
     const auto header = decodePart(parts[0]);
     if (!header || header->value(QStringLiteral("alg")).toString() != QLatin1String("HS256"))
         return invalid(QStringLiteral("unsupported token algorithm"));
-    const auto sig = QByteArray::fromBase64Encoding(parts[2], kB64 | QByteArray::AbortOnBase64DecodingErrors);
+    const auto sig = QByteArray::fromBase64Encoding(parts[2],
+                                                    kB64 | QByteArray::AbortOnBase64DecodingErrors);
     const QByteArray expected = QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], m_key,
                                                                  QCryptographicHash::Sha256);
     if (!sig || !Ids::constantTimeEquals(*sig, expected))

@@ -11,7 +11,7 @@ namespace Mercato {
 struct Principal
 {
     QString userId;
-    QString role;   // "customer" or "seller"
+    QString role;        // "customer" or "seller"
     qint64 issuedAt = 0; // seconds
     QString jti;
     QString status; // the account's state (active, pending), filled by the account check

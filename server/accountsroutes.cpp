@@ -23,8 +23,9 @@ QJsonObject userJson(const Account &a)
                        {QStringLiteral("displayName"), a.displayName},
                        {QStringLiteral("role"), a.role},
                        {QStringLiteral("status"), a.status},
-                       {QStringLiteral("avatarUrl"),
-                        a.avatarUrl.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(a.avatarUrl)},
+                       {QStringLiteral("avatarUrl"), a.avatarUrl.isEmpty()
+                                                             ? QJsonValue(QJsonValue::Null)
+                                                             : QJsonValue(a.avatarUrl)},
                        {QStringLiteral("coins"), a.coins},
                        {QStringLiteral("createdAt"), Clock::toRfc3339(a.createdAt)}};
 }
@@ -38,8 +39,9 @@ QJsonObject sessionJson(const Session &s, bool withReward)
                   {QStringLiteral("expiresIn"), s.expiresIn}};
     if (withReward) {
         o.insert(QStringLiteral("dailyReward"),
-                 s.dailyReward ? QJsonValue(QJsonObject{{QStringLiteral("granted"), s.dailyReward->granted},
-                                                        {QStringLiteral("balance"), s.dailyReward->balance}})
+                 s.dailyReward ? QJsonValue(
+                         QJsonObject{{QStringLiteral("granted"), s.dailyReward->granted},
+                                     {QStringLiteral("balance"), s.dailyReward->balance}})
                                : QJsonValue(QJsonValue::Null));
     }
     return o;
@@ -76,7 +78,8 @@ bool wantsCookie(const Request &request)
 Response withRefreshCookie(Response r, const QString &token)
 {
     const bool clear = token.isEmpty();
-    r.setHeader("Set-Cookie", kRefreshCookie + '=' + token.toLatin1()
+    r.setHeader("Set-Cookie",
+                kRefreshCookie + '=' + token.toLatin1()
                         + "; Path=/api/v1/auth; HttpOnly; Secure; SameSite=Strict; Max-Age="
                         + QByteArray::number(clear ? 0 : kRefreshCookieMaxAgeSeconds));
     return r;
@@ -101,153 +104,167 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
 
     router.add("POST", QStringLiteral("/api/v1/auth/register"), Access::Public,
                [&accounts, limiter](Request &request) {
-        if (auto limited = limiter->check(request))
-            return *limited;
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader in(body.value());
-        Registration r;
-        const auto email = in.string(QStringLiteral("email"), Need::Required, 0, kMaxEmailChars, false);
-        const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
-                                        kMaxPasswordChars, false);
-        const auto name = in.string(QStringLiteral("displayName"), Need::Required, 0, kMaxNameChars,
-                                    false);
-        const auto role = in.string(QStringLiteral("role"), Need::Required, 0, 100);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        auto session = accounts.registerAccount({*email, *password, *name, *role});
-        if (!session)
-            return Response::fromError(session.error());
-        return sessionResponse(Response::created(QStringLiteral("/api/v1/me"), sessionJson(session.value(), true)),
-                               session.value(), wantsCookie(request));
-    });
+                   if (auto limited = limiter->check(request))
+                       return *limited;
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader in(body.value());
+                   Registration r;
+                   const auto email = in.string(QStringLiteral("email"), Need::Required, 0,
+                                                kMaxEmailChars, false);
+                   const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
+                                                   kMaxPasswordChars, false);
+                   const auto name = in.string(QStringLiteral("displayName"), Need::Required, 0,
+                                               kMaxNameChars, false);
+                   const auto role = in.string(QStringLiteral("role"), Need::Required, 0, 100);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   auto session = accounts.registerAccount({*email, *password, *name, *role});
+                   if (!session)
+                       return Response::fromError(session.error());
+                   return sessionResponse(Response::created(QStringLiteral("/api/v1/me"),
+                                                            sessionJson(session.value(), true)),
+                                          session.value(), wantsCookie(request));
+               });
 
     router.add("POST", QStringLiteral("/api/v1/auth/login"), Access::Public,
                [&accounts, limiter](Request &request) {
-        if (auto limited = limiter->check(request))
-            return *limited;
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader in(body.value());
-        const auto email = in.string(QStringLiteral("email"), Need::Required, 0, kMaxEmailChars, false);
-        const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
-                                        kMaxPasswordChars, false);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        auto session = accounts.login(*email, *password);
-        if (!session)
-            return Response::fromError(session.error());
-        return sessionResponse(Response::json(200, sessionJson(session.value(), true)), session.value(),
-                               wantsCookie(request));
-    });
+                   if (auto limited = limiter->check(request))
+                       return *limited;
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader in(body.value());
+                   const auto email = in.string(QStringLiteral("email"), Need::Required, 0,
+                                                kMaxEmailChars, false);
+                   const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
+                                                   kMaxPasswordChars, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   auto session = accounts.login(*email, *password);
+                   if (!session)
+                       return Response::fromError(session.error());
+                   return sessionResponse(Response::json(200, sessionJson(session.value(), true)),
+                                          session.value(), wantsCookie(request));
+               });
 
     router.add("POST", QStringLiteral("/api/v1/auth/refresh"), Access::Public,
                [&accounts](Request &request) {
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        const QString cookie = refreshCookie(request);
-        const bool viaCookie = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
-        FieldReader in(body.value());
-        const auto token = viaCookie ? std::optional<QString>(cookie)
-                                     : in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        auto session = accounts.refresh(*token);
-        if (!session) {
-            Response r = Response::fromError(session.error());
-            return viaCookie ? withRefreshCookie(r, {}) : r;
-        }
-        return sessionResponse(Response::json(200, sessionJson(session.value(), false)), session.value(),
-                               viaCookie || wantsCookie(request));
-    });
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   const QString cookie = refreshCookie(request);
+                   const bool viaCookie
+                           = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
+                   FieldReader in(body.value());
+                   const auto token = viaCookie ? std::optional<QString>(cookie)
+                                                : in.string(QStringLiteral("refreshToken"),
+                                                            Need::Required, 1, 1000, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   auto session = accounts.refresh(*token);
+                   if (!session) {
+                       Response r = Response::fromError(session.error());
+                       return viaCookie ? withRefreshCookie(r, {}) : r;
+                   }
+                   return sessionResponse(Response::json(200, sessionJson(session.value(), false)),
+                                          session.value(), viaCookie || wantsCookie(request));
+               });
 
     router.add("POST", QStringLiteral("/api/v1/auth/logout"), Access::SignedIn,
                [&accounts](Request &request) {
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        const QString cookie = refreshCookie(request);
-        const bool viaCookie = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
-        FieldReader in(body.value());
-        const auto token = viaCookie ? std::optional<QString>(cookie)
-                                     : in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        if (auto s = accounts.logout(request.user().userId, *token); !s)
-            return Response::fromError(s.error());
-        return viaCookie ? withRefreshCookie(Response::noContent(), {}) : Response::noContent();
-    });
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   const QString cookie = refreshCookie(request);
+                   const bool viaCookie
+                           = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
+                   FieldReader in(body.value());
+                   const auto token = viaCookie ? std::optional<QString>(cookie)
+                                                : in.string(QStringLiteral("refreshToken"),
+                                                            Need::Required, 1, 1000, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   if (auto s = accounts.logout(request.user().userId, *token); !s)
+                       return Response::fromError(s.error());
+                   return viaCookie ? withRefreshCookie(Response::noContent(), {})
+                                    : Response::noContent();
+               });
 
-    router.add("GET", QStringLiteral("/api/v1/me"), Access::SignedIn, [&accounts](Request &request) {
-        auto account = accounts.account(request.user().userId);
-        if (!account)
-            return Response::fromError(account.error());
-        return noStore(Response::json(200, userJson(account.value())));
-    });
+    router.add("GET", QStringLiteral("/api/v1/me"), Access::SignedIn,
+               [&accounts](Request &request) {
+                   auto account = accounts.account(request.user().userId);
+                   if (!account)
+                       return Response::fromError(account.error());
+                   return noStore(Response::json(200, userJson(account.value())));
+               });
 
-    router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn, [&accounts](Request &request) {
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        // Only these fields are read: role, coins, id or anything else in the body change nothing.
-        FieldReader in(body.value());
-        ProfileChange change;
-        change.displayName = in.string(QStringLiteral("displayName"), Need::Optional, 0,
-                                       kMaxNameChars, false);
-        change.email = in.string(QStringLiteral("email"), Need::Optional, 0, kMaxEmailChars, false);
-        change.currentPassword = in.string(QStringLiteral("currentPassword"), Need::Optional, 0,
-                                           kMaxPasswordChars, false);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        auto account = accounts.updateProfile(request.user().userId, change);
-        if (!account)
-            return Response::fromError(account.error());
-        return noStore(Response::json(200, userJson(account.value())));
-    });
+    router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn,
+               [&accounts](Request &request) {
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   // Only these fields are read: role, coins, id or anything else in the body
+                   // change nothing.
+                   FieldReader in(body.value());
+                   ProfileChange change;
+                   change.displayName = in.string(QStringLiteral("displayName"), Need::Optional, 0,
+                                                  kMaxNameChars, false);
+                   change.email = in.string(QStringLiteral("email"), Need::Optional, 0,
+                                            kMaxEmailChars, false);
+                   change.currentPassword = in.string(QStringLiteral("currentPassword"),
+                                                      Need::Optional, 0, kMaxPasswordChars, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   auto account = accounts.updateProfile(request.user().userId, change);
+                   if (!account)
+                       return Response::fromError(account.error());
+                   return noStore(Response::json(200, userJson(account.value())));
+               });
 
     router.add("POST", QStringLiteral("/api/v1/me/password"), Access::SignedIn,
                [&accounts](Request &request) {
-        auto body = jsonObjectBody(request);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader in(body.value());
-        const auto current = in.string(QStringLiteral("currentPassword"), Need::Required, 0,
-                                       kMaxPasswordChars, false);
-        const auto next = in.string(QStringLiteral("newPassword"), Need::Required, 0,
-                                    kMaxPasswordChars, false);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        if (auto s = accounts.changePassword(request.user().userId, *current, *next); !s)
-            return Response::fromError(s.error());
-        return Response::noContent();
-    });
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader in(body.value());
+                   const auto current = in.string(QStringLiteral("currentPassword"), Need::Required,
+                                                  0, kMaxPasswordChars, false);
+                   const auto next = in.string(QStringLiteral("newPassword"), Need::Required, 0,
+                                               kMaxPasswordChars, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   if (auto s = accounts.changePassword(request.user().userId, *current, *next); !s)
+                       return Response::fromError(s.error());
+                   return Response::noContent();
+               });
 
     router.add("GET", QStringLiteral("/api/v1/me/coins"), Access::SignedIn,
                [&accounts](Request &request) {
-        auto page = pageParams(request);
-        if (!page)
-            return Response::fromError(page.error());
-        auto coins = accounts.coins(request.user().userId, page->limit, page->cursor);
-        if (!coins)
-            return Response::fromError(coins.error());
-        QJsonArray entries;
-        for (const CoinEntry &e : coins->entries)
-            entries.append(QJsonObject{
-                    {QStringLiteral("delta"), e.delta},
-                    {QStringLiteral("reason"), e.reason},
-                    {QStringLiteral("orderId"),
-                     e.orderId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(e.orderId)},
-                    {QStringLiteral("createdAt"), Clock::toRfc3339(e.createdAt)}});
-        return Response::json(
-                200, QJsonObject{{QStringLiteral("balance"), coins->balance},
-                                 {QStringLiteral("entries"), entries},
-                                 {QStringLiteral("nextCursor"),
-                                  coins->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                   auto page = pageParams(request);
+                   if (!page)
+                       return Response::fromError(page.error());
+                   auto coins = accounts.coins(request.user().userId, page->limit, page->cursor);
+                   if (!coins)
+                       return Response::fromError(coins.error());
+                   QJsonArray entries;
+                   for (const CoinEntry &e : coins->entries)
+                       entries.append(QJsonObject{
+                               {QStringLiteral("delta"), e.delta},
+                               {QStringLiteral("reason"), e.reason},
+                               {QStringLiteral("orderId"), e.orderId.isEmpty()
+                                                                   ? QJsonValue(QJsonValue::Null)
+                                                                   : QJsonValue(e.orderId)},
+                               {QStringLiteral("createdAt"), Clock::toRfc3339(e.createdAt)}});
+                   return Response::json(200,
+                                         QJsonObject{{QStringLiteral("balance"), coins->balance},
+                                                     {QStringLiteral("entries"), entries},
+                                                     {QStringLiteral("nextCursor"),
+                                                      coins->nextCursor.isEmpty()
+                                                              ? QJsonValue(QJsonValue::Null)
                                                               : QJsonValue(coins->nextCursor)}});
-    });
+               });
 }
 
 } // namespace Mercato

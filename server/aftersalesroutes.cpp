@@ -49,8 +49,8 @@ QJsonObject refundJson(const RefundRequest &r)
             {QStringLiteral("images"), imagesJson(r.images)},
             {QStringLiteral("createdAt"), Clock::toRfc3339(r.createdAt)},
             {QStringLiteral("updatedAt"), Clock::toRfc3339(r.updatedAt)},
-            {QStringLiteral("decidedAt"),
-             r.decidedAt ? QJsonValue(Clock::toRfc3339(*r.decidedAt)) : QJsonValue(QJsonValue::Null)}};
+            {QStringLiteral("decidedAt"), r.decidedAt ? QJsonValue(Clock::toRfc3339(*r.decidedAt))
+                                                      : QJsonValue(QJsonValue::Null)}};
 }
 
 QJsonObject complaintJson(const Complaint &c)
@@ -83,8 +83,9 @@ Response pageResponse(const Result<Page> &page, ToJson toJson)
     QJsonArray items;
     for (const auto &item : page->items)
         items.append(toJson(item));
-    return Response::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                           {QStringLiteral("nextCursor"), nullable(page->nextCursor)}});
+    return Response::json(200,
+                          QJsonObject{{QStringLiteral("items"), items},
+                                      {QStringLiteral("nextCursor"), nullable(page->nextCursor)}});
 }
 
 template<typename T, typename ToJson>
@@ -129,152 +130,176 @@ constexpr int kMaxMessage = 5000;
 
 void registerRefundRoutes(Router &router, Shop &shop)
 {
-    router.add("POST", QStringLiteral("/api/v1/orders/{id}/refund-requests"), Access::Customer,
+    router.add(
+            "POST", QStringLiteral("/api/v1/orders/{id}/refund-requests"), Access::Customer,
+            [&shop](Request &req) {
+                if (auto own = shop.refunds().checkOrderOwner(req.user().userId,
+                                                              req.param(QStringLiteral("id")));
+                    !own)
+                    return Response::fromError(own.error());
+                auto body = jsonObjectBody(req);
+                if (!body)
+                    return Response::fromError(body.error());
+                FieldReader f(body.value());
+                const auto item = f.string(QStringLiteral("orderItemId"), Need::Required, 1, 200);
+                const auto quantity
+                        = f.integer(QStringLiteral("quantity"), Need::Required, 1, 1'000'000);
+                const auto reason = f.string(QStringLiteral("reason"), Need::Required, 1, kMaxNote);
+                if (!f.ok())
+                    return Response::fromError(f.error());
+                auto r = shop.refunds().request(req.user().userId, req.param(QStringLiteral("id")),
+                                                *item, int(*quantity), *reason);
+                if (!r)
+                    return Response::fromError(r.error());
+                return Response::created(QStringLiteral("/api/v1/refund-requests/") + r->id,
+                                         refundJson(r.value()));
+            });
+    router.add("GET", QStringLiteral("/api/v1/refund-requests"), Access::Customer,
                [&shop](Request &req) {
-                   if (auto own = shop.refunds().checkOrderOwner(req.user().userId, req.param(QStringLiteral("id")));
-                       !own)
-                       return Response::fromError(own.error());
-                   auto body = jsonObjectBody(req);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   FieldReader f(body.value());
-                   const auto item = f.string(QStringLiteral("orderItemId"), Need::Required, 1, 200);
-                   const auto quantity = f.integer(QStringLiteral("quantity"), Need::Required, 1, 1'000'000);
-                   const auto reason = f.string(QStringLiteral("reason"), Need::Required, 1, kMaxNote);
-                   if (!f.ok())
-                       return Response::fromError(f.error());
-                   auto r = shop.refunds().request(req.user().userId, req.param(QStringLiteral("id")),
-                                                   *item, int(*quantity), *reason);
-                   if (!r)
-                       return Response::fromError(r.error());
-                   return Response::created(QStringLiteral("/api/v1/refund-requests/") + r->id,
-                                            refundJson(r.value()));
+                   auto paging = pageParams(req);
+                   if (!paging)
+                       return Response::fromError(paging.error());
+                   return pageResponse(shop.refunds().listForCustomer(
+                                               req.user().userId, paging->limit, paging->cursor),
+                                       refundJson);
                });
-    router.add("GET", QStringLiteral("/api/v1/refund-requests"), Access::Customer, [&shop](Request &req) {
-        auto paging = pageParams(req);
-        if (!paging)
-            return Response::fromError(paging.error());
-        return pageResponse(shop.refunds().listForCustomer(req.user().userId, paging->limit, paging->cursor),
-                            refundJson);
-    });
-    router.add("GET", QStringLiteral("/api/v1/refund-requests/{id}"), Access::Customer, [&shop](Request &req) {
-        return one(shop.refunds().getForCustomer(req.user().userId, req.param(QStringLiteral("id"))),
-                   refundJson);
-    });
-    router.add("POST", QStringLiteral("/api/v1/refund-requests/{id}/images"), Access::Customer,
+    router.add("GET", QStringLiteral("/api/v1/refund-requests/{id}"), Access::Customer,
                [&shop](Request &req) {
-                   const QString id = req.param(QStringLiteral("id"));
-                   if (auto own = shop.refunds().getForCustomer(req.user().userId, id); !own)
-                       return Response::fromError(own.error());
-                   auto file = imageUpload(req);
-                   if (!file)
-                       return Response::fromError(file.error());
-                   return imageCreated(shop.refunds().addImage(req.user().userId, id, file->bytes,
-                                                               file->declaredType));
-               },
-               kImageBodyLimit);
+                   return one(shop.refunds().getForCustomer(req.user().userId,
+                                                            req.param(QStringLiteral("id"))),
+                              refundJson);
+               });
+    router.add(
+            "POST", QStringLiteral("/api/v1/refund-requests/{id}/images"), Access::Customer,
+            [&shop](Request &req) {
+                const QString id = req.param(QStringLiteral("id"));
+                if (auto own = shop.refunds().getForCustomer(req.user().userId, id); !own)
+                    return Response::fromError(own.error());
+                auto file = imageUpload(req);
+                if (!file)
+                    return Response::fromError(file.error());
+                return imageCreated(shop.refunds().addImage(req.user().userId, id, file->bytes,
+                                                            file->declaredType));
+            },
+            kImageBodyLimit);
 
-    router.add("GET", QStringLiteral("/api/v1/seller/refund-requests"), Access::Seller, [&shop](Request &req) {
-        auto paging = pageParams(req);
-        if (!paging)
-            return Response::fromError(paging.error());
-        auto status = statusParam(req, &Refunds::isStatus);
-        if (!status)
-            return Response::fromError(status.error());
-        return pageResponse(shop.refunds().listForSeller(req.user().userId, status.value(), paging->limit,
-                                                         paging->cursor),
-                            refundJson);
-    });
+    router.add("GET", QStringLiteral("/api/v1/seller/refund-requests"), Access::Seller,
+               [&shop](Request &req) {
+                   auto paging = pageParams(req);
+                   if (!paging)
+                       return Response::fromError(paging.error());
+                   auto status = statusParam(req, &Refunds::isStatus);
+                   if (!status)
+                       return Response::fromError(status.error());
+                   return pageResponse(shop.refunds().listForSeller(req.user().userId,
+                                                                    status.value(), paging->limit,
+                                                                    paging->cursor),
+                                       refundJson);
+               });
     router.add("GET", QStringLiteral("/api/v1/seller/refund-requests/{id}"), Access::Seller,
                [&shop](Request &req) {
-                   return one(shop.refunds().getForSeller(req.user().userId, req.param(QStringLiteral("id"))),
+                   return one(shop.refunds().getForSeller(req.user().userId,
+                                                          req.param(QStringLiteral("id"))),
                               refundJson);
                });
     for (const bool approve : {true, false}) {
-        router.add("POST",
-                   approve ? QStringLiteral("/api/v1/seller/refund-requests/{id}/approve")
-                           : QStringLiteral("/api/v1/seller/refund-requests/{id}/reject"),
-                   Access::Seller, [&shop, approve](Request &req) {
-                       const QString id = req.param(QStringLiteral("id"));
-                       const QString seller = req.user().userId;
-                       if (auto own = shop.refunds().getForSeller(seller, id); !own)
-                           return Response::fromError(own.error());
-                       auto body = optionalJsonBody(req);
-                       if (!body)
-                           return Response::fromError(body.error());
-                       FieldReader f(body.value());
-                       const auto note = f.string(QStringLiteral("note"), Need::Optional, 0, kMaxNote);
-                       const auto restock = approve ? f.boolean(QStringLiteral("restock"), Need::Optional)
-                                                    : std::optional<bool>();
-                       if (!f.ok())
-                           return Response::fromError(f.error());
-                       auto r = approve ? shop.refunds().approve(seller, id, note.value_or(QString()),
-                                                                 restock.value_or(false))
-                                        : shop.refunds().reject(seller, id, note.value_or(QString()));
-                       return one(r, refundJson);
-                   });
+        router.add(
+                "POST",
+                approve ? QStringLiteral("/api/v1/seller/refund-requests/{id}/approve")
+                        : QStringLiteral("/api/v1/seller/refund-requests/{id}/reject"),
+                Access::Seller, [&shop, approve](Request &req) {
+                    const QString id = req.param(QStringLiteral("id"));
+                    const QString seller = req.user().userId;
+                    if (auto own = shop.refunds().getForSeller(seller, id); !own)
+                        return Response::fromError(own.error());
+                    auto body = optionalJsonBody(req);
+                    if (!body)
+                        return Response::fromError(body.error());
+                    FieldReader f(body.value());
+                    const auto note = f.string(QStringLiteral("note"), Need::Optional, 0, kMaxNote);
+                    const auto restock
+                            = approve ? f.boolean(QStringLiteral("restock"), Need::Optional)
+                                      : std::optional<bool>();
+                    if (!f.ok())
+                        return Response::fromError(f.error());
+                    auto r = approve ? shop.refunds().approve(seller, id, note.value_or(QString()),
+                                                              restock.value_or(false))
+                                     : shop.refunds().reject(seller, id, note.value_or(QString()));
+                    return one(r, refundJson);
+                });
     }
 }
 
 void registerComplaintRoutes(Router &router, Shop &shop)
 {
-    router.add("POST", QStringLiteral("/api/v1/complaints"), Access::Customer, [&shop](Request &req) {
-        auto body = jsonObjectBody(req);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader f(body.value());
-        const auto order = f.string(QStringLiteral("orderId"), Need::Required, 1, 200);
-        const auto item = f.string(QStringLiteral("orderItemId"), Need::Optional, 1, 200);
-        const auto subject = f.string(QStringLiteral("subject"), Need::Required, 1, 200);
-        const auto message = f.string(QStringLiteral("message"), Need::Required, 1, kMaxMessage);
-        if (!f.ok())
-            return Response::fromError(f.error());
-        auto c = shop.complaints().open(req.user().userId, *order, item.value_or(QString()), *subject,
-                                        *message);
-        if (!c)
-            return Response::fromError(c.error());
-        return Response::created(QStringLiteral("/api/v1/complaints/") + c->id, complaintJson(c.value()));
-    });
-    router.add("GET", QStringLiteral("/api/v1/complaints"), Access::Customer, [&shop](Request &req) {
-        auto paging = pageParams(req);
-        if (!paging)
-            return Response::fromError(paging.error());
-        return pageResponse(shop.complaints().listForCustomer(req.user().userId, paging->limit,
-                                                              paging->cursor),
-                            complaintJson);
-    });
-    router.add("GET", QStringLiteral("/api/v1/complaints/{id}"), Access::Customer, [&shop](Request &req) {
-        return one(shop.complaints().getForCustomer(req.user().userId, req.param(QStringLiteral("id"))),
-                   complaintJson);
-    });
-    router.add("POST", QStringLiteral("/api/v1/complaints/{id}/images"), Access::Customer,
+    router.add(
+            "POST", QStringLiteral("/api/v1/complaints"), Access::Customer, [&shop](Request &req) {
+                auto body = jsonObjectBody(req);
+                if (!body)
+                    return Response::fromError(body.error());
+                FieldReader f(body.value());
+                const auto order = f.string(QStringLiteral("orderId"), Need::Required, 1, 200);
+                const auto item = f.string(QStringLiteral("orderItemId"), Need::Optional, 1, 200);
+                const auto subject = f.string(QStringLiteral("subject"), Need::Required, 1, 200);
+                const auto message
+                        = f.string(QStringLiteral("message"), Need::Required, 1, kMaxMessage);
+                if (!f.ok())
+                    return Response::fromError(f.error());
+                auto c = shop.complaints().open(req.user().userId, *order, item.value_or(QString()),
+                                                *subject, *message);
+                if (!c)
+                    return Response::fromError(c.error());
+                return Response::created(QStringLiteral("/api/v1/complaints/") + c->id,
+                                         complaintJson(c.value()));
+            });
+    router.add("GET", QStringLiteral("/api/v1/complaints"), Access::Customer,
                [&shop](Request &req) {
-                   const QString id = req.param(QStringLiteral("id"));
-                   if (auto own = shop.complaints().getForCustomer(req.user().userId, id); !own)
-                       return Response::fromError(own.error());
-                   auto file = imageUpload(req);
-                   if (!file)
-                       return Response::fromError(file.error());
-                   return imageCreated(shop.complaints().addImage(req.user().userId, id, file->bytes,
-                                                                  file->declaredType));
-               },
-               kImageBodyLimit);
+                   auto paging = pageParams(req);
+                   if (!paging)
+                       return Response::fromError(paging.error());
+                   return pageResponse(shop.complaints().listForCustomer(
+                                               req.user().userId, paging->limit, paging->cursor),
+                                       complaintJson);
+               });
+    router.add("GET", QStringLiteral("/api/v1/complaints/{id}"), Access::Customer,
+               [&shop](Request &req) {
+                   return one(shop.complaints().getForCustomer(req.user().userId,
+                                                               req.param(QStringLiteral("id"))),
+                              complaintJson);
+               });
+    router.add(
+            "POST", QStringLiteral("/api/v1/complaints/{id}/images"), Access::Customer,
+            [&shop](Request &req) {
+                const QString id = req.param(QStringLiteral("id"));
+                if (auto own = shop.complaints().getForCustomer(req.user().userId, id); !own)
+                    return Response::fromError(own.error());
+                auto file = imageUpload(req);
+                if (!file)
+                    return Response::fromError(file.error());
+                return imageCreated(shop.complaints().addImage(req.user().userId, id, file->bytes,
+                                                               file->declaredType));
+            },
+            kImageBodyLimit);
 
-    router.add("GET", QStringLiteral("/api/v1/seller/complaints"), Access::Seller, [&shop](Request &req) {
-        auto paging = pageParams(req);
-        if (!paging)
-            return Response::fromError(paging.error());
-        auto status = statusParam(req, &Complaints::isStatus);
-        if (!status)
-            return Response::fromError(status.error());
-        return pageResponse(shop.complaints().listForSeller(req.user().userId, status.value(),
-                                                            paging->limit, paging->cursor),
-                            complaintJson);
-    });
-    router.add("GET", QStringLiteral("/api/v1/seller/complaints/{id}"), Access::Seller, [&shop](Request &req) {
-        return one(shop.complaints().getForSeller(req.user().userId, req.param(QStringLiteral("id"))),
-                   complaintJson);
-    });
+    router.add("GET", QStringLiteral("/api/v1/seller/complaints"), Access::Seller,
+               [&shop](Request &req) {
+                   auto paging = pageParams(req);
+                   if (!paging)
+                       return Response::fromError(paging.error());
+                   auto status = statusParam(req, &Complaints::isStatus);
+                   if (!status)
+                       return Response::fromError(status.error());
+                   return pageResponse(
+                           shop.complaints().listForSeller(req.user().userId, status.value(),
+                                                           paging->limit, paging->cursor),
+                           complaintJson);
+               });
+    router.add("GET", QStringLiteral("/api/v1/seller/complaints/{id}"), Access::Seller,
+               [&shop](Request &req) {
+                   return one(shop.complaints().getForSeller(req.user().userId,
+                                                             req.param(QStringLiteral("id"))),
+                              complaintJson);
+               });
     for (const bool resolve : {false, true}) {
         router.add("POST",
                    resolve ? QStringLiteral("/api/v1/seller/complaints/{id}/resolve")
@@ -293,7 +318,8 @@ void registerComplaintRoutes(Router &router, Shop &shop)
                                                      resolve ? 0 : 1, kMaxMessage);
                        if (!f.ok())
                            return Response::fromError(f.error());
-                       auto c = resolve ? shop.complaints().resolve(seller, id, message.value_or(QString()))
+                       auto c = resolve ? shop.complaints().resolve(seller, id,
+                                                                    message.value_or(QString()))
                                         : shop.complaints().reply(seller, id, *message);
                        return one(c, complaintJson);
                    });

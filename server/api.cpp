@@ -2,16 +2,16 @@
 
 #include "accountsroutes.h"
 #include "aftersalesroutes.h"
-#include "identityroutes.h"
 #include "catalogroutes.h"
+#include "identityroutes.h"
 #include "mediaroutes.h"
 #include "notificationroutes.h"
 #include "opsroutes.h"
+#include "orderroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
-#include "orderroutes.h"
-#include "webhookroutes.h"
 #include "storefrontroutes.h"
+#include "webhookroutes.h"
 
 #include "model/shop.h"
 
@@ -22,7 +22,8 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     router.setCorsOrigins(options.corsOrigins);
     router.setMetrics(&metrics);
     // Signature and claims, then the account: its state and the password-change cut-off.
-    router.setAuthenticator([&shop](const QString &token) { return shop.accounts().authenticate(token); });
+    router.setAuthenticator(
+            [&shop](const QString &token) { return shop.accounts().authenticate(token); });
     registerOpsRoutes(router, shop.database(), metrics, options.debugRoutes);
     // One limiter for login, register and forgot-password (pass it to those routes).
     auto authLimiter = std::make_shared<Http::AuthRateLimiter>(options.authRateLimit);

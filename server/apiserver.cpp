@@ -46,16 +46,20 @@ public:
         }
         if (!tcp)
             return;
-        QMetaObject::invokeMethod(tcp, [tcp, drainMs] {
-            tcp->beginDrain();
-            auto *poll = new QTimer(tcp);
-            const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + drainMs;
-            QObject::connect(poll, &QTimer::timeout, tcp, [tcp, deadline] {
-                if (tcp->openConnections() == 0 || QDateTime::currentMSecsSinceEpoch() >= deadline)
-                    QThread::currentThread()->quit();
-            });
-            poll->start(20);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+                tcp,
+                [tcp, drainMs] {
+                    tcp->beginDrain();
+                    auto *poll = new QTimer(tcp);
+                    const qint64 deadline = QDateTime::currentMSecsSinceEpoch() + drainMs;
+                    QObject::connect(poll, &QTimer::timeout, tcp, [tcp, deadline] {
+                        if (tcp->openConnections() == 0
+                            || QDateTime::currentMSecsSinceEpoch() >= deadline)
+                            QThread::currentThread()->quit();
+                    });
+                    poll->start(20);
+                },
+                Qt::QueuedConnection);
     }
 
 protected:
@@ -104,9 +108,9 @@ private:
     std::function<void()> m_finished;
     std::mutex m_mutex;
     std::condition_variable m_readyChanged;
-    bool m_ready = false;                // guarded by m_mutex
-    bool m_ok = false;                   // guarded by m_mutex
-    QPointer<GuardedTcpServer> m_tcp;    // guarded by m_mutex; lives in this thread
+    bool m_ready = false;             // guarded by m_mutex
+    bool m_ok = false;                // guarded by m_mutex
+    QPointer<GuardedTcpServer> m_tcp; // guarded by m_mutex; lives in this thread
 };
 
 namespace {
@@ -181,11 +185,10 @@ Status ApiServer::start()
         if (fd < 0) {
             for (int open : fds)
                 ::close(open);
-            return makeError(ErrorCode::Unavailable,
-                             QStringLiteral("cannot listen on %1:%2: %3")
-                                     .arg(m_options.address.toString())
-                                     .arg(port)
-                                     .arg(error));
+            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot listen on %1:%2: %3")
+                                                             .arg(m_options.address.toString())
+                                                             .arg(port)
+                                                             .arg(error));
         }
         port = bound;
         fds.push_back(fd);

@@ -87,14 +87,18 @@ Response listProducts(Shop &shop, const Request &request)
     query.cursor = page->cursor;
     query.text = textParam(request, QStringLiteral("q"));
     if (query.text.size() > 500)
-        return Response::fromError(badParam(QStringLiteral("q"), QStringLiteral("must be at most 500 characters")));
+        return Response::fromError(
+                badParam(QStringLiteral("q"), QStringLiteral("must be at most 500 characters")));
     query.sellerId = textParam(request, QStringLiteral("sellerId"));
     if (query.sellerId.size() > 100)
-        return Response::fromError(badParam(QStringLiteral("sellerId"), QStringLiteral("is not an id")));
-    auto minPrice = intParam(request, QStringLiteral("minPriceCents"), 0, ProductLimits::kPriceMax * 100);
+        return Response::fromError(
+                badParam(QStringLiteral("sellerId"), QStringLiteral("is not an id")));
+    auto minPrice
+            = intParam(request, QStringLiteral("minPriceCents"), 0, ProductLimits::kPriceMax * 100);
     if (!minPrice)
         return Response::fromError(minPrice.error());
-    auto maxPrice = intParam(request, QStringLiteral("maxPriceCents"), 0, ProductLimits::kPriceMax * 100);
+    auto maxPrice
+            = intParam(request, QStringLiteral("maxPriceCents"), 0, ProductLimits::kPriceMax * 100);
     if (!maxPrice)
         return Response::fromError(maxPrice.error());
     query.minPriceCents = minPrice.value();
@@ -115,10 +119,11 @@ Response listProducts(Shop &shop, const Request &request)
     QJsonArray items;
     for (const Product &p : result->items)
         items.append(productJson(p, shop.settings().currency));
-    return Response::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                           {QStringLiteral("nextCursor"),
-                                            result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                         : QJsonValue(result->nextCursor)}});
+    return Response::json(
+            200, QJsonObject{{QStringLiteral("items"), items},
+                             {QStringLiteral("nextCursor"),
+                              result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                           : QJsonValue(result->nextCursor)}});
 }
 
 Response createProduct(Shop &shop, const Request &request)
@@ -131,9 +136,10 @@ Response createProduct(Shop &shop, const Request &request)
     const auto name = f.string(QStringLiteral("name"), Need::Required, 1, ProductLimits::kNameMax);
     const auto description = f.string(QStringLiteral("description"), Need::Optional, 0,
                                       ProductLimits::kDescriptionMax);
-    const auto price = f.integer(QStringLiteral("priceCents"), Need::Required, ProductLimits::kPriceMin,
-                                 ProductLimits::kPriceMax);
-    const auto stock = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
+    const auto price = f.integer(QStringLiteral("priceCents"), Need::Required,
+                                 ProductLimits::kPriceMin, ProductLimits::kPriceMax);
+    const auto stock
+            = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     const auto threshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                      ProductLimits::kThresholdMax);
     if (!f.ok())
@@ -184,15 +190,15 @@ Response patchProduct(Shop &shop, const Request &request)
     changes.name = f.string(QStringLiteral("name"), Need::Optional, 1, ProductLimits::kNameMax);
     changes.description = f.string(QStringLiteral("description"), Need::Optional, 0,
                                    ProductLimits::kDescriptionMax);
-    changes.priceCents = f.integer(QStringLiteral("priceCents"), Need::Optional, ProductLimits::kPriceMin,
-                                   ProductLimits::kPriceMax);
+    changes.priceCents = f.integer(QStringLiteral("priceCents"), Need::Optional,
+                                   ProductLimits::kPriceMin, ProductLimits::kPriceMax);
     changes.stock = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     changes.lowStockThreshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                           ProductLimits::kThresholdMax);
     // An explicit null is not a value for any of these fields.
-    for (const QString &key : {QStringLiteral("name"), QStringLiteral("description"),
-                               QStringLiteral("priceCents"), QStringLiteral("stock"),
-                               QStringLiteral("lowStockThreshold")}) {
+    for (const QString &key :
+         {QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("priceCents"),
+          QStringLiteral("stock"), QStringLiteral("lowStockThreshold")}) {
         if (body->contains(key) && body->value(key).isNull())
             f.fail(key, QStringLiteral("must not be null"));
     }
@@ -264,10 +270,11 @@ Response sellerInventory(Shop &shop, const Request &request)
                                  {QStringLiteral("inStock"), p.inStock()},
                                  {QStringLiteral("updatedAt"), Clock::toRfc3339(p.updatedAt)}});
     }
-    return Response::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                           {QStringLiteral("nextCursor"),
-                                            result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                         : QJsonValue(result->nextCursor)}});
+    return Response::json(
+            200, QJsonObject{{QStringLiteral("items"), items},
+                             {QStringLiteral("nextCursor"),
+                              result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                           : QJsonValue(result->nextCursor)}});
 }
 
 Response uploadImage(Shop &shop, const Request &request)
@@ -279,7 +286,7 @@ Response uploadImage(Shop &shop, const Request &request)
     if (!file)
         return Response::fromError(file.error());
     auto image = shop.catalog().addImage(request.user().userId, current->id, file->bytes,
-                                             file->declaredType);
+                                         file->declaredType);
     if (!image)
         return Response::fromError(image.error());
     Response r = Response::json(201, imageJson(image.value()));
@@ -304,21 +311,22 @@ QJsonObject productJson(const Product &p, const QString &currency)
     QJsonArray images;
     for (const ProductImage &img : p.images)
         images.append(imageJson(img));
-    return QJsonObject{{QStringLiteral("id"), p.id},
-                       {QStringLiteral("sellerId"), p.sellerId},
-                       {QStringLiteral("sellerName"), p.sellerName},
-                       {QStringLiteral("name"), p.name},
-                       {QStringLiteral("description"), p.description},
-                       {QStringLiteral("priceCents"), p.priceCents},
-                       {QStringLiteral("currency"), currency},
-                       {QStringLiteral("stock"), p.stock},
-                       {QStringLiteral("inStock"), p.inStock()},
-                       {QStringLiteral("lowStockThreshold"), p.lowStockThreshold},
-                       {QStringLiteral("images"), images},
-                       {QStringLiteral("rating"), QJsonObject{{QStringLiteral("average"), ratingAverage(p)},
-                                                              {QStringLiteral("count"), p.ratingCount}}},
-                       {QStringLiteral("createdAt"), Clock::toRfc3339(p.createdAt)},
-                       {QStringLiteral("updatedAt"), Clock::toRfc3339(p.updatedAt)}};
+    return QJsonObject{
+            {QStringLiteral("id"), p.id},
+            {QStringLiteral("sellerId"), p.sellerId},
+            {QStringLiteral("sellerName"), p.sellerName},
+            {QStringLiteral("name"), p.name},
+            {QStringLiteral("description"), p.description},
+            {QStringLiteral("priceCents"), p.priceCents},
+            {QStringLiteral("currency"), currency},
+            {QStringLiteral("stock"), p.stock},
+            {QStringLiteral("inStock"), p.inStock()},
+            {QStringLiteral("lowStockThreshold"), p.lowStockThreshold},
+            {QStringLiteral("images"), images},
+            {QStringLiteral("rating"), QJsonObject{{QStringLiteral("average"), ratingAverage(p)},
+                                                   {QStringLiteral("count"), p.ratingCount}}},
+            {QStringLiteral("createdAt"), Clock::toRfc3339(p.createdAt)},
+            {QStringLiteral("updatedAt"), Clock::toRfc3339(p.updatedAt)}};
 }
 
 void registerCatalogRoutes(Router &router, Shop &shop)
@@ -335,8 +343,9 @@ void registerCatalogRoutes(Router &router, Shop &shop)
                [s](Request &r) { return deleteProduct(*s, r); });
     router.add("POST", products + QStringLiteral("/{id}/stock-adjustments"), Access::Seller,
                [s](Request &r) { return adjustStock(*s, r); });
-    router.add("POST", products + QStringLiteral("/{id}/images"), Access::Seller,
-               [s](Request &r) { return uploadImage(*s, r); }, kImageBodyLimit);
+    router.add(
+            "POST", products + QStringLiteral("/{id}/images"), Access::Seller,
+            [s](Request &r) { return uploadImage(*s, r); }, kImageBodyLimit);
     router.add("DELETE", products + QStringLiteral("/{id}/images/{imageId}"), Access::Seller,
                [s](Request &r) { return deleteImage(*s, r); });
     router.add("GET", QStringLiteral("/api/v1/seller/inventory"), Access::Seller,

@@ -84,18 +84,30 @@ Response Response::created(const QString &location, const QJsonObject &object)
 int statusFor(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::BadRequest: return 400;
-    case ErrorCode::Unauthenticated: return 401;
-    case ErrorCode::Forbidden: return 403;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Conflict: return 409;
-    case ErrorCode::PreconditionFailed: return 412;
-    case ErrorCode::PayloadTooLarge: return 413;
-    case ErrorCode::UnsupportedMediaType: return 415;
-    case ErrorCode::Validation: return 422;
-    case ErrorCode::RateLimited: return 429;
-    case ErrorCode::Unavailable: return 503;
-    case ErrorCode::Internal: return 500;
+    case ErrorCode::BadRequest:
+        return 400;
+    case ErrorCode::Unauthenticated:
+        return 401;
+    case ErrorCode::Forbidden:
+        return 403;
+    case ErrorCode::NotFound:
+        return 404;
+    case ErrorCode::Conflict:
+        return 409;
+    case ErrorCode::PreconditionFailed:
+        return 412;
+    case ErrorCode::PayloadTooLarge:
+        return 413;
+    case ErrorCode::UnsupportedMediaType:
+        return 415;
+    case ErrorCode::Validation:
+        return 422;
+    case ErrorCode::RateLimited:
+        return 429;
+    case ErrorCode::Unavailable:
+        return 503;
+    case ErrorCode::Internal:
+        return 500;
     }
     return 500;
 }
@@ -103,29 +115,52 @@ int statusFor(ErrorCode code)
 QString titleFor(int status)
 {
     switch (status) {
-    case 200: return QStringLiteral("OK");
-    case 201: return QStringLiteral("Created");
-    case 202: return QStringLiteral("Accepted");
-    case 204: return QStringLiteral("No Content");
-    case 304: return QStringLiteral("Not Modified");
-    case 400: return QStringLiteral("Bad Request");
-    case 401: return QStringLiteral("Unauthorized");
-    case 403: return QStringLiteral("Forbidden");
-    case 404: return QStringLiteral("Not Found");
-    case 405: return QStringLiteral("Method Not Allowed");
-    case 408: return QStringLiteral("Request Timeout");
-    case 409: return QStringLiteral("Conflict");
-    case 411: return QStringLiteral("Length Required");
-    case 412: return QStringLiteral("Precondition Failed");
-    case 413: return QStringLiteral("Content Too Large");
-    case 415: return QStringLiteral("Unsupported Media Type");
-    case 422: return QStringLiteral("Unprocessable Content");
-    case 429: return QStringLiteral("Too Many Requests");
-    case 431: return QStringLiteral("Request Header Fields Too Large");
-    case 500: return QStringLiteral("Internal Server Error");
-    case 501: return QStringLiteral("Not Implemented");
-    case 503: return QStringLiteral("Service Unavailable");
-    case 505: return QStringLiteral("HTTP Version Not Supported");
+    case 200:
+        return QStringLiteral("OK");
+    case 201:
+        return QStringLiteral("Created");
+    case 202:
+        return QStringLiteral("Accepted");
+    case 204:
+        return QStringLiteral("No Content");
+    case 304:
+        return QStringLiteral("Not Modified");
+    case 400:
+        return QStringLiteral("Bad Request");
+    case 401:
+        return QStringLiteral("Unauthorized");
+    case 403:
+        return QStringLiteral("Forbidden");
+    case 404:
+        return QStringLiteral("Not Found");
+    case 405:
+        return QStringLiteral("Method Not Allowed");
+    case 408:
+        return QStringLiteral("Request Timeout");
+    case 409:
+        return QStringLiteral("Conflict");
+    case 411:
+        return QStringLiteral("Length Required");
+    case 412:
+        return QStringLiteral("Precondition Failed");
+    case 413:
+        return QStringLiteral("Content Too Large");
+    case 415:
+        return QStringLiteral("Unsupported Media Type");
+    case 422:
+        return QStringLiteral("Unprocessable Content");
+    case 429:
+        return QStringLiteral("Too Many Requests");
+    case 431:
+        return QStringLiteral("Request Header Fields Too Large");
+    case 500:
+        return QStringLiteral("Internal Server Error");
+    case 501:
+        return QStringLiteral("Not Implemented");
+    case 503:
+        return QStringLiteral("Service Unavailable");
+    case 505:
+        return QStringLiteral("HTTP Version Not Supported");
     }
     return QStringLiteral("Status ") + QString::number(status);
 }

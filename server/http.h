@@ -21,16 +21,16 @@ namespace Mercato::Http {
 
 struct Request
 {
-    QByteArray method;              // upper case: GET, POST, ...
-    QString path;                   // decoded path, without the query
+    QByteArray method; // upper case: GET, POST, ...
+    QString path;      // decoded path, without the query
     QUrlQuery query;
     QHash<QByteArray, QByteArray> headers; // names in lower case
     QByteArray body;
     QHostAddress remoteAddress;
-    QHash<QString, QString> params; // path parameters by name, from the route pattern
+    QHash<QString, QString> params;     // path parameters by name, from the route pattern
     std::optional<Principal> principal; // set by the auth wrapper for routes that need it
-    QString routePattern;           // the matched route, for metrics and logs
-    QByteArray requestId;           // X-Request-Id: the client's when sane, else generated
+    QString routePattern;               // the matched route, for metrics and logs
+    QByteArray requestId;               // X-Request-Id: the client's when sane, else generated
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     QString param(const QString &name) const { return params.value(name); }

@@ -105,7 +105,8 @@ Error FieldReader::error() const
 
 Error badParam(const QString &name, const QString &message)
 {
-    return Error{ErrorCode::BadRequest, name + QLatin1Char(' ') + message,
+    return Error{ErrorCode::BadRequest,
+                 name + QLatin1Char(' ') + message,
                  {{name, name + QLatin1Char(' ') + message}}};
 }
 
@@ -116,7 +117,8 @@ Result<PageParams> pageParams(const Request &request)
         bool ok = false;
         const qint64 limit = request.query.queryItemValue(QStringLiteral("limit")).toLongLong(&ok);
         if (!ok || limit < 1)
-            return badParam(QStringLiteral("limit"), QStringLiteral("must be an integer from 1 to 100"));
+            return badParam(QStringLiteral("limit"),
+                            QStringLiteral("must be an integer from 1 to 100"));
         p.limit = int(std::min<qint64>(limit, 100));
     }
     p.cursor = request.query.queryItemValue(QStringLiteral("cursor"), QUrl::FullyDecoded);

@@ -20,7 +20,9 @@ enum class Need { Required, Optional };
 class FieldReader
 {
 public:
-    explicit FieldReader(const QJsonObject &object) : m_object(object) {}
+    explicit FieldReader(const QJsonObject &object)
+        : m_object(object)
+    {}
 
     bool has(const QString &name) const { return m_object.contains(name); }
     // Trimmed string of minLen..maxLen characters.

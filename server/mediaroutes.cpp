@@ -37,10 +37,11 @@ Response serveMedia(Shop &shop, const Request &request)
         return missing;
     const QByteArray bytes = file.readAll();
     // A media name never gets other bytes, so its content hash is a strong validator.
-    const QByteArray etag = '"' + QCryptographicHash::hash(bytes, QCryptographicHash::Sha256)
-                                          .left(18)
-                                          .toBase64(QByteArray::Base64UrlEncoding)
-            + '"';
+    const QByteArray etag = '"'
+                            + QCryptographicHash::hash(bytes, QCryptographicHash::Sha256)
+                                      .left(18)
+                                      .toBase64(QByteArray::Base64UrlEncoding)
+                            + '"';
     const QByteArray cache = "public, max-age=31536000, immutable";
     const QByteArray inm = request.header("if-none-match");
     if (!inm.isEmpty()) {

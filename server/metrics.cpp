@@ -28,7 +28,7 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
                          nanos / 1000, QDateTime::currentMSecsSinceEpoch()};
     const double seconds = double(nanos) / 1e9;
     const QString key = route + QLatin1Char('\t') + QString::fromLatin1(method) + QLatin1Char('\t')
-            + QString::number(status);
+                        + QString::number(status);
     std::lock_guard lock(m_mutex);
     ++m_counts[key];
     size_t i = 0;
@@ -101,8 +101,9 @@ QByteArray Metrics::render() const
     for (const Gauge &g : gauges) {
         out += QStringLiteral("# HELP %1 %2\n# TYPE %1 gauge\n").arg(g.name, g.help);
         for (const auto &[labels, value] : g.read()) {
-            out += g.name + (labels.isEmpty() ? QString() : QLatin1Char('{') + labels + QLatin1Char('}'))
-                    + QLatin1Char(' ') + QString::number(value, 'g', 12) + QLatin1Char('\n');
+            out += g.name
+                   + (labels.isEmpty() ? QString() : QLatin1Char('{') + labels + QLatin1Char('}'))
+                   + QLatin1Char(' ') + QString::number(value, 'g', 12) + QLatin1Char('\n');
         }
     }
     return out.toUtf8();

@@ -4,8 +4,8 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
-#include <mutex>
 #include <QString>
+#include <mutex>
 
 #include <array>
 #include <atomic>
@@ -18,10 +18,10 @@ namespace Mercato {
 struct RequestRecord
 {
     QByteArray method;
-    QString route;      // the route pattern (`/api/v1/products/{id}`), not the raw path
+    QString route; // the route pattern (`/api/v1/products/{id}`), not the raw path
     int status = 0;
     qint64 durationUs = 0;
-    qint64 atMs = 0;    // epoch ms when it was answered
+    qint64 atMs = 0; // epoch ms when it was answered
 };
 
 class Metrics

@@ -38,11 +38,12 @@ Response listNotifications(Shop &shop, const Request &request)
     QJsonArray items;
     for (const NotificationItem &n : result->items)
         items.append(notificationJson(n));
-    return Response::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                           {QStringLiteral("nextCursor"),
-                                            result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                                         : QJsonValue(result->nextCursor)},
-                                           {QStringLiteral("unreadCount"), result->unreadCount}});
+    return Response::json(
+            200, QJsonObject{{QStringLiteral("items"), items},
+                             {QStringLiteral("nextCursor"),
+                              result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                           : QJsonValue(result->nextCursor)},
+                             {QStringLiteral("unreadCount"), result->unreadCount}});
 }
 
 } // namespace
@@ -59,7 +60,8 @@ void registerNotificationRoutes(Router &router, Shop &shop)
                });
     router.add("POST", QStringLiteral("/api/v1/notifications/{id}/read"), Access::SignedIn,
                [s](Request &r) {
-                   auto st = s->notifications().markRead(r.user().userId, r.param(QStringLiteral("id")));
+                   auto st = s->notifications().markRead(r.user().userId,
+                                                         r.param(QStringLiteral("id")));
                    return st ? Response::noContent(204) : Response::fromError(st.error());
                });
 }

@@ -18,7 +18,8 @@ namespace {
 QJsonObject readJson(const QString &path)
 {
     QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+    return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object()
+                                       : QJsonObject();
 }
 
 void mergeInto(QJsonObject &target, const QJsonObject &source)
@@ -36,9 +37,9 @@ QByteArray openApiDocument()
     QJsonObject components = doc.value(QStringLiteral("components")).toObject();
     QJsonObject schemas = components.value(QStringLiteral("schemas")).toObject();
     QJsonArray tags = doc.value(QStringLiteral("tags")).toArray();
-    const QStringList parts = QDir(QStringLiteral(":/openapi"))
-                                      .entryList({QStringLiteral("paths-*.json")}, QDir::Files,
-                                                 QDir::Name);
+    const QStringList parts
+            = QDir(QStringLiteral(":/openapi"))
+                      .entryList({QStringLiteral("paths-*.json")}, QDir::Files, QDir::Name);
     for (const QString &name : parts) {
         const QJsonObject part = readJson(QStringLiteral(":/openapi/") + name);
         mergeInto(paths, part.value(QStringLiteral("paths")).toObject());
@@ -62,7 +63,8 @@ void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, boo
     router.add("GET", QStringLiteral("/readyz"), Access::Public, [&database](Request &) {
         if (!database.ping())
             return Response::problem(503, {}, QStringLiteral("the database does not answer"));
-        return Response::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ready")}});
+        return Response::json(200,
+                              QJsonObject{{QStringLiteral("status"), QStringLiteral("ready")}});
     });
     router.add("GET", QStringLiteral("/metrics"), Access::Public, [&metrics](Request &) {
         return Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -76,7 +78,8 @@ void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, boo
     if (debugRoutes) {
         // Only with MERCATO_DEBUG_ROUTES=1: lets tests hold a worker busy.
         router.add("GET", QStringLiteral("/debug/sleep"), Access::Public, [](Request &r) {
-            const int ms = std::clamp(r.query.queryItemValue(QStringLiteral("ms")).toInt(), 0, 30'000);
+            const int ms
+                    = std::clamp(r.query.queryItemValue(QStringLiteral("ms")).toInt(), 0, 30'000);
             QThread::msleep(ulong(ms));
             return Response::json(200, QJsonObject{{QStringLiteral("slept"), ms}});
         });

@@ -27,7 +27,8 @@ QJsonObject cartJson(const Cart &cart)
                                  {QStringLiteral("lineTotalCents"), l.lineTotalCents},
                                  {QStringLiteral("available"), l.available}});
     }
-    return QJsonObject{{QStringLiteral("items"), items}, {QStringLiteral("subtotalCents"), cart.subtotalCents}};
+    return QJsonObject{{QStringLiteral("items"), items},
+                       {QStringLiteral("subtotalCents"), cart.subtotalCents}};
 }
 
 QJsonObject orderJson(const Order &o, bool forSeller)
@@ -56,12 +57,14 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                      {QStringLiteral("currency"), o.currency},
                      {QStringLiteral("payment"),
                       QJsonObject{{QStringLiteral("provider"),
-                                   o.paymentProvider.isEmpty() ? QJsonValue() : QJsonValue(o.paymentProvider)},
+                                   o.paymentProvider.isEmpty() ? QJsonValue()
+                                                               : QJsonValue(o.paymentProvider)},
                                   {QStringLiteral("state"), o.paymentState}}},
                      {QStringLiteral("statusHistory"), history},
                      {QStringLiteral("createdAt"), Clock::toRfc3339(o.createdAt)},
                      {QStringLiteral("updatedAt"), Clock::toRfc3339(o.updatedAt)}};
-    json.insert(QStringLiteral("expiresAt"), o.status == OrderStatus::PendingPayment && o.expiresAt > 0
+    json.insert(QStringLiteral("expiresAt"),
+                o.status == OrderStatus::PendingPayment && o.expiresAt > 0
                         ? QJsonValue(Clock::toRfc3339(o.expiresAt))
                         : QJsonValue());
     if (forSeller) {
@@ -77,7 +80,8 @@ QJsonObject pageJson(const OrderPage &page, bool forSeller)
     for (const Order &o : page.items)
         items.append(orderJson(o, forSeller));
     return QJsonObject{{QStringLiteral("items"), items},
-                       {QStringLiteral("nextCursor"), page.nextCursor.isEmpty() ? QJsonValue() : QJsonValue(page.nextCursor)}};
+                       {QStringLiteral("nextCursor"),
+                        page.nextCursor.isEmpty() ? QJsonValue() : QJsonValue(page.nextCursor)}};
 }
 
 // A JSON object body, or {} when there is none (state moves and checkout take no input).
@@ -90,7 +94,8 @@ Result<QJsonObject> optionalBody(const Request &r)
 
 // Runs `work` at most once per Idempotency-Key (per user and route, 24 h): a repeat with the
 // same parsed body gets the first answer with `Idempotent-Replayed: true`; another body 409.
-Response idempotent(Shop &shop, const Request &r, const QJsonObject &body, const std::function<Response()> &work)
+Response idempotent(Shop &shop, const Request &r, const QJsonObject &body,
+                    const std::function<Response()> &work)
 {
     const QString key = QString::fromUtf8(r.header("idempotency-key")).trimmed();
     if (r.headers.contains("idempotency-key") && (key.isEmpty() || key.size() > 255))
@@ -100,7 +105,8 @@ Response idempotent(Shop &shop, const Request &r, const QJsonObject &body, const
         return work();
     const QString route = QString::fromLatin1(r.method) + QLatin1Char(' ') + r.path;
     const QString hash = QString::fromLatin1(
-            QCryptographicHash::hash(QJsonDocument(body).toJson(QJsonDocument::Compact), QCryptographicHash::Sha256)
+            QCryptographicHash::hash(QJsonDocument(body).toJson(QJsonDocument::Compact),
+                                     QCryptographicHash::Sha256)
                     .toHex());
     const QString userId = r.user().userId;
     auto claim = Idempotency::claim(shop.database(), userId, route, key, hash);
@@ -108,9 +114,10 @@ Response idempotent(Shop &shop, const Request &r, const QJsonObject &body, const
         return Response::fromError(claim.error());
     if (!claim->fresh) {
         const auto &a = claim->answer;
-        Response replay = Response::text(a.status, a.body,
-                                         a.status >= 400 ? QByteArrayLiteral("application/problem+json")
-                                                         : QByteArrayLiteral("application/json"));
+        Response replay
+                = Response::text(a.status, a.body,
+                                 a.status >= 400 ? QByteArrayLiteral("application/problem+json")
+                                                 : QByteArrayLiteral("application/json"));
         if (!a.location.isEmpty())
             replay.setHeader("Location", a.location.toUtf8());
         replay.setHeader("Idempotent-Replayed", "true");
@@ -120,8 +127,8 @@ Response idempotent(Shop &shop, const Request &r, const QJsonObject &body, const
     if (response.status >= 500)
         (void)Idempotency::abandon(shop.database(), userId, route, key);
     else
-        (void)Idempotency::finish(shop.database(), userId, route, key, response.status, response.body,
-                                  QString::fromUtf8(response.header("Location")));
+        (void)Idempotency::finish(shop.database(), userId, route, key, response.status,
+                                  response.body, QString::fromUtf8(response.header("Location")));
     return response;
 }
 
@@ -152,26 +159,35 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
     // ---- cart ----
     router.add("GET", QStringLiteral("/api/v1/cart"), Access::Customer, [&shop](Request &r) {
         auto cart = shop.cart().cart(r.user().userId);
-        return cart ? Response::json(200, cartJson(cart.value())) : Response::fromError(cart.error());
+        return cart ? Response::json(200, cartJson(cart.value()))
+                    : Response::fromError(cart.error());
     });
-    router.add("PUT", QStringLiteral("/api/v1/cart/items/{productId}"), Access::Customer, [&shop](Request &r) {
-        auto body = jsonObjectBody(r);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader in(body.value());
-        const auto quantity = in.integer(QStringLiteral("quantity"), Need::Required, 1, CartService::kMaxQuantity);
-        if (!in.ok())
-            return Response::fromError(in.error());
-        auto cart = shop.cart().setQuantity(r.user().userId, r.param(QStringLiteral("productId")), int(*quantity));
-        return cart ? Response::json(200, cartJson(cart.value())) : Response::fromError(cart.error());
-    });
-    router.add("DELETE", QStringLiteral("/api/v1/cart/items/{productId}"), Access::Customer, [&shop](Request &r) {
-        auto cart = shop.cart().removeItem(r.user().userId, r.param(QStringLiteral("productId")));
-        return cart ? Response::json(200, cartJson(cart.value())) : Response::fromError(cart.error());
-    });
+    router.add("PUT", QStringLiteral("/api/v1/cart/items/{productId}"), Access::Customer,
+               [&shop](Request &r) {
+                   auto body = jsonObjectBody(r);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader in(body.value());
+                   const auto quantity = in.integer(QStringLiteral("quantity"), Need::Required, 1,
+                                                    CartService::kMaxQuantity);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   auto cart = shop.cart().setQuantity(
+                           r.user().userId, r.param(QStringLiteral("productId")), int(*quantity));
+                   return cart ? Response::json(200, cartJson(cart.value()))
+                               : Response::fromError(cart.error());
+               });
+    router.add("DELETE", QStringLiteral("/api/v1/cart/items/{productId}"), Access::Customer,
+               [&shop](Request &r) {
+                   auto cart = shop.cart().removeItem(r.user().userId,
+                                                      r.param(QStringLiteral("productId")));
+                   return cart ? Response::json(200, cartJson(cart.value()))
+                               : Response::fromError(cart.error());
+               });
     router.add("DELETE", QStringLiteral("/api/v1/cart"), Access::Customer, [&shop](Request &r) {
         auto cart = shop.cart().clear(r.user().userId);
-        return cart ? Response::json(200, cartJson(cart.value())) : Response::fromError(cart.error());
+        return cart ? Response::json(200, cartJson(cart.value()))
+                    : Response::fromError(cart.error());
     });
 
     // ---- orders (customer) ----
@@ -188,7 +204,8 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
             auto order = shop.orders().placeOrder(r.user().userId, coins.value_or(0));
             if (!order)
                 return Response::fromError(order.error());
-            return Response::created(QStringLiteral("/api/v1/orders/") + order->id, orderJson(order.value(), false));
+            return Response::created(QStringLiteral("/api/v1/orders/") + order->id,
+                                     orderJson(order.value(), false));
         });
     });
     router.add("GET", QStringLiteral("/api/v1/orders"), Access::Customer, [&shop](Request &r) {
@@ -196,40 +213,47 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
         if (!page)
             return Response::fromError(page.error());
         auto orders = shop.orders().orders(r.user().userId, page->limit, page->cursor);
-        return orders ? Response::json(200, pageJson(orders.value(), false)) : Response::fromError(orders.error());
+        return orders ? Response::json(200, pageJson(orders.value(), false))
+                      : Response::fromError(orders.error());
     });
     router.add("GET", QStringLiteral("/api/v1/orders/{id}"), Access::Customer, [&shop](Request &r) {
         auto order = shop.orders().order(r.user().userId, r.param(QStringLiteral("id")));
-        return order ? Response::json(200, orderJson(order.value(), false)) : Response::fromError(order.error());
+        return order ? Response::json(200, orderJson(order.value(), false))
+                     : Response::fromError(order.error());
     });
-    router.add("POST", QStringLiteral("/api/v1/orders/{id}/cancel"), Access::Customer, [&shop](Request &r) {
-        auto order = shop.orders().cancel(r.user().userId, r.param(QStringLiteral("id")));
-        return order ? Response::json(200, orderJson(order.value(), false)) : Response::fromError(order.error());
-    });
-    router.add("POST", QStringLiteral("/api/v1/orders/{id}/checkout"), Access::Customer, [&shop](Request &r) {
-        auto body = optionalBody(r);
-        if (!body)
-            return Response::fromError(body.error());
-        return idempotent(shop, r, body.value(), [&] {
-            auto answer = shop.orders().checkout(r.user().userId, r.param(QStringLiteral("id")));
-            if (!answer)
-                return Response::fromError(answer.error());
-            const PaymentStart &p = answer->payment;
-            QJsonObject json{{QStringLiteral("provider"), p.provider},
-                             {QStringLiteral("orderId"), answer->order.id},
-                             {QStringLiteral("amountCents"), answer->order.totalCents},
-                             {QStringLiteral("currency"), answer->order.currency},
-                             {QStringLiteral("order"), orderJson(answer->order, false)}};
-            if (p.provider == QLatin1String("stripe")) {
-                json.insert(QStringLiteral("paymentIntentId"), p.paymentRef);
-                json.insert(QStringLiteral("clientSecret"), p.clientSecret);
-                json.insert(QStringLiteral("publishableKey"), p.publishableKey);
-            } else {
-                json.insert(QStringLiteral("instructions"), p.instructions);
-            }
-            return Response::json(200, json);
-        });
-    });
+    router.add("POST", QStringLiteral("/api/v1/orders/{id}/cancel"), Access::Customer,
+               [&shop](Request &r) {
+                   auto order
+                           = shop.orders().cancel(r.user().userId, r.param(QStringLiteral("id")));
+                   return order ? Response::json(200, orderJson(order.value(), false))
+                                : Response::fromError(order.error());
+               });
+    router.add("POST", QStringLiteral("/api/v1/orders/{id}/checkout"), Access::Customer,
+               [&shop](Request &r) {
+                   auto body = optionalBody(r);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   return idempotent(shop, r, body.value(), [&] {
+                       auto answer = shop.orders().checkout(r.user().userId,
+                                                            r.param(QStringLiteral("id")));
+                       if (!answer)
+                           return Response::fromError(answer.error());
+                       const PaymentStart &p = answer->payment;
+                       QJsonObject json{{QStringLiteral("provider"), p.provider},
+                                        {QStringLiteral("orderId"), answer->order.id},
+                                        {QStringLiteral("amountCents"), answer->order.totalCents},
+                                        {QStringLiteral("currency"), answer->order.currency},
+                                        {QStringLiteral("order"), orderJson(answer->order, false)}};
+                       if (p.provider == QLatin1String("stripe")) {
+                           json.insert(QStringLiteral("paymentIntentId"), p.paymentRef);
+                           json.insert(QStringLiteral("clientSecret"), p.clientSecret);
+                           json.insert(QStringLiteral("publishableKey"), p.publishableKey);
+                       } else {
+                           json.insert(QStringLiteral("instructions"), p.instructions);
+                       }
+                       return Response::json(200, json);
+                   });
+               });
 
     // ---- seller ----
     router.add("GET", QStringLiteral("/api/v1/seller/orders"), Access::Seller, [&shop](Request &r) {
@@ -242,9 +266,10 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
         if (r.query.hasQueryItem(QStringLiteral("status"))) {
             filter.status = r.query.queryItemValue(QStringLiteral("status"));
             if (!OrderStatus::isKnown(filter.status))
-                return Response::fromError(badParam(QStringLiteral("status"),
-                                                    QStringLiteral("must be pending_payment, paid, shipped, "
-                                                                   "delivered or cancelled")));
+                return Response::fromError(
+                        badParam(QStringLiteral("status"),
+                                 QStringLiteral("must be pending_payment, paid, shipped, "
+                                                "delivered or cancelled")));
         }
         auto from = timeParam(r, QStringLiteral("from"), false);
         if (!from)
@@ -255,36 +280,45 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
         filter.fromMs = from.value();
         filter.toMs = to.value();
         auto orders = shop.orders().sellerOrders(r.user().userId, filter);
-        return orders ? Response::json(200, pageJson(orders.value(), true)) : Response::fromError(orders.error());
+        return orders ? Response::json(200, pageJson(orders.value(), true))
+                      : Response::fromError(orders.error());
     });
-    router.add("GET", QStringLiteral("/api/v1/seller/orders/{id}"), Access::Seller, [&shop](Request &r) {
-        auto order = shop.orders().sellerOrder(r.user().userId, r.param(QStringLiteral("id")));
-        return order ? Response::json(200, orderJson(order.value(), true)) : Response::fromError(order.error());
-    });
-    const QList<QPair<QString, SellerAction>> moves{{QStringLiteral("mark-paid"), SellerAction::MarkPaid},
-                                                    {QStringLiteral("ship"), SellerAction::Ship},
-                                                    {QStringLiteral("deliver"), SellerAction::Deliver}};
+    router.add("GET", QStringLiteral("/api/v1/seller/orders/{id}"), Access::Seller,
+               [&shop](Request &r) {
+                   auto order = shop.orders().sellerOrder(r.user().userId,
+                                                          r.param(QStringLiteral("id")));
+                   return order ? Response::json(200, orderJson(order.value(), true))
+                                : Response::fromError(order.error());
+               });
+    const QList<QPair<QString, SellerAction>> moves{
+            {QStringLiteral("mark-paid"), SellerAction::MarkPaid},
+            {QStringLiteral("ship"), SellerAction::Ship},
+            {QStringLiteral("deliver"), SellerAction::Deliver}};
     for (const auto &[name, action] : moves) {
         router.add("POST", QStringLiteral("/api/v1/seller/orders/{id}/") + name, Access::Seller,
                    [&shop, action = action](Request &r) {
-                       auto order = shop.orders().sellerMove(r.user().userId, r.param(QStringLiteral("id")), action);
+                       auto order = shop.orders().sellerMove(r.user().userId,
+                                                             r.param(QStringLiteral("id")), action);
                        return order ? Response::json(200, orderJson(order.value(), true))
                                     : Response::fromError(order.error());
                    });
     }
 
-    metrics.addGauge(QStringLiteral("mercato_orders"), QStringLiteral("Orders by status."), [&shop] {
-        std::vector<std::pair<QString, double>> out;
-        QHash<QString, qint64> counts;
-        if (auto rows = shop.orders().countByStatus()) {
-            for (const auto &[status, n] : rows.value())
-                counts.insert(status, n);
-        }
-        for (const QString &s : {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped,
-                                 OrderStatus::Delivered, OrderStatus::Cancelled})
-            out.emplace_back(QStringLiteral("status=\"%1\"").arg(s), double(counts.value(s)));
-        return out;
-    });
+    metrics.addGauge(QStringLiteral("mercato_orders"), QStringLiteral("Orders by status."),
+                     [&shop] {
+                         std::vector<std::pair<QString, double>> out;
+                         QHash<QString, qint64> counts;
+                         if (auto rows = shop.orders().countByStatus()) {
+                             for (const auto &[status, n] : rows.value())
+                                 counts.insert(status, n);
+                         }
+                         for (const QString &s :
+                              {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped,
+                               OrderStatus::Delivered, OrderStatus::Cancelled})
+                             out.emplace_back(QStringLiteral("status=\"%1\"").arg(s),
+                                              double(counts.value(s)));
+                         return out;
+                     });
 }
 
 } // namespace Mercato

@@ -54,8 +54,8 @@ std::optional<Response> AuthRateLimiter::check(const Request &request, const QSt
     const qint64 wait = hit(keys);
     if (wait == 0)
         return std::nullopt;
-    Response r = Response::problem(429, {},
-                                   QStringLiteral("too many attempts; try again in %1 s").arg(wait));
+    Response r = Response::problem(
+            429, {}, QStringLiteral("too many attempts; try again in %1 s").arg(wait));
     r.setHeader("Retry-After", QByteArray::number(wait));
     return r;
 }

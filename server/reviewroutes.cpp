@@ -45,10 +45,12 @@ void registerReviewRoutes(Router &router, Shop &shop)
                    QJsonArray items;
                    for (const Review &r : std::as_const(page->items))
                        items.append(reviewJson(r));
-                   return Response::json(200, QJsonObject{
-                           {QStringLiteral("items"), items},
-                           {QStringLiteral("nextCursor"), page->nextCursor.isEmpty()
-                                    ? QJsonValue(QJsonValue::Null) : QJsonValue(page->nextCursor)}});
+                   return Response::json(200,
+                                         QJsonObject{{QStringLiteral("items"), items},
+                                                     {QStringLiteral("nextCursor"),
+                                                      page->nextCursor.isEmpty()
+                                                              ? QJsonValue(QJsonValue::Null)
+                                                              : QJsonValue(page->nextCursor)}});
                });
 
     router.add("POST", QStringLiteral("/api/v1/products/{id}/reviews"), Access::Customer,
@@ -73,43 +75,50 @@ void registerReviewRoutes(Router &router, Shop &shop)
                    return Response::created(location(review.value()), reviewJson(review.value()));
                });
 
-    router.add("GET", QStringLiteral("/api/v1/reviews/{id}"), Access::Public, [&shop](Request &req) {
-        auto review = shop.reviews().get(req.param(QStringLiteral("id")));
-        if (!review)
-            return Response::fromError(review.error());
-        return Response::json(200, reviewJson(review.value()));
-    });
+    router.add("GET", QStringLiteral("/api/v1/reviews/{id}"), Access::Public,
+               [&shop](Request &req) {
+                   auto review = shop.reviews().get(req.param(QStringLiteral("id")));
+                   if (!review)
+                       return Response::fromError(review.error());
+                   return Response::json(200, reviewJson(review.value()));
+               });
 
-    router.add("PATCH", QStringLiteral("/api/v1/reviews/{id}"), Access::SignedIn, [&shop](Request &req) {
-        const QString id = req.param(QStringLiteral("id"));
-        auto current = shop.reviews().get(id);
-        if (!current)
-            return Response::fromError(current.error());
-        if (current->authorId != req.user().userId)
-            return Response::fromError(makeError(ErrorCode::Forbidden,
-                                                 QStringLiteral("only its author may change a review")));
-        auto body = jsonObjectBody(req);
-        if (!body)
-            return Response::fromError(body.error());
-        FieldReader f(body.value());
-        ReviewChange change;
-        if (const auto rating = f.integer(QStringLiteral("rating"), Need::Optional, 1, 5))
-            change.rating = int(*rating);
-        change.comment = f.string(QStringLiteral("comment"), Need::Optional, 0, Reviews::kMaxComment,
-                                  false);
-        if (!f.ok())
-            return Response::fromError(f.error());
-        auto review = shop.reviews().update(req.user().userId, id, change);
-        if (!review)
-            return Response::fromError(review.error());
-        return Response::json(200, reviewJson(review.value()));
-    });
+    router.add("PATCH", QStringLiteral("/api/v1/reviews/{id}"), Access::SignedIn,
+               [&shop](Request &req) {
+                   const QString id = req.param(QStringLiteral("id"));
+                   auto current = shop.reviews().get(id);
+                   if (!current)
+                       return Response::fromError(current.error());
+                   if (current->authorId != req.user().userId)
+                       return Response::fromError(
+                               makeError(ErrorCode::Forbidden,
+                                         QStringLiteral("only its author may change a review")));
+                   auto body = jsonObjectBody(req);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader f(body.value());
+                   ReviewChange change;
+                   if (const auto rating
+                       = f.integer(QStringLiteral("rating"), Need::Optional, 1, 5))
+                       change.rating = int(*rating);
+                   change.comment = f.string(QStringLiteral("comment"), Need::Optional, 0,
+                                             Reviews::kMaxComment, false);
+                   if (!f.ok())
+                       return Response::fromError(f.error());
+                   auto review = shop.reviews().update(req.user().userId, id, change);
+                   if (!review)
+                       return Response::fromError(review.error());
+                   return Response::json(200, reviewJson(review.value()));
+               });
 
-    router.add("DELETE", QStringLiteral("/api/v1/reviews/{id}"), Access::SignedIn, [&shop](Request &req) {
-        if (auto s = shop.reviews().remove(req.user().userId, req.param(QStringLiteral("id"))); !s)
-            return Response::fromError(s.error());
-        return Response::noContent();
-    });
+    router.add("DELETE", QStringLiteral("/api/v1/reviews/{id}"), Access::SignedIn,
+               [&shop](Request &req) {
+                   if (auto s
+                       = shop.reviews().remove(req.user().userId, req.param(QStringLiteral("id")));
+                       !s)
+                       return Response::fromError(s.error());
+                   return Response::noContent();
+               });
 }
 
 } // namespace Mercato

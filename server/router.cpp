@@ -23,8 +23,8 @@ QByteArray requestIdFor(const QByteArray &incoming)
     for (const char c : id) {
         if (!sane)
             break;
-        sane = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-                || c == '_' || c == '-';
+        sane = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+               || c == '.' || c == '_' || c == '-';
     }
     return sane ? id : Ids::randomBytes(12).toHex();
 }
@@ -59,9 +59,9 @@ void logRequest(const QByteArray &method, const QString &path, int status, qint6
     if (!lcAccess().isInfoEnabled())
         return;
     const QByteArray line = "method=" + logSafe(method, 16) + " path=" + logSafe(path.toUtf8(), 512)
-            + " status=" + QByteArray::number(status)
-            + " duration_ms=" + QByteArray::number(double(nsecs) / 1e6, 'f', 3)
-            + " request_id=" + logSafe(requestId, 64) + " route=" + logSafe(route.toUtf8(), 256);
+                            + " status=" + QByteArray::number(status) + " duration_ms="
+                            + QByteArray::number(double(nsecs) / 1e6, 'f', 3) + " request_id="
+                            + logSafe(requestId, 64) + " route=" + logSafe(route.toUtf8(), 256);
     qCInfo(lcAccess, "%s", line.constData());
 }
 
@@ -229,8 +229,9 @@ Response Router::run(Request &request) const
     if (route->access != Access::Public) {
         const QByteArray auth = request.header("authorization");
         if (!auth.startsWith("Bearer ") || !m_authenticate) {
-            Response r = Response::problem(401, {}, QStringLiteral("sign in: send Authorization: "
-                                                                   "Bearer <accessToken>"));
+            Response r = Response::problem(401, {},
+                                           QStringLiteral("sign in: send Authorization: "
+                                                          "Bearer <accessToken>"));
             r.setHeader("WWW-Authenticate", "Bearer");
             return r;
         }

@@ -27,7 +27,10 @@ constexpr qint64 kImageBodyLimit = 8 * 1024 * 1024;
 class Router
 {
 public:
-    void setAuthenticator(Authenticator authenticator) { m_authenticate = std::move(authenticator); }
+    void setAuthenticator(Authenticator authenticator)
+    {
+        m_authenticate = std::move(authenticator);
+    }
     void setCorsOrigins(const QStringList &origins) { m_corsOrigins = origins; }
     void setMetrics(Metrics *metrics) { m_metrics = metrics; }
     // Answers requests whose path no route knows (the storefront's pages and its HTML 404);

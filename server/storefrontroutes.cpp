@@ -28,7 +28,8 @@ QByteArray gzip(const QByteArray &data)
     // windowBits 15 + 16: a gzip wrapper instead of zlib's.
     if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
         return {};
-    QByteArray out(static_cast<qsizetype>(deflateBound(&zs, static_cast<uLong>(data.size()))), '\0');
+    QByteArray out(static_cast<qsizetype>(deflateBound(&zs, static_cast<uLong>(data.size()))),
+                   '\0');
     zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
     zs.avail_in = static_cast<uInt>(data.size());
     zs.next_out = reinterpret_cast<Bytef *>(out.data());
@@ -68,7 +69,7 @@ struct Asset
     QByteArray body;
     QByteArray gzipped; // empty when gzip does not pay
     QByteArray mime;
-    QByteArray etag;    // of the identity body; the gzip variant adds "-gz"
+    QByteArray etag; // of the identity body; the gzip variant adds "-gz"
 };
 
 // Everything under :/storefront, read and compressed once; immutable afterwards, so the
@@ -107,10 +108,10 @@ public:
                 a.body.replace("%ASSETS%", prefix);
             a.mime = mimeFor(n);
             a.etag = '"'
-                    + QCryptographicHash::hash(a.body, QCryptographicHash::Sha256)
-                              .left(15)
-                              .toBase64(QByteArray::Base64UrlEncoding)
-                    + '"';
+                     + QCryptographicHash::hash(a.body, QCryptographicHash::Sha256)
+                               .left(15)
+                               .toBase64(QByteArray::Base64UrlEncoding)
+                     + '"';
             if (compressible(a.mime) && a.body.size() > 256) {
                 const QByteArray z = gzip(a.body);
                 if (!z.isEmpty() && z.size() < a.body.size())
@@ -166,7 +167,8 @@ Policy makePolicy(const StorefrontOptions &options)
     QByteArray csp = "default-src 'self'; script-src 'self'";
     if (stripe)
         csp += " https://js.stripe.com";
-    csp += "; style-src 'self'; img-src 'self' data: blob: https:; font-src 'self'; connect-src 'self'";
+    csp += "; style-src 'self'; img-src 'self' data: blob: https:; font-src 'self'; connect-src "
+           "'self'";
     if (stripe)
         csp += " https://api.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com";
     else
@@ -224,7 +226,8 @@ const QByteArray kImmutable = "public, max-age=31536000, immutable";
 Response notFound(const Request &request, const AssetBundle &bundle, const Policy &policy)
 {
     // An API client never gets HTML: only a request that asks for it, outside /api.
-    const bool api = request.path == QLatin1String("/api") || request.path.startsWith(QLatin1String("/api/"));
+    const bool api = request.path == QLatin1String("/api")
+                     || request.path.startsWith(QLatin1String("/api/"));
     if (!api && acceptsHtml(request)) {
         if (const Asset *page = bundle.find(QStringLiteral("404.html")))
             return serveAsset(request, *page, 404, kRevalidate, policy);
@@ -235,7 +238,7 @@ Response notFound(const Request &request, const AssetBundle &bundle, const Polic
 bool isShopPage(const QString &path)
 {
     return path == QLatin1String("/shop") || path.startsWith(QLatin1String("/shop/"))
-            || path == QLatin1String("/reset-password");
+           || path == QLatin1String("/reset-password");
 }
 
 QJsonObject storeJson(Shop &shop)
@@ -283,8 +286,8 @@ void registerStorefrontRoutes(Router &router, Shop &shop, const StorefrontOption
                [bundle, policy](Request &request) {
                    const QString name = request.param(QStringLiteral("name"));
                    const Asset *asset = name.endsWith(QLatin1String(".html"))
-                           ? nullptr
-                           : bundle->find(QStringLiteral("assets/") + name);
+                                                ? nullptr
+                                                : bundle->find(QStringLiteral("assets/") + name);
                    if (!asset || request.param(QStringLiteral("version")) != bundle->version())
                        return notFound(request, *bundle, policy);
                    return serveAsset(request, *asset, 200, kImmutable, policy);

@@ -10,8 +10,8 @@ class Shop;
 
 struct StorefrontOptions
 {
-    bool enabled = true;            // MERCATO_STOREFRONT
-    QString stripePublishableKey;   // non-empty: Stripe's hosts are allowed by the CSP
+    bool enabled = true;          // MERCATO_STOREFRONT
+    QString stripePublishableKey; // non-empty: Stripe's hosts are allowed by the CSP
 };
 
 void registerStorefrontRoutes(Http::Router &router, Shop &shop, const StorefrontOptions &options);

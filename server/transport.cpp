@@ -52,7 +52,7 @@ void writeResponse(QTcpSocket *socket, const Response &response, bool close, boo
     QByteArray out;
     out.reserve(256 + response.body.size());
     out += "HTTP/1.1 " + QByteArray::number(response.status) + ' '
-            + Http::titleFor(response.status).toLatin1() + "\r\n";
+           + Http::titleFor(response.status).toLatin1() + "\r\n";
     bool hasLength = false;
     for (const auto &[name, value] : response.headers) {
         if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
@@ -103,7 +103,8 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     }
     const QHostAddress peer = socket->peerAddress();
     if (m_draining || !m_limiter->tryAcquire(peer)) {
-        Response r = Response::problem(503, {}, QStringLiteral("too many connections; retry later"));
+        Response r
+                = Response::problem(503, {}, QStringLiteral("too many connections; retry later"));
         r.setHeader("Retry-After", "1");
         const QByteArray id = Http::requestIdFor({});
         r.setHeader("X-Request-Id", id);
@@ -119,7 +120,8 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     if (m_tls) {
         auto *ssl = static_cast<QSslSocket *>(socket);
         ssl->setSslConfiguration(*m_tls);
-        connect(ssl, &QSslSocket::sslErrors, ssl, [ssl](const QList<QSslError> &) { ssl->abort(); });
+        connect(ssl, &QSslSocket::sslErrors, ssl,
+                [ssl](const QList<QSslError> &) { ssl->abort(); });
         ssl->startServerEncryption();
     }
     addPendingConnection(socket);
@@ -213,12 +215,14 @@ void ConnectionGuard::onReadyRead()
             arm(limits.headerTimeoutMs);
         }
         const qsizetype before = m_head.size();
-        const qsizetype take = std::min<qsizetype>(data.size() - pos, limits.headerBytes + 4 - before);
+        const qsizetype take
+                = std::min<qsizetype>(data.size() - pos, limits.headerBytes + 4 - before);
         m_head.append(data.constData() + pos, take);
         const qsizetype end = m_head.indexOf("\r\n\r\n", std::max<qsizetype>(0, before - 3));
         if (end < 0) {
             if (m_head.size() > limits.headerBytes) {
-                reject(431, QStringLiteral("request head larger than %1 bytes").arg(limits.headerBytes));
+                reject(431,
+                       QStringLiteral("request head larger than %1 bytes").arg(limits.headerBytes));
                 return;
             }
             pos += take;
@@ -244,8 +248,8 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
     m_path.clear();
     m_requestId.clear();
     const QList<QByteArray> lines = head.split('\n');
-    const QByteArray requestLine = lines.first().endsWith('\r') ? lines.first().chopped(1)
-                                                                : lines.first();
+    const QByteArray requestLine
+            = lines.first().endsWith('\r') ? lines.first().chopped(1) : lines.first();
     const QList<QByteArray> parts = requestLine.split(' ');
     if (parts.size() != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
         reject(400, QStringLiteral("malformed request line"));
@@ -255,7 +259,8 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
     const QByteArray &target = parts[1];
     const QByteArray &version = parts[2];
     m_method = method.left(16);
-    m_path = QString::fromLatin1(target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?')));
+    m_path = QString::fromLatin1(
+            target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?')));
     for (char c : method) {
         if (c < 'A' || c > 'Z') {
             reject(400, QStringLiteral("malformed method"));
@@ -273,7 +278,8 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
         reject(400, QStringLiteral("the request target must be a path"));
         return false;
     }
-    static const QList<QByteArray> known{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    static const QList<QByteArray> known{"GET",   "HEAD",   "POST",   "PUT",
+                                         "PATCH", "DELETE", "OPTIONS"};
     if (!known.contains(method)) {
         reject(501, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(method)));
         return false;
@@ -395,14 +401,22 @@ namespace {
 QByteArray methodName(QHttpServerRequest::Method m)
 {
     switch (m) {
-    case QHttpServerRequest::Method::Get: return "GET";
-    case QHttpServerRequest::Method::Put: return "PUT";
-    case QHttpServerRequest::Method::Delete: return "DELETE";
-    case QHttpServerRequest::Method::Post: return "POST";
-    case QHttpServerRequest::Method::Head: return "HEAD";
-    case QHttpServerRequest::Method::Options: return "OPTIONS";
-    case QHttpServerRequest::Method::Patch: return "PATCH";
-    default: return "UNKNOWN";
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    default:
+        return "UNKNOWN";
     }
 }
 } // namespace
@@ -438,8 +452,8 @@ void RoutedHttpServer::missingHandler(const QHttpServerRequest &request, QTcpSoc
     Response r = Response::problem(404, {}, QStringLiteral("no such resource"));
     const QByteArray id = Http::requestIdFor(request.value("X-Request-Id"));
     r.setHeader("X-Request-Id", id);
-    Http::logRequest(methodName(request.method()), request.url().path(QUrl::FullyEncoded), 404, 0, id,
-                     QStringLiteral("(unmatched)"));
+    Http::logRequest(methodName(request.method()), request.url().path(QUrl::FullyEncoded), 404, 0,
+                     id, QStringLiteral("(unmatched)"));
     writeResponse(socket, r, false, false);
 }
 

@@ -8,12 +8,12 @@
 #include <QAbstractHttpServer>
 #include <QHash>
 #include <QHostAddress>
-#include <mutex>
 #include <QPointer>
 #include <QSet>
 #include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTimer>
+#include <mutex>
 
 #include <optional>
 
@@ -26,19 +26,21 @@ class Metrics;
 struct TransportLimits
 {
     int headerBytes = 64 * 1024;
-    int headerTimeoutMs = 10'000;   // from the first byte of a request head to its end
-    int bodyTimeoutMs = 60'000;     // a body must keep arriving within this
-    int idleTimeoutMs = 60'000;     // a kept-alive connection with nothing to do
+    int headerTimeoutMs = 10'000; // from the first byte of a request head to its end
+    int bodyTimeoutMs = 60'000;   // a body must keep arriving within this
+    int idleTimeoutMs = 60'000;   // a kept-alive connection with nothing to do
     int maxConnectionsPerAddress = 64;
     int maxConnections = 1024;
-    int lingerMs = 3'000;           // after an error answer, discard what still arrives
+    int lingerMs = 3'000; // after an error answer, discard what still arrives
 };
 
 // Open connections per client address and in total, shared by all workers.
 class ConnectionLimiter
 {
 public:
-    explicit ConnectionLimiter(const TransportLimits &limits) : m_limits(limits) {}
+    explicit ConnectionLimiter(const TransportLimits &limits)
+        : m_limits(limits)
+    {}
     bool tryAcquire(const QHostAddress &address);
     void release(const QHostAddress &address);
 
@@ -98,7 +100,8 @@ private:
     void onReadyRead();
     void onTimeout();
     bool parseHead(const QByteArray &head);
-    void reject(int status, const QString &detail, const QList<QPair<QByteArray, QByteArray>> &extra = {});
+    void reject(int status, const QString &detail,
+                const QList<QPair<QByteArray, QByteArray>> &extra = {});
     void arm(int ms);
 
     QTcpSocket *m_socket;

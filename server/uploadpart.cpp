@@ -69,7 +69,8 @@ Result<UploadedFile> fromMultipart(const QByteArray &body, const QByteArray &con
             return UploadedFile{body.mid(dataStart, next - dataStart), QString::fromLatin1(type)};
         pos = next + 2;
     }
-    return Error::validation(QStringLiteral("file"), QStringLiteral("send the image in a part named `file`"));
+    return Error::validation(QStringLiteral("file"),
+                             QStringLiteral("send the image in a part named `file`"));
 }
 
 } // namespace
@@ -82,9 +83,11 @@ Result<UploadedFile> imageUpload(const Request &request)
         return UploadedFile{request.body, QString::fromLatin1(type)};
     if (type == "multipart/form-data")
         return fromMultipart(request.body, header);
-    return makeError(ErrorCode::UnsupportedMediaType,
-                     QStringLiteral("send an image/png, image/jpeg or image/webp body, or multipart/form-data "
-                                    "with a `file` part"));
+    return makeError(
+            ErrorCode::UnsupportedMediaType,
+            QStringLiteral(
+                    "send an image/png, image/jpeg or image/webp body, or multipart/form-data "
+                    "with a `file` part"));
 }
 
 } // namespace Mercato::Http

@@ -15,26 +15,31 @@ using namespace Http;
 void registerWebhookRoutes(Router &router, Shop &shop)
 {
     // Always routed, so the served API equals the OpenAPI document; without Stripe it is 404.
-    router.add("POST", QStringLiteral("/api/v1/webhooks/stripe"), Access::Public, [&shop](Request &r) {
-        if (!shop.payments().stripeEnabled())
-            return Response::problem(404, {}, QStringLiteral("Stripe payments are not configured"));
-        const QByteArray secret = shop.payments().stripeWebhookSecret.toUtf8();
-        const QByteArray header = r.header("stripe-signature");
-        if (secret.isEmpty())
-            return Response::problem(400, {}, QStringLiteral("no webhook secret is configured"));
-        if (header.isEmpty())
-            return Response::problem(400, {}, QStringLiteral("missing Stripe-Signature"));
-        if (auto s = StripeSignature::verify(secret, r.body, header, Clock::nowMs() / 1000); !s) {
-            qCWarning(lcWebhooks).noquote() << "refused a webhook:" << s.error().detail;
-            return Response::fromError(s.error());
-        }
-        auto outcome = shop.orders().handleStripeEvent(r.body);
-        if (!outcome)
-            return Response::fromError(outcome.error());
-        return Response::json(200, QJsonObject{{QStringLiteral("received"), true},
-                                               {QStringLiteral("replayed"), outcome->replayed},
-                                               {QStringLiteral("action"), outcome->action}});
-    });
+    router.add(
+            "POST", QStringLiteral("/api/v1/webhooks/stripe"), Access::Public, [&shop](Request &r) {
+                if (!shop.payments().stripeEnabled())
+                    return Response::problem(404, {},
+                                             QStringLiteral("Stripe payments are not configured"));
+                const QByteArray secret = shop.payments().stripeWebhookSecret.toUtf8();
+                const QByteArray header = r.header("stripe-signature");
+                if (secret.isEmpty())
+                    return Response::problem(400, {},
+                                             QStringLiteral("no webhook secret is configured"));
+                if (header.isEmpty())
+                    return Response::problem(400, {}, QStringLiteral("missing Stripe-Signature"));
+                if (auto s = StripeSignature::verify(secret, r.body, header, Clock::nowMs() / 1000);
+                    !s) {
+                    qCWarning(lcWebhooks).noquote() << "refused a webhook:" << s.error().detail;
+                    return Response::fromError(s.error());
+                }
+                auto outcome = shop.orders().handleStripeEvent(r.body);
+                if (!outcome)
+                    return Response::fromError(outcome.error());
+                return Response::json(200,
+                                      QJsonObject{{QStringLiteral("received"), true},
+                                                  {QStringLiteral("replayed"), outcome->replayed},
+                                                  {QStringLiteral("action"), outcome->action}});
+            });
 }
 
 } // namespace Mercato

@@ -19,11 +19,14 @@ inline QString insertUser(Shop &shop, const QString &role, const QString &name =
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
     const QString email = id + QStringLiteral("@example.test");
-    auto q = execSql(shop.database().connection(),
-                     QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, role, "
-                                    "created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
-                     {id, email, email,
-                      name.isEmpty() ? QString(role + QLatin1Char(' ') + id.left(6)) : name, role, now, now});
+    auto q = execSql(
+            shop.database().connection(),
+            QStringLiteral(
+                    "INSERT INTO users (id, email, email_norm, password_hash, display_name, role, "
+                    "created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
+            {id, email, email,
+             name.isEmpty() ? QString(role + QLatin1Char(' ') + id.left(6)) : name, role, now,
+             now});
     return q ? id : QString();
 }
 
@@ -59,8 +62,10 @@ inline qint64 stockOf(Shop &shop, const QString &productId)
 
 inline qint64 ledgerSum(Shop &shop, const QString &productId)
 {
-    return scalar(shop, QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM stock_ledger WHERE product_id = ?"),
-                  {productId});
+    return scalar(
+            shop,
+            QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM stock_ledger WHERE product_id = ?"),
+            {productId});
 }
 
 inline qint64 coinsOf(Shop &shop, const QString &userId)
@@ -71,13 +76,16 @@ inline qint64 coinsOf(Shop &shop, const QString &userId)
 
 inline bool grantCoins(Shop &shop, const QString &userId, qint64 coins)
 {
-    return bool(CoinLedger::append(shop.database().connection(), userId, coins, QStringLiteral("daily")));
+    return bool(CoinLedger::append(shop.database().connection(), userId, coins,
+                                   QStringLiteral("daily")));
 }
 
 inline qint64 notificationCount(Shop &shop, const QString &userId, const QString &kind)
 {
-    return scalar(shop, QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?"),
-                  {userId, kind});
+    return scalar(
+            shop,
+            QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?"),
+            {userId, kind});
 }
 
 inline Client clientFor(TestServer &server, const QString &userId, const QString &role)

@@ -56,7 +56,7 @@ QString signToken(const QJsonObject &header, const QJsonObject &claims, const QB
                   QCryptographicHash::Algorithm algorithm = QCryptographicHash::Sha256)
 {
     const QByteArray input = b64url(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-            + b64url(QJsonDocument(claims).toJson(QJsonDocument::Compact));
+                             + b64url(QJsonDocument(claims).toJson(QJsonDocument::Compact));
     return QString::fromLatin1(input + '.'
                                + b64url(QMessageAuthenticationCode::hash(input, key, algorithm)));
 }
@@ -108,7 +108,8 @@ private Q_SLOTS:
     void weakerHashIsRehashedAtLogin();
 
 private:
-    QJsonObject registerUser(const QString &email, const QString &role = QStringLiteral("customer"));
+    QJsonObject registerUser(const QString &email,
+                             const QString &role = QStringLiteral("customer"));
     QJsonObject login(const QString &email, const QString &password = kPassword);
 
     std::unique_ptr<TestServer> m_server;
@@ -155,8 +156,9 @@ void TestAccounts::registerLoginAndMe()
 {
     const QString email = uniqueEmail(QStringLiteral("Flow"));
     Client client = m_server->client();
-    const HttpResult reg = client.post(QStringLiteral("/api/v1/auth/register"),
-                                       registration(QStringLiteral("  ") + email + QStringLiteral(" ")));
+    const HttpResult reg
+            = client.post(QStringLiteral("/api/v1/auth/register"),
+                          registration(QStringLiteral("  ") + email + QStringLiteral(" ")));
     QCOMPARE(reg.status, 201);
     QCOMPARE(reg.header("location"), QByteArray("/api/v1/me"));
     const QJsonObject body = reg.json();
@@ -176,7 +178,8 @@ void TestAccounts::registerLoginAndMe()
     const HttpResult me = client.get(QStringLiteral("/api/v1/me"));
     QCOMPARE(me.status, 200);
     const QJsonObject profile = me.json();
-    QCOMPARE(profile.value(QStringLiteral("id")).toString(), user.value(QStringLiteral("id")).toString());
+    QCOMPARE(profile.value(QStringLiteral("id")).toString(),
+             user.value(QStringLiteral("id")).toString());
     QCOMPARE(profile.value(QStringLiteral("email")).toString(), email.toLower());
     QCOMPARE(profile.value(QStringLiteral("coins")).toInt(), 10);
     QVERIFY(profile.contains(QStringLiteral("avatarUrl")));
@@ -185,9 +188,19 @@ void TestAccounts::registerLoginAndMe()
     // Any case of the email signs in; the day's coins are already given.
     const QJsonObject session = login(email.toUpper());
     QVERIFY(!session.isEmpty());
-    QCOMPARE(session.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 0);
-    QCOMPARE(session.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("balance")).toInt(), 10);
-    QCOMPARE(session.value(QStringLiteral("user")).toObject().value(QStringLiteral("coins")).toInt(), 10);
+    QCOMPARE(session.value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             0);
+    QCOMPARE(session.value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("balance"))
+                     .toInt(),
+             10);
+    QCOMPARE(
+            session.value(QStringLiteral("user")).toObject().value(QStringLiteral("coins")).toInt(),
+            10);
 
     Client anonymous = m_server->client();
     const HttpResult none = anonymous.get(QStringLiteral("/api/v1/me"));
@@ -207,51 +220,66 @@ void TestAccounts::registrationValidation_data()
         const QString email = uniqueEmail(QStringLiteral("val"));
         QJsonObject body = registration(email);
         for (auto it = changes.begin(); it != changes.end(); ++it) {
-            if (it.value().isUndefined() || (it.value().isString() && it.value().toString() == QLatin1String("<drop>")))
+            if (it.value().isUndefined()
+                || (it.value().isString() && it.value().toString() == QLatin1String("<drop>")))
                 body.remove(it.key());
             else
                 body.insert(it.key(), it.value());
         }
         const QString target = body.value(QStringLiteral("email")).isString()
-                ? body.value(QStringLiteral("email")).toString()
-                : email;
+                                       ? body.value(QStringLiteral("email")).toString()
+                                       : email;
         QTest::newRow(name) << QJsonDocument(body).toJson(QJsonDocument::Compact)
                             << QByteArray("application/json") << status << field << target;
     };
     const QString drop = QStringLiteral("<drop>");
     row("missing-email", {{QStringLiteral("email"), drop}}, 422, QStringLiteral("email"));
     row("missing-password", {{QStringLiteral("password"), drop}}, 422, QStringLiteral("password"));
-    row("missing-display-name", {{QStringLiteral("displayName"), drop}}, 422, QStringLiteral("displayName"));
+    row("missing-display-name", {{QStringLiteral("displayName"), drop}}, 422,
+        QStringLiteral("displayName"));
     row("missing-role", {{QStringLiteral("role"), drop}}, 422, QStringLiteral("role"));
-    row("malformed-email", {{QStringLiteral("email"), QStringLiteral("not-an-email")}}, 422, QStringLiteral("email"));
-    row("email-without-domain", {{QStringLiteral("email"), QStringLiteral("someone@")}}, 422, QStringLiteral("email"));
-    row("email-with-space", {{QStringLiteral("email"), QStringLiteral("some one@example.com")}}, 422, QStringLiteral("email"));
+    row("malformed-email", {{QStringLiteral("email"), QStringLiteral("not-an-email")}}, 422,
+        QStringLiteral("email"));
+    row("email-without-domain", {{QStringLiteral("email"), QStringLiteral("someone@")}}, 422,
+        QStringLiteral("email"));
+    row("email-with-space", {{QStringLiteral("email"), QStringLiteral("some one@example.com")}},
+        422, QStringLiteral("email"));
     row("email-not-a-string", {{QStringLiteral("email"), 12345}}, 422, QStringLiteral("email"));
-    row("short-password", {{QStringLiteral("password"), QStringLiteral("short-1")}}, 422, QStringLiteral("password"));
-    row("nine-char-password", {{QStringLiteral("password"), QStringLiteral("abcdefg12")}}, 422, QStringLiteral("password"));
-    row("password-too-many-bytes", {{QStringLiteral("password"), QString(513, QChar(0x00e9))}}, 422, QStringLiteral("password"));
-    row("password-not-a-string", {{QStringLiteral("password"), true}}, 422, QStringLiteral("password"));
+    row("short-password", {{QStringLiteral("password"), QStringLiteral("short-1")}}, 422,
+        QStringLiteral("password"));
+    row("nine-char-password", {{QStringLiteral("password"), QStringLiteral("abcdefg12")}}, 422,
+        QStringLiteral("password"));
+    row("password-too-many-bytes", {{QStringLiteral("password"), QString(513, QChar(0x00e9))}}, 422,
+        QStringLiteral("password"));
+    row("password-not-a-string", {{QStringLiteral("password"), true}}, 422,
+        QStringLiteral("password"));
     {
         const QString email = uniqueEmail(QStringLiteral("same"));
         QJsonObject body = registration(email);
         body.insert(QStringLiteral("password"), email.toUpper());
-        QTest::newRow("password-equals-email") << QJsonDocument(body).toJson(QJsonDocument::Compact)
-                                               << QByteArray("application/json") << 422
-                                               << QStringLiteral("password") << email;
+        QTest::newRow("password-equals-email")
+                << QJsonDocument(body).toJson(QJsonDocument::Compact)
+                << QByteArray("application/json") << 422 << QStringLiteral("password") << email;
     }
-    row("role-admin", {{QStringLiteral("role"), QStringLiteral("admin")}}, 422, QStringLiteral("role"));
-    row("role-upper-case", {{QStringLiteral("role"), QStringLiteral("Seller")}}, 422, QStringLiteral("role"));
-    row("role-not-a-string", {{QStringLiteral("role"), QJsonArray{QStringLiteral("seller")}}}, 422, QStringLiteral("role"));
-    row("display-name-blank", {{QStringLiteral("displayName"), QStringLiteral("   ")}}, 422, QStringLiteral("displayName"));
-    row("display-name-81", {{QStringLiteral("displayName"), QString(81, QLatin1Char('n'))}}, 422, QStringLiteral("displayName"));
-    row("display-name-control", {{QStringLiteral("displayName"), QStringLiteral("a\u0007b")}}, 422, QStringLiteral("displayName"));
+    row("role-admin", {{QStringLiteral("role"), QStringLiteral("admin")}}, 422,
+        QStringLiteral("role"));
+    row("role-upper-case", {{QStringLiteral("role"), QStringLiteral("Seller")}}, 422,
+        QStringLiteral("role"));
+    row("role-not-a-string", {{QStringLiteral("role"), QJsonArray{QStringLiteral("seller")}}}, 422,
+        QStringLiteral("role"));
+    row("display-name-blank", {{QStringLiteral("displayName"), QStringLiteral("   ")}}, 422,
+        QStringLiteral("displayName"));
+    row("display-name-81", {{QStringLiteral("displayName"), QString(81, QLatin1Char('n'))}}, 422,
+        QStringLiteral("displayName"));
+    row("display-name-control", {{QStringLiteral("displayName"), QStringLiteral("a\u0007b")}}, 422,
+        QStringLiteral("displayName"));
 
     const QString email = uniqueEmail(QStringLiteral("raw"));
     const QByteArray good = QJsonDocument(registration(email)).toJson(QJsonDocument::Compact);
     QTest::newRow("array-body") << QByteArray("[" + good + "]") << QByteArray("application/json")
                                 << 422 << QStringLiteral("body") << email;
-    QTest::newRow("malformed-json") << QByteArray(good.left(good.size() - 1)) << QByteArray("application/json")
-                                    << 400 << QString() << email;
+    QTest::newRow("malformed-json") << QByteArray(good.left(good.size() - 1))
+                                    << QByteArray("application/json") << 400 << QString() << email;
     QTest::newRow("not-json") << good << QByteArray("text/plain") << 415 << QString() << email;
 }
 
@@ -292,7 +320,8 @@ void TestAccounts::duplicateEmailInAnyCase()
 {
     const QString email = uniqueEmail(QStringLiteral("dup"));
     QVERIFY(!registerUser(email).isEmpty());
-    const QStringList variants{email, email.toUpper(), QStringLiteral(" ") + email + QStringLiteral("\t")};
+    const QStringList variants{email, email.toUpper(),
+                               QStringLiteral(" ") + email + QStringLiteral("\t")};
     for (const QString &again : variants) {
         const HttpResult r = m_server->client().post(QStringLiteral("/api/v1/auth/register"),
                                                      registration(again, QStringLiteral("seller")));
@@ -328,34 +357,48 @@ void TestAccounts::refreshRotatesAndReuseRevokesTheFamily()
     const QString otherFamily = login(email).value(QStringLiteral("refreshToken")).toString();
     Client client = m_server->client();
 
-    const HttpResult a = client.post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), r0}});
+    const HttpResult a = client.post(QStringLiteral("/api/v1/auth/refresh"),
+                                     {{QStringLiteral("refreshToken"), r0}});
     QCOMPARE(a.status, 200);
     const QString r1 = a.json().value(QStringLiteral("refreshToken")).toString();
     QVERIFY(!r1.isEmpty() && r1 != r0);
-    QCOMPARE(a.json().value(QStringLiteral("user")).toObject().value(QStringLiteral("email")).toString(), email);
+    QCOMPARE(a.json().value(QStringLiteral("user"))
+                     .toObject()
+                     .value(QStringLiteral("email"))
+                     .toString(),
+             email);
     Client authed = m_server->client();
     authed.setToken(a.json().value(QStringLiteral("accessToken")).toString());
     QCOMPARE(authed.get(QStringLiteral("/api/v1/me")).status, 200);
 
     // r1 → r2 still works: rotation within a family.
-    const HttpResult b = client.post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), r1}});
+    const HttpResult b = client.post(QStringLiteral("/api/v1/auth/refresh"),
+                                     {{QStringLiteral("refreshToken"), r1}});
     QCOMPARE(b.status, 200);
     const QString r2 = b.json().value(QStringLiteral("refreshToken")).toString();
 
     // Reusing the spent r0 is refused and revokes the family: r2 dies with it.
-    const HttpResult reuse = client.post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), r0}});
+    const HttpResult reuse = client.post(QStringLiteral("/api/v1/auth/refresh"),
+                                         {{QStringLiteral("refreshToken"), r0}});
     QCOMPARE(reuse.status, 401);
     QVERIFY(reuse.isProblem());
-    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), r2}}).status, 401);
+    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/refresh"),
+                         {{QStringLiteral("refreshToken"), r2}})
+                     .status,
+             401);
     // Another session (family) of the same user is untouched.
-    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), otherFamily}}).status, 200);
+    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/refresh"),
+                         {{QStringLiteral("refreshToken"), otherFamily}})
+                     .status,
+             200);
 }
 
 void TestAccounts::refreshRefusesJunk_data()
 {
     QTest::addColumn<QJsonObject>("body");
     QTest::addColumn<int>("status");
-    QTest::newRow("unknown") << QJsonObject{{QStringLiteral("refreshToken"), Ids::newToken()}} << 401;
+    QTest::newRow("unknown") << QJsonObject{{QStringLiteral("refreshToken"), Ids::newToken()}}
+                             << 401;
     QTest::newRow("empty") << QJsonObject{{QStringLiteral("refreshToken"), QString()}} << 422;
     QTest::newRow("missing") << QJsonObject{} << 422;
     QTest::newRow("number") << QJsonObject{{QStringLiteral("refreshToken"), 42}} << 422;
@@ -379,16 +422,30 @@ void TestAccounts::logoutRevokesOnlyTheCallersFamily()
 
     // Alice cannot sign Bob out with his token.
     const QString bobRefresh = bob.value(QStringLiteral("refreshToken")).toString();
-    QCOMPARE(asAlice.post(QStringLiteral("/api/v1/auth/logout"), {{QStringLiteral("refreshToken"), bobRefresh}}).status, 204);
-    const HttpResult bobStill = m_server->client().post(QStringLiteral("/api/v1/auth/refresh"),
-                                                        {{QStringLiteral("refreshToken"), bobRefresh}});
+    QCOMPARE(asAlice.post(QStringLiteral("/api/v1/auth/logout"),
+                          {{QStringLiteral("refreshToken"), bobRefresh}})
+                     .status,
+             204);
+    const HttpResult bobStill = m_server->client().post(
+            QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), bobRefresh}});
     QCOMPARE(bobStill.status, 200);
 
     const QString aliceRefresh = alice.value(QStringLiteral("refreshToken")).toString();
-    QCOMPARE(asAlice.post(QStringLiteral("/api/v1/auth/logout"), {{QStringLiteral("refreshToken"), aliceRefresh}}).status, 204);
-    QCOMPARE(m_server->client().post(QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), aliceRefresh}}).status, 401);
+    QCOMPARE(asAlice.post(QStringLiteral("/api/v1/auth/logout"),
+                          {{QStringLiteral("refreshToken"), aliceRefresh}})
+                     .status,
+             204);
+    QCOMPARE(m_server->client()
+                     .post(QStringLiteral("/api/v1/auth/refresh"),
+                           {{QStringLiteral("refreshToken"), aliceRefresh}})
+                     .status,
+             401);
     // Logout needs a signed-in caller.
-    QCOMPARE(m_server->client().post(QStringLiteral("/api/v1/auth/logout"), {{QStringLiteral("refreshToken"), aliceRefresh}}).status, 401);
+    QCOMPARE(m_server->client()
+                     .post(QStringLiteral("/api/v1/auth/logout"),
+                           {{QStringLiteral("refreshToken"), aliceRefresh}})
+                     .status,
+             401);
 }
 
 void TestAccounts::patchMeIgnoresRoleCoinsAndId()
@@ -397,22 +454,26 @@ void TestAccounts::patchMeIgnoresRoleCoinsAndId()
     const QJsonObject before = session.value(QStringLiteral("user")).toObject();
     Client client = m_server->client();
     client.setToken(session.value(QStringLiteral("accessToken")).toString());
-    const HttpResult r = client.patch(QStringLiteral("/api/v1/me"),
-                                      {{QStringLiteral("displayName"), QStringLiteral("  New Name  ")},
-                                       {QStringLiteral("role"), QStringLiteral("seller")},
-                                       {QStringLiteral("coins"), 999999},
-                                       {QStringLiteral("id"), QStringLiteral("someone-else")},
-                                       {QStringLiteral("status"), QStringLiteral("disabled")}});
+    const HttpResult r
+            = client.patch(QStringLiteral("/api/v1/me"),
+                           {{QStringLiteral("displayName"), QStringLiteral("  New Name  ")},
+                            {QStringLiteral("role"), QStringLiteral("seller")},
+                            {QStringLiteral("coins"), 999999},
+                            {QStringLiteral("id"), QStringLiteral("someone-else")},
+                            {QStringLiteral("status"), QStringLiteral("disabled")}});
     QCOMPARE(r.status, 200);
     const HttpResult me = client.get(QStringLiteral("/api/v1/me"));
     QCOMPARE(me.json().value(QStringLiteral("displayName")).toString(), QStringLiteral("New Name"));
     QCOMPARE(me.json().value(QStringLiteral("role")).toString(), QStringLiteral("customer"));
-    QCOMPARE(me.json().value(QStringLiteral("coins")).toInt(), before.value(QStringLiteral("coins")).toInt());
-    QCOMPARE(me.json().value(QStringLiteral("id")).toString(), before.value(QStringLiteral("id")).toString());
+    QCOMPARE(me.json().value(QStringLiteral("coins")).toInt(),
+             before.value(QStringLiteral("coins")).toInt());
+    QCOMPARE(me.json().value(QStringLiteral("id")).toString(),
+             before.value(QStringLiteral("id")).toString());
     // The token still works: the account was not disabled, and a customer stays a customer.
     QCOMPARE(client.get(QStringLiteral("/api/v1/test/seller-only")).status, 403);
 
-    const HttpResult blank = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("displayName"), QStringLiteral(" ")}});
+    const HttpResult blank = client.patch(QStringLiteral("/api/v1/me"),
+                                          {{QStringLiteral("displayName"), QStringLiteral(" ")}});
     QCOMPARE(blank.status, 422);
     QVERIFY(fieldsOf(blank).contains(QStringLiteral("displayName")));
 }
@@ -430,25 +491,34 @@ void TestAccounts::patchMeEmailNeedsThePassword()
     HttpResult r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), target}});
     QCOMPARE(r.status, 422);
     QVERIFY(fieldsOf(r).contains(QStringLiteral("currentPassword")));
-    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), target},
-                                                    {QStringLiteral("currentPassword"), QStringLiteral("Wrong-password-1")}});
+    r = client.patch(QStringLiteral("/api/v1/me"),
+                     {{QStringLiteral("email"), target},
+                      {QStringLiteral("currentPassword"), QStringLiteral("Wrong-password-1")}});
     QCOMPARE(r.status, 403);
-    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), taken.toUpper()},
-                                                    {QStringLiteral("currentPassword"), kPassword}});
+    r = client.patch(QStringLiteral("/api/v1/me"),
+                     {{QStringLiteral("email"), taken.toUpper()},
+                      {QStringLiteral("currentPassword"), kPassword}});
     QCOMPARE(r.status, 409);
-    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), QStringLiteral("nope")},
-                                                    {QStringLiteral("currentPassword"), kPassword}});
+    r = client.patch(QStringLiteral("/api/v1/me"),
+                     {{QStringLiteral("email"), QStringLiteral("nope")},
+                      {QStringLiteral("currentPassword"), kPassword}});
     QCOMPARE(r.status, 422);
-    QCOMPARE(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("email")).toString(), email);
+    QCOMPARE(client.get(QStringLiteral("/api/v1/me"))
+                     .json()
+                     .value(QStringLiteral("email"))
+                     .toString(),
+             email);
     // The current email sent back is no change and needs no password.
-    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), email.toUpper()},
-                                                    {QStringLiteral("displayName"), QStringLiteral("Same Mail")}});
+    r = client.patch(QStringLiteral("/api/v1/me"),
+                     {{QStringLiteral("email"), email.toUpper()},
+                      {QStringLiteral("displayName"), QStringLiteral("Same Mail")}});
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("email")).toString(), email);
     QCOMPARE(r.json().value(QStringLiteral("displayName")).toString(), QStringLiteral("Same Mail"));
 
-    r = client.patch(QStringLiteral("/api/v1/me"), {{QStringLiteral("email"), target.toUpper()},
-                                                    {QStringLiteral("currentPassword"), kPassword}});
+    r = client.patch(QStringLiteral("/api/v1/me"),
+                     {{QStringLiteral("email"), target.toUpper()},
+                      {QStringLiteral("currentPassword"), kPassword}});
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("email")).toString(), target);
     QVERIFY(!login(target).isEmpty());
@@ -463,22 +533,26 @@ void TestAccounts::passwordChangeRevokesTokens()
     Client old = m_server->client();
     old.setToken(first.value(QStringLiteral("accessToken")).toString());
 
-    HttpResult r = old.post(QStringLiteral("/api/v1/me/password"),
-                            {{QStringLiteral("currentPassword"), QStringLiteral("Wrong-password-1")},
-                             {QStringLiteral("newPassword"), kNewPassword}});
+    HttpResult r
+            = old.post(QStringLiteral("/api/v1/me/password"),
+                       {{QStringLiteral("currentPassword"), QStringLiteral("Wrong-password-1")},
+                        {QStringLiteral("newPassword"), kNewPassword}});
     QCOMPARE(r.status, 403);
     QVERIFY(fieldsOf(r).contains(QStringLiteral("currentPassword")));
-    r = old.post(QStringLiteral("/api/v1/me/password"), {{QStringLiteral("currentPassword"), kPassword},
-                                                          {QStringLiteral("newPassword"), QStringLiteral("short")}});
+    r = old.post(QStringLiteral("/api/v1/me/password"),
+                 {{QStringLiteral("currentPassword"), kPassword},
+                  {QStringLiteral("newPassword"), QStringLiteral("short")}});
     QCOMPARE(r.status, 422);
     QVERIFY(fieldsOf(r).contains(QStringLiteral("newPassword")));
-    r = old.post(QStringLiteral("/api/v1/me/password"), {{QStringLiteral("currentPassword"), kPassword},
-                                                          {QStringLiteral("newPassword"), email}});
+    r = old.post(QStringLiteral("/api/v1/me/password"),
+                 {{QStringLiteral("currentPassword"), kPassword},
+                  {QStringLiteral("newPassword"), email}});
     QCOMPARE(r.status, 422);
     QCOMPARE(old.get(QStringLiteral("/api/v1/me")).status, 200); // nothing changed so far
 
-    r = old.post(QStringLiteral("/api/v1/me/password"), {{QStringLiteral("currentPassword"), kPassword},
-                                                          {QStringLiteral("newPassword"), kNewPassword}});
+    r = old.post(QStringLiteral("/api/v1/me/password"),
+                 {{QStringLiteral("currentPassword"), kPassword},
+                  {QStringLiteral("newPassword"), kNewPassword}});
     QCOMPARE(r.status, 204);
     // Access tokens issued before the change are refused, even within the same second.
     QCOMPARE(old.get(QStringLiteral("/api/v1/me")).status, 401);
@@ -487,8 +561,11 @@ void TestAccounts::passwordChangeRevokesTokens()
     QCOMPARE(other.get(QStringLiteral("/api/v1/me")).status, 401);
     // Every refresh family is revoked.
     for (const QJsonObject &s : {first, second}) {
-        QCOMPARE(m_server->client().post(QStringLiteral("/api/v1/auth/refresh"),
-                                         {{QStringLiteral("refreshToken"), s.value(QStringLiteral("refreshToken")).toString()}}).status,
+        QCOMPARE(m_server->client()
+                         .post(QStringLiteral("/api/v1/auth/refresh"),
+                               {{QStringLiteral("refreshToken"),
+                                 s.value(QStringLiteral("refreshToken")).toString()}})
+                         .status,
                  401);
     }
     QVERIFY(login(email).isEmpty());
@@ -497,9 +574,10 @@ void TestAccounts::passwordChangeRevokesTokens()
     Client now = m_server->client();
     now.setToken(fresh.value(QStringLiteral("accessToken")).toString());
     QCOMPARE(now.get(QStringLiteral("/api/v1/me")).status, 200);
-    const HttpResult rotated = m_server->client().post(
-            QStringLiteral("/api/v1/auth/refresh"),
-            {{QStringLiteral("refreshToken"), fresh.value(QStringLiteral("refreshToken")).toString()}});
+    const HttpResult rotated
+            = m_server->client().post(QStringLiteral("/api/v1/auth/refresh"),
+                                      {{QStringLiteral("refreshToken"),
+                                        fresh.value(QStringLiteral("refreshToken")).toString()}});
     QCOMPARE(rotated.status, 200);
     now.setToken(rotated.json().value(QStringLiteral("accessToken")).toString());
     QCOMPARE(now.get(QStringLiteral("/api/v1/me")).status, 200);
@@ -509,10 +587,14 @@ void TestAccounts::forgedTokensAreRefused_data()
 {
     QTest::addColumn<QString>("token");
     const QString userId = registerUser(uniqueEmail(QStringLiteral("jwt")))
-                                   .value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString();
+                                   .value(QStringLiteral("user"))
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
     const QByteArray key = QByteArray::fromBase64(testJwtKey());
     const qint64 now = Clock::nowMs() / 1000;
-    const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("typ"), QStringLiteral("JWT")}};
+    const QJsonObject header{{QStringLiteral("alg"), QStringLiteral("HS256")},
+                             {QStringLiteral("typ"), QStringLiteral("JWT")}};
     const QJsonObject claims{{QStringLiteral("iss"), QStringLiteral("mercato")},
                              {QStringLiteral("sub"), userId},
                              {QStringLiteral("role"), QStringLiteral("customer")},
@@ -531,21 +613,26 @@ void TestAccounts::forgedTokensAreRefused_data()
     const QStringList parts = good.split(QLatin1Char('.'));
     QJsonObject none = header;
     none.insert(QStringLiteral("alg"), QStringLiteral("none"));
-    QTest::newRow("alg-none") << QString::fromLatin1(b64url(QJsonDocument(none).toJson(QJsonDocument::Compact)))
+    QTest::newRow("alg-none") << QString::fromLatin1(
+                                         b64url(QJsonDocument(none).toJson(QJsonDocument::Compact)))
                                          + QLatin1Char('.') + parts.at(1) + QLatin1Char('.');
     QJsonObject hs512 = header;
     hs512.insert(QStringLiteral("alg"), QStringLiteral("HS512"));
     QTest::newRow("alg-hs512") << signToken(hs512, claims, key, QCryptographicHash::Sha512);
     QTest::newRow("tampered-payload")
             << parts.at(0) + QLatin1Char('.')
-                       + QString::fromLatin1(b64url(QJsonDocument(with(QStringLiteral("role"), QStringLiteral("seller")))
-                                                            .toJson(QJsonDocument::Compact)))
+                       + QString::fromLatin1(b64url(
+                               QJsonDocument(with(QStringLiteral("role"), QStringLiteral("seller")))
+                                       .toJson(QJsonDocument::Compact)))
                        + QLatin1Char('.') + parts.at(2);
     QTest::newRow("wrong-key") << signToken(header, claims, QByteArray(32, 'x'));
     QTest::newRow("expired") << signToken(header, with(QStringLiteral("exp"), now - 1), key);
-    QTest::newRow("wrong-typ") << signToken(header, with(QStringLiteral("typ"), QStringLiteral("refresh")), key);
-    QTest::newRow("wrong-iss") << signToken(header, with(QStringLiteral("iss"), QStringLiteral("elsewhere")), key);
-    QTest::newRow("unknown-user") << signToken(header, with(QStringLiteral("sub"), Ids::newId()), key);
+    QTest::newRow("wrong-typ") << signToken(
+            header, with(QStringLiteral("typ"), QStringLiteral("refresh")), key);
+    QTest::newRow("wrong-iss") << signToken(
+            header, with(QStringLiteral("iss"), QStringLiteral("elsewhere")), key);
+    QTest::newRow("unknown-user") << signToken(header, with(QStringLiteral("sub"), Ids::newId()),
+                                               key);
     QTest::newRow("garbage") << QStringLiteral("not.a.token");
 }
 
@@ -566,17 +653,47 @@ void TestAccounts::forgedTokensAreRefused()
 void TestAccounts::dailyCoinsOncePerDay()
 {
     const QString email = uniqueEmail(QStringLiteral("daily"));
-    QCOMPARE(registerUser(email).value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 10);
-    QCOMPARE(login(email).value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 0);
-    QCOMPARE(login(email).value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 0);
+    QCOMPARE(registerUser(email)
+                     .value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             10);
+    QCOMPARE(login(email)
+                     .value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             0);
+    QCOMPARE(login(email)
+                     .value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             0);
     Clock::advanceForTesting(24LL * 3600 * 1000);
     QJsonObject next = login(email);
-    QCOMPARE(next.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 10);
-    QCOMPARE(next.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("balance")).toInt(), 20);
-    QCOMPARE(login(email).value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt(), 0);
+    QCOMPARE(next.value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             10);
+    QCOMPARE(next.value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("balance"))
+                     .toInt(),
+             20);
+    QCOMPARE(login(email)
+                     .value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("granted"))
+                     .toInt(),
+             0);
     // A refresh is not a login.
-    const HttpResult refreshed = m_server->client().post(
-            QStringLiteral("/api/v1/auth/refresh"), {{QStringLiteral("refreshToken"), next.value(QStringLiteral("refreshToken")).toString()}});
+    const HttpResult refreshed
+            = m_server->client().post(QStringLiteral("/api/v1/auth/refresh"),
+                                      {{QStringLiteral("refreshToken"),
+                                        next.value(QStringLiteral("refreshToken")).toString()}});
     QCOMPARE(refreshed.status, 200);
     Client client = m_server->client();
     client.setToken(next.value(QStringLiteral("accessToken")).toString());
@@ -592,14 +709,21 @@ void TestAccounts::dailyCoinsOffMeansNullReward()
     TestServer server(options);
     QVERIFY2(server.start(), qPrintable(server.errorString()));
     const QString email = uniqueEmail();
-    const HttpResult reg = server.client().post(QStringLiteral("/api/v1/auth/register"), registration(email));
+    const HttpResult reg
+            = server.client().post(QStringLiteral("/api/v1/auth/register"), registration(email));
     QCOMPARE(reg.status, 201);
     QVERIFY(reg.json().value(QStringLiteral("dailyReward")).isNull());
-    const HttpResult in = server.client().post(QStringLiteral("/api/v1/auth/login"), credentials(email));
+    const HttpResult in
+            = server.client().post(QStringLiteral("/api/v1/auth/login"), credentials(email));
     QCOMPARE(in.status, 200);
     QVERIFY(in.json().contains(QStringLiteral("dailyReward")));
     QVERIFY(in.json().value(QStringLiteral("dailyReward")).isNull());
-    QCOMPARE(in.json().value(QStringLiteral("user")).toObject().value(QStringLiteral("coins")).toInt(), 0);
+    QCOMPARE(in.json()
+                     .value(QStringLiteral("user"))
+                     .toObject()
+                     .value(QStringLiteral("coins"))
+                     .toInt(),
+             0);
 }
 
 void TestAccounts::storeDay_data()
@@ -607,17 +731,34 @@ void TestAccounts::storeDay_data()
     QTest::addColumn<QByteArray>("zone");
     QTest::addColumn<QString>("utc");
     QTest::addColumn<QString>("day");
-    QTest::newRow("utc-before-midnight") << QByteArray("UTC") << QStringLiteral("2026-11-24T23:59:59Z") << QStringLiteral("2026-11-24");
-    QTest::newRow("utc-midnight") << QByteArray("UTC") << QStringLiteral("2026-11-25T00:00:00Z") << QStringLiteral("2026-11-25");
+    QTest::newRow("utc-before-midnight")
+            << QByteArray("UTC") << QStringLiteral("2026-11-24T23:59:59Z")
+            << QStringLiteral("2026-11-24");
+    QTest::newRow("utc-midnight") << QByteArray("UTC") << QStringLiteral("2026-11-25T00:00:00Z")
+                                  << QStringLiteral("2026-11-25");
     // Auckland is UTC+13 in (southern) summer.
-    QTest::newRow("auckland-ahead") << QByteArray("Pacific/Auckland") << QStringLiteral("2026-11-24T10:59:59Z") << QStringLiteral("2026-11-24");
-    QTest::newRow("auckland-next-day") << QByteArray("Pacific/Auckland") << QStringLiteral("2026-11-24T11:00:00Z") << QStringLiteral("2026-11-25");
+    QTest::newRow("auckland-ahead")
+            << QByteArray("Pacific/Auckland") << QStringLiteral("2026-11-24T10:59:59Z")
+            << QStringLiteral("2026-11-24");
+    QTest::newRow("auckland-next-day")
+            << QByteArray("Pacific/Auckland") << QStringLiteral("2026-11-24T11:00:00Z")
+            << QStringLiteral("2026-11-25");
     // Los Angeles is UTC-8 in winter, UTC-7 in summer.
-    QTest::newRow("la-still-yesterday") << QByteArray("America/Los_Angeles") << QStringLiteral("2026-11-25T07:59:59Z") << QStringLiteral("2026-11-24");
-    QTest::newRow("la-midnight") << QByteArray("America/Los_Angeles") << QStringLiteral("2026-11-25T08:00:00Z") << QStringLiteral("2026-11-25");
-    QTest::newRow("la-dst-day-before") << QByteArray("America/Los_Angeles") << QStringLiteral("2026-03-08T07:59:59Z") << QStringLiteral("2026-03-07");
-    QTest::newRow("la-dst-day") << QByteArray("America/Los_Angeles") << QStringLiteral("2026-03-08T08:00:00Z") << QStringLiteral("2026-03-08");
-    QTest::newRow("la-after-dst-midnight") << QByteArray("America/Los_Angeles") << QStringLiteral("2026-03-09T07:00:00Z") << QStringLiteral("2026-03-09");
+    QTest::newRow("la-still-yesterday")
+            << QByteArray("America/Los_Angeles") << QStringLiteral("2026-11-25T07:59:59Z")
+            << QStringLiteral("2026-11-24");
+    QTest::newRow("la-midnight") << QByteArray("America/Los_Angeles")
+                                 << QStringLiteral("2026-11-25T08:00:00Z")
+                                 << QStringLiteral("2026-11-25");
+    QTest::newRow("la-dst-day-before")
+            << QByteArray("America/Los_Angeles") << QStringLiteral("2026-03-08T07:59:59Z")
+            << QStringLiteral("2026-03-07");
+    QTest::newRow("la-dst-day") << QByteArray("America/Los_Angeles")
+                                << QStringLiteral("2026-03-08T08:00:00Z")
+                                << QStringLiteral("2026-03-08");
+    QTest::newRow("la-after-dst-midnight")
+            << QByteArray("America/Los_Angeles") << QStringLiteral("2026-03-09T07:00:00Z")
+            << QStringLiteral("2026-03-09");
 }
 
 void TestAccounts::storeDay()
@@ -649,7 +790,10 @@ void TestAccounts::concurrentLoginsGrantOnce()
                                              {{"Content-Type", "application/json"}}, 30000);
             if (r.status == 200) {
                 ++ok;
-                granted += r.json().value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt();
+                granted += r.json().value(QStringLiteral("dailyReward"))
+                                   .toObject()
+                                   .value(QStringLiteral("granted"))
+                                   .toInt();
             }
         });
     }
@@ -659,7 +803,8 @@ void TestAccounts::concurrentLoginsGrantOnce()
     QCOMPARE(granted.load(), 10);
     const auto account = m_server->shop().accounts().accountByEmail(email);
     QVERIFY(account.ok());
-    QCOMPARE(CoinLedger::balance(m_server->shop().database().connection(), account->id).value(), 20);
+    QCOMPARE(CoinLedger::balance(m_server->shop().database().connection(), account->id).value(),
+             20);
 }
 
 void TestAccounts::twoProcessesGrantOnce()
@@ -682,9 +827,10 @@ void TestAccounts::twoProcessesGrantOnce()
     ServerProcess west(environment(QStringLiteral("Etc/GMT+12")));
     QVERIFY2(west.start(), qPrintable(west.log()));
     const QString email = uniqueEmail(QStringLiteral("procs"));
-    const HttpResult reg = httpRequest(west.port(), "POST", "/api/v1/auth/register",
-                                       QJsonDocument(registration(email)).toJson(QJsonDocument::Compact),
-                                       {{"Content-Type", "application/json"}}, 30000);
+    const HttpResult reg
+            = httpRequest(west.port(), "POST", "/api/v1/auth/register",
+                          QJsonDocument(registration(email)).toJson(QJsonDocument::Compact),
+                          {{"Content-Type", "application/json"}}, 30000);
     QCOMPARE(reg.status, 201);
     MERCATO_VERIFY_CLEAN_EXIT(west);
 
@@ -704,7 +850,10 @@ void TestAccounts::twoProcessesGrantOnce()
                                              {{"Content-Type", "application/json"}}, 60000);
             if (r.status == 200) {
                 ++ok;
-                granted += r.json().value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("granted")).toInt();
+                granted += r.json().value(QStringLiteral("dailyReward"))
+                                   .toObject()
+                                   .value(QStringLiteral("granted"))
+                                   .toInt();
             }
         });
     }
@@ -712,21 +861,32 @@ void TestAccounts::twoProcessesGrantOnce()
         t.join();
     QCOMPARE(ok.load(), kLogins);
     QCOMPARE(granted.load(), 10);
-    const QJsonObject last = QJsonDocument::fromJson(
-            httpRequest(east2.port(), "POST", "/api/v1/auth/login", body,
-                        {{"Content-Type", "application/json"}}, 60000).body).object();
-    QCOMPARE(last.value(QStringLiteral("dailyReward")).toObject().value(QStringLiteral("balance")).toInt(), 20);
+    const QJsonObject last
+            = QJsonDocument::fromJson(httpRequest(east2.port(), "POST", "/api/v1/auth/login", body,
+                                                  {{"Content-Type", "application/json"}}, 60000)
+                                              .body)
+                      .object();
+    QCOMPARE(last.value(QStringLiteral("dailyReward"))
+                     .toObject()
+                     .value(QStringLiteral("balance"))
+                     .toInt(),
+             20);
 }
 
 void TestAccounts::coinsPaging()
 {
     const QJsonObject session = registerUser(uniqueEmail(QStringLiteral("coins")));
-    const QString userId = session.value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString();
+    const QString userId = session.value(QStringLiteral("user"))
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
     {
         Transaction tx(m_server->shop().database());
         QVERIFY(tx.begin().ok());
         for (int i = 1; i <= 24; ++i)
-            QVERIFY(CoinLedger::append(tx.db(), userId, i, QStringLiteral("test"), QStringLiteral("order-%1").arg(i)).ok());
+            QVERIFY(CoinLedger::append(tx.db(), userId, i, QStringLiteral("test"),
+                                       QStringLiteral("order-%1").arg(i))
+                            .ok());
         QVERIFY(tx.commit().ok());
     }
     Client client = m_server->client();
@@ -737,7 +897,8 @@ void TestAccounts::coinsPaging()
     do {
         QString path = QStringLiteral("/api/v1/me/coins?limit=10");
         if (!cursor.isEmpty())
-            path += QStringLiteral("&cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
+            path += QStringLiteral("&cursor=")
+                    + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
         const HttpResult r = client.get(path);
         QCOMPARE(r.status, 200);
         const QJsonObject page = r.json();
@@ -747,7 +908,10 @@ void TestAccounts::coinsPaging()
         QVERIFY(entries.size() <= 10);
         for (const QJsonValue &e : entries) {
             deltas.append(e.toObject().value(QStringLiteral("delta")).toInteger());
-            QVERIFY(e.toObject().value(QStringLiteral("createdAt")).toString().endsWith(QLatin1Char('Z')));
+            QVERIFY(e.toObject()
+                            .value(QStringLiteral("createdAt"))
+                            .toString()
+                            .endsWith(QLatin1Char('Z')));
         }
         cursor = page.value(QStringLiteral("nextCursor")).toString();
         ++pages;
@@ -763,12 +927,17 @@ void TestAccounts::coinsPaging()
     const QJsonObject newest = first.value(QStringLiteral("entries")).toArray().first().toObject();
     QCOMPARE(newest.value(QStringLiteral("orderId")).toString(), QStringLiteral("order-24"));
     QCOMPARE(newest.value(QStringLiteral("reason")).toString(), QStringLiteral("test"));
-    const QJsonObject oldest = client.get(QStringLiteral("/api/v1/me/coins?limit=100")).json()
-                                       .value(QStringLiteral("entries")).toArray().last().toObject();
+    const QJsonObject oldest = client.get(QStringLiteral("/api/v1/me/coins?limit=100"))
+                                       .json()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray()
+                                       .last()
+                                       .toObject();
     QVERIFY(oldest.value(QStringLiteral("orderId")).isNull());
     QCOMPARE(oldest.value(QStringLiteral("reason")).toString(), QStringLiteral("daily"));
 
-    for (const QString &bad : {QStringLiteral("limit=0"), QStringLiteral("limit=abc"), QStringLiteral("cursor=forged")}) {
+    for (const QString &bad : {QStringLiteral("limit=0"), QStringLiteral("limit=abc"),
+                               QStringLiteral("cursor=forged")}) {
         const HttpResult r = client.get(QStringLiteral("/api/v1/me/coins?") + bad);
         QCOMPARE(r.status, 400);
         QVERIFY(r.isProblem());
@@ -780,7 +949,11 @@ void TestAccounts::coinsPaging()
     otherClient.setToken(other.value(QStringLiteral("accessToken")).toString());
     const QString mine = first.value(QStringLiteral("nextCursor")).toString();
     QVERIFY(!mine.isEmpty());
-    QCOMPARE(otherClient.get(QStringLiteral("/api/v1/me/coins?cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(mine))).status, 400);
+    QCOMPARE(otherClient
+                     .get(QStringLiteral("/api/v1/me/coins?cursor=")
+                          + QString::fromLatin1(QUrl::toPercentEncoding(mine)))
+                     .status,
+             400);
 }
 
 void TestAccounts::sellerApproval()
@@ -793,8 +966,9 @@ void TestAccounts::sellerApproval()
     };
     TestServer server(options);
     QVERIFY2(server.start(), qPrintable(server.errorString()));
-    const HttpResult reg = server.client().post(QStringLiteral("/api/v1/auth/register"),
-                                                registration(uniqueEmail(QStringLiteral("seller")), QStringLiteral("seller")));
+    const HttpResult reg = server.client().post(
+            QStringLiteral("/api/v1/auth/register"),
+            registration(uniqueEmail(QStringLiteral("seller")), QStringLiteral("seller")));
     QCOMPARE(reg.status, 201);
     const QJsonObject user = reg.json().value(QStringLiteral("user")).toObject();
     QCOMPARE(user.value(QStringLiteral("status")).toString(), QStringLiteral("pending"));
@@ -806,16 +980,28 @@ void TestAccounts::sellerApproval()
     QVERIFY(refused.isProblem());
 
     QCOMPARE(server.shop().accounts().pendingSellers().value().size(), 1);
-    QVERIFY(server.shop().accounts().approveSeller(user.value(QStringLiteral("id")).toString()).ok());
+    QVERIFY(server.shop()
+                    .accounts()
+                    .approveSeller(user.value(QStringLiteral("id")).toString())
+                    .ok());
     QCOMPARE(seller.get(QStringLiteral("/api/v1/test/seller-only")).status, 200);
-    QCOMPARE(server.shop().accounts().approveSeller(user.value(QStringLiteral("id")).toString()).error().code,
+    QCOMPARE(server.shop()
+                     .accounts()
+                     .approveSeller(user.value(QStringLiteral("id")).toString())
+                     .error()
+                     .code,
              ErrorCode::Conflict);
-    QCOMPARE(server.shop().accounts().approveSeller(Ids::newId()).error().code, ErrorCode::NotFound);
+    QCOMPARE(server.shop().accounts().approveSeller(Ids::newId()).error().code,
+             ErrorCode::NotFound);
 
     // Customers are active at once.
     const HttpResult customer = server.client().post(QStringLiteral("/api/v1/auth/register"),
                                                      registration(uniqueEmail()));
-    QCOMPARE(customer.json().value(QStringLiteral("user")).toObject().value(QStringLiteral("status")).toString(),
+    QCOMPARE(customer.json()
+                     .value(QStringLiteral("user"))
+                     .toObject()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("active"));
 }
 
@@ -829,16 +1015,22 @@ void TestAccounts::rateLimitAnswers429()
     const QString email = uniqueEmail();
     // Every attempt counts, bad ones included.
     QCOMPARE(client.post(QStringLiteral("/api/v1/auth/register"), registration(email)).status, 201);
-    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"), credentials(uniqueEmail())).status, 401);
-    QCOMPARE(client.send("POST", QStringLiteral("/api/v1/auth/login"), "{", "application/json").status, 400);
+    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"), credentials(uniqueEmail())).status,
+             401);
+    QCOMPARE(client.send("POST", QStringLiteral("/api/v1/auth/login"), "{", "application/json")
+                     .status,
+             400);
     QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"), credentials(email)).status, 200);
-    const HttpResult limited = client.post(QStringLiteral("/api/v1/auth/login"), credentials(email));
+    const HttpResult limited
+            = client.post(QStringLiteral("/api/v1/auth/login"), credentials(email));
     QCOMPARE(limited.status, 429);
     QVERIFY(limited.isProblem());
     const int retryAfter = limited.header("retry-after").toInt();
     QVERIFY2(retryAfter >= 1 && retryAfter <= 60, limited.header("retry-after").constData());
     // One counter per route: registering is still allowed.
-    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/register"), registration(uniqueEmail())).status, 201);
+    QCOMPARE(client.post(QStringLiteral("/api/v1/auth/register"), registration(uniqueEmail()))
+                     .status,
+             201);
     // After the window the route opens again.
     Clock::advanceForTesting(61 * 1000);
     QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"), credentials(email)).status, 200);
@@ -882,7 +1074,7 @@ void TestAccounts::passwordHashParameters()
     const QStringList parts = hash.split(QLatin1Char('$'));
     QCOMPARE(parts.size(), 6);
     QCOMPARE(parts.mid(0, 4), (QStringList{QStringLiteral("scrypt"), QStringLiteral("17"),
-                                            QStringLiteral("8"), QStringLiteral("1")}));
+                                           QStringLiteral("8"), QStringLiteral("1")}));
     QCOMPARE(QByteArray::fromBase64(parts.at(4).toLatin1()).size(), 16);
     QCOMPARE(QByteArray::fromBase64(parts.at(5).toLatin1()).size(), 32);
     QVERIFY(Passwords::verify(kPassword, hash, 17).matches);
@@ -900,7 +1092,11 @@ void TestAccounts::passwordHashParameters()
 void TestAccounts::weakerHashIsRehashedAtLogin()
 {
     const QString email = uniqueEmail(QStringLiteral("rehash"));
-    const QString id = registerUser(email).value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString();
+    const QString id = registerUser(email)
+                               .value(QStringLiteral("user"))
+                               .toObject()
+                               .value(QStringLiteral("id"))
+                               .toString();
     auto storedHash = [&] {
         QSqlQuery q(m_server->shop().database().connection());
         q.prepare(QStringLiteral("SELECT password_hash FROM users WHERE id = ?"));

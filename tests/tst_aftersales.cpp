@@ -40,12 +40,14 @@ struct PlacedOrder
 
 QByteArray pngBytes()
 {
-    return QByteArray::fromBase64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+    return QByteArray::fromBase64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
+                                  "DwAChwGA60e6kgAAAABJRU5ErkJggg==");
 }
 
 QByteArray jpegBytes()
 {
-    return QByteArray("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9", 22);
+    return QByteArray(
+            "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9", 22);
 }
 
 // A stand-in for the Stripe adapter: answers from a script and records each call.
@@ -100,8 +102,9 @@ private Q_SLOTS:
 private:
     QString addUser(const QString &role, const QString &name = {});
     QString addProduct(const QString &sellerId, int stock = 10);
-    PlacedOrder addOrder(const QString &customerId, const QString &status, const QList<LineSpec> &lines,
-                         qint64 coinsUsed = 0, qint64 discountCents = 0,
+    PlacedOrder addOrder(const QString &customerId, const QString &status,
+                         const QList<LineSpec> &lines, qint64 coinsUsed = 0,
+                         qint64 discountCents = 0,
                          const QString &provider = QStringLiteral("manual"));
     Client as(const QString &userId);
     qint64 scalar(const QString &sql, const QVariantList &binds);
@@ -133,11 +136,14 @@ QString TestAftersales::addUser(const QString &role, const QString &name)
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
     QSqlQuery q(m_server->shop().database().connection());
-    q.prepare(QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, role, "
-                             "created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral(
+            "INSERT INTO users (id, email, email_norm, password_hash, display_name, role, "
+            "created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"));
     const QString email = id + QStringLiteral("@example.test");
-    for (const QVariant &v : QVariantList{id, email, email, name.isEmpty() ? QString(role + QLatin1Char(' ') + id.left(6)) : name,
-                                          role, now, now})
+    for (const QVariant &v :
+         QVariantList{id, email, email,
+                      name.isEmpty() ? QString(role + QLatin1Char(' ') + id.left(6)) : name, role,
+                      now, now})
         q.addBindValue(v);
     if (!q.exec())
         qFatal("insert user failed");
@@ -150,9 +156,11 @@ QString TestAftersales::addProduct(const QString &sellerId, int stock)
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
     QSqlQuery q(m_server->shop().database().connection());
-    q.prepare(QStringLiteral("INSERT INTO products (id, seller_id, name, description, price_cents, stock, "
-                             "created_at, updated_at) VALUES (?, ?, ?, '', 1000, ?, ?, ?)"));
-    for (const QVariant &v : QVariantList{id, sellerId, QString(QStringLiteral("Thing ") + id.left(6)), stock, now, now})
+    q.prepare(QStringLiteral(
+            "INSERT INTO products (id, seller_id, name, description, price_cents, stock, "
+            "created_at, updated_at) VALUES (?, ?, ?, '', 1000, ?, ?, ?)"));
+    for (const QVariant &v : QVariantList{
+                 id, sellerId, QString(QStringLiteral("Thing ") + id.left(6)), stock, now, now})
         q.addBindValue(v);
     if (!q.exec())
         qFatal("insert product failed");
@@ -170,25 +178,29 @@ PlacedOrder TestAftersales::addOrder(const QString &customerId, const QString &s
     const qint64 now = Clock::nowMs();
     const QSqlDatabase db = m_server->shop().database().connection();
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
-                             "coins_used, total_cents, currency, payment_provider, payment_state, payment_ref, "
-                             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, ?, ?, ?)"));
-    for (const QVariant &v : QVariantList{order.id, customerId, status, subtotal, discountCents, coinsUsed,
-                                          subtotal - discountCents, provider,
-                                          status == QLatin1String("pending_payment") ? QStringLiteral("none")
-                                                                                      : QStringLiteral("succeeded"),
-                                          QString(QStringLiteral("pi_") + order.id), now, now})
+    q.prepare(QStringLiteral(
+            "INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
+            "coins_used, total_cents, currency, payment_provider, payment_state, payment_ref, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', ?, ?, ?, ?, ?)"));
+    for (const QVariant &v :
+         QVariantList{order.id, customerId, status, subtotal, discountCents, coinsUsed,
+                      subtotal - discountCents, provider,
+                      status == QLatin1String("pending_payment") ? QStringLiteral("none")
+                                                                 : QStringLiteral("succeeded"),
+                      QString(QStringLiteral("pi_") + order.id), now, now})
         q.addBindValue(v);
     if (!q.exec())
         qFatal("insert order failed");
     for (const LineSpec &l : lines) {
         const QString itemId = Ids::newId();
         QSqlQuery i(db);
-        i.prepare(QStringLiteral("INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
-                                 "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
-                                 "VALUES (?, ?, ?, ?, 'Thing', ?, ?, ?, ?)"));
-        for (const QVariant &v : QVariantList{itemId, order.id, l.productId, l.sellerId, l.unitPriceCents,
-                                              l.quantity, l.unitPriceCents * l.quantity, l.discountShareCents})
+        i.prepare(QStringLiteral(
+                "INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
+                "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
+                "VALUES (?, ?, ?, ?, 'Thing', ?, ?, ?, ?)"));
+        for (const QVariant &v :
+             QVariantList{itemId, order.id, l.productId, l.sellerId, l.unitPriceCents, l.quantity,
+                          l.unitPriceCents * l.quantity, l.discountShareCents})
             i.addBindValue(v);
         if (!i.exec())
             qFatal("insert order item failed");
@@ -214,8 +226,9 @@ qint64 TestAftersales::scalar(const QString &sql, const QVariantList &binds)
 
 int TestAftersales::notificationCount(const QString &userId, const QString &kind)
 {
-    return int(scalar(QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?"),
-                      {userId, kind}));
+    return int(scalar(
+            QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?"),
+            {userId, kind}));
 }
 
 // ---- reviews ------------------------------------------------------------------------------
@@ -241,19 +254,27 @@ void TestAftersales::reviewNeedsPaidPurchase()
     const QString product = addProduct(seller);
     if (!orderStatus.isEmpty())
         addOrder(customer, orderStatus, {{product, seller, 1}});
-    const auto r = as(customer).post(QStringLiteral("/api/v1/products/%1/reviews").arg(product),
-                                     {{QStringLiteral("rating"), 4}, {QStringLiteral("comment"), QStringLiteral("ok")}});
+    const auto r = as(customer).post(
+            QStringLiteral("/api/v1/products/%1/reviews").arg(product),
+            {{QStringLiteral("rating"), 4}, {QStringLiteral("comment"), QStringLiteral("ok")}});
     QCOMPARE(r.status, expected);
     if (expected == 201) {
-        QCOMPARE(r.header("location"), QByteArray("/api/v1/reviews/") + r.json().value(QStringLiteral("id")).toString().toUtf8());
+        QCOMPARE(r.header("location"),
+                 QByteArray("/api/v1/reviews/")
+                         + r.json().value(QStringLiteral("id")).toString().toUtf8());
         QCOMPARE(r.json().value(QStringLiteral("verifiedPurchase")).toBool(), true);
     } else {
         QVERIFY(r.isProblem());
-        QCOMPARE(scalar(QStringLiteral("SELECT rating_count FROM products WHERE id = ?"), {product}), 0);
+        QCOMPARE(
+                scalar(QStringLiteral("SELECT rating_count FROM products WHERE id = ?"), {product}),
+                0);
     }
     // A seller never reviews: the role check answers first.
-    QCOMPARE(as(seller).post(QStringLiteral("/api/v1/products/%1/reviews").arg(product),
-                             {{QStringLiteral("rating"), 5}}).status, 403);
+    QCOMPARE(as(seller)
+                     .post(QStringLiteral("/api/v1/products/%1/reviews").arg(product),
+                           {{QStringLiteral("rating"), 5}})
+                     .status,
+             403);
 }
 
 void TestAftersales::reviewOnePerProductAndRatingFollows()
@@ -266,11 +287,14 @@ void TestAftersales::reviewOnePerProductAndRatingFollows()
     addOrder(bob, QStringLiteral("delivered"), {{product, seller, 2}});
     const QString path = QStringLiteral("/api/v1/products/%1/reviews").arg(product);
     auto sums = [&] {
-        return qMakePair(scalar(QStringLiteral("SELECT rating_sum FROM products WHERE id = ?"), {product}),
-                         scalar(QStringLiteral("SELECT rating_count FROM products WHERE id = ?"), {product}));
+        return qMakePair(
+                scalar(QStringLiteral("SELECT rating_sum FROM products WHERE id = ?"), {product}),
+                scalar(QStringLiteral("SELECT rating_count FROM products WHERE id = ?"),
+                       {product}));
     };
 
-    const auto first = as(alice).post(path, {{QStringLiteral("rating"), 5}, {QStringLiteral("comment"), QStringLiteral("great")}});
+    const auto first = as(alice).post(path, {{QStringLiteral("rating"), 5},
+                                             {QStringLiteral("comment"), QStringLiteral("great")}});
     QCOMPARE(first.status, 201);
     QCOMPARE(sums(), qMakePair(5LL, 1LL));
     QCOMPARE(as(alice).post(path, {{QStringLiteral("rating"), 1}}).status, 409);
@@ -281,7 +305,8 @@ void TestAftersales::reviewOnePerProductAndRatingFollows()
     QCOMPARE(sums(), qMakePair(7LL, 2LL));
 
     const QString aliceReview = first.json().value(QStringLiteral("id")).toString();
-    auto patched = as(alice).patch(QStringLiteral("/api/v1/reviews/") + aliceReview, {{QStringLiteral("rating"), 3}});
+    auto patched = as(alice).patch(QStringLiteral("/api/v1/reviews/") + aliceReview,
+                                   {{QStringLiteral("rating"), 3}});
     QCOMPARE(patched.status, 200);
     QCOMPARE(patched.json().value(QStringLiteral("rating")).toInt(), 3);
     QCOMPARE(patched.json().value(QStringLiteral("comment")).toString(), QStringLiteral("great"));
@@ -295,7 +320,8 @@ void TestAftersales::reviewOnePerProductAndRatingFollows()
     QCOMPARE(items1.size(), 1);
     const QString cursor = page1.json().value(QStringLiteral("nextCursor")).toString();
     QVERIFY(!cursor.isEmpty());
-    auto page2 = anonymous.get(path + QStringLiteral("?limit=1&cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
+    auto page2 = anonymous.get(path + QStringLiteral("?limit=1&cursor=")
+                               + QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
     QCOMPARE(page2.status, 200);
     const QJsonArray items2 = page2.json().value(QStringLiteral("items")).toArray();
     QCOMPARE(items2.size(), 1);
@@ -313,7 +339,8 @@ void TestAftersales::reviewOnePerProductAndRatingFollows()
     // Deleted, so a new one may be written.
     QCOMPARE(as(alice).post(path, {{QStringLiteral("rating"), 4}}).status, 201);
     QCOMPARE(sums(), qMakePair(6LL, 2LL));
-    QCOMPARE(anonymous.get(QStringLiteral("/api/v1/products/%1/reviews").arg(Ids::newId())).status, 404);
+    QCOMPARE(anonymous.get(QStringLiteral("/api/v1/products/%1/reviews").arg(Ids::newId())).status,
+             404);
 }
 
 void TestAftersales::reviewOnlyAuthorEdits()
@@ -326,7 +353,8 @@ void TestAftersales::reviewOnlyAuthorEdits()
     const auto created = as(author).post(QStringLiteral("/api/v1/products/%1/reviews").arg(product),
                                          {{QStringLiteral("rating"), 4}});
     QCOMPARE(created.status, 201);
-    const QString path = QStringLiteral("/api/v1/reviews/") + created.json().value(QStringLiteral("id")).toString();
+    const QString path = QStringLiteral("/api/v1/reviews/")
+                         + created.json().value(QStringLiteral("id")).toString();
     QCOMPARE(as(other).patch(path, {{QStringLiteral("rating"), 1}}).status, 403);
     QCOMPARE(as(other).del(path).status, 403);
     QCOMPARE(as(seller).del(path).status, 403);
@@ -349,7 +377,10 @@ void TestAftersales::reviewValidationAndText()
     QCOMPARE(c.post(path, {{QStringLiteral("rating"), 6}}).status, 422);
     QCOMPARE(c.post(path, {{QStringLiteral("rating"), 4.5}}).status, 422);
     QCOMPARE(c.post(path, {}).status, 422);
-    QCOMPARE(c.post(path, {{QStringLiteral("rating"), 3}, {QStringLiteral("comment"), QString(5001, QLatin1Char('x'))}}).status, 422);
+    QCOMPARE(c.post(path, {{QStringLiteral("rating"), 3},
+                           {QStringLiteral("comment"), QString(5001, QLatin1Char('x'))}})
+                     .status,
+             422);
     QCOMPARE(c.send("POST", path, "{", "application/json").status, 400);
     const QString text = QStringLiteral("<script>alert(\"x\")</script> \U0001F600 ünïcode");
     const auto r = c.post(path, {{QStringLiteral("rating"), 3}, {QStringLiteral("comment"), text}});
@@ -363,9 +394,9 @@ void TestAftersales::reviewValidationAndText()
 void TestAftersales::refundQuantityLimits_data()
 {
     QTest::addColumn<int>("lineQuantity");
-    QTest::addColumn<int>("approvedBefore");  // units refunded by an approved earlier request
-    QTest::addColumn<int>("openBefore");      // units held by an undecided earlier request
-    QTest::addColumn<int>("rejectedBefore");  // units of a rejected request (do not count)
+    QTest::addColumn<int>("approvedBefore"); // units refunded by an approved earlier request
+    QTest::addColumn<int>("openBefore");     // units held by an undecided earlier request
+    QTest::addColumn<int>("rejectedBefore"); // units of a rejected request (do not count)
     QTest::addColumn<int>("asked");
     QTest::addColumn<int>("expected");
     QTest::newRow("whole-line") << 3 << 0 << 0 << 0 << 3 << 201;
@@ -393,7 +424,8 @@ void TestAftersales::refundQuantityLimits()
     const QString seller = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
-    const PlacedOrder order = addOrder(customer, QStringLiteral("delivered"), {{product, seller, lineQuantity}});
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("delivered"), {{product, seller, lineQuantity}});
     const QString path = QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id);
     Client c = as(customer);
     auto ask = [&](int quantity) {
@@ -404,8 +436,9 @@ void TestAftersales::refundQuantityLimits()
     auto decide = [&](int quantity, const QString &how) {
         const auto r = ask(quantity);
         QCOMPARE(r.status, 201);
-        QCOMPARE(as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/%2")
-                                         .arg(r.json().value(QStringLiteral("id")).toString(), how))
+        QCOMPARE(as(seller)
+                         .post(QStringLiteral("/api/v1/seller/refund-requests/%1/%2")
+                                       .arg(r.json().value(QStringLiteral("id")).toString(), how))
                          .status,
                  200);
     };
@@ -433,8 +466,10 @@ void TestAftersales::refundRequestRules()
     const QString stranger = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
     const PlacedOrder paid = addOrder(customer, QStringLiteral("paid"), {{product, seller, 2}});
-    const PlacedOrder pending = addOrder(customer, QStringLiteral("pending_payment"), {{product, seller, 2}});
-    const PlacedOrder cancelled = addOrder(customer, QStringLiteral("cancelled"), {{product, seller, 2}});
+    const PlacedOrder pending
+            = addOrder(customer, QStringLiteral("pending_payment"), {{product, seller, 2}});
+    const PlacedOrder cancelled
+            = addOrder(customer, QStringLiteral("cancelled"), {{product, seller, 2}});
     const PlacedOrder other = addOrder(stranger, QStringLiteral("paid"), {{product, seller, 2}});
     auto ask = [&](const QString &userId, const PlacedOrder &o, const QString &item) {
         return as(userId).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(o.id),
@@ -449,15 +484,17 @@ void TestAftersales::refundRequestRules()
     const auto wrongLine = ask(customer, paid, other.itemIds.first());
     QCOMPARE(wrongLine.status, 422);
     QVERIFY(wrongLine.body.contains("orderItemId"));
-    const auto noReason = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(paid.id),
-                                            {{QStringLiteral("orderItemId"), paid.itemIds.first()},
-                                             {QStringLiteral("quantity"), 1},
-                                             {QStringLiteral("reason"), QStringLiteral("  ")}});
+    const auto noReason
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(paid.id),
+                                {{QStringLiteral("orderItemId"), paid.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("  ")}});
     QCOMPARE(noReason.status, 422);
     const auto created = ask(customer, paid, paid.itemIds.first());
     QCOMPARE(created.status, 201);
     const QString location = QString::fromUtf8(created.header("location"));
-    QCOMPARE(location, QStringLiteral("/api/v1/refund-requests/") + created.json().value(QStringLiteral("id")).toString());
+    QCOMPARE(location, QStringLiteral("/api/v1/refund-requests/")
+                               + created.json().value(QStringLiteral("id")).toString());
     const auto got = as(customer).get(location);
     QCOMPARE(got.status, 200);
     QCOMPARE(got.json(), created.json());
@@ -467,10 +504,10 @@ void TestAftersales::refundAmounts_data()
 {
     QTest::addColumn<int>("lineQuantity");
     QTest::addColumn<qint64>("unitPrice");
-    QTest::addColumn<qint64>("discountShare");   // of this line
-    QTest::addColumn<qint64>("orderCoins");      // coins the order used
-    QTest::addColumn<qint64>("orderDiscount");   // the order's discount in cents
-    QTest::addColumn<QList<int>>("quantities");  // approved one after another
+    QTest::addColumn<qint64>("discountShare");  // of this line
+    QTest::addColumn<qint64>("orderCoins");     // coins the order used
+    QTest::addColumn<qint64>("orderDiscount");  // the order's discount in cents
+    QTest::addColumn<QList<int>>("quantities"); // approved one after another
     QTest::addColumn<QList<qint64>>("amounts");
     QTest::addColumn<QList<qint64>>("coins");
     QTest::newRow("full-line") << 2 << 1000LL << 0LL << 0LL << 0LL << QList<int>{2}
@@ -481,14 +518,14 @@ void TestAftersales::refundAmounts_data()
                                      << QList<qint64>{333, 333, 333} << QList<qint64>{0, 0, 0};
     QTest::newRow("with-coins") << 2 << 500LL << 300LL << 300LL << 300LL << QList<int>{1, 1}
                                 << QList<qint64>{350, 350} << QList<qint64>{150, 150};
-    QTest::newRow("coins-rounding-last-takes-rest") << 3 << 1000LL << 101LL << 101LL << 101LL
-                                                    << QList<int>{1, 1, 1}
-                                                    << QList<qint64>{966, 966, 967}
-                                                    << QList<qint64>{33, 33, 35};
+    QTest::newRow("coins-rounding-last-takes-rest")
+            << 3 << 1000LL << 101LL << 101LL << 101LL << QList<int>{1, 1, 1}
+            << QList<qint64>{966, 966, 967} << QList<qint64>{33, 33, 35};
     QTest::newRow("share-of-two-lines") << 2 << 1000LL << 60LL << 100LL << 100LL << QList<int>{2}
                                         << QList<qint64>{1940} << QList<qint64>{60};
-    QTest::newRow("coin-worth-two-cents") << 2 << 500LL << 100LL << 50LL << 100LL << QList<int>{1, 1}
-                                          << QList<qint64>{450, 450} << QList<qint64>{25, 25};
+    QTest::newRow("coin-worth-two-cents")
+            << 2 << 500LL << 100LL << 50LL << 100LL << QList<int>{1, 1} << QList<qint64>{450, 450}
+            << QList<qint64>{25, 25};
     QTest::newRow("two-then-three") << 5 << 199LL << 7LL << 7LL << 7LL << QList<int>{2, 3}
                                     << QList<qint64>{395, 593} << QList<qint64>{2, 5};
     QTest::newRow("odd-share") << 7 << 143LL << 13LL << 13LL << 13LL << QList<int>{3, 1, 3}
@@ -516,14 +553,16 @@ void TestAftersales::refundAmounts()
     qint64 coinsTotal = 0;
     int refundedQuantity = 0;
     for (int i = 0; i < quantities.size(); ++i) {
-        const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                             {{QStringLiteral("orderItemId"), item},
-                                              {QStringLiteral("quantity"), quantities.at(i)},
-                                              {QStringLiteral("reason"), QStringLiteral("step %1").arg(i)}});
+        const auto asked = as(customer).post(
+                QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                {{QStringLiteral("orderItemId"), item},
+                 {QStringLiteral("quantity"), quantities.at(i)},
+                 {QStringLiteral("reason"), QStringLiteral("step %1").arg(i)}});
         QCOMPARE(asked.status, 201);
-        const auto approved = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
-                                                      .arg(asked.json().value(QStringLiteral("id")).toString()),
-                                              {{QStringLiteral("note"), QStringLiteral("sorry")}});
+        const auto approved
+                = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
+                                          .arg(asked.json().value(QStringLiteral("id")).toString()),
+                                  {{QStringLiteral("note"), QStringLiteral("sorry")}});
         QCOMPARE(approved.status, 200);
         const QJsonObject r = approved.json();
         QCOMPARE(r.value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
@@ -533,21 +572,27 @@ void TestAftersales::refundAmounts()
         refundedTotal += amounts.at(i);
         coinsTotal += coins.at(i);
         refundedQuantity += quantities.at(i);
-        QCOMPARE(scalar(QStringLiteral("SELECT refunded_cents FROM order_items WHERE id = ?"), {item}), refundedTotal);
-        QCOMPARE(scalar(QStringLiteral("SELECT refunded_quantity FROM order_items WHERE id = ?"), {item}),
+        QCOMPARE(scalar(QStringLiteral("SELECT refunded_cents FROM order_items WHERE id = ?"),
+                        {item}),
+                 refundedTotal);
+        QCOMPARE(scalar(QStringLiteral("SELECT refunded_quantity FROM order_items WHERE id = ?"),
+                        {item}),
                  qint64(refundedQuantity));
-        QCOMPARE(CoinLedger::balance(m_server->shop().database().connection(), customer).value(), coinsTotal);
+        QCOMPARE(CoinLedger::balance(m_server->shop().database().connection(), customer).value(),
+                 coinsTotal);
     }
     const qint64 paid = unitPrice * lineQuantity - discountShare;
     QVERIFY(refundedTotal <= paid);
     if (refundedQuantity == lineQuantity)
         QCOMPARE(refundedTotal, paid);
     // Every approval recorded a manual provider refund that succeeded, for the same money.
-    QCOMPARE(scalar(QStringLiteral("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_refunds WHERE order_id = ? "
+    QCOMPARE(scalar(QStringLiteral("SELECT COALESCE(SUM(amount_cents), 0) FROM payment_refunds "
+                                   "WHERE order_id = ? "
                                    "AND state = 'succeeded' AND provider = 'manual'"),
                     {order.id}),
              refundedTotal);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE user_id = ? AND reason = 'refund' "
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE user_id = ? AND reason "
+                                   "= 'refund' "
                                    "AND order_id = ?"),
                     {customer, order.id}),
              qint64(std::count_if(coins.cbegin(), coins.cend(), [](qint64 c) { return c > 0; })));
@@ -560,31 +605,37 @@ void TestAftersales::refundRestocks()
     const QString product = addProduct(seller, 4);
     const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 3}});
     auto askAndApprove = [&](int quantity, bool restock) {
-        const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                             {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                              {QStringLiteral("quantity"), quantity},
-                                              {QStringLiteral("reason"), QStringLiteral("x")}});
+        const auto asked = as(customer).post(
+                QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                 {QStringLiteral("quantity"), quantity},
+                 {QStringLiteral("reason"), QStringLiteral("x")}});
         QCOMPARE(asked.status, 201);
-        const auto r = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
-                                               .arg(asked.json().value(QStringLiteral("id")).toString()),
-                                       {{QStringLiteral("restock"), restock}});
+        const auto r
+                = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
+                                          .arg(asked.json().value(QStringLiteral("id")).toString()),
+                                  {{QStringLiteral("restock"), restock}});
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json().value(QStringLiteral("restock")).toBool(), restock);
     };
     askAndApprove(1, false);
     QCOMPARE(scalar(QStringLiteral("SELECT stock FROM products WHERE id = ?"), {product}), 4);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ?"), {product}), 0);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ?"),
+                    {product}),
+             0);
     askAndApprove(2, true);
     QCOMPARE(scalar(QStringLiteral("SELECT stock FROM products WHERE id = ?"), {product}), 6);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND reason = 'refund' "
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND "
+                                   "reason = 'refund' "
                                    "AND delta = 2 AND order_id = ?"),
                     {product, order.id}),
              1);
     // All three units are refunded now.
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
     QCOMPARE(asked.status, 409);
 }
 
@@ -595,38 +646,57 @@ void TestAftersales::refundRejectAndDecideOnce()
     const QString product = addProduct(seller);
     const PlacedOrder order = addOrder(customer, QStringLiteral("shipped"), {{product, seller, 2}});
     auto ask = [&] {
-        const auto r = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+        const auto r = as(customer).post(
+                QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                 {QStringLiteral("quantity"), 1},
+                 {QStringLiteral("reason"), QStringLiteral("x")}});
         return r.json().value(QStringLiteral("id")).toString();
     };
     const QString first = ask();
     const QString second = ask();
     Client s = as(seller);
-    const auto rejected = s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(first),
-                                 {{QStringLiteral("note"), QStringLiteral("used item")}});
+    const auto rejected
+            = s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(first),
+                     {{QStringLiteral("note"), QStringLiteral("used item")}});
     QCOMPARE(rejected.status, 200);
-    QCOMPARE(rejected.json().value(QStringLiteral("status")).toString(), QStringLiteral("rejected"));
+    QCOMPARE(rejected.json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("rejected"));
     QCOMPARE(rejected.json().value(QStringLiteral("note")).toString(), QStringLiteral("used item"));
     QVERIFY(rejected.json().value(QStringLiteral("amountCents")).isNull());
-    QCOMPARE(scalar(QStringLiteral("SELECT refunded_quantity FROM order_items WHERE id = ?"), {order.itemIds.first()}), 0);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(first)).status, 409);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(first)).status, 409);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(second)).status, 200);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(second)).status, 409);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(second)).status, 409);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM payment_refunds WHERE refund_request_id = ?"), {second}), 1);
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(Ids::newId())).status, 404);
+    QCOMPARE(scalar(QStringLiteral("SELECT refunded_quantity FROM order_items WHERE id = ?"),
+                    {order.itemIds.first()}),
+             0);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(first)).status,
+             409);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(first)).status,
+             409);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(second)).status,
+             200);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(second)).status,
+             409);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(second)).status,
+             409);
+    QCOMPARE(scalar(QStringLiteral(
+                            "SELECT COUNT(*) FROM payment_refunds WHERE refund_request_id = ?"),
+                    {second}),
+             1);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(Ids::newId()))
+                     .status,
+             404);
     // The rejected unit is free again; after it, nothing is left.
     const QString third = ask();
     QVERIFY(!third.isEmpty());
     QVERIFY(ask().isEmpty());
     // A bad decision body is 422 and decides nothing.
     QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(third),
-                    {{QStringLiteral("restock"), QStringLiteral("yes")}}).status,
+                    {{QStringLiteral("restock"), QStringLiteral("yes")}})
+                     .status,
              422);
-    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests/") + third).json().value(QStringLiteral("status")).toString(),
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests/") + third)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("requested"));
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.rejected")), 1);
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.approved")), 1);
@@ -641,7 +711,8 @@ void TestAftersales::refundRejectAndDecideOnce()
         const QByteArray mail = f.readAll();
         if (!mail.contains(QByteArray(customer.toUtf8() + "@example.test")))
             continue;
-        declined += mail.contains("Subject: Your refund request was declined") && mail.contains("used item");
+        declined += mail.contains("Subject: Your refund request was declined")
+                    && mail.contains("used item");
         approvedMails += mail.contains("Subject: Your refund was approved");
     }
     QCOMPARE(declined, 1);
@@ -654,8 +725,18 @@ void TestAftersales::refundRejectAndDecideOnce()
     QCOMPARE(items.size(), 1);
     QCOMPARE(items.at(0)[QStringLiteral("id")].toString(), first);
     QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests?status=bogus")).status, 400);
-    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests")).json().value(QStringLiteral("items")).toArray().size(), 3);
-    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests?status=requested")).json().value(QStringLiteral("items")).toArray().size(), 1);
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             3);
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests?status=requested"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
 }
 
 void TestAftersales::refundOnlyOwnersSee()
@@ -666,22 +747,55 @@ void TestAftersales::refundOnlyOwnersSee()
     const QString otherCustomer = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
     const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 1}});
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
     QCOMPARE(asked.status, 201);
     const QString id = asked.json().value(QStringLiteral("id")).toString();
     QCOMPARE(as(otherCustomer).get(QStringLiteral("/api/v1/refund-requests/") + id).status, 404);
-    QCOMPARE(as(otherCustomer).get(QStringLiteral("/api/v1/refund-requests")).json().value(QStringLiteral("items")).toArray().size(), 0);
-    QCOMPARE(as(customer).get(QStringLiteral("/api/v1/refund-requests")).json().value(QStringLiteral("items")).toArray().size(), 1);
-    QCOMPARE(as(otherSeller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id)).status, 404);
-    QCOMPARE(as(otherSeller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(id)).status, 404);
-    QCOMPARE(as(otherSeller).get(QStringLiteral("/api/v1/seller/refund-requests/") + id).status, 404);
-    QCOMPARE(as(otherSeller).get(QStringLiteral("/api/v1/seller/refund-requests")).json().value(QStringLiteral("items")).toArray().size(), 0);
-    QCOMPARE(as(customer).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id)).status, 403);
+    QCOMPARE(as(otherCustomer)
+                     .get(QStringLiteral("/api/v1/refund-requests"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
+    QCOMPARE(as(customer)
+                     .get(QStringLiteral("/api/v1/refund-requests"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
+    QCOMPARE(as(otherSeller)
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id))
+                     .status,
+             404);
+    QCOMPARE(as(otherSeller)
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(id))
+                     .status,
+             404);
+    QCOMPARE(as(otherSeller).get(QStringLiteral("/api/v1/seller/refund-requests/") + id).status,
+             404);
+    QCOMPARE(as(otherSeller)
+                     .get(QStringLiteral("/api/v1/seller/refund-requests"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
+    QCOMPARE(as(customer)
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id))
+                     .status,
+             403);
     QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/refund-requests")).status, 401);
-    QCOMPARE(as(customer).get(QStringLiteral("/api/v1/refund-requests/") + id).json().value(QStringLiteral("status")).toString(),
+    QCOMPARE(as(customer)
+                     .get(QStringLiteral("/api/v1/refund-requests/") + id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("requested"));
 }
 
@@ -690,21 +804,25 @@ void TestAftersales::refundNotifiesRightUsers()
     const QString sellerA = addUser(QStringLiteral("seller"));
     const QString sellerB = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
-    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"),
-                                       {{addProduct(sellerA), sellerA, 1}, {addProduct(sellerB), sellerB, 1}});
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"),
+                       {{addProduct(sellerA), sellerA, 1}, {addProduct(sellerB), sellerB, 1}});
     int announced = 0;
     QString announcedTo;
-    const auto connection = QObject::connect(&m_server->shop().events(), &ModelEvents::notificationCreated,
-                                             this, [&](const QString &userId, const QString &kind, const QString &) {
-                                                 if (kind == QLatin1String("refund.requested")) {
-                                                     ++announced;
-                                                     announcedTo = userId;
-                                                 }
-                                             }, Qt::DirectConnection);
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.at(1)},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto connection = QObject::connect(
+            &m_server->shop().events(), &ModelEvents::notificationCreated, this,
+            [&](const QString &userId, const QString &kind, const QString &) {
+                if (kind == QLatin1String("refund.requested")) {
+                    ++announced;
+                    announcedTo = userId;
+                }
+            },
+            Qt::DirectConnection);
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.at(1)},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
     QObject::disconnect(connection);
     QCOMPARE(asked.status, 201);
     QCOMPARE(announced, 1);
@@ -712,8 +830,9 @@ void TestAftersales::refundNotifiesRightUsers()
     QCOMPARE(notificationCount(sellerB, QStringLiteral("refund.requested")), 1);
     QCOMPARE(notificationCount(sellerA, QStringLiteral("refund.requested")), 0);
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.requested")), 0);
-    QCOMPARE(as(sellerB).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
-                                      .arg(asked.json().value(QStringLiteral("id")).toString()))
+    QCOMPARE(as(sellerB)
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
+                                   .arg(asked.json().value(QStringLiteral("id")).toString()))
                      .status,
              200);
     QCOMPARE(notificationCount(customer, QStringLiteral("refund.approved")), 1);
@@ -726,31 +845,43 @@ void TestAftersales::refundThroughProviderRetries()
     const QString seller = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
-    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 2, 1250, 0}}, 0, 0,
-                                       QStringLiteral("stripe"));
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"), {{product, seller, 2, 1250, 0}}, 0, 0,
+                       QStringLiteral("stripe"));
     {
         std::lock_guard lock(m_stripe->mutex);
-        m_stripe->script = {{RefundAttempt::Kind::Retry, {}, QStringLiteral("HTTP 500 from provider")},
-                            {RefundAttempt::Kind::Retry, {}, QStringLiteral("timeout")}};
+        m_stripe->script
+                = {{RefundAttempt::Kind::Retry, {}, QStringLiteral("HTTP 500 from provider")},
+                   {RefundAttempt::Kind::Retry, {}, QStringLiteral("timeout")}};
     }
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
     const QString id = asked.json().value(QStringLiteral("id")).toString();
-    const auto approved = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id));
+    const auto approved
+            = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id));
     QCOMPARE(approved.status, 200);
-    QCOMPARE(approved.json().value(QStringLiteral("status")).toString(), QStringLiteral("refund_failed"));
-    QCOMPARE(approved.json().value(QStringLiteral("refundError")).toString(), QStringLiteral("HTTP 500 from provider"));
+    QCOMPARE(approved.json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("refund_failed"));
+    QCOMPARE(approved.json().value(QStringLiteral("refundError")).toString(),
+             QStringLiteral("HTTP 500 from provider"));
     QCOMPARE(approved.json().value(QStringLiteral("amountCents")).toInteger(), 1250);
     // The line is already accounted for: the money is owed, not in doubt.
-    QCOMPARE(scalar(QStringLiteral("SELECT refunded_cents FROM order_items WHERE id = ?"), {order.itemIds.first()}), 1250);
+    QCOMPARE(scalar(QStringLiteral("SELECT refunded_cents FROM order_items WHERE id = ?"),
+                    {order.itemIds.first()}),
+             1250);
 
     // Not due yet: nothing is sent.
     QCOMPARE(m_server->shop().refunds().retryDue(), 0);
     Clock::advanceForTesting(31'000);
     QCOMPARE(m_server->shop().refunds().retryDue(), 1);
-    QCOMPARE(as(customer).get(QStringLiteral("/api/v1/refund-requests/") + id).json().value(QStringLiteral("status")).toString(),
+    QCOMPARE(as(customer)
+                     .get(QStringLiteral("/api/v1/refund-requests/") + id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("refund_failed"));
     QCOMPARE(m_server->shop().refunds().retryDue(), 0); // backoff grew
     Clock::advanceForTesting(61'000);
@@ -766,10 +897,12 @@ void TestAftersales::refundThroughProviderRetries()
     for (const RefundCall &call : std::as_const(m_stripe->calls)) {
         QCOMPARE(call.amountCents, 1250);
         QCOMPARE(call.paymentRef, QStringLiteral("pi_") + order.id);
-        QCOMPARE(call.refundId, m_stripe->calls.first().refundId); // one idempotency key for all tries
+        QCOMPARE(call.refundId,
+                 m_stripe->calls.first().refundId); // one idempotency key for all tries
         QCOMPARE(call.currency, QStringLiteral("USD"));
     }
-    QCOMPARE(scalar(QStringLiteral("SELECT attempts FROM payment_refunds WHERE refund_request_id = ? AND state = 'succeeded'"),
+    QCOMPARE(scalar(QStringLiteral("SELECT attempts FROM payment_refunds WHERE refund_request_id = "
+                                   "? AND state = 'succeeded'"),
                     {id}),
              3);
 }
@@ -779,26 +912,34 @@ void TestAftersales::refundProviderPermanentFailure()
     const QString seller = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
-    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 1}}, 0, 0,
-                                       QStringLiteral("stripe"));
+    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 1}}, 0,
+                                       0, QStringLiteral("stripe"));
     {
         std::lock_guard lock(m_stripe->mutex);
-        m_stripe->script = {{RefundAttempt::Kind::Failed, {}, QStringLiteral("charge already refunded")}};
+        m_stripe->script
+                = {{RefundAttempt::Kind::Failed, {}, QStringLiteral("charge already refunded")}};
     }
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
     const QString id = asked.json().value(QStringLiteral("id")).toString();
-    const auto approved = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id));
-    QCOMPARE(approved.json().value(QStringLiteral("status")).toString(), QStringLiteral("refund_failed"));
+    const auto approved
+            = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id));
+    QCOMPARE(approved.json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("refund_failed"));
     Clock::advanceForTesting(24LL * 3'600'000);
     QCOMPARE(m_server->shop().refunds().retryDue(), 0);
-    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM payment_refunds WHERE refund_request_id = ? AND state = 'failed'"),
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM payment_refunds WHERE refund_request_id = "
+                                   "? AND state = 'failed'"),
                     {id}),
              1);
     // And a decided request stays decided.
-    QCOMPARE(as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id)).status, 409);
+    QCOMPARE(as(seller)
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(id))
+                     .status,
+             409);
 }
 
 void TestAftersales::evidenceImages()
@@ -808,22 +949,28 @@ void TestAftersales::evidenceImages()
     const QString other = addUser(QStringLiteral("customer"));
     const QString product = addProduct(seller);
     const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{product, seller, 1}});
-    const auto asked = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
-                                         {{QStringLiteral("orderItemId"), order.itemIds.first()},
-                                          {QStringLiteral("quantity"), 1},
-                                          {QStringLiteral("reason"), QStringLiteral("x")}});
-    const auto complaint = as(customer).post(QStringLiteral("/api/v1/complaints"),
-                                             {{QStringLiteral("orderId"), order.id},
-                                              {QStringLiteral("subject"), QStringLiteral("Bent")},
-                                              {QStringLiteral("message"), QStringLiteral("It is bent.")}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
+    const auto complaint
+            = as(customer).post(QStringLiteral("/api/v1/complaints"),
+                                {{QStringLiteral("orderId"), order.id},
+                                 {QStringLiteral("subject"), QStringLiteral("Bent")},
+                                 {QStringLiteral("message"), QStringLiteral("It is bent.")}});
     QCOMPARE(complaint.status, 201);
     const QStringList targets{
-            QStringLiteral("/api/v1/refund-requests/%1").arg(asked.json().value(QStringLiteral("id")).toString()),
-            QStringLiteral("/api/v1/complaints/%1").arg(complaint.json().value(QStringLiteral("id")).toString())};
+            QStringLiteral("/api/v1/refund-requests/%1")
+                    .arg(asked.json().value(QStringLiteral("id")).toString()),
+            QStringLiteral("/api/v1/complaints/%1")
+                    .arg(complaint.json().value(QStringLiteral("id")).toString())};
     const QByteArray boundary = "----mercato-test";
-    const QByteArray multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
-            + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
-            + "Content-Type: image/jpeg\r\n\r\n" + jpegBytes() + "\r\n--" + boundary + "--\r\n";
+    const QByteArray multipart
+            = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
+              + "--" + boundary
+              + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+              + "Content-Type: image/jpeg\r\n\r\n" + jpegBytes() + "\r\n--" + boundary + "--\r\n";
     for (const QString &target : targets) {
         const QString images = target + QStringLiteral("/images");
         Client c = as(customer);
@@ -831,14 +978,18 @@ void TestAftersales::evidenceImages()
         QCOMPARE(c.send("POST", images, "not an image at all", "image/png").status, 415);
         QCOMPARE(c.send("POST", images, pngBytes().left(20), "image/png").status, 422);
         QCOMPARE(c.send("POST", images, pngBytes(), "image/jpeg").status / 100, 4);
-        QCOMPARE(c.send("POST", images, "--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nv\r\n--x--\r\n",
-                        "multipart/form-data; boundary=x").status,
+        QCOMPARE(c.send("POST", images,
+                        "--x\r\nContent-Disposition: form-data; "
+                        "name=\"other\"\r\n\r\nv\r\n--x--\r\n",
+                        "multipart/form-data; boundary=x")
+                         .status,
                  422);
         QCOMPARE(as(other).send("POST", images, pngBytes(), "image/png").status, 404);
         QCOMPARE(as(seller).send("POST", images, pngBytes(), "image/png").status, 403);
         QStringList ids;
         for (int i = 0; i < 5; ++i) {
-            const auto r = i % 2 ? c.send("POST", images, multipart, "multipart/form-data; boundary=" + boundary)
+            const auto r = i % 2 ? c.send("POST", images, multipart,
+                                          "multipart/form-data; boundary=" + boundary)
                                  : c.send("POST", images, pngBytes(), "image/png");
             QCOMPARE(r.status, 201);
             QVERIFY(!r.json().value(QStringLiteral("url")).toString().isEmpty());
@@ -866,31 +1017,47 @@ void TestAftersales::complaintLifecycle()
     const QString otherSeller = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"), QStringLiteral("Carol"));
     const QString other = addUser(QStringLiteral("customer"));
-    const PlacedOrder order = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 1}});
-    const auto opened = as(customer).post(QStringLiteral("/api/v1/complaints"),
-                                          {{QStringLiteral("orderId"), order.id},
-                                           {QStringLiteral("orderItemId"), order.itemIds.first()},
-                                           {QStringLiteral("subject"), QStringLiteral("Late")},
-                                           {QStringLiteral("message"), QStringLiteral("It came a week late.")}});
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 1}});
+    const auto opened = as(customer).post(
+            QStringLiteral("/api/v1/complaints"),
+            {{QStringLiteral("orderId"), order.id},
+             {QStringLiteral("orderItemId"), order.itemIds.first()},
+             {QStringLiteral("subject"), QStringLiteral("Late")},
+             {QStringLiteral("message"), QStringLiteral("It came a week late.")}});
     QCOMPARE(opened.status, 201);
     QCOMPARE(opened.json().value(QStringLiteral("status")).toString(), QStringLiteral("open"));
     const QString id = opened.json().value(QStringLiteral("id")).toString();
-    QCOMPARE(QString::fromUtf8(opened.header("location")), QStringLiteral("/api/v1/complaints/") + id);
+    QCOMPARE(QString::fromUtf8(opened.header("location")),
+             QStringLiteral("/api/v1/complaints/") + id);
     QCOMPARE(notificationCount(seller, QStringLiteral("complaint.opened")), 1);
     QCOMPARE(notificationCount(otherSeller, QStringLiteral("complaint.opened")), 0);
     QCOMPARE(as(other).get(QStringLiteral("/api/v1/complaints/") + id).status, 404);
     QCOMPARE(as(otherSeller).get(QStringLiteral("/api/v1/seller/complaints/") + id).status, 404);
-    QCOMPARE(as(otherSeller).post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
-                                  {{QStringLiteral("message"), QStringLiteral("hi")}}).status,
+    QCOMPARE(as(otherSeller)
+                     .post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
+                           {{QStringLiteral("message"), QStringLiteral("hi")}})
+                     .status,
              404);
 
     Client s = as(seller);
-    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/complaints?status=open")).json().value(QStringLiteral("items")).toArray().size(), 1);
-    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/complaints?status=resolved")).json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/complaints?status=open"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/complaints?status=resolved"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
     QCOMPARE(s.get(QStringLiteral("/api/v1/seller/complaints?status=nope")).status, 400);
     QCOMPARE(s.post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id), {}).status, 422);
-    const auto replied = s.post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
-                                {{QStringLiteral("message"), QStringLiteral("Sorry, the courier was slow.")}});
+    const auto replied
+            = s.post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
+                     {{QStringLiteral("message"), QStringLiteral("Sorry, the courier was slow.")}});
     QCOMPARE(replied.status, 200);
     QCOMPARE(replied.json().value(QStringLiteral("status")).toString(), QStringLiteral("answered"));
     QCOMPARE(notificationCount(customer, QStringLiteral("complaint.replied")), 1);
@@ -898,11 +1065,13 @@ void TestAftersales::complaintLifecycle()
 
     const auto resolved = s.post(QStringLiteral("/api/v1/seller/complaints/%1/resolve").arg(id));
     QCOMPARE(resolved.status, 200);
-    QCOMPARE(resolved.json().value(QStringLiteral("status")).toString(), QStringLiteral("resolved"));
+    QCOMPARE(resolved.json().value(QStringLiteral("status")).toString(),
+             QStringLiteral("resolved"));
     QCOMPARE(notificationCount(customer, QStringLiteral("complaint.resolved")), 1);
     QCOMPARE(s.post(QStringLiteral("/api/v1/seller/complaints/%1/resolve").arg(id)).status, 409);
     QCOMPARE(s.post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
-                    {{QStringLiteral("message"), QStringLiteral("more")}}).status,
+                    {{QStringLiteral("message"), QStringLiteral("more")}})
+                     .status,
              409);
 
     const auto mine = as(customer).get(QStringLiteral("/api/v1/complaints/") + id);
@@ -912,8 +1081,20 @@ void TestAftersales::complaintLifecycle()
     QCOMPARE(messages.at(0)[QStringLiteral("authorRole")].toString(), QStringLiteral("customer"));
     QCOMPARE(messages.at(1)[QStringLiteral("authorRole")].toString(), QStringLiteral("seller"));
     QCOMPARE(messages.at(1)[QStringLiteral("authorName")].toString(), QStringLiteral("Shop A"));
-    QCOMPARE(as(customer).get(QStringLiteral("/api/v1/complaints")).json().value(QStringLiteral("items")).toArray().size(), 1);
-    QCOMPARE(as(other).get(QStringLiteral("/api/v1/complaints")).json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(as(customer)
+                     .get(QStringLiteral("/api/v1/complaints"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
+    QCOMPARE(as(other)
+                     .get(QStringLiteral("/api/v1/complaints"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
 }
 
 void TestAftersales::complaintNotifiesSellersOfOrder()
@@ -922,13 +1103,15 @@ void TestAftersales::complaintNotifiesSellersOfOrder()
     const QString sellerB = addUser(QStringLiteral("seller"));
     const QString sellerC = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
-    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"),
-                                       {{addProduct(sellerA), sellerA, 1}, {addProduct(sellerB), sellerB, 1}});
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"),
+                       {{addProduct(sellerA), sellerA, 1}, {addProduct(sellerB), sellerB, 1}});
     addOrder(customer, QStringLiteral("paid"), {{addProduct(sellerC), sellerC, 1}});
-    const auto opened = as(customer).post(QStringLiteral("/api/v1/complaints"),
-                                          {{QStringLiteral("orderId"), order.id},
-                                           {QStringLiteral("subject"), QStringLiteral("Box")},
-                                           {QStringLiteral("message"), QStringLiteral("The box was wet.")}});
+    const auto opened
+            = as(customer).post(QStringLiteral("/api/v1/complaints"),
+                                {{QStringLiteral("orderId"), order.id},
+                                 {QStringLiteral("subject"), QStringLiteral("Box")},
+                                 {QStringLiteral("message"), QStringLiteral("The box was wet.")}});
     QCOMPARE(opened.status, 201);
     QVERIFY(opened.json().value(QStringLiteral("orderItemId")).isNull());
     const QString id = opened.json().value(QStringLiteral("id")).toString();
@@ -938,8 +1121,10 @@ void TestAftersales::complaintNotifiesSellersOfOrder()
     QCOMPARE(notificationCount(customer, QStringLiteral("complaint.opened")), 0);
     QCOMPARE(as(sellerB).get(QStringLiteral("/api/v1/seller/complaints/") + id).status, 200);
     QCOMPARE(as(sellerC).get(QStringLiteral("/api/v1/seller/complaints/") + id).status, 404);
-    QCOMPARE(as(sellerB).post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
-                              {{QStringLiteral("message"), QStringLiteral("Replacing it.")}}).status,
+    QCOMPARE(as(sellerB)
+                     .post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
+                           {{QStringLiteral("message"), QStringLiteral("Replacing it.")}})
+                     .status,
              200);
     QCOMPARE(notificationCount(customer, QStringLiteral("complaint.replied")), 1);
     QCOMPARE(notificationCount(sellerA, QStringLiteral("complaint.replied")), 0);
@@ -950,23 +1135,40 @@ void TestAftersales::complaintRules()
     const QString seller = addUser(QStringLiteral("seller"));
     const QString customer = addUser(QStringLiteral("customer"));
     const QString other = addUser(QStringLiteral("customer"));
-    const PlacedOrder order = addOrder(customer, QStringLiteral("paid"), {{addProduct(seller), seller, 1}});
-    const PlacedOrder foreign = addOrder(other, QStringLiteral("paid"), {{addProduct(seller), seller, 1}});
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"), {{addProduct(seller), seller, 1}});
+    const PlacedOrder foreign
+            = addOrder(other, QStringLiteral("paid"), {{addProduct(seller), seller, 1}});
     Client c = as(customer);
-    auto open = [&](const QJsonObject &body) { return c.post(QStringLiteral("/api/v1/complaints"), body); };
-    QCOMPARE(open({{QStringLiteral("orderId"), foreign.id}, {QStringLiteral("subject"), QStringLiteral("s")},
-                   {QStringLiteral("message"), QStringLiteral("m")}}).status,
+    auto open = [&](const QJsonObject &body) {
+        return c.post(QStringLiteral("/api/v1/complaints"), body);
+    };
+    QCOMPARE(open({{QStringLiteral("orderId"), foreign.id},
+                   {QStringLiteral("subject"), QStringLiteral("s")},
+                   {QStringLiteral("message"), QStringLiteral("m")}})
+                     .status,
              404);
-    QCOMPARE(open({{QStringLiteral("orderId"), order.id}, {QStringLiteral("orderItemId"), foreign.itemIds.first()},
-                   {QStringLiteral("subject"), QStringLiteral("s")}, {QStringLiteral("message"), QStringLiteral("m")}}).status,
+    QCOMPARE(open({{QStringLiteral("orderId"), order.id},
+                   {QStringLiteral("orderItemId"), foreign.itemIds.first()},
+                   {QStringLiteral("subject"), QStringLiteral("s")},
+                   {QStringLiteral("message"), QStringLiteral("m")}})
+                     .status,
              422);
-    QCOMPARE(open({{QStringLiteral("orderId"), order.id}, {QStringLiteral("subject"), QString(201, QLatin1Char('s'))},
-                   {QStringLiteral("message"), QStringLiteral("m")}}).status,
+    QCOMPARE(open({{QStringLiteral("orderId"), order.id},
+                   {QStringLiteral("subject"), QString(201, QLatin1Char('s'))},
+                   {QStringLiteral("message"), QStringLiteral("m")}})
+                     .status,
              422);
-    QCOMPARE(open({{QStringLiteral("orderId"), order.id}, {QStringLiteral("subject"), QStringLiteral("s")}}).status, 422);
-    QCOMPARE(as(seller).post(QStringLiteral("/api/v1/complaints"),
-                             {{QStringLiteral("orderId"), order.id}, {QStringLiteral("subject"), QStringLiteral("s")},
-                              {QStringLiteral("message"), QStringLiteral("m")}}).status,
+    QCOMPARE(open({{QStringLiteral("orderId"), order.id},
+                   {QStringLiteral("subject"), QStringLiteral("s")}})
+                     .status,
+             422);
+    QCOMPARE(as(seller)
+                     .post(QStringLiteral("/api/v1/complaints"),
+                           {{QStringLiteral("orderId"), order.id},
+                            {QStringLiteral("subject"), QStringLiteral("s")},
+                            {QStringLiteral("message"), QStringLiteral("m")}})
+                     .status,
              403);
     QCOMPARE(notificationCount(seller, QStringLiteral("complaint.opened")), 0);
     QCOMPARE(c.get(QStringLiteral("/api/v1/complaints?limit=0")).status, 400);

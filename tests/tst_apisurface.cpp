@@ -110,9 +110,9 @@ void TestApiSurface::servedRoutesEqualTheOpenApiDocument()
     for (auto p = paths.begin(); p != paths.end(); ++p) {
         const QJsonObject ops = p.value().toObject();
         for (auto op = ops.begin(); op != ops.end(); ++op) {
-            static const QStringList methods = {QStringLiteral("get"), QStringLiteral("post"),
-                                                QStringLiteral("put"), QStringLiteral("patch"),
-                                                QStringLiteral("delete")};
+            static const QStringList methods
+                    = {QStringLiteral("get"), QStringLiteral("post"), QStringLiteral("put"),
+                       QStringLiteral("patch"), QStringLiteral("delete")};
             if (methods.contains(op.key()))
                 documented.insert(op.key().toUpper() + QLatin1Char(' ') + p.key());
         }
@@ -125,19 +125,23 @@ void TestApiSurface::servedRoutesEqualTheOpenApiDocument()
     QVERIFY(served.size() > 20);
     const QSet<QString> undocumented = served - documented;
     const QSet<QString> notServed = documented - served;
-    QVERIFY2(undocumented.isEmpty(), qPrintable(QStringLiteral("served but not in OpenAPI: ")
-                                                + QStringList(undocumented.values()).join(QStringLiteral(", "))));
-    QVERIFY2(notServed.isEmpty(), qPrintable(QStringLiteral("in OpenAPI but not served: ")
-                                             + QStringList(notServed.values()).join(QStringLiteral(", "))));
+    QVERIFY2(undocumented.isEmpty(),
+             qPrintable(QStringLiteral("served but not in OpenAPI: ")
+                        + QStringList(undocumented.values()).join(QStringLiteral(", "))));
+    QVERIFY2(notServed.isEmpty(),
+             qPrintable(QStringLiteral("in OpenAPI but not served: ")
+                        + QStringList(notServed.values()).join(QStringLiteral(", "))));
 }
 
 void TestApiSurface::routesNeedingASessionRefuseWithoutOne()
 {
     // A token signed with another key, and a well-formed but unsigned one.
-    const QString forged = QStringLiteral("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-                                          "eyJzdWIiOiJ4Iiwicm9sZSI6InNlbGxlciIsImV4cCI6OTk5OTk5OTk5OX0."
-                                          "c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXNpZ25hdHVyZQ");
-    const QString unsigned_ = QStringLiteral("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwicm9sZSI6InNlbGxlciJ9.");
+    const QString forged
+            = QStringLiteral("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                             "eyJzdWIiOiJ4Iiwicm9sZSI6InNlbGxlciIsImV4cCI6OTk5OTk5OTk5OX0."
+                             "c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LXNpZ25hdHVyZQ");
+    const QString unsigned_
+            = QStringLiteral("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwicm9sZSI6InNlbGxlciJ9.");
     int checked = 0;
     const auto routes = apiRoutes();
     for (const auto &r : routes) {
@@ -146,7 +150,8 @@ void TestApiSurface::routesNeedingASessionRefuseWithoutOne()
         for (const QString &token : {QString(), forged, unsigned_}) {
             const HttpResult res = call(r, token);
             const QString what = QString::fromLatin1(r.method) + QLatin1Char(' ') + r.pattern;
-            QVERIFY2(res.status == 401, qPrintable(what + QStringLiteral(" answered %1").arg(res.status)));
+            QVERIFY2(res.status == 401,
+                     qPrintable(what + QStringLiteral(" answered %1").arg(res.status)));
             QVERIFY2(res.isProblem(), qPrintable(what));
             QVERIFY2(res.header("www-authenticate").startsWith("Bearer"), qPrintable(what));
         }
@@ -182,8 +187,13 @@ void TestApiSurface::rolesAreEnforcedOnEveryRoute()
 
 void TestApiSurface::noRouteAnswers5xxToJunk()
 {
-    const QList<QByteArray> bodies = {"{}", "[]", "null", "{\"id\":{\"$gt\":\"\"},\"quantity\":-1}",
-                                      "{\"x\":", QByteArray(3, '\xff'), "{\"name\":\"\\u0000\"}"};
+    const QList<QByteArray> bodies = {"{}",
+                                      "[]",
+                                      "null",
+                                      "{\"id\":{\"$gt\":\"\"},\"quantity\":-1}",
+                                      "{\"x\":",
+                                      QByteArray(3, '\xff'),
+                                      "{\"name\":\"\\u0000\"}"};
     const auto routes = apiRoutes();
     for (const QString &role : {QStringLiteral("customer"), QStringLiteral("seller")}) {
         for (const auto &r : routes) {
@@ -191,11 +201,13 @@ void TestApiSurface::noRouteAnswers5xxToJunk()
             const QString token = session(role);
             for (const QByteArray &body : bodies) {
                 const HttpResult res = call(r, token, body);
-                QVERIFY2(res.status >= 200 && res.status < 500,
-                         qPrintable(what + QStringLiteral(" as %1 with %2 answered %3 %4")
-                                            .arg(role, QString::fromUtf8(body.toPercentEncoding()))
-                                            .arg(res.status)
-                                            .arg(QString::fromUtf8(res.body.left(200)))));
+                QVERIFY2(
+                        res.status >= 200 && res.status < 500,
+                        qPrintable(what
+                                   + QStringLiteral(" as %1 with %2 answered %3 %4")
+                                             .arg(role, QString::fromUtf8(body.toPercentEncoding()))
+                                             .arg(res.status)
+                                             .arg(QString::fromUtf8(res.body.left(200)))));
                 if (res.status >= 400)
                     QVERIFY2(res.isProblem(), qPrintable(what));
                 const bool hasBody = r.method == "POST" || r.method == "PUT" || r.method == "PATCH";

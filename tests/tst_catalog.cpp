@@ -52,8 +52,7 @@ QByteArray makePng(int w = 4, int h = 4)
 {
     auto chunk = [](const QByteArray &tag, const QByteArray &data) -> QByteArray {
         const QByteArray td = tag + data;
-        return be32(quint32(data.size())) + td
-                + be32(crc32(td));
+        return be32(quint32(data.size())) + td + be32(crc32(td));
     };
     QByteArray raw;
     for (int y = 0; y < h; ++y)
@@ -62,16 +61,16 @@ QByteArray makePng(int w = 4, int h = 4)
     QByteArray ihdr = be32(quint32(w)) + be32(quint32(h));
     ihdr += QByteArray("\x08\x02\x00\x00\x00", 5);
     return QByteArray("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z)
-            + chunk("IEND", {});
+           + chunk("IEND", {});
 }
 
-QByteArray multipartBody(const QByteArray &boundary, const QByteArray &field, const QByteArray &content,
-                         const QByteArray &type)
+QByteArray multipartBody(const QByteArray &boundary, const QByteArray &field,
+                         const QByteArray &content, const QByteArray &type)
 {
     return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--"
-            + boundary + "\r\nContent-Disposition: form-data; name=\"" + field
-            + "\"; filename=\"a.png\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n--"
-            + boundary + "--\r\n";
+           + boundary + "\r\nContent-Disposition: form-data; name=\"" + field
+           + "\"; filename=\"a.png\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n--"
+           + boundary + "--\r\n";
 }
 
 } // namespace
@@ -140,11 +139,14 @@ QString TestCatalog::addUser(const QString &role, const QString &name)
 {
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto q = execSql(m_server->shop().database().connection(),
-                     QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, "
-                                    "role, created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
-                     {id, QString(id + QStringLiteral("@example.com")), QString(id + QStringLiteral("@example.com")),
-                      name.isEmpty() ? QString(role + QStringLiteral(" ") + id.left(6)) : name, role, now, now});
+    auto q = execSql(
+            m_server->shop().database().connection(),
+            QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, "
+                           "role, created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
+            {id, QString(id + QStringLiteral("@example.com")),
+             QString(id + QStringLiteral("@example.com")),
+             name.isEmpty() ? QString(role + QStringLiteral(" ") + id.left(6)) : name, role, now,
+             now});
     if (!q)
         qFatal("cannot add a user: %s", qPrintable(q.error().detail));
     return id;
@@ -177,10 +179,13 @@ QList<QJsonObject> TestCatalog::walk(const Client &c, const QString &path, int l
     QList<QJsonObject> out;
     QString cursor;
     for (int pages = 0; pages < 1000; ++pages) {
-        QString url = path + (path.contains(QLatin1Char('?')) ? QStringLiteral("&") : QStringLiteral("?"))
-                + QStringLiteral("limit=%1").arg(limit);
+        QString url
+                = path
+                  + (path.contains(QLatin1Char('?')) ? QStringLiteral("&") : QStringLiteral("?"))
+                  + QStringLiteral("limit=%1").arg(limit);
         if (!cursor.isEmpty())
-            url += QStringLiteral("&cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
+            url += QStringLiteral("&cursor=")
+                   + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
         const HttpResult r = c.get(url);
         if (r.status != 200) {
             qWarning() << "page" << url << r.status << r.body;
@@ -261,11 +266,10 @@ void TestCatalog::roles_data()
     QTest::addColumn<QString>("actor");
     QTest::addColumn<QString>("action");
     QTest::addColumn<QList<int>>("expected");
-    const QList<QPair<QString, QList<int>>> actors{
-            {QStringLiteral("owner"), {}},
-            {QStringLiteral("otherSeller"), {404}},
-            {QStringLiteral("customer"), {403}},
-            {QStringLiteral("anonymous"), {401}}};
+    const QList<QPair<QString, QList<int>>> actors{{QStringLiteral("owner"), {}},
+                                                   {QStringLiteral("otherSeller"), {404}},
+                                                   {QStringLiteral("customer"), {403}},
+                                                   {QStringLiteral("anonymous"), {401}}};
     const QList<QPair<QString, int>> actions{{QStringLiteral("update"), 200},
                                              {QStringLiteral("delete"), 204},
                                              {QStringLiteral("adjustStock"), 200},
@@ -276,7 +280,8 @@ void TestCatalog::roles_data()
             QList<int> expected = codes.isEmpty() ? QList<int>{ok} : codes;
             if (action == QLatin1String("create") && actor == QLatin1String("otherSeller"))
                 expected = {201};
-            QTest::newRow(qPrintable(actor + QLatin1Char('-') + action)) << actor << action << expected;
+            QTest::newRow(qPrintable(actor + QLatin1Char('-') + action))
+                    << actor << action << expected;
         }
     }
 }
@@ -304,14 +309,16 @@ void TestCatalog::roles()
         r = c.del(path);
     else if (action == QLatin1String("adjustStock"))
         r = c.post(path + QStringLiteral("/stock-adjustments"),
-                   {{QStringLiteral("delta"), 5}, {QStringLiteral("reason"), QStringLiteral("found")}});
+                   {{QStringLiteral("delta"), 5},
+                    {QStringLiteral("reason"), QStringLiteral("found")}});
     else if (action == QLatin1String("uploadImage"))
         r = c.send("POST", path + QStringLiteral("/images"), makePng(), "image/png");
     else
-        r = c.post(QStringLiteral("/api/v1/products"),
-                   {{QStringLiteral("name"), QStringLiteral("X")}, {QStringLiteral("priceCents"), 5}});
-    QVERIFY2(expected.contains(r.status), qPrintable(QString::number(r.status) + QLatin1Char(' ')
-                                                      + QString::fromUtf8(r.body)));
+        r = c.post(
+                QStringLiteral("/api/v1/products"),
+                {{QStringLiteral("name"), QStringLiteral("X")}, {QStringLiteral("priceCents"), 5}});
+    QVERIFY2(expected.contains(r.status),
+             qPrintable(QString::number(r.status) + QLatin1Char(' ') + QString::fromUtf8(r.body)));
     if (r.status >= 400)
         QVERIFY(r.isProblem());
     if (actor != QLatin1String("owner") && action != QLatin1String("create")) {
@@ -330,35 +337,64 @@ void TestCatalog::validation_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("field");
     const QByteArray ct = "application/json";
-    QTest::newRow("ok-minimal") << QByteArray(R"({"name":"A","priceCents":1})") << ct << 201 << QString();
-    QTest::newRow("ok-unicode") << QByteArray(R"({"name":"Čaj 茶 🍵","priceCents":100000000,"stock":1000000,"lowStockThreshold":1000000})") << ct << 201 << QString();
-    QTest::newRow("name-empty") << QByteArray(R"({"name":"","priceCents":5})") << ct << 422 << "name";
-    QTest::newRow("name-blank") << QByteArray(R"({"name":"   ","priceCents":5})") << ct << 422 << "name";
+    QTest::newRow("ok-minimal") << QByteArray(R"({"name":"A","priceCents":1})") << ct << 201
+                                << QString();
+    QTest::newRow("ok-unicode") << QByteArray(
+            R"({"name":"Čaj 茶 🍵","priceCents":100000000,"stock":1000000,"lowStockThreshold":1000000})")
+                                << ct << 201 << QString();
+    QTest::newRow("name-empty") << QByteArray(R"({"name":"","priceCents":5})") << ct << 422
+                                << "name";
+    QTest::newRow("name-blank") << QByteArray(R"({"name":"   ","priceCents":5})") << ct << 422
+                                << "name";
     QTest::newRow("name-missing") << QByteArray(R"({"priceCents":5})") << ct << 422 << "name";
-    QTest::newRow("name-number") << QByteArray(R"({"name":5,"priceCents":5})") << ct << 422 << "name";
-    QTest::newRow("name-too-long") << QByteArray(R"({"name":")" + QByteArray(201, 'a') + R"(","priceCents":5})") << ct << 422 << "name";
-    QTest::newRow("description-too-long") << QByteArray(R"({"name":"a","description":")" + QByteArray(20001, 'd') + R"(","priceCents":5})") << ct << 422 << "description";
-    QTest::newRow("description-object") << QByteArray(R"({"name":"a","description":{},"priceCents":5})") << ct << 422 << "description";
+    QTest::newRow("name-number") << QByteArray(R"({"name":5,"priceCents":5})") << ct << 422
+                                 << "name";
+    QTest::newRow("name-too-long")
+            << QByteArray(R"({"name":")" + QByteArray(201, 'a') + R"(","priceCents":5})") << ct
+            << 422 << "name";
+    QTest::newRow("description-too-long") << QByteArray(
+            R"({"name":"a","description":")" + QByteArray(20001, 'd') + R"(","priceCents":5})")
+                                          << ct << 422 << "description";
+    QTest::newRow("description-object")
+            << QByteArray(R"({"name":"a","description":{},"priceCents":5})") << ct << 422
+            << "description";
     QTest::newRow("price-missing") << QByteArray(R"({"name":"a"})") << ct << 422 << "priceCents";
-    QTest::newRow("price-zero") << QByteArray(R"({"name":"a","priceCents":0})") << ct << 422 << "priceCents";
-    QTest::newRow("price-negative") << QByteArray(R"({"name":"a","priceCents":-1})") << ct << 422 << "priceCents";
-    QTest::newRow("price-fraction") << QByteArray(R"({"name":"a","priceCents":19.99})") << ct << 422 << "priceCents";
-    QTest::newRow("price-string") << QByteArray(R"({"name":"a","priceCents":"abc"})") << ct << 422 << "priceCents";
-    QTest::newRow("price-huge") << QByteArray(R"({"name":"a","priceCents":100000001})") << ct << 422 << "priceCents";
-    QTest::newRow("price-1e300") << QByteArray(R"({"name":"a","priceCents":1e300})") << ct << 422 << "priceCents";
-    QTest::newRow("price-bool") << QByteArray(R"({"name":"a","priceCents":true})") << ct << 422 << "priceCents";
-    QTest::newRow("stock-negative") << QByteArray(R"({"name":"a","priceCents":5,"stock":-1})") << ct << 422 << "stock";
-    QTest::newRow("stock-huge") << QByteArray(R"({"name":"a","priceCents":5,"stock":1000001})") << ct << 422 << "stock";
-    QTest::newRow("stock-string") << QByteArray(R"({"name":"a","priceCents":5,"stock":"3"})") << ct << 422 << "stock";
-    QTest::newRow("threshold-negative") << QByteArray(R"({"name":"a","priceCents":5,"lowStockThreshold":-1})") << ct << 422 << "lowStockThreshold";
-    QTest::newRow("threshold-huge") << QByteArray(R"({"name":"a","priceCents":5,"lowStockThreshold":1000001})") << ct << 422 << "lowStockThreshold";
+    QTest::newRow("price-zero") << QByteArray(R"({"name":"a","priceCents":0})") << ct << 422
+                                << "priceCents";
+    QTest::newRow("price-negative")
+            << QByteArray(R"({"name":"a","priceCents":-1})") << ct << 422 << "priceCents";
+    QTest::newRow("price-fraction")
+            << QByteArray(R"({"name":"a","priceCents":19.99})") << ct << 422 << "priceCents";
+    QTest::newRow("price-string") << QByteArray(R"({"name":"a","priceCents":"abc"})") << ct << 422
+                                  << "priceCents";
+    QTest::newRow("price-huge") << QByteArray(R"({"name":"a","priceCents":100000001})") << ct << 422
+                                << "priceCents";
+    QTest::newRow("price-1e300") << QByteArray(R"({"name":"a","priceCents":1e300})") << ct << 422
+                                 << "priceCents";
+    QTest::newRow("price-bool") << QByteArray(R"({"name":"a","priceCents":true})") << ct << 422
+                                << "priceCents";
+    QTest::newRow("stock-negative")
+            << QByteArray(R"({"name":"a","priceCents":5,"stock":-1})") << ct << 422 << "stock";
+    QTest::newRow("stock-huge") << QByteArray(R"({"name":"a","priceCents":5,"stock":1000001})")
+                                << ct << 422 << "stock";
+    QTest::newRow("stock-string") << QByteArray(R"({"name":"a","priceCents":5,"stock":"3"})") << ct
+                                  << 422 << "stock";
+    QTest::newRow("threshold-negative")
+            << QByteArray(R"({"name":"a","priceCents":5,"lowStockThreshold":-1})") << ct << 422
+            << "lowStockThreshold";
+    QTest::newRow("threshold-huge")
+            << QByteArray(R"({"name":"a","priceCents":5,"lowStockThreshold":1000001})") << ct << 422
+            << "lowStockThreshold";
     QTest::newRow("array") << QByteArray(R"([{"name":"a","priceCents":5}])") << ct << 422 << "body";
     QTest::newRow("string") << QByteArray(R"("name=a")") << ct << 422 << "body";
     QTest::newRow("null") << QByteArray("null") << ct << 422 << "body";
     QTest::newRow("number") << QByteArray("42") << ct << 422 << "body";
-    QTest::newRow("truncated") << QByteArray(R"({"name": "x", "priceCents": )") << ct << 400 << QString();
+    QTest::newRow("truncated") << QByteArray(R"({"name": "x", "priceCents": )") << ct << 400
+                               << QString();
     QTest::newRow("form-as-json") << QByteArray("name=a&priceCents=5") << ct << 400 << QString();
-    QTest::newRow("form-content-type") << QByteArray("name=a&priceCents=5") << QByteArray("application/x-www-form-urlencoded") << 415 << QString();
+    QTest::newRow("form-content-type")
+            << QByteArray("name=a&priceCents=5") << QByteArray("application/x-www-form-urlencoded")
+            << 415 << QString();
 }
 
 void TestCatalog::validation()
@@ -447,10 +483,14 @@ void TestCatalog::etagAndIfMatch()
     const QByteArray e3 = m_server->client().get(path).header("etag");
     QVERIFY(e3 != e2);
     QCOMPARE(c.del(path, {{"If-Match", e2}}).status, 412);
-    QCOMPARE(c.patch(path, {{QStringLiteral("priceCents"), 1700}}, {{"If-Match", "W/" + e3}}).status, 412);
+    QCOMPARE(
+            c.patch(path, {{QStringLiteral("priceCents"), 1700}}, {{"If-Match", "W/" + e3}}).status,
+            412);
     // Validation comes before the precondition (422 before 412).
     QCOMPARE(c.patch(path, {{QStringLiteral("priceCents"), -1}}, {{"If-Match", e1}}).status, 422);
-    QCOMPARE(c.patch(path, {{QStringLiteral("priceCents"), 1700}}, {{"If-Match", "\"x\", " + e3}}).status, 200);
+    QCOMPARE(c.patch(path, {{QStringLiteral("priceCents"), 1700}}, {{"If-Match", "\"x\", " + e3}})
+                     .status,
+             200);
     const QByteArray e4 = m_server->client().get(path).header("etag");
     QCOMPARE(c.del(path, {{"If-Match", e4}}).status, 204);
 }
@@ -464,8 +504,14 @@ void TestCatalog::concurrentEditsOneWins()
     for (int round = 0; round < 5; ++round) {
         const QByteArray etag = m_server->client().get(path).header("etag");
         int a = 0, b = 0;
-        std::thread t1([&] { a = c.patch(path, {{QStringLiteral("priceCents"), 100 + round}}, {{"If-Match", etag}}).status; });
-        std::thread t2([&] { b = c.patch(path, {{QStringLiteral("priceCents"), 200 + round}}, {{"If-Match", etag}}).status; });
+        std::thread t1([&] {
+            a = c.patch(path, {{QStringLiteral("priceCents"), 100 + round}}, {{"If-Match", etag}})
+                        .status;
+        });
+        std::thread t2([&] {
+            b = c.patch(path, {{QStringLiteral("priceCents"), 200 + round}}, {{"If-Match", etag}})
+                        .status;
+        });
         t1.join();
         t2.join();
         QVERIFY2((a == 200 && b == 412) || (a == 412 && b == 200),
@@ -477,8 +523,10 @@ void TestCatalog::deleteIsSoft()
 {
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
-    const QString id = createProduct(c, {{QStringLiteral("name"), QStringLiteral("Vanishing zqxwvu")}})
-                               .value(QStringLiteral("id")).toString();
+    const QString id
+            = createProduct(c, {{QStringLiteral("name"), QStringLiteral("Vanishing zqxwvu")}})
+                      .value(QStringLiteral("id"))
+                      .toString();
     const QString path = QStringLiteral("/api/v1/products/") + id;
     QCOMPARE(c.del(path).status, 204);
     QCOMPARE(m_server->client().get(path).status, 404);
@@ -506,19 +554,26 @@ void TestCatalog::search()
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
     auto make = [&](const QString &name, const QString &description) {
-        return createProduct(c, {{QStringLiteral("name"), name}, {QStringLiteral("description"), description}})
-                .value(QStringLiteral("id")).toString();
+        return createProduct(c, {{QStringLiteral("name"), name},
+                                 {QStringLiteral("description"), description}})
+                .value(QStringLiteral("id"))
+                .toString();
     };
-    const QString lamp = make(QStringLiteral("Desk lamp"), QStringLiteral("A sturdy lamp of walnut wood"));
-    const QString chair = make(QStringLiteral("Desk chair"), QStringLiteral("A sturdy chair of oak"));
-    const QString table = make(QStringLiteral("Kitchen table"), QStringLiteral("Walnut walnut walnut, big"));
+    const QString lamp
+            = make(QStringLiteral("Desk lamp"), QStringLiteral("A sturdy lamp of walnut wood"));
+    const QString chair
+            = make(QStringLiteral("Desk chair"), QStringLiteral("A sturdy chair of oak"));
+    const QString table
+            = make(QStringLiteral("Kitchen table"), QStringLiteral("Walnut walnut walnut, big"));
     const QString mug = make(QStringLiteral("Mug"), QStringLiteral("Ceramic, holds tea"));
     QTest::qWait(5); // distinct creation times for the newest-first comparison
-    const QString newer = make(QStringLiteral("Shelf"), QStringLiteral("Pine shelf with a walnut edge and many other words in it"));
+    const QString newer
+            = make(QStringLiteral("Shelf"),
+                   QStringLiteral("Pine shelf with a walnut edge and many other words in it"));
     auto ids = [&](const QString &q, const QString &extra = {}) {
         QStringList out;
-        const QList<QJsonObject> items = walk(m_server->client(),
-                                              QStringLiteral("/api/v1/products?q=") + q + extra, 100);
+        const QList<QJsonObject> items
+                = walk(m_server->client(), QStringLiteral("/api/v1/products?q=") + q + extra, 100);
         for (const QJsonObject &o : items)
             out.append(o.value(QStringLiteral("id")).toString());
         return out;
@@ -543,13 +598,18 @@ void TestCatalog::search()
     QCOMPARE(ids(QStringLiteral("walnut"), QStringLiteral("&sort=newest")).first(), newer);
     // Search follows edits.
     QCOMPARE(c.patch(QStringLiteral("/api/v1/products/") + mug,
-                     {{QStringLiteral("description"), QStringLiteral("Porcelain")}}).status, 200);
+                     {{QStringLiteral("description"), QStringLiteral("Porcelain")}})
+                     .status,
+             200);
     QCOMPARE(ids(QStringLiteral("ceramic")), QStringList{});
     QCOMPARE(ids(QStringLiteral("porcelain")), QStringList{mug});
     // Paging relevance results: no duplicates, none lost.
     for (int i = 0; i < 12; ++i)
-        make(QStringLiteral("Walnut box %1").arg(i), QString(i % 4 + 1, QLatin1Char('x')).replace(QLatin1Char('x'), QStringLiteral("walnut ")));
-    const QList<QJsonObject> paged = walk(m_server->client(), QStringLiteral("/api/v1/products?q=walnut"), 4);
+        make(QStringLiteral("Walnut box %1").arg(i),
+             QString(i % 4 + 1, QLatin1Char('x'))
+                     .replace(QLatin1Char('x'), QStringLiteral("walnut ")));
+    const QList<QJsonObject> paged
+            = walk(m_server->client(), QStringLiteral("/api/v1/products?q=walnut"), 4);
     QSet<QString> seen;
     for (const QJsonObject &o : paged)
         seen.insert(o.value(QStringLiteral("id")).toString());
@@ -603,26 +663,29 @@ void TestCatalog::filtersAndSorts()
     const Client c1 = as(s1, QStringLiteral("seller"));
     const Client c2 = as(s2, QStringLiteral("seller"));
     QStringList made;
-    const QList<std::tuple<int, int, const Client *>> specs{{500, 3, &c1}, {100, 0, &c1}, {900, 1, &c1},
-                                                            {300, 2, &c2}, {700, 0, &c2}};
+    const QList<std::tuple<int, int, const Client *>> specs{
+            {500, 3, &c1}, {100, 0, &c1}, {900, 1, &c1}, {300, 2, &c2}, {700, 0, &c2}};
     for (const auto &[price, stock, client] : specs) {
         made.append(createProduct(*client, {{QStringLiteral("priceCents"), price},
                                             {QStringLiteral("stock"), stock}})
-                            .value(QStringLiteral("id")).toString());
+                            .value(QStringLiteral("id"))
+                            .toString());
         QTest::qWait(3);
     }
     // Ratings: made[3] 5.0, made[0] 4.0 (two reviews), made[2] 1.0; others unrated.
     auto rate = [&](int i, int sum, int count) {
-        QVERIFY(execSql(m_server->shop().database().connection(),
-                        QStringLiteral("UPDATE products SET rating_sum = ?, rating_count = ? WHERE id = ?"),
-                        {sum, count, made.at(i)}));
+        QVERIFY(execSql(
+                m_server->shop().database().connection(),
+                QStringLiteral("UPDATE products SET rating_sum = ?, rating_count = ? WHERE id = ?"),
+                {sum, count, made.at(i)}));
     };
     rate(3, 5, 1);
     rate(0, 8, 2);
     rate(2, 1, 1);
     auto prices = [&](const QString &query) {
         QList<int> out;
-        for (const QJsonObject &o : walk(m_server->client(), QStringLiteral("/api/v1/products?") + query, 2))
+        for (const QJsonObject &o :
+             walk(m_server->client(), QStringLiteral("/api/v1/products?") + query, 2))
             out.append(o.value(QStringLiteral("priceCents")).toInt());
         return out;
     };
@@ -632,20 +695,35 @@ void TestCatalog::filtersAndSorts()
     QCOMPARE(prices(QString()), (QList<int>{700, 300, 900, 100, 500}));
     const QList<int> byRating = prices(QStringLiteral("sort=rating"));
     QCOMPARE(byRating.mid(0, 3), (QList<int>{300, 500, 900})); // rated, best first
-    QCOMPARE(QSet<int>(byRating.cbegin() + 3, byRating.cend()), (QSet<int>{100, 700})); // unrated last
-    QCOMPARE(prices(QStringLiteral("sellerId=") + s1 + QStringLiteral("&sort=price")), (QList<int>{100, 500, 900}));
-    QCOMPARE(prices(QStringLiteral("minPriceCents=300&maxPriceCents=700&sort=price")), (QList<int>{300, 500, 700}));
+    QCOMPARE(QSet<int>(byRating.cbegin() + 3, byRating.cend()),
+             (QSet<int>{100, 700})); // unrated last
+    QCOMPARE(prices(QStringLiteral("sellerId=") + s1 + QStringLiteral("&sort=price")),
+             (QList<int>{100, 500, 900}));
+    QCOMPARE(prices(QStringLiteral("minPriceCents=300&maxPriceCents=700&sort=price")),
+             (QList<int>{300, 500, 700}));
     QCOMPARE(prices(QStringLiteral("minPriceCents=301&sort=price")), (QList<int>{500, 700, 900}));
     QCOMPARE(prices(QStringLiteral("inStock=true&sort=price")), (QList<int>{300, 500, 900}));
     QCOMPARE(prices(QStringLiteral("inStock=false&sort=price")), (QList<int>{100, 700}));
-    QCOMPARE(prices(QStringLiteral("sellerId=") + s2 + QStringLiteral("&inStock=true")), (QList<int>{300}));
+    QCOMPARE(prices(QStringLiteral("sellerId=") + s2 + QStringLiteral("&inStock=true")),
+             (QList<int>{300}));
     QCOMPARE(prices(QStringLiteral("sellerId=nobody")), QList<int>{});
-    const QJsonObject rated = m_server->client().get(QStringLiteral("/api/v1/products/") + made.at(0)).json();
-    QCOMPARE(rated.value(QStringLiteral("rating")).toObject().value(QStringLiteral("average")).toDouble(), 4.0);
-    QCOMPARE(rated.value(QStringLiteral("rating")).toObject().value(QStringLiteral("count")).toInt(), 2);
+    const QJsonObject rated
+            = m_server->client().get(QStringLiteral("/api/v1/products/") + made.at(0)).json();
+    QCOMPARE(rated.value(QStringLiteral("rating"))
+                     .toObject()
+                     .value(QStringLiteral("average"))
+                     .toDouble(),
+             4.0);
+    QCOMPARE(
+            rated.value(QStringLiteral("rating")).toObject().value(QStringLiteral("count")).toInt(),
+            2);
     QCOMPARE(rated.value(QStringLiteral("inStock")).toBool(), true);
-    QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/products/") + made.at(1)).json()
-                     .value(QStringLiteral("inStock")).toBool(), false);
+    QCOMPARE(m_server->client()
+                     .get(QStringLiteral("/api/v1/products/") + made.at(1))
+                     .json()
+                     .value(QStringLiteral("inStock"))
+                     .toBool(),
+             false);
 }
 
 void TestCatalog::pagingWalksEverything()
@@ -654,7 +732,9 @@ void TestCatalog::pagingWalksEverything()
     const Client c = as(seller, QStringLiteral("seller"));
     QSet<QString> all;
     for (int i = 0; i < 130; ++i)
-        all.insert(createProduct(c, {{QStringLiteral("priceCents"), 100 + i % 7}}).value(QStringLiteral("id")).toString());
+        all.insert(createProduct(c, {{QStringLiteral("priceCents"), 100 + i % 7}})
+                           .value(QStringLiteral("id"))
+                           .toString());
     const QString base = QStringLiteral("/api/v1/products?sellerId=") + seller;
     HttpResult r = c.get(base);
     QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 20);
@@ -663,8 +743,8 @@ void TestCatalog::pagingWalksEverything()
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 100);
     QVERIFY(!r.json().value(QStringLiteral("nextCursor")).toString().isEmpty());
-    for (const QString &sort : {QStringLiteral("newest"), QStringLiteral("price"), QStringLiteral("-price"),
-                                QStringLiteral("rating")}) {
+    for (const QString &sort : {QStringLiteral("newest"), QStringLiteral("price"),
+                                QStringLiteral("-price"), QStringLiteral("rating")}) {
         const QList<QJsonObject> items = walk(c, base + QStringLiteral("&sort=") + sort, 7);
         QSet<QString> seen;
         for (const QJsonObject &o : items)
@@ -678,9 +758,12 @@ void TestCatalog::pagingWalksEverything()
     QStringList deleted;
     int step = 0;
     do {
-        const HttpResult page = c.get(base + QStringLiteral("&sort=price&limit=9")
-                                      + (cursor.isEmpty() ? QString()
-                                                          : QStringLiteral("&cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(cursor))));
+        const HttpResult page = c.get(
+                base + QStringLiteral("&sort=price&limit=9")
+                + (cursor.isEmpty()
+                           ? QString()
+                           : QStringLiteral("&cursor=")
+                                     + QString::fromLatin1(QUrl::toPercentEncoding(cursor))));
         QCOMPARE(page.status, 200);
         for (const QJsonValue &v : page.json().value(QStringLiteral("items")).toArray())
             seen.append(v.toObject().value(QStringLiteral("id")).toString());
@@ -709,17 +792,28 @@ void TestCatalog::badQueryParams_data()
 {
     QTest::addColumn<QString>("query");
     QTest::addColumn<QString>("param");
-    QTest::newRow("limit-abc") << "limit=abc" << "limit";
-    QTest::newRow("limit-0") << "limit=0" << "limit";
-    QTest::newRow("limit-negative") << "limit=-5" << "limit";
-    QTest::newRow("cursor-junk") << "cursor=abc.def" << "cursor";
-    QTest::newRow("cursor-garbage") << "cursor=%%%" << "cursor";
-    QTest::newRow("sort-unknown") << "sort=cheapest" << "sort";
-    QTest::newRow("sort-empty") << "sort=" << "sort";
-    QTest::newRow("inStock-maybe") << "inStock=maybe" << "inStock";
-    QTest::newRow("minPrice-negative") << "minPriceCents=-1" << "minPriceCents";
-    QTest::newRow("maxPrice-abc") << "maxPriceCents=abc" << "maxPriceCents";
-    QTest::newRow("maxPrice-fraction") << "maxPriceCents=1.5" << "maxPriceCents";
+    QTest::newRow("limit-abc") << "limit=abc"
+                               << "limit";
+    QTest::newRow("limit-0") << "limit=0"
+                             << "limit";
+    QTest::newRow("limit-negative") << "limit=-5"
+                                    << "limit";
+    QTest::newRow("cursor-junk") << "cursor=abc.def"
+                                 << "cursor";
+    QTest::newRow("cursor-garbage") << "cursor=%%%"
+                                    << "cursor";
+    QTest::newRow("sort-unknown") << "sort=cheapest"
+                                  << "sort";
+    QTest::newRow("sort-empty") << "sort="
+                                << "sort";
+    QTest::newRow("inStock-maybe") << "inStock=maybe"
+                                   << "inStock";
+    QTest::newRow("minPrice-negative") << "minPriceCents=-1"
+                                       << "minPriceCents";
+    QTest::newRow("maxPrice-abc") << "maxPriceCents=abc"
+                                  << "maxPriceCents";
+    QTest::newRow("maxPrice-fraction") << "maxPriceCents=1.5"
+                                       << "maxPriceCents";
 }
 
 void TestCatalog::badQueryParams()
@@ -729,8 +823,12 @@ void TestCatalog::badQueryParams()
     const HttpResult r = m_server->client().get(QStringLiteral("/api/v1/products?") + query);
     QCOMPARE(r.status, 400);
     QVERIFY(r.isProblem());
-    QCOMPARE(r.json().value(QStringLiteral("errors")).toArray().first().toObject()
-                     .value(QStringLiteral("field")).toString(),
+    QCOMPARE(r.json().value(QStringLiteral("errors"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("field"))
+                     .toString(),
              param);
 }
 
@@ -740,35 +838,57 @@ void TestCatalog::stockAdjustments()
 {
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
-    const QString id = createProduct(c, {{QStringLiteral("stock"), 7}}).value(QStringLiteral("id")).toString();
-    const QString path = QStringLiteral("/api/v1/products/") + id + QStringLiteral("/stock-adjustments");
-    HttpResult r = c.post(path, {{QStringLiteral("delta"), 3}, {QStringLiteral("reason"), QStringLiteral("restock")}});
+    const QString id = createProduct(c, {{QStringLiteral("stock"), 7}})
+                               .value(QStringLiteral("id"))
+                               .toString();
+    const QString path
+            = QStringLiteral("/api/v1/products/") + id + QStringLiteral("/stock-adjustments");
+    HttpResult r = c.post(path, {{QStringLiteral("delta"), 3},
+                                 {QStringLiteral("reason"), QStringLiteral("restock")}});
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("stock")).toInt(), 10);
     QCOMPARE(r.json().value(QStringLiteral("id")).toString(), id);
-    r = c.post(path, {{QStringLiteral("delta"), -100}, {QStringLiteral("reason"), QStringLiteral("oops")}});
+    r = c.post(path, {{QStringLiteral("delta"), -100},
+                      {QStringLiteral("reason"), QStringLiteral("oops")}});
     QCOMPARE(r.status, 409);
     QVERIFY(r.isProblem());
-    QCOMPARE(c.post(path, {{QStringLiteral("delta"), 0}, {QStringLiteral("reason"), QStringLiteral("x")}}).status, 422);
-    QCOMPARE(c.post(path, {{QStringLiteral("delta"), 1.5}, {QStringLiteral("reason"), QStringLiteral("x")}}).status, 422);
+    QCOMPARE(c.post(path,
+                    {{QStringLiteral("delta"), 0}, {QStringLiteral("reason"), QStringLiteral("x")}})
+                     .status,
+             422);
+    QCOMPARE(c.post(path, {{QStringLiteral("delta"), 1.5},
+                           {QStringLiteral("reason"), QStringLiteral("x")}})
+                     .status,
+             422);
     QCOMPARE(c.post(path, {{QStringLiteral("delta"), 1}}).status, 422);
-    QCOMPARE(c.post(path, {{QStringLiteral("delta"), 1000000}, {QStringLiteral("reason"), QStringLiteral("x")}}).status, 422);
+    QCOMPARE(c.post(path, {{QStringLiteral("delta"), 1000000},
+                           {QStringLiteral("reason"), QStringLiteral("x")}})
+                     .status,
+             422);
     QCOMPARE(c.post(QStringLiteral("/api/v1/products/nope/stock-adjustments"),
-                    {{QStringLiteral("delta"), 1}, {QStringLiteral("reason"), QStringLiteral("x")}}).status, 404);
-    r = c.post(path, {{QStringLiteral("delta"), -10}, {QStringLiteral("reason"), QStringLiteral("sold out")}});
+                    {{QStringLiteral("delta"), 1}, {QStringLiteral("reason"), QStringLiteral("x")}})
+                     .status,
+             404);
+    r = c.post(path, {{QStringLiteral("delta"), -10},
+                      {QStringLiteral("reason"), QStringLiteral("sold out")}});
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("inStock")).toBool(), false);
     // The ledger holds each change with reason and actor.
     auto q = execSql(m_server->shop().database().connection(),
-                     QStringLiteral("SELECT delta, reason, note, actor_id FROM stock_ledger WHERE product_id = ? ORDER BY id"),
+                     QStringLiteral("SELECT delta, reason, note, actor_id FROM stock_ledger WHERE "
+                                    "product_id = ? ORDER BY id"),
                      {id});
     QVERIFY(q);
     QList<QStringList> rows;
     while (q->next())
-        rows.append({q->value(0).toString(), q->value(1).toString(), q->value(2).toString(), q->value(3).toString()});
-    QCOMPARE(rows, (QList<QStringList>{{QStringLiteral("7"), QStringLiteral("create"), QString(), seller},
-                                       {QStringLiteral("3"), QStringLiteral("adjust"), QStringLiteral("restock"), seller},
-                                       {QStringLiteral("-10"), QStringLiteral("adjust"), QStringLiteral("sold out"), seller}}));
+        rows.append({q->value(0).toString(), q->value(1).toString(), q->value(2).toString(),
+                     q->value(3).toString()});
+    QCOMPARE(rows,
+             (QList<QStringList>{{QStringLiteral("7"), QStringLiteral("create"), QString(), seller},
+                                 {QStringLiteral("3"), QStringLiteral("adjust"),
+                                  QStringLiteral("restock"), seller},
+                                 {QStringLiteral("-10"), QStringLiteral("adjust"),
+                                  QStringLiteral("sold out"), seller}}));
 }
 
 void TestCatalog::ledgerInvariantAndCheck()
@@ -778,7 +898,9 @@ void TestCatalog::ledgerInvariantAndCheck()
     const Client c = as(seller, QStringLiteral("seller"));
     QStringList ids;
     for (int i = 0; i < 5; ++i)
-        ids.append(createProduct(c, {{QStringLiteral("stock"), 20}}).value(QStringLiteral("id")).toString());
+        ids.append(createProduct(c, {{QStringLiteral("stock"), 20}})
+                           .value(QStringLiteral("id"))
+                           .toString());
     QHash<QString, qint64> expected;
     for (const QString &id : ids)
         expected[id] = 20;
@@ -788,9 +910,10 @@ void TestCatalog::ledgerInvariantAndCheck()
         const int kind = int(rng.bounded(4));
         const int qty = int(rng.bounded(1, 6));
         if (kind == 0) {
-            const HttpResult r = c.post(QStringLiteral("/api/v1/products/%1/stock-adjustments").arg(id),
-                                        {{QStringLiteral("delta"), rng.bounded(2) ? qty : -qty},
-                                         {QStringLiteral("reason"), QStringLiteral("count")}});
+            const HttpResult r
+                    = c.post(QStringLiteral("/api/v1/products/%1/stock-adjustments").arg(id),
+                             {{QStringLiteral("delta"), rng.bounded(2) ? qty : -qty},
+                              {QStringLiteral("reason"), QStringLiteral("count")}});
             QVERIFY(r.status == 200 || r.status == 409);
             if (r.status == 200)
                 expected[id] = r.json().value(QStringLiteral("stock")).toInt();
@@ -801,12 +924,14 @@ void TestCatalog::ledgerInvariantAndCheck()
         StockEffects fx;
         Status s = Ok{};
         if (kind == 1)
-            s = shop.inventory().reserve(tx.db(), id, qty, QStringLiteral("order-%1").arg(i), seller, &fx);
+            s = shop.inventory().reserve(tx.db(), id, qty, QStringLiteral("order-%1").arg(i),
+                                         seller, &fx);
         else if (kind == 2)
             s = shop.inventory().release(tx.db(), id, qty, QStringLiteral("order-%1").arg(i), {},
                                          StockReason::Cancel, &fx);
         else
-            s = shop.inventory().restock(tx.db(), id, qty, QStringLiteral("order-%1").arg(i), {}, &fx);
+            s = shop.inventory().restock(tx.db(), id, qty, QStringLiteral("order-%1").arg(i), {},
+                                         &fx);
         if (!s) {
             QCOMPARE(s.error().code, ErrorCode::Conflict);
             QVERIFY(expected[id] < qty);
@@ -818,8 +943,12 @@ void TestCatalog::ledgerInvariantAndCheck()
         expected[id] += kind == 1 ? -qty : qty;
     }
     for (const QString &id : ids)
-        QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/products/") + id).json()
-                         .value(QStringLiteral("stock")).toInteger(), expected[id]);
+        QCOMPARE(m_server->client()
+                         .get(QStringLiteral("/api/v1/products/") + id)
+                         .json()
+                         .value(QStringLiteral("stock"))
+                         .toInteger(),
+                 expected[id]);
     auto mismatches = Inventory::verifyLedger(shop.database().connection());
     QVERIFY(mismatches);
     QVERIFY(mismatches->isEmpty());
@@ -833,14 +962,22 @@ void TestCatalog::ledgerInvariantAndCheck()
         Database database(parsed.value());
         QVERIFY(database.open());
         {
-        const QSqlDatabase db = database.connection();
-        QVERIFY(execSql(db, QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, "
-                                           "role, created_at, updated_at) VALUES ('u1', 'a@b', 'a@b', 'x', 'A', "
-                                           "'seller', 0, 0)")));
-        QVERIFY(execSql(db, QStringLiteral("INSERT INTO products (id, seller_id, name, price_cents, stock, "
-                                           "created_at, updated_at) VALUES ('p1', 'u1', 'P', 5, 4, 0, 0)")));
-        QVERIFY(execSql(db, QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, created_at) "
-                                           "VALUES ('p1', 4, 'create', 0)")));
+            const QSqlDatabase db = database.connection();
+            QVERIFY(execSql(
+                    db,
+                    QStringLiteral(
+                            "INSERT INTO users (id, email, email_norm, password_hash, "
+                            "display_name, "
+                            "role, created_at, updated_at) VALUES ('u1', 'a@b', 'a@b', 'x', 'A', "
+                            "'seller', 0, 0)")));
+            QVERIFY(execSql(
+                    db, QStringLiteral(
+                                "INSERT INTO products (id, seller_id, name, price_cents, stock, "
+                                "created_at, updated_at) VALUES ('p1', 'u1', 'P', 5, 4, 0, 0)")));
+            QVERIFY(execSql(
+                    db, QStringLiteral(
+                                "INSERT INTO stock_ledger (product_id, delta, reason, created_at) "
+                                "VALUES ('p1', 4, 'create', 0)")));
         }
         database.releaseThreadConnection();
     }
@@ -857,7 +994,8 @@ void TestCatalog::ledgerInvariantAndCheck()
     {
         Database database(DatabaseUrl::parse(url).value());
         QVERIFY(database.open());
-        QVERIFY(execSql(database.connection(), QStringLiteral("UPDATE products SET stock = 9 WHERE id = 'p1'")));
+        QVERIFY(execSql(database.connection(),
+                        QStringLiteral("UPDATE products SET stock = 9 WHERE id = 'p1'")));
         database.releaseThreadConnection();
     }
     QCOMPARE(runCheck(&out), 1);
@@ -870,11 +1008,15 @@ void TestCatalog::lowStockOncePerCrossing()
     QSignalSpy spy(&shop.events(), &ModelEvents::stockLow);
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
-    const QString id = createProduct(c, {{QStringLiteral("stock"), 10}, {QStringLiteral("lowStockThreshold"), 3}})
-                               .value(QStringLiteral("id")).toString();
+    const QString id = createProduct(c, {{QStringLiteral("stock"), 10},
+                                         {QStringLiteral("lowStockThreshold"), 3}})
+                               .value(QStringLiteral("id"))
+                               .toString();
     auto adjust = [&](int delta) {
         return c.post(QStringLiteral("/api/v1/products/%1/stock-adjustments").arg(id),
-                      {{QStringLiteral("delta"), delta}, {QStringLiteral("reason"), QStringLiteral("t")}}).status;
+                      {{QStringLiteral("delta"), delta},
+                       {QStringLiteral("reason"), QStringLiteral("t")}})
+                .status;
     };
     auto sell = [&](int qty) {
         Transaction tx(shop.database());
@@ -888,19 +1030,19 @@ void TestCatalog::lowStockOncePerCrossing()
         shop.inventory().announce(fx);
         return true;
     };
-    QCOMPARE(adjust(-5), 200);                        // 5: above
+    QCOMPARE(adjust(-5), 200); // 5: above
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 0);
-    QVERIFY(sell(2));                                 // 3: at the threshold: a crossing
+    QVERIFY(sell(2)); // 3: at the threshold: a crossing
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
-    QVERIFY(sell(1));                                 // 2: still below, no new alert
-    QCOMPARE(adjust(-1), 200);                        // 1
+    QVERIFY(sell(1));          // 2: still below, no new alert
+    QCOMPARE(adjust(-1), 200); // 1
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
-    QCOMPARE(adjust(2), 200);                         // 3: not above yet: still disarmed
-    QVERIFY(sell(1));                                 // 2
+    QCOMPARE(adjust(2), 200); // 3: not above yet: still disarmed
+    QVERIFY(sell(1));         // 2
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
-    QCOMPARE(adjust(5), 200);                         // 7: re-armed
+    QCOMPARE(adjust(5), 200); // 7: re-armed
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
-    QVERIFY(sell(4));                                 // 3: a new crossing
+    QVERIFY(sell(4)); // 3: a new crossing
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 2);
     QCOMPARE(spy.count(), 2);
     QCOMPARE(spy.last().at(0).toString(), id);
@@ -908,7 +1050,11 @@ void TestCatalog::lowStockOncePerCrossing()
     QCOMPARE(spy.last().at(2).toInt(), 3);
     // The notification says which product.
     const QJsonObject n = walk(c, QStringLiteral("/api/v1/notifications"), 10).first();
-    QCOMPARE(n.value(QStringLiteral("data")).toObject().value(QStringLiteral("productId")).toString(), id);
+    QCOMPARE(n.value(QStringLiteral("data"))
+                     .toObject()
+                     .value(QStringLiteral("productId"))
+                     .toString(),
+             id);
     // Nobody else was told.
     const QString other = addUser(QStringLiteral("seller"));
     QCOMPARE(countKind(other, QStringLiteral("stock.low")), 0);
@@ -920,16 +1066,19 @@ void TestCatalog::lowStockOnCreateAndThreshold()
     const Client c = as(seller, QStringLiteral("seller"));
     createProduct(c, {{QStringLiteral("stock"), 2}, {QStringLiteral("lowStockThreshold"), 2}});
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
-    const QString id = createProduct(c, {{QStringLiteral("stock"), 8}, {QStringLiteral("lowStockThreshold"), 2}})
-                               .value(QStringLiteral("id")).toString();
+    const QString id = createProduct(c, {{QStringLiteral("stock"), 8},
+                                         {QStringLiteral("lowStockThreshold"), 2}})
+                               .value(QStringLiteral("id"))
+                               .toString();
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 1);
     const QString path = QStringLiteral("/api/v1/products/") + id;
-    QCOMPARE(c.patch(path, {{QStringLiteral("lowStockThreshold"), 8}}).status, 200); // raised to the stock
+    QCOMPARE(c.patch(path, {{QStringLiteral("lowStockThreshold"), 8}}).status,
+             200); // raised to the stock
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 2);
     QCOMPARE(c.patch(path, {{QStringLiteral("lowStockThreshold"), 9}}).status, 200); // still below
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 2);
     QCOMPARE(c.patch(path, {{QStringLiteral("lowStockThreshold"), 1}}).status, 200); // re-armed
-    QCOMPARE(c.patch(path, {{QStringLiteral("stock"), 1}}).status, 200);             // a crossing by edit
+    QCOMPARE(c.patch(path, {{QStringLiteral("stock"), 1}}).status, 200); // a crossing by edit
     QCOMPARE(countKind(seller, QStringLiteral("stock.low")), 3);
 }
 
@@ -937,13 +1086,18 @@ void TestCatalog::sellerInventory()
 {
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
-    const QString low = createProduct(c, {{QStringLiteral("stock"), 1}, {QStringLiteral("lowStockThreshold"), 3}})
-                                .value(QStringLiteral("id")).toString();
-    const QString fine = createProduct(c, {{QStringLiteral("stock"), 10}, {QStringLiteral("lowStockThreshold"), 3}})
-                                 .value(QStringLiteral("id")).toString();
+    const QString low = createProduct(c, {{QStringLiteral("stock"), 1},
+                                          {QStringLiteral("lowStockThreshold"), 3}})
+                                .value(QStringLiteral("id"))
+                                .toString();
+    const QString fine = createProduct(c, {{QStringLiteral("stock"), 10},
+                                           {QStringLiteral("lowStockThreshold"), 3}})
+                                 .value(QStringLiteral("id"))
+                                 .toString();
     const QString gone = createProduct(c).value(QStringLiteral("id")).toString();
     QCOMPARE(c.del(QStringLiteral("/api/v1/products/") + gone).status, 204);
-    createProduct(as(addUser(QStringLiteral("seller")), QStringLiteral("seller")), {{QStringLiteral("stock"), 0}});
+    createProduct(as(addUser(QStringLiteral("seller")), QStringLiteral("seller")),
+                  {{QStringLiteral("stock"), 0}});
     const QList<QJsonObject> all = walk(c, QStringLiteral("/api/v1/seller/inventory"), 1);
     QCOMPARE(all.size(), 2);
     for (const QJsonObject &o : all) {
@@ -952,13 +1106,16 @@ void TestCatalog::sellerInventory()
         QCOMPARE(o.value(QStringLiteral("stock")).toInt(), isLow ? 1 : 10);
         QCOMPARE(o.value(QStringLiteral("lowStockThreshold")).toInt(), 3);
     }
-    const QList<QJsonObject> lows = walk(c, QStringLiteral("/api/v1/seller/inventory?lowStock=true"), 20);
+    const QList<QJsonObject> lows
+            = walk(c, QStringLiteral("/api/v1/seller/inventory?lowStock=true"), 20);
     QCOMPARE(lows.size(), 1);
     QCOMPARE(lows.first().value(QStringLiteral("id")).toString(), low);
     QCOMPARE(walk(c, QStringLiteral("/api/v1/seller/inventory?lowStock=false"), 20).size(), 2);
     QCOMPARE(c.get(QStringLiteral("/api/v1/seller/inventory?lowStock=maybe")).status, 400);
     QCOMPARE(as(addUser(QStringLiteral("customer")), QStringLiteral("customer"))
-                     .get(QStringLiteral("/api/v1/seller/inventory")).status, 403);
+                     .get(QStringLiteral("/api/v1/seller/inventory"))
+                     .status,
+             403);
     QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/seller/inventory")).status, 401);
     Q_UNUSED(fine);
 }
@@ -1006,10 +1163,14 @@ void TestCatalog::imagesRawAndMultipart()
                "multipart/form-data; boundary=\"" + boundary + "\"");
     QCOMPARE(r.status, 201);
 
-    const QJsonArray images = m_server->client().get(QStringLiteral("/api/v1/products/") + id).json()
-                                      .value(QStringLiteral("images")).toArray();
+    const QJsonArray images = m_server->client()
+                                      .get(QStringLiteral("/api/v1/products/") + id)
+                                      .json()
+                                      .value(QStringLiteral("images"))
+                                      .toArray();
     QCOMPARE(images.size(), 3);
-    QCOMPARE(images.at(0).toObject().value(QStringLiteral("id")).toString(), imageId); // in upload order
+    QCOMPARE(images.at(0).toObject().value(QStringLiteral("id")).toString(),
+             imageId); // in upload order
     QCOMPARE(images.at(1).toObject().value(QStringLiteral("id")).toString(), second);
     QCOMPARE(images.at(0).toObject().value(QStringLiteral("url")).toString(), url);
 }
@@ -1023,16 +1184,19 @@ void TestCatalog::imageRejections_data()
     const QByteArray b = "XyZb0undary";
     QTest::newRow("text-plain") << png << QByteArray("text/plain") << 415;
     QTest::newRow("no-type") << png << QByteArray() << 415;
-    QTest::newRow("gif") << QByteArray("GIF89a\x01\x00\x01\x00", 10) << QByteArray("image/gif") << 415;
+    QTest::newRow("gif") << QByteArray("GIF89a\x01\x00\x01\x00", 10) << QByteArray("image/gif")
+                         << 415;
     QTest::newRow("not-an-image") << QByteArray("hello, world") << QByteArray("image/png") << 415;
     QTest::newRow("truncated-png") << png.left(40) << QByteArray("image/png") << 422;
     QTest::newRow("empty") << QByteArray() << QByteArray("image/png") << 422;
     QTest::newRow("png-declared-jpeg") << png << QByteArray("image/jpeg") << 415;
-    QTest::newRow("multipart-no-file-field") << multipartBody(b, "photo", png, "image/png")
-                                             << QByteArray("multipart/form-data; boundary=" + b) << 422;
+    QTest::newRow("multipart-no-file-field")
+            << multipartBody(b, "photo", png, "image/png")
+            << QByteArray("multipart/form-data; boundary=" + b) << 422;
     QTest::newRow("multipart-no-boundary") << multipartBody(b, "file", png, "image/png")
                                            << QByteArray("multipart/form-data") << 400;
-    QTest::newRow("multipart-unclosed") << QByteArray("--" + b + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n" + png)
+    QTest::newRow("multipart-unclosed") << QByteArray(
+            "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n" + png)
                                         << QByteArray("multipart/form-data; boundary=" + b) << 400;
     QTest::newRow("multipart-bad-image") << multipartBody(b, "file", "not an image", "image/png")
                                          << QByteArray("multipart/form-data; boundary=" + b) << 415;
@@ -1046,11 +1210,17 @@ void TestCatalog::imageRejections()
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
     const QString id = createProduct(c).value(QStringLiteral("id")).toString();
-    const HttpResult r = c.send("POST", QStringLiteral("/api/v1/products/%1/images").arg(id), body, contentType);
+    const HttpResult r = c.send("POST", QStringLiteral("/api/v1/products/%1/images").arg(id), body,
+                                contentType);
     QCOMPARE(r.status, status);
     QVERIFY(r.isProblem());
-    QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/products/") + id).json()
-                     .value(QStringLiteral("images")).toArray().size(), 0);
+    QCOMPARE(m_server->client()
+                     .get(QStringLiteral("/api/v1/products/") + id)
+                     .json()
+                     .value(QStringLiteral("images"))
+                     .toArray()
+                     .size(),
+             0);
     QCOMPARE(QDir(m_server->dataDir() + QStringLiteral("/media")).entryList(QDir::Files).size(), 0);
 }
 
@@ -1073,8 +1243,14 @@ void TestCatalog::imageLimitAndDelete()
     QCOMPARE(media.entryList(QDir::Files).size(), 10); // the refused one left no file
 
     // Another seller cannot delete it; an unknown image is 404.
-    QCOMPARE(as(addUser(QStringLiteral("seller")), QStringLiteral("seller")).del(path + QLatin1Char('/') + ids.first()).status, 404);
-    QCOMPARE(as(addUser(QStringLiteral("customer")), QStringLiteral("customer")).del(path + QLatin1Char('/') + ids.first()).status, 403);
+    QCOMPARE(as(addUser(QStringLiteral("seller")), QStringLiteral("seller"))
+                     .del(path + QLatin1Char('/') + ids.first())
+                     .status,
+             404);
+    QCOMPARE(as(addUser(QStringLiteral("customer")), QStringLiteral("customer"))
+                     .del(path + QLatin1Char('/') + ids.first())
+                     .status,
+             403);
     QCOMPARE(c.del(path + QStringLiteral("/nope")).status, 404);
 
     const QString file = media.filePath(urls.first().mid(7));
@@ -1101,7 +1277,8 @@ void TestCatalog::mediaTraversal_data()
     QTest::newRow("backslash") << QByteArray("/media/..%5Ctest.db");
     QTest::newRow("absolute") << QByteArray("/media/%2Fetc%2Fpasswd");
     QTest::newRow("nul") << QByteArray("/media/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%00.png");
-    QTest::newRow("unknown") << QByteArray("/media/no-such-image-0123456789abcdef0123456789abcdef.png");
+    QTest::newRow("unknown") << QByteArray(
+            "/media/no-such-image-0123456789abcdef0123456789abcdef.png");
     QTest::newRow("db-name") << QByteArray("/media/test.db");
     QTest::newRow("jwt-key") << QByteArray("/media/..%2Fjwt.key");
 }
@@ -1113,7 +1290,10 @@ void TestCatalog::mediaTraversal()
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
     const QString id = createProduct(c).value(QStringLiteral("id")).toString();
-    QCOMPARE(c.send("POST", QStringLiteral("/api/v1/products/%1/images").arg(id), makePng(), "image/png").status, 201);
+    QCOMPARE(c.send("POST", QStringLiteral("/api/v1/products/%1/images").arg(id), makePng(),
+                    "image/png")
+                     .status,
+             201);
     const HttpResult r = httpRequest(m_server->port(), "GET", target);
     QVERIFY2(r.status == 404 || r.status == 400, qPrintable(QString::number(r.status)));
     QVERIFY(!r.body.contains("SQLite") && !r.body.contains("root:"));
@@ -1136,8 +1316,8 @@ void TestCatalog::notificationsApi()
                                         QStringLiteral("Shipped %1").arg(i), QStringLiteral("Body"),
                                         QJsonObject{{QStringLiteral("n"), i}}, &pending));
         }
-        QVERIFY(shop.notifier().add(tx.db(), bob, QStringLiteral("order.shipped"), QStringLiteral("Bob's"),
-                                    QStringLiteral("Body"), {}, &pending));
+        QVERIFY(shop.notifier().add(tx.db(), bob, QStringLiteral("order.shipped"),
+                                    QStringLiteral("Bob's"), QStringLiteral("Body"), {}, &pending));
         QVERIFY(tx.commit());
         shop.notifier().announce(pending);
     }
@@ -1180,17 +1360,31 @@ void TestCatalog::notificationsApi()
     QCOMPARE(r.json().value(QStringLiteral("unreadCount")).toInt(), 0);
     QCOMPARE(r.json().value(QStringLiteral("items")).toArray().size(), 0);
     // Bob's stay unread.
-    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications")).json().value(QStringLiteral("unreadCount")).toInt(), 1);
-    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications")).json().value(QStringLiteral("items")).toArray().size(), 1);
+    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications"))
+                     .json()
+                     .value(QStringLiteral("unreadCount"))
+                     .toInt(),
+             1);
+    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
 
     QCOMPARE(a.get(QStringLiteral("/api/v1/notifications?unread=maybe")).status, 400);
     QCOMPARE(a.get(QStringLiteral("/api/v1/notifications?cursor=bogus")).status, 400);
     QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/notifications")).status, 401);
     // A cursor of Bob's list does not page Alice's.
-    const QString aliceCursor = a.get(QStringLiteral("/api/v1/notifications?limit=1")).json()
-                                        .value(QStringLiteral("nextCursor")).toString();
+    const QString aliceCursor = a.get(QStringLiteral("/api/v1/notifications?limit=1"))
+                                        .json()
+                                        .value(QStringLiteral("nextCursor"))
+                                        .toString();
     QVERIFY(!aliceCursor.isEmpty());
-    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications?cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(aliceCursor))).status, 400);
+    QCOMPARE(b.get(QStringLiteral("/api/v1/notifications?cursor=")
+                   + QString::fromLatin1(QUrl::toPercentEncoding(aliceCursor)))
+                     .status,
+             400);
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

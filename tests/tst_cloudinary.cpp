@@ -22,14 +22,21 @@ namespace {
 
 const QString kPeers = QStringLiteral(MERCATO_PEERS_DIR);
 const QByteArray kPng = QByteArray::fromBase64(
-        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///9BHTQRAAAAAWJLR0QB/wIt3gAAAAd0SU1FB+oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAABJRU5ErkJggg==");
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/"
+        "xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///"
+        "9BHTQRAAAAAWJLR0QB/"
+        "wIt3gAAAAd0SU1FB+"
+        "oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6"
+        "NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAA"
+        "BJRU5ErkJggg==");
 
 // tests/peers/fake_cloudinary.py on a free port.
 class FakeCloudinary
 {
 public:
     explicit FakeCloudinary(QString secret = QStringLiteral("s3cr3t-api"), int failFirst = 0)
-        : m_secret(std::move(secret)), m_failFirst(failFirst)
+        : m_secret(std::move(secret))
+        , m_failFirst(failFirst)
     {}
     ~FakeCloudinary()
     {
@@ -43,9 +50,9 @@ public:
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start(QStringLiteral("python3"),
                         {kPeers + QStringLiteral("/fake_cloudinary.py"), QStringLiteral("--cloud"),
-                         QStringLiteral("demo"), QStringLiteral("--key"), QStringLiteral("123456789"),
-                         QStringLiteral("--secret"), m_secret, QStringLiteral("--fail-first"),
-                         QString::number(m_failFirst)});
+                         QStringLiteral("demo"), QStringLiteral("--key"),
+                         QStringLiteral("123456789"), QStringLiteral("--secret"), m_secret,
+                         QStringLiteral("--fail-first"), QString::number(m_failFirst)});
         if (!m_process.waitForStarted(10000))
             return false;
         while (!m_process.canReadLine()) {
@@ -76,8 +83,8 @@ private:
 
 CloudinaryImageStore::Settings settingsFor(const FakeCloudinary &fake)
 {
-    auto s = CloudinaryImageStore::parseUrl(QStringLiteral("cloudinary://123456789:s3cr3t-api@demo"),
-                                            fake.base());
+    auto s = CloudinaryImageStore::parseUrl(
+            QStringLiteral("cloudinary://123456789:s3cr3t-api@demo"), fake.base());
     CloudinaryImageStore::Settings settings = s.value();
     settings.timeoutMs = 5000;
     settings.initialBackoffMs = 20;
@@ -98,12 +105,18 @@ private Q_SLOTS:
         QTest::addColumn<QString>("url");
         QTest::addColumn<QString>("base");
         QTest::addColumn<bool>("valid");
-        QTest::newRow("ok") << "cloudinary://123:abc@demo" << "" << true;
-        QTest::newRow("ok-base") << "cloudinary://123:abc@demo" << "http://127.0.0.1:9/" << true;
-        QTest::newRow("no-secret") << "cloudinary://123@demo" << "" << false;
-        QTest::newRow("no-cloud") << "cloudinary://123:abc@" << "" << false;
-        QTest::newRow("wrong-scheme") << "https://123:abc@demo" << "" << false;
-        QTest::newRow("bad-base") << "cloudinary://123:abc@demo" << "ftp://x" << false;
+        QTest::newRow("ok") << "cloudinary://123:abc@demo"
+                            << "" << true;
+        QTest::newRow("ok-base") << "cloudinary://123:abc@demo"
+                                 << "http://127.0.0.1:9/" << true;
+        QTest::newRow("no-secret") << "cloudinary://123@demo"
+                                   << "" << false;
+        QTest::newRow("no-cloud") << "cloudinary://123:abc@"
+                                  << "" << false;
+        QTest::newRow("wrong-scheme") << "https://123:abc@demo"
+                                      << "" << false;
+        QTest::newRow("bad-base") << "cloudinary://123:abc@demo"
+                                  << "ftp://x" << false;
     }
     void parseUrl()
     {
@@ -124,10 +137,13 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("paramsJson");
         QTest::newRow("upload") << R"({"public_id":"k2Jv9x","timestamp":"1764115200"})";
-        QTest::newRow("docs-example") << R"({"eager":"w_400,h_300,c_pad|w_260,h_200,c_crop","public_id":"sample_image","timestamp":"1315060510"})";
-        QTest::newRow("ampersand") << R"({"public_id":"a&b=c","timestamp":"1764115200","tags":"x&y"})";
+        QTest::newRow("docs-example")
+                << R"({"eager":"w_400,h_300,c_pad|w_260,h_200,c_crop","public_id":"sample_image","timestamp":"1315060510"})";
+        QTest::newRow("ampersand")
+                << R"({"public_id":"a&b=c","timestamp":"1764115200","tags":"x&y"})";
         QTest::newRow("empty-dropped") << R"({"public_id":"p","timestamp":"1","folder":""})";
-        QTest::newRow("unicode") << R"({"context":"caption=Grüße","public_id":"p","timestamp":"2"})";
+        QTest::newRow("unicode")
+                << R"({"context":"caption=Grüße","public_id":"p","timestamp":"2"})";
     }
     void signatureMatchesCloudinaryNodeLibrary()
     {
@@ -140,7 +156,8 @@ private Q_SLOTS:
         }
         const QString secret = QStringLiteral("abcd-SECRET_1");
         QProcess node;
-        node.start(QStringLiteral("node"), {kPeers + QStringLiteral("/sign_cloudinary.js"), paramsJson, secret});
+        node.start(QStringLiteral("node"),
+                   {kPeers + QStringLiteral("/sign_cloudinary.js"), paramsJson, secret});
         QVERIFY(node.waitForFinished(30000));
         QCOMPARE(node.exitCode(), 0);
         const QString reference = QString::fromLatin1(node.readAllStandardOutput()).trimmed();
@@ -165,7 +182,8 @@ private Q_SLOTS:
         CloudinaryImageStore store(settingsFor(fake));
         auto stored = store.store(kPng, QStringLiteral("image/png"));
         QVERIFY2(stored.ok(), qPrintable(stored.error().detail));
-        QVERIFY(stored->url.startsWith(QStringLiteral("https://res.cloudinary.com/demo/image/upload/")));
+        QVERIFY(stored->url.startsWith(
+                QStringLiteral("https://res.cloudinary.com/demo/image/upload/")));
         QVERIFY(stored->url.endsWith(stored->key + QStringLiteral(".png")));
         QVERIFY(stored->key.size() >= 32); // random, unguessable
         QCOMPARE(fake.stored(), QStringList{stored->key});
@@ -217,8 +235,9 @@ private Q_SLOTS:
     void unreachableIsUnavailable()
     {
         auto settings = CloudinaryImageStore::parseUrl(
-                QStringLiteral("cloudinary://1:2@demo"),
-                QStringLiteral("http://127.0.0.1:%1").arg(freePort())).value();
+                                QStringLiteral("cloudinary://1:2@demo"),
+                                QStringLiteral("http://127.0.0.1:%1").arg(freePort()))
+                                .value();
         settings.initialBackoffMs = 10;
         CloudinaryImageStore store(settings);
         auto stored = store.store(kPng, QStringLiteral("image/png"));
@@ -234,18 +253,20 @@ private Q_SLOTS:
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         server.shop().setImageStore(std::make_unique<CloudinaryImageStore>(settingsFor(fake)));
         Client client = server.client();
-        const auto reg = client.post(QStringLiteral("/api/v1/auth/register"),
-                                     {{QStringLiteral("email"), QStringLiteral("ann@example.test")},
-                                      {QStringLiteral("password"), QStringLiteral("correct horse battery")},
-                                      {QStringLiteral("displayName"), QStringLiteral("Ann")},
-                                      {QStringLiteral("role"), QStringLiteral("customer")}});
+        const auto reg = client.post(
+                QStringLiteral("/api/v1/auth/register"),
+                {{QStringLiteral("email"), QStringLiteral("ann@example.test")},
+                 {QStringLiteral("password"), QStringLiteral("correct horse battery")},
+                 {QStringLiteral("displayName"), QStringLiteral("Ann")},
+                 {QStringLiteral("role"), QStringLiteral("customer")}});
         QCOMPARE(reg.status, 201);
         client.setToken(reg.json().value(QStringLiteral("accessToken")).toString());
 
         auto r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png");
         QCOMPARE(r.status, 200);
-        QVERIFY(r.json().value(QStringLiteral("avatarUrl")).toString().startsWith(
-                QStringLiteral("https://res.cloudinary.com/demo/")));
+        QVERIFY(r.json().value(QStringLiteral("avatarUrl"))
+                        .toString()
+                        .startsWith(QStringLiteral("https://res.cloudinary.com/demo/")));
         r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png");
         QCOMPARE(r.status, 200);
         const QString url = r.json().value(QStringLiteral("avatarUrl")).toString();
@@ -253,7 +274,11 @@ private Q_SLOTS:
         const QStringList stored = fake.stored();
         QCOMPARE(stored.size(), 1);
         QVERIFY(url.contains(stored.first()));
-        QCOMPARE(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).toString(), url);
+        QCOMPARE(client.get(QStringLiteral("/api/v1/me"))
+                         .json()
+                         .value(QStringLiteral("avatarUrl"))
+                         .toString(),
+                 url);
         QVERIFY(QDir(server.dataDir() + QStringLiteral("/media")).entryList(QDir::Files).isEmpty());
 
         QCOMPARE(client.del(QStringLiteral("/api/v1/me/avatar")).status, 200);
@@ -265,22 +290,27 @@ private Q_SLOTS:
         TestServer server;
         QVERIFY2(server.start(), qPrintable(server.errorString()));
         auto settings = CloudinaryImageStore::parseUrl(
-                QStringLiteral("cloudinary://1:2@demo"),
-                QStringLiteral("http://127.0.0.1:%1").arg(freePort())).value();
+                                QStringLiteral("cloudinary://1:2@demo"),
+                                QStringLiteral("http://127.0.0.1:%1").arg(freePort()))
+                                .value();
         settings.initialBackoffMs = 10;
         server.shop().setImageStore(std::make_unique<CloudinaryImageStore>(settings));
         Client client = server.client();
-        const auto reg = client.post(QStringLiteral("/api/v1/auth/register"),
-                                     {{QStringLiteral("email"), QStringLiteral("bob@example.test")},
-                                      {QStringLiteral("password"), QStringLiteral("correct horse battery")},
-                                      {QStringLiteral("displayName"), QStringLiteral("Bob")},
-                                      {QStringLiteral("role"), QStringLiteral("customer")}});
+        const auto reg = client.post(
+                QStringLiteral("/api/v1/auth/register"),
+                {{QStringLiteral("email"), QStringLiteral("bob@example.test")},
+                 {QStringLiteral("password"), QStringLiteral("correct horse battery")},
+                 {QStringLiteral("displayName"), QStringLiteral("Bob")},
+                 {QStringLiteral("role"), QStringLiteral("customer")}});
         QCOMPARE(reg.status, 201);
         client.setToken(reg.json().value(QStringLiteral("accessToken")).toString());
         const auto r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png");
         QCOMPARE(r.status, 503);
         QVERIFY(r.isProblem());
-        QVERIFY(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).isNull());
+        QVERIFY(client.get(QStringLiteral("/api/v1/me"))
+                        .json()
+                        .value(QStringLiteral("avatarUrl"))
+                        .isNull());
     }
 };
 

@@ -59,12 +59,13 @@ void TestConfig::precedence()
     QProcessEnvironment env;
     env.insert(QStringLiteral("MERCATO_LISTEN"), QStringLiteral("127.0.0.1:2222"));
     env.insert(QStringLiteral("MERCATO_DAILY_COINS"), QStringLiteral("4"));
-    const ConfigOutcome out = loadConfig({QStringLiteral("mercato"), QStringLiteral("--config"), ini,
-                                          QStringLiteral("--listen"), QStringLiteral("127.0.0.1:3333")},
-                                         env, false);
+    const ConfigOutcome out
+            = loadConfig({QStringLiteral("mercato"), QStringLiteral("--config"), ini,
+                          QStringLiteral("--listen"), QStringLiteral("127.0.0.1:3333")},
+                         env, false);
     QVERIFY2(out.config, qPrintable(out.message));
-    QCOMPARE(out.config->listenPort, quint16(3333));        // option beats env and file
-    QCOMPARE(out.config->store.dailyCoins, 4);             // env beats file
+    QCOMPARE(out.config->listenPort, quint16(3333));             // option beats env and file
+    QCOMPARE(out.config->store.dailyCoins, 4);                   // env beats file
     QCOMPARE(out.config->store.currency, QStringLiteral("EUR")); // file beats default
     QCOMPARE(out.config->dataDir, QStringLiteral("/tmp/from-file"));
     QCOMPARE(out.config->database.path, QStringLiteral("/tmp/from-file/mercato.db"));
@@ -76,28 +77,37 @@ void TestConfig::rejectsBadValues_data()
     QTest::addColumn<QString>("envName");
     QTest::addColumn<QString>("envValue");
     QTest::addColumn<QString>("mentions");
-    QTest::newRow("bad-port") << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:70000")}
+    QTest::newRow("bad-port") << QStringList{QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:70000")}
                               << QString() << QString() << QStringLiteral("--listen");
-    QTest::newRow("port-not-number") << QStringList{QStringLiteral("--listen"), QStringLiteral("localhost:http")}
-                                     << QString() << QString() << QStringLiteral("--listen");
-    QTest::newRow("bad-database") << QStringList{QStringLiteral("--database"), QStringLiteral("mysql://x/y")}
+    QTest::newRow("port-not-number")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("localhost:http")}
+            << QString() << QString() << QStringLiteral("--listen");
+    QTest::newRow("bad-database") << QStringList{QStringLiteral("--database"),
+                                                 QStringLiteral("mysql://x/y")}
                                   << QString() << QString() << QStringLiteral("--database");
-    QTest::newRow("unknown-option") << QStringList{QStringLiteral("--frobnicate")} << QString() << QString()
-                                    << QStringLiteral("frobnicate");
-    QTest::newRow("env-coins") << QStringList{} << QStringLiteral("MERCATO_DAILY_COINS") << QStringLiteral("ten")
-                               << QStringLiteral("MERCATO_DAILY_COINS");
-    QTest::newRow("env-discount") << QStringList{} << QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT")
-                                  << QStringLiteral("150") << QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT");
-    QTest::newRow("env-jwt-short") << QStringList{} << QStringLiteral("MERCATO_JWT_SECRET")
-                                   << QStringLiteral("c2hvcnQ=") << QStringLiteral("MERCATO_JWT_SECRET");
+    QTest::newRow("unknown-option") << QStringList{QStringLiteral("--frobnicate")} << QString()
+                                    << QString() << QStringLiteral("frobnicate");
+    QTest::newRow("env-coins") << QStringList{} << QStringLiteral("MERCATO_DAILY_COINS")
+                               << QStringLiteral("ten") << QStringLiteral("MERCATO_DAILY_COINS");
+    QTest::newRow("env-discount") << QStringList{}
+                                  << QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT")
+                                  << QStringLiteral("150")
+                                  << QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT");
+    QTest::newRow("env-jwt-short")
+            << QStringList{} << QStringLiteral("MERCATO_JWT_SECRET") << QStringLiteral("c2hvcnQ=")
+            << QStringLiteral("MERCATO_JWT_SECRET");
     QTest::newRow("env-timezone") << QStringList{} << QStringLiteral("MERCATO_TIMEZONE")
-                                  << QStringLiteral("Mars/Olympus") << QStringLiteral("MERCATO_TIMEZONE");
+                                  << QStringLiteral("Mars/Olympus")
+                                  << QStringLiteral("MERCATO_TIMEZONE");
     QTest::newRow("env-approval") << QStringList{} << QStringLiteral("MERCATO_SELLER_APPROVAL")
-                                  << QStringLiteral("maybe") << QStringLiteral("MERCATO_SELLER_APPROVAL");
-    QTest::newRow("env-storefront") << QStringList{} << QStringLiteral("MERCATO_STOREFRONT")
-                                    << QStringLiteral("sometimes") << QStringLiteral("MERCATO_STOREFRONT");
-    QTest::newRow("unknown-command") << QStringList{QStringLiteral("explode")} << QString() << QString()
-                                     << QStringLiteral("explode");
+                                  << QStringLiteral("maybe")
+                                  << QStringLiteral("MERCATO_SELLER_APPROVAL");
+    QTest::newRow("env-storefront")
+            << QStringList{} << QStringLiteral("MERCATO_STOREFRONT") << QStringLiteral("sometimes")
+            << QStringLiteral("MERCATO_STOREFRONT");
+    QTest::newRow("unknown-command") << QStringList{QStringLiteral("explode")} << QString()
+                                     << QString() << QStringLiteral("explode");
 }
 
 void TestConfig::rejectsBadValues()
@@ -119,8 +129,10 @@ void TestConfig::binaryExitsWithTwo_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::newRow("unknown-option") << QStringList{QStringLiteral("--bogus")};
-    QTest::newRow("bad-port") << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:99999")};
-    QTest::newRow("bad-database") << QStringList{QStringLiteral("--database"), QStringLiteral("oracle:x")};
+    QTest::newRow("bad-port") << QStringList{QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:99999")};
+    QTest::newRow("bad-database") << QStringList{QStringLiteral("--database"),
+                                                 QStringLiteral("oracle:x")};
 }
 
 void TestConfig::binaryExitsWithTwo()
@@ -141,7 +153,8 @@ void TestConfig::helpAndVersion()
     QVERIFY(p.waitForFinished(20000));
     QCOMPARE(p.exitCode(), 0);
     const QByteArray help = p.readAllStandardOutput();
-    QVERIFY(help.contains("--listen") && help.contains("--database") && help.contains("--data-dir"));
+    QVERIFY(help.contains("--listen") && help.contains("--database")
+            && help.contains("--data-dir"));
     p.start(Test::serverBinary(), {QStringLiteral("--version")});
     QVERIFY(p.waitForFinished(20000));
     QCOMPARE(p.exitCode(), 0);

@@ -15,32 +15,32 @@
 #include "ui/setupwizard.h"
 
 #include <QAbstractButton>
-#include <QPushButton>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
-#include <QImage>
-#include <QMessageBox>
-#include <QSignalSpy>
-#include <QSpinBox>
-#include <QTemporaryDir>
 #include <QFileInfo>
+#include <QImage>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
-#include <QTabWidget>
-#include <QTextBrowser>
+#include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
 #include <QSqlQuery>
 #include <QStackedWidget>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QThread>
 
 #include <atomic>
@@ -88,7 +88,8 @@ bool clickRow(QTableView *view, const QString &id)
     for (int r = 0; r < m->rowCount(); ++r) {
         const QModelIndex index = m->index(r, 0);
         if (index.data(Qt::UserRole + 1).toString() == id) {
-            QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(index).center());
+            QTest::mouseClick(view->viewport(), Qt::LeftButton, {},
+                              view->visualRect(index).center());
             return true;
         }
     }
@@ -100,8 +101,9 @@ void snap(QWidget *w, const QString &name)
 {
     const QString dir = QStringLiteral(MERCATO_SCREENSHOT_DIR);
     QDir().mkpath(dir);
-    const QString engine = qEnvironmentVariableIsSet("MERCATO_TEST_PG_HOST") ? QStringLiteral("pg")
-                                                                             : QStringLiteral("sqlite");
+    const QString engine = qEnvironmentVariableIsSet("MERCATO_TEST_PG_HOST")
+                                   ? QStringLiteral("pg")
+                                   : QStringLiteral("sqlite");
     const QString path = QStringLiteral("%1/console-%2-%3.png").arg(dir, name, engine);
     QCoreApplication::processEvents();
     const QPixmap pm = w->grab();
@@ -147,13 +149,14 @@ QString writePng(const QString &dir, QColor color)
 struct Console
 {
     explicit Console(TestServer &server)
-        : monitor(server.metrics(), server.baseUrl(), [&server] { return server.server().isRunning(); },
-                  [&server] { return server.server().workerCount(); },
-                  MetricsMonitor::configFileIn(server.dataDir()),
-                  ServerSettings{QStringLiteral("127.0.0.1:8080"), {}, {}, QStringLiteral("USD"), {}})
+        : monitor(
+                server.metrics(), server.baseUrl(),
+                [&server] { return server.server().isRunning(); },
+                [&server] { return server.server().workerCount(); },
+                MetricsMonitor::configFileIn(server.dataDir()),
+                ServerSettings{QStringLiteral("127.0.0.1:8080"), {}, {}, QStringLiteral("USD"), {}})
         , window(server.shop(), &monitor)
-    {
-    }
+    {}
     MetricsMonitor monitor;
     MainWindow window;
 };
@@ -188,10 +191,11 @@ private:
     void signIn(MainWindow &window, const QString &email, const QString &password);
     QString addUser(TestServer &server, const QString &role);
     QString addProduct(TestServer &server, const QString &sellerId);
-    QString listProduct(TestServer &server, const QString &sellerId, const QString &name, qint64 stock,
-                        qint64 threshold, qint64 priceCents = 1500);
+    QString listProduct(TestServer &server, const QString &sellerId, const QString &name,
+                        qint64 stock, qint64 threshold, qint64 priceCents = 1500);
     void start(Console &console, const QString &email);
-    QString placeOrder(TestServer &server, const QString &customerId, const QString &productId, int qty);
+    QString placeOrder(TestServer &server, const QString &customerId, const QString &productId,
+                       int qty);
     QPair<QString, QString> addPaidOrder(TestServer &server, const QString &customerId,
                                          const QString &productId, const QString &sellerId);
     Client as(TestServer &server, const QString &userId, const QString &role);
@@ -212,7 +216,8 @@ void TestConsole::init()
 QString TestConsole::addSeller(TestServer &server, const QString &email, const QString &password,
                                const QString &name)
 {
-    auto session = server.shop().accounts().registerAccount({email, password, name, QStringLiteral("seller")});
+    auto session = server.shop().accounts().registerAccount(
+            {email, password, name, QStringLiteral("seller")});
     if (!session)
         qFatal("registering a seller failed: %s", qPrintable(session.error().detail));
     return session->user.id;
@@ -234,10 +239,11 @@ QString TestConsole::addUser(TestServer &server, const QString &role)
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
     const QString email = id + QStringLiteral("@example.test");
-    auto q = execSql(server.shop().database().connection(),
-                     QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, "
-                                    "role, created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
-                     {id, email, email, QString(role + QStringLiteral(" ") + id.left(4)), role, now, now});
+    auto q = execSql(
+            server.shop().database().connection(),
+            QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, display_name, "
+                           "role, created_at, updated_at) VALUES (?, ?, ?, 'x', ?, ?, ?, ?)"),
+            {id, email, email, QString(role + QStringLiteral(" ") + id.left(4)), role, now, now});
     if (!q)
         qFatal("insert user failed");
     return id;
@@ -247,10 +253,12 @@ QString TestConsole::addProduct(TestServer &server, const QString &sellerId)
 {
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto q = execSql(server.shop().database().connection(),
-                     QStringLiteral("INSERT INTO products (id, seller_id, name, description, price_cents, "
-                                    "stock, created_at, updated_at) VALUES (?, ?, 'Teapot', '', 2500, 10, ?, ?)"),
-                     {id, sellerId, now, now});
+    auto q = execSql(
+            server.shop().database().connection(),
+            QStringLiteral(
+                    "INSERT INTO products (id, seller_id, name, description, price_cents, "
+                    "stock, created_at, updated_at) VALUES (?, ?, 'Teapot', '', 2500, 10, ?, ?)"),
+            {id, sellerId, now, now});
     if (!q)
         qFatal("insert product failed");
     return id;
@@ -265,16 +273,20 @@ QPair<QString, QString> TestConsole::addPaidOrder(TestServer &server, const QStr
     const QString itemId = Ids::newId();
     const qint64 now = Clock::nowMs();
     const QSqlDatabase db = server.shop().database().connection();
-    auto o = execSql(db,
-                     QStringLiteral("INSERT INTO orders (id, customer_id, status, subtotal_cents, total_cents, "
-                                    "currency, payment_provider, payment_state, created_at, updated_at) "
-                                    "VALUES (?, ?, 'delivered', 5000, 5000, 'USD', 'manual', 'succeeded', ?, ?)"),
-                     {orderId, customerId, now, now});
-    auto i = execSql(db,
-                     QStringLiteral("INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
-                                    "unit_price_cents, quantity, line_total_cents) VALUES (?, ?, ?, ?, 'Teapot', "
-                                    "2500, 2, 5000)"),
-                     {itemId, orderId, productId, sellerId});
+    auto o = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO orders (id, customer_id, status, subtotal_cents, total_cents, "
+                    "currency, payment_provider, payment_state, created_at, updated_at) "
+                    "VALUES (?, ?, 'delivered', 5000, 5000, 'USD', 'manual', 'succeeded', ?, ?)"),
+            {orderId, customerId, now, now});
+    auto i = execSql(
+            db,
+            QStringLiteral(
+                    "INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
+                    "unit_price_cents, quantity, line_total_cents) VALUES (?, ?, ?, ?, 'Teapot', "
+                    "2500, 2, 5000)"),
+            {itemId, orderId, productId, sellerId});
     if (!o || !i)
         qFatal("insert order failed");
     return {orderId, itemId};
@@ -307,9 +319,9 @@ void TestConsole::shellListsPages()
     QCOMPARE(names, MainWindow::pageNames());
     QCOMPARE(names, (QStringList{QStringLiteral("Dashboard"), QStringLiteral("Products"),
                                  QStringLiteral("Inventory"), QStringLiteral("Orders"),
-                                 QStringLiteral("Refunds & Complaints"), QStringLiteral("Customers"),
-                                 QStringLiteral("Notifications"), QStringLiteral("Settings"),
-                                 QStringLiteral("Server")}));
+                                 QStringLiteral("Refunds & Complaints"),
+                                 QStringLiteral("Customers"), QStringLiteral("Notifications"),
+                                 QStringLiteral("Settings"), QStringLiteral("Server")}));
     auto *stack = named<QStackedWidget>(&window, QStringLiteral("Page"));
     QVERIFY(stack);
     for (int i = 0; i < pages->count(); ++i) {
@@ -319,7 +331,9 @@ void TestConsole::shellListsPages()
         QCOMPARE(stack->currentWidget()->accessibleName(), names.at(i));
     }
     // The current page is remembered.
-    QCOMPARE(QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).value(QStringLiteral("console/page")).toString(),
+    QCOMPARE(QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
+                     .value(QStringLiteral("console/page"))
+                     .toString(),
              names.last());
 
     QLabel *url = window.findChild<QLabel *>(QStringLiteral("apiUrl"));
@@ -360,11 +374,16 @@ void TestConsole::wizardCreatesOwnerThenLockAndSwitchSeller()
     QCOMPARE(window.currentPage(), QStringLiteral("Dashboard"));
 
     // The API knows the owner: it can sign in there with the same password.
-    const HttpResult login = server.client().post(QStringLiteral("/api/v1/auth/login"),
-            {{QStringLiteral("email"), QStringLiteral("olive@example.test")},
-             {QStringLiteral("password"), kPassword}});
+    const HttpResult login
+            = server.client().post(QStringLiteral("/api/v1/auth/login"),
+                                   {{QStringLiteral("email"), QStringLiteral("olive@example.test")},
+                                    {QStringLiteral("password"), kPassword}});
     QCOMPARE(login.status, 200);
-    QCOMPARE(login.json().value(QStringLiteral("user")).toObject().value(QStringLiteral("role")).toString(),
+    QCOMPARE(login.json()
+                     .value(QStringLiteral("user"))
+                     .toObject()
+                     .value(QStringLiteral("role"))
+                     .toString(),
              QStringLiteral("seller"));
     // The store's name and currency were kept.
     QTRY_VERIFY(QFileInfo::exists(MetricsMonitor::configFileIn(server.dataDir())));
@@ -380,7 +399,8 @@ void TestConsole::wizardCreatesOwnerThenLockAndSwitchSeller()
     QVERIFY(!named<QListWidget>(&window, QStringLiteral("Pages"))->isEnabled());
 
     // A wrong password is refused with a message; another seller signs in.
-    const QString other = addSeller(server, QStringLiteral("second@example.test"), kPassword, QStringLiteral("Second"));
+    const QString other = addSeller(server, QStringLiteral("second@example.test"), kPassword,
+                                    QStringLiteral("Second"));
     type(window.loginDialog(), QStringLiteral("Email"), QStringLiteral("second@example.test"));
     type(window.loginDialog(), QStringLiteral("Password"), QStringLiteral("not the password"));
     click(window.loginDialog(), QStringLiteral("Sign in"));
@@ -455,11 +475,13 @@ void TestConsole::refundApproveAndReject()
     // The list shows requests waiting for a decision: the approved one leaves it.
     QTRY_COMPARE(view->model()->rowCount(), 1);
     const Client seller = as(server, sellerId, QStringLiteral("seller"));
-    HttpResult answer = seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + approveMe->id);
+    HttpResult answer
+            = seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + approveMe->id);
     QCOMPARE(answer.status, 200);
     QVERIFY2(answer.json().value(QStringLiteral("status")).toString() != QLatin1String("requested"),
              answer.body.constData());
-    QCOMPARE(answer.json().value(QStringLiteral("note")).toString(), QStringLiteral("Sorry about that"));
+    QCOMPARE(answer.json().value(QStringLiteral("note")).toString(),
+             QStringLiteral("Sorry about that"));
     QCOMPARE(answer.json().value(QStringLiteral("restock")).toBool(), true);
 
     // Reject the other.
@@ -482,7 +504,8 @@ void TestConsole::complaintReplyAndResolve()
     const QString productId = addProduct(server, sellerId);
     const auto order = addPaidOrder(server, customerId, productId, sellerId);
     auto complaint = server.shop().complaints().open(customerId, order.first, order.second,
-                                                     QStringLiteral("Late"), QStringLiteral("It came late"));
+                                                     QStringLiteral("Late"),
+                                                     QStringLiteral("It came late"));
     QVERIFY(complaint);
 
     Console console(server);
@@ -504,7 +527,9 @@ void TestConsole::complaintReplyAndResolve()
     click(page, QStringLiteral("Reply to complaint"));
     const Client seller = as(server, sellerId, QStringLiteral("seller"));
     QTRY_COMPARE(seller.get(QStringLiteral("/api/v1/seller/complaints/") + complaint->id)
-                         .json().value(QStringLiteral("status")).toString(),
+                         .json()
+                         .value(QStringLiteral("status"))
+                         .toString(),
                  QStringLiteral("answered"));
     // "Open" filter: the answered complaint leaves the list; show all and resolve it.
     QTRY_COMPARE(view->model()->rowCount(), 0);
@@ -514,7 +539,9 @@ void TestConsole::complaintReplyAndResolve()
     QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Resolve complaint"))->isEnabled());
     click(page, QStringLiteral("Resolve complaint"));
     QTRY_COMPARE(seller.get(QStringLiteral("/api/v1/seller/complaints/") + complaint->id)
-                         .json().value(QStringLiteral("status")).toString(),
+                         .json()
+                         .value(QStringLiteral("status"))
+                         .toString(),
                  QStringLiteral("resolved"));
 }
 
@@ -535,18 +562,23 @@ void TestConsole::settingsSave()
     type(page, QStringLiteral("Store name"), QStringLiteral("Tea Corner"));
     type(page, QStringLiteral("Listen address"), QStringLiteral("nowhere"));
     click(page, QStringLiteral("Save settings"));
-    QVERIFY(named<QLabel>(page, QStringLiteral("Settings message"))->text().contains(QLatin1String("Listen")));
+    QVERIFY(named<QLabel>(page, QStringLiteral("Settings message"))
+                    ->text()
+                    .contains(QLatin1String("Listen")));
     QVERIFY(!QFileInfo::exists(MetricsMonitor::configFileIn(server.dataDir())));
 
     type(page, QStringLiteral("Listen address"), QStringLiteral("127.0.0.1:9090"));
     type(page, QStringLiteral("Public URL"), QStringLiteral("https://tea.example.com"));
-    type(page, QStringLiteral("CORS origins"), QStringLiteral("https://a.example, https://b.example"));
+    type(page, QStringLiteral("CORS origins"),
+         QStringLiteral("https://a.example, https://b.example"));
     click(page, QStringLiteral("Save settings"));
-    QTRY_COMPARE(named<QLabel>(page, QStringLiteral("Settings message"))->text(), QStringLiteral("Settings saved."));
+    QTRY_COMPARE(named<QLabel>(page, QStringLiteral("Settings message"))->text(),
+                 QStringLiteral("Settings saved."));
     const ServerSettings saved = console.monitor.settings();
     QCOMPARE(saved.listen, QStringLiteral("127.0.0.1:9090"));
     QCOMPARE(saved.publicUrl, QStringLiteral("https://tea.example.com"));
-    QCOMPARE(saved.corsOrigins, (QStringList{QStringLiteral("https://a.example"), QStringLiteral("https://b.example")}));
+    QCOMPARE(saved.corsOrigins, (QStringList{QStringLiteral("https://a.example"),
+                                             QStringLiteral("https://b.example")}));
     auto details = loadStoreDetails(server.shop().database());
     QVERIFY(details);
     QCOMPARE(details->name, QStringLiteral("Tea Corner"));
@@ -634,12 +666,15 @@ void TestConsole::productsCreateValidateEditDelete()
     click(dialog, QStringLiteral("Save product"));
     auto *errors = named<QLabel>(dialog, QStringLiteral("Product errors"));
     QVERIFY(errors->isVisible());
-    QVERIFY2(errors->text().contains(QLatin1String("Name must not be empty")), qPrintable(errors->text()));
-    QVERIFY2(errors->text().contains(QLatin1String("Price is required")), qPrintable(errors->text()));
+    QVERIFY2(errors->text().contains(QLatin1String("Name must not be empty")),
+             qPrintable(errors->text()));
+    QVERIFY2(errors->text().contains(QLatin1String("Price is required")),
+             qPrintable(errors->text()));
     type(dialog, QStringLiteral("Product name"), QStringLiteral("Blue Teapot"));
     type(dialog, QStringLiteral("Price"), QStringLiteral("twelve"));
     click(dialog, QStringLiteral("Save product"));
-    QVERIFY2(errors->text().contains(QLatin1String("Price must be an amount")), qPrintable(errors->text()));
+    QVERIFY2(errors->text().contains(QLatin1String("Price must be an amount")),
+             qPrintable(errors->text()));
     QVERIFY(!errors->text().contains(QLatin1String("Name")));
     snap(dialog, QStringLiteral("product-dialog-errors"));
     QTest::qWait(100);
@@ -662,7 +697,8 @@ void TestConsole::productsCreateValidateEditDelete()
     QCOMPARE(got.json().value(QStringLiteral("name")).toString(), QStringLiteral("Blue Teapot"));
     QCOMPARE(got.json().value(QStringLiteral("priceCents")).toInteger(), 2450);
     QCOMPARE(got.json().value(QStringLiteral("stock")).toInteger(), 7);
-    QCOMPARE(got.json().value(QStringLiteral("description")).toString(), QStringLiteral("Cast iron, 1 litre."));
+    QCOMPARE(got.json().value(QStringLiteral("description")).toString(),
+             QStringLiteral("Cast iron, 1 litre."));
     QCOMPARE(server.shop().catalog().get(id)->lowStockThreshold, 2);
     QCOMPARE(server.shop().catalog().get(id)->sellerId, sellerId);
 
@@ -675,14 +711,24 @@ void TestConsole::productsCreateValidateEditDelete()
     type(dialog, QStringLiteral("Product name"), QStringLiteral("Blue Teapot, large"));
     type(dialog, QStringLiteral("Price"), QStringLiteral("0"));
     click(dialog, QStringLiteral("Save product"));
-    QVERIFY(named<QLabel>(dialog, QStringLiteral("Product errors"))->text().contains(QLatin1String("Price must be between")));
+    QVERIFY(named<QLabel>(dialog, QStringLiteral("Product errors"))
+                    ->text()
+                    .contains(QLatin1String("Price must be between")));
     type(dialog, QStringLiteral("Price"), QStringLiteral("31,00"));
     click(dialog, QStringLiteral("Save product"));
     QTRY_VERIFY(!page->dialog());
-    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + id).json().value(QStringLiteral("name")).toString(),
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + id)
+                         .json()
+                         .value(QStringLiteral("name"))
+                         .toString(),
                  QStringLiteral("Blue Teapot, large"));
-    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + id).json().value(QStringLiteral("priceCents")).toInteger(), 3100);
-    QTRY_COMPARE(view->model()->index(0, 0).data().toString(), QStringLiteral("Blue Teapot, large"));
+    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + id)
+                     .json()
+                     .value(QStringLiteral("priceCents"))
+                     .toInteger(),
+             3100);
+    QTRY_COMPARE(view->model()->index(0, 0).data().toString(),
+                 QStringLiteral("Blue Teapot, large"));
     snap(&window, QStringLiteral("products-list"));
 
     // Delete asks first; "keep" keeps it, "delete" removes it from the catalog.
@@ -713,7 +759,8 @@ void TestConsole::productsSearchAndPictures()
     listProduct(server, sellerId, QStringLiteral("Green Mug"), 5, 1);
     listProduct(server, sellerId, QStringLiteral("Red Mug"), 5, 1);
     // Another seller's product never shows here.
-    const QString other = addSeller(server, QStringLiteral("other@example.test"), kPassword, QStringLiteral("Other"));
+    const QString other = addSeller(server, QStringLiteral("other@example.test"), kPassword,
+                                    QStringLiteral("Other"));
     listProduct(server, other, QStringLiteral("Other Teapot"), 5, 1);
 
     Console console(server);
@@ -764,9 +811,13 @@ void TestConsole::productsSearchAndPictures()
     QTRY_COMPARE_WITH_TIMEOUT(pictures->count(), 1, 3000);
     QTRY_VERIFY(!pictures->item(0)->icon().isNull());
     const Client api = server.client();
-    QJsonArray images = api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray();
+    QJsonArray images = api.get(QStringLiteral("/api/v1/products/") + teapot)
+                                .json()
+                                .value(QStringLiteral("images"))
+                                .toArray();
     QCOMPARE(images.size(), 1);
-    QCOMPARE(named<QLabel>(page, QStringLiteral("Products message"))->text(), QStringLiteral("Picture added."));
+    QCOMPARE(named<QLabel>(page, QStringLiteral("Products message"))->text(),
+             QStringLiteral("Picture added."));
     snap(&window, QStringLiteral("products-pictures"));
 
     // A file that is not a picture is refused with a clear message.
@@ -779,7 +830,8 @@ void TestConsole::productsSearchAndPictures()
     click(page, QStringLiteral("Add picture"));
     files = page->findChild<QFileDialog *>();
     QTRY_VERIFY(files && files->isVisible());
-    QCOMPARE(QFileInfo(files->directory().absolutePath()), QFileInfo(tmp.path())); // the folder used last
+    QCOMPARE(QFileInfo(files->directory().absolutePath()),
+             QFileInfo(tmp.path())); // the folder used last
     fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
     openButton = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
     fileName->setFocus();
@@ -787,16 +839,30 @@ void TestConsole::productsSearchAndPictures()
 
     QTRY_VERIFY(openButton->isEnabled());
     QTest::mouseClick(openButton, Qt::LeftButton);
-    QTRY_VERIFY2(named<QLabel>(page, QStringLiteral("Products message"))->text().contains(QLatin1String("not a picture")),
-                 qPrintable(named<QLabel>(page, QStringLiteral("Products message"))->text() + QLatin1Char('|') + fileName->text()));
+    QTRY_VERIFY2(named<QLabel>(page, QStringLiteral("Products message"))
+                         ->text()
+                         .contains(QLatin1String("not a picture")),
+                 qPrintable(named<QLabel>(page, QStringLiteral("Products message"))->text()
+                            + QLatin1Char('|') + fileName->text()));
     QTRY_VERIFY(window.worker().isIdle());
-    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray().size(), 1);
+    QCOMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot)
+                     .json()
+                     .value(QStringLiteral("images"))
+                     .toArray()
+                     .size(),
+             1);
 
     // Remove it again.
     QTRY_COMPARE(pictures->count(), 1);
-    QTest::mouseClick(pictures->viewport(), Qt::LeftButton, {}, pictures->visualItemRect(pictures->item(0)).center());
+    QTest::mouseClick(pictures->viewport(), Qt::LeftButton, {},
+                      pictures->visualItemRect(pictures->item(0)).center());
     click(page, QStringLiteral("Remove picture"));
-    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot).json().value(QStringLiteral("images")).toArray().size(), 0);
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + teapot)
+                         .json()
+                         .value(QStringLiteral("images"))
+                         .toArray()
+                         .size(),
+                 0);
     QTRY_COMPARE(pictures->count(), 0);
 }
 
@@ -818,7 +884,10 @@ void TestConsole::productEditConflictIsExplained()
     QTRY_VERIFY(page->dialog() && page->dialog()->isVisible());
     // The API changes the price meanwhile.
     const Client seller = as(server, sellerId, QStringLiteral("seller"));
-    QCOMPARE(seller.patch(QStringLiteral("/api/v1/products/") + id, {{QStringLiteral("priceCents"), 999}}).status, 200);
+    QCOMPARE(seller.patch(QStringLiteral("/api/v1/products/") + id,
+                          {{QStringLiteral("priceCents"), 999}})
+                     .status,
+             200);
     type(page->dialog(), QStringLiteral("Product name"), QStringLiteral("Kettle (steel)"));
     click(page->dialog(), QStringLiteral("Save product"));
     QTRY_VERIFY(page->dialog()->errorText().contains(QLatin1String("changed elsewhere")));
@@ -844,7 +913,8 @@ void TestConsole::inventoryAdjustAndLowStock()
     // The dashboard counts the low one, and its card opens the Inventory page.
     window.showPage(QStringLiteral("Dashboard"));
     QWidget *dashboard = window.page(QStringLiteral("Dashboard"));
-    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(), QStringLiteral("1"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(),
+                 QStringLiteral("1"));
     click(dashboard, QStringLiteral("Open Low stock"));
     QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
     QWidget *page = window.page(QStringLiteral("Inventory"));
@@ -856,7 +926,9 @@ void TestConsole::inventoryAdjustAndLowStock()
     QVERIFY(scarceIndex.data(Qt::BackgroundRole).value<QColor>().isValid());
     QCOMPARE(plentyIndex.data().toString(), QStringLiteral("OK"));
     QVERIFY(!plentyIndex.data(Qt::BackgroundRole).isValid());
-    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory summary"))->text().contains(QLatin1String("1 low")));
+    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory summary"))
+                    ->text()
+                    .contains(QLatin1String("1 low")));
 
     auto *lowOnly = named<QCheckBox>(page, QStringLiteral("Low stock only"));
     QTest::mouseClick(lowOnly, Qt::LeftButton);
@@ -869,12 +941,16 @@ void TestConsole::inventoryAdjustAndLowStock()
     QVERIFY(clickRow(view, plenty));
     click(page, QStringLiteral("Apply adjustment"));
     const QString message = named<QLabel>(page, QStringLiteral("Inventory message"))->text();
-    QVERIFY2(message.contains(QLatin1String("how many")) && message.contains(QLatin1String("reason")), qPrintable(message));
+    QVERIFY2(message.contains(QLatin1String("how many"))
+                     && message.contains(QLatin1String("reason")),
+             qPrintable(message));
     // Taking more than there is is refused before it reaches the model.
     setSpin(page, QStringLiteral("Stock change"), -11);
     type(page, QStringLiteral("Adjustment reason"), QStringLiteral("Broken"));
     click(page, QStringLiteral("Apply adjustment"));
-    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory message"))->text().contains(QLatin1String("at most 10")));
+    QVERIFY(named<QLabel>(page, QStringLiteral("Inventory message"))
+                    ->text()
+                    .contains(QLatin1String("at most 10")));
     QTRY_VERIFY(window.worker().isIdle());
     QCOMPARE(server.shop().catalog().get(plenty)->stock, 10);
 
@@ -883,12 +959,22 @@ void TestConsole::inventoryAdjustAndLowStock()
     type(page, QStringLiteral("Adjustment reason"), QStringLiteral("8 broken in storage"));
     click(page, QStringLiteral("Apply adjustment"));
     const Client api = as(server, sellerId, QStringLiteral("seller"));
-    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + plenty).json().value(QStringLiteral("stock")).toInteger(), 2);
-    QTRY_COMPARE(view->model()->index(rowOf(view, plenty), 3).data().toString(), QStringLiteral("Low"));
-    QVERIFY(view->model()->index(rowOf(view, plenty), 3).data(Qt::BackgroundRole).value<QColor>().isValid());
+    QTRY_COMPARE(api.get(QStringLiteral("/api/v1/products/") + plenty)
+                         .json()
+                         .value(QStringLiteral("stock"))
+                         .toInteger(),
+                 2);
+    QTRY_COMPARE(view->model()->index(rowOf(view, plenty), 3).data().toString(),
+                 QStringLiteral("Low"));
+    QVERIFY(view->model()
+                    ->index(rowOf(view, plenty), 3)
+                    .data(Qt::BackgroundRole)
+                    .value<QColor>()
+                    .isValid());
     // The ledger keeps the reason.
     auto ledger = execSql(server.shop().database().connection(),
-                          QStringLiteral("SELECT delta, note FROM stock_ledger WHERE product_id = ? AND reason = 'adjust'"),
+                          QStringLiteral("SELECT delta, note FROM stock_ledger WHERE product_id = "
+                                         "? AND reason = 'adjust'"),
                           {plenty});
     QVERIFY(ledger && ledger->next());
     QCOMPARE(ledger->value(0).toLongLong(), -8);
@@ -899,7 +985,8 @@ void TestConsole::inventoryAdjustAndLowStock()
     QCOMPARE(alerts.last().at(0).toString(), QStringLiteral("stock.low"));
     QCOMPARE(alerts.last().at(1).toString(), QStringLiteral("Inventory"));
     window.showPage(QStringLiteral("Dashboard"));
-    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(), QStringLiteral("2"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Low stock"))->text(),
+                 QStringLiteral("2"));
     view->clearSelection();
     window.openAlert();
     QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
@@ -914,8 +1001,9 @@ void TestConsole::notificationsMarkReadAndOpen()
     TestServer server;
     QVERIFY2(server.start(), qPrintable(server.errorString()));
     const QString sellerId = addSeller(server, QStringLiteral("notes@example.test"), kPassword);
-    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 1, 2);    // low at once
-    const QString plate = listProduct(server, sellerId, QStringLiteral("Plate"), 1, 2); // low at once
+    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 1, 2); // low at once
+    const QString plate
+            = listProduct(server, sellerId, QStringLiteral("Plate"), 1, 2); // low at once
     listProduct(server, sellerId, QStringLiteral("Bowl"), 9, 2);
     Console console(server);
     start(console, QStringLiteral("notes@example.test"));
@@ -923,7 +1011,10 @@ void TestConsole::notificationsMarkReadAndOpen()
     QTRY_COMPARE(window.unreadCount(), 2);
     const Client api = as(server, sellerId, QStringLiteral("seller"));
     auto unread = [&api] {
-        return api.get(QStringLiteral("/api/v1/notifications")).json().value(QStringLiteral("unreadCount")).toInteger();
+        return api.get(QStringLiteral("/api/v1/notifications"))
+                .json()
+                .value(QStringLiteral("unreadCount"))
+                .toInteger();
     };
     QCOMPARE(unread(), 2);
 
@@ -932,7 +1023,8 @@ void TestConsole::notificationsMarkReadAndOpen()
     auto *view = named<QTableView>(page, QStringLiteral("Notification list"));
     QTRY_COMPARE(view->model()->rowCount(), 2);
     QVERIFY(view->model()->index(0, 2).data(Qt::FontRole).value<QFont>().bold());
-    QCOMPARE(named<QLabel>(page, QStringLiteral("Unread count"))->text(), QStringLiteral("2 unread"));
+    QCOMPARE(named<QLabel>(page, QStringLiteral("Unread count"))->text(),
+             QStringLiteral("2 unread"));
     snap(&window, QStringLiteral("notifications"));
 
     auto notes = server.shop().notifications().list(sellerId, false, 10, {});
@@ -948,7 +1040,11 @@ void TestConsole::notificationsMarkReadAndOpen()
     click(page, QStringLiteral("Mark read"));
     QTRY_COMPARE(unread(), 1);
     QTRY_COMPARE(window.unreadCount(), 1);
-    QTRY_VERIFY(!view->model()->index(rowOf(view, cupNote), 2).data(Qt::FontRole).value<QFont>().bold());
+    QTRY_VERIFY(!view->model()
+                         ->index(rowOf(view, cupNote), 2)
+                         .data(Qt::FontRole)
+                         .value<QFont>()
+                         .bold());
 
     // "Unread only" hides the read one.
     QTest::mouseClick(named<QCheckBox>(page, QStringLiteral("Unread only")), Qt::LeftButton);
@@ -959,14 +1055,16 @@ void TestConsole::notificationsMarkReadAndOpen()
     QVERIFY(clickRow(view, plateNote));
     click(page, QStringLiteral("Open notification"));
     QCOMPARE(window.currentPage(), QStringLiteral("Inventory"));
-    auto *stock = named<QTableView>(window.page(QStringLiteral("Inventory")), QStringLiteral("Stock levels"));
+    auto *stock = named<QTableView>(window.page(QStringLiteral("Inventory")),
+                                    QStringLiteral("Stock levels"));
     QTRY_COMPARE(selectedRowId(stock), plate);
     QTRY_COMPARE(unread(), 0);
     QTRY_COMPARE(window.unreadCount(), 0);
 
     // A new one arrives while the console runs: the badge goes up; mark all read clears it.
     QVERIFY(server.shop().catalog().adjustStock(sellerId, cup, 5, QStringLiteral("restock")));
-    QVERIFY(server.shop().catalog().adjustStock(sellerId, cup, -5, QStringLiteral("sold at the fair")));
+    QVERIFY(server.shop().catalog().adjustStock(sellerId, cup, -5,
+                                                QStringLiteral("sold at the fair")));
     QTRY_COMPARE(window.unreadCount(), 1);
     window.showPage(QStringLiteral("Notifications"));
     QTRY_COMPARE(view->model()->rowCount(), 1);
@@ -978,7 +1076,8 @@ void TestConsole::notificationsMarkReadAndOpen()
 }
 
 // A pending order of `qty` of one product, placed through the cart like a customer would.
-QString TestConsole::placeOrder(TestServer &server, const QString &customerId, const QString &productId, int qty)
+QString TestConsole::placeOrder(TestServer &server, const QString &customerId,
+                                const QString &productId, int qty)
 {
     auto cart = server.shop().cart().setQuantity(customerId, productId, qty);
     if (!cart)
@@ -1018,13 +1117,18 @@ void TestConsole::ordersMarkPaidShipDeliver()
     QVERIFY(!ship->isEnabled());
     // Before payment: one order waits, nothing sold yet.
     QWidget *board = window.page(QStringLiteral("Dashboard"));
-    QTRY_COMPARE(named<QLabel>(board, QStringLiteral("Orders waiting"))->text(), QStringLiteral("1"));
-    QCOMPARE(named<QLabel>(board, QStringLiteral("Today's sales"))->text(), QStringLiteral("0.00 USD"));
+    QTRY_COMPARE(named<QLabel>(board, QStringLiteral("Orders waiting"))->text(),
+                 QStringLiteral("1"));
+    QCOMPARE(named<QLabel>(board, QStringLiteral("Today's sales"))->text(),
+             QStringLiteral("0.00 USD"));
     QVERIFY(!deliver->isEnabled());
 
     const Client api = as(server, sellerId, QStringLiteral("seller"));
     auto status = [&] {
-        return api.get(QStringLiteral("/api/v1/seller/orders/") + orderId).json().value(QStringLiteral("status")).toString();
+        return api.get(QStringLiteral("/api/v1/seller/orders/") + orderId)
+                .json()
+                .value(QStringLiteral("status"))
+                .toString();
     };
     QCOMPARE(status(), QStringLiteral("pending_payment"));
     click(page, QStringLiteral("Mark paid"));
@@ -1056,13 +1160,18 @@ void TestConsole::ordersMarkPaidShipDeliver()
     // The dashboard: today's and this month's sales count the paid lines; nothing waits.
     window.showPage(QStringLiteral("Dashboard"));
     QWidget *dashboard = window.page(QStringLiteral("Dashboard"));
-    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Today's sales"))->text(), QStringLiteral("25.00 USD"));
-    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("This month's sales"))->text(), QStringLiteral("25.00 USD"));
-    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("Orders waiting"))->text(), QStringLiteral("0"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Today's sales"))->text(),
+                 QStringLiteral("25.00 USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("This month's sales"))->text(),
+             QStringLiteral("25.00 USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("Orders waiting"))->text(),
+             QStringLiteral("0"));
     const auto charts = dashboard->findChildren<QWidget *>();
     bool chartTotal = false;
     for (QWidget *w : charts)
-        chartTotal = chartTotal || w->accessibleDescription().startsWith(QLatin1String("25.00 USD over the last 30 days"));
+        chartTotal = chartTotal
+                     || w->accessibleDescription().startsWith(
+                             QLatin1String("25.00 USD over the last 30 days"));
     QVERIFY(chartTotal);
     snap(&window, QStringLiteral("dashboard"));
     window.showPage(QStringLiteral("Orders"));
@@ -1090,7 +1199,8 @@ void TestConsole::ordersPurchaseHistoryAndCustomers()
     const QString bobs = placeOrder(server, bob, cup, 2);
     QVERIFY(server.shop().orders().sellerMove(sellerId, first, SellerAction::MarkPaid));
     // Another seller's order with Ann never shows.
-    const QString other = addSeller(server, QStringLiteral("other2@example.test"), kPassword, QStringLiteral("Other"));
+    const QString other = addSeller(server, QStringLiteral("other2@example.test"), kPassword,
+                                    QStringLiteral("Other"));
     placeOrder(server, ann, listProduct(server, other, QStringLiteral("Hat"), 5, 1), 1);
 
     Console console(server);
@@ -1105,7 +1215,9 @@ void TestConsole::ordersPurchaseHistoryAndCustomers()
     QTRY_COMPARE(history->model()->rowCount(), 2);
     QVERIFY(rowOf(history, first) >= 0 && rowOf(history, second) >= 0 && rowOf(history, bobs) < 0);
     // Only the paid order counts as paid: 8.00.
-    QVERIFY2(named<QLabel>(page, QStringLiteral("Purchase history title"))->text().contains(QLatin1String("8.00 USD")),
+    QVERIFY2(named<QLabel>(page, QStringLiteral("Purchase history title"))
+                     ->text()
+                     .contains(QLatin1String("8.00 USD")),
              qPrintable(named<QLabel>(page, QStringLiteral("Purchase history title"))->text()));
     QVERIFY(clickRow(view, bobs));
     QTRY_COMPARE(history->model()->rowCount(), 1);
@@ -1124,7 +1236,8 @@ void TestConsole::ordersPurchaseHistoryAndCustomers()
     auto *orders = named<QTableView>(customers, QStringLiteral("Customer orders"));
     QTRY_COMPARE(orders->model()->rowCount(), 2);
     QCOMPARE(list->model()->index(rowOf(list, ann), 1).data().toString(), QStringLiteral("2"));
-    QCOMPARE(list->model()->index(rowOf(list, ann), 2).data().toString(), QStringLiteral("8.00 USD"));
+    QCOMPARE(list->model()->index(rowOf(list, ann), 2).data().toString(),
+             QStringLiteral("8.00 USD"));
     snap(&window, QStringLiteral("customers"));
     const int row = rowOf(orders, second);
     QVERIFY(row >= 0);
@@ -1151,7 +1264,8 @@ void TestConsole::guiThreadIdleUnderApiLoad()
     signIn(window, QStringLiteral("busy@example.test"), kPassword);
     QTRY_VERIFY(window.worker().isIdle());
 
-    const QString token = server.shop().tokens().issueAccess(sellerId, QStringLiteral("seller")).token;
+    const QString token
+            = server.shop().tokens().issueAccess(sellerId, QStringLiteral("seller")).token;
     const QByteArray auth = "Bearer " + token.toLatin1();
     const quint64 sqlBefore = mainThreadStatementCount();
     const quint64 requestsBefore = server.metrics().requestCount();
@@ -1159,12 +1273,14 @@ void TestConsole::guiThreadIdleUnderApiLoad()
     constexpr int kRequests = 2000;
     std::unique_ptr<QThread> load(QThread::create([&] {
         for (int i = 0; i < kRequests; ++i) {
-            const HttpResult r = i % 3 == 0
-                    ? httpRequest(server.port(), "GET", "/api/v1/seller/refund-requests", {},
-                                  {{"Authorization", auth}})
-                    : i % 3 == 1 ? httpRequest(server.port(), "GET", "/api/v1/products?q=teapot&limit=50")
-                                 : httpRequest(server.port(), "GET", "/api/v1/seller/orders", {},
-                                               {{"Authorization", auth}});
+            const HttpResult r
+                    = i % 3 == 0
+                              ? httpRequest(server.port(), "GET", "/api/v1/seller/refund-requests",
+                                            {}, {{"Authorization", auth}})
+                      : i % 3 == 1 ? httpRequest(server.port(), "GET",
+                                                 "/api/v1/products?q=teapot&limit=50")
+                                   : httpRequest(server.port(), "GET", "/api/v1/seller/orders", {},
+                                                 {{"Authorization", auth}});
             if (r.status != 200)
                 failures.fetch_add(1);
         }

@@ -31,8 +31,10 @@ void TestDatabase::parsesUrls_data()
     QTest::addColumn<int>("engine");
     QTest::newRow("sqlite-path") << "sqlite:/tmp/x.db" << true << int(Engine::Sqlite);
     QTest::newRow("sqlite-empty") << "sqlite:" << false << 0;
-    QTest::newRow("postgres") << "postgresql://u:p@db.example:5433/shop" << true << int(Engine::Postgres);
-    QTest::newRow("postgres-socket") << "postgresql://u@/shop?host=/run/pg&port=54329" << true << int(Engine::Postgres);
+    QTest::newRow("postgres") << "postgresql://u:p@db.example:5433/shop" << true
+                              << int(Engine::Postgres);
+    QTest::newRow("postgres-socket")
+            << "postgresql://u@/shop?host=/run/pg&port=54329" << true << int(Engine::Postgres);
     QTest::newRow("postgres-no-db") << "postgresql://u:p@host:5432/" << false << 0;
     QTest::newRow("postgres-bad-port") << "postgresql://u@host:99999/db" << false << 0;
     QTest::newRow("mysql") << "mysql://u@h/db" << false << 0;
@@ -83,8 +85,9 @@ void TestDatabase::refusesNewerSchema()
         Database db(url);
         QVERIFY(db.open().ok());
         QSqlQuery q(db.connection());
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (%1, 0)")
-                               .arg(Database::latestSchemaVersion() + 7)));
+        QVERIFY(q.exec(
+                QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (%1, 0)")
+                        .arg(Database::latestSchemaVersion() + 7)));
         db.releaseThreadConnection();
     }
     Database again(url);
@@ -130,7 +133,8 @@ void TestDatabase::transactionRollsBack()
     {
         Transaction tx(db);
         QVERIFY(tx.begin().ok());
-        QVERIFY(execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+        QVERIFY(execSql(tx.db(),
+                        QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
                         {QStringLiteral("a"), QStringLiteral("1")})
                         .ok());
         // no commit: rolled back on scope exit
@@ -143,11 +147,13 @@ void TestDatabase::transactionRollsBack()
     {
         Transaction tx(db);
         QVERIFY(tx.begin().ok());
-        QVERIFY(execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+        QVERIFY(execSql(tx.db(),
+                        QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
                         {QStringLiteral("a"), QStringLiteral("1")})
                         .ok());
         // A duplicate key is a Conflict, not an internal error.
-        auto dup = execSql(tx.db(), QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+        auto dup = execSql(tx.db(),
+                           QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
                            {QStringLiteral("a"), QStringLiteral("2")});
         QVERIFY(!dup.ok());
         QCOMPARE(dup.error().code, ErrorCode::Conflict);

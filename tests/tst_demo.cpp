@@ -20,8 +20,9 @@ namespace {
 QString login(quint16 port, const QString &email, const QString &password)
 {
     Client client(port);
-    const HttpResult r = client.post(QStringLiteral("/api/v1/auth/login"),
-                                     {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}});
+    const HttpResult r = client.post(
+            QStringLiteral("/api/v1/auth/login"),
+            {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}});
     return r.status == 200 ? r.json().value(QStringLiteral("accessToken")).toString() : QString();
 }
 
@@ -34,7 +35,9 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
     env.insert(QStringLiteral("MERCATO_DEMO"), QStringLiteral("1"));
     // The same store on both starts: a file in this folder, or one PostgreSQL database.
     env.insert(QStringLiteral("MERCATO_DATABASE"),
-               usingPostgres() ? freshDatabaseUrl(dir.path()) : QStringLiteral("sqlite:") + dir.path() + QStringLiteral("/shop.db"));
+               usingPostgres()
+                       ? freshDatabaseUrl(dir.path())
+                       : QStringLiteral("sqlite:") + dir.path() + QStringLiteral("/shop.db"));
 
     for (int start = 0; start < 2; ++start) {
         ServerProcess server(env);
@@ -43,8 +46,12 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
         const QString sellerToken = login(server.port(), QStringLiteral("seller@demo.mercato.test"),
                                           QStringLiteral("demo-seller-pass"));
         QVERIFY2(!sellerToken.isEmpty(), qPrintable(server.log()));
-        QVERIFY(!login(server.port(), QStringLiteral("alice@demo.mercato.test"), QStringLiteral("demo-customer-pass")).isEmpty());
-        QVERIFY(login(server.port(), QStringLiteral("alice@demo.mercato.test"), QStringLiteral("wrong-password!")).isEmpty());
+        QVERIFY(!login(server.port(), QStringLiteral("alice@demo.mercato.test"),
+                       QStringLiteral("demo-customer-pass"))
+                         .isEmpty());
+        QVERIFY(login(server.port(), QStringLiteral("alice@demo.mercato.test"),
+                      QStringLiteral("wrong-password!"))
+                        .isEmpty());
 
         Client anonymous(server.port());
         const HttpResult products = anonymous.get(QStringLiteral("/api/v1/products?limit=100"));
@@ -53,7 +60,8 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
 
         Client seller(server.port());
         seller.setToken(sellerToken);
-        const HttpResult low = seller.get(QStringLiteral("/api/v1/seller/inventory?lowStock=true&limit=100"));
+        const HttpResult low
+                = seller.get(QStringLiteral("/api/v1/seller/inventory?lowStock=true&limit=100"));
         QCOMPARE(low.status, 200);
         const QJsonArray lowItems = low.json().value(QStringLiteral("items")).toArray();
         QCOMPARE(lowItems.size(), 3); // filters, hand grinder (sold out), chai
@@ -63,7 +71,8 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
         QVERIFY(soldOut);
 
         if (start == 1)
-            QVERIFY2(server.log().contains(QLatin1String("demo data not added")), qPrintable(server.log()));
+            QVERIFY2(server.log().contains(QLatin1String("demo data not added")),
+                     qPrintable(server.log()));
         MERCATO_VERIFY_CLEAN_EXIT(server);
     }
 }

@@ -6,8 +6,8 @@
 #include "support/testsupport.h"
 
 #include <QDir>
-#include <QJsonArray>
 #include <QFile>
+#include <QJsonArray>
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QStandardPaths>
@@ -36,7 +36,8 @@ struct User
     QString refresh;
 };
 
-User registerUser(const Client &client, const QString &email, const QString &role = QStringLiteral("customer"))
+User registerUser(const Client &client, const QString &email,
+                  const QString &role = QStringLiteral("customer"))
 {
     const auto r = client.post(QStringLiteral("/api/v1/auth/register"),
                                {{QStringLiteral("email"), email},
@@ -46,8 +47,8 @@ User registerUser(const Client &client, const QString &email, const QString &rol
     if (r.status != 201)
         qWarning() << "register failed" << r.status << r.body;
     const QJsonObject o = r.json();
-    return User{o.value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString(), email,
-                o.value(QStringLiteral("accessToken")).toString(),
+    return User{o.value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toString(),
+                email, o.value(QStringLiteral("accessToken")).toString(),
                 o.value(QStringLiteral("refreshToken")).toString()};
 }
 
@@ -78,7 +79,8 @@ QString requestToken(TestServer &server, const QString &email)
                                         {{QStringLiteral("email"), email}});
     if (r.status != 202)
         return {};
-    if (!server.shop().passwordResets().waitUntilIdle(10000) || !server.shop().mail().waitUntilIdle(10000))
+    if (!server.shop().passwordResets().waitUntilIdle(10000)
+        || !server.shop().mail().waitUntilIdle(10000))
         return {};
     const QStringList files = outboxFiles(server);
     if (files.size() != before + 1)
@@ -87,9 +89,20 @@ QString requestToken(TestServer &server, const QString &email)
 }
 
 const QByteArray kPng = QByteArray::fromBase64(
-        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///9BHTQRAAAAAWJLR0QB/wIt3gAAAAd0SU1FB+oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAABJRU5ErkJggg==");
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/"
+        "xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///"
+        "9BHTQRAAAAAWJLR0QB/"
+        "wIt3gAAAAd0SU1FB+"
+        "oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6"
+        "NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAA"
+        "BJRU5ErkJggg==");
 const QByteArray kJpeg = QByteArray::fromBase64(
-        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAj/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFQEBAQAAAAAAAAAAAAAAAAAABQj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCewFIh3//Z");
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/"
+        "2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKS"
+        "j/"
+        "2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKC"
+        "j/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAj/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/"
+        "8QAFQEBAQAAAAAAAAAAAAAAAAAABQj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCewFIh3//Z");
 const QByteArray kWebp = QByteArray::fromBase64(
         "UklGRjgAAABXRUJQVlA4ICwAAADQAQCdASoCAAIAAgA0JaACdLoB+AADsAD+8Oj3/yC5YXXI1/5sCua5+agAAA==");
 
@@ -97,8 +110,8 @@ QByteArray multipart(const QByteArray &boundary, const QByteArray &field, const 
                      const QByteArray &content)
 {
     return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field
-            + "\"; filename=\"a\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n--" + boundary
-            + "--\r\n";
+           + "\"; filename=\"a\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n--"
+           + boundary + "--\r\n";
 }
 
 QStringList mediaFiles(TestServer &server)
@@ -108,8 +121,9 @@ QStringList mediaFiles(TestServer &server)
 
 int login(const Client &client, const QString &email, const QString &password)
 {
-    return client.post(QStringLiteral("/api/v1/auth/login"),
-                       {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}})
+    return client
+            .post(QStringLiteral("/api/v1/auth/login"),
+                  {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}})
             .status;
 }
 
@@ -130,10 +144,12 @@ private Q_SLOTS:
         Client client = server.client();
         registerUser(client, QStringLiteral("ann@example.test"));
 
-        const auto known = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
-                                       {{QStringLiteral("email"), QStringLiteral("ANN@example.test ")}});
-        const auto unknown = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
-                                         {{QStringLiteral("email"), QStringLiteral("nobody@example.test")}});
+        const auto known
+                = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                              {{QStringLiteral("email"), QStringLiteral("ANN@example.test ")}});
+        const auto unknown
+                = client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                              {{QStringLiteral("email"), QStringLiteral("nobody@example.test")}});
         QCOMPARE(known.status, 202);
         QCOMPARE(unknown.status, 202);
         QCOMPARE(known.body, unknown.body);
@@ -148,12 +164,15 @@ private Q_SLOTS:
         QVERIFY(mail.contains("To: ann@example.test\r\n"));
         const QString token = tokenFromMail(mail);
         QVERIFY(!token.isEmpty());
-        QCOMPARE(QByteArray::fromBase64(token.toLatin1(), QByteArray::Base64UrlEncoding).size(), 32);
-        QVERIFY(mail.contains(QByteArray("\n" + token.toLatin1() + "\r\n"))); // the bare token too, for apps
+        QCOMPARE(QByteArray::fromBase64(token.toLatin1(), QByteArray::Base64UrlEncoding).size(),
+                 32);
+        QVERIFY(mail.contains(
+                QByteArray("\n" + token.toLatin1() + "\r\n"))); // the bare token too, for apps
 
         // Kept hashed: the database never holds the token itself.
-        auto q = execSql(server.shop().database().connection(),
-                         QStringLiteral("SELECT token_hash, expires_at - created_at FROM password_resets"));
+        auto q = execSql(
+                server.shop().database().connection(),
+                QStringLiteral("SELECT token_hash, expires_at - created_at FROM password_resets"));
         QVERIFY(q.ok());
         QVERIFY(q->next());
         QCOMPARE(q->value(0).toString(), Ids::tokenHash(token));
@@ -177,9 +196,9 @@ private Q_SLOTS:
         // Access tokens carry whole seconds: step past the second they were issued in.
         Clock::advanceForTesting(1500);
         const QString newPassword = QStringLiteral("a brand new passphrase");
-        const auto r = client.post(QStringLiteral("/api/v1/auth/reset-password"),
-                                   {{QStringLiteral("token"), token},
-                                    {QStringLiteral("newPassword"), newPassword}});
+        const auto r = client.post(
+                QStringLiteral("/api/v1/auth/reset-password"),
+                {{QStringLiteral("token"), token}, {QStringLiteral("newPassword"), newPassword}});
         QCOMPARE(r.status, 204);
 
         QCOMPARE(login(client, ann.email, kPassword), 401);
@@ -191,9 +210,10 @@ private Q_SLOTS:
                          .status,
                  401);
         // Single use.
-        const auto again = client.post(QStringLiteral("/api/v1/auth/reset-password"),
-                                       {{QStringLiteral("token"), token},
-                                        {QStringLiteral("newPassword"), QStringLiteral("yet another passphrase")}});
+        const auto again = client.post(
+                QStringLiteral("/api/v1/auth/reset-password"),
+                {{QStringLiteral("token"), token},
+                 {QStringLiteral("newPassword"), QStringLiteral("yet another passphrase")}});
         QCOMPARE(again.status, 400);
         QVERIFY(again.isProblem());
         QCOMPARE(login(client, ann.email, newPassword), 200);
@@ -210,12 +230,14 @@ private Q_SLOTS:
         QVERIFY(!first.isEmpty() && !second.isEmpty() && first != second);
         QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
                              {{QStringLiteral("token"), second},
-                              {QStringLiteral("newPassword"), QStringLiteral("the second passphrase")}})
+                              {QStringLiteral("newPassword"),
+                               QStringLiteral("the second passphrase")}})
                          .status,
                  204);
         QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
                              {{QStringLiteral("token"), first},
-                              {QStringLiteral("newPassword"), QStringLiteral("the first passphrase")}})
+                              {QStringLiteral("newPassword"),
+                               QStringLiteral("the first passphrase")}})
                          .status,
                  400);
     }
@@ -229,13 +251,18 @@ private Q_SLOTS:
         const QString token = requestToken(server, ann.email);
         QVERIFY(!token.isEmpty());
         Clock::advanceForTesting(30 * 60 * 1000 + 1000);
-        const auto r = client.post(QStringLiteral("/api/v1/auth/reset-password"),
-                                   {{QStringLiteral("token"), token},
-                                    {QStringLiteral("newPassword"), QStringLiteral("too late a passphrase")}});
+        const auto r = client.post(
+                QStringLiteral("/api/v1/auth/reset-password"),
+                {{QStringLiteral("token"), token},
+                 {QStringLiteral("newPassword"), QStringLiteral("too late a passphrase")}});
         QCOMPARE(r.status, 400);
         QVERIFY(r.isProblem());
-        QCOMPARE(r.json().value(QStringLiteral("errors")).toArray().first().toObject()
-                         .value(QStringLiteral("field")).toString(),
+        QCOMPARE(r.json().value(QStringLiteral("errors"))
+                         .toArray()
+                         .first()
+                         .toObject()
+                         .value(QStringLiteral("field"))
+                         .toString(),
                  QStringLiteral("token"));
         QCOMPARE(login(client, ann.email, kPassword), 200);
     }
@@ -250,7 +277,8 @@ private Q_SLOTS:
         Clock::advanceForTesting(29 * 60 * 1000);
         QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
                              {{QStringLiteral("token"), token},
-                              {QStringLiteral("newPassword"), QStringLiteral("just in time passphrase")}})
+                              {QStringLiteral("newPassword"),
+                               QStringLiteral("just in time passphrase")}})
                          .status,
                  204);
     }
@@ -260,16 +288,20 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("field");
-        QTest::newRow("unknown-token") << QByteArray(R"({"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","newPassword":"a long enough one"})")
+        QTest::newRow("unknown-token") << QByteArray(
+                R"({"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","newPassword":"a long enough one"})")
                                        << 400 << "token";
-        QTest::newRow("short-password") << QByteArray(R"({"token":"VALID","newPassword":"short"})") << 422
-                                        << "newPassword";
-        QTest::newRow("password-is-email") << QByteArray(R"({"token":"VALID","newPassword":"ann@example.test"})")
-                                           << 422 << "newPassword";
-        QTest::newRow("missing-token") << QByteArray(R"({"newPassword":"a long enough one"})") << 422 << "token";
-        QTest::newRow("missing-password") << QByteArray(R"({"token":"VALID"})") << 422 << "newPassword";
-        QTest::newRow("token-not-a-string") << QByteArray(R"({"token":5,"newPassword":"a long enough one"})")
-                                            << 422 << "token";
+        QTest::newRow("short-password")
+                << QByteArray(R"({"token":"VALID","newPassword":"short"})") << 422 << "newPassword";
+        QTest::newRow("password-is-email")
+                << QByteArray(R"({"token":"VALID","newPassword":"ann@example.test"})") << 422
+                << "newPassword";
+        QTest::newRow("missing-token")
+                << QByteArray(R"({"newPassword":"a long enough one"})") << 422 << "token";
+        QTest::newRow("missing-password")
+                << QByteArray(R"({"token":"VALID"})") << 422 << "newPassword";
+        QTest::newRow("token-not-a-string")
+                << QByteArray(R"({"token":5,"newPassword":"a long enough one"})") << 422 << "token";
         QTest::newRow("not-json") << QByteArray("token=abc") << 400 << "";
     }
     void resetRefusesBadInput()
@@ -318,8 +350,8 @@ private Q_SLOTS:
         QFETCH(int, status);
         TestServer server(fastOptions());
         QVERIFY2(server.start(), qPrintable(server.errorString()));
-        const auto r = server.client().send("POST", QStringLiteral("/api/v1/auth/forgot-password"), body,
-                                            "application/json");
+        const auto r = server.client().send("POST", QStringLiteral("/api/v1/auth/forgot-password"),
+                                            body, "application/json");
         QCOMPARE(r.status, status);
         QVERIFY(r.isProblem());
         QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
@@ -340,11 +372,15 @@ private Q_SLOTS:
         QVERIFY(first.contains(QStringLiteral("/media/")));
         QVERIFY(first.endsWith(QStringLiteral(".png")));
         QCOMPARE(mediaFiles(server).size(), 1);
-        QCOMPARE(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).toString(),
+        QCOMPARE(client.get(QStringLiteral("/api/v1/me"))
+                         .json()
+                         .value(QStringLiteral("avatarUrl"))
+                         .toString(),
                  first);
 
         // Multipart replaces it, and the old file goes.
-        r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), multipart("xYz", "file", "image/jpeg", kJpeg),
+        r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"),
+                        multipart("xYz", "file", "image/jpeg", kJpeg),
                         "multipart/form-data; boundary=xYz");
         QCOMPARE(r.status, 200);
         const QString second = r.json().value(QStringLiteral("avatarUrl")).toString();
@@ -353,7 +389,9 @@ private Q_SLOTS:
 
         r = client.send("PUT", QStringLiteral("/api/v1/me/avatar"), kWebp, "image/webp");
         QCOMPARE(r.status, 200);
-        QVERIFY(r.json().value(QStringLiteral("avatarUrl")).toString().endsWith(QStringLiteral(".webp")));
+        QVERIFY(r.json().value(QStringLiteral("avatarUrl"))
+                        .toString()
+                        .endsWith(QStringLiteral(".webp")));
         QCOMPARE(mediaFiles(server).size(), 1);
 
         r = client.del(QStringLiteral("/api/v1/me/avatar"));
@@ -361,7 +399,10 @@ private Q_SLOTS:
         QVERIFY(r.json().contains(QStringLiteral("avatarUrl")));
         QVERIFY(r.json().value(QStringLiteral("avatarUrl")).isNull());
         QCOMPARE(mediaFiles(server).size(), 0);
-        QVERIFY(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).isNull());
+        QVERIFY(client.get(QStringLiteral("/api/v1/me"))
+                        .json()
+                        .value(QStringLiteral("avatarUrl"))
+                        .isNull());
         // Deleting again is harmless.
         QCOMPARE(client.del(QStringLiteral("/api/v1/me/avatar")).status, 200);
     }
@@ -371,15 +412,19 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QByteArray>("type");
         QTest::addColumn<int>("status");
-        QTest::newRow("text-claiming-png") << QByteArray("just some text, not a picture") << QByteArray("image/png") << 415;
-        QTest::newRow("truncated-png") << kPng.left(kPng.size() / 2) << QByteArray("image/png") << 422;
+        QTest::newRow("text-claiming-png")
+                << QByteArray("just some text, not a picture") << QByteArray("image/png") << 415;
+        QTest::newRow("truncated-png")
+                << kPng.left(kPng.size() / 2) << QByteArray("image/png") << 422;
         QTest::newRow("jpeg-claiming-png") << kJpeg << QByteArray("image/png") << 415;
         QTest::newRow("gif-type") << kPng << QByteArray("image/gif") << 415;
         QTest::newRow("json") << QByteArray("{}") << QByteArray("application/json") << 415;
-        QTest::newRow("multipart-no-file-field") << multipart("b0", "picture", "image/png", kPng)
-                                                 << QByteArray("multipart/form-data; boundary=b0") << 422;
-        QTest::newRow("multipart-malformed") << QByteArray("--b0\r\nnonsense")
-                                             << QByteArray("multipart/form-data; boundary=b0") << 400;
+        QTest::newRow("multipart-no-file-field")
+                << multipart("b0", "picture", "image/png", kPng)
+                << QByteArray("multipart/form-data; boundary=b0") << 422;
+        QTest::newRow("multipart-malformed")
+                << QByteArray("--b0\r\nnonsense") << QByteArray("multipart/form-data; boundary=b0")
+                << 400;
         QTest::newRow("empty") << QByteArray() << QByteArray("image/png") << 422;
     }
     void avatarRefusesBadUploads()
@@ -396,14 +441,20 @@ private Q_SLOTS:
         QCOMPARE(r.status, status);
         QVERIFY(r.isProblem());
         QCOMPARE(mediaFiles(server).size(), 0);
-        QVERIFY(client.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("avatarUrl")).isNull());
+        QVERIFY(client.get(QStringLiteral("/api/v1/me"))
+                        .json()
+                        .value(QStringLiteral("avatarUrl"))
+                        .isNull());
     }
 
     void avatarNeedsSignIn()
     {
         TestServer server(fastOptions());
         QVERIFY2(server.start(), qPrintable(server.errorString()));
-        QCOMPARE(server.client().send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png").status, 401);
+        QCOMPARE(server.client()
+                         .send("PUT", QStringLiteral("/api/v1/me/avatar"), kPng, "image/png")
+                         .status,
+                 401);
         QCOMPARE(server.client().del(QStringLiteral("/api/v1/me/avatar")).status, 401);
         QCOMPARE(mediaFiles(server).size(), 0);
     }
@@ -429,7 +480,8 @@ private Q_SLOTS:
         Client client = server.client();
         for (int i = 0; i < 3; ++i)
             QCOMPARE(client.post(QStringLiteral("/api/v1/auth/forgot-password"),
-                                 {{QStringLiteral("email"), QStringLiteral("x%1@example.test").arg(i)}})
+                                 {{QStringLiteral("email"),
+                                   QStringLiteral("x%1@example.test").arg(i)}})
                              .status,
                      202);
         const auto r = client.post(QStringLiteral("/api/v1/auth/forgot-password"),

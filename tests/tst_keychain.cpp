@@ -43,11 +43,13 @@ int runChild(const QStringList &args)
     return 0;
 }
 
-QProcess *runSelf(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+QProcess *runSelf(const QStringList &args,
+                  const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
     auto *p = new QProcess;
     p->setProcessEnvironment(env);
-    p->start(QCoreApplication::applicationFilePath(), QStringList{QStringLiteral("--child")} + args);
+    p->start(QCoreApplication::applicationFilePath(),
+             QStringList{QStringLiteral("--child")} + args);
     p->waitForFinished(60000);
     return p;
 }
@@ -63,8 +65,9 @@ bool keychainAvailable()
 
 bool ownerOnly(const QString &path)
 {
-    return QFile::permissions(path) == (QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                        | QFileDevice::ReadUser | QFileDevice::WriteUser);
+    return QFile::permissions(path)
+           == (QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadUser
+               | QFileDevice::WriteUser);
 }
 
 } // namespace
@@ -117,8 +120,8 @@ private Q_SLOTS:
             QSKIP("no Secret Service here: run under tests/with-keyring.sh");
         const QString name = QStringLiteral("cross-process-") + Ids::newId();
         const QByteArray secret = Ids::randomBytes(32);
-        std::unique_ptr<QProcess> writer(runSelf({QStringLiteral("write"), name,
-                                                  QString::fromLatin1(secret.toBase64())}));
+        std::unique_ptr<QProcess> writer(
+                runSelf({QStringLiteral("write"), name, QString::fromLatin1(secret.toBase64())}));
         QCOMPARE(writer->exitCode(), 0);
         // Read back here, and in yet another process.
         KeychainSecretStore store(kService);
@@ -144,11 +147,13 @@ private Q_SLOTS:
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
-        std::unique_ptr<QProcess> reader(runSelf({QStringLiteral("read"), QStringLiteral("anything")}, env));
+        std::unique_ptr<QProcess> reader(
+                runSelf({QStringLiteral("read"), QStringLiteral("anything")}, env));
         QCOMPARE(reader->exitStatus(), QProcess::NormalExit);
         QCOMPARE(reader->exitCode(), 1);
-        std::unique_ptr<QProcess> writer(runSelf({QStringLiteral("write"), QStringLiteral("anything"),
-                                                  QStringLiteral("eHl6")}, env));
+        std::unique_ptr<QProcess> writer(runSelf(
+                {QStringLiteral("write"), QStringLiteral("anything"), QStringLiteral("eHl6")},
+                env));
         QCOMPARE(writer->exitCode(), 1);
     }
 
@@ -214,12 +219,14 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         FileSecretStore files(dir.filePath(QStringLiteral("secrets")));
-        QVERIFY(files.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://mailer:pw@127.0.0.1:2525\n").ok());
+        QVERIFY(files.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://mailer:pw@127.0.0.1:2525\n")
+                        .ok());
         QVERIFY(files.write(QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), "sk_test_stored").ok());
         QVERIFY(ownerOnly(files.pathFor(QStringLiteral("MERCATO_SMTP_URL"))));
-        QCOMPARE(QFile::permissions(dir.filePath(QStringLiteral("secrets")))
-                         & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeOther),
-                 QFileDevice::Permissions{});
+        QCOMPARE(
+                QFile::permissions(dir.filePath(QStringLiteral("secrets")))
+                        & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeOther),
+                QFileDevice::Permissions{});
         Config config;
         config.dataDir = dir.path();
         config.headless = true;
@@ -240,16 +247,22 @@ private Q_SLOTS:
         config.keychainService = kService + QStringLiteral("-") + Ids::newId();
         // What an owner-only file holds only counts when no keychain answers.
         FileSecretStore files(dir.filePath(QStringLiteral("secrets")));
-        QVERIFY(files.write(QStringLiteral("MERCATO_CLOUDINARY_URL"), "cloudinary://1:from-file@demo").ok());
+        QVERIFY(files.write(QStringLiteral("MERCATO_CLOUDINARY_URL"),
+                            "cloudinary://1:from-file@demo")
+                        .ok());
         if (!keychainAvailable()) {
             QVERIFY(resolveSecrets(config).ok());
             QCOMPARE(config.cloudinaryUrl, QStringLiteral("cloudinary://1:from-file@demo"));
             QSKIP("no Secret Service here: checked the file fallback only");
         }
         KeychainSecretStore keychain(config.keychainService);
-        QVERIFY(keychain.write(QStringLiteral("MERCATO_CLOUDINARY_URL"), "cloudinary://1:from-keychain@demo").ok());
-        QVERIFY(keychain.write(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), "whsec_keychain").ok());
-        QVERIFY(keychain.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://not:used@example.test").ok());
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_CLOUDINARY_URL"),
+                               "cloudinary://1:from-keychain@demo")
+                        .ok());
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), "whsec_keychain")
+                        .ok());
+        QVERIFY(keychain.write(QStringLiteral("MERCATO_SMTP_URL"), "smtp://not:used@example.test")
+                        .ok());
         config.smtpUrl = QStringLiteral("smtp://given@127.0.0.1:25");
         QVERIFY(resolveSecrets(config).ok());
         QCOMPARE(config.cloudinaryUrl, QStringLiteral("cloudinary://1:from-keychain@demo"));
@@ -272,14 +285,16 @@ private Q_SLOTS:
             env.remove(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"));
             p->setProcessEnvironment(env);
             p->setProcessChannelMode(QProcess::MergedChannels);
-            p->start(Test::serverBinary(), args + QStringList{QStringLiteral("--data-dir"), dir.path()});
+            p->start(Test::serverBinary(),
+                     args + QStringList{QStringLiteral("--data-dir"), dir.path()});
             p->waitForStarted(10000);
             p->write(input);
             p->closeWriteChannel();
             p->waitForFinished(60000);
             return p;
         };
-        auto set = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")},
+        auto set = run({QStringLiteral("secret"), QStringLiteral("set"),
+                        QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")},
                        value + '\n');
         const QByteArray output = set->readAll();
         QCOMPARE(set->exitCode(), 0);
@@ -292,13 +307,19 @@ private Q_SLOTS:
         QVERIFY(resolveSecrets(config).ok());
         QCOMPARE(config.stripeWebhookSecret, QString::fromLatin1(value));
 
-        auto unknown = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_DATA_DIR")}, "x\n");
+        auto unknown = run({QStringLiteral("secret"), QStringLiteral("set"),
+                            QStringLiteral("MERCATO_DATA_DIR")},
+                           "x\n");
         QCOMPARE(unknown->exitCode(), 2);
-        auto empty = run({QStringLiteral("secret"), QStringLiteral("set"), QStringLiteral("MERCATO_SMTP_URL")}, "");
+        auto empty = run({QStringLiteral("secret"), QStringLiteral("set"),
+                          QStringLiteral("MERCATO_SMTP_URL")},
+                         "");
         QCOMPARE(empty->exitCode(), 2);
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("secrets/MERCATO_SMTP_URL"))));
 
-        auto del = run({QStringLiteral("secret"), QStringLiteral("delete"), QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")}, {});
+        auto del = run({QStringLiteral("secret"), QStringLiteral("delete"),
+                        QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET")},
+                       {});
         QCOMPARE(del->exitCode(), 0);
         QVERIFY(!QFile::exists(path));
     }

@@ -7,12 +7,12 @@
 #include "support/testsupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QElapsedTimer>
-#include <QJsonArray>
 #include <QSslCertificate>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -91,7 +91,8 @@ private:
     QProcess m_process;
 };
 
-SmtpMailer::Settings settingsFor(quint16 port, const QString &user = {}, const QString &password = {})
+SmtpMailer::Settings settingsFor(quint16 port, const QString &user = {},
+                                 const QString &password = {})
 {
     SmtpMailer::Settings s;
     s.host = QStringLiteral("127.0.0.1");
@@ -105,15 +106,20 @@ SmtpMailer::Settings settingsFor(quint16 port, const QString &user = {}, const Q
 
 MailMessage sampleMessage()
 {
-    return MailMessage{QStringLiteral("Ann <ann@example.test>"), QStringLiteral("Reset your password"),
-                       QStringLiteral("Hello Ann,\n.leading dot line\nhttps://shop.test/reset-password?token=abc\n")};
+    return MailMessage{
+            QStringLiteral("Ann <ann@example.test>"), QStringLiteral("Reset your password"),
+            QStringLiteral(
+                    "Hello Ann,\n.leading dot line\nhttps://shop.test/reset-password?token=abc\n")};
 }
 
 // A mailer that fails a set number of times, then succeeds.
 class FlakyMailer : public Mailer
 {
 public:
-    FlakyMailer(int failures, ErrorCode code) : m_failuresLeft(failures), m_code(code) {}
+    FlakyMailer(int failures, ErrorCode code)
+        : m_failuresLeft(failures)
+        , m_code(code)
+    {}
     Status deliver(const MailMessage &) override
     {
         ++attempts;
@@ -175,11 +181,13 @@ private Q_SLOTS:
     void outboxWritesUniqueEmlFiles()
     {
         QTemporaryDir dir;
-        OutboxMailer outbox(dir.path() + QStringLiteral("/outbox"), QStringLiteral("shop@example.test"));
+        OutboxMailer outbox(dir.path() + QStringLiteral("/outbox"),
+                            QStringLiteral("shop@example.test"));
         QVERIFY(outbox.deliver(sampleMessage()).ok());
         QVERIFY(outbox.deliver(sampleMessage()).ok());
         const QStringList all = QDir(outbox.directory()).entryList(QDir::Files);
-        const QStringList eml = QDir(outbox.directory()).entryList({QStringLiteral("*.eml")}, QDir::Files);
+        const QStringList eml
+                = QDir(outbox.directory()).entryList({QStringLiteral("*.eml")}, QDir::Files);
         QCOMPARE(eml.size(), 2);
         QCOMPARE(all, eml); // no temporary files left behind
         QVERIFY(eml.at(0) != eml.at(1));
@@ -235,16 +243,23 @@ private Q_SLOTS:
         QTest::addColumn<QString>("user");
         QTest::addColumn<QString>("password");
         QTest::newRow("smtp-auth") << "smtp://ann:s3cret@mail.example.test:587" << true
-                                   << "mail.example.test" << 587 << false << "ann" << "s3cret";
+                                   << "mail.example.test" << 587 << false << "ann"
+                                   << "s3cret";
         QTest::newRow("smtps-default-port") << "smtps://ann:pw@mail.example.test" << true
-                                            << "mail.example.test" << 465 << true << "ann" << "pw";
-        QTest::newRow("smtp-no-auth") << "smtp://127.0.0.1:2525" << true << "127.0.0.1" << 2525
-                                      << false << "" << "";
-        QTest::newRow("encoded-password") << "smtp://ann%40x:p%3Aw%40@h.test:25" << true << "h.test"
-                                          << 25 << false << "ann@x" << "p:w@";
-        QTest::newRow("http") << "http://h.test" << false << "" << 0 << false << "" << "";
-        QTest::newRow("no-host") << "smtp://" << false << "" << 0 << false << "" << "";
-        QTest::newRow("junk") << "not a url" << false << "" << 0 << false << "" << "";
+                                            << "mail.example.test" << 465 << true << "ann"
+                                            << "pw";
+        QTest::newRow("smtp-no-auth")
+                << "smtp://127.0.0.1:2525" << true << "127.0.0.1" << 2525 << false << ""
+                << "";
+        QTest::newRow("encoded-password")
+                << "smtp://ann%40x:p%3Aw%40@h.test:25" << true << "h.test" << 25 << false << "ann@x"
+                << "p:w@";
+        QTest::newRow("http") << "http://h.test" << false << "" << 0 << false << ""
+                              << "";
+        QTest::newRow("no-host") << "smtp://" << false << "" << 0 << false << ""
+                                 << "";
+        QTest::newRow("junk") << "not a url" << false << "" << 0 << false << ""
+                              << "";
     }
     void parseUrl()
     {
@@ -279,7 +294,8 @@ private Q_SLOTS:
         // Dot-stuffing was undone by the server: the line arrives as written.
         QVERIFY(mail.contains("\n.leading dot line"));
         QVERIFY(mail.contains("reset-password?token=abc"));
-        QCOMPARE(sink.meta(1).value(QStringLiteral("mailFrom")).toString(), QStringLiteral("shop@example.test"));
+        QCOMPARE(sink.meta(1).value(QStringLiteral("mailFrom")).toString(),
+                 QStringLiteral("shop@example.test"));
         QCOMPARE(sink.meta(1).value(QStringLiteral("rcptTos")).toArray().first().toString(),
                  QStringLiteral("ann@example.test"));
     }
@@ -299,7 +315,8 @@ private Q_SLOTS:
             args << QStringLiteral("--only-login");
         SmtpSink sink(args);
         QVERIFY(sink.start());
-        SmtpMailer mailer(settingsFor(sink.port(), QStringLiteral("mailer"), QStringLiteral("pa:ss w0rd")));
+        SmtpMailer mailer(
+                settingsFor(sink.port(), QStringLiteral("mailer"), QStringLiteral("pa:ss w0rd")));
         const Status sent = mailer.deliver(sampleMessage());
         QVERIFY2(sent.ok(), qPrintable(sent.error().detail));
         QCOMPARE(sink.messages().size(), 1);
@@ -308,15 +325,17 @@ private Q_SLOTS:
 
     void wrongPasswordIsPermanentAndNotLeaked()
     {
-        SmtpSink sink({QStringLiteral("--user"), QStringLiteral("mailer"), QStringLiteral("--password"),
-                       QStringLiteral("right-one")});
+        SmtpSink sink({QStringLiteral("--user"), QStringLiteral("mailer"),
+                       QStringLiteral("--password"), QStringLiteral("right-one")});
         QVERIFY(sink.start());
-        SmtpMailer mailer(settingsFor(sink.port(), QStringLiteral("mailer"), QStringLiteral("wrong-one")));
+        SmtpMailer mailer(
+                settingsFor(sink.port(), QStringLiteral("mailer"), QStringLiteral("wrong-one")));
         const Status sent = mailer.deliver(sampleMessage());
         QVERIFY(!sent.ok());
         QCOMPARE(sent.error().code, ErrorCode::Internal); // 535: retrying will not help
         QVERIFY(!sent.error().detail.contains(QStringLiteral("wrong-one")));
-        QVERIFY(!sent.error().detail.contains(QString::fromLatin1(QByteArray("wrong-one").toBase64())));
+        QVERIFY(!sent.error().detail.contains(
+                QString::fromLatin1(QByteArray("wrong-one").toBase64())));
         QCOMPARE(sink.messages().size(), 0);
     }
 
@@ -368,7 +387,8 @@ private Q_SLOTS:
     {
         SmtpSink sink({QStringLiteral("--fail-first"), QStringLiteral("2")});
         QVERIFY(sink.start());
-        MailQueue queue(std::make_unique<SmtpMailer>(settingsFor(sink.port())), RetryPolicy{5, 20, 200});
+        MailQueue queue(std::make_unique<SmtpMailer>(settingsFor(sink.port())),
+                        RetryPolicy{5, 20, 200});
         queue.enqueue(sampleMessage());
         QVERIFY(queue.waitUntilIdle(30000));
         QCOMPARE(queue.counts().retried, 2);

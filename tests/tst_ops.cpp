@@ -70,12 +70,12 @@ qint64 figure(const QList<ShopFigure> &figures, const QString &name)
 // Python's csv module reading `file`: {"bom": bool, "rows": [[...], ...]}.
 QJsonObject readWithPython(const QString &file)
 {
-    static const char *script =
-            "import csv, json, sys\n"
-            "raw = open(sys.argv[1], 'rb').read()\n"
-            "with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n"
-            "    rows = list(csv.reader(f, strict=True))\n"
-            "print(json.dumps({'bom': raw.startswith(b'\\xef\\xbb\\xbf'), 'crlf': b'\\r\\n' in raw, 'rows': rows}))\n";
+    static const char *script = "import csv, json, sys\n"
+                                "raw = open(sys.argv[1], 'rb').read()\n"
+                                "with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n"
+                                "    rows = list(csv.reader(f, strict=True))\n"
+                                "print(json.dumps({'bom': raw.startswith(b'\\xef\\xbb\\xbf'), "
+                                "'crlf': b'\\r\\n' in raw, 'rows': rows}))\n";
     QProcess p;
     p.start(QStringLiteral("python3"), {QStringLiteral("-c"), QString::fromLatin1(script), file});
     if (!p.waitForFinished(60000) || p.exitCode() != 0) {
@@ -157,7 +157,8 @@ private Q_SLOTS:
         QTest::newRow("cr") << QStringLiteral("a\rb") << QByteArray("\"a\rb\"");
         QTest::newRow("crlf") << QStringLiteral("a\r\nb") << QByteArray("\"a\r\nb\"");
         QTest::newRow("spaces-kept") << QStringLiteral(" a ") << QByteArray(" a ");
-        QTest::newRow("utf8") << QStringLiteral("caf\u00e9 \U0001F600") << QByteArray("caf\xC3\xA9 \xF0\x9F\x98\x80");
+        QTest::newRow("utf8") << QStringLiteral("caf\u00e9 \U0001F600")
+                              << QByteArray("caf\xC3\xA9 \xF0\x9F\x98\x80");
     }
     void csvField()
     {
@@ -176,7 +177,8 @@ private Q_SLOTS:
                 {QStringLiteral("\""), QStringLiteral(",")},
                 {QStringLiteral(" padded "), QStringLiteral("lone\rcr")}};
         for (const bool bom : {false, true}) {
-            const QString path = m_dir.filePath(bom ? QStringLiteral("bom.csv") : QStringLiteral("plain.csv"));
+            const QString path
+                    = m_dir.filePath(bom ? QStringLiteral("bom.csv") : QStringLiteral("plain.csv"));
             QFile f(path);
             QVERIFY(f.open(QIODevice::WriteOnly));
             CsvWriter csv(&f, bom);
@@ -206,9 +208,9 @@ private Q_SLOTS:
         QVERIFY2(created, created ? "" : qPrintable(created.error().detail));
 
         const QString file = m_dir.filePath(QStringLiteral("products.csv"));
-        const CliResult r = cli({QStringLiteral("export"), QStringLiteral("products"), QStringLiteral("--bom"),
-                                 file, QStringLiteral("--database"), m_url, QStringLiteral("--data-dir"),
-                                 m_dir.path()});
+        const CliResult r = cli({QStringLiteral("export"), QStringLiteral("products"),
+                                 QStringLiteral("--bom"), file, QStringLiteral("--database"), m_url,
+                                 QStringLiteral("--data-dir"), m_dir.path()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject read = readWithPython(file);
         QVERIFY(read.value(QStringLiteral("bom")).toBool());
@@ -249,10 +251,13 @@ private Q_SLOTS:
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("firstColumn");
         QTest::addColumn<QString>("countedAs");
-        QTest::newRow("orders") << QStringLiteral("orders") << QStringLiteral("order_id") << QStringLiteral("orders");
-        QTest::newRow("lines") << QStringLiteral("lines") << QStringLiteral("order_id") << QStringLiteral("order_items");
-        QTest::newRow("stock-ledger") << QStringLiteral("stock-ledger") << QStringLiteral("entry_id")
-                                      << QStringLiteral("stock_ledger");
+        QTest::newRow("orders") << QStringLiteral("orders") << QStringLiteral("order_id")
+                                << QStringLiteral("orders");
+        QTest::newRow("lines") << QStringLiteral("lines") << QStringLiteral("order_id")
+                               << QStringLiteral("order_items");
+        QTest::newRow("stock-ledger")
+                << QStringLiteral("stock-ledger") << QStringLiteral("entry_id")
+                << QStringLiteral("stock_ledger");
         QTest::newRow("refunds") << QStringLiteral("refunds") << QStringLiteral("refund_id")
                                  << QStringLiteral("refund_requests");
     }
@@ -262,8 +267,8 @@ private Q_SLOTS:
         QFETCH(QString, firstColumn);
         QFETCH(QString, countedAs);
         // To stdout, without a BOM.
-        const CliResult r = cli({QStringLiteral("export"), kind, QStringLiteral("--database"), m_url,
-                                 QStringLiteral("--data-dir"), m_dir.path()});
+        const CliResult r = cli({QStringLiteral("export"), kind, QStringLiteral("--database"),
+                                 m_url, QStringLiteral("--data-dir"), m_dir.path()});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(!r.out.startsWith("\xEF\xBB\xBF"));
         const QString file = m_dir.filePath(kind + QStringLiteral("-stdout.csv"));
@@ -286,7 +291,8 @@ private Q_SLOTS:
         };
         if (kind == QLatin1String("orders")) {
             QVERIFY(rows.size() > 1);
-            QCOMPARE(columnSum(QStringLiteral("total_cents")), figure(figures.value(), QStringLiteral("orders.total_cents")));
+            QCOMPARE(columnSum(QStringLiteral("total_cents")),
+                     figure(figures.value(), QStringLiteral("orders.total_cents")));
         }
         if (kind == QLatin1String("lines")) {
             QVERIFY(rows.size() > 1);
@@ -322,11 +328,13 @@ private Q_SLOTS:
     {
         const QString backupFile = m_dir.filePath(QStringLiteral("backups/shop.backup"));
         if (usingPostgres()) {
-            const CliResult r = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
+            const CliResult r = cli(
+                    {QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
             QCOMPARE(r.exitCode, 2);
             QVERIFY2(r.err.contains("pg_dump"), r.err.constData());
             QVERIFY(!QFile::exists(backupFile));
-            const CliResult restore = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
+            const CliResult restore = cli(
+                    {QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
             QCOMPARE(restore.exitCode, 2);
             QVERIFY2(restore.err.contains("pg_restore"), restore.err.constData());
             return;
@@ -341,11 +349,13 @@ private Q_SLOTS:
         QVERIFY(figure(before.value(), QStringLiteral("order_items.line_total_cents")) >= 2550);
 
         // Taken while this process keeps the shop open, as a running server does.
-        const CliResult backup = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url,
-                                      QStringLiteral("--data-dir"), m_dir.path()});
+        const CliResult backup
+                = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url,
+                       QStringLiteral("--data-dir"), m_dir.path()});
         QVERIFY2(backup.exitCode == 0, backup.err.constData());
         QVERIFY(backup.out.contains("stock_ledger.delta"));
-        QVERIFY(!(QFile::permissions(backupFile) & (QFileDevice::ReadGroup | QFileDevice::ReadOther)));
+        QVERIFY(!(QFile::permissions(backupFile)
+                  & (QFileDevice::ReadGroup | QFileDevice::ReadOther)));
 
         // A later change in the live shop is not in the backup.
         auto seller = m_shop->accounts().accountByEmail(Demo::accounts().first().email);
@@ -357,7 +367,8 @@ private Q_SLOTS:
         QVERIFY(m_shop->catalog().create(seller->id, later));
 
         // Never replaced without --force.
-        const CliResult again = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
+        const CliResult again
+                = cli({QStringLiteral("backup"), backupFile, QStringLiteral("--database"), m_url});
         QCOMPARE(again.exitCode, 2);
         QVERIFY2(again.err.contains("--force"), again.err.constData());
 
@@ -365,8 +376,9 @@ private Q_SLOTS:
         QVERIFY(fresh.isValid());
         const QString target = fresh.filePath(QStringLiteral("data/mercato.db"));
         const QString targetUrl = QStringLiteral("sqlite:") + target;
-        const CliResult restore = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"),
-                                       targetUrl, QStringLiteral("--data-dir"), fresh.filePath(QStringLiteral("data"))});
+        const CliResult restore = cli(
+                {QStringLiteral("restore"), backupFile, QStringLiteral("--database"), targetUrl,
+                 QStringLiteral("--data-dir"), fresh.filePath(QStringLiteral("data"))});
         QVERIFY2(restore.exitCode == 0, restore.err.constData());
 
         auto restored = Backup::inspect(target);
@@ -375,7 +387,8 @@ private Q_SLOTS:
         QCOMPARE(describe(restored->figures), describe(before.value()));
 
         // The restored shop opens and answers: its ledger checks out, a demo seller signs in.
-        const CliResult check = cli({QStringLiteral("check"), QStringLiteral("--database"), targetUrl});
+        const CliResult check
+                = cli({QStringLiteral("check"), QStringLiteral("--database"), targetUrl});
         QVERIFY2(check.exitCode == 0, check.out.constData());
         {
             auto url = DatabaseUrl::parse(targetUrl);
@@ -393,11 +406,13 @@ private Q_SLOTS:
         }
 
         // A shop is there now: replaced only with --force, and then it matches the backup.
-        const CliResult refused = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
+        const CliResult refused
+                = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--database"), m_url});
         QCOMPARE(refused.exitCode, 2);
         QVERIFY2(refused.err.contains("--force"), refused.err.constData());
-        const CliResult forced = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--force"),
-                                      QStringLiteral("--database"), targetUrl});
+        const CliResult forced
+                = cli({QStringLiteral("restore"), backupFile, QStringLiteral("--force"),
+                       QStringLiteral("--database"), targetUrl});
         QVERIFY2(forced.exitCode == 0, forced.err.constData());
         auto afterForce = Backup::inspect(target);
         QVERIFY(afterForce);
@@ -410,8 +425,10 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("message");
         QTest::newRow("text-file") << QStringLiteral("text") << QByteArray("not a SQLite database");
         QTest::newRow("missing") << QStringLiteral("missing") << QByteArray("cannot read");
-        QTest::newRow("other-sqlite") << QStringLiteral("other") << QByteArray("not a Mercato database");
-        QTest::newRow("newer-schema") << QStringLiteral("newer") << QByteArray("newer than this Mercato");
+        QTest::newRow("other-sqlite")
+                << QStringLiteral("other") << QByteArray("not a Mercato database");
+        QTest::newRow("newer-schema")
+                << QStringLiteral("newer") << QByteArray("newer than this Mercato");
     }
     void restoreRefusesForeignFiles()
     {
@@ -427,11 +444,13 @@ private Q_SLOTS:
         } else if (kind == QLatin1String("other")) {
             // Someone else's SQLite file.
             {
-                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ops-other"));
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                            QStringLiteral("ops-other"));
                 db.setDatabaseName(source);
                 QVERIFY(db.open());
                 QSqlQuery q(db);
-                QVERIFY(q.exec(QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")));
+                QVERIFY(q.exec(
+                        QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")));
                 db.close();
             }
             QSqlDatabase::removeDatabase(QStringLiteral("ops-other"));
@@ -441,9 +460,11 @@ private Q_SLOTS:
             QVERIFY(url);
             Database db(url.value());
             QVERIFY(db.open());
-            QVERIFY(execSql(db.connection(),
-                            QStringLiteral("INSERT INTO schema_version (version, applied_at) VALUES (?, 0)"),
-                            {Database::latestSchemaVersion() + 1}));
+            QVERIFY(execSql(
+                    db.connection(),
+                    QStringLiteral(
+                            "INSERT INTO schema_version (version, applied_at) VALUES (?, 0)"),
+                    {Database::latestSchemaVersion() + 1}));
             db.releaseThreadConnection();
         }
         const QString target = dir.filePath(QStringLiteral("target/mercato.db"));

@@ -11,8 +11,8 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QTest>
+#include <QThread>
 
 #include <atomic>
 #include <memory>
@@ -100,15 +100,20 @@ void TestOrders::cartRules()
     r = c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(5));
     QCOMPARE(r.json().value(QStringLiteral("subtotalCents")).toInteger(), 6250);
 
-    for (const QJsonValue &bad : {QJsonValue(0), QJsonValue(100), QJsonValue(1.5), QJsonValue(QStringLiteral("2")),
-                                  QJsonValue(-1)}) {
-        r = c.put(QStringLiteral("/api/v1/cart/items/") + p, QJsonObject{{QStringLiteral("quantity"), bad}});
+    for (const QJsonValue &bad : {QJsonValue(0), QJsonValue(100), QJsonValue(1.5),
+                                  QJsonValue(QStringLiteral("2")), QJsonValue(-1)}) {
+        r = c.put(QStringLiteral("/api/v1/cart/items/") + p,
+                  QJsonObject{{QStringLiteral("quantity"), bad}});
         QCOMPARE(r.status, 422);
         QVERIFY(r.isProblem());
         QCOMPARE(errorFields(r), QStringList{QStringLiteral("quantity")});
     }
     QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + Ids::newId(), qty(1)).status, 404);
-    QCOMPARE(c.get(QStringLiteral("/api/v1/cart")).json().value(QStringLiteral("subtotalCents")).toInteger(), 6250);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/cart"))
+                     .json()
+                     .value(QStringLiteral("subtotalCents"))
+                     .toInteger(),
+             6250);
 
     // Customers only; and a token is needed.
     Client s = clientFor(server, seller, QStringLiteral("seller"));
@@ -140,8 +145,8 @@ void TestOrders::cartShowsUnavailableLines()
     QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + gone, qty(1)).status, 200);
     QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + soldOut, qty(2)).status, 200);
     QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + fine, qty(1)).status, 200);
-    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"),
-                    {gone}));
+    QVERIFY(execSql(shop.database().connection(),
+                    QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"), {gone}));
     auto r = c.get(QStringLiteral("/api/v1/cart"));
     QCOMPARE(r.status, 200);
     const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
@@ -181,40 +186,61 @@ void TestOrders::placeOrder()
     QCOMPARE(order.value(QStringLiteral("discountCents")).toInteger(), 0);
     QCOMPARE(order.value(QStringLiteral("coinsUsed")).toInteger(), 0);
     QCOMPARE(order.value(QStringLiteral("currency")).toString(), QStringLiteral("USD"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("provider")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("provider"))
+                     .toString(),
              QStringLiteral("manual"));
     const QJsonArray items = order.value(QStringLiteral("items")).toArray();
     QCOMPARE(items.size(), 2);
     for (const QJsonValue &v : items) {
         const QJsonObject l = v.toObject();
-        for (const char *key : {"id", "productId", "name", "unitPriceCents", "quantity", "lineTotalCents",
-                                "refundedQuantity"})
+        for (const char *key : {"id", "productId", "name", "unitPriceCents", "quantity",
+                                "lineTotalCents", "refundedQuantity"})
             QVERIFY2(l.contains(QLatin1String(key)), key);
     }
     const QJsonArray history = order.value(QStringLiteral("statusHistory")).toArray();
     QCOMPARE(history.size(), 1);
-    QCOMPARE(history.at(0).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
-    QVERIFY(history.at(0).toObject().value(QStringLiteral("at")).toString().endsWith(QLatin1Char('Z')));
+    QCOMPARE(history.at(0).toObject().value(QStringLiteral("status")).toString(),
+             QStringLiteral("pending_payment"));
+    QVERIFY(history.at(0)
+                    .toObject()
+                    .value(QStringLiteral("at"))
+                    .toString()
+                    .endsWith(QLatin1Char('Z')));
 
     QCOMPARE(stockOf(shop, p), 8);
     QCOMPARE(stockOf(shop, q), 0);
     QCOMPARE(ledgerSum(shop, p), 8);
     QCOMPARE(ledgerSum(shop, q), 0);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE order_id = ? AND reason = 'sale'"),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE order_id = ? AND "
+                                   "reason = 'sale'"),
                     {id}),
              2);
-    QCOMPARE(c.get(QStringLiteral("/api/v1/cart")).json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/cart"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
 
     // GET on the Location returns the same order; another customer gets 404.
     auto g = c.get(QStringLiteral("/api/v1/orders/") + id);
     QCOMPARE(g.status, 200);
     QCOMPARE(g.json().value(QStringLiteral("id")).toString(), id);
     QCOMPARE(g.json().value(QStringLiteral("items")), order.value(QStringLiteral("items")));
-    Client other = clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer"));
+    Client other = clientFor(server, insertUser(shop, QStringLiteral("customer")),
+                             QStringLiteral("customer"));
     QCOMPARE(other.get(QStringLiteral("/api/v1/orders/") + id).status, 404);
-    QCOMPARE(other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel")).status, 404);
-    QCOMPARE(other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status, 404);
-    QCOMPARE(clientFor(server, seller, QStringLiteral("seller")).post(QStringLiteral("/api/v1/orders"), coins(0)).status,
+    QCOMPARE(other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel")).status,
+             404);
+    QCOMPARE(
+            other.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status,
+            404);
+    QCOMPARE(clientFor(server, seller, QStringLiteral("seller"))
+                     .post(QStringLiteral("/api/v1/orders"), coins(0))
+                     .status,
              403);
 
     // Manual checkout: instructions, and the payment state is recorded.
@@ -223,7 +249,11 @@ void TestOrders::placeOrder()
     QCOMPARE(co.json().value(QStringLiteral("provider")).toString(), QStringLiteral("manual"));
     QVERIFY(!co.json().value(QStringLiteral("instructions")).toString().isEmpty());
     QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id)
-                     .json().value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+                     .json()
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("awaiting_payment"));
 }
 
@@ -279,8 +309,8 @@ void TestOrders::shortLinesChangeNothing()
     c.put(QStringLiteral("/api/v1/cart/items/") + plenty, qty(3));
     c.put(QStringLiteral("/api/v1/cart/items/") + few, qty(2));
     c.put(QStringLiteral("/api/v1/cart/items/") + gone, qty(1));
-    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"),
-                    {gone}));
+    QVERIFY(execSql(shop.database().connection(),
+                    QStringLiteral("UPDATE products SET deleted_at = 1 WHERE id = ?"), {gone}));
 
     auto r = c.post(QStringLiteral("/api/v1/orders"), coins(20));
     QCOMPARE(r.status, 409);
@@ -295,7 +325,9 @@ void TestOrders::shortLinesChangeNothing()
     QCOMPARE(stockOf(shop, few), 1);
     QCOMPARE(ledgerSum(shop, plenty), 10);
     QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), 0);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM cart_items WHERE user_id = ?"), {cust}), 3);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM cart_items WHERE user_id = ?"),
+                    {cust}),
+             3);
     QCOMPARE(coinsOf(shop, cust), 50);
 }
 
@@ -310,27 +342,29 @@ void TestOrders::pricing_data()
     QTest::addColumn<qint64>("total");
     QTest::addColumn<QList<qint64>>("shares");
     using L = QList<qint64>;
-    QTest::newRow("no-coins") << L{2000} << qint64(0) << qint64(100) << 50 << 1 << qint64(0) << qint64(2000) << L{0};
-    QTest::newRow("within-everything") << L{2000} << qint64(30) << qint64(100) << 50 << 1 << qint64(30)
-                                       << qint64(1970) << L{30};
-    QTest::newRow("capped-by-balance") << L{2000} << qint64(500) << qint64(40) << 50 << 1 << qint64(40)
-                                       << qint64(1960) << L{40};
-    QTest::newRow("capped-by-max-percent") << L{2000} << qint64(5000) << qint64(5000) << 50 << 1 << qint64(1000)
-                                           << qint64(1000) << L{1000};
-    QTest::newRow("max-percent-10") << L{999} << qint64(500) << qint64(500) << 10 << 1 << qint64(99) << qint64(900)
-                                    << L{99};
-    QTest::newRow("coin-value-5") << L{1000} << qint64(30) << qint64(100) << 50 << 5 << qint64(30) << qint64(850)
-                                  << L{150};
-    QTest::newRow("coin-value-cap-floors") << L{1001} << qint64(1000) << qint64(1000) << 50 << 3 << qint64(166)
-                                           << qint64(503) << L{498};
-    QTest::newRow("max-percent-0") << L{1000} << qint64(10) << qint64(10) << 0 << 1 << qint64(0) << qint64(1000)
-                                   << L{0};
-    QTest::newRow("shares-remainder-on-last") << L{1000, 1000, 1000} << qint64(100) << qint64(100) << 50 << 1
-                                              << qint64(100) << qint64(2900) << L{33, 33, 34};
-    QTest::newRow("shares-proportional") << L{300, 100} << qint64(101) << qint64(200) << 50 << 1 << qint64(101)
-                                         << qint64(299) << L{75, 26};
-    QTest::newRow("negative-balance-guard") << L{500} << qint64(10) << qint64(0) << 50 << 1 << qint64(0)
-                                            << qint64(500) << L{0};
+    QTest::newRow("no-coins") << L{2000} << qint64(0) << qint64(100) << 50 << 1 << qint64(0)
+                              << qint64(2000) << L{0};
+    QTest::newRow("within-everything") << L{2000} << qint64(30) << qint64(100) << 50 << 1
+                                       << qint64(30) << qint64(1970) << L{30};
+    QTest::newRow("capped-by-balance") << L{2000} << qint64(500) << qint64(40) << 50 << 1
+                                       << qint64(40) << qint64(1960) << L{40};
+    QTest::newRow("capped-by-max-percent") << L{2000} << qint64(5000) << qint64(5000) << 50 << 1
+                                           << qint64(1000) << qint64(1000) << L{1000};
+    QTest::newRow("max-percent-10") << L{999} << qint64(500) << qint64(500) << 10 << 1 << qint64(99)
+                                    << qint64(900) << L{99};
+    QTest::newRow("coin-value-5") << L{1000} << qint64(30) << qint64(100) << 50 << 5 << qint64(30)
+                                  << qint64(850) << L{150};
+    QTest::newRow("coin-value-cap-floors") << L{1001} << qint64(1000) << qint64(1000) << 50 << 3
+                                           << qint64(166) << qint64(503) << L{498};
+    QTest::newRow("max-percent-0")
+            << L{1000} << qint64(10) << qint64(10) << 0 << 1 << qint64(0) << qint64(1000) << L{0};
+    QTest::newRow("shares-remainder-on-last")
+            << L{1000, 1000, 1000} << qint64(100) << qint64(100) << 50 << 1 << qint64(100)
+            << qint64(2900) << L{33, 33, 34};
+    QTest::newRow("shares-proportional") << L{300, 100} << qint64(101) << qint64(200) << 50 << 1
+                                         << qint64(101) << qint64(299) << L{75, 26};
+    QTest::newRow("negative-balance-guard")
+            << L{500} << qint64(10) << qint64(0) << 50 << 1 << qint64(0) << qint64(500) << L{0};
 }
 
 void TestOrders::pricing()
@@ -380,9 +414,14 @@ void TestOrders::pricingThroughTheApi()
     QCOMPARE(r.json().value(QStringLiteral("totalCents")).toInteger(), 1350);
     QCOMPARE(coinsOf(shop, cust), 925);
     const QString id = r.json().value(QStringLiteral("id")).toString();
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT SUM(discount_share_cents) FROM order_items WHERE order_id = ?"), {id}),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral(
+                            "SELECT SUM(discount_share_cents) FROM order_items WHERE order_id = ?"),
+                    {id}),
              150);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT delta FROM coin_ledger WHERE order_id = ? AND reason = 'order.hold'"),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT delta FROM coin_ledger WHERE order_id = ? AND reason = "
+                                   "'order.hold'"),
                     {id}),
              -75);
 }
@@ -418,7 +457,8 @@ void TestOrders::cancelReturnsStockAndCoins()
     QVERIFY(r.isProblem());
     QCOMPARE(stockOf(shop, p), 10);
     QCOMPARE(coinsOf(shop, cust), 100);
-    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status, 409);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout")).status,
+             409);
 }
 
 // Sales and cancels change stock through the catalog's Inventory: its ledger reasons, its
@@ -445,9 +485,14 @@ void TestOrders::lowStockAlertsComeFromTheInventory()
     const QString crossing = buy(2); // 4 left: crosses it
     QVERIFY(!crossing.isEmpty());
     QCOMPARE(notificationCount(shop, seller, QStringLiteral("stock.low")), 1);
-    const QJsonObject data = QJsonDocument::fromJson(
-            scalarText(shop, QStringLiteral("SELECT data FROM notifications WHERE user_id = ? AND kind = 'stock.low'"),
-                       {seller}).toUtf8()).object();
+    const QJsonObject data
+            = QJsonDocument::fromJson(
+                      scalarText(shop,
+                                 QStringLiteral("SELECT data FROM notifications WHERE user_id = ? "
+                                                "AND kind = 'stock.low'"),
+                                 {seller})
+                              .toUtf8())
+                      .object();
     QCOMPARE(data.value(QStringLiteral("productId")).toString(), p);
     QCOMPARE(data.value(QStringLiteral("stock")).toInt(), 4);
     QCOMPARE(data.value(QStringLiteral("lowStockThreshold")).toInt(), 5);
@@ -460,11 +505,16 @@ void TestOrders::lowStockAlertsComeFromTheInventory()
 
     // Cancelling gives stock back with the ledger reason `cancel` and re-arms the alert.
     changed.clear();
-    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + crossing + QStringLiteral("/cancel")).status, 200);
-    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + below + QStringLiteral("/cancel")).status, 200);
+    QCOMPARE(
+            c.post(QStringLiteral("/api/v1/orders/") + crossing + QStringLiteral("/cancel")).status,
+            200);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + below + QStringLiteral("/cancel")).status,
+             200);
     QCOMPARE(stockOf(shop, p), 6);
     QCOMPARE(ledgerSum(shop, p), 6);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND reason = 'cancel'"),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND "
+                                   "reason = 'cancel'"),
                     {p}),
              2);
     QTRY_VERIFY(changed.contains(QVariantList{p}));
@@ -492,9 +542,13 @@ void TestOrders::expiryReturnsStockAndCoinsOnce()
     QCOMPARE(r.status, 201);
     const QString id = r.json().value(QStringLiteral("id")).toString();
     c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
-    const QString paidId = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    const QString paidId = c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                                   .json()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
     QCOMPARE(clientFor(server, seller, QStringLiteral("seller"))
-                     .post(QStringLiteral("/api/v1/seller/orders/") + paidId + QStringLiteral("/mark-paid"))
+                     .post(QStringLiteral("/api/v1/seller/orders/") + paidId
+                           + QStringLiteral("/mark-paid"))
                      .status,
              200);
     QCOMPARE(stockOf(shop, p), 5);
@@ -515,15 +569,23 @@ void TestOrders::expiryReturnsStockAndCoinsOnce()
     other.join();
     total += n ? n.value() : 100;
     QCOMPARE(total.load(), 1);
-    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).json().value(QStringLiteral("status")).toString(),
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("cancelled"));
-    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + paidId).json().value(QStringLiteral("status")).toString(),
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + paidId)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
              QStringLiteral("paid"));
     QCOMPARE(stockOf(shop, p), 9);
     QCOMPARE(ledgerSum(shop, p), 9);
     QCOMPARE(coinsOf(shop, cust), 100);
     QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.expired")), 1);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE order_id = ? AND reason = 'order.release'"),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE order_id = ? AND reason "
+                                   "= 'order.release'"),
                     {id}),
              1);
     auto again = shop.orders().expireDue();
@@ -548,8 +610,8 @@ void TestOrders::idempotencyReplayAndConflict()
     QCOMPARE(first.status, 201);
     QVERIFY(first.header("idempotent-replayed").isEmpty());
     // Same key, same JSON written differently: the first answer, nothing done again.
-    auto second = c.send("POST", QStringLiteral("/api/v1/orders"), "{ \"coinsToUse\" : 0.0 }", "application/json",
-                         key);
+    auto second = c.send("POST", QStringLiteral("/api/v1/orders"), "{ \"coinsToUse\" : 0.0 }",
+                         "application/json", key);
     QCOMPARE(second.status, 201);
     QCOMPARE(second.header("idempotent-replayed"), QByteArray("true"));
     QCOMPARE(second.body, first.body);
@@ -611,7 +673,9 @@ void TestOrders::idempotencyConcurrentDuplicates()
     std::vector<HttpResult> results(kThreads);
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i)
-        threads.emplace_back([&, i] { results[size_t(i)] = c.post(QStringLiteral("/api/v1/orders"), coins(0), key); });
+        threads.emplace_back([&, i] {
+            results[size_t(i)] = c.post(QStringLiteral("/api/v1/orders"), coins(0), key);
+        });
     for (auto &t : threads)
         t.join();
     QSet<QByteArray> bodies;
@@ -643,17 +707,19 @@ void TestOrders::stateMachine_data()
         QString after;
     };
     const QList<Row> rows{
-            {P, "cancel", 200, C},     {P, "mark-paid", 200, Pd}, {P, "ship", 409, P},      {P, "deliver", 409, P},
-            {P, "checkout", 200, P},   {Pd, "cancel", 409, Pd},   {Pd, "mark-paid", 409, Pd}, {Pd, "ship", 200, S},
-            {Pd, "deliver", 409, Pd},  {Pd, "checkout", 409, Pd}, {S, "cancel", 409, S},     {S, "mark-paid", 409, S},
-            {S, "ship", 409, S},       {S, "deliver", 200, D},    {S, "checkout", 409, S},   {D, "cancel", 409, D},
-            {D, "mark-paid", 409, D},  {D, "ship", 409, D},       {D, "deliver", 409, D},    {D, "checkout", 409, D},
-            {C, "cancel", 409, C},     {C, "mark-paid", 409, C},  {C, "ship", 409, C},       {C, "deliver", 409, C},
+            {P, "cancel", 200, C},      {P, "mark-paid", 200, Pd}, {P, "ship", 409, P},
+            {P, "deliver", 409, P},     {P, "checkout", 200, P},   {Pd, "cancel", 409, Pd},
+            {Pd, "mark-paid", 409, Pd}, {Pd, "ship", 200, S},      {Pd, "deliver", 409, Pd},
+            {Pd, "checkout", 409, Pd},  {S, "cancel", 409, S},     {S, "mark-paid", 409, S},
+            {S, "ship", 409, S},        {S, "deliver", 200, D},    {S, "checkout", 409, S},
+            {D, "cancel", 409, D},      {D, "mark-paid", 409, D},  {D, "ship", 409, D},
+            {D, "deliver", 409, D},     {D, "checkout", 409, D},   {C, "cancel", 409, C},
+            {C, "mark-paid", 409, C},   {C, "ship", 409, C},       {C, "deliver", 409, C},
             {C, "checkout", 409, C},
     };
     for (const Row &r : rows)
-        QTest::addRow("%s-%s", qPrintable(r.state), r.action) << r.state << QString::fromLatin1(r.action) << r.status
-                                                               << r.after;
+        QTest::addRow("%s-%s", qPrintable(r.state), r.action)
+                << r.state << QString::fromLatin1(r.action) << r.status << r.after;
 }
 
 void TestOrders::stateMachine()
@@ -671,21 +737,26 @@ void TestOrders::stateMachine()
     Client c = clientFor(server, cust, QStringLiteral("customer"));
     Client s = clientFor(server, seller, QStringLiteral("seller"));
     c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
-    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                               .json()
+                               .value(QStringLiteral("id"))
+                               .toString();
     QVERIFY(!id.isEmpty());
     const QString sellerPath = QStringLiteral("/api/v1/seller/orders/") + id + QLatin1Char('/');
     const QString customerPath = QStringLiteral("/api/v1/orders/") + id + QLatin1Char('/');
-    const QStringList path{QStringLiteral("pending_payment"), QStringLiteral("paid"), QStringLiteral("shipped"),
-                           QStringLiteral("delivered")};
+    const QStringList path{QStringLiteral("pending_payment"), QStringLiteral("paid"),
+                           QStringLiteral("shipped"), QStringLiteral("delivered")};
     if (state == QLatin1String("cancelled")) {
         QCOMPARE(c.post(customerPath + QStringLiteral("cancel")).status, 200);
     } else {
-        const QStringList moves{QStringLiteral("mark-paid"), QStringLiteral("ship"), QStringLiteral("deliver")};
+        const QStringList moves{QStringLiteral("mark-paid"), QStringLiteral("ship"),
+                                QStringLiteral("deliver")};
         for (int i = 0; i < path.indexOf(state); ++i)
             QCOMPARE(s.post(sellerPath + moves[i]).status, 200);
     }
     const qint64 stockBefore = stockOf(shop, p);
-    const bool customerAction = action == QLatin1String("cancel") || action == QLatin1String("checkout");
+    const bool customerAction
+            = action == QLatin1String("cancel") || action == QLatin1String("checkout");
     auto r = customerAction ? c.post(customerPath + action) : s.post(sellerPath + action);
     QCOMPARE(r.status, status);
     if (status == 409)
@@ -694,7 +765,8 @@ void TestOrders::stateMachine()
     QCOMPARE(g.json().value(QStringLiteral("status")).toString(), after);
     const QJsonArray history = g.json().value(QStringLiteral("statusHistory")).toArray();
     QCOMPARE(history.last().toObject().value(QStringLiteral("status")).toString(), after);
-    const qint64 expectedStock = (action == QLatin1String("cancel") && status == 200) ? stockBefore + 2 : stockBefore;
+    const qint64 expectedStock
+            = (action == QLatin1String("cancel") && status == 200) ? stockBefore + 2 : stockBefore;
     QCOMPARE(stockOf(shop, p), expectedStock);
     QCOMPARE(ledgerSum(shop, p), expectedStock);
 }
@@ -707,13 +779,17 @@ void TestOrders::sellerSeesOnlyOwnLines()
     const QString a = insertUser(shop, QStringLiteral("seller"));
     const QString b = insertUser(shop, QStringLiteral("seller"));
     const QString outsider = insertUser(shop, QStringLiteral("seller"));
-    const QString cust = insertUser(shop, QStringLiteral("customer"), QStringLiteral("Ada Lovelace"));
+    const QString cust
+            = insertUser(shop, QStringLiteral("customer"), QStringLiteral("Ada Lovelace"));
     const QString pa = insertProduct(shop, a, 1000, 10, QStringLiteral("A's thing"));
     const QString pb = insertProduct(shop, b, 300, 10, QStringLiteral("B's thing"));
     Client c = clientFor(server, cust, QStringLiteral("customer"));
     c.put(QStringLiteral("/api/v1/cart/items/") + pa, qty(2));
     c.put(QStringLiteral("/api/v1/cart/items/") + pb, qty(1));
-    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                               .json()
+                               .value(QStringLiteral("id"))
+                               .toString();
 
     Client sa = clientFor(server, a, QStringLiteral("seller"));
     auto r = sa.get(QStringLiteral("/api/v1/seller/orders/") + id);
@@ -723,10 +799,12 @@ void TestOrders::sellerSeesOnlyOwnLines()
     QCOMPARE(items.at(0).toObject().value(QStringLiteral("productId")).toString(), pa);
     QCOMPARE(r.json().value(QStringLiteral("sellerSubtotalCents")).toInteger(), 2000);
     QCOMPARE(r.json().value(QStringLiteral("totalCents")).toInteger(), 2300);
-    QCOMPARE(r.json().value(QStringLiteral("customerName")).toString(), QStringLiteral("Ada Lovelace"));
+    QCOMPARE(r.json().value(QStringLiteral("customerName")).toString(),
+             QStringLiteral("Ada Lovelace"));
     QVERIFY(!r.body.contains(pb.toUtf8()));
 
-    auto list = clientFor(server, b, QStringLiteral("seller")).get(QStringLiteral("/api/v1/seller/orders"));
+    auto list = clientFor(server, b, QStringLiteral("seller"))
+                        .get(QStringLiteral("/api/v1/seller/orders"));
     QCOMPARE(list.status, 200);
     const QJsonArray orders = list.json().value(QStringLiteral("items")).toArray();
     QCOMPARE(orders.size(), 1);
@@ -737,12 +815,26 @@ void TestOrders::sellerSeesOnlyOwnLines()
 
     Client so = clientFor(server, outsider, QStringLiteral("seller"));
     QCOMPARE(so.get(QStringLiteral("/api/v1/seller/orders/") + id).status, 404);
-    QCOMPARE(so.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 404);
-    QCOMPARE(so.get(QStringLiteral("/api/v1/seller/orders")).json().value(QStringLiteral("items")).toArray().size(), 0);
+    QCOMPARE(so.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid"))
+                     .status,
+             404);
+    QCOMPARE(so.get(QStringLiteral("/api/v1/seller/orders"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             0);
     QCOMPARE(c.get(QStringLiteral("/api/v1/seller/orders")).status, 403);
-    QCOMPARE(c.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 403);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid"))
+                     .status,
+             403);
     QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).status, 200);
-    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id).json().value(QStringLiteral("items")).toArray().size(), 2);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id)
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             2);
 }
 
 void TestOrders::sellerListFilters()
@@ -758,25 +850,39 @@ void TestOrders::sellerListFilters()
     QStringList ids;
     for (int i = 0; i < 3; ++i) {
         c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
-        ids.append(c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString());
+        ids.append(c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                           .json()
+                           .value(QStringLiteral("id"))
+                           .toString());
         Clock::advanceForTesting(2LL * 24 * 3600 * 1000);
         c = clientFor(server, cust, QStringLiteral("customer"));
         s = clientFor(server, seller, QStringLiteral("seller"));
     }
-    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/orders/") + ids[1] + QStringLiteral("/mark-paid")).status, 200);
+    QCOMPARE(
+            s.post(QStringLiteral("/api/v1/seller/orders/") + ids[1] + QStringLiteral("/mark-paid"))
+                    .status,
+            200);
     auto r = s.get(QStringLiteral("/api/v1/seller/orders?status=paid"));
     QCOMPARE(r.status, 200);
     QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
     QCOMPARE(items.size(), 1);
     QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[1]);
 
-    const QString firstAt = c.get(QStringLiteral("/api/v1/orders/") + ids[0]).json().value(QStringLiteral("createdAt")).toString();
-    const QString lastAt = c.get(QStringLiteral("/api/v1/orders/") + ids[2]).json().value(QStringLiteral("createdAt")).toString();
-    r = s.get(QStringLiteral("/api/v1/seller/orders?from=") + QString::fromLatin1(QUrl::toPercentEncoding(lastAt)));
+    const QString firstAt = c.get(QStringLiteral("/api/v1/orders/") + ids[0])
+                                    .json()
+                                    .value(QStringLiteral("createdAt"))
+                                    .toString();
+    const QString lastAt = c.get(QStringLiteral("/api/v1/orders/") + ids[2])
+                                   .json()
+                                   .value(QStringLiteral("createdAt"))
+                                   .toString();
+    r = s.get(QStringLiteral("/api/v1/seller/orders?from=")
+              + QString::fromLatin1(QUrl::toPercentEncoding(lastAt)));
     items = r.json().value(QStringLiteral("items")).toArray();
     QCOMPARE(items.size(), 1);
     QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[2]);
-    r = s.get(QStringLiteral("/api/v1/seller/orders?to=") + QString::fromLatin1(QUrl::toPercentEncoding(firstAt)));
+    r = s.get(QStringLiteral("/api/v1/seller/orders?to=")
+              + QString::fromLatin1(QUrl::toPercentEncoding(firstAt)));
     items = r.json().value(QStringLiteral("items")).toArray();
     QCOMPARE(items.size(), 1);
     QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[0]);
@@ -794,7 +900,8 @@ void TestOrders::sellerListFilters()
     QCOMPARE(items.at(0).toObject().value(QStringLiteral("id")).toString(), ids[0]);
     QVERIFY(r.json().value(QStringLiteral("nextCursor")).isNull());
 
-    for (const char *bad : {"status=unknown", "from=yesterday", "to=2026-13-01", "limit=0", "cursor=forged"}) {
+    for (const char *bad :
+         {"status=unknown", "from=yesterday", "to=2026-13-01", "limit=0", "cursor=forged"}) {
         r = s.get(QStringLiteral("/api/v1/seller/orders?") + QLatin1String(bad));
         QCOMPARE(r.status, 400);
         QVERIFY(r.isProblem());
@@ -816,11 +923,16 @@ void TestOrders::notificationsGoToTheRightPeople()
     Client c = clientFor(server, cust, QStringLiteral("customer"));
     c.put(QStringLiteral("/api/v1/cart/items/") + pa, qty(1));
     c.put(QStringLiteral("/api/v1/cart/items/") + pb, qty(1));
-    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString();
+    const QString id = c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                               .json()
+                               .value(QStringLiteral("id"))
+                               .toString();
 
     QSignalSpy changed(&shop.events(), &ModelEvents::orderChanged);
     Client sa = clientFor(server, a, QStringLiteral("seller"));
-    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid")).status, 200);
+    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid"))
+                     .status,
+             200);
     QCOMPARE(notificationCount(shop, a, QStringLiteral("order.paid")), 1);
     QCOMPARE(notificationCount(shop, b, QStringLiteral("order.paid")), 1);
     QCOMPARE(notificationCount(shop, outsider, QStringLiteral("order.paid")), 0);
@@ -829,13 +941,20 @@ void TestOrders::notificationsGoToTheRightPeople()
     QCOMPARE(changed.at(0).at(1).toString(), QStringLiteral("paid"));
 
     Client sb = clientFor(server, b, QStringLiteral("seller"));
-    QCOMPARE(sb.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/ship")).status, 200);
+    QCOMPARE(
+            sb.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/ship")).status,
+            200);
     QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.shipped")), 1);
     QCOMPARE(notificationCount(shop, a, QStringLiteral("order.shipped")), 0);
-    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/deliver")).status, 200);
+    QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/deliver"))
+                     .status,
+             200);
     QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.delivered")), 1);
     // Every move left a history row.
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"), {id}), 4);
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"),
+                    {id}),
+             4);
 }
 
 void TestOrders::ordersPaging()
@@ -850,17 +969,22 @@ void TestOrders::ordersPaging()
     QStringList ids;
     for (int i = 0; i < 5; ++i) {
         c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
-        ids.prepend(c.post(QStringLiteral("/api/v1/orders"), coins(0)).json().value(QStringLiteral("id")).toString());
+        ids.prepend(c.post(QStringLiteral("/api/v1/orders"), coins(0))
+                            .json()
+                            .value(QStringLiteral("id"))
+                            .toString());
     }
     // Another customer's orders never show.
-    Client o = clientFor(server, insertUser(shop, QStringLiteral("customer")), QStringLiteral("customer"));
+    Client o = clientFor(server, insertUser(shop, QStringLiteral("customer")),
+                         QStringLiteral("customer"));
     o.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
     QCOMPARE(o.post(QStringLiteral("/api/v1/orders"), coins(0)).status, 201);
     QStringList seen;
     QString cursor;
     int pages = 0;
     do {
-        auto r = c.get(QStringLiteral("/api/v1/orders?limit=2") + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
+        auto r = c.get(QStringLiteral("/api/v1/orders?limit=2")
+                       + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
         QCOMPARE(r.status, 200);
         const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
         for (const QJsonValue &v : items)
@@ -915,8 +1039,10 @@ void raceRounds(Shop &shop, const QList<quint16> &ports, int rounds)
     std::vector<Client> customers;
     for (int i = 0; i < kCustomers; ++i) {
         Client c(ports.at(i % ports.size()));
-        c.setToken(shop.tokens().issueAccess(insertUser(shop, QStringLiteral("customer")),
-                                             QStringLiteral("customer")).token);
+        c.setToken(shop.tokens()
+                           .issueAccess(insertUser(shop, QStringLiteral("customer")),
+                                        QStringLiteral("customer"))
+                           .token);
         customers.push_back(c);
     }
     for (int round = 0; round < rounds; ++round) {
@@ -935,7 +1061,8 @@ void raceRounds(Shop &shop, const QList<quint16> &ports, int rounds)
         for (int t = 0; t < kThreads; ++t) {
             threads.emplace_back([&] {
                 for (int i = next++; i < kCustomers; i = next++) {
-                    const auto r = customers[size_t(i)].post(QStringLiteral("/api/v1/orders"), coins(0));
+                    const auto r
+                            = customers[size_t(i)].post(QStringLiteral("/api/v1/orders"), coins(0));
                     if (r.status == 201)
                         ++created;
                     else if (r.status == 409)
@@ -955,7 +1082,9 @@ void raceRounds(Shop &shop, const QList<quint16> &ports, int rounds)
         // The refused carts changed nothing on their other line either.
         QCOMPARE(stockOf(shop, other), 1000 - kStock);
         QCOMPARE(ledgerSum(shop, other), 1000 - kStock);
-        QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_items WHERE product_id = ?"), {p}),
+        QCOMPARE(scalar(shop,
+                        QStringLiteral("SELECT COUNT(*) FROM order_items WHERE product_id = ?"),
+                        {p}),
                  kStock);
         for (const Client &c : customers)
             c.del(QStringLiteral("/api/v1/cart"));
@@ -1021,20 +1150,22 @@ void TestOrders::expiryOnceWithTwoProcesses()
     QVERIFY2(a.start(), qPrintable(a.log()));
     const qint64 bLaunched = clock.elapsed();
     QVERIFY2(b.start(), qPrintable(b.log()));
-    QVERIFY(execSql(shop.database().connection(), QStringLiteral("UPDATE orders SET expires_at = ?"),
-                    {Clock::nowMs() - 1}));
+    QVERIFY(execSql(shop.database().connection(),
+                    QStringLiteral("UPDATE orders SET expires_at = ?"), {Clock::nowMs() - 1}));
     {
         // The sweepers tick 30 s (coarse: ±5%) after their start. Hold the orders' write lock
         // across both first ticks, so both sweeps wait for it and then race over every order.
         QThread::msleep(ulong(std::max<qint64>(0, 26'000 - clock.elapsed())));
         Transaction hold(shop.database());
         QVERIFY(hold.begin());
-        QVERIFY(execSql(hold.db(), QStringLiteral("UPDATE orders SET updated_at = updated_at"))); // row locks
+        QVERIFY(execSql(hold.db(),
+                        QStringLiteral("UPDATE orders SET updated_at = updated_at"))); // row locks
         QThread::msleep(ulong(std::max<qint64>(0, bLaunched + 32'500 - clock.elapsed())));
         hold.rollback();
     }
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'")),
-                              qint64(kOrders), 90'000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+            scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE status = 'cancelled'")),
+            qint64(kOrders), 90'000);
     MERCATO_VERIFY_CLEAN_EXIT(a);
     MERCATO_VERIFY_CLEAN_EXIT(b);
     // Each process logs how many it expired: together exactly the overdue orders.
@@ -1045,17 +1176,26 @@ void TestOrders::expiryOnceWithTwoProcesses()
             n += it.next().captured(1).toInt();
         return n;
     };
-    qInfo("expired by the first process: %d, by the second: %d", expiredBy(a.log()), expiredBy(b.log()));
+    qInfo("expired by the first process: %d, by the second: %d", expiredBy(a.log()),
+          expiredBy(b.log()));
     QCOMPARE(expiredBy(a.log()) + expiredBy(b.log()), kOrders);
     QCOMPARE(stockOf(shop, p), 1000);
     QCOMPARE(stockOf(shop, q), 1000);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE reason = 'expire'")),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE reason = 'expire'")),
              2 * kOrders);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE reason = 'order.release'")),
+    QCOMPARE(scalar(shop,
+                    QStringLiteral(
+                            "SELECT COUNT(*) FROM coin_ledger WHERE reason = 'order.release'")),
              kOrders);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE status = 'cancelled'")),
-             kOrders);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM notifications WHERE kind = 'order.expired'")),
+    QCOMPARE(
+            scalar(shop,
+                   QStringLiteral(
+                           "SELECT COUNT(*) FROM order_status_history WHERE status = 'cancelled'")),
+            kOrders);
+    QCOMPARE(scalar(shop,
+                    QStringLiteral(
+                            "SELECT COUNT(*) FROM notifications WHERE kind = 'order.expired'")),
              kOrders);
     for (const QString &cust : std::as_const(customers))
         QCOMPARE(coinsOf(shop, cust), 10);

@@ -63,7 +63,8 @@ public:
     }
     void failNext(const QJsonObject &how) const
     {
-        httpRequest(m_port, "POST", "/_test/fail", compact(how), {{"Content-Type", "application/json"}});
+        httpRequest(m_port, "POST", "/_test/fail", compact(how),
+                    {{"Content-Type", "application/json"}});
     }
     QJsonObject succeed(const QString &pi, std::optional<qint64> amount = {}) const
     {
@@ -82,12 +83,13 @@ private:
 
 QJsonObject stripeEvent(const QString &type, const QJsonObject &object, const QString &id = {})
 {
-    return QJsonObject{{QStringLiteral("id"), id.isEmpty() ? QStringLiteral("evt_") + Ids::newId() : id},
-                       {QStringLiteral("object"), QStringLiteral("event")},
-                       {QStringLiteral("type"), type},
-                       {QStringLiteral("created"), Clock::nowMs() / 1000},
-                       {QStringLiteral("livemode"), false},
-                       {QStringLiteral("data"), QJsonObject{{QStringLiteral("object"), object}}}};
+    return QJsonObject{
+            {QStringLiteral("id"), id.isEmpty() ? QStringLiteral("evt_") + Ids::newId() : id},
+            {QStringLiteral("object"), QStringLiteral("event")},
+            {QStringLiteral("type"), type},
+            {QStringLiteral("created"), Clock::nowMs() / 1000},
+            {QStringLiteral("livemode"), false},
+            {QStringLiteral("data"), QJsonObject{{QStringLiteral("object"), object}}}};
 }
 
 HttpResult sendWebhook(const Client &client, const QByteArray &payload, const QByteArray &signature)
@@ -103,7 +105,8 @@ HttpResult sendWebhook(const Client &client, const QByteArray &payload, const QB
 HttpResult signedWebhook(const Client &client, const QJsonObject &ev)
 {
     const QByteArray payload = compact(ev);
-    return sendWebhook(client, payload, StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000));
+    return sendWebhook(client, payload,
+                       StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000));
 }
 
 struct Shopfront
@@ -138,15 +141,21 @@ struct Shopfront
     QString order(int quantity = 2)
     {
         Client c = customerClient();
-        c.put(QStringLiteral("/api/v1/cart/items/") + product, QJsonObject{{QStringLiteral("quantity"), quantity}});
-        return c.post(QStringLiteral("/api/v1/orders"), QJsonObject{{QStringLiteral("coinsToUse"), 0}})
-                .json().value(QStringLiteral("id")).toString();
+        c.put(QStringLiteral("/api/v1/cart/items/") + product,
+              QJsonObject{{QStringLiteral("quantity"), quantity}});
+        return c.post(QStringLiteral("/api/v1/orders"),
+                      QJsonObject{{QStringLiteral("coinsToUse"), 0}})
+                .json()
+                .value(QStringLiteral("id"))
+                .toString();
     }
     QString checkout(const QString &orderId)
     {
         return customerClient()
                 .post(QStringLiteral("/api/v1/orders/") + orderId + QStringLiteral("/checkout"))
-                .json().value(QStringLiteral("paymentIntentId")).toString();
+                .json()
+                .value(QStringLiteral("paymentIntentId"))
+                .toString();
     }
     QJsonObject orderJson(const QString &orderId)
     {
@@ -186,11 +195,13 @@ void TestPayments::signatureReferenceVector()
     QCOMPARE(StripeSignature::sign("whsec_test", payload, 1700000000), "t=1700000000,v1=" + v1);
     QVERIFY(StripeSignature::verify("whsec_test", payload, "t=1700000000,v1=" + v1, 1700000000));
     // Any v1 may match (secret rotation); other schemes are ignored.
-    QVERIFY(StripeSignature::verify("whsec_test", payload, "t=1700000000,v0=abc,v1=deadbeef,v1=" + v1, 1700000100));
+    QVERIFY(StripeSignature::verify("whsec_test", payload,
+                                    "t=1700000000,v0=abc,v1=deadbeef,v1=" + v1, 1700000100));
     QVERIFY(!StripeSignature::verify("whsec_test", payload, "t=1700000000,v0=" + v1, 1700000000));
     QVERIFY(!StripeSignature::verify("whsec_test", payload, "t=1700000000,v1=" + v1, 1700000301));
     QVERIFY(!StripeSignature::verify("whsec_other", payload, "t=1700000000,v1=" + v1, 1700000000));
-    QVERIFY(!StripeSignature::verify("whsec_test", payload + " ", "t=1700000000,v1=" + v1, 1700000000));
+    QVERIFY(!StripeSignature::verify("whsec_test", payload + " ", "t=1700000000,v1=" + v1,
+                                     1700000000));
     QVERIFY(!StripeSignature::verify("whsec_test", payload, "v1=" + v1, 1700000000));
 }
 
@@ -199,7 +210,8 @@ void TestPayments::webhookAbsentWithoutStripe()
     TestServer server;
     QVERIFY(server.start());
     const QByteArray payload = compact(stripeEvent(QStringLiteral("payment_intent.succeeded"), {}));
-    auto r = sendWebhook(server.client(), payload, StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000));
+    auto r = sendWebhook(server.client(), payload,
+                         StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000));
     QCOMPARE(r.status, 404);
 }
 
@@ -209,16 +221,24 @@ void TestPayments::stripeCheckout()
     QVERIFY(s.start());
     const QString id = s.order(2);
     QVERIFY(!id.isEmpty());
-    QCOMPARE(s.orderJson(id).value(QStringLiteral("payment")).toObject().value(QStringLiteral("provider")).toString(),
+    QCOMPARE(s.orderJson(id)
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("provider"))
+                     .toString(),
              QStringLiteral("stripe"));
-    auto r = s.customerClient().post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"));
+    auto r = s.customerClient().post(QStringLiteral("/api/v1/orders/") + id
+                                     + QStringLiteral("/checkout"));
     QCOMPARE(r.status, 200);
     const QJsonObject co = r.json();
     QCOMPARE(co.value(QStringLiteral("provider")).toString(), QStringLiteral("stripe"));
     const QString pi = co.value(QStringLiteral("paymentIntentId")).toString();
     QVERIFY(pi.startsWith(QStringLiteral("pi_")));
-    QVERIFY(co.value(QStringLiteral("clientSecret")).toString().startsWith(pi + QStringLiteral("_secret_")));
-    QCOMPARE(co.value(QStringLiteral("publishableKey")).toString(), QStringLiteral("pk_test_mercato"));
+    QVERIFY(co.value(QStringLiteral("clientSecret"))
+                    .toString()
+                    .startsWith(pi + QStringLiteral("_secret_")));
+    QCOMPARE(co.value(QStringLiteral("publishableKey")).toString(),
+             QStringLiteral("pk_test_mercato"));
 
     const QJsonArray posts = s.fake.requests("POST", QStringLiteral("/v1/payment_intents"));
     QCOMPARE(posts.size(), 1);
@@ -227,28 +247,42 @@ void TestPayments::stripeCheckout()
     const QJsonObject headers = req.value(QStringLiteral("headers")).toObject();
     QCOMPARE(form.value(QStringLiteral("amount")).toString(), QStringLiteral("2500"));
     QCOMPARE(form.value(QStringLiteral("currency")).toString(), QStringLiteral("usd"));
-    QCOMPARE(form.value(QStringLiteral("metadata")).toObject().value(QStringLiteral("order_id")).toString(), id);
-    QCOMPARE(form.value(QStringLiteral("automatic_payment_methods")).toObject().value(QStringLiteral("enabled")).toString(),
+    QCOMPARE(form.value(QStringLiteral("metadata"))
+                     .toObject()
+                     .value(QStringLiteral("order_id"))
+                     .toString(),
+             id);
+    QCOMPARE(form.value(QStringLiteral("automatic_payment_methods"))
+                     .toObject()
+                     .value(QStringLiteral("enabled"))
+                     .toString(),
              QStringLiteral("true"));
-    QCOMPARE(headers.value(QStringLiteral("authorization")).toString(), QStringLiteral("Bearer sk_test_mercato"));
-    QVERIFY(headers.value(QStringLiteral("content-type")).toString().startsWith(QStringLiteral("application/x-www-form-urlencoded")));
+    QCOMPARE(headers.value(QStringLiteral("authorization")).toString(),
+             QStringLiteral("Bearer sk_test_mercato"));
+    QVERIFY(headers.value(QStringLiteral("content-type"))
+                    .toString()
+                    .startsWith(QStringLiteral("application/x-www-form-urlencoded")));
     QVERIFY(!headers.value(QStringLiteral("idempotency-key")).toString().isEmpty());
 
     const QJsonObject payment = s.orderJson(id).value(QStringLiteral("payment")).toObject();
     QCOMPARE(payment.value(QStringLiteral("provider")).toString(), QStringLiteral("stripe"));
-    QCOMPARE(payment.value(QStringLiteral("state")).toString(), QStringLiteral("requires_payment_method"));
+    QCOMPARE(payment.value(QStringLiteral("state")).toString(),
+             QStringLiteral("requires_payment_method"));
 
     // A second checkout resumes the same intent instead of making another.
-    auto again = s.customerClient().post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"));
+    auto again = s.customerClient().post(QStringLiteral("/api/v1/orders/") + id
+                                         + QStringLiteral("/checkout"));
     QCOMPARE(again.status, 200);
     QCOMPARE(again.json().value(QStringLiteral("paymentIntentId")).toString(), pi);
     QCOMPARE(s.fake.requests("POST", QStringLiteral("/v1/payment_intents")).size(), 1);
 
     // The seller cannot mark a Stripe order paid by hand.
     auto mark = clientFor(*s.server, s.seller, QStringLiteral("seller"))
-                        .post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid"));
+                        .post(QStringLiteral("/api/v1/seller/orders/") + id
+                              + QStringLiteral("/mark-paid"));
     QCOMPARE(mark.status, 409);
-    QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
+    QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(),
+             QStringLiteral("pending_payment"));
 }
 
 void TestPayments::stripeRetriesAndTimeouts()
@@ -264,7 +298,11 @@ void TestPayments::stripeRetriesAndTimeouts()
     QCOMPARE(posts.at(0).toObject().value(QStringLiteral("status")).toInt(), 500);
     QCOMPARE(posts.at(1).toObject().value(QStringLiteral("status")).toInt(), 200);
     const auto keyOf = [](const QJsonValue &v) {
-        return v.toObject().value(QStringLiteral("headers")).toObject().value(QStringLiteral("idempotency-key")).toString();
+        return v.toObject()
+                .value(QStringLiteral("headers"))
+                .toObject()
+                .value(QStringLiteral("idempotency-key"))
+                .toString();
     };
     QCOMPARE(keyOf(posts.at(0)), keyOf(posts.at(1)));
 
@@ -278,11 +316,16 @@ void TestPayments::stripeRetriesAndTimeouts()
     // Stripe down for good: a problem answer, the order unchanged and still payable later.
     const QString c = s.order();
     s.fake.failNext({{QStringLiteral("status"), 503}, {QStringLiteral("count"), 3}});
-    auto r = s.customerClient().post(QStringLiteral("/api/v1/orders/") + c + QStringLiteral("/checkout"));
+    auto r = s.customerClient().post(QStringLiteral("/api/v1/orders/") + c
+                                     + QStringLiteral("/checkout"));
     QCOMPARE(r.status, 503);
     QVERIFY(r.isProblem());
     QVERIFY(!r.body.contains("sk_test"));
-    QCOMPARE(s.orderJson(c).value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(s.orderJson(c)
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("not_started"));
     QVERIFY(!s.checkout(c).isEmpty());
 }
@@ -308,7 +351,8 @@ void TestPayments::webhookRefusesBadSignatures()
     const QString pi = s.checkout(id);
     QVERIFY(!pi.isEmpty());
     const QJsonObject paid = s.fake.succeed(pi);
-    const QByteArray payload = compact(stripeEvent(QStringLiteral("payment_intent.succeeded"), paid));
+    const QByteArray payload
+            = compact(stripeEvent(QStringLiteral("payment_intent.succeeded"), paid));
     const qint64 now = Clock::nowMs() / 1000;
     QByteArray body = payload;
     QByteArray header;
@@ -331,11 +375,15 @@ void TestPayments::webhookRefusesBadSignatures()
     auto r = sendWebhook(s.customerClient(), body, header);
     QCOMPARE(r.status, 400);
     QVERIFY(r.isProblem());
-    QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
+    QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(),
+             QStringLiteral("pending_payment"));
     QCOMPARE(notificationCount(s.server->shop(), s.seller, QStringLiteral("order.paid")), 0);
     QCOMPARE(scalar(s.server->shop(), QStringLiteral("SELECT COUNT(*) FROM webhook_events")), 0);
     // The same event, signed properly, is then accepted: nothing was spent by the refusal.
-    QCOMPARE(sendWebhook(s.customerClient(), payload, StripeSignature::sign(kWebhookSecret, payload, now)).status, 200);
+    QCOMPARE(sendWebhook(s.customerClient(), payload,
+                         StripeSignature::sign(kWebhookSecret, payload, now))
+                     .status,
+             200);
     QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
 }
 
@@ -348,12 +396,16 @@ void TestPayments::webhookPaysOnceAndReplays()
     insertProduct(shop, other, 100, 10);
     const QString id = s.order();
     const QString pi = s.checkout(id);
-    const QJsonObject ev = stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi));
+    const QJsonObject ev
+            = stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi));
     auto r = signedWebhook(s.customerClient(), ev);
     QCOMPARE(r.status, 200);
     const QJsonObject order = s.orderJson(id);
     QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("succeeded"));
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("order.paid")), 1);
     QCOMPARE(notificationCount(shop, other, QStringLiteral("order.paid")), 0);
@@ -364,9 +416,15 @@ void TestPayments::webhookPaysOnceAndReplays()
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("replayed")).toBool(), true);
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("order.paid")), 1);
-    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"), {id}), 2);
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"),
+                    {id}),
+             2);
     // A second event for the same intent (another id) changes nothing either.
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi))).status,
+    QCOMPARE(signedWebhook(
+                     s.customerClient(),
+                     stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi)))
+                     .status,
              200);
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("order.paid")), 1);
     QCOMPARE(s.fake.requests("POST", QStringLiteral("/v1/refunds")).size(), 0);
@@ -382,11 +440,16 @@ void TestPayments::webhookAmountMismatch()
     const QString id = s.order();
     const QString pi = s.checkout(id);
     // The intent was paid for another amount.
-    auto r = signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi, 100)));
+    auto r = signedWebhook(
+            s.customerClient(),
+            stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi, 100)));
     QCOMPARE(r.status, 200);
     QJsonObject order = s.orderJson(id);
     QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("mismatch"));
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("payment.mismatch")), 1);
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("order.paid")), 0);
@@ -396,8 +459,12 @@ void TestPayments::webhookAmountMismatch()
     const QString pi2 = s.checkout(id2);
     QJsonObject eur = s.fake.succeed(pi2);
     eur.insert(QStringLiteral("currency"), QStringLiteral("eur"));
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.succeeded"), eur)).status, 200);
-    QCOMPARE(s.orderJson(id2).value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
+    QCOMPARE(signedWebhook(s.customerClient(),
+                           stripeEvent(QStringLiteral("payment_intent.succeeded"), eur))
+                     .status,
+             200);
+    QCOMPARE(s.orderJson(id2).value(QStringLiteral("status")).toString(),
+             QStringLiteral("pending_payment"));
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("payment.mismatch")), 2);
 }
 
@@ -409,32 +476,51 @@ void TestPayments::webhookFailedRefundedAndUnknown()
     const QString pi = s.checkout(id);
     QJsonObject intent = s.fake.succeed(pi);
     intent.insert(QStringLiteral("status"), QStringLiteral("requires_payment_method"));
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.payment_failed"), intent)).status, 200);
+    QCOMPARE(signedWebhook(s.customerClient(),
+                           stripeEvent(QStringLiteral("payment_intent.payment_failed"), intent))
+                     .status,
+             200);
     QJsonObject order = s.orderJson(id);
     QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("pending_payment"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("failed"));
 
     // Unknown types are acknowledged and ignored.
-    auto r = signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("customer.created"), {{QStringLiteral("id"), QStringLiteral("cus_1")}}));
+    auto r = signedWebhook(s.customerClient(),
+                           stripeEvent(QStringLiteral("customer.created"),
+                                       {{QStringLiteral("id"), QStringLiteral("cus_1")}}));
     QCOMPARE(r.status, 200);
 
     // Paid, then refunded at Stripe: recorded.
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi))).status,
+    QCOMPARE(signedWebhook(
+                     s.customerClient(),
+                     stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi)))
+                     .status,
              200);
     const QJsonObject charge{{QStringLiteral("id"), QStringLiteral("ch_1")},
                              {QStringLiteral("object"), QStringLiteral("charge")},
                              {QStringLiteral("payment_intent"), pi},
                              {QStringLiteral("amount"), 2500},
                              {QStringLiteral("amount_refunded"), 2500}};
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("charge.refunded"), charge)).status, 200);
+    QCOMPARE(signedWebhook(s.customerClient(),
+                           stripeEvent(QStringLiteral("charge.refunded"), charge))
+                     .status,
+             200);
     order = s.orderJson(id);
     QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("refunded"));
     // Not JSON, but signed: 400.
     const QByteArray junk = "not json";
-    QCOMPARE(sendWebhook(s.customerClient(), junk, StripeSignature::sign(kWebhookSecret, junk, Clock::nowMs() / 1000)).status,
+    QCOMPARE(sendWebhook(s.customerClient(), junk,
+                         StripeSignature::sign(kWebhookSecret, junk, Clock::nowMs() / 1000))
+                     .status,
              400);
 }
 
@@ -445,10 +531,14 @@ void TestPayments::lateMoneyIsRefunded()
     Shop &shop = s.server->shop();
     const QString id = s.order(2);
     const QString pi = s.checkout(id);
-    QCOMPARE(s.customerClient().post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel")).status, 200);
+    QCOMPARE(s.customerClient()
+                     .post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/cancel"))
+                     .status,
+             200);
     QCOMPARE(stockOf(shop, s.product), 100);
     // The customer's payment completes after all: it must be refunded, never kept or lost.
-    const QJsonObject ev = stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi));
+    const QJsonObject ev
+            = stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi));
     QCOMPARE(signedWebhook(s.customerClient(), ev).status, 200);
     const QJsonArray refunds = s.fake.requests("POST", QStringLiteral("/v1/refunds"));
     QCOMPARE(refunds.size(), 1);
@@ -456,10 +546,19 @@ void TestPayments::lateMoneyIsRefunded()
     QCOMPARE(form.value(QStringLiteral("payment_intent")).toString(), pi);
     QCOMPARE(form.value(QStringLiteral("amount")).toString(), QStringLiteral("2500"));
     QCOMPARE(refunds.at(0).toObject().value(QStringLiteral("status")).toInt(), 200);
-    QVERIFY(!refunds.at(0).toObject().value(QStringLiteral("headers")).toObject().value(QStringLiteral("idempotency-key")).toString().isEmpty());
+    QVERIFY(!refunds.at(0)
+                     .toObject()
+                     .value(QStringLiteral("headers"))
+                     .toObject()
+                     .value(QStringLiteral("idempotency-key"))
+                     .toString()
+                     .isEmpty());
     const QJsonObject order = s.orderJson(id);
     QCOMPARE(order.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
-    QCOMPARE(order.value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("refunded"));
     QCOMPARE(notificationCount(shop, s.customer, QStringLiteral("payment.refunded")), 1);
     QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("payment.refunded")), 1);
@@ -474,15 +573,26 @@ void TestPayments::lateMoneyIsRefunded()
     Clock::advanceForTesting(61LL * 60 * 1000);
     QCOMPARE(shop.orders().expireDue().value(), 1);
     s.fake.failNext({{QStringLiteral("status"), 500}, {QStringLiteral("count"), 3}});
-    QCOMPARE(signedWebhook(s.customerClient(), stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi2))).status,
+    QCOMPARE(signedWebhook(
+                     s.customerClient(),
+                     stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi2)))
+                     .status,
              200);
-    QCOMPARE(s.orderJson(id2).value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(s.orderJson(id2)
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("refund_pending"));
     Clock::advanceForTesting(10LL * 60 * 1000);
     auto retried = shop.orders().retryRefunds();
     QVERIFY(retried);
     QCOMPARE(retried.value(), 1);
-    QCOMPARE(s.orderJson(id2).value(QStringLiteral("payment")).toObject().value(QStringLiteral("state")).toString(),
+    QCOMPARE(s.orderJson(id2)
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
              QStringLiteral("refunded"));
     int succeeded = 0;
     const QJsonArray all = s.fake.requests("POST", QStringLiteral("/v1/refunds"));
@@ -500,11 +610,13 @@ void TestPayments::signatureFromStripesNodeLibrary()
     QVERIFY(s.start());
     const QString id = s.order();
     const QString pi = s.checkout(id);
-    const QByteArray payload = QJsonDocument(stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi)))
+    const QByteArray payload = QJsonDocument(stripeEvent(QStringLiteral("payment_intent.succeeded"),
+                                                         s.fake.succeed(pi)))
                                        .toJson(QJsonDocument::Indented);
     QProcess node;
     node.setWorkingDirectory(kPeers);
-    node.start(QStringLiteral("node"), {kPeers + QStringLiteral("/sign_webhook.js"), QString::fromLatin1(kWebhookSecret)});
+    node.start(QStringLiteral("node"),
+               {kPeers + QStringLiteral("/sign_webhook.js"), QString::fromLatin1(kWebhookSecret)});
     QVERIFY(node.waitForStarted(10000));
     node.write(payload);
     node.closeWriteChannel();

@@ -74,7 +74,8 @@ private Q_SLOTS:
         QList<QPair<QByteArray, QByteArray>> headers;
         if (!incoming.isEmpty())
             headers.append({"X-Request-Id", incoming});
-        const HttpResult r = httpRequest(m_server.port(), "GET", "/api/v1/products?limit=1", {}, headers);
+        const HttpResult r
+                = httpRequest(m_server.port(), "GET", "/api/v1/products?limit=1", {}, headers);
         QCOMPARE(r.status, 200);
         const QByteArray id = r.header("x-request-id");
         if (kept) {
@@ -103,9 +104,12 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("target");
         QTest::addColumn<QByteArray>("contentLength");
         QTest::addColumn<int>("status");
-        QTest::newRow("not-found") << QByteArray("GET") << QByteArray("/api/v1/nothing-here") << QByteArray() << 404;
-        QTest::newRow("wrong-method") << QByteArray("DELETE") << QByteArray("/api/v1/products") << QByteArray() << 405;
-        QTest::newRow("unauthenticated") << QByteArray("GET") << QByteArray("/api/v1/me") << QByteArray() << 401;
+        QTest::newRow("not-found")
+                << QByteArray("GET") << QByteArray("/api/v1/nothing-here") << QByteArray() << 404;
+        QTest::newRow("wrong-method")
+                << QByteArray("DELETE") << QByteArray("/api/v1/products") << QByteArray() << 405;
+        QTest::newRow("unauthenticated")
+                << QByteArray("GET") << QByteArray("/api/v1/me") << QByteArray() << 401;
         QTest::newRow("body-too-large") << QByteArray("POST") << QByteArray("/api/v1/auth/login")
                                         << QByteArray("50000000") << 413;
     }
@@ -115,7 +119,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, target);
         QFETCH(QByteArray, contentLength);
         QFETCH(int, status);
-        QList<QPair<QByteArray, QByteArray>> headers{{"X-Request-Id", "edge-" + QByteArray::number(status)}};
+        QList<QPair<QByteArray, QByteArray>> headers{
+                {"X-Request-Id", "edge-" + QByteArray::number(status)}};
         if (!contentLength.isEmpty())
             headers.append({"Content-Length", contentLength});
         const HttpResult r = httpRequest(m_server.port(), method, target, {}, headers);
@@ -123,13 +128,15 @@ private Q_SLOTS:
         QCOMPARE(r.header("x-request-id"), "edge-" + QByteArray::number(status));
         const QStringList lines = linesWith(QStringLiteral("request_id=edge-%1").arg(status));
         QCOMPARE(lines.size(), 1);
-        QVERIFY2(lines.first().contains(QStringLiteral("status=%1").arg(status)), qPrintable(lines.first()));
+        QVERIFY2(lines.first().contains(QStringLiteral("status=%1").arg(status)),
+                 qPrintable(lines.first()));
     }
 
     void logLineFields()
     {
-        const HttpResult r = httpRequest(m_server.port(), "GET", "/api/v1/products?limit=3&q=secret-query", {},
-                                         {{"X-Request-Id", "fields-check"}});
+        const HttpResult r
+                = httpRequest(m_server.port(), "GET", "/api/v1/products?limit=3&q=secret-query", {},
+                              {{"X-Request-Id", "fields-check"}});
         QCOMPARE(r.status, 200);
         const QStringList lines = linesWith(QStringLiteral("request_id=fields-check"));
         QCOMPARE(lines.size(), 1);
@@ -144,8 +151,8 @@ private Q_SLOTS:
     void pathCannotBreakTheLine()
     {
         // An encoded quote and line break in the path stay encoded, inside one line.
-        const HttpResult r = httpRequest(m_server.port(), "GET", "/api/v1/x%22y%0D%0Ainjected=1", {},
-                                         {{"X-Request-Id", "odd-path"}});
+        const HttpResult r = httpRequest(m_server.port(), "GET", "/api/v1/x%22y%0D%0Ainjected=1",
+                                         {}, {{"X-Request-Id", "odd-path"}});
         QCOMPARE(r.status, 404);
         const QStringList lines = linesWith(QStringLiteral("request_id=odd-path"));
         QCOMPARE(lines.size(), 1);

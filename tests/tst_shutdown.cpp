@@ -24,7 +24,9 @@ void TestShutdown::sigtermLetsSlowRequestFinish()
     ServerProcess server(env);
     QVERIFY2(server.start(), qPrintable(server.log()));
     HttpResult slow;
-    std::thread client([&] { slow = httpRequest(server.port(), "GET", "/debug/sleep?ms=1500", {}, {}, 10000); });
+    std::thread client([&] {
+        slow = httpRequest(server.port(), "GET", "/debug/sleep?ms=1500", {}, {}, 10000);
+    });
     QThread::msleep(400); // the request is now inside its handler
     QElapsedTimer t;
     t.start();

@@ -14,7 +14,8 @@ using namespace Mercato::Test;
 
 namespace {
 
-const QList<QPair<QByteArray, QByteArray>> kHtml{{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+const QList<QPair<QByteArray, QByteArray>> kHtml{
+        {"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
 
 QByteArray gunzip(const QByteArray &in)
 {
@@ -69,10 +70,7 @@ class TestStorefront : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
-    }
+    void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.errorString())); }
 
     void indexIsRevalidatedAndLocked()
     {
@@ -85,7 +83,8 @@ private Q_SLOTS:
         QVERIFY(!r.header("content-security-policy").contains("stripe.com"));
         QVERIFY(r.body.contains("<main"));
         QVERIFY2(!r.body.contains("<script>") && !r.body.contains("%ASSETS%"), r.body.constData());
-        QVERIFY(!r.body.contains(" on"  "click="));
+        QVERIFY(!r.body.contains(" on"
+                                 "click="));
         QVERIFY(assetUrls(r.body).size() >= 2);
     }
 
@@ -103,13 +102,15 @@ private Q_SLOTS:
             QCOMPARE(r.header("cache-control"), QByteArray("public, max-age=31536000, immutable"));
             const QByteArray want = types.value(url.section(QLatin1Char('.'), -1));
             QVERIFY2(!want.isEmpty() && r.header("content-type").startsWith(want),
-                     qPrintable(url + QLatin1Char(' ') + QString::fromLatin1(r.header("content-type"))));
+                     qPrintable(url + QLatin1Char(' ')
+                                + QString::fromLatin1(r.header("content-type"))));
             QVERIFY(!r.header("etag").isEmpty());
             checkSecurityHeaders(r);
         }
         // Another version of the set is not served under this one's immutable rules.
         QString stale = urls.first();
-        stale.replace(QRegularExpression(QStringLiteral("^/assets/[^/]+/")), QStringLiteral("/assets/000000000000/"));
+        stale.replace(QRegularExpression(QStringLiteral("^/assets/[^/]+/")),
+                      QStringLiteral("/assets/000000000000/"));
         QCOMPARE(m_server.client().get(stale).status, 404);
     }
 
@@ -118,11 +119,13 @@ private Q_SLOTS:
         Client c = m_server.client();
         const HttpResult index = c.get(QStringLiteral("/"), kHtml);
         const QByteArray etag = index.header("etag");
-        const HttpResult again = c.get(QStringLiteral("/"), {{"Accept", "text/html"}, {"If-None-Match", etag}});
+        const HttpResult again
+                = c.get(QStringLiteral("/"), {{"Accept", "text/html"}, {"If-None-Match", etag}});
         QCOMPARE(again.status, 304);
         QVERIFY(again.body.isEmpty());
         QCOMPARE(again.header("etag"), etag);
-        const HttpResult other = c.get(QStringLiteral("/"), {{"Accept", "text/html"}, {"If-None-Match", "\"nope\""}});
+        const HttpResult other = c.get(QStringLiteral("/"),
+                                       {{"Accept", "text/html"}, {"If-None-Match", "\"nope\""}});
         QCOMPARE(other.status, 200);
 
         const QString css = assetUrls(index.body).filter(QStringLiteral(".css")).value(0);
@@ -177,11 +180,16 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<bool>("isIndex");
         QTest::newRow("shop") << QStringLiteral("/shop") << QByteArray("text/html") << 200 << true;
-        QTest::newRow("product") << QStringLiteral("/shop/products/p123") << QByteArray("text/html") << 200 << true;
-        QTest::newRow("deep") << QStringLiteral("/shop/orders/o1/refund") << QByteArray("text/html,*/*") << 200 << true;
-        QTest::newRow("reset-link") << QStringLiteral("/reset-password?token=abc") << QByteArray("text/html") << 200 << true;
-        QTest::newRow("shop-json") << QStringLiteral("/shop/products/p123") << QByteArray("application/json") << 404 << false;
-        QTest::newRow("shopping-is-not-shop") << QStringLiteral("/shopping") << QByteArray("application/json") << 404 << false;
+        QTest::newRow("product") << QStringLiteral("/shop/products/p123") << QByteArray("text/html")
+                                 << 200 << true;
+        QTest::newRow("deep") << QStringLiteral("/shop/orders/o1/refund")
+                              << QByteArray("text/html,*/*") << 200 << true;
+        QTest::newRow("reset-link") << QStringLiteral("/reset-password?token=abc")
+                                    << QByteArray("text/html") << 200 << true;
+        QTest::newRow("shop-json") << QStringLiteral("/shop/products/p123")
+                                   << QByteArray("application/json") << 404 << false;
+        QTest::newRow("shopping-is-not-shop")
+                << QStringLiteral("/shopping") << QByteArray("application/json") << 404 << false;
     }
     void shopPagesFallBackToIndex()
     {
@@ -208,14 +216,22 @@ private Q_SLOTS:
         QTest::addColumn<QString>("path");
         QTest::addColumn<QByteArray>("accept");
         QTest::addColumn<bool>("html");
-        QTest::newRow("browser") << QByteArray("GET") << QStringLiteral("/no/such/page") << QByteArray("text/html,*/*;q=0.8") << true;
-        QTest::newRow("browser-post") << QByteArray("POST") << QStringLiteral("/nope") << QByteArray("text/html") << true;
-        QTest::newRow("json-client") << QByteArray("GET") << QStringLiteral("/no/such/page") << QByteArray("application/json") << false;
-        QTest::newRow("curl") << QByteArray("GET") << QStringLiteral("/nope") << QByteArray("*/*") << false;
-        QTest::newRow("no-accept") << QByteArray("GET") << QStringLiteral("/nope") << QByteArray() << false;
-        QTest::newRow("api-from-browser") << QByteArray("GET") << QStringLiteral("/api/v1/nope") << QByteArray("text/html") << false;
-        QTest::newRow("api-root") << QByteArray("GET") << QStringLiteral("/api") << QByteArray("text/html") << false;
-        QTest::newRow("unknown-asset") << QByteArray("GET") << QStringLiteral("/assets/x/y/z.js") << QByteArray("*/*") << false;
+        QTest::newRow("browser") << QByteArray("GET") << QStringLiteral("/no/such/page")
+                                 << QByteArray("text/html,*/*;q=0.8") << true;
+        QTest::newRow("browser-post")
+                << QByteArray("POST") << QStringLiteral("/nope") << QByteArray("text/html") << true;
+        QTest::newRow("json-client") << QByteArray("GET") << QStringLiteral("/no/such/page")
+                                     << QByteArray("application/json") << false;
+        QTest::newRow("curl") << QByteArray("GET") << QStringLiteral("/nope") << QByteArray("*/*")
+                              << false;
+        QTest::newRow("no-accept")
+                << QByteArray("GET") << QStringLiteral("/nope") << QByteArray() << false;
+        QTest::newRow("api-from-browser") << QByteArray("GET") << QStringLiteral("/api/v1/nope")
+                                          << QByteArray("text/html") << false;
+        QTest::newRow("api-root") << QByteArray("GET") << QStringLiteral("/api")
+                                  << QByteArray("text/html") << false;
+        QTest::newRow("unknown-asset") << QByteArray("GET") << QStringLiteral("/assets/x/y/z.js")
+                                       << QByteArray("*/*") << false;
     }
     void notFoundIsNegotiated()
     {
@@ -243,7 +259,8 @@ private Q_SLOTS:
         const HttpResult r = m_server.client().get(QStringLiteral("/api/v1/store"));
         QCOMPARE(r.status, 200);
         const QJsonObject o = r.json();
-        QCOMPARE(o.value(QStringLiteral("currency")).toString(), m_server.shop().settings().currency);
+        QCOMPARE(o.value(QStringLiteral("currency")).toString(),
+                 m_server.shop().settings().currency);
         QVERIFY(!o.value(QStringLiteral("name")).toString().isEmpty());
         QCOMPARE(o.value(QStringLiteral("maxCoinDiscountPercent")).toInt(),
                  m_server.shop().settings().maxCoinDiscountPercent);
@@ -254,12 +271,15 @@ private Q_SLOTS:
     void firstPageUnder100KB()
     {
         Client c = m_server.client();
-        const QList<QPair<QByteArray, QByteArray>> gz{{"Accept-Encoding", "gzip"}, {"Accept", "text/html"}};
+        const QList<QPair<QByteArray, QByteArray>> gz{{"Accept-Encoding", "gzip"},
+                                                      {"Accept", "text/html"}};
         const HttpResult index = c.get(QStringLiteral("/"), gz);
         qint64 total = index.body.size();
-        QStringList queue = assetUrls(gunzip(index.body).isEmpty() ? index.body : gunzip(index.body));
+        QStringList queue
+                = assetUrls(gunzip(index.body).isEmpty() ? index.body : gunzip(index.body));
         QSet<QString> seen;
-        static const QRegularExpression importRe(QStringLiteral("(?:from|import)\\s*\\(?\\s*'\\./([^']+)'"));
+        static const QRegularExpression importRe(
+                QStringLiteral("(?:from|import)\\s*\\(?\\s*'\\./([^']+)'"));
         while (!queue.isEmpty()) {
             const QString url = queue.takeFirst();
             if (seen.contains(url))
@@ -269,10 +289,12 @@ private Q_SLOTS:
             QCOMPARE(r.status, 200);
             total += r.body.size();
             if (url.endsWith(QLatin1String(".js"))) {
-                const QByteArray src = r.header("content-encoding") == "gzip" ? gunzip(r.body) : r.body;
+                const QByteArray src
+                        = r.header("content-encoding") == "gzip" ? gunzip(r.body) : r.body;
                 auto it = importRe.globalMatch(QString::fromUtf8(src));
                 while (it.hasNext())
-                    queue.append(url.section(QLatin1Char('/'), 0, -2) + QLatin1Char('/') + it.next().captured(1));
+                    queue.append(url.section(QLatin1Char('/'), 0, -2) + QLatin1Char('/')
+                                 + it.next().captured(1));
             }
         }
         qInfo() << "first page:" << seen.size() << "assets," << total << "bytes transferred";
@@ -290,7 +312,11 @@ private Q_SLOTS:
         const QByteArray csp = r.header("content-security-policy");
         QVERIFY(csp.contains("script-src 'self' https://js.stripe.com"));
         QVERIFY(csp.contains("frame-ancestors 'none'"));
-        QCOMPARE(stripe.client().get(QStringLiteral("/api/v1/store")).json().value(QStringLiteral("stripePublishableKey")).toString(),
+        QCOMPARE(stripe.client()
+                         .get(QStringLiteral("/api/v1/store"))
+                         .json()
+                         .value(QStringLiteral("stripePublishableKey"))
+                         .toString(),
                  QStringLiteral("pk_test_123"));
     }
 
@@ -300,7 +326,8 @@ private Q_SLOTS:
         options.storefront = false;
         TestServer off(options);
         QVERIFY2(off.start(), qPrintable(off.errorString()));
-        for (const QString &path : {QStringLiteral("/"), QStringLiteral("/shop/products/x"), QStringLiteral("/nope")}) {
+        for (const QString &path :
+             {QStringLiteral("/"), QStringLiteral("/shop/products/x"), QStringLiteral("/nope")}) {
             const HttpResult r = off.client().get(path, kHtml);
             QCOMPARE(r.status, 404);
             QVERIFY2(r.isProblem(), qPrintable(path));
@@ -336,30 +363,36 @@ private Q_SLOTS:
         const QByteArray cookie = setCookie.split(';').first();
         QVERIFY(cookie.startsWith("mercato_refresh=") && cookie.size() > 30);
 
-        const HttpResult refreshed = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
+        const HttpResult refreshed
+                = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
         QCOMPARE(refreshed.status, 200);
         QVERIFY(!refreshed.json().contains(QStringLiteral("refreshToken")));
         const QByteArray next = refreshed.header("set-cookie").split(';').first();
         QVERIFY(next.startsWith("mercato_refresh=") && next != cookie);
 
         // The spent cookie is refused (and the family revoked), and the answer clears it.
-        const HttpResult reused = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
+        const HttpResult reused
+                = c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", cookie}});
         QCOMPARE(reused.status, 401);
         QVERIFY(reused.header("set-cookie").contains("Max-Age=0"));
-        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", next}}).status, 401);
+        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", next}}).status,
+                 401);
 
         // Without a cookie or a token the body form's rule stands.
         QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}).status, 422);
 
         // Logout with the cookie revokes it and clears it.
-        const HttpResult again = c.post(QStringLiteral("/api/v1/auth/login"), creds, {{"Refresh-Token-Transport", "cookie"}});
+        const HttpResult again = c.post(QStringLiteral("/api/v1/auth/login"), creds,
+                                        {{"Refresh-Token-Transport", "cookie"}});
         const QByteArray live = again.header("set-cookie").split(';').first();
         Client signedIn = c;
         signedIn.setToken(again.json().value(QStringLiteral("accessToken")).toString());
-        const HttpResult out = signedIn.post(QStringLiteral("/api/v1/auth/logout"), {}, {{"Cookie", live}});
+        const HttpResult out
+                = signedIn.post(QStringLiteral("/api/v1/auth/logout"), {}, {{"Cookie", live}});
         QCOMPARE(out.status, 204);
         QVERIFY(out.header("set-cookie").contains("Max-Age=0"));
-        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", live}}).status, 401);
+        QCOMPARE(c.post(QStringLiteral("/api/v1/auth/refresh"), {}, {{"Cookie", live}}).status,
+                 401);
     }
 
 private:

@@ -88,16 +88,20 @@ void TestTransport::initTestCase()
     o.limits.maxConnectionsPerAddress = 64;
     o.limits.lingerMs = 500;
     o.extraRoutes = [this](Http::Router &router) {
-        router.add("GET", QStringLiteral("/test/block"), Http::Access::Public, [this](Http::Request &) {
-            m_blockedThread = reinterpret_cast<quintptr>(QThread::currentThread());
-            m_entered.release();
-            const bool released = m_release.tryAcquire(1, 15000);
-            return Http::Response::json(200, QJsonObject{{QStringLiteral("released"), released},
-                                                         {QStringLiteral("thread"), threadTag()}});
-        });
-        router.add("GET", QStringLiteral("/test/thread"), Http::Access::Public, [](Http::Request &) {
-            return Http::Response::json(200, QJsonObject{{QStringLiteral("thread"), threadTag()}});
-        });
+        router.add("GET", QStringLiteral("/test/block"), Http::Access::Public,
+                   [this](Http::Request &) {
+                       m_blockedThread = reinterpret_cast<quintptr>(QThread::currentThread());
+                       m_entered.release();
+                       const bool released = m_release.tryAcquire(1, 15000);
+                       return Http::Response::json(
+                               200, QJsonObject{{QStringLiteral("released"), released},
+                                                {QStringLiteral("thread"), threadTag()}});
+                   });
+        router.add("GET", QStringLiteral("/test/thread"), Http::Access::Public,
+                   [](Http::Request &) {
+                       return Http::Response::json(
+                               200, QJsonObject{{QStringLiteral("thread"), threadTag()}});
+                   });
     };
     m_server = std::make_unique<TestServer>(o);
     QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
@@ -122,7 +126,8 @@ void TestTransport::workersServeConcurrently()
     QVERIFY(blocked.json().value(QStringLiteral("released")).toBool());
     QVERIFY2(!servedBy.isEmpty(), "no request was answered while one worker was blocked");
     QVERIFY(servedBy != blockedTag);
-    const QString mainTag = QString::number(reinterpret_cast<quintptr>(QCoreApplication::instance()->thread()), 16);
+    const QString mainTag = QString::number(
+            reinterpret_cast<quintptr>(QCoreApplication::instance()->thread()), 16);
     QVERIFY(servedBy != mainTag);
     QVERIFY(blockedTag != mainTag);
     m_release.acquire(m_release.available());
@@ -146,13 +151,17 @@ void TestTransport::problemJsonFor404And405()
 void TestTransport::garbageRequestLineGets400()
 {
     bool closed = false;
-    const QByteArray answer = rawExchange(m_server->port(), "THIS IS NOT HTTP\r\n\r\n", 3000, &closed);
+    const QByteArray answer
+            = rawExchange(m_server->port(), "THIS IS NOT HTTP\r\n\r\n", 3000, &closed);
     QVERIFY2(answer.startsWith("HTTP/1.1 400"), answer.constData());
     QVERIFY(answer.contains("application/problem+json"));
     QVERIFY(closed);
-    QVERIFY(rawExchange(m_server->port(), "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 3000).startsWith("HTTP/1.1 505"));
-    QVERIFY(rawExchange(m_server->port(), "G@T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 3000).startsWith("HTTP/1.1 400"));
-    QVERIFY(rawExchange(m_server->port(), "GET /healthz HTTP/1.1\r\n\r\n", 3000).startsWith("HTTP/1.1 400")); // no Host
+    QVERIFY(rawExchange(m_server->port(), "GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 3000)
+                    .startsWith("HTTP/1.1 505"));
+    QVERIFY(rawExchange(m_server->port(), "G@T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 3000)
+                    .startsWith("HTTP/1.1 400"));
+    QVERIFY(rawExchange(m_server->port(), "GET /healthz HTTP/1.1\r\n\r\n", 3000)
+                    .startsWith("HTTP/1.1 400")); // no Host
     // The server is still fine afterwards.
     QCOMPARE(httpRequest(m_server->port(), "GET", "/healthz").status, 200);
 }
@@ -191,7 +200,8 @@ void TestTransport::expectContinueIsAnswered()
 void TestTransport::http10IsClosedAfterAnswer()
 {
     bool closed = false;
-    const QByteArray answer = rawExchange(m_server->port(), "GET /healthz HTTP/1.0\r\n\r\n", 3000, &closed);
+    const QByteArray answer
+            = rawExchange(m_server->port(), "GET /healthz HTTP/1.0\r\n\r\n", 3000, &closed);
     QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
     QVERIFY(answer.contains("Connection: close"));
     QVERIFY(closed);
@@ -215,7 +225,8 @@ void TestTransport::halfHeaderIsClosedAfterTimeout()
 
 void TestTransport::oversizedHeaderGets431()
 {
-    const QByteArray big = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(70 * 1024, 'a') + "\r\n\r\n";
+    const QByteArray big = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+                           + QByteArray(70 * 1024, 'a') + "\r\n\r\n";
     const QByteArray answer = rawExchange(m_server->port(), big, 3000);
     QVERIFY2(answer.startsWith("HTTP/1.1 431"), answer.left(60).constData());
 }
@@ -255,7 +266,10 @@ void TestTransport::connectionFloodIsCapped()
 void TestTransport::readyzFailsWithoutDatabase()
 {
     QCOMPARE(httpRequest(m_server->port(), "GET", "/readyz").status, 200);
-    Database gone(DatabaseUrl::parse(QStringLiteral("postgresql://nobody@/nodb?host=/nonexistent-mercato&port=1")).value());
+    Database gone(
+            DatabaseUrl::parse(
+                    QStringLiteral("postgresql://nobody@/nodb?host=/nonexistent-mercato&port=1"))
+                    .value());
     Metrics metrics;
     Http::Router router;
     registerOpsRoutes(router, gone, metrics, false);
@@ -280,7 +294,8 @@ void TestTransport::hugeBodyKeepsMemoryFlat()
     s.connectToHost(QStringLiteral("127.0.0.1"), server.port());
     QVERIFY(s.waitForConnected(3000));
     const qint64 total = 50LL * 1024 * 1024;
-    s.write("POST /api/v1/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+    s.write("POST /api/v1/products HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            "application/json\r\nContent-Length: "
             + QByteArray::number(total) + "\r\n\r\n");
     const QByteArray chunk(256 * 1024, 'a');
     QByteArray answer;
@@ -295,7 +310,8 @@ void TestTransport::hugeBodyKeepsMemoryFlat()
         s.waitForBytesWritten(20);
         answer += s.readAll();
     }
-    while (!answer.contains("\r\n\r\n") && t.elapsed() < 25000 && (s.waitForReadyRead(100) || s.bytesAvailable()))
+    while (!answer.contains("\r\n\r\n") && t.elapsed() < 25000
+           && (s.waitForReadyRead(100) || s.bytesAvailable()))
         answer += s.readAll();
     answer += s.readAll();
     QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(80).constData());

@@ -23,7 +23,8 @@
 namespace Mercato {
 
 namespace {
-QComboBox *statusCombo(QWidget *parent, const QString &name, const QList<QPair<QString, QString>> &items)
+QComboBox *statusCombo(QWidget *parent, const QString &name,
+                       const QList<QPair<QString, QString>> &items)
 {
     auto *combo = new QComboBox(parent);
     combo->setAccessibleName(name);
@@ -65,7 +66,8 @@ QWidget *AfterSalesPage::buildRefunds()
                                   this);
     m_refundProxy = new QSortFilterProxyModel(this);
     m_refundView = new QTableView(w);
-    layout->addWidget(tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy, tr("Refund requests"),
+    layout->addWidget(tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy,
+                                          tr("Refund requests"),
                                           tr("No refund requests here. When a customer asks for a "
                                              "refund, it appears in this list for you to decide.")),
                       1);
@@ -111,7 +113,8 @@ QWidget *AfterSalesPage::buildComplaints()
     layout->addLayout(bar);
 
     auto *split = new QSplitter(Qt::Horizontal, w);
-    m_complaintModel = new RowsModel({tr("Opened"), tr("Customer"), tr("Subject"), tr("Status")}, this);
+    m_complaintModel
+            = new RowsModel({tr("Opened"), tr("Customer"), tr("Subject"), tr("Status")}, this);
     m_complaintProxy = new QSortFilterProxyModel(this);
     m_complaintView = new QTableView(split);
     split->addWidget(tableWithEmptyState(m_complaintView, m_complaintModel, m_complaintProxy,
@@ -145,10 +148,11 @@ QWidget *AfterSalesPage::buildComplaints()
     layout->addWidget(split, 1);
 
     connect(m_complaintStatus, &QComboBox::currentIndexChanged, this, &AfterSalesPage::refresh);
-    connect(m_complaintView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        showComplaint();
-        updateButtons();
-    });
+    connect(m_complaintView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] {
+                showComplaint();
+                updateButtons();
+            });
     connect(m_replyButton, &QPushButton::clicked, this, [this] { moveComplaint(false); });
     connect(m_resolveButton, &QPushButton::clicked, this, [this] { moveComplaint(true); });
     updateButtons();
@@ -167,25 +171,30 @@ void AfterSalesPage::refresh()
     ctx().worker.run(
             this,
             [shop, sellerId, refundStatus, complaintStatus]() -> Lists {
-                auto refunds = fetchAll<RefundRequest, RefundRequestPage>([&](const QString &cursor) {
-                    return shop->refunds().listForSeller(sellerId, refundStatus, 100, cursor);
-                });
+                auto refunds
+                        = fetchAll<RefundRequest, RefundRequestPage>([&](const QString &cursor) {
+                              return shop->refunds().listForSeller(sellerId, refundStatus, 100,
+                                                                   cursor);
+                          });
                 auto complaints = fetchAll<Complaint, ComplaintPage>([&](const QString &cursor) {
                     return shop->complaints().listForSeller(sellerId, complaintStatus, 100, cursor);
                 });
                 return {refunds, complaints};
             },
             [this](const Lists &lists) {
-                const QString keepRefund = m_pendingSelect.isEmpty() ? selectedId(m_refundView) : m_pendingSelect;
-                const QString keepComplaint = m_pendingSelect.isEmpty() ? selectedId(m_complaintView) : m_pendingSelect;
+                const QString keepRefund
+                        = m_pendingSelect.isEmpty() ? selectedId(m_refundView) : m_pendingSelect;
+                const QString keepComplaint
+                        = m_pendingSelect.isEmpty() ? selectedId(m_complaintView) : m_pendingSelect;
                 if (!lists.first) {
                     showError(lists.first.error());
                 } else {
                     m_refunds = lists.first.value();
                     QList<TableRow> rows;
                     for (const RefundRequest &r : std::as_const(m_refunds)) {
-                        const QString amount = r.amountCents ? formatMoney(*r.amountCents, r.currency)
-                                                             : QString();
+                        const QString amount = r.amountCents
+                                                       ? formatMoney(*r.amountCents, r.currency)
+                                                       : QString();
                         rows.append({r.id,
                                      {formatTime(r.createdAt), r.customerName, r.productName,
                                       QString::number(r.quantity), amount, r.status, r.reason},
@@ -328,9 +337,10 @@ void AfterSalesPage::showComplaint()
             [this, id](const Result<Complaint> &c) {
                 if (!c || selectedId(m_complaintView) != id)
                     return;
-                QString html = QStringLiteral("<h3>%1</h3><p><i>%2, %3</i></p><p>%4</p>")
-                                       .arg(c->subject.toHtmlEscaped(), c->customerName.toHtmlEscaped(),
-                                            formatTime(c->createdAt), c->message.toHtmlEscaped());
+                QString html
+                        = QStringLiteral("<h3>%1</h3><p><i>%2, %3</i></p><p>%4</p>")
+                                  .arg(c->subject.toHtmlEscaped(), c->customerName.toHtmlEscaped(),
+                                       formatTime(c->createdAt), c->message.toHtmlEscaped());
                 for (const ComplaintMessage &m : c->messages) {
                     html += QStringLiteral("<hr><p><b>%1</b> <i>(%2, %3)</i></p><p>%4</p>")
                                     .arg(m.authorName.toHtmlEscaped(), m.authorRole,

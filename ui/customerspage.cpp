@@ -35,13 +35,16 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
     body()->addWidget(m_search);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
-    m_model = new RowsModel({tr("Customer"), tr("Orders"), tr("Paid"), tr("Last order"), tr("Refund requests")}, this);
+    m_model = new RowsModel(
+            {tr("Customer"), tr("Orders"), tr("Paid"), tr("Last order"), tr("Refund requests")},
+            this);
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setFilterKeyColumn(0);
     m_view = new QTableView(split);
-    split->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Customer list"),
-                                         tr("No customers yet. Everyone who orders your products is "
-                                            "listed here with their orders and refund requests.")));
+    split->addWidget(
+            tableWithEmptyState(m_view, m_model, m_proxy, tr("Customer list"),
+                                tr("No customers yet. Everyone who orders your products is "
+                                   "listed here with their orders and refund requests.")));
     m_view->horizontalHeader()->setDefaultSectionSize(100);
     m_view->setColumnWidth(0, 170);
 
@@ -53,12 +56,14 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
     m_orderModel = new RowsModel({tr("Placed"), tr("Order"), tr("Total"), tr("Status")}, this);
     m_orderProxy = new QSortFilterProxyModel(this);
     m_orderView = new QTableView(right);
-    QWidget *orders = tableWithEmptyState(m_orderView, m_orderModel, m_orderProxy, tr("Customer orders"),
-                                          tr("Select a customer to see their orders."));
+    QWidget *orders
+            = tableWithEmptyState(m_orderView, m_orderModel, m_orderProxy, tr("Customer orders"),
+                                  tr("Select a customer to see their orders."));
     m_refundModel = new RowsModel({tr("Requested"), tr("Product"), tr("Qty"), tr("Status")}, this);
     m_refundProxy = new QSortFilterProxyModel(this);
     m_refundView = new QTableView(right);
-    QWidget *refunds = tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy, tr("Customer refunds"),
+    QWidget *refunds = tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy,
+                                           tr("Customer refunds"),
                                            tr("No refund requests from this customer."));
     m_orderView->horizontalHeader()->setDefaultSectionSize(95);
     m_refundView->horizontalHeader()->setDefaultSectionSize(95);
@@ -72,8 +77,10 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
     split->setStretchFactor(1, 2);
     body()->addWidget(split, 1);
 
-    connect(m_search, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &CustomersPage::showCustomer);
+    connect(m_search, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &CustomersPage::showCustomer);
     connect(m_orderView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         Q_EMIT openOrder(index.data(RowsModel::IdRole).toString());
     });
@@ -90,15 +97,19 @@ void CustomersPage::refresh()
     ctx().worker.run(
             this,
             [shop, sellerId]() -> Loaded {
-                auto orders = fetchAll<Order, OrderPage>([&](const QString &cursor) {
-                    SellerOrderFilter filter;
-                    filter.limit = 100;
-                    filter.cursor = cursor;
-                    return shop->orders().sellerOrders(sellerId, filter);
-                }, 2000);
-                auto refunds = fetchAll<RefundRequest, RefundRequestPage>([&](const QString &cursor) {
-                    return shop->refunds().listForSeller(sellerId, {}, 100, cursor);
-                }, 2000);
+                auto orders = fetchAll<Order, OrderPage>(
+                        [&](const QString &cursor) {
+                            SellerOrderFilter filter;
+                            filter.limit = 100;
+                            filter.cursor = cursor;
+                            return shop->orders().sellerOrders(sellerId, filter);
+                        },
+                        2000);
+                auto refunds = fetchAll<RefundRequest, RefundRequestPage>(
+                        [&](const QString &cursor) {
+                            return shop->refunds().listForSeller(sellerId, {}, 100, cursor);
+                        },
+                        2000);
                 return {orders, refunds};
             },
             [this, generation](const Loaded &loaded) {
@@ -109,7 +120,8 @@ void CustomersPage::refresh()
                     Q_EMIT this->loaded();
                     return;
                 }
-                const QString keep = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
+                const QString keep
+                        = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_orders = loaded.first.value();
                 m_refunds = loaded.second.value();
@@ -142,10 +154,11 @@ void CustomersPage::refresh()
                 QList<TableRow> rows;
                 for (const QString &id : std::as_const(order)) {
                     const Summary &s = byCustomer.value(id);
-                    rows.append({id,
-                                 {s.name, QString::number(s.orders), formatMoney(s.paid, s.currency),
-                                  formatTime(s.last), QString::number(s.refunds)},
-                                 {s.name.toLower(), s.orders, s.paid, s.last, s.refunds}});
+                    rows.append(
+                            {id,
+                             {s.name, QString::number(s.orders), formatMoney(s.paid, s.currency),
+                              formatTime(s.last), QString::number(s.refunds)},
+                             {s.name.toLower(), s.orders, s.paid, s.last, s.refunds}});
                 }
                 m_model->setRows(rows);
                 if (!keep.isEmpty())
@@ -177,18 +190,20 @@ void CustomersPage::showCustomer()
         currency = o.currency;
         if (counts(o))
             paid += o.linesTotalCents();
-        orders.append({o.id,
-                       {formatTime(o.createdAt), o.id.left(8), formatMoney(o.linesTotalCents(), o.currency),
-                        OrdersPage::statusLabel(o.status)},
-                       {o.createdAt, o.id, o.linesTotalCents(), o.status}});
+        orders.append(
+                {o.id,
+                 {formatTime(o.createdAt), o.id.left(8),
+                  formatMoney(o.linesTotalCents(), o.currency), OrdersPage::statusLabel(o.status)},
+                 {o.createdAt, o.id, o.linesTotalCents(), o.status}});
     }
     for (const RefundRequest &r : std::as_const(m_refunds)) {
         if (r.customerId != id)
             continue;
-        refunds.append({r.id,
-                        {formatTime(r.createdAt), r.productName, QString::number(r.quantity), r.status},
-                        {r.createdAt, r.productName, r.quantity, r.status},
-                        r.status == QLatin1String("requested")});
+        refunds.append(
+                {r.id,
+                 {formatTime(r.createdAt), r.productName, QString::number(r.quantity), r.status},
+                 {r.createdAt, r.productName, r.quantity, r.status},
+                 r.status == QLatin1String("requested")});
     }
     m_orderModel->setRows(orders);
     m_refundModel->setRows(refunds);

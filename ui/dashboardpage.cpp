@@ -29,7 +29,8 @@ void SalesChart::setDays(QList<qint64> cents, QStringList labels, QString curren
     qint64 total = 0;
     for (qint64 c : std::as_const(m_cents))
         total += c;
-    setAccessibleDescription(tr("%1 over the last %2 days").arg(formatMoney(total, m_currency)).arg(m_cents.size()));
+    setAccessibleDescription(
+            tr("%1 over the last %2 days").arg(formatMoney(total, m_currency)).arg(m_cents.size()));
     update();
 }
 
@@ -76,8 +77,9 @@ void SalesChart::paintEvent(QPaintEvent *)
         p.fillRect(r, bar);
         if (i % 5 == 0 || i == n - 1) {
             p.setPen(palette().color(QPalette::Text));
-            p.drawText(QRectF(area.left() + i * slot - 20, area.bottom() + 4, slot + 40, fm.height()),
-                       Qt::AlignHCenter | Qt::AlignTop, m_labels.value(i));
+            p.drawText(
+                    QRectF(area.left() + i * slot - 20, area.bottom() + 4, slot + 40, fm.height()),
+                    Qt::AlignHCenter | Qt::AlignTop, m_labels.value(i));
         }
     }
     p.setPen(palette().color(QPalette::Text));
@@ -110,7 +112,8 @@ QLabel *DashboardPage::card(const QString &name, const QString &caption, const Q
 {
     auto *frame = new QFrame(m_cards);
     frame->setFrameShape(QFrame::StyledPanel);
-    frame->setStyleSheet(QStringLiteral("QFrame { background: palette(base); border-radius: 6px; }"));
+    frame->setStyleSheet(
+            QStringLiteral("QFrame { background: palette(base); border-radius: 6px; }"));
     auto *layout = new QVBoxLayout(frame);
     auto *value = new QLabel(QStringLiteral("—"), frame);
     value->setAccessibleName(name);
@@ -136,14 +139,19 @@ void DashboardPage::refresh()
         return;
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
-    ctx().worker.run(this, [shop, sellerId] { return dashboardFigures(*shop, sellerId); },
-                     [this](const DashboardFigures &f) { show(f); });
+    ctx().worker.run(
+            this, [shop, sellerId] { return dashboardFigures(*shop, sellerId); },
+            [this](const DashboardFigures &f) { show(f); });
 }
 
 void DashboardPage::show(const DashboardFigures &f)
 {
-    auto count = [](qint64 v) { return v < 0 ? QStringLiteral("—") : QString::number(v); };
-    auto money = [&f](qint64 v) { return v < 0 ? QStringLiteral("—") : formatMoney(v, f.currency); };
+    auto count = [](qint64 v) {
+        return v < 0 ? QStringLiteral("—") : QString::number(v);
+    };
+    auto money = [&f](qint64 v) {
+        return v < 0 ? QStringLiteral("—") : formatMoney(v, f.currency);
+    };
     m_today->setText(money(f.todayCents));
     m_month->setText(money(f.monthCents));
     m_waiting->setText(count(f.waitingOrders));

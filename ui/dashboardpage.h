@@ -30,13 +30,13 @@ private:
 
 struct DashboardFigures
 {
-    qint64 todayCents = -1;       // -1: not available
+    qint64 todayCents = -1; // -1: not available
     qint64 monthCents = -1;
     qint64 waitingOrders = -1;
     qint64 lowStock = -1;
     qint64 openRefunds = -1;
     qint64 openComplaints = -1;
-    QList<qint64> dailyCents;     // 30 days, oldest first
+    QList<qint64> dailyCents; // 30 days, oldest first
     QStringList dayLabels;
     QString currency;
     QString error;

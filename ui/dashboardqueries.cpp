@@ -26,14 +26,16 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
         f.error = QObject::tr("Some figures could not be read: %1")
                           .arg((!refunds ? refunds.error() : complaints.error()).detail);
     }
-    auto low = fetchAll<Product, ProductPage>([&](const QString &cursor) {
-        InventoryQuery q;
-        q.sellerId = sellerId;
-        q.lowStockOnly = true;
-        q.limit = 100;
-        q.cursor = cursor;
-        return shop.catalog().inventory(q);
-    }, 10000);
+    auto low = fetchAll<Product, ProductPage>(
+            [&](const QString &cursor) {
+                InventoryQuery q;
+                q.sellerId = sellerId;
+                q.lowStockOnly = true;
+                q.limit = 100;
+                q.cursor = cursor;
+                return shop.catalog().inventory(q);
+            },
+            10000);
     if (!low && f.error.isEmpty())
         f.error = QObject::tr("Some figures could not be read: %1").arg(low.error().detail);
     f.lowStock = low ? low->size() : -1;
@@ -42,26 +44,31 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
     const QDate monthStart(today.year(), today.month(), 1);
     const QDate first = std::min(monthStart, today.addDays(-29));
     const qint64 fromMs = QDateTime(first, QTime(0, 0), zone).toMSecsSinceEpoch();
-    auto recent = fetchAll<Order, OrderPage>([&](const QString &cursor) {
-        SellerOrderFilter filter;
-        filter.fromMs = fromMs - 31LL * 24 * 3600 * 1000; // paid later than placed
-        filter.limit = 100;
-        filter.cursor = cursor;
-        return shop.orders().sellerOrders(sellerId, filter);
-    }, 20000);
+    auto recent = fetchAll<Order, OrderPage>(
+            [&](const QString &cursor) {
+                SellerOrderFilter filter;
+                filter.fromMs = fromMs - 31LL * 24 * 3600 * 1000; // paid later than placed
+                filter.limit = 100;
+                filter.cursor = cursor;
+                return shop.orders().sellerOrders(sellerId, filter);
+            },
+            20000);
     qint64 waiting = 0;
     for (const QString &status : {OrderStatus::Paid, OrderStatus::PendingPayment}) {
-        auto open = fetchAll<Order, OrderPage>([&](const QString &cursor) {
-            SellerOrderFilter filter;
-            filter.status = status;
-            filter.limit = 100;
-            filter.cursor = cursor;
-            return shop.orders().sellerOrders(sellerId, filter);
-        }, 20000);
+        auto open = fetchAll<Order, OrderPage>(
+                [&](const QString &cursor) {
+                    SellerOrderFilter filter;
+                    filter.status = status;
+                    filter.limit = 100;
+                    filter.cursor = cursor;
+                    return shop.orders().sellerOrders(sellerId, filter);
+                },
+                20000);
         if (!open) {
             waiting = -1;
             if (f.error.isEmpty())
-                f.error = QObject::tr("Some figures could not be read: %1").arg(open.error().detail);
+                f.error = QObject::tr("Some figures could not be read: %1")
+                                  .arg(open.error().detail);
             break;
         }
         waiting += open->size();

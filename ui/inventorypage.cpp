@@ -37,13 +37,15 @@ InventoryPage::InventoryPage(ConsoleContext context, QWidget *parent)
     bar->addWidget(m_summary);
     body()->addLayout(bar);
 
-    m_model = new RowsModel({tr("Product"), tr("In stock"), tr("Alert at"), tr("State"), tr("Price")}, this);
+    m_model = new RowsModel(
+            {tr("Product"), tr("In stock"), tr("Alert at"), tr("State"), tr("Price")}, this);
     m_proxy = new QSortFilterProxyModel(this);
     m_view = new QTableView(this);
-    body()->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Stock levels"),
-                                          tr("Nothing to show. Products you list on the Products page "
-                                             "appear here with their stock."))
-                      , 1);
+    body()->addWidget(
+            tableWithEmptyState(m_view, m_model, m_proxy, tr("Stock levels"),
+                                tr("Nothing to show. Products you list on the Products page "
+                                   "appear here with their stock.")),
+            1);
     m_view->setColumnWidth(0, 260);
 
     auto *box = new QGroupBox(tr("Adjust stock"), this);
@@ -59,7 +61,8 @@ InventoryPage::InventoryPage(ConsoleContext context, QWidget *parent)
     m_delta->setToolTip(tr("Positive to add (a delivery), negative to take away (breakage, loss)"));
     m_reason = new QLineEdit(box);
     m_reason->setAccessibleName(tr("Adjustment reason"));
-    m_reason->setPlaceholderText(tr("Reason, e.g. “delivery from supplier” or “2 broken in storage”"));
+    m_reason->setPlaceholderText(
+            tr("Reason, e.g. “delivery from supplier” or “2 broken in storage”"));
     m_reason->setMaxLength(500);
     m_apply = new QPushButton(tr("&Apply"), box);
     m_apply->setAccessibleName(tr("Apply adjustment"));
@@ -110,7 +113,8 @@ void InventoryPage::refresh()
                     Q_EMIT loaded();
                     return;
                 }
-                const QString keep = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
+                const QString keep
+                        = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_products = products.value();
                 const QString currency = ctx().shop.settings().currency;
@@ -122,12 +126,18 @@ void InventoryPage::refresh()
                     low += isLow ? 1 : 0;
                     const QString state = out ? tr("Out of stock") : isLow ? tr("Low") : tr("OK");
                     rows.append({p.id,
-                                 {p.name, QString::number(p.stock), QString::number(p.lowStockThreshold),
-                                  state, formatMoney(p.priceCents, currency)},
-                                 {p.name.toLower(), p.stock, p.lowStockThreshold, out ? 0 : isLow ? 1 : 2,
+                                 {p.name, QString::number(p.stock),
+                                  QString::number(p.lowStockThreshold), state,
+                                  formatMoney(p.priceCents, currency)},
+                                 {p.name.toLower(), p.stock, p.lowStockThreshold,
+                                  out     ? 0
+                                  : isLow ? 1
+                                          : 2,
                                   p.priceCents},
                                  isLow,
-                                 out ? kOutOfStock : isLow ? kLowStock : QColor()});
+                                 out     ? kOutOfStock
+                                 : isLow ? kLowStock
+                                         : QColor()});
                 }
                 m_model->setRows(rows);
                 m_summary->setText(tr("%n product(s)", nullptr, int(m_products.size()))
@@ -158,7 +168,8 @@ const Product *InventoryPage::selectedProduct() const
 void InventoryPage::updateControls()
 {
     const Product *p = selectedProduct();
-    m_selected->setText(p ? tr("%1 (%2 in stock)").arg(p->name).arg(p->stock) : tr("Select a product above."));
+    m_selected->setText(p ? tr("%1 (%2 in stock)").arg(p->name).arg(p->stock)
+                          : tr("Select a product above."));
     m_delta->setEnabled(p);
     m_reason->setEnabled(p);
     m_apply->setEnabled(p);
@@ -180,7 +191,8 @@ void InventoryPage::adjust()
         problems.append(tr("Give a reason; it is kept in the stock history."));
     if (!problems.isEmpty()) {
         showMessage(problems.join(QLatin1Char('\n')), true);
-        (delta == 0 ? static_cast<QWidget *>(m_delta) : static_cast<QWidget *>(m_reason))->setFocus();
+        (delta == 0 ? static_cast<QWidget *>(m_delta) : static_cast<QWidget *>(m_reason))
+                ->setFocus();
         return;
     }
     m_apply->setEnabled(false);
@@ -188,7 +200,10 @@ void InventoryPage::adjust()
     const QString sellerId = seller().id;
     const QString id = p->id;
     ctx().worker.run(
-            this, [shop, sellerId, id, delta, reason] { return shop->catalog().adjustStock(sellerId, id, delta, reason); },
+            this,
+            [shop, sellerId, id, delta, reason] {
+                return shop->catalog().adjustStock(sellerId, id, delta, reason);
+            },
             [this, id](const Result<Product> &result) {
                 if (!result) {
                     showError(result.error());
@@ -198,8 +213,12 @@ void InventoryPage::adjust()
                 m_delta->setValue(0);
                 m_reason->clear();
                 showMessage(result->lowStock()
-                                    ? tr("%1 now has %2 in stock — at or below its alert level.").arg(result->name).arg(result->stock)
-                                    : tr("%1 now has %2 in stock.").arg(result->name).arg(result->stock));
+                                    ? tr("%1 now has %2 in stock — at or below its alert level.")
+                                              .arg(result->name)
+                                              .arg(result->stock)
+                                    : tr("%1 now has %2 in stock.")
+                                              .arg(result->name)
+                                              .arg(result->stock));
                 m_pendingSelect = id;
                 refresh();
             });

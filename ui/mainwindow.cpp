@@ -102,10 +102,14 @@ QIcon badgeIcon(const QIcon &base, qint64 count)
 
 QStringList MainWindow::pageNames()
 {
-    return {QStringLiteral("Dashboard"), QStringLiteral("Products"),
-            QStringLiteral("Inventory"), QStringLiteral("Orders"),
-            QStringLiteral("Refunds & Complaints"), QStringLiteral("Customers"),
-            QStringLiteral("Notifications"), QStringLiteral("Settings"),
+    return {QStringLiteral("Dashboard"),
+            QStringLiteral("Products"),
+            QStringLiteral("Inventory"),
+            QStringLiteral("Orders"),
+            QStringLiteral("Refunds & Complaints"),
+            QStringLiteral("Customers"),
+            QStringLiteral("Notifications"),
+            QStringLiteral("Settings"),
             QStringLiteral("Server")};
 }
 
@@ -127,7 +131,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     m_pages->setObjectName(QStringLiteral("pageList"));
     m_pages->setAccessibleName(tr("Pages"));
     m_pages->setFixedWidth(210);
-    m_pages->setStyleSheet(QStringLiteral("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }"));
+    m_pages->setStyleSheet(
+            QStringLiteral("QListWidget { font-size: 14px; } QListWidget::item { padding: 7px; }"));
     m_stack = new QStackedWidget(central);
     m_stack->setAccessibleName(tr("Page"));
     layout->addWidget(m_pages);
@@ -146,7 +151,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
             [this](const QString &id) { openRow(QStringLiteral("Orders"), id); });
     addPage(customers, tr("Customers"));
     auto *notifications = new NotificationsPage(context, m_stack);
-    connect(notifications, &NotificationsPage::unreadCountChanged, this, &MainWindow::setUnreadCount);
+    connect(notifications, &NotificationsPage::unreadCountChanged, this,
+            &MainWindow::setUnreadCount);
     connect(notifications, &NotificationsPage::openTarget, this, &MainWindow::openRow);
     addPage(notifications, tr("Notifications"));
     addPage(new SettingsPage(context, m_stack), tr("Settings"));
@@ -165,7 +171,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
         Page *page = m_pageByName.value(pageNames().value(row));
         m_stack->setCurrentWidget(page);
         page->refresh();
-        QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).setValue(QStringLiteral("console/page"), page->name());
+        QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
+                .setValue(QStringLiteral("console/page"), page->name());
     });
 
     auto *fileMenu = menuBar()->addMenu(tr("&Shop"));
@@ -180,12 +187,14 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     auto *goMenu = menuBar()->addMenu(tr("&Go"));
     const QStringList names = pageNames();
     for (int i = 0; i < names.size(); ++i) {
-        auto *a = goMenu->addAction(m_pages->item(i)->text(), this, [this, name = names.at(i)] { showPage(name); });
+        auto *a = goMenu->addAction(m_pages->item(i)->text(), this,
+                                    [this, name = names.at(i)] { showPage(name); });
         if (i < 9)
             a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
     }
 
-    m_apiUrl = new QLabel(tr("API: %1").arg(monitor ? monitor->publicUrl() : tr("not serving")), this);
+    m_apiUrl = new QLabel(tr("API: %1").arg(monitor ? monitor->publicUrl() : tr("not serving")),
+                          this);
     m_apiUrl->setObjectName(QStringLiteral("apiUrl"));
     m_apiUrl->setAccessibleName(tr("API address"));
     m_apiUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -216,7 +225,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
                         &ModelEvents::refundRequested, &ModelEvents::productChanged}) {
         connect(events, signal, this, &MainWindow::refreshVisible, Qt::QueuedConnection);
     }
-    connect(events, &ModelEvents::orderChanged, this, &MainWindow::refreshVisible, Qt::QueuedConnection);
+    connect(events, &ModelEvents::orderChanged, this, &MainWindow::refreshVisible,
+            Qt::QueuedConnection);
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray = new QSystemTrayIcon(windowIcon(), this);
@@ -297,7 +307,9 @@ void MainWindow::signIn(const Account &seller)
     m_pages->setEnabled(true);
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(seller);
-    const QString last = QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).value(QStringLiteral("console/page"), QStringLiteral("Dashboard")).toString();
+    const QString last = QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
+                                 .value(QStringLiteral("console/page"), QStringLiteral("Dashboard"))
+                                 .toString();
     const int row = std::max(0, int(pageNames().indexOf(last)));
     if (m_pages->currentRow() == row)
         m_stack->setCurrentWidget(m_pageByName.value(pageNames().at(row)));
@@ -324,7 +336,8 @@ void MainWindow::refreshVisible()
         return;
     if (auto *page = qobject_cast<Page *>(m_stack->currentWidget()))
         page->refresh();
-    if (Page *dashboard = m_pageByName.value(QStringLiteral("Dashboard")); dashboard != m_stack->currentWidget())
+    if (Page *dashboard = m_pageByName.value(QStringLiteral("Dashboard"));
+        dashboard != m_stack->currentWidget())
         dashboard->refresh();
 }
 
@@ -336,14 +349,18 @@ void MainWindow::onNotification(const QString &userId, const QString &kind, cons
                                      QStringLiteral("refund.requested"),
                                      QStringLiteral("complaint.opened")};
     refreshVisible();
-    if (Page *notes = m_pageByName.value(QStringLiteral("Notifications")); notes != m_stack->currentWidget())
+    if (Page *notes = m_pageByName.value(QStringLiteral("Notifications"));
+        notes != m_stack->currentWidget())
         notes->refresh(); // the badge count
     if (!alerted.contains(kind))
         return;
     // Which row the message opens: the newest unread notification of this kind names it.
     const QString sellerId = m_seller.id;
     m_worker->run(
-            this, [shop = &m_shop, sellerId] { return shop->notifications().list(sellerId, true, 20, {}); },
+            this,
+            [shop = &m_shop, sellerId] {
+                return shop->notifications().list(sellerId, true, 20, {});
+            },
             [this, kind, title, sellerId](const Result<NotificationPage> &page) {
                 if (m_seller.id != sellerId)
                     return;
@@ -388,8 +405,9 @@ void MainWindow::setUnreadCount(qint64 count)
     const QIcon icon = count > 0 ? badgeIcon(windowIcon(), count) : windowIcon();
     if (m_tray) {
         m_tray->setIcon(icon);
-        m_tray->setToolTip(count > 0 ? tr("Mercato — %n unread notification(s)", nullptr, int(count))
-                                     : tr("Mercato"));
+        m_tray->setToolTip(count > 0
+                                   ? tr("Mercato — %n unread notification(s)", nullptr, int(count))
+                                   : tr("Mercato"));
     }
     const int row = int(pageNames().indexOf(QStringLiteral("Notifications")));
     if (QListWidgetItem *item = m_pages->item(row)) {
@@ -406,7 +424,8 @@ void MainWindow::refreshStatus()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).setValue(QStringLiteral("console/geometry"), saveGeometry());
+    QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
+            .setValue(QStringLiteral("console/geometry"), saveGeometry());
     QMainWindow::closeEvent(event);
 }
 

@@ -23,9 +23,12 @@ QString kindLabel(const QString &kind)
             {QStringLiteral("order.paid"), QT_TRANSLATE_NOOP("NotificationsPage", "Order paid")},
             {QStringLiteral("order.placed"), QT_TRANSLATE_NOOP("NotificationsPage", "New order")},
             {QStringLiteral("stock.low"), QT_TRANSLATE_NOOP("NotificationsPage", "Low stock")},
-            {QStringLiteral("refund.requested"), QT_TRANSLATE_NOOP("NotificationsPage", "Refund requested")},
-            {QStringLiteral("complaint.opened"), QT_TRANSLATE_NOOP("NotificationsPage", "New complaint")},
-            {QStringLiteral("complaint.message"), QT_TRANSLATE_NOOP("NotificationsPage", "Complaint message")},
+            {QStringLiteral("refund.requested"),
+             QT_TRANSLATE_NOOP("NotificationsPage", "Refund requested")},
+            {QStringLiteral("complaint.opened"),
+             QT_TRANSLATE_NOOP("NotificationsPage", "New complaint")},
+            {QStringLiteral("complaint.message"),
+             QT_TRANSLATE_NOOP("NotificationsPage", "Complaint message")},
     };
     const char *label = labels.value(kind);
     return label ? NotificationsPage::tr(label) : kind;
@@ -37,9 +40,11 @@ QPair<QString, QString> NotificationsPage::target(const QString &kind, const QJs
     if (kind.startsWith(QLatin1String("stock.")))
         return {QStringLiteral("Inventory"), data.value(QStringLiteral("productId")).toString()};
     if (kind.startsWith(QLatin1String("refund.")))
-        return {QStringLiteral("Refunds & Complaints"), data.value(QStringLiteral("refundRequestId")).toString()};
+        return {QStringLiteral("Refunds & Complaints"),
+                data.value(QStringLiteral("refundRequestId")).toString()};
     if (kind.startsWith(QLatin1String("complaint.")))
-        return {QStringLiteral("Refunds & Complaints"), data.value(QStringLiteral("complaintId")).toString()};
+        return {QStringLiteral("Refunds & Complaints"),
+                data.value(QStringLiteral("complaintId")).toString()};
     if (kind.startsWith(QLatin1String("order.")))
         return {QStringLiteral("Orders"), data.value(QStringLiteral("orderId")).toString()};
     if (kind.startsWith(QLatin1String("product.")) || kind.startsWith(QLatin1String("review.")))
@@ -72,10 +77,11 @@ NotificationsPage::NotificationsPage(ConsoleContext context, QWidget *parent)
     m_model = new RowsModel({tr("When"), tr("What"), tr("Title"), tr("Details")}, this);
     m_proxy = new QSortFilterProxyModel(this);
     m_view = new QTableView(this);
-    body()->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Notification list"),
-                                          tr("No notifications. Paid orders, low stock, refund requests "
-                                             "and complaints show up here and in the tray.")),
-                      1);
+    body()->addWidget(
+            tableWithEmptyState(m_view, m_model, m_proxy, tr("Notification list"),
+                                tr("No notifications. Paid orders, low stock, refund requests "
+                                   "and complaints show up here and in the tray.")),
+            1);
     m_view->setColumnWidth(2, 260);
 
     connect(m_unreadOnly, &QCheckBox::toggled, this, &NotificationsPage::refresh);
@@ -118,7 +124,8 @@ void NotificationsPage::refresh()
                     Q_EMIT this->loaded();
                     return;
                 }
-                const QString keep = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
+                const QString keep
+                        = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_items = loaded.first.value();
                 m_unread = loaded.second.value();
@@ -130,7 +137,8 @@ void NotificationsPage::refresh()
                                  !n.readAt.has_value()});
                 }
                 m_model->setRows(rows);
-                m_summary->setText(m_unread ? tr("%n unread", nullptr, int(m_unread)) : tr("All read"));
+                m_summary->setText(m_unread ? tr("%n unread", nullptr, int(m_unread))
+                                            : tr("All read"));
                 if (!keep.isEmpty())
                     selectRowWithId(m_view, keep);
                 updateButtons();

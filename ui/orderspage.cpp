@@ -27,7 +27,7 @@ const QString kWaiting = QStringLiteral("waiting");
 bool needsAction(const QString &status)
 {
     return status == OrderStatus::PendingPayment || status == OrderStatus::Paid
-            || status == OrderStatus::Shipped;
+           || status == OrderStatus::Shipped;
 }
 
 int itemCount(const Order &o)
@@ -83,16 +83,17 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     body()->addLayout(bar);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
-    m_model = new RowsModel({tr("Placed"), tr("Order"), tr("Customer"), tr("Items"), tr("Your total"),
-                             tr("Status")},
+    m_model = new RowsModel({tr("Placed"), tr("Order"), tr("Customer"), tr("Items"),
+                             tr("Your total"), tr("Status")},
                             this);
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setFilterKeyColumn(-1);
     m_view = new QTableView(split);
-    split->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Order list"),
-                                         tr("No orders here. When customers buy your products, their "
-                                            "orders appear in this list; choose “All orders” to see "
-                                            "delivered and cancelled ones.")));
+    split->addWidget(
+            tableWithEmptyState(m_view, m_model, m_proxy, tr("Order list"),
+                                tr("No orders here. When customers buy your products, their "
+                                   "orders appear in this list; choose “All orders” to see "
+                                   "delivered and cancelled ones.")));
     for (const auto &[column, width] : {std::pair{0, 125}, {1, 80}, {2, 140}, {3, 50}, {4, 90}})
         m_view->setColumnWidth(column, width);
     m_view->sortByColumn(0, Qt::DescendingOrder);
@@ -119,13 +120,14 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     m_historyTitle->setAccessibleName(tr("Purchase history title"));
     m_historyTitle->setTextFormat(Qt::PlainText);
     m_historyTitle->setWordWrap(true);
-    m_historyModel = new RowsModel({tr("Placed"), tr("Order"), tr("Items"), tr("Total"), tr("Status")}, this);
+    m_historyModel = new RowsModel(
+            {tr("Placed"), tr("Order"), tr("Items"), tr("Total"), tr("Status")}, this);
     m_historyProxy = new QSortFilterProxyModel(this);
     m_history = new QTableView(right);
-    QWidget *historyTable = tableWithEmptyState(m_history, m_historyModel, m_historyProxy,
-                                                tr("Customer purchase history"),
-                                                tr("Select an order to see everything this customer "
-                                                   "bought from you."));
+    QWidget *historyTable = tableWithEmptyState(
+            m_history, m_historyModel, m_historyProxy, tr("Customer purchase history"),
+            tr("Select an order to see everything this customer "
+               "bought from you."));
     for (const auto &[column, width] : {std::pair{0, 120}, {1, 75}, {2, 45}, {3, 85}})
         m_history->setColumnWidth(column, width);
     m_history->sortByColumn(0, Qt::DescendingOrder);
@@ -139,7 +141,8 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     body()->addWidget(split, 1);
 
     connect(m_status, &QComboBox::currentIndexChanged, this, &OrdersPage::rebuildRows);
-    connect(m_search, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_search, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showOrder();
         updateButtons();
@@ -169,12 +172,14 @@ void OrdersPage::refresh()
     ctx().worker.run(
             this,
             [shop, sellerId] {
-                return fetchAll<Order, OrderPage>([&](const QString &cursor) {
-                    SellerOrderFilter filter;
-                    filter.limit = 100;
-                    filter.cursor = cursor;
-                    return shop->orders().sellerOrders(sellerId, filter);
-                }, 2000);
+                return fetchAll<Order, OrderPage>(
+                        [&](const QString &cursor) {
+                            SellerOrderFilter filter;
+                            filter.limit = 100;
+                            filter.cursor = cursor;
+                            return shop->orders().sellerOrders(sellerId, filter);
+                        },
+                        2000);
             },
             [this, generation](const Result<QList<Order>> &orders) {
                 if (generation != m_generation)
@@ -195,7 +200,8 @@ void OrdersPage::rebuildRows()
     const QString keep = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
     QString filter = m_status->currentData().toString();
     auto shown = [&filter](const Order &o) {
-        return filter == kWaiting ? needsAction(o.status) : (filter.isEmpty() || o.status == filter);
+        return filter == kWaiting ? needsAction(o.status)
+                                  : (filter.isEmpty() || o.status == filter);
     };
     // An order asked for by id (a tray message, a notification) shows whatever the filter.
     if (!m_pendingSelect.isEmpty()) {
@@ -216,8 +222,9 @@ void OrdersPage::rebuildRows()
             continue;
         const qint64 total = o.linesTotalCents();
         rows.append({o.id,
-                     {formatTime(o.createdAt), shortId(o.id), o.customerName, QString::number(itemCount(o)),
-                      formatMoney(total, o.currency), statusLabel(o.status)},
+                     {formatTime(o.createdAt), shortId(o.id), o.customerName,
+                      QString::number(itemCount(o)), formatMoney(total, o.currency),
+                      statusLabel(o.status)},
                      {o.createdAt, o.id, o.customerName.toLower(), itemCount(o), total, o.status},
                      o.status == OrderStatus::Paid});
     }
@@ -266,9 +273,11 @@ void OrdersPage::showOrder()
         return;
     }
     QString html = QStringLiteral("<h3>%1</h3><p>%2 · %3<br>%4</p>")
-                           .arg(tr("Order %1").arg(o->id.toHtmlEscaped()), o->customerName.toHtmlEscaped(),
-                                formatTime(o->createdAt), statusLabel(o->status).toHtmlEscaped());
-    html += QStringLiteral("<table cellpadding='3'><tr><th align='left'>%1</th><th>%2</th><th align='right'>%3</th>"
+                           .arg(tr("Order %1").arg(o->id.toHtmlEscaped()),
+                                o->customerName.toHtmlEscaped(), formatTime(o->createdAt),
+                                statusLabel(o->status).toHtmlEscaped());
+    html += QStringLiteral("<table cellpadding='3'><tr><th align='left'>%1</th><th>%2</th><th "
+                           "align='right'>%3</th>"
                            "<th align='right'>%4</th></tr>")
                     .arg(tr("Product"), tr("Qty"), tr("Price"), tr("Line"));
     for (const OrderLine &l : o->items) {
@@ -279,18 +288,23 @@ void OrdersPage::showOrder()
                                "<td align='right'>%4</td></tr>")
                         .arg(name)
                         .arg(l.quantity)
-                        .arg(formatMoney(l.unitPriceCents, o->currency), formatMoney(l.lineTotalCents, o->currency));
+                        .arg(formatMoney(l.unitPriceCents, o->currency),
+                             formatMoney(l.lineTotalCents, o->currency));
     }
-    html += QStringLiteral("</table><p><b>%1</b> %2").arg(tr("Your lines:"), formatMoney(o->linesTotalCents(), o->currency));
+    html += QStringLiteral("</table><p><b>%1</b> %2")
+                    .arg(tr("Your lines:"), formatMoney(o->linesTotalCents(), o->currency));
     if (o->discountCents > 0)
-        html += QStringLiteral("<br>%1 %2").arg(tr("Coin discount on the order:"), formatMoney(o->discountCents, o->currency));
+        html += QStringLiteral("<br>%1 %2")
+                        .arg(tr("Coin discount on the order:"),
+                             formatMoney(o->discountCents, o->currency));
     html += QStringLiteral("<br>%1 %2 (%3, %4)</p>")
-                    .arg(tr("Payment:"), o->paymentProvider.toHtmlEscaped(), o->paymentState.toHtmlEscaped(),
-                         formatMoney(o->totalCents, o->currency));
+                    .arg(tr("Payment:"), o->paymentProvider.toHtmlEscaped(),
+                         o->paymentState.toHtmlEscaped(), formatMoney(o->totalCents, o->currency));
     if (!o->history.isEmpty()) {
         html += QStringLiteral("<p><b>%1</b><br>").arg(tr("History"));
         for (const StatusChange &c : o->history)
-            html += QStringLiteral("%1 — %2<br>").arg(formatTime(c.at), statusLabel(c.status).toHtmlEscaped());
+            html += QStringLiteral("%1 — %2<br>")
+                            .arg(formatTime(c.at), statusLabel(c.status).toHtmlEscaped());
         html += QStringLiteral("</p>");
     }
     m_detail->setHtml(html);
@@ -305,15 +319,17 @@ void OrdersPage::showOrder()
         const qint64 total = other.linesTotalCents();
         if (other.status != OrderStatus::Cancelled && other.status != OrderStatus::PendingPayment)
             spent += total;
-        rows.append({other.id,
-                     {formatTime(other.createdAt), shortId(other.id), QString::number(itemCount(other)),
-                      formatMoney(total, other.currency), statusLabel(other.status)},
-                     {other.createdAt, other.id, itemCount(other), total, other.status},
-                     other.id == o->id});
+        rows.append(
+                {other.id,
+                 {formatTime(other.createdAt), shortId(other.id), QString::number(itemCount(other)),
+                  formatMoney(total, other.currency), statusLabel(other.status)},
+                 {other.createdAt, other.id, itemCount(other), total, other.status},
+                 other.id == o->id});
     }
     m_historyModel->setRows(rows);
-    m_historyTitle->setText(tr("Purchase history of %1: %n order(s), %2 paid", nullptr, int(rows.size()))
-                                    .arg(o->customerName, formatMoney(spent, currency)));
+    m_historyTitle->setText(
+            tr("Purchase history of %1: %n order(s), %2 paid", nullptr, int(rows.size()))
+                    .arg(o->customerName, formatMoney(spent, currency)));
 }
 
 void OrdersPage::move(SellerAction action)
@@ -328,7 +344,10 @@ void OrdersPage::move(SellerAction action)
     const QString sellerId = seller().id;
     const QString id = o->id;
     ctx().worker.run(
-            this, [shop, sellerId, id, action] { return shop->orders().sellerMove(sellerId, id, action); },
+            this,
+            [shop, sellerId, id, action] {
+                return shop->orders().sellerMove(sellerId, id, action);
+            },
             [this, action](const Result<Order> &result) {
                 if (!result) {
                     showError(result.error());
@@ -337,9 +356,11 @@ void OrdersPage::move(SellerAction action)
                     return;
                 }
                 const QString who = result->customerName;
-                showMessage(action == SellerAction::MarkPaid ? tr("Order for %1 marked paid; ship it next.").arg(who)
-                            : action == SellerAction::Ship   ? tr("Order for %1 shipped; the customer is told.").arg(who)
-                                                             : tr("Order for %1 delivered.").arg(who));
+                showMessage(action == SellerAction::MarkPaid
+                                    ? tr("Order for %1 marked paid; ship it next.").arg(who)
+                            : action == SellerAction::Ship
+                                    ? tr("Order for %1 shipped; the customer is told.").arg(who)
+                                    : tr("Order for %1 delivered.").arg(who));
                 refresh(); // the selection stays on the order
             });
 }

@@ -44,7 +44,8 @@ void Page::setSeller(const Account &seller)
 void Page::showMessage(const QString &text, bool error)
 {
     m_message->setText(text);
-    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QStringLiteral("color: #1b5e20;"));
+    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;")
+                                   : QStringLiteral("color: #1b5e20;"));
     m_message->setVisible(!text.isEmpty());
 }
 
@@ -93,8 +94,8 @@ QWidget *Page::tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilt
 
 QString Page::selectedId(QTableView *view)
 {
-    const QModelIndexList rows = view->selectionModel() ? view->selectionModel()->selectedRows()
-                                                        : QModelIndexList{};
+    const QModelIndexList rows
+            = view->selectionModel() ? view->selectionModel()->selectedRows() : QModelIndexList{};
     if (rows.isEmpty())
         return {};
     return rows.first().data(RowsModel::IdRole).toString();

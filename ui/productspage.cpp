@@ -99,8 +99,9 @@ ProductDialog::ProductDialog(const std::optional<Product> &existing, const QStri
     m_errors = new QLabel(this);
     m_errors->setAccessibleName(tr("Product errors"));
     m_errors->setWordWrap(true);
-    m_errors->setStyleSheet(QStringLiteral("QLabel { color: #b00020; background: #fdecea; "
-                                           "border: 1px solid #f5c2c0; border-radius: 4px; padding: 8px; }"));
+    m_errors->setStyleSheet(
+            QStringLiteral("QLabel { color: #b00020; background: #fdecea; "
+                           "border: 1px solid #f5c2c0; border-radius: 4px; padding: 8px; }"));
     m_errors->hide();
     layout->addWidget(m_errors);
 
@@ -129,9 +130,10 @@ ProductDialog::ProductDialog(const std::optional<Product> &existing, const QStri
     form->addRow(tr("&Price (%1):").arg(currency), m_price);
     if (existing) {
         m_stock->hide();
-        auto *stockNote = new QLabel(tr("%1 in stock — change it on the Inventory page, with a reason.")
-                                             .arg(existing->stock),
-                                     this);
+        auto *stockNote
+                = new QLabel(tr("%1 in stock — change it on the Inventory page, with a reason.")
+                                     .arg(existing->stock),
+                             this);
         stockNote->setAccessibleName(tr("Stock note"));
         form->addRow(tr("Stock:"), stockNote);
     } else {
@@ -157,8 +159,9 @@ ProductDialog::ProductDialog(const std::optional<Product> &existing, const QStri
     if (existing) {
         m_name->setText(existing->name);
         m_description->setPlainText(existing->description);
-        m_price->setText(QString::number(existing->priceCents / 100) + QLatin1Char('.')
-                         + QStringLiteral("%1").arg(existing->priceCents % 100, 2, 10, QLatin1Char('0')));
+        m_price->setText(
+                QString::number(existing->priceCents / 100) + QLatin1Char('.')
+                + QStringLiteral("%1").arg(existing->priceCents % 100, 2, 10, QLatin1Char('0')));
         m_threshold->setValue(int(existing->lowStockThreshold));
     } else {
         m_threshold->setValue(-1);
@@ -178,7 +181,8 @@ std::optional<ProductForm> ProductDialog::validate()
     if (form.name.isEmpty())
         errors.append({QStringLiteral("name"), tr("must not be empty")});
     else if (form.name.size() > ProductLimits::kNameMax)
-        errors.append({QStringLiteral("name"), tr("must be at most %1 characters").arg(ProductLimits::kNameMax)});
+        errors.append({QStringLiteral("name"),
+                       tr("must be at most %1 characters").arg(ProductLimits::kNameMax)});
     form.description = m_description->toPlainText();
     if (form.description.size() > ProductLimits::kDescriptionMax)
         errors.append({QStringLiteral("description"),
@@ -239,7 +243,8 @@ void ProductDialog::showErrors(const QList<FieldError> &errors)
                 first = w;
         }
     }
-    m_errors->setText(tr("Please correct this before saving:") + QLatin1Char('\n') + lines.join(QLatin1Char('\n')));
+    m_errors->setText(tr("Please correct this before saving:") + QLatin1Char('\n')
+                      + lines.join(QLatin1Char('\n')));
     m_errors->show();
     if (first)
         first->setFocus();
@@ -270,7 +275,8 @@ QString ProductDialog::errorText() const
 void ProductDialog::setBusy(bool busy)
 {
     m_save->setEnabled(!busy);
-    m_save->setText(busy ? tr("Saving…") : (m_existing ? tr("&Save changes") : tr("&Create product")));
+    m_save->setText(busy ? tr("Saving…")
+                         : (m_existing ? tr("&Save changes") : tr("&Create product")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,9 +303,9 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     body()->addLayout(bar);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
-    m_model = new RowsModel({tr("Name"), tr("Price"), tr("Stock"), tr("Rating"), tr("Pictures"),
-                             tr("Updated")},
-                            this);
+    m_model = new RowsModel(
+            {tr("Name"), tr("Price"), tr("Stock"), tr("Rating"), tr("Pictures"), tr("Updated")},
+            this);
     m_proxy = new QSortFilterProxyModel(this);
     m_view = new QTableView(split);
     split->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Product list"),
@@ -332,7 +338,8 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     imageButtons->addWidget(m_removeImage);
     imageButtons->addStretch(1);
     rl->addWidget(m_details);
-    rl->addWidget(new QLabel(tr("Pictures (PNG, JPEG or WebP; up to %1):").arg(ProductLimits::kImagesMax), right));
+    rl->addWidget(new QLabel(
+            tr("Pictures (PNG, JPEG or WebP; up to %1):").arg(ProductLimits::kImagesMax), right));
     rl->addWidget(m_images, 1);
     rl->addLayout(imageButtons);
     split->addWidget(right);
@@ -397,19 +404,25 @@ void ProductsPage::refresh()
                     Q_EMIT loaded();
                     return;
                 }
-                const QString keep = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
+                const QString keep
+                        = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_products = products.value();
                 const QString currency = ctx().shop.settings().currency;
                 QList<TableRow> rows;
                 for (const Product &p : std::as_const(m_products)) {
-                    const QString rating = p.ratingCount > 0
-                            ? QStringLiteral("%1 (%2)").arg(QString::number(double(p.ratingSum) / double(p.ratingCount), 'f', 1))
-                                      .arg(p.ratingCount)
-                            : tr("none yet");
+                    const QString rating
+                            = p.ratingCount > 0
+                                      ? QStringLiteral("%1 (%2)")
+                                                .arg(QString::number(
+                                                        double(p.ratingSum) / double(p.ratingCount),
+                                                        'f', 1))
+                                                .arg(p.ratingCount)
+                                      : tr("none yet");
                     TableRow row{p.id,
-                                 {p.name, formatMoney(p.priceCents, currency), QString::number(p.stock),
-                                  rating, QString::number(p.images.size()), formatTime(p.updatedAt)},
+                                 {p.name, formatMoney(p.priceCents, currency),
+                                  QString::number(p.stock), rating,
+                                  QString::number(p.images.size()), formatTime(p.updatedAt)},
                                  {p.name.toLower(), p.priceCents, p.stock,
                                   p.ratingCount ? double(p.ratingSum) / double(p.ratingCount) : 0.0,
                                   qint64(p.images.size()), p.updatedAt},
@@ -464,11 +477,12 @@ void ProductsPage::showDetails()
     const QString currency = ctx().shop.settings().currency;
     QString description = p->description.left(600).toHtmlEscaped();
     description.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
-    m_details->setText(QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3 · %4</p><p>%5</p>")
-                               .arg(p->name.toHtmlEscaped(), formatMoney(p->priceCents, currency),
-                                    tr("%1 in stock").arg(p->stock),
-                                    tr("low-stock alert at %1").arg(p->lowStockThreshold),
-                                    description.isEmpty() ? tr("<i>No description.</i>") : description));
+    m_details->setText(
+            QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3 · %4</p><p>%5</p>")
+                    .arg(p->name.toHtmlEscaped(), formatMoney(p->priceCents, currency),
+                         tr("%1 in stock").arg(p->stock),
+                         tr("low-stock alert at %1").arg(p->lowStockThreshold),
+                         description.isEmpty() ? tr("<i>No description.</i>") : description));
     for (const ProductImage &img : p->images) {
         auto *item = new QListWidgetItem(tr("Picture %1").arg(img.position + 1), m_images);
         item->setData(Qt::UserRole, img.id);
@@ -529,7 +543,8 @@ void ProductsPage::save(const ProductForm &form)
                     changes.description = form.description;
                     changes.priceCents = form.priceCents;
                     changes.lowStockThreshold = form.lowStockThreshold;
-                    return shop->catalog().update(sellerId, existing->id, changes, existing->etag());
+                    return shop->catalog().update(sellerId, existing->id, changes,
+                                                  existing->etag());
                 }
                 NewProduct in;
                 in.name = form.name;
@@ -546,7 +561,8 @@ void ProductsPage::save(const ProductForm &form)
                 }
                 dialog->accept();
                 showMessage(existing ? tr("Saved “%1”.").arg(result->name)
-                                     : tr("“%1” is listed. Add a picture so customers can see it.").arg(result->name));
+                                     : tr("“%1” is listed. Add a picture so customers can see it.")
+                                               .arg(result->name));
                 m_pendingSelect = result->id;
                 refresh();
             });
@@ -558,10 +574,10 @@ void ProductsPage::confirmDelete()
     if (!p)
         return;
     delete m_confirm; // an earlier, answered one
-    m_confirm = new QMessageBox(QMessageBox::Warning, tr("Delete product"),
-                                tr("Delete “%1”? Customers will no longer see it; past orders keep it.")
-                                        .arg(p->name),
-                                QMessageBox::NoButton, this);
+    m_confirm = new QMessageBox(
+            QMessageBox::Warning, tr("Delete product"),
+            tr("Delete “%1”? Customers will no longer see it; past orders keep it.").arg(p->name),
+            QMessageBox::NoButton, this);
     m_confirm->setAccessibleName(tr("Confirm delete"));
     QPushButton *yes = m_confirm->addButton(tr("&Delete"), QMessageBox::DestructiveRole);
     yes->setAccessibleName(tr("Confirm delete product"));
@@ -571,25 +587,31 @@ void ProductsPage::confirmDelete()
     const QString id = p->id;
     const QString etag = p->etag();
     const QString name = p->name;
-    connect(m_confirm, &QMessageBox::buttonClicked, this, [this, yes, id, etag, name](QAbstractButton *b) {
-        if (b != yes)
-            return;
-        Shop *shop = &ctx().shop;
-        const QString sellerId = seller().id;
-        ctx().worker.run(
-                this, [shop, sellerId, id, etag] { return shop->catalog().remove(sellerId, id, etag); },
-                [this, name](const Status &s) {
-                    if (!s) {
-                        showMessage(s.error().code == ErrorCode::PreconditionFailed
-                                            ? tr("“%1” changed meanwhile; look at it again before deleting.").arg(name)
-                                            : describeError(s.error()),
-                                    true);
-                    } else {
-                        showMessage(tr("Deleted “%1”.").arg(name));
-                    }
-                    refresh();
-                });
-    });
+    connect(m_confirm, &QMessageBox::buttonClicked, this,
+            [this, yes, id, etag, name](QAbstractButton *b) {
+                if (b != yes)
+                    return;
+                Shop *shop = &ctx().shop;
+                const QString sellerId = seller().id;
+                ctx().worker.run(
+                        this,
+                        [shop, sellerId, id, etag] {
+                            return shop->catalog().remove(sellerId, id, etag);
+                        },
+                        [this, name](const Status &s) {
+                            if (!s) {
+                                showMessage(s.error().code == ErrorCode::PreconditionFailed
+                                                    ? tr("“%1” changed meanwhile; look at it again "
+                                                         "before deleting.")
+                                                              .arg(name)
+                                                    : describeError(s.error()),
+                                            true);
+                            } else {
+                                showMessage(tr("Deleted “%1”.").arg(name));
+                            }
+                            refresh();
+                        });
+            });
     m_confirm->open();
 }
 
@@ -626,16 +648,19 @@ void ProductsPage::addImage(const QString &path)
             [shop, sellerId, id, path]() -> Result<ProductImage> {
                 QFile file(path);
                 if (!file.open(QIODevice::ReadOnly))
-                    return makeError(ErrorCode::BadRequest, tr("Cannot read %1: %2").arg(path, file.errorString()));
+                    return makeError(ErrorCode::BadRequest,
+                                     tr("Cannot read %1: %2").arg(path, file.errorString()));
                 if (file.size() > 10 * 1024 * 1024)
-                    return makeError(ErrorCode::BadRequest, tr("The picture is larger than 10 MB."));
+                    return makeError(ErrorCode::BadRequest,
+                                     tr("The picture is larger than 10 MB."));
                 return shop->catalog().addImage(sellerId, id, file.readAll(), {});
             },
             [this, id](const Result<ProductImage> &image) {
                 if (!image) {
                     const Error &e = image.error();
                     showMessage(e.code == ErrorCode::UnsupportedMediaType || !e.fields.isEmpty()
-                                        ? tr("That file is not a picture Mercato can use (%1).").arg(describeError(e))
+                                        ? tr("That file is not a picture Mercato can use (%1).")
+                                                  .arg(describeError(e))
                                         : describeError(e),
                                 true);
                 } else {
@@ -658,7 +683,10 @@ void ProductsPage::removeImage()
     const QString sellerId = seller().id;
     const QString id = p->id;
     ctx().worker.run(
-            this, [shop, sellerId, id, imageId] { return shop->catalog().removeImage(sellerId, id, imageId); },
+            this,
+            [shop, sellerId, id, imageId] {
+                return shop->catalog().removeImage(sellerId, id, imageId);
+            },
             [this, id](const Status &s) {
                 if (!s)
                     showError(s.error());

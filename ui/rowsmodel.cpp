@@ -7,8 +7,7 @@ namespace Mercato {
 RowsModel::RowsModel(QStringList headers, QObject *parent)
     : QAbstractTableModel(parent)
     , m_headers(std::move(headers))
-{
-}
+{}
 
 void RowsModel::setRows(QList<TableRow> rows)
 {
@@ -67,7 +66,8 @@ QVariant RowsModel::data(const QModelIndex &index, int role) const
 
 QVariant RowsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation == Qt::Horizontal && (role == Qt::DisplayRole || role == Qt::AccessibleTextRole))
+    if (orientation == Qt::Horizontal
+        && (role == Qt::DisplayRole || role == Qt::AccessibleTextRole))
         return m_headers.value(section);
     return {};
 }

@@ -15,16 +15,18 @@ struct TableRow
     TableRow() = default;
     TableRow(QString id_, QStringList text_, QVariantList sortKeys_ = {}, bool emphasised_ = false,
              QColor background_ = {})
-        : id(std::move(id_)), text(std::move(text_)), sortKeys(std::move(sortKeys_)),
-          emphasised(emphasised_), background(background_)
-    {
-    }
+        : id(std::move(id_))
+        , text(std::move(text_))
+        , sortKeys(std::move(sortKeys_))
+        , emphasised(emphasised_)
+        , background(background_)
+    {}
 
     QString id;
     QStringList text;
-    QVariantList sortKeys;    // empty: sort by text
-    bool emphasised = false;  // unread, low stock, waiting for action
-    QColor background;        // invalid: none (e.g. low-stock rows are tinted)
+    QVariantList sortKeys;   // empty: sort by text
+    bool emphasised = false; // unread, low stock, waiting for action
+    QColor background;       // invalid: none (e.g. low-stock rows are tinted)
 };
 
 class RowsModel : public QAbstractTableModel

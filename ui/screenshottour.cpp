@@ -19,7 +19,8 @@ namespace {
 QString fileName(int index, const QString &page)
 {
     QString slug = page.toLower();
-    slug.replace(QStringLiteral(" & "), QStringLiteral("-")).replace(QLatin1Char(' '), QLatin1Char('-'));
+    slug.replace(QStringLiteral(" & "), QStringLiteral("-"))
+            .replace(QLatin1Char(' '), QLatin1Char('-'));
     return QStringLiteral("%1-%2.png").arg(index, 2, 10, QLatin1Char('0')).arg(slug);
 }
 
@@ -42,7 +43,8 @@ void runScreenshotTour(MainWindow &window, const QString &dir, const QString &em
     QDir().mkpath(dir);
     settleThen(window, [&window, dir, email, password] {
         if (window.setupWizard()->isVisible()) {
-            window.setupWizard()->grab().save(QDir(dir).filePath(QStringLiteral("00-first-run.png")));
+            window.setupWizard()->grab().save(
+                    QDir(dir).filePath(QStringLiteral("00-first-run.png")));
             QApplication::quit();
             return;
         }

@@ -14,7 +14,7 @@ namespace Mercato {
 struct RequestLogEntry
 {
     QString method;
-    QString route;       // the route pattern, never a query string, token or body
+    QString route; // the route pattern, never a query string, token or body
     int status = 0;
     qint64 durationUs = 0;
     qint64 atMs = 0;
@@ -23,11 +23,11 @@ struct RequestLogEntry
 // Settings kept in the console's config file; they take effect on the next start.
 struct ServerSettings
 {
-    QString listen;        // address:port
+    QString listen; // address:port
     QString publicUrl;
     QStringList corsOrigins;
     QString currency;
-    QString timeZone;      // IANA id
+    QString timeZone; // IANA id
 };
 
 class ServerMonitor

@@ -47,7 +47,8 @@ ServerPage::ServerPage(ConsoleContext context, QWidget *parent)
     form->addRow(tr("Requests served:"), m_total);
     body()->addLayout(form);
 
-    m_model = new RowsModel({tr("Time"), tr("Method"), tr("Route"), tr("Status"), tr("Duration")}, this);
+    m_model = new RowsModel({tr("Time"), tr("Method"), tr("Route"), tr("Status"), tr("Duration")},
+                            this);
     m_proxy = new QSortFilterProxyModel(this);
     m_view = new QTableView(this);
     body()->addWidget(new QLabel(tr("<b>Last 200 requests</b>"), this));
@@ -91,7 +92,9 @@ void ServerPage::tick()
         const quint64 served = count - m_lastCount;
         m_rate->setText(QString::number(double(served) / seconds, 'f', 1));
         m_errors->setText(served == 0 ? QStringLiteral("0 %")
-                                      : QString::number(100.0 * double(errors - m_lastErrors) / double(served), 'f', 1)
+                                      : QString::number(100.0 * double(errors - m_lastErrors)
+                                                                / double(served),
+                                                        'f', 1)
                                                 + QStringLiteral(" %"));
     } else {
         m_rate->setText(QStringLiteral("0.0"));
@@ -108,9 +111,12 @@ void ServerPage::tick()
     rows.reserve(recent.size());
     int i = 0;
     for (const RequestLogEntry &r : recent) {
-        const QString time = QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("HH:mm:ss.zzz"));
-        const QString duration = r.durationUs < 1000 ? QStringLiteral("%1 µs").arg(r.durationUs)
-                                                     : QStringLiteral("%1 ms").arg(double(r.durationUs) / 1000.0, 0, 'f', 1);
+        const QString time
+                = QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("HH:mm:ss.zzz"));
+        const QString duration
+                = r.durationUs < 1000
+                          ? QStringLiteral("%1 µs").arg(r.durationUs)
+                          : QStringLiteral("%1 ms").arg(double(r.durationUs) / 1000.0, 0, 'f', 1);
         rows.append({QString::number(i),
                      {time, r.method, r.route, QString::number(r.status), duration},
                      {qint64(r.atMs) * 1000 + i, r.method, r.route, r.status, r.durationUs},

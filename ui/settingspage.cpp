@@ -65,10 +65,11 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
 
     auto *secrets = new QGroupBox(tr("Keys and passwords"), this);
     auto *sl = new QVBoxLayout(secrets);
-    auto *note = new QLabel(tr("Stripe keys, the Cloudinary URL and the SMTP password are not edited "
-                               "here yet: the keychain store is not available in this build. Set "
-                               "them with MERCATO_* environment variables or the keychain."),
-                            secrets);
+    auto *note
+            = new QLabel(tr("Stripe keys, the Cloudinary URL and the SMTP password are not edited "
+                            "here yet: the keychain store is not available in this build. Set "
+                            "them with MERCATO_* environment variables or the keychain."),
+                         secrets);
     note->setAccessibleName(tr("Secrets note"));
     note->setWordWrap(true);
     sl->addWidget(note);
@@ -94,7 +95,8 @@ void SettingsPage::refresh()
     ctx().worker.run(
             this,
             [shop, monitor]() -> Loaded {
-                return {loadStoreDetails(shop->database()), monitor ? monitor->settings() : ServerSettings{}};
+                return {loadStoreDetails(shop->database()),
+                        monitor ? monitor->settings() : ServerSettings{}};
             },
             [this](const Loaded &loaded) {
                 if (!loaded.first) {
@@ -136,7 +138,8 @@ void SettingsPage::save()
         problems << tr("Listen address: address:port, for example 127.0.0.1:8080.");
     if (!server.publicUrl.isEmpty()) {
         const QUrl url(server.publicUrl);
-        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        if (!url.isValid()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
             problems << tr("Public URL: an http:// or https:// address.");
     }
     if (!problems.isEmpty()) {

@@ -50,7 +50,8 @@ SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monit
 
     auto *store = new QWizardPage(this);
     store->setTitle(tr("Your store"));
-    store->setSubTitle(tr("How customers will see your shop. You can change this later in Settings."));
+    store->setSubTitle(
+            tr("How customers will see your shop. You can change this later in Settings."));
     auto *storeForm = new QFormLayout(store);
     m_storeName = lineEdit(store, tr("Store name"));
     m_storeName->setPlaceholderText(tr("e.g. Corner Bakery"));
@@ -77,7 +78,8 @@ SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monit
 
     auto *owner = new QWizardPage(this);
     owner->setTitle(tr("Owner account"));
-    owner->setSubTitle(tr("The seller account you sign in with. Other sellers can register later."));
+    owner->setSubTitle(
+            tr("The seller account you sign in with. Other sellers can register later."));
     owner->setFinalPage(true);
     auto *ownerForm = new QFormLayout(owner);
     m_ownerName = lineEdit(owner, tr("Owner name"));
@@ -130,7 +132,8 @@ bool SetupWizard::validateCurrentPage()
         problems << tr("Enter your name.");
     if (!Accounts::isValidEmail(email))
         problems << tr("Enter a valid email address.");
-    for (const FieldError &f : Accounts::passwordProblems(QStringLiteral("password"), m_password->text(), email))
+    for (const FieldError &f :
+         Accounts::passwordProblems(QStringLiteral("password"), m_password->text(), email))
         problems << f.message;
     if (m_password->text() != m_confirm->text())
         problems << tr("The passwords do not match.");

@@ -21,7 +21,8 @@ class SetupWizard : public QWizard
 {
     Q_OBJECT
 public:
-    SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monitor, QWidget *parent = nullptr);
+    SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monitor,
+                QWidget *parent = nullptr);
 
     bool validateCurrentPage() override;
 

@@ -36,7 +36,8 @@ QString freshDatabaseUrl(const QString &dir)
     const QString port = qEnvironmentVariable("MERCATO_TEST_PG_PORT", QStringLiteral("5432"));
     const QString name = QStringLiteral("t_") + QUuid::createUuid().toString(QUuid::Id128).left(16);
     {
-        QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("test-admin"));
+        QSqlDatabase admin
+                = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("test-admin"));
         admin.setHostName(host);
         admin.setPort(port.toInt());
         admin.setUserName(QStringLiteral("postgres"));
@@ -70,7 +71,7 @@ HttpResult httpRequest(quint16 port, const QByteArray &method, const QByteArray 
     if (!socket.waitForConnected(timeoutMs))
         return result;
     QByteArray out = method + ' ' + target + " HTTP/1.1\r\nHost: " + host.toLatin1() + ':'
-            + QByteArray::number(port) + "\r\nConnection: close\r\n";
+                     + QByteArray::number(port) + "\r\nConnection: close\r\n";
     bool hasLength = false;
     for (const auto &[name, value] : headers) {
         out += name + ": " + value + "\r\n";
@@ -96,7 +97,8 @@ HttpResult httpRequest(quint16 port, const QByteArray &method, const QByteArray 
             const qsizetype cl = head.indexOf("content-length:");
             if (cl >= 0) {
                 const qsizetype eol = head.indexOf("\r\n", cl);
-                const qint64 len = head.mid(cl + 15, eol < 0 ? -1 : eol - cl - 15).trimmed().toLongLong();
+                const qint64 len
+                        = head.mid(cl + 15, eol < 0 ? -1 : eol - cl - 15).trimmed().toLongLong();
                 if (in.size() - headEnd - 4 >= len)
                     break;
             }
@@ -112,7 +114,8 @@ HttpResult httpRequest(quint16 port, const QByteArray &method, const QByteArray 
         const QByteArray line = lines.at(i).trimmed();
         const qsizetype colon = line.indexOf(':');
         if (colon > 0)
-            result.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
+            result.headers.insert(line.left(colon).trimmed().toLower(),
+                                  line.mid(colon + 1).trimmed());
     }
     result.body = in.mid(headEnd + 4);
     const qint64 len = result.header("content-length").toLongLong();
@@ -122,7 +125,8 @@ HttpResult httpRequest(quint16 port, const QByteArray &method, const QByteArray 
 }
 
 HttpResult Client::send(const QByteArray &method, const QString &path, const QByteArray &body,
-                        const QByteArray &contentType, QList<QPair<QByteArray, QByteArray>> headers) const
+                        const QByteArray &contentType,
+                        QList<QPair<QByteArray, QByteArray>> headers) const
 {
     if (!m_token.isEmpty())
         headers.append({"Authorization", "Bearer " + m_token.toLatin1()});
@@ -131,12 +135,14 @@ HttpResult Client::send(const QByteArray &method, const QString &path, const QBy
     return httpRequest(m_port, method, path.toUtf8(), body, headers);
 }
 
-HttpResult Client::get(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers) const
+HttpResult Client::get(const QString &path,
+                       const QList<QPair<QByteArray, QByteArray>> &headers) const
 {
     return send("GET", path, {}, {}, headers);
 }
 
-HttpResult Client::del(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers) const
+HttpResult Client::del(const QString &path,
+                       const QList<QPair<QByteArray, QByteArray>> &headers) const
 {
     return send("DELETE", path, {}, {}, headers);
 }
@@ -144,24 +150,29 @@ HttpResult Client::del(const QString &path, const QList<QPair<QByteArray, QByteA
 HttpResult Client::post(const QString &path, const QJsonObject &body,
                         const QList<QPair<QByteArray, QByteArray>> &headers) const
 {
-    return send("POST", path, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json", headers);
+    return send("POST", path, QJsonDocument(body).toJson(QJsonDocument::Compact),
+                "application/json", headers);
 }
 
 HttpResult Client::put(const QString &path, const QJsonObject &body,
                        const QList<QPair<QByteArray, QByteArray>> &headers) const
 {
-    return send("PUT", path, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json", headers);
+    return send("PUT", path, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json",
+                headers);
 }
 
 HttpResult Client::patch(const QString &path, const QJsonObject &body,
                          const QList<QPair<QByteArray, QByteArray>> &headers) const
 {
-    return send("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json", headers);
+    return send("PATCH", path, QJsonDocument(body).toJson(QJsonDocument::Compact),
+                "application/json", headers);
 }
 
 // ---- TestServer -------------------------------------------------------------------------
 
-TestServer::TestServer() : TestServer(Options{}) {}
+TestServer::TestServer()
+    : TestServer(Options{})
+{}
 
 TestServer::TestServer(Options options)
     : m_options(std::move(options))
@@ -259,12 +270,14 @@ bool ServerProcess::start(int timeoutMs)
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     const QStringList keys = env.keys();
     for (const QString &k : keys) {
-        if (k.startsWith(QLatin1String("MERCATO_")) && !k.startsWith(QLatin1String("MERCATO_TEST_")))
+        if (k.startsWith(QLatin1String("MERCATO_"))
+            && !k.startsWith(QLatin1String("MERCATO_TEST_")))
             env.remove(k);
     }
     env.insert(QStringLiteral("MERCATO_LISTEN"), QStringLiteral("127.0.0.1:%1").arg(m_port));
     env.insert(QStringLiteral("MERCATO_DATA_DIR"), m_dataDirPath);
-    env.insert(QStringLiteral("MERCATO_PUBLIC_URL"), QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+    env.insert(QStringLiteral("MERCATO_PUBLIC_URL"),
+               QStringLiteral("http://127.0.0.1:%1").arg(m_port));
     env.insert(QStringLiteral("MERCATO_JWT_SECRET"), QString::fromLatin1(testJwtKey()));
     env.insert(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), QStringLiteral("0"));
     env.insert(QStringLiteral("MERCATO_TIMEZONE"), QStringLiteral("UTC"));
@@ -310,7 +323,8 @@ QString ServerProcess::log() const
 QString logExcerpt(const QString &log)
 {
     static const QRegularExpression report(
-        QStringLiteral("WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:"));
+            QStringLiteral("WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: "
+                           "LeakSanitizer|runtime error:"));
     const QRegularExpressionMatch m = report.match(log);
     if (m.hasMatch())
         return log.mid(m.capturedStart(), 20000);

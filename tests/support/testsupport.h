@@ -32,7 +32,7 @@ QByteArray testJwtKey();
 
 struct HttpResult
 {
-    int status = 0;               // 0: no answer (connection closed or timed out)
+    int status = 0;                        // 0: no answer (connection closed or timed out)
     QHash<QByteArray, QByteArray> headers; // lower-case names
     QByteArray body;
 
@@ -44,18 +44,23 @@ struct HttpResult
 
 // One request on a fresh connection (Connection: close), blocking up to `timeoutMs`.
 HttpResult httpRequest(quint16 port, const QByteArray &method, const QByteArray &target,
-                       const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {},
+                       const QByteArray &body = {},
+                       const QList<QPair<QByteArray, QByteArray>> &headers = {},
                        int timeoutMs = 15000, const QString &host = QStringLiteral("127.0.0.1"));
 
 // A client of the in-process or child server, with JSON helpers and a bearer token.
 class Client
 {
 public:
-    explicit Client(quint16 port) : m_port(port) {}
+    explicit Client(quint16 port)
+        : m_port(port)
+    {}
     void setToken(const QString &token) { m_token = token; }
     const QString &token() const { return m_token; }
-    HttpResult get(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
-    HttpResult del(const QString &path, const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
+    HttpResult get(const QString &path,
+                   const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
+    HttpResult del(const QString &path,
+                   const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
     HttpResult post(const QString &path, const QJsonObject &body = {},
                     const QList<QPair<QByteArray, QByteArray>> &headers = {}) const;
     HttpResult put(const QString &path, const QJsonObject &body = {},
@@ -147,12 +152,13 @@ private:
 
 // Stops `process` with SIGTERM and fails the test unless it exits with code 0, showing the
 // sanitizer report from its log if there is one, else the end of the log.
-#define MERCATO_VERIFY_CLEAN_EXIT(process)                                                        \
-    do {                                                                                          \
-        const int exitCode_ = (process).terminate();                                              \
-        QVERIFY2(exitCode_ == 0, qPrintable(QStringLiteral("exit code %1; log:\n%2")                \
-                                                .arg(exitCode_)                                   \
-                                                .arg(::Mercato::Test::logExcerpt((process).log())))); \
+#define MERCATO_VERIFY_CLEAN_EXIT(process)                                                         \
+    do {                                                                                           \
+        const int exitCode_ = (process).terminate();                                               \
+        QVERIFY2(exitCode_ == 0,                                                                   \
+                 qPrintable(QStringLiteral("exit code %1; log:\n%2")                               \
+                                    .arg(exitCode_)                                                \
+                                    .arg(::Mercato::Test::logExcerpt((process).log()))));          \
     } while (false)
 
 // The part of a server log worth showing in a failure: from the first sanitizer report on
