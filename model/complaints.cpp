@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "ids.h"
+#include "keysetpage.h"
 #include "shop.h"
 
 #include <QJsonObject>
@@ -85,6 +86,15 @@ Status Complaints::fillDetails(const QSqlDatabase &db, Complaint &c)
     if (!images)
         return images.error();
     c.images = images.value();
+    auto refunds = execSql(db,
+                           QStringLiteral("SELECT id FROM refund_requests WHERE complaint_id = ? "
+                                          "ORDER BY created_at, id"),
+                           {c.id});
+    if (!refunds)
+        return refunds.error();
+    c.refundRequestIds.clear();
+    while (refunds->next())
+        c.refundRequestIds.append(refunds->value(0).toString());
     return Ok{};
 }
 
@@ -108,29 +118,11 @@ Result<ComplaintPage> Complaints::page(const QString &scope, const QString &wher
                                        QVariantList binds, int limit, const QString &cursor)
 {
     const QSqlDatabase db = m_shop.database().connection();
-    QString sql = kSelect + where;
-    if (!cursor.isEmpty()) {
-        const auto key = Cursor::decode(scope, cursor);
-        if (!key || key->size() != 2)
-            return Error{ErrorCode::BadRequest,
-                         QStringLiteral("cursor is not valid"),
-                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
-        sql += QStringLiteral(" AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))");
-        binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
-    }
-    sql += QStringLiteral(" ORDER BY c.created_at DESC, c.id DESC LIMIT ?");
-    binds << limit + 1;
-    auto q = execSql(db, sql, binds);
-    if (!q)
-        return q.error();
-    ComplaintPage page;
-    while (q->next())
-        page.items.append(fromRow(q.value()));
-    if (page.items.size() > limit) {
-        page.items.resize(limit);
-        page.nextCursor = Cursor::encode(
-                scope, {page.items.constLast().createdAt, page.items.constLast().id});
-    }
+    auto rows = keysetPage<Complaint>(db, scope, kSelect + where, std::move(binds),
+                                      QStringLiteral("c"), limit, cursor, fromRow);
+    if (!rows)
+        return rows.error();
+    ComplaintPage page{std::move(rows->items), std::move(rows->nextCursor)};
     for (Complaint &c : page.items) {
         if (auto s = fillDetails(db, c); !s)
             return s.error();

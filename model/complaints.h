@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace Mercato {
 
@@ -37,6 +38,7 @@ struct Complaint
     qint64 updatedAt = 0;
     QList<ComplaintMessage> messages;
     QList<EvidenceImage> images;
+    QStringList refundRequestIds; // refund requests made for this complaint, oldest first
 };
 
 struct ComplaintPage

@@ -4,9 +4,11 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "keysetpage.h"
 #include "mailer.h"
 #include "shop.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
 
@@ -23,7 +25,7 @@ const QString kSelect = QStringLiteral(
         "u.display_name, r.seller_id, r.quantity, r.reason, r.status, r.note, r.amount_cents, "
         "r.coins_returned, r.restock, o.currency, r.created_at, r.updated_at, r.decided_at, "
         "(SELECT pr.last_error FROM payment_refunds pr WHERE pr.refund_request_id = r.id "
-        "  ORDER BY pr.created_at DESC LIMIT 1) "
+        "  ORDER BY pr.created_at DESC, pr.id DESC LIMIT 1), r.complaint_id "
         "FROM refund_requests r JOIN order_items oi ON oi.id = r.order_item_id "
         "JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.customer_id ");
 
@@ -54,6 +56,7 @@ RefundRequest fromRow(const QSqlQuery &q)
         r.decidedAt = q.value(18).toLongLong();
     if (r.status == QLatin1String("refund_failed"))
         r.refundError = q.value(19).toString();
+    r.complaintId = q.value(20).toString();
     return r;
 }
 
@@ -104,6 +107,42 @@ qint64 backoffMs(int attempts)
 }
 
 constexpr qint64 kSendLeaseMs = 120'000;
+
+// Records a provider outcome on a payment_refunds row that is in one of `fromStates` (an SQL
+// list) and moves its request: refunded on success, refund_failed otherwise (`retryAt` set: due
+// again then; unset: a permanent failure). False when the row was not in those states.
+Result<bool> settle(const QSqlDatabase &db, const QString &paymentRefundId,
+                    const QString &requestId, const RefundAttempt &outcome,
+                    std::optional<qint64> retryAt, const QString &fromStates)
+{
+    const qint64 now = Clock::nowMs();
+    const bool ok = outcome.kind == RefundAttempt::Kind::Succeeded;
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE payment_refunds SET state = ?, provider_ref = "
+                                    "COALESCE(?, provider_ref), last_error = ?, "
+                                    "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state "
+                                    "IN (%1)")
+                             .arg(fromStates),
+                     {ok ? QStringLiteral("succeeded")
+                         : (retryAt ? QStringLiteral("retrying") : QStringLiteral("failed")),
+                      outcome.providerRef.isEmpty() ? QVariant() : QVariant(outcome.providerRef),
+                      ok ? QVariant() : QVariant(outcome.error),
+                      retryAt ? QVariant(*retryAt) : QVariant(), now, paymentRefundId});
+    if (!u)
+        return u.error();
+    if (u->numRowsAffected() != 1)
+        return false;
+    // A refund Stripe reports failed after it succeeded is owed again.
+    auto r = execSql(
+            db,
+            QStringLiteral("UPDATE refund_requests SET status = ?, updated_at = ? "
+                           "WHERE id = ? AND status IN ('approved', 'refund_failed'%1)")
+                    .arg(ok ? QString() : QStringLiteral(", 'refunded'")),
+            {ok ? QStringLiteral("refunded") : QStringLiteral("refund_failed"), now, requestId});
+    if (!r)
+        return r.error();
+    return true;
+}
 
 } // namespace
 
@@ -173,29 +212,11 @@ Result<RefundRequestPage> Refunds::page(const QString &scope, const QString &whe
                                         QVariantList binds, int limit, const QString &cursor)
 {
     const QSqlDatabase db = m_shop.database().connection();
-    QString sql = kSelect + where;
-    if (!cursor.isEmpty()) {
-        const auto key = Cursor::decode(scope, cursor);
-        if (!key || key->size() != 2)
-            return Error{ErrorCode::BadRequest,
-                         QStringLiteral("cursor is not valid"),
-                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
-        sql += QStringLiteral(" AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
-        binds << key->at(0).toLongLong() << key->at(0).toLongLong() << key->at(1).toString();
-    }
-    sql += QStringLiteral(" ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
-    binds << limit + 1;
-    auto q = execSql(db, sql, binds);
-    if (!q)
-        return q.error();
-    RefundRequestPage page;
-    while (q->next())
-        page.items.append(fromRow(q.value()));
-    if (page.items.size() > limit) {
-        page.items.resize(limit);
-        page.nextCursor = Cursor::encode(
-                scope, {page.items.constLast().createdAt, page.items.constLast().id});
-    }
+    auto rows = keysetPage<RefundRequest>(db, scope, kSelect + where, std::move(binds),
+                                          QStringLiteral("r"), limit, cursor, fromRow);
+    if (!rows)
+        return rows.error();
+    RefundRequestPage page{std::move(rows->items), std::move(rows->nextCursor)};
     for (RefundRequest &r : page.items) {
         auto images = Evidence::list(db, QStringLiteral("refund"), r.id);
         if (!images)
@@ -207,7 +228,7 @@ Result<RefundRequestPage> Refunds::page(const QString &scope, const QString &whe
 
 Result<RefundRequest> Refunds::request(const QString &customerId, const QString &orderId,
                                        const QString &orderItemId, int quantity,
-                                       const QString &reason)
+                                       const QString &reason, const QString &complaintId)
 {
     Transaction tx(m_shop.database());
     if (auto s = tx.begin(); !s)
@@ -237,6 +258,18 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     const int lineQuantity = item->value(1).toInt();
     const int refunded = item->value(2).toInt();
     const QString productName = item->value(3).toString();
+    if (!complaintId.isEmpty()) {
+        auto c = execSql(db,
+                         QStringLiteral("SELECT 1 FROM complaints WHERE id = ? AND customer_id = ? "
+                                        "AND order_id = ?"),
+                         {complaintId, customerId, orderId});
+        if (!c)
+            return c.error();
+        if (!c->next())
+            return Error::validation(QStringLiteral("complaintId"),
+                                     QStringLiteral("complaintId is not your complaint about "
+                                                    "this order"));
+    }
 
     if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
         && orderStatus != QLatin1String("delivered"))
@@ -264,21 +297,26 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     auto ins = execSql(
             db,
             QStringLiteral("INSERT INTO refund_requests (id, order_id, order_item_id, customer_id, "
-                           "seller_id, quantity, reason, status, restock, created_at, updated_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', 0, ?, ?)"),
-            {id, orderId, orderItemId, customerId, sellerId, quantity, reason, now, now});
+                           "seller_id, quantity, reason, status, restock, created_at, updated_at, "
+                           "complaint_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', 0, ?, ?, ?)"),
+            {id, orderId, orderItemId, customerId, sellerId, quantity, reason, now, now,
+             complaintId.isEmpty() ? QVariant() : QVariant(complaintId)});
     if (!ins)
         return ins.error();
     QList<PendingNotification> pendingNotes;
-    if (auto s = m_shop.notifier().add(db, sellerId, QStringLiteral("refund.requested"),
-                                       QStringLiteral("Refund requested"),
-                                       QStringLiteral("A customer asks to refund %1 × %2: %3")
-                                               .arg(quantity)
-                                               .arg(productName, reason),
-                                       QJsonObject{{QStringLiteral("refundRequestId"), id},
-                                                   {QStringLiteral("orderId"), orderId},
-                                                   {QStringLiteral("orderItemId"), orderItemId}},
-                                       &pendingNotes);
+    if (auto s
+        = m_shop.notifier().add(db, sellerId, QStringLiteral("refund.requested"),
+                                QStringLiteral("Refund requested"),
+                                QStringLiteral("A customer asks to refund %1 × %2: %3")
+                                        .arg(quantity)
+                                        .arg(productName, reason),
+                                QJsonObject{{QStringLiteral("refundRequestId"), id},
+                                            {QStringLiteral("orderId"), orderId},
+                                            {QStringLiteral("orderItemId"), orderItemId},
+                                            {QStringLiteral("complaintId"),
+                                             complaintId.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                                   : QJsonValue(complaintId)}},
+                                &pendingNotes);
         !s)
         return s.error();
     auto created = load(db, QStringLiteral("WHERE r.id = ?"), {id});
@@ -379,15 +417,9 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
     if (auto s = tx.begin(); !s)
         return s.error();
     const QSqlDatabase db = tx.db();
-    if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
-        return s.error();
-    auto current = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+    auto current = lockUndecided(db, sellerId, id);
     if (!current)
         return current.error();
-    if (current->status != QLatin1String("requested"))
-        return makeError(
-                ErrorCode::Conflict,
-                QStringLiteral("this request was already decided (%1)").arg(current->status));
     const qint64 now = Clock::nowMs();
     auto u = execSql(
             db,
@@ -428,6 +460,76 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
     return after;
 }
 
+Result<RefundRequest> Refunds::lockUndecided(const QSqlDatabase &db, const QString &sellerId,
+                                             const QString &id)
+{
+    if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
+        return s.error();
+    auto current = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+    if (!current)
+        return current.error();
+    if (current->status != QLatin1String("requested"))
+        return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("this request was already decided (%1)").arg(current->status));
+    return current;
+}
+
+Result<Refunds::LineState> Refunds::lineState(const QSqlDatabase &db, const QString &orderItemId)
+{
+    auto line = execSql(
+            db,
+            QStringLiteral(
+                    "SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
+                    "oi.refunded_quantity, oi.refunded_cents, o.coins_used, "
+                    "o.discount_cents, o.payment_provider "
+                    "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
+            {orderItemId});
+    if (!line)
+        return line.error();
+    if (!line->next())
+        return notFound();
+    LineState state;
+    RefundLine &l = state.line;
+    l.lineQuantity = line->value(0).toInt();
+    l.lineTotalCents = line->value(1).toLongLong();
+    l.discountShareCents = line->value(2).toLongLong();
+    l.refundedQuantity = line->value(3).toInt();
+    l.refundedCents = line->value(4).toLongLong();
+    const qint64 coinsUsed = line->value(5).toLongLong();
+    const qint64 discountCents = line->value(6).toLongLong();
+    state.provider = line->value(7).toString().isEmpty() ? QStringLiteral("manual")
+                                                         : line->value(7).toString();
+    // The coins that paid for this line: its share of the order's discount, in coins.
+    l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
+    auto returned = execSql(
+            db,
+            QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
+                           "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
+                           "'refund_failed')"),
+            {orderItemId});
+    if (!returned)
+        return returned.error();
+    l.coinsReturned = returned->next() ? returned->value(0).toLongLong() : 0;
+    return state;
+}
+
+Result<RefundAmount> Refunds::preview(const QString &sellerId, const QString &id)
+{
+    const QSqlDatabase db = m_shop.database().connection();
+    auto current = getForSeller(sellerId, id);
+    if (!current)
+        return current.error();
+    if (current->status != QLatin1String("requested"))
+        return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("this request was already decided (%1)").arg(current->status));
+    auto state = lineState(db, current->orderItemId);
+    if (!state)
+        return state.error();
+    return computeRefund(state->line, current->quantity);
+}
+
 Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &id,
                                        const QString &note, bool restockItems)
 {
@@ -437,52 +539,17 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         if (auto s = tx.begin(); !s)
             return s.error();
         const QSqlDatabase db = tx.db();
-        if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
-            return s.error();
-        auto current
-                = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+        auto current = lockUndecided(db, sellerId, id);
         if (!current)
             return current.error();
-        if (current->status != QLatin1String("requested"))
-            return makeError(
-                    ErrorCode::Conflict,
-                    QStringLiteral("this request was already decided (%1)").arg(current->status));
         if (auto s = lockRow(db, QStringLiteral("order_items"), current->orderItemId); !s)
             return s.error();
-        auto line = execSql(
-                db,
-                QStringLiteral(
-                        "SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
-                        "oi.refunded_quantity, oi.refunded_cents, o.coins_used, o.discount_cents, "
-                        "o.customer_id, o.payment_provider, o.payment_ref, o.currency "
-                        "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
-                {current->orderItemId});
-        if (!line)
-            return line.error();
-        if (!line->next())
-            return notFound();
-        RefundLine l;
-        l.lineQuantity = line->value(0).toInt();
-        l.lineTotalCents = line->value(1).toLongLong();
-        l.discountShareCents = line->value(2).toLongLong();
-        l.refundedQuantity = line->value(3).toInt();
-        l.refundedCents = line->value(4).toLongLong();
-        const qint64 coinsUsed = line->value(5).toLongLong();
-        const qint64 discountCents = line->value(6).toLongLong();
-        const QString customerId = line->value(7).toString();
-        const QString provider = line->value(8).toString().isEmpty() ? QStringLiteral("manual")
-                                                                     : line->value(8).toString();
-        // The coins that paid for this line: its share of the order's discount, in coins.
-        l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
-        auto returned = execSql(
-                db,
-                QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
-                               "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
-                               "'refund_failed')"),
-                {current->orderItemId});
-        if (!returned)
-            return returned.error();
-        l.coinsReturned = returned->next() ? returned->value(0).toLongLong() : 0;
+        auto state = lineState(db, current->orderItemId);
+        if (!state)
+            return state.error();
+        const RefundLine &l = state->line;
+        const QString customerId = current->customerId;
+        const QString &provider = state->provider;
         if (l.refundedQuantity + current->quantity > l.lineQuantity)
             return makeError(ErrorCode::Conflict,
                              QStringLiteral("the line has no units left to refund"));
@@ -618,45 +685,144 @@ void Refunds::send(const QString &paymentRefundId)
 
     const int tried = attempts + 1;
     const qint64 done = Clock::nowMs();
-    Transaction tx(m_shop.database());
-    if (auto s = tx.begin(); !s)
-        return; // the lease runs out and the sweep tries again
-    if (outcome.kind == RefundAttempt::Kind::Succeeded) {
-        auto u = execSql(
-                tx.db(),
-                QStringLiteral(
-                        "UPDATE payment_refunds SET state = 'succeeded', provider_ref = ?, "
-                        "last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?"),
-                {outcome.providerRef, done, paymentRefundId});
-        auto r = execSql(
-                tx.db(),
-                QStringLiteral("UPDATE refund_requests SET status = 'refunded', updated_at = ? "
-                               "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
-                {done, requestId});
-        if (!u || !r)
-            return;
-    } else {
-        const bool again = outcome.kind == RefundAttempt::Kind::Retry && tried < kMaxAttempts;
+    const bool again = outcome.kind == RefundAttempt::Kind::Retry && tried < kMaxAttempts;
+    if (outcome.kind != RefundAttempt::Kind::Succeeded)
         qCWarning(lcRefunds) << "refund" << paymentRefundId << "attempt" << tried
                              << "failed:" << outcome.error
                              << (again ? "(will retry)" : "(giving up)");
-        auto u = execSql(tx.db(),
-                         QStringLiteral("UPDATE payment_refunds SET state = ?, last_error = ?, "
-                                        "next_attempt_at = ?, updated_at = ? WHERE id = ?"),
-                         {again ? QStringLiteral("retrying") : QStringLiteral("failed"),
-                          outcome.error, again ? QVariant(done + backoffMs(tried)) : QVariant(),
-                          done, paymentRefundId});
-        auto r = execSql(
-                tx.db(),
-                QStringLiteral(
-                        "UPDATE refund_requests SET status = 'refund_failed', updated_at = ? "
-                        "WHERE id = ? AND status IN ('approved', 'refund_failed')"),
-                {done, requestId});
-        if (!u || !r)
-            return;
-    }
+    Transaction tx(m_shop.database());
+    if (auto s = tx.begin(); !s)
+        return; // the lease runs out and the sweep tries again
+    if (auto s = settle(tx.db(), paymentRefundId, requestId, outcome,
+                        again ? std::optional<qint64>(done + backoffMs(tried)) : std::nullopt,
+                        QStringLiteral("'sending'"));
+        !s || !s.value())
+        return;
     if (tx.commit())
         Q_EMIT m_shop.events().refundChanged(requestId);
+}
+
+Result<RefundRequest> Refunds::retryRefund(const QString &sellerId, const QString &id)
+{
+    QString sendId;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        if (auto s = lockRow(db, QStringLiteral("refund_requests"), id); !s)
+            return s.error();
+        auto current
+                = load(db, QStringLiteral("WHERE r.id = ? AND r.seller_id = ?"), {id, sellerId});
+        if (!current)
+            return current.error();
+        if (current->status != QLatin1String("refund_failed"))
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("only a failed refund can be retried (this one is %1)")
+                                     .arg(current->status));
+        auto last
+                = execSql(db,
+                          QStringLiteral("SELECT id, state, order_id, provider, amount_cents FROM "
+                                         "payment_refunds WHERE refund_request_id = ? "
+                                         "ORDER BY created_at DESC, id DESC LIMIT 1"),
+                          {id});
+        if (!last)
+            return last.error();
+        if (!last->next())
+            return makeError(ErrorCode::Conflict, QStringLiteral("nothing to retry"));
+        const QString state = last->value(1).toString();
+        const qint64 now = Clock::nowMs();
+        if (state == QLatin1String("retrying")) {
+            // Due now, with the same idempotency key.
+            auto u = execSql(db,
+                             QStringLiteral("UPDATE payment_refunds SET next_attempt_at = ?, "
+                                            "updated_at = ? WHERE id = ? AND state = 'retrying'"),
+                             {now, now, last->value(0)});
+            if (!u)
+                return u.error();
+            sendId = last->value(0).toString();
+        } else if (state == QLatin1String("failed")) {
+            // The provider refused that call for good (and remembers its key): a new attempt.
+            sendId = Ids::newId();
+            auto pr = execSql(
+                    db,
+                    QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, "
+                                   "provider, amount_cents, state, attempts, next_attempt_at, "
+                                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, "
+                                   "?, ?, ?)"),
+                    {sendId, last->value(2), id, last->value(3), last->value(4), now, now, now});
+            if (!pr)
+                return pr.error();
+        } else {
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the refund is being sent; try again in a minute"));
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    send(sendId);
+    return load(m_shop.database().connection(), QStringLiteral("WHERE r.id = ?"), {id});
+}
+
+Result<int> Refunds::reconcileStripeCharge(const QJsonObject &charge)
+{
+    const QJsonArray refunds = charge.value(QStringLiteral("refunds"))
+                                       .toObject()
+                                       .value(QStringLiteral("data"))
+                                       .toArray();
+    int changed = 0;
+    QStringList changedIds;
+    Transaction tx(m_shop.database());
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    const QSqlDatabase db = tx.db();
+    for (const QJsonValue &v : refunds) {
+        const QJsonObject refund = v.toObject();
+        const QString stripeId = refund.value(QStringLiteral("id")).toString();
+        const QString ours = refund.value(QStringLiteral("metadata"))
+                                     .toObject()
+                                     .value(QStringLiteral("mercato_refund"))
+                                     .toString();
+        const QString status = refund.value(QStringLiteral("status")).toString();
+        auto row = execSql(db,
+                           QStringLiteral("SELECT id, refund_request_id FROM payment_refunds "
+                                          "WHERE provider = 'stripe' AND refund_request_id IS "
+                                          "NOT NULL AND (id = ? OR provider_ref = ?)"),
+                           {ours, stripeId.isEmpty() ? QStringLiteral("-") : stripeId});
+        if (!row)
+            return row.error();
+        if (!row->next())
+            continue; // not a refund request's (a late payment's, or made in Stripe's dashboard)
+        const QString paymentRefundId = row->value(0).toString();
+        const QString requestId = row->value(1).toString();
+        RefundAttempt outcome;
+        QString fromStates;
+        if (status == QLatin1String("succeeded")) {
+            outcome = {RefundAttempt::Kind::Succeeded, stripeId, {}};
+            fromStates = QStringLiteral("'pending', 'sending', 'retrying', 'failed'");
+        } else if (status == QLatin1String("failed") || status == QLatin1String("canceled")) {
+            const QString reason = refund.value(QStringLiteral("failure_reason")).toString();
+            outcome = {RefundAttempt::Kind::Failed, stripeId,
+                       QStringLiteral("Stripe reports the refund %1%2")
+                               .arg(status,
+                                    reason.isEmpty() ? QString() : QStringLiteral(": ") + reason)};
+            fromStates = QStringLiteral("'pending', 'sending', 'retrying', 'succeeded'");
+        } else {
+            continue; // pending: the outcome comes later
+        }
+        auto settled = settle(db, paymentRefundId, requestId, outcome, std::nullopt, fromStates);
+        if (!settled)
+            return settled.error();
+        if (settled.value()) {
+            ++changed;
+            changedIds.append(requestId);
+        }
+    }
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    for (const QString &id : std::as_const(changedIds))
+        Q_EMIT m_shop.events().refundChanged(id);
+    return changed;
 }
 
 int Refunds::retryDue()

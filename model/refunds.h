@@ -8,6 +8,7 @@
 #include "result.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 
@@ -38,6 +39,7 @@ struct RefundRequest
     bool restock = false;
     QString currency;
     QString refundError; // the provider's last error while refund_failed
+    QString complaintId; // the complaint that asked for this money back, if any
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
     std::optional<qint64> decidedAt;
@@ -81,9 +83,11 @@ public:
 
     // NotFound unless the order exists and is the customer's (checked before the body).
     Status checkOrderOwner(const QString &customerId, const QString &orderId);
-    // The order's customer asks for `quantity` units of a line back.
+    // The order's customer asks for `quantity` units of a line back, optionally answering one
+    // of its complaints on the same order (`complaintId`, else a validation error naming it).
     Result<RefundRequest> request(const QString &customerId, const QString &orderId,
-                                  const QString &orderItemId, int quantity, const QString &reason);
+                                  const QString &orderItemId, int quantity, const QString &reason,
+                                  const QString &complaintId = {});
     Result<RefundRequest> getForCustomer(const QString &customerId, const QString &id);
     Result<RefundRequestPage> listForCustomer(const QString &customerId, int limit,
                                               const QString &cursor);
@@ -100,6 +104,17 @@ public:
     Result<RefundRequest> approve(const QString &sellerId, const QString &id, const QString &note,
                                   bool restock);
     Result<RefundRequest> reject(const QString &sellerId, const QString &id, const QString &note);
+    // What approving the request now would pay back (the console shows it before confirming).
+    Result<RefundAmount> preview(const QString &sellerId, const QString &id);
+    // The seller asks again for a `refund_failed` request: a transient error is sent now (same
+    // idempotency key); after a permanent refusal a new provider refund (a new key) is made.
+    // Conflict unless the request is `refund_failed`.
+    Result<RefundRequest> retryRefund(const QString &sellerId, const QString &id);
+    // A Stripe `charge.refunded` event: each listed refund that is one of ours (by
+    // metadata[mercato_refund] or its id) settles its request: `succeeded` refunds it,
+    // `failed`/`canceled` leaves it `refund_failed` with Stripe's reason. Idempotent.
+    // Returns how many requests changed.
+    Result<int> reconcileStripeCharge(const QJsonObject &charge);
 
     // Sends every provider refund that is due (new, retrying, or stuck past its lease).
     // Returns how many were attempted. The app calls it periodically; tests call it directly.
@@ -110,6 +125,16 @@ public:
 private:
     Result<RefundRequest> load(const QSqlDatabase &db, const QString &where,
                                const QVariantList &binds);
+    // Inside a transaction: locks the seller's request and checks it is still `requested`.
+    Result<RefundRequest> lockUndecided(const QSqlDatabase &db, const QString &sellerId,
+                                        const QString &id);
+    // The line's money and coins so far, for computeRefund.
+    struct LineState
+    {
+        RefundLine line;
+        QString provider;
+    };
+    Result<LineState> lineState(const QSqlDatabase &db, const QString &orderItemId);
     Result<RefundRequestPage> page(const QString &scope, const QString &where, QVariantList binds,
                                    int limit, const QString &cursor);
     // Claims one payment_refunds row, calls its provider outside any transaction, records the

@@ -172,8 +172,11 @@ Result<PaymentStart> StripeGateway::start(const PaymentRequest &request)
 Result<ProviderRefund> StripeGateway::refund(const QString &paymentRef, qint64 amountCents,
                                              const QString &idempotencyKey)
 {
-    const QByteArray form = stripeForm({{QStringLiteral("payment_intent"), paymentRef},
-                                        {QStringLiteral("amount"), QString::number(amountCents)}});
+    // Our key travels as metadata too, so `charge.refunded` events can be matched to it.
+    const QByteArray form
+            = stripeForm({{QStringLiteral("payment_intent"), paymentRef},
+                          {QStringLiteral("amount"), QString::number(amountCents)},
+                          {QStringLiteral("metadata[mercato_refund]"), idempotencyKey}});
     auto answer = call("POST", QStringLiteral("/v1/refunds"), form, idempotencyKey);
     if (!answer)
         return answer.error();

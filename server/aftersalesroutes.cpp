@@ -46,6 +46,7 @@ QJsonObject refundJson(const RefundRequest &r)
             {QStringLiteral("currency"), r.currency},
             {QStringLiteral("restock"), r.restock},
             {QStringLiteral("refundError"), nullable(r.refundError)},
+            {QStringLiteral("complaintId"), nullable(r.complaintId)},
             {QStringLiteral("images"), imagesJson(r.images)},
             {QStringLiteral("createdAt"), Clock::toRfc3339(r.createdAt)},
             {QStringLiteral("updatedAt"), Clock::toRfc3339(r.updatedAt)},
@@ -62,17 +63,19 @@ QJsonObject complaintJson(const Complaint &c)
                                     {QStringLiteral("authorRole"), m.authorRole},
                                     {QStringLiteral("message"), m.message},
                                     {QStringLiteral("createdAt"), Clock::toRfc3339(m.createdAt)}});
-    return QJsonObject{{QStringLiteral("id"), c.id},
-                       {QStringLiteral("orderId"), c.orderId},
-                       {QStringLiteral("orderItemId"), nullable(c.orderItemId)},
-                       {QStringLiteral("customerName"), c.customerName},
-                       {QStringLiteral("subject"), c.subject},
-                       {QStringLiteral("message"), c.message},
-                       {QStringLiteral("status"), c.status},
-                       {QStringLiteral("messages"), messages},
-                       {QStringLiteral("images"), imagesJson(c.images)},
-                       {QStringLiteral("createdAt"), Clock::toRfc3339(c.createdAt)},
-                       {QStringLiteral("updatedAt"), Clock::toRfc3339(c.updatedAt)}};
+    return QJsonObject{
+            {QStringLiteral("id"), c.id},
+            {QStringLiteral("orderId"), c.orderId},
+            {QStringLiteral("orderItemId"), nullable(c.orderItemId)},
+            {QStringLiteral("customerName"), c.customerName},
+            {QStringLiteral("subject"), c.subject},
+            {QStringLiteral("message"), c.message},
+            {QStringLiteral("status"), c.status},
+            {QStringLiteral("messages"), messages},
+            {QStringLiteral("images"), imagesJson(c.images)},
+            {QStringLiteral("refundRequestIds"), QJsonArray::fromStringList(c.refundRequestIds)},
+            {QStringLiteral("createdAt"), Clock::toRfc3339(c.createdAt)},
+            {QStringLiteral("updatedAt"), Clock::toRfc3339(c.updatedAt)}};
 }
 
 template<typename Page, typename ToJson>
@@ -145,10 +148,13 @@ void registerRefundRoutes(Router &router, Shop &shop)
                 const auto quantity
                         = f.integer(QStringLiteral("quantity"), Need::Required, 1, 1'000'000);
                 const auto reason = f.string(QStringLiteral("reason"), Need::Required, 1, kMaxNote);
+                const auto complaint
+                        = f.string(QStringLiteral("complaintId"), Need::Optional, 1, 200);
                 if (!f.ok())
                     return Response::fromError(f.error());
                 auto r = shop.refunds().request(req.user().userId, req.param(QStringLiteral("id")),
-                                                *item, int(*quantity), *reason);
+                                                *item, int(*quantity), *reason,
+                                                complaint.value_or(QString()));
                 if (!r)
                     return Response::fromError(r.error());
                 return Response::created(QStringLiteral("/api/v1/refund-requests/") + r->id,
@@ -228,6 +234,12 @@ void registerRefundRoutes(Router &router, Shop &shop)
                     return one(r, refundJson);
                 });
     }
+    router.add("POST", QStringLiteral("/api/v1/seller/refund-requests/{id}/retry"), Access::Seller,
+               [&shop](Request &req) {
+                   return one(shop.refunds().retryRefund(req.user().userId,
+                                                         req.param(QStringLiteral("id"))),
+                              refundJson);
+               });
 }
 
 void registerComplaintRoutes(Router &router, Shop &shop)

@@ -4,6 +4,7 @@
 #include "model/shop.h"
 #include "model/stripe.h"
 
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcWebhooks, "mercato.server.webhooks")
@@ -35,6 +36,19 @@ void registerWebhookRoutes(Router &router, Shop &shop)
                 auto outcome = shop.orders().handleStripeEvent(r.body);
                 if (!outcome)
                     return Response::fromError(outcome.error());
+                // Refunds of refund requests settle from the charge's list of refunds.
+                const QJsonObject event = QJsonDocument::fromJson(r.body).object();
+                if (!outcome->replayed
+                    && event.value(QStringLiteral("type")).toString()
+                               == QLatin1String("charge.refunded")) {
+                    auto settled = shop.refunds().reconcileStripeCharge(
+                            event.value(QStringLiteral("data"))
+                                    .toObject()
+                                    .value(QStringLiteral("object"))
+                                    .toObject());
+                    if (!settled)
+                        return Response::fromError(settled.error());
+                }
                 return Response::json(200,
                                       QJsonObject{{QStringLiteral("received"), true},
                                                   {QStringLiteral("replayed"), outcome->replayed},

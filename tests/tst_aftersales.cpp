@@ -10,11 +10,17 @@
 #include "model/coinledger.h"
 #include "model/ids.h"
 #include "model/refunds.h"
+#include "model/smtpmailer.h"
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QSet>
 #include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <mutex>
 
@@ -67,6 +73,58 @@ public:
     QList<RefundCall> calls;
 };
 
+// The aiosmtpd sink of tests/peers/smtp_sink.py on a free port, capturing into a folder.
+class SmtpSink
+{
+public:
+    bool start()
+    {
+        m_port = Test::freePort();
+        m_process.setProgram(QFile::exists(QStringLiteral("/usr/bin/python3"))
+                                     ? QStringLiteral("/usr/bin/python3")
+                                     : QStringLiteral("python3"));
+        m_process.setArguments({QStringLiteral(MERCATO_PEERS_DIR "/smtp_sink.py"),
+                                QStringLiteral("--port"), QString::number(m_port),
+                                QStringLiteral("--dir"), m_dir.path()});
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start();
+        if (!m_process.waitForStarted(10000))
+            return false;
+        while (!m_process.canReadLine()) {
+            if (!m_process.waitForReadyRead(15000))
+                return false;
+        }
+        return m_process.readLine().startsWith("READY");
+    }
+    ~SmtpSink()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.closeWriteChannel();
+            if (!m_process.waitForFinished(5000)) {
+                m_process.kill();
+                m_process.waitForFinished(5000);
+            }
+        }
+    }
+    quint16 port() const { return m_port; }
+    QList<QByteArray> messages() const
+    {
+        QList<QByteArray> out;
+        const QDir dir(m_dir.path());
+        for (const QString &name : dir.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
+            QFile f(dir.filePath(name));
+            if (f.open(QIODevice::ReadOnly))
+                out.append(f.readAll());
+        }
+        return out;
+    }
+
+private:
+    quint16 m_port = 0;
+    QTemporaryDir m_dir;
+    QProcess m_process;
+};
+
 } // namespace
 
 class TestAftersales : public QObject
@@ -94,10 +152,13 @@ private Q_SLOTS:
     void refundThroughProviderRetries();
     void refundProviderPermanentFailure();
     void evidenceImages();
+    void refundDecisionMailReachesSmtp();
 
     void complaintLifecycle();
     void complaintNotifiesSellersOfOrder();
     void complaintRules();
+    void refundAndComplaintListsPage();
+    void complaintLinksRefundRequest();
 
 private:
     QString addUser(const QString &role, const QString &name = {});
@@ -559,6 +620,12 @@ void TestAftersales::refundAmounts()
                  {QStringLiteral("quantity"), quantities.at(i)},
                  {QStringLiteral("reason"), QStringLiteral("step %1").arg(i)}});
         QCOMPARE(asked.status, 201);
+        // What the console shows before the seller confirms is what approving pays.
+        const auto preview = m_server->shop().refunds().preview(
+                seller, asked.json().value(QStringLiteral("id")).toString());
+        QVERIFY(preview);
+        QCOMPARE(preview->cents, amounts.at(i));
+        QCOMPARE(preview->coins, coins.at(i));
         const auto approved
                 = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
                                           .arg(asked.json().value(QStringLiteral("id")).toString()),
@@ -1001,12 +1068,87 @@ void TestAftersales::evidenceImages()
         const QJsonArray listed = got.json().value(QStringLiteral("images")).toArray();
         QCOMPARE(listed.size(), 5);
         QCOMPARE(listed.at(0)[QStringLiteral("id")].toString(), ids.first());
+        // Private: another customer cannot see the thread, so cannot learn the photos' URLs,
+        // and the URLs are not guessable (random names); the owner can open them.
+        const auto foreign = as(other).get(target);
+        QCOMPARE(foreign.status, 404);
+        QVERIFY(!foreign.body.contains("/media/"));
+        QSet<QString> names;
+        for (const QJsonValue &v : listed) {
+            const QString path = QUrl(v[QStringLiteral("url")].toString()).path();
+            QVERIFY2(path.startsWith(QLatin1String("/media/")), qPrintable(path));
+            const QString name = path.mid(7);
+            QVERIFY2(name.section(QLatin1Char('.'), 0, 0).size() >= 32, qPrintable(name));
+            names.insert(name);
+            const auto image = c.get(path);
+            QCOMPARE(image.status, 200);
+            QVERIFY(image.header("content-type").startsWith("image/"));
+            QString guessed = name;
+            guessed[0] = guessed.at(0) == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+            QCOMPARE(as(other).get(QStringLiteral("/media/") + guessed).status, 404);
+        }
+        QCOMPARE(names.size(), 5);
     }
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM evidence_images"), {}) >= 10, true);
     // The seller sees the photos too.
     const auto sellerView = as(seller).get(QStringLiteral("/api/v1/seller/refund-requests/")
                                            + asked.json().value(QStringLiteral("id")).toString());
     QCOMPARE(sellerView.json().value(QStringLiteral("images")).toArray().size(), 5);
+}
+
+// With SMTP configured, decisions reach the customer's mailbox through a real SMTP server on
+// loopback (aiosmtpd): the approval, and the rejection with the seller's note; none to the seller.
+void TestAftersales::refundDecisionMailReachesSmtp()
+{
+    SmtpSink sink;
+    QVERIFY(sink.start());
+    auto server = std::make_unique<TestServer>();
+    QVERIFY2(server->start(), qPrintable(server->errorString()));
+    SmtpMailer::Settings smtp;
+    smtp.host = QStringLiteral("127.0.0.1");
+    smtp.port = sink.port();
+    smtp.from = QStringLiteral("Shop <shop@example.test>");
+    smtp.timeoutMs = 5000;
+    server->shop().setMailer(std::make_unique<SmtpMailer>(smtp));
+    std::swap(m_server, server); // the helpers below work on m_server
+    const auto restore = qScopeGuard([&] { std::swap(m_server, server); });
+
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 2}});
+    QStringList ids;
+    for (int i = 0; i < 2; ++i) {
+        const auto asked = as(customer).post(
+                QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                 {QStringLiteral("quantity"), 1},
+                 {QStringLiteral("reason"), QStringLiteral("scratched")}});
+        QCOMPARE(asked.status, 201);
+        ids.append(asked.json().value(QStringLiteral("id")).toString());
+    }
+    Client s = as(seller);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(ids.at(0)))
+                     .status,
+             200);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/refund-requests/%1/reject").arg(ids.at(1)),
+                    {{QStringLiteral("note"), QStringLiteral("worn for a month")}})
+                     .status,
+             200);
+    QVERIFY(m_server->shop().mail().waitUntilIdle(15'000));
+    const QByteArray customerMail = customer.toUtf8() + "@example.test";
+    const QByteArray sellerMail = seller.toUtf8() + "@example.test";
+    int approved = 0, declined = 0;
+    for (const QByteArray &mail : sink.messages()) {
+        QVERIFY(!mail.contains(sellerMail));
+        if (!mail.contains(customerMail))
+            continue;
+        approved += mail.contains("Subject: Your refund was approved");
+        declined += mail.contains("Subject: Your refund request was declined")
+                    && mail.contains("worn for a month");
+    }
+    QCOMPARE(approved, 1);
+    QCOMPARE(declined, 1);
 }
 
 // ---- complaints ---------------------------------------------------------------------------
@@ -1172,6 +1314,164 @@ void TestAftersales::complaintRules()
              403);
     QCOMPARE(notificationCount(seller, QStringLiteral("complaint.opened")), 0);
     QCOMPARE(c.get(QStringLiteral("/api/v1/complaints?limit=0")).status, 400);
+}
+
+// Keyset paging of refund requests and complaints (customer and seller lists): every item once,
+// newest first, and one list's cursor refused by another.
+void TestAftersales::refundAndComplaintListsPage()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 5}});
+    Client c = as(customer);
+    QStringList refunds, complaints;
+    for (int i = 0; i < 5; ++i) {
+        if (i == 3)
+            Clock::advanceForTesting(1000); // some share a millisecond, some do not
+        refunds.append(c.post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                              {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                               {QStringLiteral("quantity"), 1},
+                               {QStringLiteral("reason"), QStringLiteral("r%1").arg(i)}})
+                               .json()
+                               .value(QStringLiteral("id"))
+                               .toString());
+        complaints.append(c.post(QStringLiteral("/api/v1/complaints"),
+                                 {{QStringLiteral("orderId"), order.id},
+                                  {QStringLiteral("subject"), QStringLiteral("s%1").arg(i)},
+                                  {QStringLiteral("message"), QStringLiteral("m")}})
+                                  .json()
+                                  .value(QStringLiteral("id"))
+                                  .toString());
+    }
+    QVERIFY(!refunds.contains(QString()) && !complaints.contains(QString()));
+    // Walks a list two at a time; returns the ids in order and the first page's cursor.
+    auto walk = [](const Client &client, const QString &path, QString *firstCursor) {
+        QStringList ids;
+        QString cursor;
+        for (int pages = 0; pages < 10; ++pages) {
+            const auto r = client.get(
+                    path + QStringLiteral("?limit=2")
+                    + (cursor.isEmpty() ? QString() : QStringLiteral("&cursor=") + cursor));
+            if (r.status != 200)
+                return QStringList{QStringLiteral("status %1").arg(r.status)};
+            const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+            for (const QJsonValue &v : items)
+                ids.append(v[QStringLiteral("id")].toString());
+            cursor = r.json().value(QStringLiteral("nextCursor")).toString();
+            if (pages == 0 && firstCursor)
+                *firstCursor = cursor;
+            if (cursor.isEmpty())
+                break;
+        }
+        return ids;
+    };
+    QString refundCursor, complaintCursor;
+    const QStringList refundPages
+            = walk(c, QStringLiteral("/api/v1/refund-requests"), &refundCursor);
+    const QStringList complaintPages
+            = walk(c, QStringLiteral("/api/v1/complaints"), &complaintCursor);
+    QCOMPARE(refundPages.size(), 5);
+    QCOMPARE(QSet<QString>(refundPages.cbegin(), refundPages.cend()),
+             QSet<QString>(refunds.cbegin(), refunds.cend()));
+    QCOMPARE(complaintPages.size(), 5);
+    QCOMPARE(QSet<QString>(complaintPages.cbegin(), complaintPages.cend()),
+             QSet<QString>(complaints.cbegin(), complaints.cend()));
+    // Newest first: the two made after the clock moved lead.
+    QCOMPARE(QSet<QString>(refundPages.cbegin(), refundPages.cbegin() + 2),
+             QSet<QString>(refunds.cbegin() + 3, refunds.cend()));
+    QCOMPARE(QSet<QString>(complaintPages.cbegin(), complaintPages.cbegin() + 2),
+             QSet<QString>(complaints.cbegin() + 3, complaints.cend()));
+    Client s = as(seller);
+    QCOMPARE(walk(s, QStringLiteral("/api/v1/seller/refund-requests"), nullptr).size(), 5);
+    QCOMPARE(walk(s, QStringLiteral("/api/v1/seller/complaints"), nullptr).size(), 5);
+    // A cursor belongs to its list.
+    const auto crossed = c.get(QStringLiteral("/api/v1/complaints?limit=2&cursor=") + refundCursor);
+    QCOMPARE(crossed.status, 400);
+    QVERIFY(crossed.body.contains("cursor"));
+    QCOMPARE(c.get(QStringLiteral("/api/v1/refund-requests?limit=2&cursor=") + complaintCursor)
+                     .status,
+             400);
+    QCOMPARE(s.get(QStringLiteral("/api/v1/seller/refund-requests?limit=2&cursor=") + refundCursor)
+                     .status,
+             400);
+}
+
+// A complaint that asks for money back links to the refund request made for it.
+void TestAftersales::complaintLinksRefundRequest()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const QString other = addUser(QStringLiteral("customer"));
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 2}});
+    const PlacedOrder second
+            = addOrder(customer, QStringLiteral("delivered"), {{addProduct(seller), seller, 1}});
+    const PlacedOrder foreign
+            = addOrder(other, QStringLiteral("delivered"), {{addProduct(seller), seller, 1}});
+    auto complain = [&](const QString &userId, const PlacedOrder &o) {
+        return as(userId)
+                .post(QStringLiteral("/api/v1/complaints"),
+                      {{QStringLiteral("orderId"), o.id},
+                       {QStringLiteral("orderItemId"), o.itemIds.first()},
+                       {QStringLiteral("subject"), QStringLiteral("Broken")},
+                       {QStringLiteral("message"), QStringLiteral("I want my money back.")}})
+                .json()
+                .value(QStringLiteral("id"))
+                .toString();
+    };
+    const QString complaint = complain(customer, order);
+    const QString otherOrders = complain(customer, second);
+    const QString othersComplaint = complain(other, foreign);
+    auto ask = [&](const QString &complaintId) {
+        return as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                 {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                  {QStringLiteral("quantity"), 1},
+                                  {QStringLiteral("reason"), QStringLiteral("see my complaint")},
+                                  {QStringLiteral("complaintId"), complaintId}});
+    };
+    for (const QString &bad : {othersComplaint, otherOrders, Ids::newId()}) {
+        const auto refused = ask(bad);
+        QCOMPARE(refused.status, 422);
+        QVERIFY(refused.body.contains("complaintId"));
+    }
+    const auto linked = ask(complaint);
+    QCOMPARE(linked.status, 201);
+    const QString id = linked.json().value(QStringLiteral("id")).toString();
+    QCOMPARE(linked.json().value(QStringLiteral("complaintId")).toString(), complaint);
+    const QJsonArray fromCustomer = as(customer)
+                                            .get(QStringLiteral("/api/v1/complaints/") + complaint)
+                                            .json()
+                                            .value(QStringLiteral("refundRequestIds"))
+                                            .toArray();
+    QCOMPARE(fromCustomer, QJsonArray{id});
+    QCOMPARE(as(seller)
+                     .get(QStringLiteral("/api/v1/seller/complaints/") + complaint)
+                     .json()
+                     .value(QStringLiteral("refundRequestIds"))
+                     .toArray(),
+             QJsonArray{id});
+    QCOMPARE(as(seller)
+                     .get(QStringLiteral("/api/v1/seller/refund-requests/") + id)
+                     .json()
+                     .value(QStringLiteral("complaintId"))
+                     .toString(),
+             complaint);
+    // Without a complaint the link is null, and the complaint lists nothing new.
+    const auto plain
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("also this one")}});
+    QCOMPARE(plain.status, 201);
+    QVERIFY(plain.json().value(QStringLiteral("complaintId")).isNull());
+    QCOMPARE(as(customer)
+                     .get(QStringLiteral("/api/v1/complaints/") + complaint)
+                     .json()
+                     .value(QStringLiteral("refundRequestIds"))
+                     .toArray()
+                     .size(),
+             1);
 }
 
 QTEST_GUILESS_MAIN(TestAftersales)

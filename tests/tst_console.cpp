@@ -23,6 +23,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
@@ -456,6 +457,13 @@ void TestConsole::refundApproveAndReject()
     auto rejectMe = server.shop().refunds().request(customerId, second.first, second.second, 2,
                                                     QStringLiteral("Changed my mind"));
     QVERIFY(approveMe && rejectMe);
+    // A photo with the request (1×1 PNG).
+    QVERIFY(server.shop().refunds().addImage(
+            customerId, approveMe->id,
+            QByteArray::fromBase64(
+                    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
+                    "DwAChwGA60e6kgAAAABJRU5ErkJggg=="),
+            QStringLiteral("image/png")));
 
     Console console(server);
     MainWindow &window = console.window;
@@ -468,29 +476,79 @@ void TestConsole::refundApproveAndReject()
     QVERIFY(view);
     QTRY_COMPARE(view->model()->rowCount(), 2);
 
-    // Approve one with a note and restock.
+    // The detail shows the customer's words and the photo, its thumbnail loaded by the worker.
     QVERIFY(clickRow(view, approveMe->id));
+    auto *detail = named<QLabel>(page, QStringLiteral("Refund details"));
+    QTRY_VERIFY(detail->text().contains(QLatin1String("Cracked lid")));
+    auto *photos = named<QListWidget>(page, QStringLiteral("Refund photos"));
+    QTRY_COMPARE(photos->count(), 1);
+    QTRY_VERIFY(!photos->item(0)->icon().isNull());
+
+    // Approve asks first: the computed amount and the restock choice; nothing is decided yet.
     type(page, QStringLiteral("Decision note"), QStringLiteral("Sorry about that"));
     click(page, QStringLiteral("Approve refund"));
+    auto *confirmation = named<QLabel>(page, QStringLiteral("Refund confirmation"));
+    QTRY_VERIFY(confirmation->isVisible());
+    QVERIFY2(confirmation->text().contains(formatMoney(2500, QStringLiteral("USD"))),
+             qPrintable(confirmation->text()));
+    QVERIFY(confirmation->text().contains(QLatin1String("back in stock")));
+    const Client seller = as(server, sellerId, QStringLiteral("seller"));
+    QCOMPARE(seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + approveMe->id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
+             QStringLiteral("requested"));
+    click(page, QStringLiteral("Confirm refund"));
     // The list shows requests waiting for a decision: the approved one leaves it.
     QTRY_COMPARE(view->model()->rowCount(), 1);
-    const Client seller = as(server, sellerId, QStringLiteral("seller"));
     HttpResult answer
             = seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + approveMe->id);
     QCOMPARE(answer.status, 200);
-    QVERIFY2(answer.json().value(QStringLiteral("status")).toString() != QLatin1String("requested"),
-             answer.body.constData());
+    QCOMPARE(answer.json().value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
+    QCOMPARE(answer.json().value(QStringLiteral("amountCents")).toInteger(), 2500);
     QCOMPARE(answer.json().value(QStringLiteral("note")).toString(),
              QStringLiteral("Sorry about that"));
     QCOMPARE(answer.json().value(QStringLiteral("restock")).toBool(), true);
+    // The customer is told.
+    const Client customer = as(server, customerId, QStringLiteral("customer"));
+    auto kinds = [&] {
+        QStringList out;
+        const QJsonArray items = customer.get(QStringLiteral("/api/v1/notifications"))
+                                         .json()
+                                         .value(QStringLiteral("items"))
+                                         .toArray();
+        for (const QJsonValue &v : items)
+            out.append(v[QStringLiteral("kind")].toString());
+        return out;
+    };
+    QCOMPARE(kinds().count(QStringLiteral("refund.approved")), 1);
 
-    // Reject the other.
+    // Reject needs a note: without one nothing is sent.
     QVERIFY(clickRow(view, rejectMe->id));
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Reject refund"))->isEnabled());
+    named<QLineEdit>(page, QStringLiteral("Decision note"))->clear();
+    click(page, QStringLiteral("Reject refund"));
+    QCOMPARE(seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + rejectMe->id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
+             QStringLiteral("requested"));
+    QCOMPARE(view->model()->rowCount(), 1);
+    type(page, QStringLiteral("Decision note"), QStringLiteral("Opened and used"));
     click(page, QStringLiteral("Reject refund"));
     QTRY_COMPARE(view->model()->rowCount(), 0);
     answer = seller.get(QStringLiteral("/api/v1/seller/refund-requests/") + rejectMe->id);
     QCOMPARE(answer.status, 200);
     QCOMPARE(answer.json().value(QStringLiteral("status")).toString(), QStringLiteral("rejected"));
+    QCOMPARE(answer.json().value(QStringLiteral("note")).toString(),
+             QStringLiteral("Opened and used"));
+    QCOMPARE(kinds().count(QStringLiteral("refund.rejected")), 1);
+    // The "Decided" filter lists both decisions.
+    auto *filter = named<QComboBox>(page, QStringLiteral("Refund status filter"));
+    filter->setCurrentIndex(filter->findData(QStringLiteral("decided")));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    filter->setCurrentIndex(0);
+    QTRY_COMPARE(view->model()->rowCount(), 0);
     // The empty list says what happens next.
     QVERIFY(named<QLabel>(page, QStringLiteral("Refund requests empty"))->isVisible());
 }

@@ -184,6 +184,7 @@ private Q_SLOTS:
     void webhookFailedRefundedAndUnknown();
     void lateMoneyIsRefunded();
     void signatureFromStripesNodeLibrary();
+    void refundRequestsThroughStripe();
 };
 
 void TestPayments::signatureReferenceVector()
@@ -631,6 +632,224 @@ void TestPayments::signatureFromStripesNodeLibrary()
     QCOMPARE(sendWebhook(s.customerClient(), changed, header).status, 400);
     QCOMPARE(sendWebhook(s.customerClient(), payload, header).status, 200);
     QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+}
+
+// Refund requests paid back through Stripe (the fake): the right amount, intent and an
+// idempotency key per provider refund; a 500 retried; Stripe down → refund_failed, then the
+// sweep; a permanent refusal shown and retried by the seller with a new key; charge.refunded
+// events settle what our calls could not see.
+void TestPayments::refundRequestsThroughStripe()
+{
+    Shopfront s;
+    QVERIFY(s.start());
+    Shop &shop = s.server->shop();
+    const QString id = s.order(4);
+    const QString pi = s.checkout(id);
+    QCOMPARE(signedWebhook(
+                     s.customerClient(),
+                     stripeEvent(QStringLiteral("payment_intent.succeeded"), s.fake.succeed(pi)))
+                     .status,
+             200);
+    const QString item = s.orderJson(id)
+                                 .value(QStringLiteral("items"))
+                                 .toArray()
+                                 .at(0)
+                                 .toObject()
+                                 .value(QStringLiteral("id"))
+                                 .toString();
+    QVERIFY(!item.isEmpty());
+    // A fresh token each time: the test moves the clock past the access token's life.
+    auto seller = [&] {
+        return clientFor(*s.server, s.seller, QStringLiteral("seller"));
+    };
+    auto requestAndApprove = [&](QString *requestId) {
+        const auto asked = s.customerClient().post(
+                QStringLiteral("/api/v1/orders/%1/refund-requests").arg(id),
+                {{QStringLiteral("orderItemId"), item},
+                 {QStringLiteral("quantity"), 1},
+                 {QStringLiteral("reason"), QStringLiteral("broken")}});
+        *requestId = asked.json().value(QStringLiteral("id")).toString();
+        return seller().post(
+                QStringLiteral("/api/v1/seller/refund-requests/%1/approve").arg(*requestId));
+    };
+    auto calls = [&] {
+        return s.fake.requests("POST", QStringLiteral("/v1/refunds"));
+    };
+    auto keyOf = [](const QJsonValue &call) {
+        return call.toObject()
+                .value(QStringLiteral("headers"))
+                .toObject()
+                .value(QStringLiteral("idempotency-key"))
+                .toString();
+    };
+    auto statusOf = [](const QJsonValue &call) {
+        return call.toObject().value(QStringLiteral("status")).toInt();
+    };
+    auto lastRow = [&](const QString &requestId) {
+        return scalarText(shop,
+                          QStringLiteral("SELECT id FROM payment_refunds WHERE refund_request_id "
+                                         "= ? ORDER BY created_at DESC, id DESC"),
+                          {requestId});
+    };
+    auto requestJson = [&](const QString &requestId) {
+        return s.customerClient()
+                .get(QStringLiteral("/api/v1/refund-requests/") + requestId)
+                .json();
+    };
+
+    // 1. One unit back: amount, intent and our key (also in metadata, for the webhooks).
+    QString first;
+    auto r = requestAndApprove(&first);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
+    QCOMPARE(r.json().value(QStringLiteral("amountCents")).toInteger(), 1250);
+    QJsonArray seen = calls();
+    QCOMPARE(seen.size(), 1);
+    const QJsonObject form = seen.at(0).toObject().value(QStringLiteral("form")).toObject();
+    QCOMPARE(form.value(QStringLiteral("payment_intent")).toString(), pi);
+    QCOMPARE(form.value(QStringLiteral("amount")).toString(), QStringLiteral("1250"));
+    const QString firstKey = lastRow(first);
+    QVERIFY(!firstKey.isEmpty());
+    QCOMPARE(keyOf(seen.at(0)), firstKey);
+    QCOMPARE(form.value(QStringLiteral("metadata"))
+                     .toObject()
+                     .value(QStringLiteral("mercato_refund"))
+                     .toString(),
+             firstKey);
+    QCOMPARE(statusOf(seen.at(0)), 200);
+
+    // 2. A 500, then success on the retry, with the same key (and not the first one's).
+    s.fake.failNext({{QStringLiteral("status"), 500}, {QStringLiteral("count"), 1}});
+    QString second;
+    r = requestAndApprove(&second);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
+    seen = calls();
+    QCOMPARE(seen.size(), 3);
+    QCOMPARE(statusOf(seen.at(1)), 500);
+    QCOMPARE(statusOf(seen.at(2)), 200);
+    QCOMPARE(keyOf(seen.at(1)), lastRow(second));
+    QCOMPARE(keyOf(seen.at(2)), lastRow(second));
+    QVERIFY(lastRow(second) != firstKey);
+
+    // 3. Stripe down for every try of the call: refund_failed with the error shown, retried
+    // by the sweep; before that a charge.refunded event says Stripe did refund it after all.
+    s.fake.failNext({{QStringLiteral("status"), 500}, {QStringLiteral("count"), 3}});
+    QString third;
+    r = requestAndApprove(&third);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refund_failed"));
+    QVERIFY2(
+            r.json().value(QStringLiteral("refundError")).toString().contains(QLatin1String("500")),
+            r.body.constData());
+    QCOMPARE(calls().size(), 6);
+    const QString thirdKey = lastRow(third);
+    auto charge = [&](const QJsonArray &refunds) {
+        return QJsonObject{{QStringLiteral("id"), QStringLiteral("ch_1")},
+                           {QStringLiteral("object"), QStringLiteral("charge")},
+                           {QStringLiteral("payment_intent"), pi},
+                           {QStringLiteral("amount"), 5000},
+                           {QStringLiteral("amount_refunded"), 3750},
+                           {QStringLiteral("refunds"),
+                            QJsonObject{{QStringLiteral("object"), QStringLiteral("list")},
+                                        {QStringLiteral("data"), refunds}}}};
+    };
+    const QJsonObject settled = stripeEvent(
+            QStringLiteral("charge.refunded"),
+            charge({QJsonObject{{QStringLiteral("id"), QStringLiteral("re_seen_by_stripe")},
+                                {QStringLiteral("status"), QStringLiteral("succeeded")},
+                                {QStringLiteral("amount"), 1250},
+                                {QStringLiteral("metadata"),
+                                 QJsonObject{{QStringLiteral("mercato_refund"), thirdKey}}}},
+                    QJsonObject{{QStringLiteral("id"), QStringLiteral("re_not_ours")},
+                                {QStringLiteral("status"), QStringLiteral("succeeded")},
+                                {QStringLiteral("amount"), 1}}}));
+    QCOMPARE(signedWebhook(s.customerClient(), settled).status, 200);
+    QCOMPARE(requestJson(third).value(QStringLiteral("status")).toString(),
+             QStringLiteral("refunded"));
+    QVERIFY(requestJson(third).value(QStringLiteral("refundError")).isNull());
+    QCOMPARE(scalarText(shop,
+                        QStringLiteral("SELECT provider_ref FROM payment_refunds WHERE id = ?"),
+                        {thirdKey}),
+             QStringLiteral("re_seen_by_stripe"));
+    // Settled: the sweep sends nothing more, and a replay of the event changes nothing.
+    Clock::advanceForTesting(31'000);
+    QCOMPARE(shop.refunds().retryDue(), 0);
+    QCOMPARE(calls().size(), 6);
+    QCOMPARE(signedWebhook(s.customerClient(), settled)
+                     .json()
+                     .value(QStringLiteral("replayed"))
+                     .toBool(),
+             true);
+
+    // 4. A permanent refusal: refund_failed with Stripe's words, never retried by itself; the
+    // seller retries and a new provider refund (a new key) goes through.
+    s.fake.failNext({{QStringLiteral("status"), 402}, {QStringLiteral("count"), 1}});
+    QString fourth;
+    r = requestAndApprove(&fourth);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refund_failed"));
+    QVERIFY2(r.json().value(QStringLiteral("refundError"))
+                     .toString()
+                     .contains(QLatin1String("Something went wrong")),
+             r.body.constData());
+    QCOMPARE(calls().size(), 7);
+    const QString refusedKey = lastRow(fourth);
+    Clock::advanceForTesting(24LL * 3'600'000);
+    QCOMPARE(shop.refunds().retryDue(), 0);
+    QCOMPARE(calls().size(), 7);
+    // Only the line's seller retries; a customer cannot.
+    const QString otherSeller = insertUser(shop, QStringLiteral("seller"));
+    QCOMPARE(clientFor(*s.server, otherSeller, QStringLiteral("seller"))
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/retry").arg(fourth))
+                     .status,
+             404);
+    QCOMPARE(s.customerClient()
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/%1/retry").arg(fourth))
+                     .status,
+             403);
+    r = seller().post(QStringLiteral("/api/v1/seller/refund-requests/%1/retry").arg(fourth));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
+    QCOMPARE(r.json().value(QStringLiteral("amountCents")).toInteger(), 1250);
+    seen = calls();
+    QCOMPARE(seen.size(), 8);
+    QCOMPARE(statusOf(seen.at(7)), 200);
+    QVERIFY(keyOf(seen.at(7)) != refusedKey);
+    QCOMPARE(keyOf(seen.at(7)), lastRow(fourth));
+    // A refunded request is not retried.
+    QCOMPARE(seller().post(QStringLiteral("/api/v1/seller/refund-requests/%1/retry").arg(fourth))
+                     .status,
+             409);
+
+    // 5. Stripe reports the first refund failed later: owed again, shown, and retried.
+    const QJsonObject failed = stripeEvent(
+            QStringLiteral("charge.refunded"),
+            charge({QJsonObject{
+                    {QStringLiteral("id"),
+                     scalarText(shop,
+                                QStringLiteral("SELECT provider_ref FROM "
+                                               "payment_refunds WHERE id = ?"),
+                                {firstKey})},
+                    {QStringLiteral("status"), QStringLiteral("failed")},
+                    {QStringLiteral("failure_reason"), QStringLiteral("expired_or_canceled_card")},
+                    {QStringLiteral("amount"), 1250}}}));
+    QCOMPARE(signedWebhook(s.customerClient(), failed).status, 200);
+    const QJsonObject owed = requestJson(first);
+    QCOMPARE(owed.value(QStringLiteral("status")).toString(), QStringLiteral("refund_failed"));
+    QVERIFY(owed.value(QStringLiteral("refundError"))
+                    .toString()
+                    .contains(QLatin1String("expired_or_canceled_card")));
+    r = seller().post(QStringLiteral("/api/v1/seller/refund-requests/%1/retry").arg(first));
+    QCOMPARE(r.json().value(QStringLiteral("status")).toString(), QStringLiteral("refunded"));
+    QCOMPARE(calls().size(), 9);
+
+    // Money: what went back through Stripe is what the order was paid, never more.
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT SUM(amount_cents) FROM payment_refunds WHERE "
+                                   "order_id = ? AND state = 'succeeded'"),
+                    {id}),
+             5000);
+    QCOMPARE(notificationCount(shop, s.customer, QStringLiteral("refund.approved")), 4);
+    QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("refund.requested")), 4);
 }
 
 QTEST_GUILESS_MAIN(TestPayments)

@@ -3,14 +3,18 @@
 #include "consoleworker.h"
 #include "rowsmodel.h"
 
+#include "model/imagestore.h"
 #include "model/shop.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QHBoxLayout>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -18,6 +22,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace Mercato {
@@ -31,6 +36,26 @@ QComboBox *statusCombo(QWidget *parent, const QString &name,
     for (const auto &[label, value] : items)
         combo->addItem(label, value);
     return combo;
+}
+
+// Evidence photos from the local image store, scaled to `size` (0: full size); other stores
+// give null images (the list shows names and the URL). Runs in the console's worker.
+QList<QPair<QString, QImage>> loadEvidence(Shop *shop, const QList<EvidenceImage> &images, int size)
+{
+    QList<QPair<QString, QImage>> out;
+    auto *local = dynamic_cast<LocalImageStore *>(&shop->images());
+    for (const EvidenceImage &img : images) {
+        QImage image;
+        if (local) {
+            const QString path = local->pathFor(QUrl(img.url).path().section(QLatin1Char('/'), -1));
+            if (!path.isEmpty())
+                image.load(path);
+        }
+        if (!image.isNull() && size > 0)
+            image = image.scaled(size, size, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        out.append({img.id, image});
+    }
+    return out;
 }
 } // namespace
 
@@ -51,6 +76,7 @@ QWidget *AfterSalesPage::buildRefunds()
     auto *bar = new QHBoxLayout;
     m_refundStatus = statusCombo(w, tr("Refund status filter"),
                                  {{tr("Waiting for a decision"), QStringLiteral("requested")},
+                                  {tr("Decided"), QStringLiteral("decided")},
                                   {tr("All"), QString()},
                                   {tr("Approved"), QStringLiteral("approved")},
                                   {tr("Refunded"), QStringLiteral("refunded")},
@@ -65,35 +91,97 @@ QWidget *AfterSalesPage::buildRefunds()
                                    tr("Amount"), tr("Status"), tr("Reason")},
                                   this);
     m_refundProxy = new QSortFilterProxyModel(this);
-    m_refundView = new QTableView(w);
-    layout->addWidget(tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy,
-                                          tr("Refund requests"),
-                                          tr("No refund requests here. When a customer asks for a "
-                                             "refund, it appears in this list for you to decide.")),
-                      1);
+    auto *split = new QSplitter(Qt::Horizontal, w);
+    m_refundView = new QTableView(split);
+    split->addWidget(tableWithEmptyState(m_refundView, m_refundModel, m_refundProxy,
+                                         tr("Refund requests"),
+                                         tr("No refund requests here. When a customer asks for a "
+                                            "refund, it appears in this list for you to decide.")));
+    auto *right = new QWidget(split);
+    auto *rl = new QVBoxLayout(right);
+    rl->setContentsMargins(0, 0, 0, 0);
+    m_refundDetail = new QLabel(tr("Select a request to see the order, the customer's words "
+                                   "and the photos."),
+                                right);
+    m_refundDetail->setAccessibleName(tr("Refund details"));
+    m_refundDetail->setWordWrap(true);
+    m_refundDetail->setTextFormat(Qt::RichText);
+    m_refundDetail->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_photos = new QListWidget(right);
+    m_photos->setAccessibleName(tr("Refund photos"));
+    m_photos->setToolTip(tr("Double-click a photo to open it full size."));
+    m_photos->setViewMode(QListView::IconMode);
+    m_photos->setIconSize(QSize(96, 96));
+    m_photos->setMaximumHeight(130);
+    rl->addWidget(m_refundDetail, 1);
+    rl->addWidget(m_photos);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
 
     auto *decide = new QHBoxLayout;
     m_note = new QLineEdit(w);
     m_note->setAccessibleName(tr("Decision note"));
-    m_note->setPlaceholderText(tr("Note to the customer (optional)"));
+    m_note->setPlaceholderText(tr("Note to the customer (required to reject)"));
     m_restock = new QCheckBox(tr("Put the items back in &stock"), w);
     m_restock->setAccessibleName(tr("Restock"));
     m_restock->setChecked(true);
-    m_approve = new QPushButton(tr("&Approve"), w);
+    m_approve = new QPushButton(tr("&Approve..."), w);
     m_approve->setAccessibleName(tr("Approve refund"));
     m_reject = new QPushButton(tr("Re&ject"), w);
     m_reject->setAccessibleName(tr("Reject refund"));
+    m_retry = new QPushButton(tr("Re&try refund"), w);
+    m_retry->setAccessibleName(tr("Retry refund"));
+    m_retry->setToolTip(tr("Send a failed refund to the payment provider again."));
     decide->addWidget(m_note, 1);
     decide->addWidget(m_restock);
     decide->addWidget(m_approve);
     decide->addWidget(m_reject);
+    decide->addWidget(m_retry);
     layout->addLayout(decide);
 
+    m_confirm = new QWidget(w);
+    auto *confirm = new QHBoxLayout(m_confirm);
+    confirm->setContentsMargins(0, 0, 0, 0);
+    m_confirmText = new QLabel(m_confirm);
+    m_confirmText->setAccessibleName(tr("Refund confirmation"));
+    m_confirmText->setWordWrap(true);
+    auto *yes = new QPushButton(tr("&Confirm refund"), m_confirm);
+    yes->setAccessibleName(tr("Confirm refund"));
+    auto *no = new QPushButton(tr("Ca&ncel"), m_confirm);
+    no->setAccessibleName(tr("Cancel refund"));
+    confirm->addWidget(m_confirmText, 1);
+    confirm->addWidget(yes);
+    confirm->addWidget(no);
+    m_confirm->hide();
+    layout->addWidget(m_confirm);
+
+    connect(yes, &QPushButton::clicked, this, [this] {
+        m_confirm->hide();
+        decideRefund(true, m_confirmFor);
+    });
+    connect(no, &QPushButton::clicked, this, [this] {
+        m_confirm->hide();
+        m_confirmFor.clear();
+        updateButtons();
+    });
+    // The confirmation is about one request with one restock choice: a change cancels it.
+    connect(m_restock, &QCheckBox::toggled, this, [this] {
+        m_confirm->hide();
+        updateButtons();
+    });
+    connect(m_photos, &QListWidget::itemActivated, this, &AfterSalesPage::openPhoto);
+    connect(m_retry, &QPushButton::clicked, this, &AfterSalesPage::retryRefund);
     connect(m_refundStatus, &QComboBox::currentIndexChanged, this, &AfterSalesPage::refresh);
-    connect(m_refundView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &AfterSalesPage::updateButtons);
-    connect(m_approve, &QPushButton::clicked, this, [this] { decideRefund(true); });
-    connect(m_reject, &QPushButton::clicked, this, [this] { decideRefund(false); });
+    connect(m_refundView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        m_confirm->hide();
+        showRefund();
+        updateButtons();
+    });
+    connect(m_approve, &QPushButton::clicked, this, &AfterSalesPage::askToApprove);
+    connect(m_reject, &QPushButton::clicked, this,
+            [this] { decideRefund(false, selectedId(m_refundView)); });
     return w;
 }
 
@@ -165,17 +253,23 @@ void AfterSalesPage::refresh()
         return;
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
-    const QString refundStatus = m_refundStatus->currentData().toString();
+    const QString refundFilter = m_refundStatus->currentData().toString();
+    const bool decidedOnly = refundFilter == QLatin1String("decided");
+    const QString refundStatus = decidedOnly ? QString() : refundFilter;
     const QString complaintStatus = m_complaintStatus->currentData().toString();
     using Lists = QPair<Result<QList<RefundRequest>>, Result<QList<Complaint>>>;
     ctx().worker.run(
             this,
-            [shop, sellerId, refundStatus, complaintStatus]() -> Lists {
+            [shop, sellerId, refundStatus, decidedOnly, complaintStatus]() -> Lists {
                 auto refunds
                         = fetchAll<RefundRequest, RefundRequestPage>([&](const QString &cursor) {
                               return shop->refunds().listForSeller(sellerId, refundStatus, 100,
                                                                    cursor);
                           });
+                if (refunds && decidedOnly)
+                    refunds->removeIf([](const RefundRequest &r) {
+                        return r.status == QLatin1String("requested");
+                    });
                 auto complaints = fetchAll<Complaint, ComplaintPage>([&](const QString &cursor) {
                     return shop->complaints().listForSeller(sellerId, complaintStatus, 100, cursor);
                 });
@@ -222,6 +316,7 @@ void AfterSalesPage::refresh()
                 if (!m_pendingSelect.isEmpty() && m_complaintModel->rowOf(m_pendingSelect) >= 0)
                     m_tabs->setCurrentIndex(1);
                 m_pendingSelect.clear();
+                showRefund();
                 showComplaint();
                 updateButtons();
             });
@@ -237,12 +332,17 @@ void AfterSalesPage::updateButtons()
 {
     const QString refundId = selectedId(m_refundView);
     bool decidable = false;
+    bool failed = false;
     for (const RefundRequest &r : std::as_const(m_refunds)) {
-        if (r.id == refundId)
+        if (r.id == refundId) {
             decidable = r.status == QLatin1String("requested");
+            failed = r.status == QLatin1String("refund_failed");
+        }
     }
-    m_approve->setEnabled(decidable);
-    m_reject->setEnabled(decidable);
+    const bool confirming = m_confirm->isVisible();
+    m_approve->setEnabled(decidable && !confirming);
+    m_reject->setEnabled(decidable && !confirming);
+    m_retry->setEnabled(failed);
     const QString complaintId = selectedId(m_complaintView);
     bool open = false;
     for (const Complaint &c : std::as_const(m_complaints)) {
@@ -254,7 +354,7 @@ void AfterSalesPage::updateButtons()
     m_reply->setEnabled(open);
 }
 
-void AfterSalesPage::decideRefund(bool approve)
+void AfterSalesPage::askToApprove()
 {
     const QString id = selectedId(m_refundView);
     if (id.isEmpty())
@@ -263,7 +363,54 @@ void AfterSalesPage::decideRefund(bool approve)
     m_reject->setEnabled(false);
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
+    ctx().worker.run(
+            this, [shop, sellerId, id] { return shop->refunds().preview(sellerId, id); },
+            [this, id](const Result<RefundAmount> &amount) {
+                if (selectedId(m_refundView) != id)
+                    return;
+                if (!amount) {
+                    showError(amount.error());
+                    updateButtons();
+                    return;
+                }
+                const RefundRequest *r = nullptr;
+                for (const RefundRequest &each : std::as_const(m_refunds)) {
+                    if (each.id == id)
+                        r = &each;
+                }
+                if (!r)
+                    return;
+                QString text
+                        = tr("Refund %1 to %2 for %3 × %4")
+                                  .arg(formatMoney(amount->cents, r->currency), r->customerName)
+                                  .arg(r->quantity)
+                                  .arg(r->productName);
+                if (amount->coins > 0)
+                    text += tr(", and %n coin(s) back", nullptr, int(amount->coins));
+                text += QStringLiteral(". ")
+                        + (m_restock->isChecked() ? tr("The items go back in stock.")
+                                                  : tr("The items do not go back in stock."));
+                m_confirmText->setText(text);
+                m_confirmFor = id;
+                m_confirm->show();
+                updateButtons();
+            });
+}
+
+void AfterSalesPage::decideRefund(bool approve, const QString &id)
+{
+    if (id.isEmpty())
+        return;
     const QString note = m_note->text().trimmed();
+    if (!approve && note.isEmpty()) {
+        showMessage(tr("Write a note telling the customer why before rejecting."), true);
+        m_note->setFocus();
+        return;
+    }
+    m_approve->setEnabled(false);
+    m_reject->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
     const bool restock = m_restock->isChecked();
     ctx().worker.run(
             this,
@@ -272,15 +419,127 @@ void AfterSalesPage::decideRefund(bool approve)
                                : shop->refunds().reject(sellerId, id, note);
             },
             [this, approve](const Result<RefundRequest> &result) {
+                m_confirmFor.clear();
                 if (!result) {
                     showError(result.error());
                     updateButtons();
                     return;
                 }
                 m_note->clear();
-                showMessage(approve ? tr("Refund approved for %1.").arg(result->customerName)
-                                    : tr("Refund rejected for %1.").arg(result->customerName));
+                if (approve && result->status == QLatin1String("refund_failed"))
+                    showMessage(tr("Refund approved for %1, but the payment provider refused it: "
+                                   "%2. Retry it from this list.")
+                                        .arg(result->customerName, result->refundError),
+                                true);
+                else
+                    showMessage(approve ? tr("Refund approved for %1.").arg(result->customerName)
+                                        : tr("Refund rejected for %1.").arg(result->customerName));
                 refresh();
+            });
+}
+
+void AfterSalesPage::retryRefund()
+{
+    const QString id = selectedId(m_refundView);
+    if (id.isEmpty())
+        return;
+    m_retry->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    ctx().worker.run(
+            this, [shop, sellerId, id] { return shop->refunds().retryRefund(sellerId, id); },
+            [this](const Result<RefundRequest> &result) {
+                if (!result)
+                    showError(result.error());
+                else if (result->status == QLatin1String("refund_failed"))
+                    showMessage(tr("The refund failed again: %1").arg(result->refundError), true);
+                else
+                    showMessage(tr("Refund sent for %1.").arg(result->customerName));
+                refresh();
+            });
+}
+
+void AfterSalesPage::showRefund()
+{
+    const QString id = selectedId(m_refundView);
+    const RefundRequest *r = nullptr;
+    for (const RefundRequest &each : std::as_const(m_refunds)) {
+        if (each.id == id)
+            r = &each;
+    }
+    m_photos->clear();
+    if (!r) {
+        m_refundDetail->setText(
+                tr("Select a request to see the order, the customer's words and the photos."));
+        return;
+    }
+    QString html
+            = QStringLiteral("<h3>%1 × %2</h3><p>%3 · %4 · %5</p><p><b>%6</b></p>"
+                             "<blockquote>%7</blockquote>")
+                      .arg(r->quantity)
+                      .arg(r->productName.toHtmlEscaped(), tr("Order %1").arg(r->orderId.left(8)),
+                           r->customerName.toHtmlEscaped(), formatTime(r->createdAt),
+                           tr("Status: %1").arg(r->status), r->reason.toHtmlEscaped());
+    if (r->amountCents)
+        html += QStringLiteral("<p>%1</p>")
+                        .arg(tr("Refund: %1").arg(formatMoney(*r->amountCents, r->currency)));
+    if (!r->note.isEmpty())
+        html += QStringLiteral("<p>%1</p>").arg(tr("Your note: %1").arg(r->note.toHtmlEscaped()));
+    if (!r->refundError.isEmpty())
+        html += QStringLiteral("<p style=\"color:#b00020\">%1</p>")
+                        .arg(tr("The payment provider refused the refund: %1")
+                                     .arg(r->refundError.toHtmlEscaped()));
+    if (r->images.isEmpty())
+        html += QStringLiteral("<p><i>%1</i></p>").arg(tr("No photos."));
+    m_refundDetail->setText(html);
+    for (int i = 0; i < r->images.size(); ++i) {
+        auto *item = new QListWidgetItem(tr("Photo %1").arg(i + 1), m_photos);
+        item->setData(Qt::UserRole, r->images.at(i).id);
+        item->setData(Qt::UserRole + 1, r->images.at(i).url);
+        item->setToolTip(r->images.at(i).url);
+    }
+    if (r->images.isEmpty())
+        return;
+    // Decoding and scaling happen in the worker, never on the GUI thread.
+    Shop *shop = &ctx().shop;
+    const QList<EvidenceImage> images = r->images;
+    ctx().worker.run(
+            this, [shop, images] { return loadEvidence(shop, images, 96); },
+            [this, id](const QList<QPair<QString, QImage>> &thumbs) {
+                if (selectedId(m_refundView) != id)
+                    return;
+                for (int i = 0; i < m_photos->count(); ++i) {
+                    QListWidgetItem *item = m_photos->item(i);
+                    for (const auto &[imageId, image] : thumbs) {
+                        if (imageId == item->data(Qt::UserRole).toString() && !image.isNull())
+                            item->setIcon(QIcon(QPixmap::fromImage(image)));
+                    }
+                }
+            });
+}
+
+void AfterSalesPage::openPhoto(QListWidgetItem *item)
+{
+    if (!item)
+        return;
+    const EvidenceImage image{item->data(Qt::UserRole).toString(),
+                              item->data(Qt::UserRole + 1).toString()};
+    Shop *shop = &ctx().shop;
+    ctx().worker.run(
+            this, [shop, image] { return loadEvidence(shop, {image}, 0); },
+            [this, image](const QList<QPair<QString, QImage>> &loaded) {
+                auto *dialog = new QDialog(this);
+                dialog->setAttribute(Qt::WA_DeleteOnClose);
+                dialog->setWindowTitle(tr("Refund photo"));
+                auto *l = new QVBoxLayout(dialog);
+                auto *label = new QLabel(dialog);
+                label->setAccessibleName(tr("Refund photo"));
+                if (!loaded.isEmpty() && !loaded.first().second.isNull())
+                    label->setPixmap(QPixmap::fromImage(loaded.first().second));
+                else
+                    label->setText(tr("This photo is stored at %1").arg(image.url));
+                l->addWidget(label);
+                dialog->open();
             });
 }
 

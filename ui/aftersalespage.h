@@ -8,7 +8,10 @@
 
 class QCheckBox;
 class QComboBox;
+class QLabel;
 class QLineEdit;
+class QListWidget;
+class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
 class QSortFilterProxyModel;
@@ -29,7 +32,12 @@ public:
 private:
     QWidget *buildRefunds();
     QWidget *buildComplaints();
-    void decideRefund(bool approve);
+    void decideRefund(bool approve, const QString &id);
+    // Approve asks first: the computed amount and the restock choice, then "Confirm refund".
+    void askToApprove();
+    void retryRefund();
+    void showRefund();
+    void openPhoto(QListWidgetItem *item);
     void moveComplaint(bool resolve);
     void showComplaint();
     void updateButtons();
@@ -43,6 +51,12 @@ private:
     QCheckBox *m_restock = nullptr;
     QPushButton *m_approve = nullptr;
     QPushButton *m_reject = nullptr;
+    QPushButton *m_retry = nullptr;
+    QLabel *m_refundDetail = nullptr;
+    QListWidget *m_photos = nullptr;
+    QWidget *m_confirm = nullptr;
+    QLabel *m_confirmText = nullptr;
+    QString m_confirmFor; // the request the confirmation is about
     QList<RefundRequest> m_refunds;
 
     RowsModel *m_complaintModel = nullptr;
