@@ -69,7 +69,9 @@ QString DatabaseUrl::redacted() const
 {
     if (engine == Engine::Sqlite)
         return QStringLiteral("sqlite:") + path;
-    return QStringLiteral("postgresql://%1@%2:%3/%4").arg(user, host).arg(port).arg(name);
+    // Concatenated, not arg()-chained: a user name holding "%1" was itself replaced.
+    return QStringLiteral("postgresql://") + user + QLatin1Char('@') + host + QLatin1Char(':')
+           + QString::number(port) + QLatin1Char('/') + name;
 }
 
 Database::Database(DatabaseUrl url)

@@ -241,7 +241,8 @@ Status verify(const QByteArray &secret, const QByteArray &payload, const QByteAr
         match = Ids::constantTimeEquals(expected, s.toLower()) || match;
     if (!match)
         return makeError(ErrorCode::BadRequest, QStringLiteral("no signature matches the payload"));
-    if (std::abs(nowSeconds - t) > toleranceSeconds)
+    // No subtraction: `t` may be any qint64, and now - t could overflow (found by tests/fuzz).
+    if (t < nowSeconds - toleranceSeconds || t > nowSeconds + toleranceSeconds)
         return makeError(ErrorCode::BadRequest,
                          QStringLiteral("the signature's timestamp is outside the tolerance"));
     return Ok{};

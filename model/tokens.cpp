@@ -8,6 +8,7 @@
 #include <QMessageAuthenticationCode>
 
 #include <algorithm>
+#include <cmath>
 
 namespace Mercato {
 
@@ -36,8 +37,9 @@ bool isIntegerSeconds(const QJsonValue &v)
 {
     if (!v.isDouble())
         return false;
+    // Only then is the conversion to qint64 defined (1e300 seconds was not; found by tests/fuzz).
     const double d = v.toDouble();
-    return d == double(qint64(d)) && d > 0;
+    return d > 0 && d < 9223372036854775808.0 && d == std::floor(d);
 }
 
 Error invalid(const QString &why)

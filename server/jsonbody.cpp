@@ -68,11 +68,16 @@ std::optional<qint64> FieldReader::integer(const QString &name, Need need, qint6
         fail(name, QStringLiteral("must be an integer"));
         return std::nullopt;
     }
-    if (d < double(min) || d > double(max)) {
+    // Compared as integers: double(max) may round up (to 2^63 for the widest bound), and a
+    // double outside qint64 must not be converted at all (found by tests/fuzz).
+    constexpr double kTwo63 = 9223372036854775808.0;
+    const bool fits = d >= -kTwo63 && d < kTwo63;
+    const qint64 n = fits ? qint64(d) : 0;
+    if (!fits || n < min || n > max) {
         fail(name, QStringLiteral("must be between %1 and %2").arg(min).arg(max));
         return std::nullopt;
     }
-    return qint64(d);
+    return n;
 }
 
 std::optional<bool> FieldReader::boolean(const QString &name, Need need)

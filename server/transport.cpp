@@ -242,53 +242,53 @@ void ConnectionGuard::onReadyRead()
     }
 }
 
-bool ConnectionGuard::parseHead(const QByteArray &head)
+HeadCheck checkRequestHead(
+        const QByteArray &head,
+        const std::function<qint64(const QByteArray &method, const QString &path)> &bodyLimit)
 {
-    m_method.clear();
-    m_path.clear();
-    m_requestId.clear();
+    HeadCheck c;
+    const auto refuse = [&c](int status, const QString &detail) {
+        c.status = status;
+        c.detail = detail;
+        return c;
+    };
     const QList<QByteArray> lines = head.split('\n');
     const QByteArray requestLine
             = lines.first().endsWith('\r') ? lines.first().chopped(1) : lines.first();
     const QList<QByteArray> parts = requestLine.split(' ');
     if (parts.size() != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-        reject(400, QStringLiteral("malformed request line"));
-        return false;
+        return refuse(400, QStringLiteral("malformed request line"));
     }
     const QByteArray &method = parts[0];
     const QByteArray &target = parts[1];
     const QByteArray &version = parts[2];
-    m_method = method.left(16);
-    m_path = QString::fromLatin1(
+    c.method = method.left(16);
+    c.path = QString::fromLatin1(
             target.left(target.indexOf('?') < 0 ? target.size() : target.indexOf('?')));
-    for (char c : method) {
-        if (c < 'A' || c > 'Z') {
-            reject(400, QStringLiteral("malformed method"));
-            return false;
+    for (char ch : method) {
+        if (ch < 'A' || ch > 'Z') {
+            return refuse(400, QStringLiteral("malformed method"));
         }
     }
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         if (version.startsWith("HTTP/"))
-            reject(505, QStringLiteral("only HTTP/1.1 and HTTP/1.0 are served"));
-        else
-            reject(400, QStringLiteral("malformed request line"));
-        return false;
+            return refuse(505, QStringLiteral("only HTTP/1.1 and HTTP/1.0 are served"));
+        return refuse(400, QStringLiteral("malformed request line"));
     }
     if (!target.startsWith('/') && !(method == "OPTIONS" && target == "*")) {
-        reject(400, QStringLiteral("the request target must be a path"));
-        return false;
+        return refuse(400, QStringLiteral("the request target must be a path"));
     }
     static const QList<QByteArray> known{"GET",   "HEAD",   "POST",   "PUT",
                                          "PATCH", "DELETE", "OPTIONS"};
     if (!known.contains(method)) {
-        reject(501, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(method)));
-        return false;
+        return refuse(
+                501, QStringLiteral("method %1 is not supported").arg(QString::fromLatin1(method)));
     }
     std::optional<qint64> contentLength;
     bool chunked = false;
     bool hasHost = false;
     QByteArray expect;
-    m_closeAfter = m_closeAfter || version == "HTTP/1.0";
+    c.close = version == "HTTP/1.0";
     for (qsizetype i = 1; i < lines.size(); ++i) {
         QByteArray line = lines.at(i);
         if (line.endsWith('\r'))
@@ -296,8 +296,7 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
         const qsizetype colon = line.indexOf(':');
         if (line.startsWith(' ') || line.startsWith('\t') || colon <= 0
             || line.left(colon).contains(' ') || line.left(colon).contains('\t')) {
-            reject(400, QStringLiteral("malformed header line"));
-            return false;
+            return refuse(400, QStringLiteral("malformed header line"));
         }
         const QByteArray name = line.left(colon).toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
@@ -305,8 +304,7 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
             bool ok = false;
             const qint64 n = value.toLongLong(&ok);
             if (!ok || n < 0 || value.startsWith('+') || (contentLength && *contentLength != n)) {
-                reject(400, QStringLiteral("invalid Content-Length"));
-                return false;
+                return refuse(400, QStringLiteral("invalid Content-Length"));
             }
             contentLength = n;
         } else if (name == "transfer-encoding") {
@@ -316,36 +314,53 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
         } else if (name == "expect") {
             expect = value.toLower();
         } else if (name == "x-request-id") {
-            m_requestId = value;
+            c.requestId = value;
         } else if (name == "connection") {
             if (value.toLower().contains("close"))
-                m_closeAfter = true;
+                c.close = true;
         }
     }
     if (version == "HTTP/1.1" && !hasHost) {
-        reject(400, QStringLiteral("missing Host header"));
-        return false;
+        return refuse(400, QStringLiteral("missing Host header"));
     }
     if (chunked) {
-        reject(contentLength ? 400 : 411, QStringLiteral("send the body with a Content-Length"));
-        return false;
+        return refuse(contentLength ? 400 : 411,
+                      QStringLiteral("send the body with a Content-Length"));
     }
     const qsizetype q = target.indexOf('?');
     const QString path = QString::fromLatin1(q < 0 ? target : target.left(q));
-    const qint64 limit = m_server->m_router->bodyLimit(method, path);
+    const qint64 limit = bodyLimit(method, path);
     if (contentLength.value_or(0) > limit) {
-        reject(413, QStringLiteral("the body is larger than %1 bytes").arg(limit));
-        return false;
+        return refuse(413, QStringLiteral("the body is larger than %1 bytes").arg(limit));
     }
     if (!expect.isEmpty()) {
         if (expect != "100-continue") {
-            reject(417, QStringLiteral("only Expect: 100-continue is understood"));
-            return false;
+            return refuse(417, QStringLiteral("only Expect: 100-continue is understood"));
         }
         if (version == "HTTP/1.1" && contentLength.value_or(0) > 0)
-            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            c.sendContinue = true;
     }
-    m_bodyRemaining = contentLength.value_or(0);
+    c.contentLength = contentLength.value_or(0);
+    return c;
+}
+
+bool ConnectionGuard::parseHead(const QByteArray &head)
+{
+    const HeadCheck c
+            = checkRequestHead(head, [this](const QByteArray &method, const QString &path) {
+                  return m_server->m_router->bodyLimit(method, path);
+              });
+    m_method = c.method;
+    m_path = c.path;
+    m_requestId = c.requestId;
+    m_closeAfter = m_closeAfter || c.close;
+    if (c.status != 0) {
+        reject(c.status, c.detail);
+        return false;
+    }
+    if (c.sendContinue)
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    m_bodyRemaining = c.contentLength;
     return true;
 }
 

@@ -15,6 +15,7 @@
 #include <QTimer>
 #include <mutex>
 
+#include <functional>
 #include <optional>
 
 class QTcpSocket;
@@ -33,6 +34,25 @@ struct TransportLimits
     int maxConnections = 1024;
     int lingerMs = 3'000; // after an error answer, discard what still arrives
 };
+
+// What the guard decides about one request head (the bytes before the blank line).
+struct HeadCheck
+{
+    int status = 0; // 0: accepted; otherwise the status of the rejection
+    QString detail;
+    QByteArray method; // as far as read, for the rejection's log line
+    QString path;
+    QByteArray requestId;
+    qint64 contentLength = 0;
+    bool close = false;        // HTTP/1.0 or `Connection: close`
+    bool sendContinue = false; // answer `100 Continue` before the body arrives
+};
+// The request line and headers against the guard's rules (no chunked bodies, one
+// Content-Length, Host on HTTP/1.1, the route's body cap from `bodyLimit(method, path)`).
+// Pure, so that it can be fuzzed (tests/fuzz).
+HeadCheck checkRequestHead(
+        const QByteArray &head,
+        const std::function<qint64(const QByteArray &method, const QString &path)> &bodyLimit);
 
 // Open connections per client address and in total, shared by all workers.
 class ConnectionLimiter
