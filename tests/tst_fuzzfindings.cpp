@@ -79,10 +79,10 @@ void TestFuzzFindings::tokenTimesOutsideQint64()
     const QByteArray key(32, 'k');
     constexpr auto b64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
     const QByteArray header = QByteArray(R"({"alg":"HS256","typ":"JWT"})").toBase64(b64);
-    const QByteArray claims = (R"({"iss":"mercato","sub":"u1","role":"seller","typ":"access",)"
-                               R"("jti":"j1","iat":)"
-                               + iat + ",\"exp\":" + exp + "}")
-                                      .toBase64(b64);
+    const QByteArray claimsJson = R"({"iss":"mercato","sub":"u1","role":"seller","typ":"access",)"
+                                  R"("jti":"j1","iat":)"
+                                  + iat + ",\"exp\":" + exp + "}";
+    const QByteArray claims = claimsJson.toBase64(b64);
     const QByteArray input = header + '.' + claims;
     const QByteArray sig = QMessageAuthenticationCode::hash(input, key, QCryptographicHash::Sha256)
                                    .toBase64(b64);
