@@ -1,4 +1,5 @@
 #include "complaints.h"
+#include "complaintthreads.h"
 
 #include "clock.h"
 #include "cursor.h"
@@ -319,6 +320,75 @@ Result<EvidenceImage> Complaints::addImage(const QString &customerId, const QStr
         return notFound();
     return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("complaint"), id, bytes,
                          declaredType);
+}
+
+Result<Complaint> ComplaintThreads::customerMessage(Shop &shop, const QString &customerId,
+                                                    const QString &id, const QString &message)
+{
+    {
+        Transaction tx(shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        auto lock = execSql(db, QStringLiteral("UPDATE complaints SET id = id WHERE id = ?"), {id});
+        if (!lock)
+            return lock.error();
+        auto c = execSql(
+                db,
+                QStringLiteral("SELECT status, order_id, order_item_id, seller_id, subject "
+                               "FROM complaints WHERE id = ? AND customer_id = ?"),
+                {id, customerId});
+        if (!c)
+            return c.error();
+        if (!c->next())
+            return notFound();
+        if (c->value(0).toString() == QLatin1String("resolved"))
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("this complaint is already resolved"));
+        const QString orderId = c->value(1).toString();
+        const bool wholeOrder = c->value(2).isNull() || c->value(2).toString().isEmpty();
+        const QString lineSeller = c->value(3).toString();
+        const QString subject = c->value(4).toString();
+        const qint64 now = Clock::nowMs();
+        if (auto s = addMessage(db, id, customerId, message, now); !s)
+            return s.error();
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE complaints SET status = 'open', updated_at = ? WHERE id = ?"),
+                {now, id});
+        if (!u)
+            return u.error();
+        QStringList sellers;
+        if (wholeOrder) {
+            auto q = execSql(db,
+                             QStringLiteral("SELECT DISTINCT seller_id FROM order_items WHERE "
+                                            "order_id = ? ORDER BY seller_id"),
+                             {orderId});
+            if (!q)
+                return q.error();
+            while (q->next())
+                sellers.append(q->value(0).toString());
+        } else {
+            sellers.append(lineSeller);
+        }
+        QList<PendingNotification> pendingNotes;
+        for (const QString &seller : std::as_const(sellers)) {
+            if (auto s = shop.notifier().add(
+                        db, seller, QStringLiteral("complaint.message"),
+                        QStringLiteral("The customer wrote again: %1").arg(subject), message,
+                        QJsonObject{{QStringLiteral("complaintId"), id},
+                                    {QStringLiteral("orderId"), orderId}},
+                        &pendingNotes);
+                !s)
+                return s.error();
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+        shop.notifier().announce(pendingNotes);
+        Q_EMIT shop.events().complaintChanged(id);
+    }
+    return shop.complaints().getForCustomer(customerId, id);
 }
 
 } // namespace Mercato

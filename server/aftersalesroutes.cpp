@@ -5,6 +5,7 @@
 #include "uploadpart.h"
 
 #include "model/clock.h"
+#include "model/complaintthreads.h"
 #include "model/shop.h"
 
 namespace Mercato {
@@ -293,6 +294,23 @@ void registerComplaintRoutes(Router &router, Shop &shop)
             },
             kImageBodyLimit);
 
+    router.add("POST", QStringLiteral("/api/v1/complaints/{id}/reply"), Access::Customer,
+               [&shop](Request &req) {
+                   const QString id = req.param(QStringLiteral("id"));
+                   if (auto own = shop.complaints().getForCustomer(req.user().userId, id); !own)
+                       return Response::fromError(own.error());
+                   auto body = jsonObjectBody(req);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader f(body.value());
+                   const auto message
+                           = f.string(QStringLiteral("message"), Need::Required, 1, kMaxMessage);
+                   if (!f.ok())
+                       return Response::fromError(f.error());
+                   return one(
+                           ComplaintThreads::customerMessage(shop, req.user().userId, id, *message),
+                           complaintJson);
+               });
     router.add("GET", QStringLiteral("/api/v1/seller/complaints"), Access::Seller,
                [&shop](Request &req) {
                    auto paging = pageParams(req);

@@ -159,6 +159,7 @@ private Q_SLOTS:
     void complaintRules();
     void refundAndComplaintListsPage();
     void complaintLinksRefundRequest();
+    void complaintCustomerWritesAgain();
 
 private:
     QString addUser(const QString &role, const QString &name = {});
@@ -1472,6 +1473,65 @@ void TestAftersales::complaintLinksRefundRequest()
                      .toArray()
                      .size(),
              1);
+}
+
+// Either side adds messages: the customer writes again after the seller's answer (open again,
+// the line's seller notified and no one else), until the complaint is resolved.
+void TestAftersales::complaintCustomerWritesAgain()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString otherSeller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const QString other = addUser(QStringLiteral("customer"));
+    const PlacedOrder order = addOrder(
+            customer, QStringLiteral("delivered"),
+            {{addProduct(seller), seller, 1}, {addProduct(otherSeller), otherSeller, 1}});
+    const QString id = as(customer)
+                               .post(QStringLiteral("/api/v1/complaints"),
+                                     {{QStringLiteral("orderId"), order.id},
+                                      {QStringLiteral("orderItemId"), order.itemIds.first()},
+                                      {QStringLiteral("subject"), QStringLiteral("Dented")},
+                                      {QStringLiteral("message"), QStringLiteral("Dented box.")}})
+                               .json()
+                               .value(QStringLiteral("id"))
+                               .toString();
+    QVERIFY(!id.isEmpty());
+    const QString path = QStringLiteral("/api/v1/complaints/%1/reply").arg(id);
+    const QJsonObject body{{QStringLiteral("message"), QStringLiteral("Still waiting.")}};
+    QCOMPARE(as(seller)
+                     .post(QStringLiteral("/api/v1/seller/complaints/%1/reply").arg(id),
+                           {{QStringLiteral("message"), QStringLiteral("Sending another.")}})
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
+             QStringLiteral("answered"));
+    QCOMPARE(as(other).post(path, body).status, 404);
+    QCOMPARE(as(seller).post(path, body).status, 403);
+    QCOMPARE(as(customer).post(path, {}).status, 422);
+    QCOMPARE(notificationCount(seller, QStringLiteral("complaint.message")), 0);
+    const auto again = as(customer).post(path, body);
+    QCOMPARE(again.status, 200);
+    QCOMPARE(again.json().value(QStringLiteral("status")).toString(), QStringLiteral("open"));
+    const QJsonArray messages = again.json().value(QStringLiteral("messages")).toArray();
+    QCOMPARE(messages.size(), 3);
+    QCOMPARE(messages.at(2)[QStringLiteral("authorRole")].toString(), QStringLiteral("customer"));
+    QCOMPARE(messages.at(2)[QStringLiteral("message")].toString(),
+             QStringLiteral("Still waiting."));
+    QCOMPARE(notificationCount(seller, QStringLiteral("complaint.message")), 1);
+    QCOMPARE(notificationCount(otherSeller, QStringLiteral("complaint.message")), 0);
+    QCOMPARE(notificationCount(customer, QStringLiteral("complaint.message")), 0);
+    // The seller's open list has it again; after resolving, the customer cannot write.
+    QCOMPARE(as(seller)
+                     .get(QStringLiteral("/api/v1/seller/complaints?status=open"))
+                     .json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .size(),
+             1);
+    QCOMPARE(as(seller).post(QStringLiteral("/api/v1/seller/complaints/%1/resolve").arg(id)).status,
+             200);
+    QCOMPARE(as(customer).post(path, body).status, 409);
+    QCOMPARE(notificationCount(seller, QStringLiteral("complaint.message")), 1);
 }
 
 QTEST_GUILESS_MAIN(TestAftersales)
