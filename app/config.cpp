@@ -375,7 +375,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             c.store.timeZone = zone;
     }
     c.store.dailyCoins = b.integer(QStringLiteral("MERCATO_DAILY_COINS"), 10, 0, 1'000'000);
-    c.store.coinValueCents = b.integer(QStringLiteral("MERCATO_COIN_VALUE_CENTS"), 1, 1, 1'000'000);
+    c.store.coinValueCents = b.integer(QStringLiteral("MERCATO_COIN_VALUE_CENTS"), 1, 0, 1'000'000);
     c.store.maxCoinDiscountPercent
             = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
     c.authRateLimit = b.integer(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), 20, 0, 1'000'000);

@@ -6,11 +6,14 @@ namespace Mercato::Clock {
 
 namespace {
 std::atomic<qint64> s_offset{0};
-}
+std::atomic<bool> s_fixed{false};
+} // namespace
 
 qint64 nowMs()
 {
-    return QDateTime::currentMSecsSinceEpoch() + s_offset.load(std::memory_order_relaxed);
+    const qint64 base
+            = s_fixed.load(std::memory_order_relaxed) ? 0 : QDateTime::currentMSecsSinceEpoch();
+    return base + s_offset.load(std::memory_order_relaxed);
 }
 
 QDateTime nowUtc()
@@ -23,8 +26,15 @@ void advanceForTesting(qint64 ms)
     s_offset.fetch_add(ms);
 }
 
+void fixForTesting(qint64 ms)
+{
+    s_offset.store(ms);
+    s_fixed.store(true);
+}
+
 void resetForTesting()
 {
+    s_fixed.store(false);
     s_offset.store(0);
 }
 

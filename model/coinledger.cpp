@@ -36,4 +36,18 @@ Status append(const QSqlDatabase &db, const QString &userId, qint64 delta, const
     return Ok{};
 }
 
+Status recordSpend(const QSqlDatabase &db, const QString &userId, const QString &orderId,
+                   qint64 coinsUsed)
+{
+    if (coinsUsed <= 0)
+        return Ok{};
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO coin_ledger (user_id, delta, reason, order_id, "
+                                    "created_at) VALUES (?, 0, 'order.spend', ?, ?)"),
+                     {userId, orderId, Clock::nowMs()});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
 } // namespace Mercato::CoinLedger

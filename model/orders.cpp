@@ -37,9 +37,10 @@ Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 co
     Pricing p;
     for (qint64 t : lineTotals)
         p.subtotalCents += t;
-    const qint64 value = std::max(1, coinValueCents);
+    // Coins worth nothing (MERCATO_COIN_VALUE_CENTS=0) are never spent: none are held.
+    const qint64 value = std::max(0, coinValueCents);
     const qint64 percent = std::clamp(maxDiscountPercent, 0, 100);
-    const qint64 maxCoins = p.subtotalCents * percent / 100 / value;
+    const qint64 maxCoins = value > 0 ? p.subtotalCents * percent / 100 / value : 0;
     p.coinsUsed = std::max<qint64>(0, std::min({coinsToUse, coinBalance, maxCoins}));
     p.discountCents = p.coinsUsed * value;
     p.totalCents = p.subtotalCents - p.discountCents;
@@ -469,6 +470,8 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
                              QStringLiteral("the order is no longer awaiting payment"));
         if (auto s = addHistory(db, orderId, OrderStatus::Paid); !s)
             return s.error();
+        if (auto s = CoinLedger::recordSpend(db, o->customerId, orderId, o->coinsUsed); !s)
+            return s.error();
         if (auto s = notifySellers(db, o.value(), QStringLiteral("order.paid"),
                                    QStringLiteral("Order paid"),
                                    QStringLiteral("Order %1 was paid.").arg(orderId), &pending);
@@ -654,6 +657,9 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
         o->status = to;
         Status n = Ok{};
         if (action == SellerAction::MarkPaid) {
+            n = CoinLedger::recordSpend(db, o->customerId, orderId, o->coinsUsed);
+            if (!n)
+                return n.error();
             n = notifySellers(db, o.value(), QStringLiteral("order.paid"),
                               QStringLiteral("Order paid"),
                               QStringLiteral("Order %1 was paid (%2).")
@@ -990,6 +996,9 @@ Result<WebhookOutcome> OrderService::handleStripeEvent(const QByteArray &payload
                     if (!u)
                         return u.error();
                     if (auto s = addHistory(db, o->id, OrderStatus::Paid); !s)
+                        return s.error();
+                    if (auto s = CoinLedger::recordSpend(db, o->customerId, o->id, o->coinsUsed);
+                        !s)
                         return s.error();
                     o->status = OrderStatus::Paid;
                     if (auto s

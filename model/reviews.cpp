@@ -13,7 +13,8 @@ const QString kSelect = QStringLiteral(
         "r.created_at, r.updated_at, "
         "(SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
         "  WHERE oi.product_id = r.product_id AND o.customer_id = r.author_id "
-        "  AND o.status IN ('paid', 'shipped', 'delivered')) "
+        "  AND o.status IN ('paid', 'shipped', 'delivered')), "
+        "r.hidden_at "
         "FROM reviews r JOIN users u ON u.id = r.author_id ");
 
 Review fromRow(const QSqlQuery &q)
@@ -28,6 +29,7 @@ Review fromRow(const QSqlQuery &q)
     r.createdAt = q.value(6).toLongLong();
     r.updatedAt = q.value(7).toLongLong();
     r.verifiedPurchase = q.value(8).toLongLong() > 0;
+    r.hiddenAt = q.value(9).isNull() ? 0 : q.value(9).toLongLong();
     return r;
 }
 
@@ -101,6 +103,12 @@ Result<Review> Reviews::load(const QSqlDatabase &db, const QString &reviewId)
 
 Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QString &cursor)
 {
+    return page(productId, limit, cursor, false);
+}
+
+Result<ReviewPage> Reviews::page(const QString &productId, int limit, const QString &cursor,
+                                 bool includeHidden)
+{
     const QSqlDatabase db = m_db.connection();
     auto p = execSql(db,
                      QStringLiteral("SELECT 1 FROM products WHERE id = ? AND deleted_at IS NULL"),
@@ -112,6 +120,8 @@ Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QStr
 
     const QString scope = QStringLiteral("reviews:") + productId;
     QString sql = kSelect + QStringLiteral("WHERE r.product_id = ? ");
+    if (!includeHidden)
+        sql += QStringLiteral("AND r.hidden_at IS NULL ");
     QVariantList binds{productId};
     if (!cursor.isEmpty()) {
         const auto key = Cursor::decode(scope, cursor);
@@ -140,7 +150,21 @@ Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QStr
 
 Result<Review> Reviews::get(const QString &reviewId)
 {
-    return load(m_db.connection(), reviewId);
+    auto review = load(m_db.connection(), reviewId);
+    if (review && review->hidden())
+        return notFound();
+    return review;
+}
+
+Status Reviews::checkAuthor(const QString &userId, const QString &reviewId)
+{
+    auto review = load(m_db.connection(), reviewId);
+    if (!review)
+        return review.error();
+    if (review->authorId != userId)
+        return makeError(ErrorCode::Forbidden,
+                         QStringLiteral("only its author may change a review"));
+    return Ok{};
 }
 
 Result<Review> Reviews::create(const QString &customerId, const QString &productId, int rating,
@@ -202,7 +226,7 @@ Result<Review> Reviews::update(const QString &userId, const QString &reviewId,
             {rating, comment, Clock::nowMs(), reviewId});
     if (!q)
         return q.error();
-    if (rating != current->rating) {
+    if (rating != current->rating && !current->hidden()) {
         if (auto s = adjustRating(db, current->productId, rating - current->rating, 0); !s)
             return s.error();
     }
@@ -231,12 +255,69 @@ Status Reviews::remove(const QString &userId, const QString &reviewId)
     auto q = execSql(db, QStringLiteral("DELETE FROM reviews WHERE id = ?"), {reviewId});
     if (!q)
         return q.error();
-    if (auto s = adjustRating(db, current->productId, -current->rating, -1); !s)
-        return s.error();
+    if (!current->hidden()) {
+        if (auto s = adjustRating(db, current->productId, -current->rating, -1); !s)
+            return s.error();
+    }
     if (auto s = tx.commit(); !s)
         return s.error();
     Q_EMIT m_events.productChanged(current->productId);
     return Ok{};
+}
+
+// ---- seller --------------------------------------------------------------------------------
+
+Result<ReviewPage> Reviews::sellerList(const QString &sellerId, const QString &productId, int limit,
+                                       const QString &cursor)
+{
+    auto p = execSql(m_db.connection(),
+                     QStringLiteral("SELECT 1 FROM products WHERE id = ? AND seller_id = ?"),
+                     {productId, sellerId});
+    if (!p)
+        return p.error();
+    if (!p->next())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
+    return page(productId, limit, cursor, true);
+}
+
+Result<Review> Reviews::setHidden(const QString &sellerId, const QString &reviewId, bool hidden)
+{
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s.error();
+    const QSqlDatabase db = tx.db();
+    auto current = load(db, reviewId);
+    if (!current)
+        return current.error();
+    auto owner = execSql(db, QStringLiteral("SELECT seller_id FROM products WHERE id = ?"),
+                         {current->productId});
+    if (!owner)
+        return owner.error();
+    if (!owner->next() || owner->value(0).toString() != sellerId)
+        return notFound();
+    if (current->hidden() == hidden)
+        return current;
+    const qint64 now = Clock::nowMs();
+    auto q = hidden ? execSql(db,
+                              QStringLiteral("UPDATE reviews SET hidden_at = ?, hidden_by = ? "
+                                             "WHERE id = ?"),
+                              {now, sellerId, reviewId})
+                    : execSql(db,
+                              QStringLiteral("UPDATE reviews SET hidden_at = NULL, hidden_by = "
+                                             "NULL WHERE id = ?"),
+                              {reviewId});
+    if (!q)
+        return q.error();
+    const int sign = hidden ? -1 : 1;
+    if (auto s = adjustRating(db, current->productId, sign * current->rating, sign); !s)
+        return s.error();
+    auto review = load(db, reviewId);
+    if (!review)
+        return review.error();
+    if (auto s = tx.commit(); !s)
+        return s.error();
+    Q_EMIT m_events.productChanged(current->productId);
+    return review;
 }
 
 } // namespace Mercato

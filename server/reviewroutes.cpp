@@ -6,6 +6,8 @@
 #include "model/clock.h"
 #include "model/shop.h"
 
+#include <limits>
+
 namespace Mercato {
 
 using namespace Http;
@@ -27,6 +29,19 @@ QJsonObject reviewJson(const Review &r)
 QString location(const Review &r)
 {
     return QStringLiteral("/api/v1/reviews/") + r.id;
+}
+
+// The comment: up to kMaxComment characters, counted as Unicode code points (an emoji is one).
+std::optional<QString> readComment(FieldReader &f)
+{
+    auto comment = f.string(QStringLiteral("comment"), Need::Optional, 0,
+                            std::numeric_limits<int>::max(), false);
+    if (comment && comment->toUcs4().size() > Reviews::kMaxComment) {
+        f.fail(QStringLiteral("comment"),
+               QStringLiteral("must be 0 to %1 characters").arg(Reviews::kMaxComment));
+        return std::nullopt;
+    }
+    return comment;
 }
 
 } // namespace
@@ -64,8 +79,7 @@ void registerReviewRoutes(Router &router, Shop &shop)
                        return Response::fromError(body.error());
                    FieldReader f(body.value());
                    const auto rating = f.integer(QStringLiteral("rating"), Need::Required, 1, 5);
-                   const auto comment = f.string(QStringLiteral("comment"), Need::Optional, 0,
-                                                 Reviews::kMaxComment, false);
+                   const auto comment = readComment(f);
                    if (!f.ok())
                        return Response::fromError(f.error());
                    auto review = shop.reviews().create(userId, productId, int(*rating),
@@ -86,13 +100,8 @@ void registerReviewRoutes(Router &router, Shop &shop)
     router.add("PATCH", QStringLiteral("/api/v1/reviews/{id}"), Access::SignedIn,
                [&shop](Request &req) {
                    const QString id = req.param(QStringLiteral("id"));
-                   auto current = shop.reviews().get(id);
-                   if (!current)
-                       return Response::fromError(current.error());
-                   if (current->authorId != req.user().userId)
-                       return Response::fromError(
-                               makeError(ErrorCode::Forbidden,
-                                         QStringLiteral("only its author may change a review")));
+                   if (auto s = shop.reviews().checkAuthor(req.user().userId, id); !s)
+                       return Response::fromError(s.error());
                    auto body = jsonObjectBody(req);
                    if (!body)
                        return Response::fromError(body.error());
@@ -101,8 +110,7 @@ void registerReviewRoutes(Router &router, Shop &shop)
                    if (const auto rating
                        = f.integer(QStringLiteral("rating"), Need::Optional, 1, 5))
                        change.rating = int(*rating);
-                   change.comment = f.string(QStringLiteral("comment"), Need::Optional, 0,
-                                             Reviews::kMaxComment, false);
+                   change.comment = readComment(f);
                    if (!f.ok())
                        return Response::fromError(f.error());
                    auto review = shop.reviews().update(req.user().userId, id, change);

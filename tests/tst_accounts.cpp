@@ -98,6 +98,8 @@ private Q_SLOTS:
     void dailyCoinsOffMeansNullReward();
     void storeDay_data();
     void storeDay();
+    void oneGrantPerLocalDay_data();
+    void oneGrantPerLocalDay();
     void concurrentLoginsGrantOnce();
     void twoProcessesGrantOnce();
     void coinsPaging();
@@ -771,6 +773,110 @@ void TestAccounts::storeDay()
     QVERIFY(settings.timeZone.isValid());
     Accounts accounts(m_server->shop().database(), settings, m_server->shop().tokens());
     QCOMPARE(accounts.dayOf(QDateTime::fromString(utc, Qt::ISODate).toMSecsSinceEpoch()), day);
+}
+
+void TestAccounts::oneGrantPerLocalDay_data()
+{
+    // Each row: the store's zone, then the fixed clock (UTC) of the registration and of each
+    // later login, with the coins that login must grant ("time=coins"). The registration is
+    // that day's first login, so it always grants 10.
+    QTest::addColumn<QByteArray>("zone");
+    QTest::addColumn<QStringList>("logins");
+    QTest::newRow("utc-midnight") << QByteArray("UTC")
+                                  << QStringList{QStringLiteral("2026-11-24T23:58:00Z=10"),
+                                                 QStringLiteral("2026-11-24T23:59:59Z=0"),
+                                                 QStringLiteral("2026-11-25T00:00:00Z=10"),
+                                                 QStringLiteral("2026-11-25T00:00:01Z=0"),
+                                                 QStringLiteral("2026-11-25T23:59:59Z=0"),
+                                                 QStringLiteral("2026-11-26T00:00:00Z=10")};
+    // Auckland is UTC+13 in November: its day starts at 11:00 UTC, and UTC midnight is noon
+    // there (no grant).
+    QTest::newRow("auckland-midnight") << QByteArray("Pacific/Auckland")
+                                       << QStringList{QStringLiteral("2026-11-24T10:30:00Z=10"),
+                                                      QStringLiteral("2026-11-24T10:59:59Z=0"),
+                                                      QStringLiteral("2026-11-24T11:00:00Z=10"),
+                                                      QStringLiteral("2026-11-24T23:59:59Z=0"),
+                                                      QStringLiteral("2026-11-25T00:00:00Z=0"),
+                                                      QStringLiteral("2026-11-25T10:59:59Z=0"),
+                                                      QStringLiteral("2026-11-25T11:00:00Z=10")};
+    // 27 September 2026 has 23 hours in Auckland (02:00 NZST → 03:00 NZDT): it starts at
+    // 12:00 UTC on the 26th and the next day at 11:00 UTC on the 27th.
+    QTest::newRow("auckland-dst-start") << QByteArray("Pacific/Auckland")
+                                        << QStringList{QStringLiteral("2026-09-26T11:59:00Z=10"),
+                                                       QStringLiteral("2026-09-26T12:00:00Z=10"),
+                                                       QStringLiteral("2026-09-26T14:30:00Z=0"),
+                                                       QStringLiteral("2026-09-27T10:59:59Z=0"),
+                                                       QStringLiteral("2026-09-27T11:00:00Z=10")};
+    // Los Angeles is UTC-8 in November: its day starts at 08:00 UTC; UTC midnight is the
+    // afternoon before.
+    QTest::newRow("los-angeles-midnight") << QByteArray("America/Los_Angeles")
+                                          << QStringList{QStringLiteral("2026-11-25T07:59:00Z=10"),
+                                                         QStringLiteral("2026-11-25T07:59:59Z=0"),
+                                                         QStringLiteral("2026-11-25T08:00:00Z=10"),
+                                                         QStringLiteral("2026-11-26T00:00:00Z=0"),
+                                                         QStringLiteral("2026-11-26T07:59:59Z=0"),
+                                                         QStringLiteral("2026-11-26T08:00:00Z=10")};
+    // 8 March 2026 has 23 hours there (PST → PDT): 08:00 UTC to 07:00 UTC the next day.
+    QTest::newRow("los-angeles-dst-start")
+            << QByteArray("America/Los_Angeles")
+            << QStringList{QStringLiteral("2026-03-08T07:59:59Z=10"),
+                           QStringLiteral("2026-03-08T08:00:00Z=10"),
+                           QStringLiteral("2026-03-08T10:30:00Z=0"),
+                           QStringLiteral("2026-03-09T06:59:59Z=0"),
+                           QStringLiteral("2026-03-09T07:00:00Z=10")};
+    // 1 November 2026 has 25 hours there (PDT → PST): 07:00 UTC to 08:00 UTC the next day; a
+    // login at 07:30 UTC on the 2nd is still the 1st (23:30 PST).
+    QTest::newRow("los-angeles-dst-end") << QByteArray("America/Los_Angeles")
+                                         << QStringList{QStringLiteral("2026-11-01T06:59:59Z=10"),
+                                                        QStringLiteral("2026-11-01T07:00:00Z=10"),
+                                                        QStringLiteral("2026-11-01T09:30:00Z=0"),
+                                                        QStringLiteral("2026-11-02T07:30:00Z=0"),
+                                                        QStringLiteral("2026-11-02T07:59:59Z=0"),
+                                                        QStringLiteral("2026-11-02T08:00:00Z=10")};
+}
+
+void TestAccounts::oneGrantPerLocalDay()
+{
+    QFETCH(QByteArray, zone);
+    QFETCH(QStringList, logins);
+    StoreSettings settings = m_server->shop().settings();
+    settings.timeZone = QTimeZone(zone);
+    settings.dailyCoins = 10;
+    QVERIFY(settings.timeZone.isValid());
+    Accounts accounts(m_server->shop().database(), settings, m_server->shop().tokens());
+    const QString email = uniqueEmail(QStringLiteral("zone"));
+    qint64 expectedBalance = 0;
+    int grants = 0;
+    for (int i = 0; i < logins.size(); ++i) {
+        const QString at = logins.at(i).section(QLatin1Char('='), 0, 0);
+        const int coins = logins.at(i).section(QLatin1Char('='), 1).toInt();
+        const QDateTime when = QDateTime::fromString(at, Qt::ISODate);
+        QVERIFY2(when.isValid(), qPrintable(at));
+        Clock::fixForTesting(when.toMSecsSinceEpoch());
+        const Result<Session> session
+                = i == 0 ? accounts.registerAccount(
+                          {email, kPassword, QStringLiteral("Zoe"), QStringLiteral("customer")})
+                         : accounts.login(email, kPassword);
+        QVERIFY2(session.ok(), qPrintable(at));
+        QVERIFY(session->dailyReward.has_value());
+        QVERIFY2(session->dailyReward->granted == coins,
+                 qPrintable(QStringLiteral("%1 granted %2, expected %3")
+                                    .arg(at)
+                                    .arg(session->dailyReward->granted)
+                                    .arg(coins)));
+        expectedBalance += coins;
+        grants += coins > 0 ? 1 : 0;
+        QCOMPARE(session->dailyReward->balance, expectedBalance);
+        QCOMPARE(session->user.coins, expectedBalance);
+    }
+    const auto account = accounts.accountByEmail(email);
+    QVERIFY(account.ok());
+    const QSqlDatabase db = m_server->shop().database().connection();
+    auto rows = execSql(db, QStringLiteral("SELECT COUNT(*) FROM daily_rewards WHERE user_id = ?"),
+                        {account->id});
+    QVERIFY(rows && rows->next());
+    QCOMPARE(rows->value(0).toInt(), grants);
+    QCOMPARE(CoinLedger::balance(db, account->id).value(), expectedBalance);
 }
 
 void TestAccounts::concurrentLoginsGrantOnce()

@@ -10,6 +10,7 @@
 #include "model/coinledger.h"
 #include "model/ids.h"
 #include "model/refunds.h"
+#include "model/reviews.h"
 #include "model/smtpmailer.h"
 
 #include <QDir>
@@ -139,6 +140,8 @@ private Q_SLOTS:
     void reviewOnePerProductAndRatingFollows();
     void reviewOnlyAuthorEdits();
     void reviewValidationAndText();
+    void reviewRatingFollowsInTheCatalog();
+    void reviewHiddenBySeller();
 
     void refundQuantityLimits_data();
     void refundQuantityLimits();
@@ -449,6 +452,210 @@ void TestAftersales::reviewValidationAndText()
     QCOMPARE(r.status, 201);
     const auto got = m_server->client().get(QString::fromUtf8(r.header("location")));
     QCOMPARE(got.json().value(QStringLiteral("comment")).toString(), text);
+    QVERIFY(got.header("content-type").startsWith("application/json"));
+    // Stored as text, byte for byte, and listed the same way.
+    const QString id = r.json().value(QStringLiteral("id")).toString();
+    auto stored = execSql(m_server->shop().database().connection(),
+                          QStringLiteral("SELECT comment FROM reviews WHERE id = ?"), {id});
+    QVERIFY(stored && stored->next());
+    QCOMPARE(stored->value(0).toString(), text);
+    QCOMPARE(stored->value(0).toString().toUtf8(), text.toUtf8());
+    const QJsonArray items
+            = m_server->client().get(path).json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(items.at(0).toObject().value(QStringLiteral("comment")).toString(), text);
+    // An edit with more markup and astral characters (4 bytes in UTF-8) comes back intact.
+    const QString edited = QStringLiteral(
+            "<img src=x onerror=alert(1)> &amp; \"quotes\" \\ \U0001F9E1\U0001D11E\U00020BB7 end");
+    QCOMPARE(edited.toUtf8().count("\xF0"), 3);
+    const auto patched = c.patch(QStringLiteral("/api/v1/reviews/") + id,
+                                 {{QStringLiteral("comment"), edited}});
+    QCOMPARE(patched.status, 200);
+    QCOMPARE(patched.json().value(QStringLiteral("comment")).toString(), edited);
+    QCOMPARE(m_server->client()
+                     .get(QStringLiteral("/api/v1/reviews/") + id)
+                     .json()
+                     .value(QStringLiteral("comment"))
+                     .toString(),
+             edited);
+    // At the limit of 5,000 characters (astral ones count once) it is accepted.
+    QString longest = QString(4998, QLatin1Char('a')) + QStringLiteral("\U0001F600\U0001F600");
+    const auto atLimit = c.patch(QStringLiteral("/api/v1/reviews/") + id,
+                                 {{QStringLiteral("comment"), longest}});
+    QCOMPARE(atLimit.status, 200);
+    QCOMPARE(atLimit.json().value(QStringLiteral("comment")).toString(), longest);
+    const auto over = c.patch(QStringLiteral("/api/v1/reviews/") + id,
+                              {{QStringLiteral("comment"), QString(longest + QLatin1Char('a'))}});
+    QCOMPARE(over.status, 422);
+    QCOMPARE(m_server->client()
+                     .get(QStringLiteral("/api/v1/reviews/") + id)
+                     .json()
+                     .value(QStringLiteral("comment"))
+                     .toString(),
+             longest);
+}
+
+void TestAftersales::reviewRatingFollowsInTheCatalog()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString alice = addUser(QStringLiteral("customer"));
+    const QString bob = addUser(QStringLiteral("customer"));
+    const QString good = addProduct(seller);
+    const QString poor = addProduct(seller);
+    addOrder(alice, QStringLiteral("paid"), {{good, seller, 1}, {poor, seller, 1}});
+    addOrder(bob, QStringLiteral("delivered"), {{good, seller, 1}});
+    Client anonymous = m_server->client();
+    // {average, count} as GET /products/{id} shows them (average null while unrated).
+    auto rating = [&](const QString &product) {
+        const HttpResult r = anonymous.get(QStringLiteral("/api/v1/products/") + product);
+        const QJsonObject o = r.json().value(QStringLiteral("rating")).toObject();
+        return qMakePair(o.value(QStringLiteral("average")).isNull()
+                                 ? -1.0
+                                 : o.value(QStringLiteral("average")).toDouble(),
+                         o.value(QStringLiteral("count")).toInt());
+    };
+    const QString reviews = QStringLiteral("/api/v1/products/%1/reviews");
+    QCOMPARE(rating(good), qMakePair(-1.0, 0));
+
+    const auto a = as(alice).post(reviews.arg(good), {{QStringLiteral("rating"), 5}});
+    QCOMPARE(a.status, 201);
+    QCOMPARE(rating(good), qMakePair(5.0, 1));
+    QCOMPARE(as(alice).post(reviews.arg(good), {{QStringLiteral("rating"), 1}}).status, 409);
+    QCOMPARE(rating(good), qMakePair(5.0, 1));
+    QCOMPARE(as(bob).post(reviews.arg(good), {{QStringLiteral("rating"), 4}}).status, 201);
+    QCOMPARE(rating(good), qMakePair(4.5, 2));
+    QCOMPARE(as(alice).post(reviews.arg(poor), {{QStringLiteral("rating"), 2}}).status, 201);
+    QCOMPARE(rating(poor), qMakePair(2.0, 1));
+    const QString aliceGood
+            = QStringLiteral("/api/v1/reviews/") + a.json().value(QStringLiteral("id")).toString();
+    QCOMPARE(as(alice).patch(aliceGood, {{QStringLiteral("rating"), 2}}).status, 200);
+    QCOMPARE(rating(good), qMakePair(3.0, 2));
+    QCOMPARE(
+            as(alice).patch(aliceGood, {{QStringLiteral("comment"), QStringLiteral("meh")}}).status,
+            200);
+    QCOMPARE(rating(good), qMakePair(3.0, 2));
+
+    // The catalog sorts by the average, best first: good (3.0) before poor (2.0).
+    auto order = [&] {
+        const QJsonArray items = anonymous
+                                         .get(QStringLiteral("/api/v1/products?sort=rating&"
+                                                             "limit=100&sellerId=")
+                                              + seller)
+                                         .json()
+                                         .value(QStringLiteral("items"))
+                                         .toArray();
+        QStringList ids;
+        for (const QJsonValue &v : items)
+            ids.append(v.toObject().value(QStringLiteral("id")).toString());
+        return ids;
+    };
+    QCOMPARE(order(), (QStringList{good, poor}));
+    QCOMPARE(as(alice)
+                     .patch(QStringLiteral("/api/v1/reviews/")
+                                    + as(alice)
+                                              .get(reviews.arg(poor))
+                                              .json()
+                                              .value(QStringLiteral("items"))
+                                              .toArray()
+                                              .at(0)
+                                              .toObject()
+                                              .value(QStringLiteral("id"))
+                                              .toString(),
+                            {{QStringLiteral("rating"), 5}})
+                     .status,
+             200);
+    QCOMPARE(rating(poor), qMakePair(5.0, 1));
+    QCOMPARE(order(), (QStringList{poor, good}));
+
+    QCOMPARE(as(alice).del(aliceGood).status, 204);
+    QCOMPARE(rating(good), qMakePair(4.0, 1));
+    QCOMPARE(as(alice).del(aliceGood).status, 404);
+    QCOMPARE(rating(good), qMakePair(4.0, 1));
+}
+
+void TestAftersales::reviewHiddenBySeller()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString otherSeller = addUser(QStringLiteral("seller"));
+    const QString alice = addUser(QStringLiteral("customer"));
+    const QString bob = addUser(QStringLiteral("customer"));
+    const QString product = addProduct(seller);
+    addOrder(alice, QStringLiteral("paid"), {{product, seller, 1}});
+    addOrder(bob, QStringLiteral("paid"), {{product, seller, 1}});
+    const QString path = QStringLiteral("/api/v1/products/%1/reviews").arg(product);
+    const auto abusive = as(alice).post(path, {{QStringLiteral("rating"), 1},
+                                               {QStringLiteral("comment"), QStringLiteral("!!")}});
+    QCOMPARE(abusive.status, 201);
+    const QString abusiveId = abusive.json().value(QStringLiteral("id")).toString();
+    QCOMPARE(as(bob).post(path, {{QStringLiteral("rating"), 5}}).status, 201);
+    auto sums = [&] {
+        return qMakePair(
+                scalar(QStringLiteral("SELECT rating_sum FROM products WHERE id = ?"), {product}),
+                scalar(QStringLiteral("SELECT rating_count FROM products WHERE id = ?"),
+                       {product}));
+    };
+    auto listed = [&] {
+        QStringList ids;
+        const QJsonArray items
+                = m_server->client().get(path).json().value(QStringLiteral("items")).toArray();
+        for (const QJsonValue &v : items)
+            ids.append(v.toObject().value(QStringLiteral("id")).toString());
+        return ids;
+    };
+    QCOMPARE(sums(), qMakePair(6LL, 2LL));
+    QCOMPARE(listed().size(), 2);
+
+    Reviews &reviews = m_server->shop().reviews();
+    // Only the product's seller may hide it.
+    const auto refused = reviews.setHidden(otherSeller, abusiveId, true);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::NotFound);
+    QCOMPARE(reviews.setHidden(seller, Ids::newId(), true).error().code, ErrorCode::NotFound);
+    QCOMPARE(sums(), qMakePair(6LL, 2LL));
+
+    const auto hidden = reviews.setHidden(seller, abusiveId, true);
+    QVERIFY2(hidden.ok(), qPrintable(hidden.ok() ? QString() : hidden.error().detail));
+    QVERIFY(hidden->hidden());
+    // Kept, not shown: not listed, not served, not counted.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM reviews WHERE id = ?"), {abusiveId}), 1);
+    QVERIFY(!listed().contains(abusiveId));
+    QCOMPARE(listed().size(), 1);
+    QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/reviews/") + abusiveId).status, 404);
+    QCOMPARE(sums(), qMakePair(5LL, 1LL));
+    QVERIFY(!m_server->client().get(path).body.contains("!!"));
+    // Hiding twice changes nothing more.
+    QVERIFY(reviews.setHidden(seller, abusiveId, true).ok());
+    QCOMPARE(sums(), qMakePair(5LL, 1LL));
+    // The seller's own view still has it, marked hidden.
+    const auto mine = reviews.sellerList(seller, product, 100, {});
+    QVERIFY(mine.ok());
+    QCOMPARE(mine->items.size(), 2);
+    int hiddenCount = 0;
+    for (const Review &r : mine->items)
+        hiddenCount += r.hidden() ? 1 : 0;
+    QCOMPARE(hiddenCount, 1);
+    QCOMPARE(reviews.sellerList(otherSeller, product, 100, {}).error().code, ErrorCode::NotFound);
+
+    // The author cannot write a second one, and editing keeps it hidden and out of the rating.
+    QCOMPARE(as(alice).post(path, {{QStringLiteral("rating"), 2}}).status, 409);
+    const auto edited = as(alice).patch(QStringLiteral("/api/v1/reviews/") + abusiveId,
+                                        {{QStringLiteral("rating"), 3}});
+    QCOMPARE(edited.status, 200);
+    QCOMPARE(sums(), qMakePair(5LL, 1LL));
+    QVERIFY(!listed().contains(abusiveId));
+
+    // Shown again: listed and counted with its current rating.
+    QVERIFY(reviews.setHidden(seller, abusiveId, false).ok());
+    QVERIFY(listed().contains(abusiveId));
+    QCOMPARE(sums(), qMakePair(8LL, 2LL));
+    QCOMPARE(m_server->client().get(QStringLiteral("/api/v1/reviews/") + abusiveId).status, 200);
+
+    // Deleting a hidden review leaves the rating alone (it was not counted).
+    QVERIFY(reviews.setHidden(seller, abusiveId, true).ok());
+    QCOMPARE(sums(), qMakePair(5LL, 1LL));
+    QCOMPARE(as(alice).del(QStringLiteral("/api/v1/reviews/") + abusiveId).status, 204);
+    QCOMPARE(sums(), qMakePair(5LL, 1LL));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM reviews WHERE id = ?"), {abusiveId}), 0);
 }
 
 // ---- refunds ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include "app/metricsmonitor.h"
 #include "model/clock.h"
+#include "model/coinledger.h"
 #include "model/ids.h"
 #include "model/storedetails.h"
 #include "ui/consoleworker.h"
@@ -180,6 +181,8 @@ private Q_SLOTS:
     void productsCreateValidateEditDelete();
     void productsSearchAndPictures();
     void productEditConflictIsExplained();
+    void productRatingAndReviewHide();
+    void dashboardCoinDiscountsThisMonth();
     void inventoryAdjustAndLowStock();
     void notificationsMarkReadAndOpen();
     void ordersMarkPaidShipDeliver();
@@ -211,6 +214,7 @@ void TestConsole::initTestCase()
 
 void TestConsole::init()
 {
+    Clock::resetForTesting();
     QSettings(QStringLiteral("Mercato"), QStringLiteral("console")).clear();
 }
 
@@ -952,6 +956,183 @@ void TestConsole::productEditConflictIsExplained()
     QVERIFY(page->dialog()->isVisible());
     QCOMPARE(server.shop().catalog().get(id)->name, QStringLiteral("Kettle"));
     QCOMPARE(server.shop().catalog().get(id)->priceCents, 999);
+}
+
+// The Products page shows each product's rating; the selected product lists its reviews (hidden
+// ones marked) and "Hide review" takes one out of the public list and the rating; "Show review"
+// brings it back. The API sees each step.
+void TestConsole::productRatingAndReviewHide()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("reviews@example.test"), kPassword);
+    const QString teapot = listProduct(server, sellerId, QStringLiteral("Teapot"), 10, 1);
+    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 10, 1);
+    const QString alice = addUser(server, QStringLiteral("customer"));
+    const QString bob = addUser(server, QStringLiteral("customer"));
+    addPaidOrder(server, alice, teapot, sellerId);
+    addPaidOrder(server, bob, teapot, sellerId);
+    const QString reviewsPath = QStringLiteral("/api/v1/products/%1/reviews").arg(teapot);
+    QCOMPARE(as(server, alice, QStringLiteral("customer"))
+                     .post(reviewsPath, {{QStringLiteral("rating"), 5},
+                                         {QStringLiteral("comment"), QStringLiteral("Lovely")}})
+                     .status,
+             201);
+    const HttpResult abusive
+            = as(server, bob, QStringLiteral("customer"))
+                      .post(reviewsPath,
+                            {{QStringLiteral("rating"), 1},
+                             {QStringLiteral("comment"), QStringLiteral("<b>rude words</b>")}});
+    QCOMPARE(abusive.status, 201);
+    const QString abusiveId = abusive.json().value(QStringLiteral("id")).toString();
+    auto publicIds = [&] {
+        QStringList ids;
+        const QJsonArray items
+                = server.client().get(reviewsPath).json().value(QStringLiteral("items")).toArray();
+        for (const QJsonValue &v : items)
+            ids.append(v.toObject().value(QStringLiteral("id")).toString());
+        return ids;
+    };
+    auto apiRating = [&] {
+        const QJsonObject r = server.client()
+                                      .get(QStringLiteral("/api/v1/products/") + teapot)
+                                      .json()
+                                      .value(QStringLiteral("rating"))
+                                      .toObject();
+        return qMakePair(r.value(QStringLiteral("average")).toDouble(),
+                         r.value(QStringLiteral("count")).toInt());
+    };
+    QCOMPARE(publicIds().size(), 2);
+
+    Console console(server);
+    start(console, QStringLiteral("reviews@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    // The Rating column: the average and count, or "none yet".
+    QCOMPARE(view->model()->headerData(3, Qt::Horizontal).toString(), QStringLiteral("Rating"));
+    QCOMPARE(view->model()->index(rowOf(view, teapot), 3).data().toString(),
+             QStringLiteral("3.0 (2)"));
+    QCOMPARE(view->model()->index(rowOf(view, cup), 3).data().toString(),
+             QStringLiteral("none yet"));
+
+    QVERIFY(clickRow(view, teapot));
+    auto *details = named<QLabel>(page, QStringLiteral("Product details"));
+    QTRY_VERIFY(details->text().contains(QLatin1String("rated 3.0 of 5 by 2 customers")));
+    auto *reviews = named<QListWidget>(page, QStringLiteral("Product reviews"));
+    QVERIFY(reviews);
+    QTRY_COMPARE(reviews->count(), 2);
+    auto *hide = named<QAbstractButton>(page, QStringLiteral("Hide review"));
+    QVERIFY(hide);
+    QVERIFY(!hide->isEnabled()); // nothing selected yet
+    QListWidgetItem *bobs = nullptr;
+    for (int i = 0; i < reviews->count(); ++i) {
+        if (reviews->item(i)->data(Qt::UserRole).toString() == abusiveId)
+            bobs = reviews->item(i);
+    }
+    QVERIFY(bobs);
+    // Shown as text, never as markup.
+    QVERIFY(bobs->text().contains(QLatin1String("<b>rude words</b>")));
+    QVERIFY(!bobs->text().contains(QLatin1String("HIDDEN")));
+    QTest::mouseClick(reviews->viewport(), Qt::LeftButton, {},
+                      reviews->visualItemRect(bobs).center());
+    QTRY_VERIFY(hide->isEnabled());
+    snap(&window, QStringLiteral("product-reviews"));
+    click(page, QStringLiteral("Hide review"));
+
+    // Customers no longer see it and the rating leaves it out; the console marks it hidden.
+    QTRY_VERIFY(!publicIds().contains(abusiveId));
+    QCOMPARE(publicIds().size(), 1);
+    QCOMPARE(apiRating(), qMakePair(5.0, 1));
+    QCOMPARE(server.client().get(QStringLiteral("/api/v1/reviews/") + abusiveId).status, 404);
+    QTRY_COMPARE(view->model()->index(rowOf(view, teapot), 3).data().toString(),
+                 QStringLiteral("5.0 (1)"));
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Show review")) != nullptr
+                && named<QAbstractButton>(page, QStringLiteral("Show review"))->isEnabled());
+    QCOMPARE(reviews->count(), 2); // kept, and still listed for the seller
+    bool markedHidden = false;
+    for (int i = 0; i < reviews->count(); ++i) {
+        if (reviews->item(i)->data(Qt::UserRole).toString() == abusiveId)
+            markedHidden = reviews->item(i)->text().contains(QLatin1String("HIDDEN"));
+    }
+    QVERIFY(markedHidden);
+
+    click(page, QStringLiteral("Show review"));
+    QTRY_VERIFY(publicIds().contains(abusiveId));
+    QCOMPARE(apiRating(), qMakePair(3.0, 2));
+    QTRY_COMPARE(view->model()->index(rowOf(view, teapot), 3).data().toString(),
+                 QStringLiteral("3.0 (2)"));
+}
+
+// The Dashboard shows the coins customers spent as discounts on this seller's lines of orders
+// paid this month (in the store's zone): not last month's, not unpaid ones, not other sellers'
+// shares.
+void TestConsole::dashboardCoinDiscountsThisMonth()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Shop &shop = server.shop();
+    const QString sellerId = addSeller(server, QStringLiteral("coins@example.test"), kPassword);
+    const QString otherSeller = addSeller(server, QStringLiteral("coins-other@example.test"),
+                                          kPassword, QStringLiteral("Other"));
+    const QString lamp = listProduct(server, sellerId, QStringLiteral("Lamp"), 50, 1, 1000);
+    const QString mug = listProduct(server, otherSeller, QStringLiteral("Mug"), 50, 1, 1000);
+    const QString customer = addUser(server, QStringLiteral("customer"));
+    QVERIFY(CoinLedger::append(shop.database().connection(), customer, 1000,
+                               QStringLiteral("daily"))
+                    .ok());
+    auto order = [&](const QList<QPair<QString, int>> &lines, qint64 coins) {
+        for (const auto &[product, quantity] : lines)
+            if (!shop.cart().setQuantity(customer, product, quantity))
+                qFatal("cart failed");
+        auto o = shop.orders().placeOrder(customer, coins);
+        if (!o || o->coinsUsed != coins)
+            qFatal("placing the order failed");
+        return o->id;
+    };
+    // Last month (October, paid then): not this month's.
+    Clock::fixForTesting(QDateTime::fromString(QStringLiteral("2026-10-20T12:00:00Z"), Qt::ISODate)
+                                 .toMSecsSinceEpoch());
+    const QString october = order({{lamp, 1}}, 70);
+    QVERIFY(shop.orders().sellerMove(sellerId, october, SellerAction::MarkPaid).ok());
+    // This month: half of 200 coins on the lamp's line; 50 on a lamp-only order; an unpaid
+    // order's 30 do not count.
+    Clock::fixForTesting(QDateTime::fromString(QStringLiteral("2026-11-15T12:00:00Z"), Qt::ISODate)
+                                 .toMSecsSinceEpoch());
+    const QString shared = order({{lamp, 1}, {mug, 1}}, 200);
+    QVERIFY(shop.orders().sellerMove(sellerId, shared, SellerAction::MarkPaid).ok());
+    const QString lampOnly = order({{lamp, 2}}, 50);
+    QVERIFY(shop.orders().sellerMove(sellerId, lampOnly, SellerAction::MarkPaid).ok());
+    order({{lamp, 1}}, 30);
+
+    Console console(server);
+    start(console, QStringLiteral("coins@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Dashboard"));
+    QWidget *dashboard = window.page(QStringLiteral("Dashboard"));
+    auto *coins = named<QLabel>(dashboard, QStringLiteral("Coin discounts this month"));
+    QVERIFY(coins);
+    QTRY_COMPARE(coins->text(), QStringLiteral("1.50 USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("This month's sales"))->text(),
+             QStringLiteral("30.00 USD"));
+    QVERIFY(named<QLabel>(dashboard, QStringLiteral("Coin discounts this month caption"))
+                    ->text()
+                    .contains(QLatin1String("coins")));
+
+    // The other seller sees its own share only.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QTest::keyClick(&window, Qt::Key_L, Qt::ControlModifier);
+    QTRY_VERIFY(window.loginDialog()->isVisible());
+    signIn(window, QStringLiteral("coins-other@example.test"), kPassword);
+    window.showPage(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(window.page(QStringLiteral("Dashboard")),
+                               QStringLiteral("Coin discounts this month"))
+                         ->text(),
+                 QStringLiteral("1.00 USD"));
+    Clock::resetForTesting();
 }
 
 // Inventory: low stock is highlighted and can be filtered; an adjustment needs a change and a

@@ -57,9 +57,12 @@ private Q_SLOTS:
     void pricing_data();
     void pricing();
     void pricingThroughTheApi();
+    void discountRowsThroughTheApi_data();
+    void discountRowsThroughTheApi();
     void cancelReturnsStockAndCoins();
     void lowStockAlertsComeFromTheInventory();
     void expiryReturnsStockAndCoinsOnce();
+    void heldCoinsSpentOrReturnedOnce();
     void idempotencyReplayAndConflict();
     void idempotencyConcurrentDuplicates();
     void stateMachine_data();
@@ -365,6 +368,21 @@ void TestOrders::pricing_data()
                                          << qint64(101) << qint64(299) << L{75, 26};
     QTest::newRow("negative-balance-guard")
             << L{500} << qint64(10) << qint64(0) << 50 << 1 << qint64(0) << qint64(500) << L{0};
+    // Coins worth nothing are not spent at all (none held, no discount).
+    QTest::newRow("coin-value-0") << L{1000} << qint64(50) << qint64(100) << 50 << 0 << qint64(0)
+                                  << qint64(1000) << L{0};
+    QTest::newRow("zero-coins-asked") << L{1000, 250} << qint64(0) << qint64(100) << 50 << 1
+                                      << qint64(0) << qint64(1250) << L{0, 0};
+    QTest::newRow("negative-asked")
+            << L{1000} << qint64(-5) << qint64(100) << 50 << 1 << qint64(0) << qint64(1000) << L{0};
+    // Asking for more than everything: the percent cap wins, the total stays >= 0.
+    QTest::newRow("more-than-allowed-100-percent")
+            << L{1000} << qint64(1000000) << qint64(1000000) << 100 << 1 << qint64(1000)
+            << qint64(0) << L{1000};
+    QTest::newRow("more-than-allowed-big-coin") << L{1000} << qint64(1000000) << qint64(1000000)
+                                                << 100 << 300 << qint64(3) << qint64(100) << L{900};
+    QTest::newRow("free-cart") << L{0} << qint64(10) << qint64(100) << 50 << 1 << qint64(0)
+                               << qint64(0) << L{0};
 }
 
 void TestOrders::pricing()
@@ -387,6 +405,15 @@ void TestOrders::pricing()
     for (qint64 s : p.discountShares)
         sum += s;
     QCOMPARE(sum, p.discountCents);
+    // Never negative, never more than asked, held or allowed.
+    QVERIFY(p.coinsUsed >= 0);
+    QVERIFY(p.coinsUsed <= std::max<qint64>(0, coinsToUse));
+    QVERIFY(p.coinsUsed <= std::max<qint64>(0, balance));
+    QVERIFY(p.discountCents >= 0);
+    QVERIFY(p.totalCents >= 0);
+    QVERIFY(p.discountCents * 100 <= p.subtotalCents * maxPercent);
+    for (qint64 s : p.discountShares)
+        QVERIFY(s >= 0);
 }
 
 void TestOrders::pricingThroughTheApi()
@@ -424,6 +451,83 @@ void TestOrders::pricingThroughTheApi()
                                    "'order.hold'"),
                     {id}),
              -75);
+}
+
+void TestOrders::discountRowsThroughTheApi_data()
+{
+    // One line of 2 x 1000 cents; the customer holds `balance` coins and asks for `asked`.
+    QTest::addColumn<int>("maxPercent");
+    QTest::addColumn<int>("coinValue");
+    QTest::addColumn<qint64>("balance");
+    QTest::addColumn<QJsonValue>("asked");
+    QTest::addColumn<qint64>("coinsUsed");
+    QTest::addColumn<qint64>("totalCents");
+    QTest::newRow("cap-by-percent")
+            << 25 << 1 << qint64(5000) << QJsonValue(800) << qint64(500) << qint64(1500);
+    QTest::newRow("cap-by-balance")
+            << 50 << 1 << qint64(70) << QJsonValue(800) << qint64(70) << qint64(1930);
+    QTest::newRow("within-caps") << 50 << 2 << qint64(500) << QJsonValue(120) << qint64(120)
+                                 << qint64(1760);
+    QTest::newRow("zero") << 50 << 1 << qint64(500) << QJsonValue(0) << qint64(0) << qint64(2000);
+    QTest::newRow("absent") << 50 << 1 << qint64(500) << QJsonValue(QJsonValue::Undefined)
+                            << qint64(0) << qint64(2000);
+    QTest::newRow("more-than-allowed")
+            << 100 << 3 << qint64(100000) << QJsonValue(100000) << qint64(666) << qint64(2);
+    QTest::newRow("coin-value-0") << 50 << 0 << qint64(500) << QJsonValue(300) << qint64(0)
+                                  << qint64(2000);
+}
+
+void TestOrders::discountRowsThroughTheApi()
+{
+    QFETCH(int, maxPercent);
+    QFETCH(int, coinValue);
+    QFETCH(qint64, balance);
+    QFETCH(QJsonValue, asked);
+    QFETCH(qint64, coinsUsed);
+    QFETCH(qint64, totalCents);
+    TestServer::Options options;
+    options.settings.maxCoinDiscountPercent = maxPercent;
+    options.settings.coinValueCents = coinValue;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 1000, 10);
+    QVERIFY(grantCoins(shop, cust, balance));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(2));
+    QJsonObject body;
+    if (!asked.isUndefined())
+        body.insert(QStringLiteral("coinsToUse"), asked);
+    const HttpResult r = c.post(QStringLiteral("/api/v1/orders"), body);
+    QCOMPARE(r.status, 201);
+    const QJsonObject order = r.json();
+    // Asking for more than allowed is no error: the answer says how many were used.
+    QCOMPARE(order.value(QStringLiteral("coinsUsed")).toInteger(), coinsUsed);
+    QCOMPARE(order.value(QStringLiteral("subtotalCents")).toInteger(), 2000);
+    QCOMPARE(order.value(QStringLiteral("discountCents")).toInteger(), coinsUsed * coinValue);
+    QCOMPARE(order.value(QStringLiteral("totalCents")).toInteger(), totalCents);
+    for (const char *money : {"subtotalCents", "discountCents", "totalCents", "coinsUsed"}) {
+        const QJsonValue v = order.value(QLatin1String(money));
+        QVERIFY2(v.isDouble() && v.toDouble() == double(v.toInteger()) && v.toInteger() >= 0,
+                 money);
+    }
+    QCOMPARE(coinsOf(shop, cust), balance - coinsUsed);
+    const QString id = order.value(QStringLiteral("id")).toString();
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM coin_ledger WHERE order_id = ? AND reason "
+                                   "= 'order.hold'"),
+                    {id}),
+             coinsUsed > 0 ? 1 : 0);
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT coins_used * 1000000 + discount_cents FROM orders "
+                                   "WHERE id = ?"),
+                    {id}),
+             coinsUsed * 1000000 + coinsUsed * coinValue);
+    const QJsonObject got = c.get(QStringLiteral("/api/v1/orders/") + id).json();
+    QCOMPARE(got.value(QStringLiteral("totalCents")).toInteger(), totalCents);
+    QCOMPARE(got.value(QStringLiteral("coinsUsed")).toInteger(), coinsUsed);
 }
 
 void TestOrders::cancelReturnsStockAndCoins()
@@ -592,6 +696,107 @@ void TestOrders::expiryReturnsStockAndCoinsOnce()
     QVERIFY(again);
     QCOMPARE(again.value(), 0);
     QCOMPARE(stockOf(shop, p), 9);
+}
+
+// The ledger of an order's coins: held when placed; spent when paid (never returned by a later
+// cancel); returned exactly once when cancelled or expired, even when the customer's cancel
+// and the expiry sweep race for the same order.
+void TestOrders::heldCoinsSpentOrReturnedOnce()
+{
+    TestServer::Options options;
+    options.settings.pendingOrderTtlMinutes = 30;
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    const QString p = insertProduct(shop, seller, 1000, 100);
+    QVERIFY(grantCoins(shop, cust, 500));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    auto place = [&](qint64 coinsToUse) {
+        c.put(QStringLiteral("/api/v1/cart/items/") + p, qty(1));
+        const HttpResult r = c.post(QStringLiteral("/api/v1/orders"), coins(coinsToUse));
+        return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
+    };
+    auto reasons = [&](const QString &orderId) {
+        QStringList out;
+        auto q = execSql(shop.database().connection(),
+                         QStringLiteral("SELECT reason, delta FROM coin_ledger WHERE order_id = ? "
+                                        "ORDER BY id"),
+                         {orderId});
+        while (q && q->next())
+            out.append(q->value(0).toString() + QLatin1Char(':')
+                       + QString::number(q->value(1).toLongLong()));
+        return out;
+    };
+
+    // Paid: held, then spent; a cancel afterwards is refused and returns nothing.
+    const QString paid = place(100);
+    QVERIFY(!paid.isEmpty());
+    QCOMPARE(coinsOf(shop, cust), 400);
+    QCOMPARE(clientFor(server, seller, QStringLiteral("seller"))
+                     .post(QStringLiteral("/api/v1/seller/orders/") + paid
+                           + QStringLiteral("/mark-paid"))
+                     .status,
+             200);
+    QCOMPARE(reasons(paid),
+             (QStringList{QStringLiteral("order.hold:-100"), QStringLiteral("order.spend:0")}));
+    QCOMPARE(coinsOf(shop, cust), 400);
+    QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + paid + QStringLiteral("/cancel")).status,
+             409);
+    QCOMPARE(reasons(paid).size(), 2);
+    QCOMPARE(coinsOf(shop, cust), 400);
+    // The customer's ledger shows the same, newest first, and the balance.
+    const QJsonObject ledger = c.get(QStringLiteral("/api/v1/me/coins")).json();
+    QCOMPARE(ledger.value(QStringLiteral("balance")).toInteger(), 400);
+    const QJsonArray entries = ledger.value(QStringLiteral("entries")).toArray();
+    QCOMPARE(entries.size(), 3);
+    QCOMPARE(entries.at(0).toObject().value(QStringLiteral("reason")).toString(),
+             QStringLiteral("order.spend"));
+    QCOMPARE(entries.at(0).toObject().value(QStringLiteral("orderId")).toString(), paid);
+    QCOMPARE(entries.at(1).toObject().value(QStringLiteral("delta")).toInteger(), -100);
+
+    // A paid order with no coins writes no spend entry.
+    const QString noCoins = place(0);
+    QCOMPARE(clientFor(server, seller, QStringLiteral("seller"))
+                     .post(QStringLiteral("/api/v1/seller/orders/") + noCoins
+                           + QStringLiteral("/mark-paid"))
+                     .status,
+             200);
+    QCOMPARE(reasons(noCoins), QStringList{});
+
+    // Cancel and expiry racing, several times: each order's coins come back exactly once.
+    for (int round = 0; round < 5; ++round) {
+        const QString pending = place(50);
+        QVERIFY(!pending.isEmpty());
+        QCOMPARE(coinsOf(shop, cust), 350);
+        Clock::advanceForTesting(31LL * 60 * 1000);
+        c = clientFor(server, cust, QStringLiteral("customer")); // tokens live 15 minutes
+        std::atomic<int> swept{0};
+        std::thread sweeper([&] {
+            auto n = shop.orders().expireDue();
+            swept += n ? int(n.value()) : 100;
+            shop.database().releaseThreadConnection();
+        });
+        const int cancelStatus
+                = c.post(QStringLiteral("/api/v1/orders/") + pending + QStringLiteral("/cancel"))
+                          .status;
+        sweeper.join();
+        // One of them did it: a 200 cancel and no sweep, or a 409 cancel and one sweep.
+        QVERIFY2((cancelStatus == 200 && swept.load() == 0)
+                         || (cancelStatus == 409 && swept.load() == 1),
+                 qPrintable(QStringLiteral("cancel %1, swept %2").arg(cancelStatus).arg(swept)));
+        QCOMPARE(reasons(pending), (QStringList{QStringLiteral("order.hold:-50"),
+                                                QStringLiteral("order.release:50")}));
+        QCOMPARE(coinsOf(shop, cust), 400);
+        auto again = shop.orders().expireDue();
+        QVERIFY(again);
+        QCOMPARE(again.value(), 0);
+        QCOMPARE(c.post(QStringLiteral("/api/v1/orders/") + pending + QStringLiteral("/cancel"))
+                         .status,
+                 409);
+        QCOMPARE(coinsOf(shop, cust), 400);
+    }
 }
 
 void TestOrders::idempotencyReplayAndConflict()

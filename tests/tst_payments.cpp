@@ -176,6 +176,7 @@ private Q_SLOTS:
     void signatureReferenceVector();
     void webhookAbsentWithoutStripe();
     void stripeCheckout();
+    void stripeAmountIsTheDiscountedTotal();
     void stripeRetriesAndTimeouts();
     void webhookRefusesBadSignatures_data();
     void webhookRefusesBadSignatures();
@@ -284,6 +285,40 @@ void TestPayments::stripeCheckout()
     QCOMPARE(mark.status, 409);
     QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(),
              QStringLiteral("pending_payment"));
+}
+
+void TestPayments::stripeAmountIsTheDiscountedTotal()
+{
+    Shopfront s;
+    QVERIFY(s.start());
+    Shop &shop = s.server->shop();
+    QVERIFY(grantCoins(shop, s.customer, 300));
+    Client c = s.customerClient();
+    c.put(QStringLiteral("/api/v1/cart/items/") + s.product,
+          QJsonObject{{QStringLiteral("quantity"), 2}});
+    const HttpResult placed = c.post(QStringLiteral("/api/v1/orders"),
+                                     QJsonObject{{QStringLiteral("coinsToUse"), 300}});
+    QCOMPARE(placed.status, 201);
+    QCOMPARE(placed.json().value(QStringLiteral("totalCents")).toInteger(), 2200);
+    const QString id = placed.json().value(QStringLiteral("id")).toString();
+    const QString pi = s.checkout(id);
+    QVERIFY(!pi.isEmpty());
+    const QJsonArray posts = s.fake.requests("POST", QStringLiteral("/v1/payment_intents"));
+    QCOMPARE(posts.size(), 1);
+    QCOMPARE(posts.at(0)
+                     .toObject()
+                     .value(QStringLiteral("form"))
+                     .toObject()
+                     .value(QStringLiteral("amount"))
+                     .toString(),
+             QStringLiteral("2200"));
+    // Paying the discounted amount pays the order; the coins stay spent.
+    const QJsonObject paid = s.fake.succeed(pi);
+    QCOMPARE(paid.value(QStringLiteral("amount")).toInteger(), 2200);
+    QCOMPARE(signedWebhook(c, stripeEvent(QStringLiteral("payment_intent.succeeded"), paid)).status,
+             200);
+    QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+    QCOMPARE(coinsOf(shop, s.customer), 0);
 }
 
 void TestPayments::stripeRetriesAndTimeouts()

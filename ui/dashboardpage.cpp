@@ -100,6 +100,9 @@ DashboardPage::DashboardPage(ConsoleContext context, QWidget *parent)
                      QStringLiteral("Refunds & Complaints"));
     m_complaints = card(tr("Open complaints"), tr("Complaints to answer"),
                         QStringLiteral("Refunds & Complaints"));
+    m_coinDiscounts = card(tr("Coin discounts this month"),
+                           tr("Coins customers spent as discounts on your products this month"),
+                           QStringLiteral("Orders"));
     body()->addWidget(m_cards);
     auto *chartTitle = new QLabel(tr("<b>Sales, last 30 days</b>"), this);
     chartTitle->setAccessibleName(tr("Sales chart title"));
@@ -158,6 +161,7 @@ void DashboardPage::show(const DashboardFigures &f)
     m_lowStock->setText(count(f.lowStock));
     m_refunds->setText(count(f.openRefunds));
     m_complaints->setText(count(f.openComplaints));
+    m_coinDiscounts->setText(money(f.monthCoinDiscountCents));
     m_chart->setDays(f.dailyCents, f.dayLabels, f.currency);
     if (!f.error.isEmpty())
         showMessage(f.error, true);

@@ -1,5 +1,6 @@
 #pragma once
-// Dashboard: the day's and the month's sales, what waits for the seller, and 30 days of sales.
+// Dashboard: the day's and the month's sales, the month's coin discounts, what waits for the
+// seller, and 30 days of sales.
 
 #include "page.h"
 
@@ -36,6 +37,8 @@ struct DashboardFigures
     qint64 lowStock = -1;
     qint64 openRefunds = -1;
     qint64 openComplaints = -1;
+    // Coins customers spent as discounts on this seller's lines of orders paid this month.
+    qint64 monthCoinDiscountCents = -1;
     QList<qint64> dailyCents; // 30 days, oldest first
     QStringList dayLabels;
     QString currency;
@@ -62,6 +65,7 @@ private:
     QLabel *m_lowStock = nullptr;
     QLabel *m_refunds = nullptr;
     QLabel *m_complaints = nullptr;
+    QLabel *m_coinDiscounts = nullptr;
     SalesChart *m_chart = nullptr;
     QWidget *m_cards = nullptr;
     QGridLayout *m_grid = nullptr;

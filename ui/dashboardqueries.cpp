@@ -1,5 +1,6 @@
 #include "dashboardqueries.h"
 
+#include "model/clock.h"
 #include "model/shop.h"
 
 #include <QDate>
@@ -15,7 +16,7 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
     DashboardFigures f;
     f.currency = shop.settings().currency;
     const QTimeZone zone = shop.settings().timeZone;
-    const QDate today = QDateTime::currentDateTimeUtc().toTimeZone(zone).date();
+    const QDate today = Clock::nowUtc().toTimeZone(zone).date();
     for (int i = 29; i >= 0; --i) {
         f.dayLabels.append(today.addDays(-i).toString(QStringLiteral("MMM d")));
         f.dailyCents.append(0);
@@ -80,6 +81,7 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
     } else {
         f.todayCents = 0;
         f.monthCents = 0;
+        f.monthCoinDiscountCents = 0;
         for (const Order &o : recent.value()) {
             if (o.status != OrderStatus::Paid && o.status != OrderStatus::Shipped
                 && o.status != OrderStatus::Delivered)
@@ -95,8 +97,11 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
             const qint64 cents = o.linesTotalCents();
             if (day == today)
                 f.todayCents += cents;
-            if (day >= monthStart && day <= today)
+            if (day >= monthStart && day <= today) {
                 f.monthCents += cents;
+                for (const OrderLine &line : o.items)
+                    f.monthCoinDiscountCents += line.discountShareCents;
+            }
             const qint64 index = 29 - day.daysTo(today);
             if (index >= 0 && index < 30)
                 f.dailyCents[int(index)] += cents;

@@ -342,6 +342,22 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
             tr("Pictures (PNG, JPEG or WebP; up to %1):").arg(ProductLimits::kImagesMax), right));
     rl->addWidget(m_images, 1);
     rl->addLayout(imageButtons);
+    auto *reviewsTitle = new QLabel(tr("Reviews (customers do not see hidden ones):"), right);
+    reviewsTitle->setAccessibleName(tr("Product reviews title"));
+    m_reviews = new QListWidget(right);
+    m_reviews->setAccessibleName(tr("Product reviews"));
+    m_reviews->setWordWrap(true);
+    m_reviews->setMinimumHeight(120);
+    m_hideReview = new QPushButton(tr("&Hide review"), right);
+    m_hideReview->setAccessibleName(tr("Hide review"));
+    m_hideReview->setToolTip(tr("Hide an abusive review from customers (it is kept, and can be "
+                                "shown again); the product's rating leaves it out"));
+    auto *reviewButtons = new QHBoxLayout;
+    reviewButtons->addWidget(m_hideReview);
+    reviewButtons->addStretch(1);
+    rl->addWidget(reviewsTitle);
+    rl->addWidget(m_reviews, 1);
+    rl->addLayout(reviewButtons);
     split->addWidget(right);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -363,6 +379,8 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     connect(m_addImage, &QPushButton::clicked, this, &ProductsPage::chooseImage);
     connect(m_removeImage, &QPushButton::clicked, this, &ProductsPage::removeImage);
     connect(m_images, &QListWidget::itemSelectionChanged, this, &ProductsPage::updateButtons);
+    connect(m_reviews, &QListWidget::itemSelectionChanged, this, &ProductsPage::updateButtons);
+    connect(m_hideReview, &QPushButton::clicked, this, &ProductsPage::toggleReviewHidden);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showDetails();
         updateButtons();
@@ -464,6 +482,12 @@ void ProductsPage::updateButtons()
     m_addImage->setEnabled(p && p->images.size() < ProductLimits::kImagesMax);
     m_removeImage->setEnabled(p && !m_images->selectedItems().isEmpty());
     m_images->setEnabled(p);
+    // One button: "Hide review" for a shown review, "Show review" for a hidden one.
+    const QList<QListWidgetItem *> review = m_reviews->selectedItems();
+    const bool hidden = !review.isEmpty() && review.first()->data(Qt::UserRole + 1).toBool();
+    m_hideReview->setText(hidden ? tr("&Show review") : tr("&Hide review"));
+    m_hideReview->setAccessibleName(hidden ? tr("Show review") : tr("Hide review"));
+    m_hideReview->setEnabled(p && !review.isEmpty());
 }
 
 void ProductsPage::showDetails()
@@ -472,16 +496,25 @@ void ProductsPage::showDetails()
     m_images->clear();
     if (!p) {
         m_details->setText(tr("Select a product to see its details and pictures."));
+        m_reviews->clear();
+        m_reviewsProduct.clear();
         return;
     }
+    loadReviews(p->id);
     const QString currency = ctx().shop.settings().currency;
     QString description = p->description.left(600).toHtmlEscaped();
     description.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
+    const QString rating
+            = p->ratingCount > 0
+                      ? tr("rated %1 of 5 by %n customer(s)", nullptr, int(p->ratingCount))
+                                .arg(QString::number(double(p->ratingSum) / double(p->ratingCount),
+                                                     'f', 1))
+                      : tr("not rated yet");
     m_details->setText(
-            QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3 · %4</p><p>%5</p>")
+            QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3 · %4 · %5</p><p>%6</p>")
                     .arg(p->name.toHtmlEscaped(), formatMoney(p->priceCents, currency),
                          tr("%1 in stock").arg(p->stock),
-                         tr("low-stock alert at %1").arg(p->lowStockThreshold),
+                         tr("low-stock alert at %1").arg(p->lowStockThreshold), rating,
                          description.isEmpty() ? tr("<i>No description.</i>") : description));
     for (const ProductImage &img : p->images) {
         auto *item = new QListWidgetItem(tr("Picture %1").arg(img.position + 1), m_images);
@@ -694,6 +727,90 @@ void ProductsPage::removeImage()
                     showMessage(tr("Picture removed."));
                 m_pendingSelect = id;
                 refresh();
+            });
+}
+
+void ProductsPage::loadReviews(const QString &productId)
+{
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    if (m_reviewsProduct != productId) {
+        m_reviews->clear();
+        m_reviewsProduct = productId;
+    }
+    ctx().worker.run(
+            this,
+            [shop, sellerId, productId] {
+                return fetchAll<Review, ReviewPage>(
+                        [&](const QString &cursor) {
+                            return shop->reviews().sellerList(sellerId, productId, 100, cursor);
+                        },
+                        500);
+            },
+            [this, productId](const Result<QList<Review>> &reviews) {
+                if (selectedId(m_view) != productId)
+                    return;
+                if (!reviews) {
+                    showError(reviews.error());
+                    return;
+                }
+                const QList<QListWidgetItem *> selected = m_reviews->selectedItems();
+                const QString keep = selected.isEmpty()
+                                             ? QString()
+                                             : selected.first()->data(Qt::UserRole).toString();
+                m_reviews->clear();
+                for (const Review &r : reviews.value()) {
+                    QString text = QStringLiteral("%1 %2/5 · %3 · %4")
+                                           .arg(QString(r.rating, QChar(0x2605)))
+                                           .arg(r.rating)
+                                           .arg(r.authorName, formatTime(r.createdAt));
+                    if (r.hidden())
+                        text += QLatin1String(" · ") + tr("HIDDEN from customers");
+                    if (!r.comment.isEmpty())
+                        text += QLatin1Char('\n') + r.comment.left(500);
+                    auto *item = new QListWidgetItem(text, m_reviews);
+                    item->setData(Qt::UserRole, r.id);
+                    item->setData(Qt::UserRole + 1, r.hidden());
+                    if (r.hidden())
+                        item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+                    if (r.id == keep)
+                        item->setSelected(true);
+                }
+                if (reviews->isEmpty()) {
+                    auto *none = new QListWidgetItem(tr("No reviews yet."), m_reviews);
+                    none->setFlags(Qt::NoItemFlags);
+                }
+                updateButtons();
+                Q_EMIT reviewsLoaded();
+            });
+}
+
+void ProductsPage::toggleReviewHidden()
+{
+    const Product *p = selectedProduct();
+    const QList<QListWidgetItem *> items = m_reviews->selectedItems();
+    if (!p || items.isEmpty())
+        return;
+    const QString reviewId = items.first()->data(Qt::UserRole).toString();
+    const bool hide = !items.first()->data(Qt::UserRole + 1).toBool();
+    m_hideReview->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    const QString id = p->id;
+    ctx().worker.run(
+            this,
+            [shop, sellerId, reviewId, hide] {
+                return shop->reviews().setHidden(sellerId, reviewId, hide);
+            },
+            [this, id, hide](const Result<Review> &r) {
+                if (!r)
+                    showError(r.error());
+                else
+                    showMessage(hide ? tr("The review by %1 is hidden from customers.")
+                                                .arg(r->authorName)
+                                     : tr("The review by %1 is shown again.").arg(r->authorName));
+                m_pendingSelect = id;
+                refresh(); // the rating changed too
             });
 }
 

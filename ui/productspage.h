@@ -1,10 +1,12 @@
 #pragma once
-// Products: the seller's list with search, a create/edit dialog that validates before it saves
-// (and shows the model's refusals in the same dialog), deletion, and each product's pictures.
+// Products: the seller's list with search and ratings, a create/edit dialog that validates
+// before it saves (and shows the model's refusals in the same dialog), deletion, and each
+// product's pictures and reviews (an abusive review can be hidden from customers).
 
 #include "page.h"
 
 #include "model/catalog.h"
+#include "model/reviews.h"
 
 #include <QDialog>
 #include <QImage>
@@ -84,6 +86,8 @@ public:
 Q_SIGNALS:
     // A load finished (tests and the screenshot tour wait for it).
     void loaded();
+    // The selected product's reviews were shown.
+    void reviewsLoaded();
 
 private:
     void openDialog(bool edit);
@@ -93,6 +97,8 @@ private:
     void addImage(const QString &path);
     void removeImage();
     void showDetails();
+    void loadReviews(const QString &productId);
+    void toggleReviewHidden();
     void updateButtons();
     const Product *selectedProduct() const;
 
@@ -108,6 +114,9 @@ private:
     QListWidget *m_images = nullptr;
     QPushButton *m_addImage = nullptr;
     QPushButton *m_removeImage = nullptr;
+    QListWidget *m_reviews = nullptr;
+    QPushButton *m_hideReview = nullptr;
+    QString m_reviewsProduct; // the product m_reviews shows
     QList<Product> m_products;
     // Cleared by Qt when the dialog goes (also while this page is being destroyed).
     QPointer<ProductDialog> m_dialog;

@@ -8,6 +8,7 @@ const enc = encodeURIComponent;
 
 function coinCap(subtotalCents, balance) {
   const s = store();
+  if (!(s.coinValueCents > 0)) return 0; // coins worth nothing are not spent
   const byShare = Math.floor((subtotalCents * s.maxCoinDiscountPercent) / 100 / s.coinValueCents);
   return Math.max(0, Math.min(balance, byShare));
 }
