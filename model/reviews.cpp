@@ -103,11 +103,11 @@ Result<Review> Reviews::load(const QSqlDatabase &db, const QString &reviewId)
 
 Result<ReviewPage> Reviews::list(const QString &productId, int limit, const QString &cursor)
 {
-    return page(productId, limit, cursor, false);
+    return fetchPage(productId, limit, cursor, false);
 }
 
-Result<ReviewPage> Reviews::page(const QString &productId, int limit, const QString &cursor,
-                                 bool includeHidden)
+Result<ReviewPage> Reviews::fetchPage(const QString &productId, int limit, const QString &cursor,
+                                      bool includeHidden)
 {
     const QSqlDatabase db = m_db.connection();
     auto p = execSql(db,
@@ -277,7 +277,7 @@ Result<ReviewPage> Reviews::sellerList(const QString &sellerId, const QString &p
         return p.error();
     if (!p->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such product"));
-    return page(productId, limit, cursor, true);
+    return fetchPage(productId, limit, cursor, true);
 }
 
 Result<Review> Reviews::setHidden(const QString &sellerId, const QString &reviewId, bool hidden)

@@ -87,8 +87,8 @@ private:
     static Status canReview(const QSqlDatabase &db, const QString &customerId,
                             const QString &productId);
     Result<Review> load(const QSqlDatabase &db, const QString &reviewId);
-    Result<ReviewPage> page(const QString &productId, int limit, const QString &cursor,
-                            bool includeHidden);
+    Result<ReviewPage> fetchPage(const QString &productId, int limit, const QString &cursor,
+                                 bool includeHidden);
 
     Database &m_db;
     ModelEvents &m_events;

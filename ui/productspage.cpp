@@ -504,12 +504,15 @@ void ProductsPage::showDetails()
     const QString currency = ctx().shop.settings().currency;
     QString description = p->description.left(600).toHtmlEscaped();
     description.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
-    const QString rating
+    const QString average
             = p->ratingCount > 0
-                      ? tr("rated %1 of 5 by %n customer(s)", nullptr, int(p->ratingCount))
-                                .arg(QString::number(double(p->ratingSum) / double(p->ratingCount),
-                                                     'f', 1))
-                      : tr("not rated yet");
+                      ? QString::number(double(p->ratingSum) / double(p->ratingCount), 'f', 1)
+                      : QString();
+    const QString rating
+            = p->ratingCount == 0 ? tr("not rated yet")
+              : p->ratingCount == 1
+                      ? tr("rated %1 of 5 by one customer").arg(average)
+                      : tr("rated %1 of 5 by %2 customers").arg(average).arg(p->ratingCount);
     m_details->setText(
             QStringLiteral("<h3>%1</h3><p><b>%2</b> · %3 · %4 · %5</p><p>%6</p>")
                     .arg(p->name.toHtmlEscaped(), formatMoney(p->priceCents, currency),
