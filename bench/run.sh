@@ -11,7 +11,7 @@ hello=$build/bench/bench-hello-qhttpserver
 [ -x "$server" ] && [ -x "$hello" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+pid=; trap 'kill ${pid:-} 2>/dev/null || true; rm -rf "$tmp"' EXIT
 port=18181
 
 measure() { # label, then the command that serves on $port
