@@ -4,6 +4,7 @@
 // Users, products and orders are written with SQL until the accounts, catalog and orders
 // areas provide them.
 
+#include "support/smtpsink.h"
 #include "support/testsupport.h"
 
 #include "model/clock.h"
@@ -74,57 +75,7 @@ public:
     QList<RefundCall> calls;
 };
 
-// The aiosmtpd sink of tests/peers/smtp_sink.py on a free port, capturing into a folder.
-class SmtpSink
-{
-public:
-    bool start()
-    {
-        m_port = Test::freePort();
-        m_process.setProgram(QFile::exists(QStringLiteral("/usr/bin/python3"))
-                                     ? QStringLiteral("/usr/bin/python3")
-                                     : QStringLiteral("python3"));
-        m_process.setArguments({QStringLiteral(MERCATO_PEERS_DIR "/smtp_sink.py"),
-                                QStringLiteral("--port"), QString::number(m_port),
-                                QStringLiteral("--dir"), m_dir.path()});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-        if (!m_process.waitForStarted(10000))
-            return false;
-        while (!m_process.canReadLine()) {
-            if (!m_process.waitForReadyRead(15000))
-                return false;
-        }
-        return m_process.readLine().startsWith("READY");
-    }
-    ~SmtpSink()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.closeWriteChannel();
-            if (!m_process.waitForFinished(5000)) {
-                m_process.kill();
-                m_process.waitForFinished(5000);
-            }
-        }
-    }
-    quint16 port() const { return m_port; }
-    QList<QByteArray> messages() const
-    {
-        QList<QByteArray> out;
-        const QDir dir(m_dir.path());
-        for (const QString &name : dir.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
-            QFile f(dir.filePath(name));
-            if (f.open(QIODevice::ReadOnly))
-                out.append(f.readAll());
-        }
-        return out;
-    }
-
-private:
-    quint16 m_port = 0;
-    QTemporaryDir m_dir;
-    QProcess m_process;
-};
+using Test::SmtpSink;
 
 } // namespace
 
@@ -1347,7 +1298,7 @@ void TestAftersales::refundDecisionMailReachesSmtp()
     const QByteArray customerMail = customer.toUtf8() + "@example.test";
     const QByteArray sellerMail = seller.toUtf8() + "@example.test";
     int approved = 0, declined = 0;
-    for (const QByteArray &mail : sink.messages()) {
+    for (const QByteArray &mail : sink.contents()) {
         QVERIFY(!mail.contains(sellerMail));
         if (!mail.contains(customerMail))
             continue;

@@ -4,6 +4,7 @@
 
 #include "model/mailer.h"
 #include "model/smtpmailer.h"
+#include "support/smtpsink.h"
 #include "support/testsupport.h"
 
 #include <QDir>
@@ -25,71 +26,7 @@ using namespace Mercato;
 
 namespace {
 
-QString python()
-{
-    // Debian's aiosmtpd lives with the system interpreter, not a pyenv one.
-    return QFile::exists(QStringLiteral("/usr/bin/python3")) ? QStringLiteral("/usr/bin/python3")
-                                                             : QStringLiteral("python3");
-}
-
-// The aiosmtpd sink of tests/peers/smtp_sink.py on a free port, capturing into a folder.
-class SmtpSink
-{
-public:
-    explicit SmtpSink(QStringList extraArgs = {}, quint16 port = 0)
-        : m_port(port ? port : Test::freePort())
-        , m_args(std::move(extraArgs))
-    {}
-    ~SmtpSink() { stop(); }
-    bool start()
-    {
-        m_process.setProgram(python());
-        m_process.setArguments(QStringList{QStringLiteral(MERCATO_PEERS_DIR "/smtp_sink.py"),
-                                           QStringLiteral("--port"), QString::number(m_port),
-                                           QStringLiteral("--dir"), m_dir.path()}
-                               + m_args);
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-        if (!m_process.waitForStarted(10000))
-            return false;
-        while (!m_process.canReadLine()) {
-            if (!m_process.waitForReadyRead(15000))
-                return false;
-        }
-        return m_process.readLine().startsWith("READY");
-    }
-    void stop()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.closeWriteChannel();
-            if (!m_process.waitForFinished(5000)) {
-                m_process.kill();
-                m_process.waitForFinished(5000);
-            }
-        }
-    }
-    quint16 port() const { return m_port; }
-    QStringList messages() const
-    {
-        return QDir(m_dir.path()).entryList({QStringLiteral("*.eml")}, QDir::Files, QDir::Name);
-    }
-    QByteArray message(int n) const { return read(QStringLiteral("%1.eml").arg(n)); }
-    QJsonObject meta(int n) const
-    {
-        return QJsonDocument::fromJson(read(QStringLiteral("%1.json").arg(n))).object();
-    }
-
-private:
-    QByteArray read(const QString &name) const
-    {
-        QFile f(m_dir.path() + QLatin1Char('/') + name);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
-    quint16 m_port;
-    QStringList m_args;
-    QTemporaryDir m_dir;
-    QProcess m_process;
-};
+using Test::SmtpSink;
 
 SmtpMailer::Settings settingsFor(quint16 port, const QString &user = {},
                                  const QString &password = {})
