@@ -126,6 +126,18 @@ Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const Q
     if (url.isEmpty() || id.isEmpty())
         return makeError(ErrorCode::Unavailable,
                          QStringLiteral("the image service answered without a URL"));
+    // The URL is handed to every client as is: it must be the asset just sent, over HTTPS.
+    const QUrl parsed(url, QUrl::StrictMode);
+    const QString lastSegment = parsed.path().section(QLatin1Char('/'), -1);
+    if (id != publicId || !parsed.isValid() || parsed.scheme() != QLatin1String("https")
+        || parsed.host().isEmpty() || !parsed.userInfo().isEmpty() || parsed.hasQuery()
+        || parsed.hasFragment() || !lastSegment.startsWith(publicId + QLatin1Char('.'))) {
+        qCWarning(lcCloudinary).noquote()
+                << "Cloudinary answered an upload with another asset:" << id << url;
+        (void)remove(publicId); // what was sent may be stored all the same: best effort
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("the image service answered with another asset"));
+    }
     return StoredImage{id, url};
 }
 

@@ -34,9 +34,11 @@ const QByteArray kPng = QByteArray::fromBase64(
 class FakeCloudinary
 {
 public:
-    explicit FakeCloudinary(QString secret = QStringLiteral("s3cr3t-api"), int failFirst = 0)
+    explicit FakeCloudinary(QString secret = QStringLiteral("s3cr3t-api"), int failFirst = 0,
+                            QString tamper = {})
         : m_secret(std::move(secret))
         , m_failFirst(failFirst)
+        , m_tamper(std::move(tamper))
     {}
     ~FakeCloudinary()
     {
@@ -52,7 +54,8 @@ public:
                         {kPeers + QStringLiteral("/fake_cloudinary.py"), QStringLiteral("--cloud"),
                          QStringLiteral("demo"), QStringLiteral("--key"),
                          QStringLiteral("123456789"), QStringLiteral("--secret"), m_secret,
-                         QStringLiteral("--fail-first"), QString::number(m_failFirst)});
+                         QStringLiteral("--fail-first"), QString::number(m_failFirst),
+                         QStringLiteral("--tamper"), m_tamper});
         if (!m_process.waitForStarted(10000))
             return false;
         while (!m_process.canReadLine()) {
@@ -77,6 +80,7 @@ public:
 private:
     QString m_secret;
     int m_failFirst;
+    QString m_tamper;
     QProcess m_process;
     quint16 m_port = 0;
 };
@@ -195,6 +199,35 @@ private Q_SLOTS:
         QVERIFY(store.remove(stored->key).ok());
         QCOMPARE(fake.stored(), QStringList{second->key});
         QVERIFY(store.remove(stored->key).ok()); // "not found" is done too
+    }
+
+    // OWASP API10 (unsafe consumption): an upload answer naming another asset, or a URL that
+    // is not HTTPS, is not kept nor handed to clients; what was sent is destroyed.
+    void answerForAnotherAssetIsRefused_data()
+    {
+        QTest::addColumn<QString>("tamper");
+        QTest::newRow("another public_id") << QStringLiteral("public_id");
+        QTest::newRow("plain http URL") << QStringLiteral("insecure_url");
+        QTest::newRow("javascript: URL") << QStringLiteral("script_url");
+        QTest::newRow("URL of another asset") << QStringLiteral("other_asset");
+    }
+
+    void answerForAnotherAssetIsRefused()
+    {
+        QFETCH(QString, tamper);
+        FakeCloudinary fake(QStringLiteral("s3cr3t-api"), 0, tamper);
+        QVERIFY(fake.start());
+        CloudinaryImageStore store(settingsFor(fake));
+        auto stored = store.store(kPng, QStringLiteral("image/png"));
+        QVERIFY(!stored.ok());
+        QCOMPARE(stored.error().code, ErrorCode::Unavailable);
+        QVERIFY(fake.stored().isEmpty());
+
+        // The same store with an honest answer works: the refusal was about the answer.
+        FakeCloudinary honest;
+        QVERIFY(honest.start());
+        CloudinaryImageStore good(settingsFor(honest));
+        QVERIFY(good.store(kPng, QStringLiteral("image/png")).ok());
     }
 
     void wrongSecretIsRefusedWithoutRetry()

@@ -8,6 +8,8 @@ resource_type and cloud_name, sorted by name, joined as k=v with &, the API secr
 SHA-1 in hex. Answers carry Cloudinary's JSON shape. GET /_state lists the stored public ids
 and the number of requests. Prints "READY <port>" once listening.
   --fail-first N   answer 503 to the first N API requests (retry tests)
+  --tamper KIND    answer uploads with an asset other than the one sent (an answer the
+                   client must not trust): public_id, insecure_url, script_url, other_asset
 """
 import argparse
 import email.parser
@@ -115,15 +117,24 @@ def make_handler(state):
                 with state.lock:
                     state.stored[public_id] = len(file_bytes)
                 path = f"{args.cloud}/image/upload/v{version}/{public_id}.{fmt}"
+                answered_id, secure_url = public_id, f"https://res.cloudinary.com/{path}"
+                if args.tamper == "public_id":
+                    answered_id = "someone-elses-asset"
+                elif args.tamper == "insecure_url":
+                    secure_url = f"http://res.cloudinary.com/{path}"
+                elif args.tamper == "script_url":
+                    secure_url = "javascript:alert(1)//" + public_id + "." + fmt
+                elif args.tamper == "other_asset":
+                    secure_url = f"https://res.cloudinary.com/{args.cloud}/image/upload/v{version}/other.{fmt}"
                 return self.answer(200, {
                     "asset_id": hashlib.md5(public_id.encode()).hexdigest(),
-                    "public_id": public_id, "version": version,
+                    "public_id": answered_id, "version": version,
                     "signature": hashlib.sha1(file_bytes).hexdigest(),
                     "width": 2, "height": 2, "format": fmt, "resource_type": "image",
                     "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "tags": [], "bytes": len(file_bytes), "type": "upload",
                     "url": f"http://res.cloudinary.com/{path}",
-                    "secure_url": f"https://res.cloudinary.com/{path}"})
+                    "secure_url": secure_url})
             if action == "destroy":
                 with state.lock:
                     found = state.stored.pop(public_id, None) is not None
@@ -140,6 +151,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--secret", required=True)
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--tamper", default="", choices=["", "public_id", "insecure_url", "script_url", "other_asset"])
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
     print(f"READY {server.server_address[1]}", flush=True)
