@@ -54,13 +54,33 @@ void writeResponse(QTcpSocket *socket, const Response &response, bool close, boo
     out += "HTTP/1.1 " + QByteArray::number(response.status) + ' '
            + Http::titleFor(response.status).toLatin1() + "\r\n";
     bool hasLength = false;
+    bool hasNosniff = false;
+    bool hasCacheControl = false;
+    bool hasCsp = false;
     for (const auto &[name, value] : response.headers) {
         if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
             hasLength = true;
+        else if (name.compare("X-Content-Type-Options", Qt::CaseInsensitive) == 0)
+            hasNosniff = true;
+        else if (name.compare("Cache-Control", Qt::CaseInsensitive) == 0)
+            hasCacheControl = true;
+        else if (name.compare("Content-Security-Policy", Qt::CaseInsensitive) == 0)
+            hasCsp = true;
         out += name + ": " + value + "\r\n";
     }
     if (!response.contentType.isEmpty())
         out += "Content-Type: " + response.contentType + "\r\n";
+    // Every answer: no MIME sniffing. JSON answers (API data, problems) are never cached by a
+    // shared cache unless a route says so, and are never rendered or framed as a document.
+    if (!hasNosniff)
+        out += "X-Content-Type-Options: nosniff\r\n";
+    if (response.contentType.startsWith("application/json")
+        || response.contentType.startsWith("application/problem+json")) {
+        if (!hasCacheControl)
+            out += "Cache-Control: no-store\r\n";
+        if (!hasCsp)
+            out += "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
+    }
     if (!hasLength)
         out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
     if (close)
