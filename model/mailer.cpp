@@ -165,17 +165,77 @@ MailQueue::~MailQueue()
     }
     m_wake.notify_all();
     m_thread.join();
-    if (!m_items.empty())
-        qCWarning(lcMail) << m_items.size() << "queued mail(s) not delivered before shutdown";
+    if (!m_items.empty()) {
+        if (m_journal)
+            qCInfo(lcMail) << m_items.size()
+                           << "queued mail(s) stay in the outbox table for the next start";
+        else
+            qCWarning(lcMail) << m_items.size() << "queued mail(s) not delivered before shutdown";
+    }
+}
+
+void MailQueue::setJournal(MailJournal *journal)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_journal = journal;
+        m_nextClaim = std::chrono::steady_clock::now();
+    }
+    m_wake.notify_all();
 }
 
 void MailQueue::enqueue(MailMessage message)
 {
+    MailJournal *journal = nullptr;
     {
         std::lock_guard lock(m_mutex);
-        m_items.push_back(Item{std::move(message), 0, std::chrono::steady_clock::now()});
+        journal = m_journal;
+    }
+    QString journalId;
+    if (journal) {
+        // Kept before it is queued: once enqueue returns, a crash does not lose it.
+        auto id = journal->add(message);
+        if (id)
+            journalId = id.value();
+        else
+            qCWarning(lcMail).noquote() << "mail kept in memory only:" << id.error().detail;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_items.push_back(Item{std::move(message), 0, std::chrono::steady_clock::now(), journalId});
     }
     m_wake.notify_all();
+}
+
+// With the lock held on entry and exit; talks to the journal without it.
+void MailQueue::claimFromJournal(std::unique_lock<std::mutex> &lock)
+{
+    MailJournal *journal = m_journal;
+    m_nextClaim = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds(m_policy.claimLeaseMs / 2);
+    lock.unlock();
+    auto claimed = journal->claim(m_policy.claimLeaseMs);
+    lock.lock();
+    if (!claimed) {
+        qCWarning(lcMail).noquote() << "cannot read the mail outbox:" << claimed.error().detail;
+        return;
+    }
+    const qint64 nowMs = Clock::nowMs();
+    const auto now = std::chrono::steady_clock::now();
+    int taken = 0;
+    for (JournaledMail &mail : claimed.value()) {
+        const bool known = std::any_of(m_items.begin(), m_items.end(),
+                                       [&mail](const Item &i) { return i.journalId == mail.id; });
+        if (known)
+            continue;
+        // When its last attempt said to try again, not before.
+        const auto wait
+                = std::chrono::milliseconds(std::max<qint64>(0, mail.nextAttemptAtMs - nowMs));
+        m_items.push_back(Item{std::move(mail.message), mail.attempts, now + wait, mail.id});
+        ++taken;
+    }
+    if (taken > 0)
+        qCInfo(lcMail) << taken << "mail(s) taken from the outbox table";
 }
 
 bool MailQueue::waitUntilIdle(int timeoutMs)
@@ -194,39 +254,69 @@ MailQueue::Counts MailQueue::counts() const
 void MailQueue::run()
 {
     std::unique_lock lock(m_mutex);
+    struct ThreadEnd
+    {
+        MailQueue *queue;
+        ~ThreadEnd()
+        {
+            if (queue->m_journal)
+                queue->m_journal->threadEnds();
+        }
+    } threadEnd{this};
     for (;;) {
         if (m_stopping)
             return;
-        if (m_items.empty()) {
+        if (m_journal && m_nextClaim <= std::chrono::steady_clock::now()) {
+            claimFromJournal(lock);
+            continue;
+        }
+        if (m_items.empty() && !m_busy) {
             m_idle.notify_all();
-            m_wake.wait(lock);
+            if (m_journal)
+                m_wake.wait_until(lock, m_nextClaim);
+            else
+                m_wake.wait(lock);
             continue;
         }
         // The item due first; retries wait their turn without holding up new mail.
         auto next = std::min_element(m_items.begin(), m_items.end(),
                                      [](const Item &a, const Item &b) { return a.due < b.due; });
         if (next->due > std::chrono::steady_clock::now()) {
-            m_wake.wait_until(lock, next->due);
+            m_wake.wait_until(lock, m_journal ? std::min(next->due, m_nextClaim) : next->due);
             continue;
         }
         Item item = std::move(*next);
         m_items.erase(next);
         m_busy = true;
+        MailJournal *journal = m_journal;
         lock.unlock();
         const Status sent = m_mailer->deliver(item.message);
+        ++item.attempts;
+        const bool retry = !sent && sent.error().code == ErrorCode::Unavailable
+                           && item.attempts < m_policy.maxAttempts;
+        const qint64 backoff = std::min<qint64>(qint64(m_policy.initialBackoffMs)
+                                                        << std::min(item.attempts - 1, 20),
+                                                m_policy.maxBackoffMs);
+        // The journal first, then the counters: whoever waits for idle sees both settled.
+        if (journal && !item.journalId.isEmpty()) {
+            const Status noted = retry ? journal->attempted(item.journalId, item.attempts,
+                                                            Clock::nowMs() + backoff,
+                                                            sent.error().detail.left(500))
+                                       : journal->finished(item.journalId);
+            if (!noted)
+                qCWarning(lcMail).noquote()
+                        << "cannot update the mail outbox:" << noted.error().detail;
+        }
         lock.lock();
         m_busy = false;
-        ++item.attempts;
         if (sent) {
             ++m_counts.delivered;
-        } else if (sent.error().code == ErrorCode::Unavailable
-                   && item.attempts < m_policy.maxAttempts && !m_stopping) {
-            const qint64 backoff = std::min<qint64>(qint64(m_policy.initialBackoffMs)
-                                                            << std::min(item.attempts - 1, 20),
-                                                    m_policy.maxBackoffMs);
+        } else if (retry) {
             qCInfo(lcMail).noquote() << "mail delivery failed, retrying in" << backoff
                                      << "ms:" << sent.error().detail;
             ++m_counts.retried;
+            if (m_stopping)
+                continue; // still in the journal: the next start delivers it
             item.due = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
             m_items.push_back(std::move(item));
         } else {

@@ -59,10 +59,43 @@ struct RetryPolicy
     int maxAttempts = 6;
     int initialBackoffMs = 1000; // doubled after each failure
     int maxBackoffMs = 5 * 60 * 1000;
+    // A journaled message whose queue has not touched it for this long (its process
+    // stopped) is taken over by another queue. Longer than maxBackoffMs plus a delivery.
+    int claimLeaseMs = 10 * 60 * 1000;
 };
 
-// Delivers queued messages on its own thread: callers never wait for a mail server.
-// Messages still queued when it is destroyed are dropped (and counted in the log).
+// A message kept by a MailJournal, with its delivery state.
+struct JournaledMail
+{
+    QString id;
+    MailMessage message;
+    int attempts = 0;
+    qint64 nextAttemptAtMs = 0; // epoch ms
+};
+
+// The durable side of MailQueue: each message is kept from enqueue until it is delivered or
+// given up, so mail queued before a stop or a crash still goes out. Called from the
+// enqueuing threads (add) and from the queue's thread (the rest).
+class MailJournal
+{
+public:
+    virtual ~MailJournal() = default;
+    virtual Result<QString> add(const MailMessage &message) = 0;
+    virtual Status attempted(const QString &id, int attempts, qint64 nextAttemptAtMs,
+                             const QString &error)
+            = 0;
+    // Delivered or given up: forgotten.
+    virtual Status finished(const QString &id) = 0;
+    // Messages this journal's queue may take: its own (a queue replaced in this process) and
+    // those whose lease ran out (a stopped process). Claims them.
+    virtual Result<QList<JournaledMail>> claim(qint64 leaseMs) = 0;
+    // The queue's thread ends (database connections are per thread).
+    virtual void threadEnds() {}
+};
+
+// Delivers queued messages on its own thread: callers never wait for a mail server. With a
+// journal, queued messages survive the queue; without one, messages still queued when it
+// is destroyed are dropped (and counted in the log).
 class MailQueue
 {
 public:
@@ -71,6 +104,9 @@ public:
     MailQueue(const MailQueue &) = delete;
     MailQueue &operator=(const MailQueue &) = delete;
 
+    // From now on every message is journaled, and what the journal holds for this queue
+    // (or abandoned by another) is delivered too. `journal` must outlive the queue.
+    void setJournal(MailJournal *journal);
     void enqueue(MailMessage message);
     // Tests: true once nothing is queued or in flight, false after `timeoutMs`.
     bool waitUntilIdle(int timeoutMs);
@@ -90,8 +126,10 @@ private:
         MailMessage message;
         int attempts = 0;
         std::chrono::steady_clock::time_point due;
+        QString journalId; // empty: not journaled
     };
     void run();
+    void claimFromJournal(std::unique_lock<std::mutex> &lock);
 
     std::unique_ptr<Mailer> m_mailer;
     RetryPolicy m_policy;
@@ -101,6 +139,9 @@ private:
     std::deque<Item> m_items;
     bool m_busy = false;
     bool m_stopping = false;
+    MailJournal *m_journal = nullptr;
+    std::chrono::steady_clock::time_point m_nextClaim
+            = std::chrono::steady_clock::time_point::max();
     Counts m_counts;
     std::thread m_thread;
 };

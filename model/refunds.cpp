@@ -661,6 +661,9 @@ void Refunds::send(const QString &paymentRefundId)
     call.currency = row->value(7).toString();
     const qint64 now = Clock::nowMs();
     const bool leaseOver = state == QLatin1String("sending") && row->value(8).toLongLong() <= now;
+    // Ends the read (and its SQLite snapshot) before the claim writes: an UPDATE on a snapshot
+    // another connection has since written past fails at once with SQLITE_BUSY_SNAPSHOT.
+    row->finish();
     if (state != QLatin1String("pending") && state != QLatin1String("retrying") && !leaseOver)
         return;
 

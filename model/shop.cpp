@@ -23,6 +23,7 @@ Shop::Shop(ShopOptions options)
         m_refunds->setExecutor(m_gateway->provider(),
                                std::make_shared<StripeRefundExecutor>(*m_gateway));
     m_complaints = std::make_unique<Complaints>(*this);
+    m_mailOutbox = std::make_unique<MailOutboxTable>(*m_database);
     m_mail = std::make_unique<MailQueue>(std::make_unique<OutboxMailer>(
             m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
     m_passwordResets = std::make_unique<PasswordResets>(*this);
@@ -30,7 +31,11 @@ Shop::Shop(ShopOptions options)
 
 void Shop::setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy)
 {
+    // The old queue stops first, so its journaled mail passes to the new one, never to both.
+    m_mail.reset();
     m_mail = std::make_unique<MailQueue>(std::move(mailer), policy);
+    if (m_open)
+        m_mail->setJournal(m_mailOutbox.get());
 }
 
 QString Shop::mailFrom() const
@@ -50,7 +55,11 @@ Shop::~Shop()
 
 Status Shop::open()
 {
-    return m_database->open();
+    if (auto s = m_database->open(); !s)
+        return s;
+    m_open = true;
+    m_mail->setJournal(m_mailOutbox.get());
+    return Ok{};
 }
 
 } // namespace Mercato

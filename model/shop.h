@@ -11,6 +11,7 @@
 #include "imagestore.h"
 #include "inventory.h"
 #include "mailer.h"
+#include "mailoutbox.h"
 #include "notifications.h"
 #include "notifier.h"
 #include "orders.h"
@@ -77,6 +78,8 @@ public:
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
     MailQueue &mail() { return *m_mail; }
+    // The durable outbox the queue journals to once the database is open.
+    MailOutboxTable &mailOutbox() { return *m_mailOutbox; }
     // Call before serving: requests in flight keep using the queue they found.
     void setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy = {});
     // The From mailbox of mail the shop sends.
@@ -94,7 +97,9 @@ private:
     Notifier m_notifier{m_events};
     Accounts m_accounts{*m_database, m_options.settings, m_tokens};
     std::unique_ptr<ImageStore> m_images;
+    std::unique_ptr<MailOutboxTable> m_mailOutbox; // outlives m_mail, which journals to it
     std::unique_ptr<MailQueue> m_mail;
+    bool m_open = false;
     Inventory m_inventory{m_notifier, m_events};
     std::unique_ptr<Catalog> m_catalog;
     std::unique_ptr<Notifications> m_notifications;
