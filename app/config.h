@@ -45,6 +45,9 @@ struct Config
     QString cloudinaryApiBase = QStringLiteral("https://api.cloudinary.com");
     QString smtpUrl;
     QString mailFrom;
+    // How long a sender's claim on outbox mail lasts: mail a killed process was sending goes
+    // out again after this.
+    int mailLeaseSeconds = 60;
     int authRateLimit = 20;
     int workers = 0;
     int maxConnectionsPerClient = 64;

@@ -176,11 +176,17 @@ Status Runtime::start()
     options.payments.stripeWebhookSecret = m_config.stripeWebhookSecret;
     options.payments.stripeApiBase = m_config.stripeApiBase;
     m_shop = std::make_unique<Shop>(options);
+    RetryPolicy mailPolicy;
+    mailPolicy.claimLeaseMs = m_config.mailLeaseSeconds * 1000;
     if (!m_config.smtpUrl.isEmpty()) {
         auto smtp = SmtpMailer::parseUrl(m_config.smtpUrl, m_shop->mailFrom());
         if (!smtp)
             return smtp.error();
-        m_shop->setMailer(std::make_unique<SmtpMailer>(smtp.value()));
+        m_shop->setMailer(std::make_unique<SmtpMailer>(smtp.value()), mailPolicy);
+    } else if (mailPolicy.claimLeaseMs != RetryPolicy{}.claimLeaseMs) {
+        m_shop->setMailer(std::make_unique<OutboxMailer>(
+                                  m_config.dataDir + QStringLiteral("/outbox"), m_shop->mailFrom()),
+                          mailPolicy);
     }
     qCInfo(lcApp).noquote() << "mail goes to" << m_shop->mail().mailer().describe();
     if (!m_config.cloudinaryUrl.isEmpty()) {

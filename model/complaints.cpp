@@ -316,7 +316,9 @@ Result<EvidenceImage> Complaints::addImage(const QString &customerId, const QStr
                       {id, customerId});
     if (!owner)
         return owner.error();
-    if (!owner->next())
+    const bool owned = owner->next();
+    owner->finish(); // before Evidence::add writes (see Refunds::addImage)
+    if (!owned)
         return notFound();
     return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("complaint"), id, bytes,
                          declaredType);

@@ -9,6 +9,7 @@
 #include <QLoggingCategory>
 #include <QSaveFile>
 #include <QTimeZone>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcMail, "mercato.mail")
 
@@ -105,7 +106,8 @@ QByteArray renderMail(const MailMessage &message, const QString &from)
     mail += "Date: "
             + QLocale::c().toString(now, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss")).toLatin1()
             + " +0000\r\n";
-    mail += "Message-ID: <" + Ids::newId().toLatin1() + '@' + domain.toUtf8() + ">\r\n";
+    const QString messageId = message.id.isEmpty() ? Ids::newId() : message.id;
+    mail += "Message-ID: <" + messageId.toLatin1() + '@' + domain.toUtf8() + ">\r\n";
     mail += "MIME-Version: 1.0\r\n";
     mail += "Content-Type: text/plain; charset=UTF-8\r\n";
     const QByteArray body = message.textBody.toUtf8();
@@ -165,13 +167,8 @@ MailQueue::~MailQueue()
     }
     m_wake.notify_all();
     m_thread.join();
-    if (!m_items.empty()) {
-        if (m_journal)
-            qCInfo(lcMail) << m_items.size()
-                           << "queued mail(s) stay in the outbox table for the next start";
-        else
-            qCWarning(lcMail) << m_items.size() << "queued mail(s) not delivered before shutdown";
-    }
+    if (!m_items.empty())
+        qCWarning(lcMail) << m_items.size() << "queued mail(s) not delivered before shutdown";
 }
 
 void MailQueue::setJournal(MailJournal *journal)
@@ -179,7 +176,7 @@ void MailQueue::setJournal(MailJournal *journal)
     {
         std::lock_guard lock(m_mutex);
         m_journal = journal;
-        m_nextClaim = std::chrono::steady_clock::now();
+        m_claimNow = true;
     }
     m_wake.notify_all();
 }
@@ -191,58 +188,72 @@ void MailQueue::enqueue(MailMessage message)
         std::lock_guard lock(m_mutex);
         journal = m_journal;
     }
-    QString journalId;
     if (journal) {
-        // Kept before it is queued: once enqueue returns, a crash does not lose it.
+        // A row first: once enqueue returns, a crash does not lose it; the sender takes it.
         auto id = journal->add(message);
-        if (id)
-            journalId = id.value();
-        else
-            qCWarning(lcMail).noquote() << "mail kept in memory only:" << id.error().detail;
+        if (id) {
+            wake();
+            return;
+        }
+        qCWarning(lcMail).noquote() << "mail kept in memory only:" << id.error().detail;
     }
     {
         std::lock_guard lock(m_mutex);
-        m_items.push_back(Item{std::move(message), 0, std::chrono::steady_clock::now(), journalId});
+        m_items.push_back(Item{std::move(message), 0, std::chrono::steady_clock::now(), {}});
     }
     m_wake.notify_all();
+}
+
+void MailQueue::wake()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_claimNow = true;
+    }
+    m_wake.notify_all();
+}
+
+bool MailQueue::holdsJournalItems() const
+{
+    return std::any_of(m_items.begin(), m_items.end(),
+                       [](const Item &i) { return !i.claim.isEmpty(); });
 }
 
 // With the lock held on entry and exit; talks to the journal without it.
 void MailQueue::claimFromJournal(std::unique_lock<std::mutex> &lock)
 {
     MailJournal *journal = m_journal;
-    m_nextClaim = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds(m_policy.claimLeaseMs / 2);
+    m_claimNow = false;
+    m_nextClaim = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_policy.pollMs);
     lock.unlock();
-    auto claimed = journal->claim(m_policy.claimLeaseMs);
+    auto claimed = journal->claim(m_policy.claimBatch, m_policy.claimLeaseMs);
     lock.lock();
+    ++m_claimPasses;
     if (!claimed) {
         qCWarning(lcMail).noquote() << "cannot read the mail outbox:" << claimed.error().detail;
         return;
     }
-    const qint64 nowMs = Clock::nowMs();
     const auto now = std::chrono::steady_clock::now();
-    int taken = 0;
-    for (JournaledMail &mail : claimed.value()) {
-        const bool known = std::any_of(m_items.begin(), m_items.end(),
-                                       [&mail](const Item &i) { return i.journalId == mail.id; });
-        if (known)
-            continue;
-        // When its last attempt said to try again, not before.
-        const auto wait
-                = std::chrono::milliseconds(std::max<qint64>(0, mail.nextAttemptAtMs - nowMs));
-        m_items.push_back(Item{std::move(mail.message), mail.attempts, now + wait, mail.id});
-        ++taken;
-    }
-    if (taken > 0)
-        qCInfo(lcMail) << taken << "mail(s) taken from the outbox table";
+    for (JournaledMail &mail : claimed.value())
+        m_items.push_back(Item{std::move(mail.message), mail.attempts, now, mail.claim});
+    if (claimed->isEmpty())
+        m_lastEmptyPass = m_claimPasses;
+    else
+        m_claimNow = true; // there may be more: look again once these are settled
 }
 
 bool MailQueue::waitUntilIdle(int timeoutMs)
 {
     std::unique_lock lock(m_mutex);
-    return m_idle.wait_for(lock, std::chrono::milliseconds(timeoutMs),
-                           [this] { return m_items.empty() && !m_busy; });
+    if (!m_journal)
+        return m_idle.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                               [this] { return m_items.empty() && !m_busy; });
+    const quint64 after = m_claimPasses;
+    m_claimNow = true;
+    m_wake.notify_all();
+    return m_idle.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this, after] {
+        return m_items.empty() && !m_busy && m_lastEmptyPass > after;
+    });
 }
 
 MailQueue::Counts MailQueue::counts() const
@@ -254,23 +265,16 @@ MailQueue::Counts MailQueue::counts() const
 void MailQueue::run()
 {
     std::unique_lock lock(m_mutex);
-    struct ThreadEnd
-    {
-        MailQueue *queue;
-        ~ThreadEnd()
-        {
-            if (queue->m_journal)
-                queue->m_journal->threadEnds();
-        }
-    } threadEnd{this};
     for (;;) {
         if (m_stopping)
-            return;
-        if (m_journal && m_nextClaim <= std::chrono::steady_clock::now()) {
+            break;
+        const auto now = std::chrono::steady_clock::now();
+        if (m_journal && !holdsJournalItems() && (m_claimNow || m_nextClaim <= now)) {
             claimFromJournal(lock);
+            m_idle.notify_all();
             continue;
         }
-        if (m_items.empty() && !m_busy) {
+        if (m_items.empty()) {
             m_idle.notify_all();
             if (m_journal)
                 m_wake.wait_until(lock, m_nextClaim);
@@ -281,14 +285,14 @@ void MailQueue::run()
         // The item due first; retries wait their turn without holding up new mail.
         auto next = std::min_element(m_items.begin(), m_items.end(),
                                      [](const Item &a, const Item &b) { return a.due < b.due; });
-        if (next->due > std::chrono::steady_clock::now()) {
+        if (next->due > now) {
             m_wake.wait_until(lock, m_journal ? std::min(next->due, m_nextClaim) : next->due);
             continue;
         }
         Item item = std::move(*next);
         m_items.erase(next);
         m_busy = true;
-        MailJournal *journal = m_journal;
+        MailJournal *journal = item.claim.isEmpty() ? nullptr : m_journal;
         lock.unlock();
         const Status sent = m_mailer->deliver(item.message);
         ++item.attempts;
@@ -298,11 +302,12 @@ void MailQueue::run()
                                                         << std::min(item.attempts - 1, 20),
                                                 m_policy.maxBackoffMs);
         // The journal first, then the counters: whoever waits for idle sees both settled.
-        if (journal && !item.journalId.isEmpty()) {
-            const Status noted = retry ? journal->attempted(item.journalId, item.attempts,
-                                                            Clock::nowMs() + backoff,
-                                                            sent.error().detail.left(500))
-                                       : journal->finished(item.journalId);
+        if (journal) {
+            const JournaledMail held{item.message, item.attempts - 1, item.claim};
+            const Status noted = sent ? journal->delivered(held)
+                                      : journal->failed(held, item.attempts,
+                                                        retry ? Clock::nowMs() + backoff : 0,
+                                                        sent.error().detail.left(500));
             if (!noted)
                 qCWarning(lcMail).noquote()
                         << "cannot update the mail outbox:" << noted.error().detail;
@@ -315,15 +320,36 @@ void MailQueue::run()
             qCInfo(lcMail).noquote() << "mail delivery failed, retrying in" << backoff
                                      << "ms:" << sent.error().detail;
             ++m_counts.retried;
-            if (m_stopping)
-                continue; // still in the journal: the next start delivers it
-            item.due = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
-            m_items.push_back(std::move(item));
+            // A journaled one waits in its row; the claim after its backoff takes it again.
+            if (!journal && !m_stopping) {
+                item.due = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff);
+                m_items.push_back(std::move(item));
+            }
         } else {
             ++m_counts.failed;
             qCWarning(lcMail).noquote() << "mail not delivered after" << item.attempts
                                         << "attempt(s):" << sent.error().detail;
         }
+    }
+    // Claims not attempted go back at once (not after the lease) for the next start or
+    // another process.
+    std::deque<Item> held;
+    for (auto it = m_items.begin(); it != m_items.end();) {
+        if (it->claim.isEmpty()) {
+            ++it;
+            continue;
+        }
+        held.push_back(std::move(*it));
+        it = m_items.erase(it);
+    }
+    MailJournal *journal = m_journal;
+    lock.unlock();
+    if (journal) {
+        for (const Item &item : held)
+            (void)journal->release(JournaledMail{item.message, item.attempts, item.claim});
+        if (!held.empty())
+            qCInfo(lcMail) << held.size() << "claimed mail(s) left in the outbox for later";
+        journal->threadEnds();
     }
 }
 

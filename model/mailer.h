@@ -5,6 +5,7 @@
 
 #include "result.h"
 
+#include <QList>
 #include <QString>
 
 #include <condition_variable>
@@ -20,6 +21,9 @@ struct MailMessage
     QString to; // one address
     QString subject;
     QString textBody; // plain text, UTF-8
+    // The outbox row's id when it has one: the Message-ID is <id@domain>, so a receiver can
+    // tell a repeat (delivery is at least once) from a new message.
+    QString id = {};
 };
 
 // The message as RFC 5322 text (CRLF lines, encoded-word subject when not ASCII,
@@ -59,43 +63,51 @@ struct RetryPolicy
     int maxAttempts = 6;
     int initialBackoffMs = 1000; // doubled after each failure
     int maxBackoffMs = 5 * 60 * 1000;
-    // A journaled message whose queue has not touched it for this long (its process
-    // stopped) is taken over by another queue. Longer than maxBackoffMs plus a delivery.
-    int claimLeaseMs = 10 * 60 * 1000;
+    // How long a claimed outbox message is this queue's alone. A process killed while it held
+    // a claim leaves the message to whoever claims after the lease (so it may go out twice:
+    // at least once, never lost). Longer than one delivery can take.
+    int claimLeaseMs = 60 * 1000;
+    // How often the queue looks for due outbox mail (other processes' too) when not woken.
+    int pollMs = 1000;
+    // Outbox messages claimed at once.
+    int claimBatch = 20;
 };
 
-// A message kept by a MailJournal, with its delivery state.
+// A message claimed from a MailJournal, with its delivery state.
 struct JournaledMail
 {
-    QString id;
-    MailMessage message;
+    MailMessage message; // message.id: the outbox row
     int attempts = 0;
-    qint64 nextAttemptAtMs = 0; // epoch ms
+    QString claim; // the claim that holds it: only its holder settles it
 };
 
-// The durable side of MailQueue: each message is kept from enqueue until it is delivered or
-// given up, so mail queued before a stop or a crash still goes out. Called from the
-// enqueuing threads (add) and from the queue's thread (the rest).
+// The durable side of MailQueue (the mail_outbox table, model/mailoutbox.h): a message is a
+// row from the transaction that causes it until it is delivered or given up. Called from the
+// queue's thread, except add (the enqueuing thread).
 class MailJournal
 {
 public:
     virtual ~MailJournal() = default;
+    // Keeps `message` in its own statement (MailQueue::enqueue); transactional producers
+    // write their rows in their own transaction instead.
     virtual Result<QString> add(const MailMessage &message) = 0;
-    virtual Status attempted(const QString &id, int attempts, qint64 nextAttemptAtMs,
-                             const QString &error)
+    // Claims up to `max` due messages nobody holds (or whose holder's lease ran out).
+    virtual Result<QList<JournaledMail>> claim(int max, qint64 leaseMs) = 0;
+    virtual Status delivered(const JournaledMail &mail) = 0;
+    // A failed attempt: tried again from `retryAtMs` (epoch ms), or given up (0): forgotten.
+    virtual Status failed(const JournaledMail &mail, int attempts, qint64 retryAtMs,
+                          const QString &error)
             = 0;
-    // Delivered or given up: forgotten.
-    virtual Status finished(const QString &id) = 0;
-    // Messages this journal's queue may take: its own (a queue replaced in this process) and
-    // those whose lease ran out (a stopped process). Claims them.
-    virtual Result<QList<JournaledMail>> claim(qint64 leaseMs) = 0;
+    // Not attempted (the queue stops): free for the next claim at once.
+    virtual Status release(const JournaledMail &mail) = 0;
     // The queue's thread ends (database connections are per thread).
     virtual void threadEnds() {}
 };
 
-// Delivers queued messages on its own thread: callers never wait for a mail server. With a
-// journal, queued messages survive the queue; without one, messages still queued when it
-// is destroyed are dropped (and counted in the log).
+// Delivers mail on its own thread: callers never wait for a mail server. With a journal it is
+// the outbox's sender: it claims due rows (several processes may share one database; a claim
+// is one process's alone), delivers each, and deletes it or schedules a retry with backoff.
+// Without one, messages still queued when it is destroyed are dropped (and counted in the log).
 class MailQueue
 {
 public:
@@ -104,13 +116,17 @@ public:
     MailQueue(const MailQueue &) = delete;
     MailQueue &operator=(const MailQueue &) = delete;
 
-    // From now on every message is journaled, and what the journal holds for this queue
-    // (or abandoned by another) is delivered too. `journal` must outlive the queue.
+    // From now on the queue sends what `journal` holds, and enqueue() writes there first.
+    // `journal` must outlive the queue.
     void setJournal(MailJournal *journal);
     void enqueue(MailMessage message);
-    // Tests: true once nothing is queued or in flight, false after `timeoutMs`.
+    // Look at the journal now (a producer committed mail); otherwise it looks every pollMs.
+    void wake();
+    // Tests: true once nothing is queued or in flight (with a journal: a look at it after
+    // this call found nothing due), false after `timeoutMs`.
     bool waitUntilIdle(int timeoutMs);
     Mailer &mailer() { return *m_mailer; }
+    const RetryPolicy &policy() const { return m_policy; }
 
     struct Counts
     {
@@ -126,10 +142,11 @@ private:
         MailMessage message;
         int attempts = 0;
         std::chrono::steady_clock::time_point due;
-        QString journalId; // empty: not journaled
+        QString claim; // non-empty: a journal row held by this claim
     };
     void run();
     void claimFromJournal(std::unique_lock<std::mutex> &lock);
+    bool holdsJournalItems() const;
 
     std::unique_ptr<Mailer> m_mailer;
     RetryPolicy m_policy;
@@ -140,8 +157,10 @@ private:
     bool m_busy = false;
     bool m_stopping = false;
     MailJournal *m_journal = nullptr;
-    std::chrono::steady_clock::time_point m_nextClaim
-            = std::chrono::steady_clock::time_point::max();
+    bool m_claimNow = false;
+    std::chrono::steady_clock::time_point m_nextClaim;
+    quint64 m_claimPasses = 0;   // looks at the journal done
+    quint64 m_lastEmptyPass = 0; // the last of them that found nothing due
     Counts m_counts;
     std::thread m_thread;
 };

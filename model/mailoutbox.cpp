@@ -10,85 +10,120 @@ namespace Mercato {
 
 MailOutboxTable::MailOutboxTable(Database &database)
     : m_db(database)
-    , m_instance(Ids::newId())
 {}
 
-Result<QString> MailOutboxTable::add(const MailMessage &message)
+Result<QString> MailOutboxTable::add(const QSqlDatabase &db, const MailMessage &message)
 {
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto q = execSql(
-            m_db.connection(),
-            QStringLiteral("INSERT INTO mail_outbox (id, recipient, subject, body, attempts, "
-                           "next_attempt_at, claimed_by, claimed_at, created_at) "
-                           "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)"),
-            {id, message.to, message.subject, message.textBody, now, m_instance, now, now});
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO mail_outbox (id, recipient, subject, body, "
+                                    "attempts, next_attempt_at, claimed_by, claimed_until, "
+                                    "created_at) VALUES (?, ?, ?, ?, 0, ?, '', 0, ?)"),
+                     {id, message.to, message.subject, message.textBody, now, now});
     if (!q)
         return q.error();
     return id;
 }
 
-Status MailOutboxTable::attempted(const QString &id, int attempts, qint64 nextAttemptAtMs,
-                                  const QString &error)
+Result<QString> MailOutboxTable::add(const MailMessage &message)
 {
-    auto q = execSql(m_db.connection(),
-                     QStringLiteral("UPDATE mail_outbox SET attempts = ?, next_attempt_at = ?, "
-                                    "last_error = ?, claimed_by = ?, claimed_at = ? WHERE id = ?"),
-                     {attempts, nextAttemptAtMs, error, m_instance, Clock::nowMs(), id});
-    if (!q)
-        return q.error();
-    return Ok{};
+    return add(m_db.connection(), message);
 }
 
-Status MailOutboxTable::finished(const QString &id)
-{
-    auto q = execSql(m_db.connection(), QStringLiteral("DELETE FROM mail_outbox WHERE id = ?"),
-                     {id});
-    if (!q)
-        return q.error();
-    return Ok{};
-}
-
-Result<QList<JournaledMail>> MailOutboxTable::claim(qint64 leaseMs)
+Result<QList<JournaledMail>> MailOutboxTable::claim(int max, qint64 leaseMs)
 {
     const QSqlDatabase db = m_db.connection();
     const qint64 now = Clock::nowMs();
-    auto q = execSql(
-            db,
-            QStringLiteral("SELECT id, recipient, subject, body, attempts, next_attempt_at, "
-                           "claimed_by, claimed_at FROM mail_outbox "
-                           "WHERE claimed_by = ? OR claimed_at < ? ORDER BY created_at, id"),
-            {m_instance, now - leaseMs});
+    {
+        // A read first, so an idle poll never takes SQLite's write lock. Finished before the
+        // write below: an open read would pin this connection's snapshot.
+        auto due = execSql(db,
+                           QStringLiteral("SELECT id FROM mail_outbox WHERE next_attempt_at <= ? "
+                                          "AND claimed_until < ? LIMIT 1"),
+                           {now, now});
+        if (!due)
+            return due.error();
+        const bool any = due->next();
+        due->finish();
+        if (!any)
+            return QList<JournaledMail>{};
+    }
+    // One statement claims: a row whose claim is live is never taken (the condition is
+    // checked again on the row once its lock is had); on PostgreSQL rows another sender is
+    // claiming right now are skipped rather than waited for.
+    const QString token = Ids::newId();
+    const QString skipLocked = m_db.engine() == Engine::Postgres
+                                       ? QStringLiteral(" FOR UPDATE SKIP LOCKED")
+                                       : QString();
+    auto u = execSql(db,
+                     QStringLiteral("UPDATE mail_outbox SET claimed_by = ?, claimed_until = ? "
+                                    "WHERE claimed_until < ? AND id IN (SELECT id FROM "
+                                    "mail_outbox WHERE next_attempt_at <= ? AND claimed_until "
+                                    "< ? ORDER BY next_attempt_at, id LIMIT ?%1)")
+                             .arg(skipLocked),
+                     {token, now + leaseMs, now, now, now, max});
+    if (!u)
+        return u.error();
+    QList<JournaledMail> claimed;
+    if (u->numRowsAffected() == 0)
+        return claimed;
+    u->finish();
+    auto q = execSql(db,
+                     QStringLiteral("SELECT id, recipient, subject, body, attempts FROM "
+                                    "mail_outbox WHERE claimed_by = ? ORDER BY next_attempt_at, "
+                                    "id"),
+                     {token});
     if (!q)
         return q.error();
-    QList<JournaledMail> candidates;
-    QList<QPair<QString, qint64>> previousClaims;
     while (q->next()) {
         JournaledMail m;
-        m.id = q->value(0).toString();
+        m.message.id = q->value(0).toString();
         m.message.to = q->value(1).toString();
         m.message.subject = q->value(2).toString();
         m.message.textBody = q->value(3).toString();
         m.attempts = q->value(4).toInt();
-        m.nextAttemptAtMs = q->value(5).toLongLong();
-        previousClaims.append({q->value(6).toString(), q->value(7).toLongLong()});
-        candidates.append(std::move(m));
+        m.claim = token;
+        claimed.append(std::move(m));
     }
     q->finish();
-    QList<JournaledMail> claimed;
-    for (qsizetype i = 0; i < candidates.size(); ++i) {
-        // Taken only if nobody claimed it since it was read: two processes never both send it.
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE mail_outbox SET claimed_by = ?, claimed_at = ? "
-                                        "WHERE id = ? AND claimed_by = ? AND claimed_at = ?"),
-                         {m_instance, now, candidates.at(i).id, previousClaims.at(i).first,
-                          previousClaims.at(i).second});
-        if (!u)
-            return u.error();
-        if (u->numRowsAffected() == 1)
-            claimed.append(candidates.at(i));
-    }
     return claimed;
+}
+
+Status MailOutboxTable::delivered(const JournaledMail &mail)
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("DELETE FROM mail_outbox WHERE id = ? AND claimed_by = ?"),
+                     {mail.message.id, mail.claim});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+Status MailOutboxTable::failed(const JournaledMail &mail, int attempts, qint64 retryAtMs,
+                               const QString &error)
+{
+    if (retryAtMs == 0)
+        return delivered(mail); // given up: the row goes too (the log says why)
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("UPDATE mail_outbox SET attempts = ?, next_attempt_at = ?, "
+                                    "last_error = ?, claimed_by = '', claimed_until = 0 "
+                                    "WHERE id = ? AND claimed_by = ?"),
+                     {attempts, retryAtMs, error, mail.message.id, mail.claim});
+    if (!q)
+        return q.error();
+    return Ok{};
+}
+
+Status MailOutboxTable::release(const JournaledMail &mail)
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("UPDATE mail_outbox SET claimed_by = '', claimed_until = 0 "
+                                    "WHERE id = ? AND claimed_by = ?"),
+                     {mail.message.id, mail.claim});
+    if (!q)
+        return q.error();
+    return Ok{};
 }
 
 void MailOutboxTable::threadEnds()
@@ -101,9 +136,7 @@ Result<qint64> MailOutboxTable::count()
     auto q = execSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM mail_outbox"));
     if (!q)
         return q.error();
-    if (!q->next())
-        return qint64(0);
-    return q->value(0).toLongLong();
+    return q->next() ? q->value(0).toLongLong() : qint64(0);
 }
 
 } // namespace Mercato

@@ -334,6 +334,10 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     auto order = load(db, orderId);
     if (!order)
         return order.error();
+    if (m_placedHook) {
+        if (auto s = m_placedHook(db, order.value()); !s)
+            return s.error();
+    }
     if (auto s = tx.commit(); !s)
         return s.error();
     m_inventory.announce(effects);

@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QList>
 
+#include <functional>
 #include <optional>
 
 namespace Mercato {
@@ -149,6 +150,10 @@ public:
     Result<WebhookOutcome> handleStripeEvent(const QByteArray &payload);
 
     PaymentGateway &gateway() { return m_gateway; }
+    // Runs inside the checkout's transaction once the order is written (the shop queues the
+    // order mail there); an error rolls the checkout back. Set before serving.
+    using PlacedHook = std::function<Status(const QSqlDatabase &db, const Order &order)>;
+    void setPlacedHook(PlacedHook hook) { m_placedHook = std::move(hook); }
 
 private:
     Result<Order> load(const QSqlDatabase &db, const QString &orderId);
@@ -170,6 +175,7 @@ private:
     PaymentGateway &m_gateway;
     Inventory &m_inventory;
     Catalog &m_catalog;
+    PlacedHook m_placedHook;
 };
 
 } // namespace Mercato

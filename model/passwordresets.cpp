@@ -87,15 +87,6 @@ void PasswordResets::handle(const QString &email)
 
     const QString token = Ids::newToken(kTokenBytes);
     const qint64 now = Clock::nowMs();
-    auto q = execSql(
-            m_shop.database().connection(),
-            QStringLiteral("INSERT INTO password_resets (id, user_id, token_hash, created_at, "
-                           "expires_at) VALUES (?, ?, ?, ?, ?)"),
-            {Ids::newId(), account->id, Ids::tokenHash(token), now, now + kLifetimeMs});
-    if (!q) {
-        qCWarning(lcResets).noquote() << "reset token not stored:" << q.error().detail;
-        return;
-    }
     const QString link
             = m_shop.settings().publicUrl + QStringLiteral("/reset-password?token=") + token;
     MailMessage mail;
@@ -111,7 +102,29 @@ void PasswordResets::handle(const QString &email)
                       "password "
                       "stays as it is.\n")
                       .arg(account->displayName, account->email, link, token);
-    m_shop.mail().enqueue(std::move(mail));
+    // The token and its mail in one transaction: neither exists without the other.
+    Transaction tx(m_shop.database());
+    Status s = tx.begin();
+    if (s) {
+        auto q = execSql(
+                tx.db(),
+                QStringLiteral("INSERT INTO password_resets (id, user_id, token_hash, created_at, "
+                               "expires_at) VALUES (?, ?, ?, ?, ?)"),
+                {Ids::newId(), account->id, Ids::tokenHash(token), now, now + kLifetimeMs});
+        if (!q)
+            s = q.error();
+    }
+    if (s) {
+        if (auto id = MailOutboxTable::add(tx.db(), mail); !id)
+            s = id.error();
+    }
+    if (s)
+        s = tx.commit();
+    if (!s) {
+        qCWarning(lcResets).noquote() << "reset token not stored:" << s.error().detail;
+        return;
+    }
+    m_shop.mail().wake();
     qCInfo(lcResets) << "password reset mail queued for account" << account->id;
 }
 

@@ -6,6 +6,7 @@
 #include "ids.h"
 #include "keysetpage.h"
 #include "mailer.h"
+#include "mailoutbox.h"
 #include "shop.h"
 
 #include <QJsonArray>
@@ -340,17 +341,23 @@ Status Refunds::checkOrderOwner(const QString &customerId, const QString &orderI
     return Ok{};
 }
 
-void Refunds::mailCustomer(const QString &customerId, const QString &subject, const QString &text)
+Status Refunds::mailCustomer(const QSqlDatabase &db, const QString &customerId,
+                             const QString &subject, const QString &text)
 {
-    auto q = execSql(m_shop.database().connection(),
-                     QStringLiteral("SELECT email FROM users WHERE id = ?"), {customerId});
-    if (!q || !q->next())
-        return;
+    auto q = execSql(db, QStringLiteral("SELECT email FROM users WHERE id = ?"), {customerId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
     MailMessage message;
     message.to = q->value(0).toString();
+    q->finish(); // the read ends before the write below
     message.subject = subject;
     message.textBody = text;
-    m_shop.mail().enqueue(std::move(message));
+    // In the decision's transaction: the mail exists exactly when the decision does.
+    if (auto id = MailOutboxTable::add(db, message); !id)
+        return id.error();
+    return Ok{};
 }
 
 Result<RefundRequest> Refunds::getForCustomer(const QString &customerId, const QString &id)
@@ -404,7 +411,12 @@ Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString
             {id, customerId});
     if (!owner)
         return owner.error();
-    if (!owner->next())
+    const bool owned = owner->next();
+    // Ended before Evidence::add writes: a read left open on this connection keeps its SQLite
+    // snapshot, and BEGIN IMMEDIATE on it then fails at once with "database is locked" (no
+    // busy wait) whenever another connection wrote since.
+    owner->finish();
+    if (!owned)
         return notFound();
     return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("refund"), id, bytes,
                          declaredType);
@@ -444,19 +456,23 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
                 &pendingNotes);
         !s)
         return s.error();
+    if (auto s = mailCustomer(
+                db, current->customerId, QStringLiteral("Your refund request was declined"),
+                note.isEmpty()
+                        ? QStringLiteral("The seller declined your refund request for %1.\n")
+                                  .arg(current->productName)
+                        : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
+                                  .arg(current->productName, note));
+        !s)
+        return s.error();
     auto after = load(db, QStringLiteral("WHERE r.id = ?"), {id});
     if (!after)
         return after.error();
     if (auto s = tx.commit(); !s)
         return s.error();
     m_shop.notifier().announce(pendingNotes);
+    m_shop.mail().wake();
     Q_EMIT m_shop.events().refundChanged(id);
-    mailCustomer(current->customerId, QStringLiteral("Your refund request was declined"),
-                 note.isEmpty()
-                         ? QStringLiteral("The seller declined your refund request for %1.\n")
-                                   .arg(current->productName)
-                         : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
-                                   .arg(current->productName, note));
     return after;
 }
 
@@ -621,12 +637,15 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                                     &pendingNotes);
             !s)
             return s.error();
+        if (auto s = mailCustomer(db, customerId, QStringLiteral("Your refund was approved"),
+                                  body + QLatin1Char('\n'));
+            !s)
+            return s.error();
         if (auto s = tx.commit(); !s)
             return s.error();
         m_shop.notifier().announce(pendingNotes);
+        m_shop.mail().wake();
         Q_EMIT m_shop.events().refundChanged(id);
-        mailCustomer(customerId, QStringLiteral("Your refund was approved"),
-                     body + QLatin1Char('\n'));
         if (restockItems)
             Q_EMIT m_shop.events().productChanged(current->productId);
         if (nothingToSend)

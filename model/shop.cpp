@@ -27,11 +27,41 @@ Shop::Shop(ShopOptions options)
     m_mail = std::make_unique<MailQueue>(std::make_unique<OutboxMailer>(
             m_options.dataDir + QStringLiteral("/outbox"), mailFrom()));
     m_passwordResets = std::make_unique<PasswordResets>(*this);
+    m_orders.setPlacedHook([this](const QSqlDatabase &db, const Order &order) {
+        return mailOrderPlaced(db, order);
+    });
+}
+
+Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)
+{
+    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
+                     {order.customerId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
+    MailMessage mail;
+    mail.to = q->value(0).toString();
+    const QString name = q->value(1).toString();
+    q->finish(); // the read ends before the write below
+    mail.subject = QStringLiteral("We received your order");
+    QStringList lines;
+    for (const OrderLine &l : order.items)
+        lines.append(QStringLiteral("  %1 x %2").arg(l.quantity).arg(l.name));
+    mail.textBody = QStringLiteral("Hello %1,\n\nthank you for your order %2:\n%3\n\n"
+                                   "Total: %4.%5 %6\n")
+                            .arg(name, order.id, lines.join(QLatin1Char('\n')))
+                            .arg(order.totalCents / 100)
+                            .arg(order.totalCents % 100, 2, 10, QLatin1Char('0'))
+                            .arg(order.currency);
+    if (auto id = MailOutboxTable::add(db, mail); !id)
+        return id.error();
+    return Ok{};
 }
 
 void Shop::setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy)
 {
-    // The old queue stops first, so its journaled mail passes to the new one, never to both.
+    // The old queue stops first (its claims go back to the outbox), then the new one sends.
     m_mail.reset();
     m_mail = std::make_unique<MailQueue>(std::move(mailer), policy);
     if (m_open)

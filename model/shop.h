@@ -78,7 +78,9 @@ public:
     // Outgoing mail, delivered off the caller's thread; `.eml` files in <data dir>/outbox
     // unless the app installs another mailer (SMTP).
     MailQueue &mail() { return *m_mail; }
-    // The durable outbox the queue journals to once the database is open.
+    // The durable outbox (mail_outbox) the queue sends from once the database is open;
+    // producers write with MailOutboxTable::add(tx.db(), ...) inside their transaction, then
+    // mail().wake() after commit.
     MailOutboxTable &mailOutbox() { return *m_mailOutbox; }
     // Call before serving: requests in flight keep using the queue they found.
     void setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy = {});
@@ -90,6 +92,9 @@ public:
     Avatars &avatars() { return m_avatars; }
 
 private:
+    // Inside the checkout's transaction: the order mail to the customer, in the outbox.
+    Status mailOrderPlaced(const QSqlDatabase &db, const Order &order);
+
     ShopOptions m_options;
     std::unique_ptr<Database> m_database;
     ModelEvents m_events;

@@ -24,7 +24,9 @@
 #include <QTest>
 #include <QUrl>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 using namespace Mercato;
 using namespace Mercato::Test;
@@ -107,6 +109,7 @@ private Q_SLOTS:
     void refundProviderPermanentFailure();
     void evidenceImages();
     void refundDecisionMailReachesSmtp();
+    void evidenceImagesWhileAnotherConnectionWrites();
 
     void complaintLifecycle();
     void complaintNotifiesSellersOfOrder();
@@ -1308,6 +1311,58 @@ void TestAftersales::refundDecisionMailReachesSmtp()
     }
     QCOMPARE(approved, 1);
     QCOMPARE(declined, 1);
+}
+
+// Photo uploads while another connection keeps committing writes (the outbox sender does, and
+// so do the other workers). On SQLite a read left open on the request's connection before the
+// upload's write transaction pinned a stale snapshot, and BEGIN IMMEDIATE then failed at once
+// with "database is locked" (503) instead of waiting its turn.
+void TestAftersales::evidenceImagesWhileAnotherConnectionWrites()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"), {{addProduct(seller), seller, 1}});
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
+    QCOMPARE(asked.status, 201);
+    const auto complaint
+            = as(customer).post(QStringLiteral("/api/v1/complaints"),
+                                {{QStringLiteral("orderId"), order.id},
+                                 {QStringLiteral("subject"), QStringLiteral("Bent")},
+                                 {QStringLiteral("message"), QStringLiteral("It is bent.")}});
+    QCOMPARE(complaint.status, 201);
+    std::atomic<bool> stop{false};
+    std::atomic<int> writes{0};
+    Database &database = m_server->shop().database();
+    std::thread writer([&] {
+        while (!stop) {
+            if (execSql(database.connection(),
+                        QStringLiteral("UPDATE users SET updated_at = updated_at + 1 WHERE id = ?"),
+                        {seller}))
+                ++writes;
+        }
+        database.releaseThreadConnection();
+    });
+    QList<int> statuses;
+    const QStringList targets{QString(QStringLiteral("/api/v1/refund-requests/")
+                                      + asked.json().value(QStringLiteral("id")).toString()),
+                              QString(QStringLiteral("/api/v1/complaints/")
+                                      + complaint.json().value(QStringLiteral("id")).toString())};
+    for (const QString &target : targets) {
+        for (int i = 0; i < 5; ++i)
+            statuses.append(as(customer)
+                                    .send("POST", target + QStringLiteral("/images"), pngBytes(),
+                                          "image/png")
+                                    .status);
+    }
+    stop = true;
+    writer.join();
+    QVERIFY(writes.load() > 0);
+    QCOMPARE(statuses, QList<int>(10, 201));
 }
 
 // ---- complaints ---------------------------------------------------------------------------

@@ -1,10 +1,15 @@
-// The durable mail outbox: queued mail is a row of mail_outbox until it is delivered or
-// given up, survives the queue (a restart delivers it), and mail a stopped process left is
-// taken over once its lease runs out, while a live queue's mail is never taken.
+// The durable mail outbox: mail is a row of mail_outbox written in the transaction that causes
+// it (rolled back with it), sent by MailQueue and deleted once delivered or given up; retried
+// with backoff; kept across a restart; claimed by one sender at a time, so two processes on one
+// database send each message once; a claim left by a killed sender lapses and the message
+// goes out after all.
 
+#include "model/clock.h"
+#include "model/mailoutbox.h"
 #include "model/shop.h"
 #include "support/testsupport.h"
 
+#include <QSet>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,6 +30,7 @@ public:
     {
         std::mutex mutex;
         QStringList delivered; // subjects
+        QStringList ids;       // MailMessage::id
         std::atomic<int> attempts{0};
         std::atomic<int> failure{-1}; // an ErrorCode, -1: deliver
     };
@@ -38,6 +44,7 @@ public:
             return makeError(ErrorCode(code), QStringLiteral("the fake mail server says no"));
         std::lock_guard lock(m_state->mutex);
         m_state->delivered.append(message.subject);
+        m_state->ids.append(message.id);
         return Ok{};
     }
     QString describe() const override { return QStringLiteral("fake"); }
@@ -54,8 +61,33 @@ QStringList delivered(FakeMailer::State &state)
 
 MailMessage message(const QString &subject)
 {
-    return MailMessage{QStringLiteral("ann@example.test"), subject,
-                       QStringLiteral("Hello,\nthis is ") + subject};
+    return MailMessage{QStringLiteral("ann@example.test"),
+                       subject,
+                       QStringLiteral("Hello,\nthis is ") + subject,
+                       {}};
+}
+
+// One transaction that writes `subjects` to the outbox, committed or rolled back.
+QStringList addInTransaction(Shop &shop, const QStringList &subjects, bool commit = true)
+{
+    QStringList ids;
+    Transaction tx(shop.database());
+    if (!tx.begin())
+        return {};
+    for (const QString &s : subjects) {
+        auto id = MailOutboxTable::add(tx.db(), message(s));
+        if (!id)
+            return {};
+        ids.append(id.value());
+    }
+    if (commit) {
+        if (!tx.commit())
+            return {};
+        shop.mail().wake();
+    } else {
+        tx.rollback();
+    }
+    return ids;
 }
 
 } // namespace
@@ -79,9 +111,26 @@ private Q_SLOTS:
         QVERIFY(shop);
         auto state = std::make_shared<FakeMailer::State>();
         shop->setMailer(std::make_unique<FakeMailer>(state), RetryPolicy{5, 10, 50});
-        shop->mail().enqueue(message(QStringLiteral("one")));
+        const QStringList ids = addInTransaction(*shop, {QStringLiteral("one")});
+        QCOMPARE(ids.size(), 1);
         QTRY_COMPARE_WITH_TIMEOUT(delivered(*state), QStringList{QStringLiteral("one")}, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(shop->mailOutbox().count().value(), qint64(0), 10000);
+        std::lock_guard lock(state->mutex);
+        QCOMPARE(state->ids, ids); // the row id travels as the Message-ID
+    }
+
+    // Mail written in a transaction that rolls back never existed.
+    void rolledBackMailIsNeverSent()
+    {
+        auto shop = openShop();
+        QVERIFY(shop);
+        auto state = std::make_shared<FakeMailer::State>();
+        shop->setMailer(std::make_unique<FakeMailer>(state), RetryPolicy{5, 10, 50});
+        QCOMPARE(addInTransaction(*shop, {QStringLiteral("undone")}, false).size(), 1);
+        QCOMPARE(addInTransaction(*shop, {QStringLiteral("kept")}).size(), 1);
+        QVERIFY(shop->mail().waitUntilIdle(10000));
+        QCOMPARE(delivered(*state), QStringList{QStringLiteral("kept")});
+        QCOMPARE(shop->mailOutbox().count().value(), qint64(0));
     }
 
     void givenUpMailLeavesNoRow()
@@ -91,14 +140,31 @@ private Q_SLOTS:
         auto state = std::make_shared<FakeMailer::State>();
         state->failure = int(ErrorCode::Validation); // permanent: no retry
         shop->setMailer(std::make_unique<FakeMailer>(state), RetryPolicy{5, 10, 50});
-        shop->mail().enqueue(message(QStringLiteral("refused")));
+        QCOMPARE(addInTransaction(*shop, {QStringLiteral("refused")}).size(), 1);
         QTRY_COMPARE_WITH_TIMEOUT(shop->mail().counts().failed, 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(shop->mailOutbox().count().value(), qint64(0), 10000);
         QCOMPARE(state->attempts.load(), 1);
     }
 
-    // The mail server is down; the process stops with mail queued; the next start (another
-    // process, once the lease of the first has run out) delivers it, once.
+    // The mail server is down for a while: attempts back off, the row stays, and once it is
+    // up the message goes out once.
+    void retriedWithBackoffUntilDelivered()
+    {
+        auto shop = openShop();
+        QVERIFY(shop);
+        auto state = std::make_shared<FakeMailer::State>();
+        state->failure = int(ErrorCode::Unavailable);
+        shop->setMailer(std::make_unique<FakeMailer>(state), RetryPolicy{100, 20, 40});
+        QCOMPARE(addInTransaction(*shop, {QStringLiteral("later")}).size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(state->attempts.load() >= 3, 10000);
+        QCOMPARE(shop->mailOutbox().count().value(), qint64(1));
+        state->failure = -1;
+        QTRY_COMPARE_WITH_TIMEOUT(delivered(*state), QStringList{QStringLiteral("later")}, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(shop->mailOutbox().count().value(), qint64(0), 10000);
+    }
+
+    // The process stops with mail queued (the mail server was down); the next start
+    // delivers it, each message once.
     void queuedMailSurvivesARestart()
     {
         auto down = std::make_shared<FakeMailer::State>();
@@ -106,10 +172,11 @@ private Q_SLOTS:
         {
             auto first = openShop();
             QVERIFY(first);
-            // Retried every 200 ms: the next start may try as soon as it takes them.
             first->setMailer(std::make_unique<FakeMailer>(down), RetryPolicy{1000, 200, 200});
-            first->mail().enqueue(message(QStringLiteral("reset link")));
-            first->mail().enqueue(message(QStringLiteral("refund approved")));
+            QCOMPARE(addInTransaction(*first, {QStringLiteral("reset link"),
+                                               QStringLiteral("refund approved")})
+                             .size(),
+                     2);
             QTRY_VERIFY_WITH_TIMEOUT(first->mail().counts().retried >= 2, 10000);
             QCOMPARE(first->mailOutbox().count().value(), qint64(2));
         }
@@ -119,9 +186,7 @@ private Q_SLOTS:
         QVERIFY(second);
         QCOMPARE(second->mailOutbox().count().value(), qint64(2));
         auto up = std::make_shared<FakeMailer::State>();
-        RetryPolicy policy{5, 10, 50};
-        policy.claimLeaseMs = 300;
-        second->setMailer(std::make_unique<FakeMailer>(up), policy);
+        second->setMailer(std::make_unique<FakeMailer>(up), RetryPolicy{5, 10, 50});
         QTRY_COMPARE_WITH_TIMEOUT(delivered(*up).size(), 2, 15000);
         QStringList subjects = delivered(*up);
         subjects.sort();
@@ -131,36 +196,76 @@ private Q_SLOTS:
         QCOMPARE(up->attempts.load(), 2); // each once: never twice
     }
 
-    // Claims: a queue takes its own rows and stale ones, never a live queue's; two claimers
-    // of one stale row never both get it.
-    void claimsRespectLiveQueues()
+    // Claims: a live claim is its holder's alone; a lapsed one (its sender was killed) is
+    // taken by the next claimer, and the old holder can no longer settle the row. Two tables
+    // on two connections, no sender running.
+    void claimsAreExclusiveUntilTheyLapse()
     {
+        auto url = DatabaseUrl::parse(m_databaseUrl);
+        QVERIFY(url);
+        Database dbA(url.value());
+        Database dbB(url.value());
+        QVERIFY(dbA.open());
+        QVERIFY(dbB.open());
+        MailOutboxTable ta(dbA);
+        MailOutboxTable tb(dbB);
+        {
+            Transaction tx(dbA);
+            QVERIFY(tx.begin());
+            QVERIFY(MailOutboxTable::add(tx.db(), message(QStringLiteral("one"))));
+            QVERIFY(tx.commit());
+        }
+        auto byA = ta.claim(10, 60'000);
+        QVERIFY(byA);
+        QCOMPARE(byA->size(), 1);
+        QCOMPARE(byA->first().message.subject, QStringLiteral("one"));
+        QVERIFY(tb.claim(10, 60'000)->isEmpty()); // live: not b's
+        QVERIFY(ta.claim(10, 60'000)->isEmpty()); // nor a's a second time
+        QVERIFY(ta.release(byA->first()));
+        auto lapsing = tb.claim(10, 1); // a claim that lapses at once (a killed sender)
+        QCOMPARE(lapsing->size(), 1);
+        QTest::qWait(5);
+        auto taken = ta.claim(10, 60'000);
+        QCOMPARE(taken->size(), 1);
+        QVERIFY(tb.delivered(lapsing->first())); // the lapsed claim settles nothing
+        QCOMPARE(ta.count().value(), qint64(1));
+        QVERIFY(ta.failed(taken->first(), 1, Clock::nowMs() + 60'000, QStringLiteral("down")));
+        QVERIFY(tb.claim(10, 60'000)->isEmpty()); // not due before its retry time
+        QCOMPARE(ta.count().value(), qint64(1));
+        auto late = tb.claim(10, 60'000);
+        QVERIFY(late->isEmpty());
+        dbA.releaseThreadConnection();
+        dbB.releaseThreadConnection();
+    }
+
+    // Two senders (two processes on PostgreSQL) drain one outbox: every message once.
+    void twoSendersSendEachOnce()
+    {
+        constexpr int kMessages = 120;
         auto a = openShop();
         auto b = openShop();
         QVERIFY(a && b);
-        auto down = std::make_shared<FakeMailer::State>();
-        down->failure = int(ErrorCode::Unavailable);
-        a->setMailer(std::make_unique<FakeMailer>(down), RetryPolicy{100, 60000, 60000});
-        a->mail().enqueue(message(QStringLiteral("tended by a")));
-        QTRY_VERIFY_WITH_TIMEOUT(a->mail().counts().retried >= 1, 10000);
-
-        const qint64 lease = 10 * 60 * 1000;
-        auto byB = b->mailOutbox().claim(lease);
-        QVERIFY(byB.ok());
-        QVERIFY(byB->isEmpty());
-        auto byA = a->mailOutbox().claim(lease);
-        QVERIFY(byA.ok());
-        QCOMPARE(byA->size(), 1);
-        QCOMPARE(byA->first().message.subject, QStringLiteral("tended by a"));
-        QCOMPARE(byA->first().attempts, 1);
-        // With no lease at all the row is stale: b takes it, and then a no longer can.
-        QTest::qWait(5);
-        auto stolen = b->mailOutbox().claim(0);
-        QVERIFY(stolen.ok());
-        QCOMPARE(stolen->size(), 1);
-        auto again = b->mailOutbox().claim(lease);
-        QCOMPARE(again->size(), 1); // b's own now
-        QVERIFY(a->mailOutbox().claim(lease)->isEmpty());
+        auto state = std::make_shared<FakeMailer::State>();
+        RetryPolicy policy{5, 10, 50};
+        policy.claimBatch = 3;
+        policy.pollMs = 5;
+        a->setMailer(std::make_unique<FakeMailer>(state), policy);
+        b->setMailer(std::make_unique<FakeMailer>(state), policy);
+        QStringList subjects;
+        for (int i = 0; i < kMessages; ++i)
+            subjects.append(QStringLiteral("m%1").arg(i));
+        for (int i = 0; i < kMessages; i += 10)
+            QCOMPARE(addInTransaction(i % 20 ? *a : *b, subjects.mid(i, 10)).size(), 10);
+        QTRY_COMPARE_WITH_TIMEOUT(delivered(*state).size(), kMessages, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(a->mailOutbox().count().value(), qint64(0), 10000);
+        QVERIFY(a->mail().waitUntilIdle(10000));
+        QVERIFY(b->mail().waitUntilIdle(10000));
+        QStringList got = delivered(*state);
+        QCOMPARE(QSet<QString>(got.begin(), got.end()).size(), kMessages); // none twice
+        const int byA = a->mail().counts().delivered;
+        const int byB = b->mail().counts().delivered;
+        qInfo("sent by a: %d, by b: %d", byA, byB);
+        QCOMPARE(byA + byB, kMessages);
     }
 
 private:

@@ -288,7 +288,8 @@ bool ServerProcess::start(int timeoutMs)
         env.insert(k, m_env.value(k));
     m_process.setProcessEnvironment(env);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
-    m_process.setStandardOutputFile(m_dir.path() + QStringLiteral("/server.log"));
+    m_process.setStandardOutputFile(m_dir.path() + QStringLiteral("/server.log"),
+                                    QIODevice::Append); // a restart keeps the earlier runs
     m_process.start(serverBinary(), {});
     if (!m_process.waitForStarted(5000))
         return false;
@@ -312,6 +313,14 @@ int ServerProcess::terminate(int timeoutMs)
     if (!m_process.waitForFinished(timeoutMs))
         return -1;
     return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+bool ServerProcess::killHard(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return true;
+    ::kill(pid_t(m_process.processId()), SIGKILL);
+    return m_process.waitForFinished(timeoutMs);
 }
 
 QString ServerProcess::log() const

@@ -135,6 +135,9 @@ public:
     bool start(int timeoutMs = 20000);
     // SIGTERM; returns the exit code (-1 if it did not exit within `timeoutMs`).
     int terminate(int timeoutMs = 15000);
+    // SIGKILL, as a crash would; true once the process is gone. start() again restarts it
+    // on the same data folder (and the same MERCATO_DATABASE), on a new port.
+    bool killHard(int timeoutMs = 10000);
     qint64 pid() const { return m_process.processId(); }
     quint16 port() const { return m_port; }
     QString log() const;

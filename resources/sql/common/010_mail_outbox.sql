@@ -1,7 +1,7 @@
--- The durable mail outbox: a message is a row from the moment it is queued until it is
+-- The durable mail outbox: a message is a row from the transaction that causes it until it is
 -- delivered or given up (then the row goes: a reset link must not outlive its delivery).
--- claimed_by/claimed_at: the queue (process) that tends the row; a claim older than the
--- lease is taken over, so mail left by a stopped process still goes out.
+-- claimed_by/claimed_until: the claim of the sender delivering it now; a row is free when
+-- claimed_until has passed (0: unclaimed), so mail a killed process held goes out again.
 CREATE TABLE mail_outbox (
     id TEXT PRIMARY KEY,
     recipient TEXT NOT NULL,
@@ -10,8 +10,9 @@ CREATE TABLE mail_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     last_error TEXT,
-    claimed_by TEXT NOT NULL,
-    claimed_at BIGINT NOT NULL,
+    claimed_by TEXT NOT NULL DEFAULT '',
+    claimed_until BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX mail_outbox_claim ON mail_outbox(claimed_at);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
+CREATE INDEX mail_outbox_claim ON mail_outbox(claimed_by);
