@@ -9,12 +9,14 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlRecord>
 #include <QThread>
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 
@@ -412,7 +414,40 @@ Status Database::migrate()
     }
     const auto migrations = availableMigrations(m_url.engine);
     const int latest = migrations.empty() ? 0 : migrations.rbegin()->first;
+    // A database a newer Mercato migrated is left as it is: nothing applied, the open refused.
+    const auto newerThanThisBuild = [&](int current) {
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the database schema is version %1, newer than this "
+                                        "Mercato knows (%2); upgrade Mercato before opening it")
+                                 .arg(current)
+                                 .arg(latest));
+    };
+    // Every migration this build has that schema_version does not record is applied, in
+    // ascending order, whatever the highest recorded version: a migration numbered in an
+    // area's reserved range can arrive after a higher-numbered one was already applied.
+    QSet<int> applied;
+    int highest = 0;
+    const auto readApplied = [&]() -> Status {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT version FROM schema_version")))
+            return makeError(ErrorCode::Unavailable,
+                             QStringLiteral("cannot read schema_version: ") + q.lastError().text());
+        applied.clear();
+        highest = 0;
+        while (q.next()) {
+            const int v = q.value(0).toInt();
+            applied.insert(v);
+            highest = std::max(highest, v);
+        }
+        return Ok{};
+    };
+    if (auto s = readApplied(); !s)
+        return s;
+    if (highest > latest)
+        return newerThanThisBuild(highest);
     for (const auto &[version, migration] : migrations) {
+        if (applied.contains(version))
+            continue;
         Transaction tx(*this);
         if (auto s = tx.begin(); !s)
             return s;
@@ -421,12 +456,13 @@ Status Database::migrate()
             QSqlQuery lock(db);
             lock.exec(QStringLiteral("SELECT pg_advisory_xact_lock(7263521)"));
         }
-        const int current = [&] {
-            QSqlQuery q(db);
-            q.exec(QStringLiteral("SELECT MAX(version) FROM schema_version"));
-            return q.next() ? q.value(0).toInt() : 0;
-        }();
-        if (version <= current)
+        // Read again under the lock (BEGIN IMMEDIATE on SQLite): another process may have
+        // applied it, or a newer Mercato migrated the database, meanwhile.
+        if (auto s = readApplied(); !s)
+            return s;
+        if (highest > latest)
+            return newerThanThisBuild(highest);
+        if (applied.contains(version))
             continue;
         QString script = readResource(migration.commonPath) + QLatin1Char('\n')
                          + readResource(migration.enginePath);
@@ -455,13 +491,8 @@ Status Database::migrate()
         qCInfo(lcDb) << "applied migration" << version << "on" << m_url.redacted();
     }
     const int current = schemaVersion();
-    if (current > latest) {
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("the database schema is version %1, newer than this "
-                                        "Mercato knows (%2); upgrade Mercato before opening it")
-                                 .arg(current)
-                                 .arg(latest));
-    }
+    if (current > latest)
+        return newerThanThisBuild(current);
     return Ok{};
 }
 

@@ -7,12 +7,11 @@
 // transaction, reaches the SMTP server after the restarts (mail for no order: none).
 
 #include "orderfixture.h"
+#include "support/smtpsink.h"
 
 #include "model/inventory.h"
 #include "model/mailoutbox.h"
 
-#include <QDir>
-#include <QFile>
 #include <QJsonArray>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -29,64 +28,7 @@ using namespace Mercato::Test;
 
 namespace {
 
-QString python()
-{
-    // Debian's aiosmtpd lives with the system interpreter, not a pyenv one.
-    return QFile::exists(QStringLiteral("/usr/bin/python3")) ? QStringLiteral("/usr/bin/python3")
-                                                             : QStringLiteral("python3");
-}
-
-// tests/peers/smtp_sink.py: a real SMTP server on loopback writing N.eml per message.
-class SmtpSink
-{
-public:
-    explicit SmtpSink(quint16 port)
-        : m_port(port)
-    {}
-    ~SmtpSink()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.closeWriteChannel();
-            if (!m_process.waitForFinished(5000)) {
-                m_process.kill();
-                m_process.waitForFinished(5000);
-            }
-        }
-    }
-    bool start()
-    {
-        m_process.setProgram(python());
-        m_process.setArguments({QStringLiteral(MERCATO_PEERS_DIR "/smtp_sink.py"),
-                                QStringLiteral("--port"), QString::number(m_port),
-                                QStringLiteral("--dir"), m_dir.path()});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-        if (!m_process.waitForStarted(10000))
-            return false;
-        while (!m_process.canReadLine()) {
-            if (!m_process.waitForReadyRead(15000))
-                return false;
-        }
-        return m_process.readLine().startsWith("READY");
-    }
-    QList<QByteArray> messages() const
-    {
-        QList<QByteArray> out;
-        const QStringList names
-                = QDir(m_dir.path()).entryList({QStringLiteral("*.eml")}, QDir::Files);
-        for (const QString &name : names) {
-            QFile f(m_dir.path() + QLatin1Char('/') + name);
-            if (f.open(QIODevice::ReadOnly))
-                out.append(f.readAll());
-        }
-        return out;
-    }
-
-private:
-    quint16 m_port;
-    QTemporaryDir m_dir;
-    QProcess m_process;
-};
+using Test::SmtpSink;
 
 struct Placed
 {
@@ -144,7 +86,7 @@ void TestCrash::checkoutSurvivesSigkill()
     // The mail server is down until after the second kill: order mail piles up in the outbox
     // and must go out from a later process.
     const quint16 smtpPort = freePort();
-    SmtpSink sink(smtpPort);
+    SmtpSink sink({}, smtpPort);
     QProcessEnvironment env;
     env.insert(QStringLiteral("MERCATO_DATABASE"), url);
     env.insert(QStringLiteral("MERCATO_WORKERS"), QStringLiteral("2"));
@@ -307,7 +249,7 @@ void TestCrash::checkoutSurvivesSigkill()
     QSet<QString> mailed;
     QSet<QString> messageIds;
     int repeats = 0;
-    const QList<QByteArray> messages = sink.messages();
+    const QList<QByteArray> messages = sink.contents();
     for (const QByteArray &m : messages) {
         const QString text = QString::fromUtf8(m);
         const auto order = orderRe.match(text);
