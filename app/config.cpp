@@ -203,7 +203,9 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                     "                             server first; --force replaces an existing "
                     "shop)\n"
                     "  export KIND [--bom] [FILE] CSV of orders, lines, products, stock-ledger or\n"
-                    "                             refunds to FILE or stdout"),
+                    "                             refunds to FILE or stdout\n"
+                    "  migrate-to URL             copy this SQLite shop into the empty PostgreSQL\n"
+                    "                             database at URL and check counts and sums"),
             QStringLiteral("[command]"));
 
     ConfigOutcome out;
@@ -277,7 +279,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                   && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
               || (command == QLatin1String("secret") && positional.size() == 3
                   && (sub == QLatin1String("set") || sub == QLatin1String("delete")))
-              || ((command == QLatin1String("backup") || command == QLatin1String("restore"))
+              || ((command == QLatin1String("backup") || command == QLatin1String("restore")
+                   || command == QLatin1String("migrate-to"))
                   && positional.size() == 2)
               || (command == QLatin1String("export")
                   && (positional.size() == 2 || positional.size() == 3)

@@ -23,7 +23,7 @@ bool wantsNoGui(int argc, char *argv[])
     for (int i = 1; i < argc; ++i) {
         for (const char *flag :
              {"--headless", "--help", "-h", "--help-all", "--version", "-v", "--print-openapi",
-              "check", "user", "secret", "backup", "restore", "export"}) {
+              "check", "user", "secret", "backup", "restore", "export", "migrate-to"}) {
             if (std::strcmp(argv[i], flag) == 0)
                 return true;
         }

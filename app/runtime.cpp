@@ -9,6 +9,7 @@
 #include "model/demo.h"
 #include "model/ids.h"
 #include "model/inventory.h"
+#include "model/migrateto.h"
 #include "model/secretstore.h"
 #include "model/smtpmailer.h"
 
@@ -580,6 +581,45 @@ int runExportCommand(const Config &config)
     database.releaseThreadConnection();
     return rc;
 }
+// `migrate-to URL`: this SQLite shop copied into an empty PostgreSQL database, then checked.
+int runMigrateToCommand(const Config &config)
+{
+    auto url = DatabaseUrl::parse(config.commandArgs.value(0));
+    if (!url) {
+        printError("migrate-to", url.error());
+        return 2;
+    }
+    if (config.database.engine != Engine::Sqlite || url->engine != Engine::Postgres) {
+        std::fprintf(stderr, "mercato migrate-to: copies a SQLite shop (MERCATO_DATABASE or the "
+                             "data folder's) into a postgresql:// URL\n");
+        return 2;
+    }
+    int rc = 0;
+    Database source(config.database);
+    Database target(url.value());
+    if (auto s = source.open(); !s) {
+        printError("migrate-to", s.error());
+        rc = 2;
+    } else if (auto t = target.open(); !t) {
+        printError("migrate-to", t.error());
+        rc = 2;
+    } else if (auto report = MigrateTo::copy(source, target); !report) {
+        printError("migrate-to", report.error());
+        rc = report.error().code == ErrorCode::Internal ? 1 : 2;
+    } else {
+        std::fprintf(stdout, "copied %s into %s:\n", qPrintable(config.database.redacted()),
+                     qPrintable(url->redacted()));
+        for (const MigrateTo::TableCopy &t : report->tables)
+            std::fprintf(stdout, "  %-30s %lld row(s)\n", qPrintable(t.table),
+                         static_cast<long long>(t.rows));
+        std::fprintf(stdout, "checked, the same on both sides:\n");
+        printFigures(report->figures);
+        std::fprintf(stdout, "point MERCATO_DATABASE at the new URL to serve from PostgreSQL\n");
+    }
+    source.releaseThreadConnection();
+    target.releaseThreadConnection();
+    return rc;
+}
 } // namespace
 
 int runCommand(const Config &config)
@@ -590,6 +630,8 @@ int runCommand(const Config &config)
         return runRestoreCommand(config);
     if (config.command == QLatin1String("export"))
         return runExportCommand(config);
+    if (config.command == QLatin1String("migrate-to"))
+        return runMigrateToCommand(config);
     if (config.command == QLatin1String("user"))
         return runUserCommand(config);
     if (config.command == QLatin1String("secret"))

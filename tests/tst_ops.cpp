@@ -10,6 +10,7 @@
 #include "model/csvexport.h"
 #include "model/demo.h"
 #include "model/orders.h"
+#include "model/tokens.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -473,6 +474,134 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(message), r.err.constData());
         QVERIFY(!QFile::exists(target));
+    }
+
+    // ---- migrate-to --------------------------------------------------------------------
+
+    // The demo shop with orders, made on SQLite, copied into PostgreSQL by `migrate-to`: the
+    // API answers the same before and after, and a second copy into the same database is
+    // refused.
+    void migrateToPostgresKeepsApiAnswers()
+    {
+        if (!usingPostgres())
+            QSKIP("migrate-to copies into PostgreSQL: this runs in the PostgreSQL variant");
+        QTemporaryDir dir;
+        const QString sqliteUrl
+                = QStringLiteral("sqlite:") + dir.path() + QStringLiteral("/shop.db");
+        QString sellerId;
+        QString customerId;
+        {
+            ShopOptions options;
+            options.database = DatabaseUrl::parse(sqliteUrl).value();
+            options.settings.passwordHashLogN = 12;
+            options.jwtKey = QByteArray::fromBase64(testJwtKey());
+            options.dataDir = dir.path();
+            Shop shop(options);
+            QVERIFY(shop.open());
+            QVERIFY(Demo::seed(shop));
+            auto seller = shop.accounts().accountByEmail(Demo::accounts().at(0).email);
+            auto customer = shop.accounts().accountByEmail(Demo::accounts().at(1).email);
+            QVERIFY(seller && customer);
+            sellerId = seller->id;
+            customerId = customer->id;
+            NewProduct pot;
+            pot.name = QStringLiteral("Migrated pot \u00e9\U0001F375");
+            pot.priceCents = 1234;
+            pot.stock = 9;
+            auto product = shop.catalog().create(seller->id, pot);
+            QVERIFY(product);
+            QVERIFY(shop.cart().setQuantity(customer->id, product->id, 2));
+            auto kept = shop.orders().placeOrder(customer->id, 3);
+            QVERIFY(kept);
+            QVERIFY(shop.cart().setQuantity(customer->id, product->id, 1));
+            auto cancelled = shop.orders().placeOrder(customer->id, 0);
+            QVERIFY(cancelled);
+            QVERIFY(shop.orders().cancel(customer->id, cancelled->id));
+            QVERIFY(shop.cart().setQuantity(customer->id, product->id, 4)); // a cart line too
+            shop.database().releaseThreadConnection();
+        }
+
+        const TokenService tokens(QByteArray::fromBase64(testJwtKey()));
+        const QString sellerToken = tokens.issueAccess(sellerId, QStringLiteral("seller")).token;
+        const QString customerToken
+                = tokens.issueAccess(customerId, QStringLiteral("customer")).token;
+        // Every answer of a set of reads, as parsed JSON (cursors are signed per process, so
+        // only whether there is a next page is compared).
+        auto answers = [&](const QString &databaseUrl) {
+            QProcessEnvironment env;
+            env.insert(QStringLiteral("MERCATO_DATABASE"), databaseUrl);
+            ServerProcess server(env);
+            QStringList out;
+            if (!server.start())
+                return QStringList{QStringLiteral("the server did not start: ") + server.log()};
+            Client anon(server.port());
+            Client seller(server.port());
+            seller.setToken(sellerToken);
+            Client customer(server.port());
+            customer.setToken(customerToken);
+            QList<std::pair<const Client *, QString>> reads{
+                    {&anon, QStringLiteral("/api/v1/store")},
+                    {&anon, QStringLiteral("/api/v1/products?limit=100")},
+                    {&anon, QStringLiteral("/api/v1/products?limit=7&sort=price")},
+                    {&anon, QStringLiteral("/api/v1/products?q=migrated")},
+                    {&seller, QStringLiteral("/api/v1/seller/orders")},
+                    {&seller, QStringLiteral("/api/v1/seller/inventory?limit=100")},
+                    {&seller, QStringLiteral("/api/v1/notifications")},
+                    {&seller, QStringLiteral("/api/v1/me")},
+                    {&customer, QStringLiteral("/api/v1/orders")},
+                    {&customer, QStringLiteral("/api/v1/me")},
+                    {&customer, QStringLiteral("/api/v1/me/coins")},
+                    {&customer, QStringLiteral("/api/v1/cart")},
+                    {&customer, QStringLiteral("/api/v1/notifications")}};
+            const QJsonArray products = anon.get(QStringLiteral("/api/v1/products?limit=100"))
+                                                .json()
+                                                .value(QStringLiteral("items"))
+                                                .toArray();
+            for (const QJsonValue p : products) {
+                const QString id = p.toObject().value(QStringLiteral("id")).toString();
+                reads.append({&anon, QStringLiteral("/api/v1/products/") + id});
+                reads.append({&anon, QStringLiteral("/api/v1/products/%1/reviews").arg(id)});
+            }
+            for (const auto &[client, path] : reads) {
+                const HttpResult r = client->get(path);
+                QJsonObject o = r.json();
+                if (o.contains(QStringLiteral("nextCursor")))
+                    o.insert(QStringLiteral("nextCursor"),
+                             !o.value(QStringLiteral("nextCursor")).isNull());
+                out.append(QStringLiteral("%1 %2 %3")
+                                   .arg(path)
+                                   .arg(r.status)
+                                   .arg(QString::fromUtf8(
+                                           QJsonDocument(o).toJson(QJsonDocument::Compact))));
+            }
+            if (server.terminate() != 0)
+                out.append(QStringLiteral("unclean exit: ") + server.log());
+            return out;
+        };
+        const QStringList before = answers(sqliteUrl);
+        QVERIFY(before.size() > 20);
+        QVERIFY(before.join(QLatin1Char('\n')).contains(QStringLiteral("Migrated pot")));
+
+        const QString pgUrl = freshDatabaseUrl(dir.path());
+        CliResult r = cli(
+                {QStringLiteral("migrate-to"), pgUrl, QStringLiteral("--database"), sqliteUrl});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("checked, the same on both sides"));
+        QVERIFY(r.out.contains("order_items"));
+
+        const QStringList after = answers(pgUrl);
+        QCOMPARE(after.size(), before.size());
+        for (int i = 0; i < before.size(); ++i)
+            QCOMPARE(after.at(i), before.at(i));
+
+        // The target holds a shop now: a second copy is refused and changes nothing.
+        r = cli({QStringLiteral("migrate-to"), pgUrl, QStringLiteral("--database"), sqliteUrl});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("already holds a shop"), r.err.constData());
+        // Only SQLite into PostgreSQL.
+        r = cli({QStringLiteral("migrate-to"), sqliteUrl, QStringLiteral("--database"), sqliteUrl});
+        QCOMPARE(r.exitCode, 2);
+        QCOMPARE(answers(pgUrl), before);
     }
 
 private:
