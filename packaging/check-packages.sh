@@ -123,4 +123,61 @@ wait $pid || rc=$?
 [ $rc -eq 0 ] || { cat "$out/server.log"; fail "mercato-server exited with $rc on SIGTERM"; }
 grep -q "request_id=" "$out/server.log" || fail "no request log line"
 
+# Installed for real on this machine (CI runs as root on a throwaway machine; elsewhere set
+# MERCATO_PACKAGE_INSTALL=0 to skip): dpkg creates the mercato user and /var/lib/mercato, the
+# installed server starts as that user from /etc/mercato/mercato.conf and answers /readyz,
+# keeps its generated JWT key 0600 in its data folder, and a purge removes it all again.
+if [ "$(id -u)" = 0 ] && [ "${MERCATO_PACKAGE_INSTALL:-1}" = 1 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installed with apt on this machine"
+    # One install at a time on a machine where several builds run this check.
+    exec 9>/tmp/mercato-package-install.lock
+    flock 9
+    if dpkg -s mercato-server >/dev/null 2>&1 || [ -e /var/lib/mercato ]; then
+        fail "mercato-server or /var/lib/mercato is already here: not touching it (MERCATO_PACKAGE_INSTALL=0 skips this step)"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$(realpath "$server_deb")" \
+        >"$out/install.log" 2>&1 || { cat "$out/install.log"; fail "apt-get install of $(basename "$server_deb")"; }
+    # The purge keeps a shop's data and account by design (server-postrm): this check removes
+    # what it made itself.
+    purge() {
+        DEBIAN_FRONTEND=noninteractive dpkg --purge mercato-server >>"$out/install.log" 2>&1 || true
+        rm -rf /var/lib/mercato
+        userdel mercato >/dev/null 2>&1 || true
+    }
+    trap purge EXIT
+    id mercato >/dev/null 2>&1 || fail "the package made no mercato user"
+    [ "$(stat -c %U /var/lib/mercato)" = mercato ] || fail "/var/lib/mercato is not owned by mercato"
+    [ -x /usr/bin/mercato-server ] || fail "no /usr/bin/mercato-server"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # setpriv execs the server itself (runuser would stand between it and the SIGTERM).
+    setpriv --reuid=mercato --regid=mercato --init-groups /usr/bin/mercato-server --config /etc/mercato/mercato.conf \
+        --listen "127.0.0.1:$port" >"$out/installed-server.log" 2>&1 &
+    pid=$!
+    ready=""
+    i=0
+    while [ $i -lt 100 ]; do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ]; then
+            ready=yes
+            break
+        fi
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.2
+        i=$((i + 1))
+    done
+    kill -TERM $pid 2>/dev/null || true
+    rc=0
+    wait $pid || rc=$?
+    [ -n "$ready" ] || { cat "$out/installed-server.log"; fail "the installed mercato-server did not answer /readyz"; }
+    [ $rc -eq 0 ] || { cat "$out/installed-server.log"; fail "the installed mercato-server exited with $rc on SIGTERM"; }
+    [ -f /var/lib/mercato/mercato.db ] || fail "the installed server kept no shop in /var/lib/mercato"
+    key=/var/lib/mercato/jwt.key
+    [ -f "$key" ] && [ "$(stat -c '%a %U' "$key")" = "600 mercato" ] || fail "the JWT key is not 0600 mercato in /var/lib/mercato"
+    purge
+    trap - EXIT
+    [ ! -e /usr/bin/mercato-server ] || fail "the purge left /usr/bin/mercato-server"
+    [ ! -e /etc/mercato/mercato.conf ] || fail "the purge left /etc/mercato/mercato.conf"
+    echo "installed, served /readyz as the mercato user, purged"
+    flock -u 9
+fi
+
 echo "packages OK: $(basename "$server_deb") ${console_deb:+$(basename "$console_deb")}"
