@@ -4,6 +4,7 @@
 #include "server/opsroutes.h"
 
 #include "model/backup.h"
+#include "model/catalog.h"
 #include "model/cloudinaryimagestore.h"
 #include "model/csvexport.h"
 #include "model/demo.h"
@@ -258,6 +259,7 @@ Status Runtime::start()
     QObject::connect(&m_refundSweep, &QTimer::timeout, &m_refundSweep, [this, shop] {
         m_sweepPool.tryStart([shop] {
             shop->refunds().retryDue();
+            shop->catalog().retryMediaDeletions(); // remote image deletes that failed earlier
             shop->database().releaseThreadConnection();
         });
     });

@@ -233,6 +233,66 @@ Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input
     return get(id);
 }
 
+Result<QStringList> Catalog::importProducts(const QString &sellerId,
+                                            const QList<ImportedProduct> &items)
+{
+    QStringList ids;
+    ids.reserve(items.size());
+    StockEffects effects;
+    {
+        Transaction tx(m_shop.database());
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        const QSqlDatabase db = tx.db();
+        auto seller
+                = execSql(db, QStringLiteral("SELECT role FROM users WHERE id = ?"), {sellerId});
+        if (!seller)
+            return seller.error();
+        if (!seller->next() || seller->value(0).toString() != QLatin1String("seller"))
+            return makeError(ErrorCode::Forbidden,
+                             QStringLiteral("only a seller account sells products"));
+        const qint64 now = Clock::nowMs();
+        for (const ImportedProduct &item : items) {
+            const NewProduct &input = item.product;
+            const QString id = Ids::newId();
+            const qint64 created = item.createdAt > 0 ? item.createdAt : now;
+            const qint64 threshold
+                    = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
+            auto ins = execSql(
+                    db,
+                    QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
+                                   "price_cents, stock, low_stock_threshold, low_stock_armed, "
+                                   "version, created_at, updated_at) "
+                                   "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
+                    {id, sellerId, input.name, input.description, input.priceCents, input.stock,
+                     threshold, created, created});
+            if (!ins)
+                return ins.error();
+            if (auto s = m_shop.inventory().recordCreation(db, id, input.stock, sellerId, &effects);
+                !s)
+                return s.error();
+            for (qsizetype i = 0; i < item.images.size() && i < ProductLimits::kImagesMax; ++i) {
+                auto img = execSql(
+                        db,
+                        QStringLiteral("INSERT INTO product_images (id, product_id, position, "
+                                       "store_key, url, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+                        {Ids::newId(), id, int(i), item.images.at(i).key, item.images.at(i).url,
+                         created});
+                if (!img)
+                    return img.error();
+            }
+            ids.append(id);
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    // Listeners (the console) reload on productChanged; one per import is enough.
+    if (!ids.isEmpty() && !effects.changedProducts.contains(ids.last()))
+        effects.changedProducts.append(ids.last());
+    m_shop.inventory().announce(effects);
+    return ids;
+}
+
 Result<Product> Catalog::update(const QString &sellerId, const QString &id,
                                 const ProductChanges &changes, const QString &ifMatch)
 {

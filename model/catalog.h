@@ -3,6 +3,7 @@
 // Stock changes go through Inventory (model/inventory.h) so the ledger stays whole.
 
 #include "database.h"
+#include "imagestore.h"
 #include "inventory.h"
 
 #include <QByteArray>
@@ -67,6 +68,15 @@ struct NewProduct
     std::optional<qint64> lowStockThreshold; // empty: the store's default
 };
 
+// One product of a bulk import (demo data, benchmark seeding): trusted input, already
+// checked by its maker; its pictures are already in the ImageStore.
+struct ImportedProduct
+{
+    NewProduct product;
+    QList<StoredImage> images;
+    qint64 createdAt = 0; // 0: now
+};
+
 struct ProductChanges
 {
     std::optional<QString> name;
@@ -122,6 +132,11 @@ public:
     Status remove(const QString &sellerId, const QString &id, const QString &ifMatch);
     Result<Product> adjustStock(const QString &sellerId, const QString &id, qint64 delta,
                                 const QString &reason);
+    // Creates many products of one seller in ONE transaction, each with its `create` ledger row
+    // and the low-stock rule applied (stock.low notifications announced after the commit).
+    // Returns the new ids in input order. For demo data and benchmark seeding.
+    Result<QStringList> importProducts(const QString &sellerId,
+                                       const QList<ImportedProduct> &items);
     Result<ProductPage> list(const ProductQuery &query);
     Result<ProductPage> inventory(const InventoryQuery &query);
 

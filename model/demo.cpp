@@ -2,8 +2,10 @@
 
 #include "accounts.h"
 #include "catalog.h"
+#include "clock.h"
 #include "database.h"
 #include "shop.h"
+#include "tileimage.h"
 
 #include <QLoggingCategory>
 
@@ -41,10 +43,34 @@ constexpr DemoProduct kProducts[] = {
         {"Coffee scale", "0.1 g resolution with a built-in timer.", 3490, 9, 2},
 };
 
+// Generated products: adjective x item per seller theme. No name says "coffee", so a search
+// for it finds the hand-written ones above on the first page.
+constexpr const char *kAdjectives[] = {"Classic", "Small",  "Large",    "Rustic", "Modern",
+                                       "Travel",  "Deluxe", "Everyday", "Nordic", "Studio"};
+constexpr const char *kThemes[3][7] = {
+        {"tamper", "knock box", "milk jug", "cup set", "bean canister", "latte glass",
+         "cleaning brush"},
+        {"teapot", "tea tin", "infuser", "matcha whisk", "tea tray", "cup warmer",
+         "oolong sampler"},
+        {"bread board", "mixing bowl", "tea towel", "spice jar", "butter dish", "apron",
+         "honey pot"},
+};
+constexpr const char *kThemeBlurbs[3] = {
+        "Made for the home barista; sturdy and easy to clean.",
+        "For loose-leaf tea lovers: brews, stores and serves.",
+        "Kitchen essentials from a small workshop, built to last.",
+};
+// Tile colours (0xRRGGBB), picked by product.
+constexpr quint32 kColours[] = {0x1e88e5, 0x43a047, 0xe53935, 0x8e24aa, 0xfb8c00, 0x00897b,
+                                0x6d4c41, 0x3949ab, 0xc0ca33, 0xd81b60, 0x546e7a, 0xf4511e};
+
+constexpr int kProductCount = 200;
+
 } // namespace
 
 QList<DemoAccount> Demo::accounts()
 {
+    // Index 0 is the main seller and index 1 a customer (tests rely on that order).
     return {
             {QStringLiteral("seller@demo.mercato.test"), QStringLiteral("demo-seller-pass"),
              QStringLiteral("seller")},
@@ -52,6 +78,10 @@ QList<DemoAccount> Demo::accounts()
              QStringLiteral("customer")},
             {QStringLiteral("bob@demo.mercato.test"), QStringLiteral("demo-customer-pass"),
              QStringLiteral("customer")},
+            {QStringLiteral("tea@demo.mercato.test"), QStringLiteral("demo-seller-pass"),
+             QStringLiteral("seller")},
+            {QStringLiteral("kitchen@demo.mercato.test"), QStringLiteral("demo-seller-pass"),
+             QStringLiteral("seller")},
     };
 }
 
@@ -68,9 +98,10 @@ Result<bool> Demo::seed(Shop &shop)
         return false;
     }
 
-    QString sellerId;
+    QStringList sellerIds;
     const QStringList names = {QStringLiteral("Demo Roastery"), QStringLiteral("Alice Example"),
-                               QStringLiteral("Bob Example")};
+                               QStringLiteral("Bob Example"), QStringLiteral("Leaf & Kettle Teas"),
+                               QStringLiteral("Hearth Kitchenware")};
     const QList<DemoAccount> demoAccounts = accounts();
     for (qsizetype i = 0; i < demoAccounts.size(); ++i) {
         const DemoAccount &a = demoAccounts.at(i);
@@ -78,26 +109,73 @@ Result<bool> Demo::seed(Shop &shop)
         if (!session)
             return session.error();
         if (a.role == QLatin1String("seller")) {
-            sellerId = session->user.id;
+            sellerIds.append(session->user.id);
             if (session->user.status == QLatin1String("pending")) {
-                if (auto s = shop.accounts().approveSeller(sellerId); !s)
+                if (auto s = shop.accounts().approveSeller(session->user.id); !s)
                     return s.error();
             }
         }
     }
 
-    for (const DemoProduct &p : kProducts) {
-        NewProduct product;
-        product.name = QString::fromUtf8(p.name);
-        product.description = QString::fromUtf8(p.description);
-        product.priceCents = p.priceCents;
-        product.stock = p.stock;
-        product.lowStockThreshold = p.lowStockThreshold;
-        if (auto created = shop.catalog().create(sellerId, product); !created)
-            return created.error();
+    // The products, newest first in the order listed here; one generated picture each.
+    QList<QList<ImportedProduct>> bySeller(sellerIds.size());
+    QStringList storedKeys;
+    const qint64 now = Clock::nowMs();
+    int n = 0;
+    auto add = [&](int seller, NewProduct product) -> Status {
+        const QByteArray png = TileImage::png(TileImage::initials(product.name),
+                                              kColours[n % std::size(kColours)]);
+        auto stored = shop.images().store(png, QStringLiteral("image/png"));
+        if (!stored)
+            return stored.error();
+        storedKeys.append(stored->key);
+        ImportedProduct item;
+        item.product = std::move(product);
+        item.images.append(stored.value());
+        item.createdAt = now - n * 1000; // distinct times: a stable "newest" order
+        bySeller[seller].append(item);
+        ++n;
+        return Ok{};
+    };
+    auto seedAll = [&]() -> Status {
+        for (const DemoProduct &p : kProducts) {
+            NewProduct product;
+            product.name = QString::fromUtf8(p.name);
+            product.description = QString::fromUtf8(p.description);
+            product.priceCents = p.priceCents;
+            product.stock = p.stock;
+            product.lowStockThreshold = p.lowStockThreshold;
+            if (auto s = add(0, product); !s)
+                return s;
+        }
+        for (int i = 0; n < kProductCount; ++i) {
+            const int seller = i % 3;
+            const int k = i / 3;
+            NewProduct product;
+            product.name = QStringLiteral("%1 %2").arg(
+                    QString::fromLatin1(kAdjectives[k % std::size(kAdjectives)]),
+                    QString::fromLatin1(kThemes[seller][k / std::size(kAdjectives)]));
+            product.description = QString::fromLatin1(kThemeBlurbs[seller]);
+            product.priceCents = 490 + qint64((i * 7919) % 12000);
+            product.lowStockThreshold = 3 + i % 4;
+            // Every 29th runs low (at or under its threshold; some sold out), the rest plenty.
+            product.stock = i % 29 == 7 ? i % 4 : 8 + (i * 37) % 90;
+            if (auto s = add(seller, product); !s)
+                return s;
+        }
+        for (qsizetype s = 0; s < sellerIds.size(); ++s) {
+            if (auto ids = shop.catalog().importProducts(sellerIds.at(s), bySeller.at(s)); !ids)
+                return ids.error();
+        }
+        return Ok{};
+    };
+    if (auto s = seedAll(); !s) {
+        for (const QString &key : std::as_const(storedKeys))
+            [[maybe_unused]] const Status removed = shop.images().remove(key);
+        return s.error();
     }
-    qCInfo(lcDemo).nospace() << "demo data added: " << demoAccounts.size() << " accounts, "
-                             << std::size(kProducts) << " products";
+    qCInfo(lcDemo).nospace() << "demo data added: " << demoAccounts.size() << " accounts ("
+                             << sellerIds.size() << " sellers), " << n << " products with pictures";
     return true;
 }
 

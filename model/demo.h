@@ -1,6 +1,7 @@
 #pragma once
 // Demo data for a first look at Mercato: `--demo` fills an *empty* store (no accounts yet) with
-// a seller, two customers and a small catalogue with stock, some of it low. A store that
+// three sellers, two customers and 200 products with generated pictures and stock, some of it
+// low (with their stock.low notifications). A store that
 // already has accounts is left untouched, so the flag is safe to keep on a live shop.
 
 #include "result.h"

@@ -5,10 +5,12 @@
 
 #include "support/testsupport.h"
 
+#include "model/cart.h"
 #include "model/catalog.h"
 #include "model/clock.h"
 #include "model/ids.h"
 #include "model/inventory.h"
+#include "model/orders.h"
 
 #include <QDir>
 #include <QFile>
@@ -19,6 +21,9 @@
 #include <QTest>
 #include <QUrl>
 
+#include <algorithm>
+#include <atomic>
+#include <random>
 #include <thread>
 
 using namespace Mercato;
@@ -96,10 +101,13 @@ private Q_SLOTS:
     void searchInjection();
     void filtersAndSorts();
     void pagingWalksEverything();
+    void pagingWalkWithConcurrentWriters_data();
+    void pagingWalkWithConcurrentWriters();
     void badQueryParams_data();
     void badQueryParams();
     void stockAdjustments();
     void ledgerInvariantAndCheck();
+    void ledgerAfterThousandOrdersAdjustmentsAndCancels();
     void lowStockOncePerCrossing();
     void lowStockOnCreateAndThreshold();
     void sellerInventory();
@@ -788,6 +796,133 @@ void TestCatalog::pagingWalksEverything()
     QCOMPARE(QSet<QString>(seen.cbegin(), seen.cend()), expected);
 }
 
+void TestCatalog::pagingWalkWithConcurrentWriters_data()
+{
+    QTest::addColumn<QString>("sort");
+    QTest::newRow("newest") << QStringLiteral("newest");
+    QTest::newRow("price") << QStringLiteral("price");
+}
+
+// 1,000 products walked 7 at a time over HTTP while another thread (its own connection, as an
+// API worker) inserts products and deletes others: every product that existed for the whole
+// walk is seen exactly once, nothing is seen twice.
+void TestCatalog::pagingWalkWithConcurrentWriters()
+{
+    QFETCH(QString, sort);
+    Shop &shop = m_server->shop();
+    const QString seller = addUser(QStringLiteral("seller"));
+    const qint64 now = Clock::nowMs();
+    QList<ImportedProduct> batch;
+    for (int i = 0; i < 1200; ++i) {
+        ImportedProduct item;
+        item.product.name = QStringLiteral("Walk item %1").arg(i);
+        item.product.priceCents = 100 + (i * 37) % 50; // many equal prices: ties on the id
+        item.product.stock = 5;
+        item.product.lowStockThreshold = 0;
+        item.createdAt = now - 10'000'000 + (i / 3) * 1000; // equal times too
+        batch.append(item);
+    }
+    auto imported = shop.catalog().importProducts(seller, batch);
+    QVERIFY(imported);
+    // Every sixth is deleted during the walk; the other 1,000 stay.
+    QStringList victims;
+    QSet<QString> stable;
+    for (qsizetype i = 0; i < imported->size(); ++i) {
+        if (i % 6 == 5)
+            victims.append(imported->at(i));
+        else
+            stable.insert(imported->at(i));
+    }
+    QCOMPARE(stable.size(), 1000);
+    // Deleted in a scrambled order: some behind the cursor, some ahead of it.
+    std::shuffle(victims.begin(), victims.end(), std::mt19937(11));
+
+    std::atomic<bool> done{false};
+    std::atomic<int> writes{0};
+    std::atomic<int> failures{0};
+    std::thread writer([&] {
+        QRandomGenerator rng(7);
+        qsizetype nextVictim = 0;
+        while (!done.load()) {
+            NewProduct p;
+            p.name = QStringLiteral("Late item %1").arg(writes.load());
+            p.priceCents = 100 + rng.bounded(50);
+            p.stock = 1;
+            p.lowStockThreshold = 0;
+            if (!shop.catalog().create(seller, p))
+                failures.fetch_add(1);
+            if (nextVictim < victims.size()) {
+                if (!shop.catalog().remove(seller, victims.at(nextVictim), {}))
+                    failures.fetch_add(1);
+                ++nextVictim;
+            }
+            writes.fetch_add(1);
+        }
+        shop.database().releaseThreadConnection();
+    });
+
+    const Client c = m_server->client();
+    const QString base
+            = QStringLiteral("/api/v1/products?sellerId=%1&sort=%2&limit=7").arg(seller, sort);
+    QList<QString> seen;
+    QString cursor;
+    int pages = 0;
+    bool failed = false;
+    bool oversized = false;
+    do {
+        const HttpResult page = c.get(
+                base
+                + (cursor.isEmpty()
+                           ? QString()
+                           : QStringLiteral("&cursor=")
+                                     + QString::fromLatin1(QUrl::toPercentEncoding(cursor))));
+        if (page.status != 200) {
+            failed = true;
+            break;
+        }
+        const QJsonArray items = page.json().value(QStringLiteral("items")).toArray();
+        oversized = oversized || items.size() > 7;
+        for (const QJsonValue &v : items)
+            seen.append(v.toObject().value(QStringLiteral("id")).toString());
+        cursor = page.json().value(QStringLiteral("nextCursor")).toString();
+        ++pages;
+        // At least one write lands between two pages (and others while a page is read).
+        while (writes.load() < pages && !failed)
+            std::this_thread::yield();
+    } while (!cursor.isEmpty() && pages < 1000);
+    done.store(true);
+    writer.join();
+    QVERIFY(!failed);
+    QVERIFY(!oversized);
+    QCOMPARE(failures.load(), 0);
+    QVERIFY2(writes.load() >= pages, qPrintable(QString::number(writes.load())));
+    QVERIFY(pages >= 1000 / 7);
+
+    const QSet<QString> unique(seen.cbegin(), seen.cend());
+    QCOMPARE(unique.size(), seen.size()); // no duplicate
+    QSet<QString> missing = stable;
+    missing.subtract(unique);
+    QVERIFY2(missing.isEmpty(),
+             qPrintable(QStringLiteral("%1 stable products never shown").arg(missing.size())));
+    // The walk is in order: ascending price or descending time, as the sort says.
+    QHash<QString, QPair<qint64, qint64>> keys; // id -> (price, created)
+    for (qsizetype i = 0; i < imported->size(); ++i)
+        keys.insert(imported->at(i), {batch.at(i).product.priceCents, batch.at(i).createdAt});
+    QPair<qint64, qint64> previous{-1, -1};
+    for (const QString &id : std::as_const(seen)) {
+        if (!keys.contains(id))
+            continue; // a late one
+        const QPair<qint64, qint64> k = keys.value(id);
+        if (previous.first >= 0) {
+            if (sort == QLatin1String("price"))
+                QVERIFY(k.first >= previous.first);
+            else
+                QVERIFY(k.second <= previous.second);
+        }
+        previous = k;
+    }
+}
+
 void TestCatalog::badQueryParams_data()
 {
     QTest::addColumn<QString>("query");
@@ -1000,6 +1135,90 @@ void TestCatalog::ledgerInvariantAndCheck()
     }
     QCOMPARE(runCheck(&out), 1);
     QVERIFY2(out.contains("p1") && out.contains("9") && out.contains("4"), out.constData());
+}
+
+// A seeded random run of 1,000 operations through the model: hand adjustments, sales (real
+// orders placed from a cart) and cancels of pending orders. Every product's stock matches the
+// expected figure and its ledger's sum, and the ledger check finds nothing.
+void TestCatalog::ledgerAfterThousandOrdersAdjustmentsAndCancels()
+{
+    Shop &shop = m_server->shop();
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QStringList customers{addUser(QStringLiteral("customer")),
+                                addUser(QStringLiteral("customer"))};
+    QStringList ids;
+    QHash<QString, qint64> expected;
+    for (int i = 0; i < 6; ++i) {
+        NewProduct p;
+        p.name = QStringLiteral("Ledger item %1").arg(i);
+        p.priceCents = 250 + i;
+        p.stock = 15;
+        p.lowStockThreshold = 3;
+        auto created = shop.catalog().create(seller, p);
+        QVERIFY(created);
+        ids.append(created->id);
+        expected.insert(created->id, 15);
+    }
+    struct Open
+    {
+        QString orderId, customerId, productId;
+        int qty;
+    };
+    QList<Open> open;
+    QRandomGenerator rng(20261126);
+    int adjusted = 0, sold = 0, refused = 0, cancelled = 0;
+    for (int step = 0; step < 1000; ++step) {
+        const QString id = ids.at(int(rng.bounded(int(ids.size()))));
+        const int qty = int(rng.bounded(1, 6));
+        const int kind = int(rng.bounded(10));
+        if (kind < 3) { // a hand adjustment (down refused below zero)
+            const qint64 delta = rng.bounded(2) ? qty : -qty;
+            auto r = shop.catalog().adjustStock(seller, id, delta, QStringLiteral("count"));
+            if (r) {
+                expected[id] += delta;
+                QCOMPARE(r->stock, expected[id]);
+                ++adjusted;
+            } else {
+                QCOMPARE(r.error().code, ErrorCode::Conflict);
+                QVERIFY(expected[id] + delta < 0);
+            }
+        } else if (kind < 7) { // a sale: an order from the cart
+            const QString customer = customers.at(int(rng.bounded(2)));
+            QVERIFY(shop.cart().setQuantity(customer, id, qty));
+            auto order = shop.orders().placeOrder(customer, 0);
+            if (order) {
+                expected[id] -= qty;
+                open.append({order->id, customer, id, qty});
+                ++sold;
+            } else {
+                QCOMPARE(order.error().code, ErrorCode::Conflict);
+                QVERIFY2(expected[id] < qty, qPrintable(order.error().detail));
+                QVERIFY(shop.cart().clear(customer));
+                ++refused;
+            }
+        } else if (!open.isEmpty()) { // a cancel of a pending order
+            const Open o = open.takeAt(int(rng.bounded(int(open.size()))));
+            auto r = shop.orders().cancel(o.customerId, o.orderId);
+            QVERIFY2(r, qPrintable(r ? QString() : r.error().detail));
+            expected[o.productId] += o.qty;
+            ++cancelled;
+        }
+    }
+    QVERIFY(adjusted > 100 && sold > 100 && cancelled > 100 && refused > 0);
+    const Client c = m_server->client();
+    for (const QString &id : ids) {
+        const HttpResult r = c.get(QStringLiteral("/api/v1/products/") + id);
+        QCOMPARE(r.json().value(QStringLiteral("stock")).toInteger(), expected[id]);
+        auto sum = execSql(shop.database().connection(),
+                           QStringLiteral("SELECT COALESCE(SUM(delta), 0) FROM stock_ledger "
+                                          "WHERE product_id = ?"),
+                           {id});
+        QVERIFY(sum && sum->next());
+        QCOMPARE(sum->value(0).toLongLong(), expected[id]);
+    }
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
 }
 
 void TestCatalog::lowStockOncePerCrossing()

@@ -3,6 +3,8 @@
 // fake Cloudinary that verifies signatures (tests/peers/fake_cloudinary.py), retries with
 // backoff, and profile pictures kept in it through the API.
 
+#include "model/catalog.h"
+#include "model/clock.h"
 #include "model/cloudinaryimagestore.h"
 #include "support/testsupport.h"
 
@@ -76,6 +78,21 @@ public:
         return ids;
     }
     int requests() const { return state().value(QStringLiteral("requests")).toInt(); }
+    // The public ids destroy was called with, in order (failed calls included).
+    QStringList destroys() const
+    {
+        QStringList ids;
+        for (const auto v : state().value(QStringLiteral("destroys")).toArray())
+            ids.append(v.toString());
+        return ids;
+    }
+    // down: every destroy answers 500 (after the store's retries, the delete has failed).
+    bool setDestroyDown(bool down) const
+    {
+        return httpRequest(m_port, "POST", down ? "/_control?destroy=down" : "/_control?destroy=up")
+                       .status
+               == 200;
+    }
 
 private:
     QString m_secret;
@@ -95,6 +112,47 @@ CloudinaryImageStore::Settings settingsFor(const FakeCloudinary &fake)
     return settings;
 }
 
+// A seller of `server` (approved) and a client signed in as it.
+Client sellerClient(TestServer &server, const QString &email)
+{
+    auto session = server.shop().accounts().registerAccount(
+            {email, QStringLiteral("correct horse battery"), QStringLiteral("Sam"),
+             QStringLiteral("seller")});
+    if (!session)
+        qFatal("cannot register a seller: %s", qPrintable(session.error().detail));
+    if (session->user.status == QLatin1String("pending"))
+        (void)server.shop().accounts().approveSeller(session->user.id);
+    Client c = server.client();
+    c.setToken(
+            server.shop().tokens().issueAccess(session->user.id, QStringLiteral("seller")).token);
+    return c;
+}
+
+QString newProduct(const Client &c)
+{
+    return c.post(QStringLiteral("/api/v1/products"),
+                  {{QStringLiteral("name"), QStringLiteral("Cloud teapot")},
+                   {QStringLiteral("priceCents"), 1200},
+                   {QStringLiteral("stock"), 4}})
+            .json()
+            .value(QStringLiteral("id"))
+            .toString();
+}
+
+// The public id in a Cloudinary URL (…/upload/v123/<public id>.png).
+QString publicIdOf(const QString &url)
+{
+    const QString last = url.section(QLatin1Char('/'), -1);
+    return last.section(QLatin1Char('.'), 0, 0);
+}
+
+qint64 pendingDeletions(Shop &shop)
+{
+    auto q = execSql(shop.database().connection(),
+                     QStringLiteral("SELECT COUNT(*) FROM media_deletions"));
+    return q && q->next() ? q->value(0).toLongLong() : -1;
+}
+
 } // namespace
 
 class TestCloudinary : public QObject
@@ -103,6 +161,7 @@ class TestCloudinary : public QObject
 
 private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void cleanup() { Clock::resetForTesting(); }
 
     void parseUrl_data()
     {
@@ -316,6 +375,95 @@ private Q_SLOTS:
 
         QCOMPARE(client.del(QStringLiteral("/api/v1/me/avatar")).status, 200);
         QVERIFY(fake.stored().isEmpty());
+    }
+
+    // Product pictures kept by Cloudinary: removing one picture, then the product, calls
+    // destroy with their public ids, and nothing stays behind at Cloudinary.
+    void productImagesDestroyedAtCloudinary()
+    {
+        FakeCloudinary fake;
+        QVERIFY(fake.start());
+        TestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.shop().setImageStore(std::make_unique<CloudinaryImageStore>(settingsFor(fake)));
+        const Client c = sellerClient(server, QStringLiteral("cloud-seller@example.test"));
+        const QString id = newProduct(c);
+        QVERIFY(!id.isEmpty());
+        const QString path = QStringLiteral("/api/v1/products/%1/images").arg(id);
+        QStringList publicIds, imageIds;
+        for (int i = 0; i < 3; ++i) {
+            const HttpResult r = c.send("POST", path, kPng, "image/png");
+            QCOMPARE(r.status, 201);
+            const QString url = r.json().value(QStringLiteral("url")).toString();
+            QVERIFY(url.startsWith(QStringLiteral("https://res.cloudinary.com/demo/")));
+            publicIds.append(publicIdOf(url));
+            imageIds.append(r.json().value(QStringLiteral("id")).toString());
+        }
+        QStringList expected = publicIds;
+        expected.sort();
+        QCOMPARE(fake.stored(), expected);
+        QVERIFY(fake.destroys().isEmpty());
+
+        QCOMPARE(c.del(path + QLatin1Char('/') + imageIds.at(1)).status, 204);
+        QCOMPARE(fake.destroys(), QStringList{publicIds.at(1)});
+        QVERIFY(!fake.stored().contains(publicIds.at(1)));
+        QCOMPARE(fake.stored().size(), 2);
+
+        QCOMPARE(c.del(QStringLiteral("/api/v1/products/") + id).status, 204);
+        QVERIFY(fake.stored().isEmpty());
+        QStringList destroyed = fake.destroys();
+        destroyed.sort();
+        QCOMPARE(destroyed, expected);
+        QCOMPARE(pendingDeletions(server.shop()), 0);
+    }
+
+    // Cloudinary refuses the destroys: the deletes still succeed for the seller, the assets are
+    // kept in media_deletions and retried (not before they are due) until Cloudinary takes them.
+    void failedRemoteDeleteIsRetried()
+    {
+        FakeCloudinary fake;
+        QVERIFY(fake.start());
+        TestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        server.shop().setImageStore(std::make_unique<CloudinaryImageStore>(settingsFor(fake)));
+        const Client c = sellerClient(server, QStringLiteral("retry-seller@example.test"));
+        const QString id = newProduct(c);
+        const QString path = QStringLiteral("/api/v1/products/%1/images").arg(id);
+        HttpResult r = c.send("POST", path, kPng, "image/png");
+        QCOMPARE(r.status, 201);
+        const QString first = publicIdOf(r.json().value(QStringLiteral("url")).toString());
+        const QString firstImage = r.json().value(QStringLiteral("id")).toString();
+        r = c.send("POST", path, kPng, "image/png");
+        QCOMPARE(r.status, 201);
+        const QString second = publicIdOf(r.json().value(QStringLiteral("url")).toString());
+
+        QVERIFY(fake.setDestroyDown(true));
+        QCOMPARE(c.del(path + QLatin1Char('/') + firstImage).status, 204);
+        QCOMPARE(c.del(QStringLiteral("/api/v1/products/") + id).status, 204);
+        QCOMPARE(c.get(QStringLiteral("/api/v1/products/") + id).status, 404);
+        QVERIFY(fake.destroys().contains(first));
+        QVERIFY(fake.destroys().contains(second));
+        QCOMPARE(fake.stored().size(), 2); // still there: not lost, queued
+        QCOMPARE(pendingDeletions(server.shop()), 2);
+
+        Catalog &catalog = server.shop().catalog();
+        const qsizetype callsBefore = fake.destroys().size();
+        QCOMPARE(catalog.retryMediaDeletions(), 0); // not due yet
+        QCOMPARE(fake.destroys().size(), callsBefore);
+
+        Clock::advanceForTesting(61'000);
+        QCOMPARE(catalog.retryMediaDeletions(), 0); // due, but Cloudinary still refuses
+        QVERIFY(fake.destroys().size() > callsBefore);
+        QCOMPARE(pendingDeletions(server.shop()), 2);
+        QCOMPARE(fake.stored().size(), 2);
+
+        QVERIFY(fake.setDestroyDown(false));
+        QCOMPARE(catalog.retryMediaDeletions(), 0); // backed off: the next try is later
+        Clock::advanceForTesting(600'000); // (the fake refuses signatures over an hour off)
+        QCOMPARE(catalog.retryMediaDeletions(), 2);
+        QVERIFY(fake.stored().isEmpty());
+        QCOMPARE(pendingDeletions(server.shop()), 0);
+        QCOMPARE(catalog.retryMediaDeletions(), 0); // nothing left
     }
 
     void cloudinaryDownMeans503AndNoChange()

@@ -13,6 +13,7 @@
 #include "ui/mainwindow.h"
 #include "ui/page.h"
 #include "ui/productspage.h"
+#include "ui/rowsmodel.h"
 #include "ui/setupwizard.h"
 
 #include <QAbstractButton>
@@ -23,6 +24,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -31,7 +33,10 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -45,6 +50,7 @@
 #include <QTextBrowser>
 #include <QThread>
 
+#include <algorithm>
 #include <atomic>
 
 using namespace Mercato;
@@ -148,6 +154,29 @@ QString writePng(const QString &dir, QColor color)
     return path;
 }
 
+// The local image store behind a gate: store() waits until the test opens it, so a test can
+// look at the console while an upload is in flight.
+class GatedImageStore : public ImageStore
+{
+public:
+    GatedImageStore(const QString &directory, const QString &baseUrl)
+        : m_inner(directory, baseUrl)
+    {}
+    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) override
+    {
+        entered.release();
+        gate.acquire();
+        return m_inner.store(bytes, mimeType);
+    }
+    Status remove(const QString &key) override { return m_inner.remove(key); }
+
+    QSemaphore entered;
+    QSemaphore gate;
+
+private:
+    LocalImageStore m_inner;
+};
+
 struct Console
 {
     explicit Console(TestServer &server)
@@ -181,6 +210,8 @@ private Q_SLOTS:
     void productsCreateValidateEditDelete();
     void productsSearchAndPictures();
     void productEditConflictIsExplained();
+    void productsFollowTheApiAndSort();
+    void pictureUploadShowsProgress();
     void productRatingAndReviewHide();
     void dashboardCoinDiscountsThisMonth();
     void inventoryAdjustAndLowStock();
@@ -956,6 +987,162 @@ void TestConsole::productEditConflictIsExplained()
     QVERIFY(page->dialog()->isVisible());
     QCOMPARE(server.shop().catalog().get(id)->name, QStringLiteral("Kettle"));
     QCOMPARE(server.shop().catalog().get(id)->priceCents, 999);
+}
+
+// The Products page stays current while it is open: a product added and a price changed through
+// the HTTP API (another thread, another connection) show without a reload; a header click
+// sorts the rows, a second click reverses them.
+void TestConsole::productsFollowTheApiAndSort()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("live@example.test"), kPassword);
+    listProduct(server, sellerId, QStringLiteral("Walnut tray"), 5, 1, 3200);
+    listProduct(server, sellerId, QStringLiteral("Oak spoon"), 5, 1, 900);
+    listProduct(server, sellerId, QStringLiteral("Birch bowl"), 5, 1, 2100);
+    Console console(server);
+    start(console, QStringLiteral("live@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+
+    Client api = server.client();
+    api.setToken(server.shop().tokens().issueAccess(sellerId, QStringLiteral("seller")).token);
+    const HttpResult created = api.post(QStringLiteral("/api/v1/products"),
+                                        {{QStringLiteral("name"), QStringLiteral("Cherry board")},
+                                         {QStringLiteral("priceCents"), 4500},
+                                         {QStringLiteral("stock"), 3}});
+    QCOMPARE(created.status, 201);
+    const QString id = created.json().value(QStringLiteral("id")).toString();
+    QTRY_COMPARE(view->model()->rowCount(), 4);
+    QVERIFY(rowOf(view, id) >= 0);
+    QCOMPARE(view->model()->index(rowOf(view, id), 0).data().toString(),
+             QStringLiteral("Cherry board"));
+    const HttpResult patched = api.patch(QStringLiteral("/api/v1/products/") + id,
+                                         {{QStringLiteral("priceCents"), 500}});
+    QCOMPARE(patched.status, 200);
+    QTRY_COMPARE(view->model()->index(rowOf(view, id), 1).data(RowsModel::SortRole).toLongLong(),
+                 500);
+
+    // Sorting by price: click the "Price" header.
+    QHeaderView *header = view->horizontalHeader();
+    int priceColumn = -1;
+    for (int c = 0; c < view->model()->columnCount(); ++c) {
+        if (view->model()->headerData(c, Qt::Horizontal).toString() == QLatin1String("Price"))
+            priceColumn = c;
+    }
+    QVERIFY(priceColumn >= 0);
+    auto prices = [view, priceColumn] {
+        QList<qint64> out;
+        for (int r = 0; r < view->model()->rowCount(); ++r)
+            out.append(view->model()->index(r, priceColumn).data(RowsModel::SortRole).toLongLong());
+        return out;
+    };
+    auto clickHeader = [header](int section) {
+        QTest::mouseClick(
+                header->viewport(), Qt::LeftButton, {},
+                QPoint(header->sectionViewportPosition(section) + header->sectionSize(section) / 2,
+                       header->height() / 2));
+    };
+    clickHeader(priceColumn);
+    QCOMPARE(header->sortIndicatorSection(), priceColumn);
+    const Qt::SortOrder first = header->sortIndicatorOrder();
+    QList<qint64> expected{500, 900, 2100, 3200};
+    if (first == Qt::DescendingOrder)
+        std::reverse(expected.begin(), expected.end());
+    QCOMPARE(prices(), expected);
+    clickHeader(priceColumn);
+    QVERIFY(header->sortIndicatorOrder() != first);
+    std::reverse(expected.begin(), expected.end());
+    QCOMPARE(prices(), expected);
+    // Still sorted after a change arrives from the API.
+    QCOMPARE(api.patch(QStringLiteral("/api/v1/products/") + id,
+                       {{QStringLiteral("priceCents"), 5000}})
+                     .status,
+             200);
+    QTRY_COMPARE(view->model()
+                         ->index(rowOf(view, id), priceColumn)
+                         .data(RowsModel::SortRole)
+                         .toLongLong(),
+                 5000);
+    QList<qint64> now = prices();
+    QList<qint64> sorted = now;
+    std::sort(sorted.begin(), sorted.end());
+    if (header->sortIndicatorOrder() == Qt::DescendingOrder)
+        std::reverse(sorted.begin(), sorted.end());
+    QCOMPARE(now, sorted);
+}
+
+// Adding a picture shows a progress bar while the upload runs on the worker thread: the GUI
+// keeps answering while the image store is held, then the bar completes and goes away.
+void TestConsole::pictureUploadShowsProgress()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    auto gated = std::make_unique<GatedImageStore>(server.dataDir() + QStringLiteral("/media"),
+                                                   QStringLiteral("http://127.0.0.1"));
+    GatedImageStore *store = gated.get();
+    server.shop().setImageStore(std::move(gated));
+    const QString sellerId = addSeller(server, QStringLiteral("upload@example.test"), kPassword);
+    const QString teapot = listProduct(server, sellerId, QStringLiteral("Blue Teapot"), 5, 1);
+    Console console(server);
+    start(console, QStringLiteral("upload@example.test"));
+    // Whatever happens below, the worker is let go before the console waits for it.
+    const auto letGo = qScopeGuard([store] { store->gate.release(100); });
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(clickRow(view, teapot));
+    auto *progress = named<QProgressBar>(page, QStringLiteral("Picture upload progress"));
+    QVERIFY(progress);
+    QVERIFY(!progress->isVisible());
+    QList<int> values;
+    connect(progress, &QProgressBar::valueChanged, progress,
+            [&values](int v) { values.append(v); });
+
+    QTemporaryDir tmp;
+    const QString png = writePng(tmp.path(), QColor(0xe5, 0x39, 0x35));
+    click(page, QStringLiteral("Add picture"));
+    QFileDialog *files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    files->setDirectory(tmp.path());
+    auto *fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY(fileName);
+    fileName->setFocus();
+    QTest::keyClicks(fileName, QFileInfo(png).fileName());
+    QAbstractButton *openButton
+            = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    QTRY_VERIFY(openButton->isEnabled());
+    QTest::mouseClick(openButton, Qt::LeftButton);
+
+    // The worker is inside the image store now, held; the GUI thread still runs (these waits
+    // spin its event loop) and shows the upload part-way.
+    QTRY_VERIFY(store->entered.available() > 0);
+    QVERIFY(progress->isVisible());
+    QTRY_COMPARE(progress->value(), 50);
+    QVERIFY(!named<QPushButton>(page, QStringLiteral("Add picture"))->isEnabled());
+    QVERIFY(!window.worker().isIdle());
+    snap(&window, QStringLiteral("products-picture-uploading"));
+
+    store->gate.release();
+    QTRY_VERIFY(!progress->isVisible());
+    auto *pictures = named<QListWidget>(page, QStringLiteral("Product pictures"));
+    QTRY_COMPARE(pictures->count(), 1);
+    QCOMPARE(server.client()
+                     .get(QStringLiteral("/api/v1/products/") + teapot)
+                     .json()
+                     .value(QStringLiteral("images"))
+                     .toArray()
+                     .size(),
+             1);
+    QVERIFY(!values.isEmpty());
+    QCOMPARE(values.last(), 100);
+    QVERIFY(std::is_sorted(values.cbegin(), values.cend()));
+    QVERIFY(values.contains(40)); // the file was read in full before it was handed on
 }
 
 // The Products page shows each product's rating; the selected product lists its reviews (hidden

@@ -1,10 +1,13 @@
-// `--demo` / MERCATO_DEMO=1 on a real mercato-server: an empty store gets a seller, customers
-// and a catalogue with low and sold-out stock; starting again on the same store adds nothing.
+// `--demo` / MERCATO_DEMO=1 on a real mercato-server: an empty store gets three sellers, two
+// customers and 200 products, each with a generated picture that /media serves, stock where a few
+// are low or sold out (each with its stock.low notification); starting again adds nothing.
 
 #include "support/testsupport.h"
 
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
+#include <QUrl>
 
 using namespace Mercato::Test;
 
@@ -25,6 +28,37 @@ QString login(quint16 port, const QString &email, const QString &password)
             {{QStringLiteral("email"), email}, {QStringLiteral("password"), password}});
     return r.status == 200 ? r.json().value(QStringLiteral("accessToken")).toString() : QString();
 }
+
+// Every item of a list, page by page.
+QList<QJsonObject> walk(const Client &client, const QString &path)
+{
+    QList<QJsonObject> out;
+    QString cursor;
+    for (int guard = 0; guard < 100; ++guard) {
+        const HttpResult r = client.get(
+                path
+                + (cursor.isEmpty()
+                           ? QString()
+                           : QStringLiteral("&cursor=")
+                                     + QString::fromLatin1(QUrl::toPercentEncoding(cursor))));
+        if (r.status != 200)
+            return {};
+        for (const QJsonValue &v : r.json().value(QStringLiteral("items")).toArray())
+            out.append(v.toObject());
+        cursor = r.json().value(QStringLiteral("nextCursor")).toString();
+        if (cursor.isEmpty())
+            break;
+    }
+    return out;
+}
+
+struct DemoSeller
+{
+    QString email;
+};
+const DemoSeller kSellers[] = {{QStringLiteral("seller@demo.mercato.test")},
+                               {QStringLiteral("tea@demo.mercato.test")},
+                               {QStringLiteral("kitchen@demo.mercato.test")}};
 
 } // namespace
 
@@ -54,21 +88,79 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
                         .isEmpty());
 
         Client anonymous(server.port());
-        const HttpResult products = anonymous.get(QStringLiteral("/api/v1/products?limit=100"));
-        QCOMPARE(products.status, 200);
-        QCOMPARE(products.json().value(QStringLiteral("items")).toArray().size(), 12);
+        const QList<QJsonObject> products
+                = walk(anonymous, QStringLiteral("/api/v1/products?limit=100"));
+        QCOMPARE(products.size(), 200);
+        QSet<QString> sellers;
+        QSet<QString> names;
+        for (const QJsonObject &p : products) {
+            sellers.insert(p.value(QStringLiteral("sellerId")).toString());
+            names.insert(p.value(QStringLiteral("name")).toString());
+        }
+        QCOMPARE(sellers.size(), 3);
+        QCOMPARE(names.size(), 200);
+        QVERIFY(names.contains(QStringLiteral("Filter coffee, 500 g"))); // the browser test's
 
-        Client seller(server.port());
-        seller.setToken(sellerToken);
-        const HttpResult low
-                = seller.get(QStringLiteral("/api/v1/seller/inventory?lowStock=true&limit=100"));
-        QCOMPARE(low.status, 200);
-        const QJsonArray lowItems = low.json().value(QStringLiteral("items")).toArray();
-        QCOMPARE(lowItems.size(), 3); // filters, hand grinder (sold out), chai
+        // Each product has a picture, and /media serves it as a PNG. Checked in full on the
+        // first start; the second only needs the store unchanged.
+        if (start == 0) {
+            QSet<QString> pictures;
+            for (const QJsonObject &p : products) {
+                const QJsonArray images = p.value(QStringLiteral("images")).toArray();
+                QVERIFY2(!images.isEmpty(), qPrintable(p.value(QStringLiteral("name")).toString()));
+                const QString url
+                        = images.first().toObject().value(QStringLiteral("url")).toString();
+                const QString path = QUrl(url).path();
+                QVERIFY2(path.startsWith(QStringLiteral("/media/")), qPrintable(url));
+                const HttpResult picture = anonymous.get(path);
+                QCOMPARE(picture.status, 200);
+                QCOMPARE(picture.header("content-type"), QByteArray("image/png"));
+                QVERIFY(picture.body.startsWith("\x89PNG\r\n\x1a\n"));
+                QVERIFY(picture.body.contains("IEND"));
+                pictures.insert(path);
+            }
+            QCOMPARE(pictures.size(), 200); // one file each, not one shared
+        }
+
+        // Each seller: a few products at or under their threshold, each with one stock.low.
+        int lowTotal = 0;
         bool soldOut = false;
-        for (const auto &item : lowItems)
-            soldOut = soldOut || item.toObject().value(QStringLiteral("stock")).toInteger() == 0;
+        QSet<QString> lowSellers;
+        for (const DemoSeller &demoSeller : kSellers) {
+            const QString token
+                    = login(server.port(), demoSeller.email, QStringLiteral("demo-seller-pass"));
+            QVERIFY2(!token.isEmpty(), qPrintable(demoSeller.email));
+            Client seller(server.port());
+            seller.setToken(token);
+            const QList<QJsonObject> low = walk(
+                    seller, QStringLiteral("/api/v1/seller/inventory?lowStock=true&limit=100"));
+            QSet<QString> lowIds;
+            for (const QJsonObject &item : low) {
+                const qint64 stock = item.value(QStringLiteral("stock")).toInteger();
+                QVERIFY(stock <= item.value(QStringLiteral("lowStockThreshold")).toInteger());
+                soldOut = soldOut || stock == 0;
+                lowIds.insert(item.value(QStringLiteral("id")).toString());
+            }
+            if (!low.isEmpty())
+                lowSellers.insert(demoSeller.email);
+            lowTotal += int(low.size());
+            QSet<QString> alerted;
+            for (const QJsonObject &n :
+                 walk(seller, QStringLiteral("/api/v1/notifications?limit=100"))) {
+                if (n.value(QStringLiteral("kind")).toString() != QLatin1String("stock.low"))
+                    continue;
+                const QString id = n.value(QStringLiteral("data"))
+                                           .toObject()
+                                           .value(QStringLiteral("productId"))
+                                           .toString();
+                QVERIFY2(!alerted.contains(id), "two stock.low for one product");
+                alerted.insert(id);
+            }
+            QCOMPARE(alerted, lowIds);
+        }
+        QVERIFY2(lowTotal >= 3 && lowTotal <= 20, qPrintable(QString::number(lowTotal)));
         QVERIFY(soldOut);
+        QCOMPARE(lowSellers.size(), 3);
 
         if (start == 1)
             QVERIFY2(server.log().contains(QLatin1String("demo data not added")),

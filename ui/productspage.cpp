@@ -18,6 +18,8 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
@@ -26,6 +28,8 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace Mercato {
 
@@ -334,8 +338,14 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     m_addImage->setAccessibleName(tr("Add picture"));
     m_removeImage = new QPushButton(tr("Re&move picture"), right);
     m_removeImage->setAccessibleName(tr("Remove picture"));
+    m_uploadProgress = new QProgressBar(right);
+    m_uploadProgress->setAccessibleName(tr("Picture upload progress"));
+    m_uploadProgress->setRange(0, 100);
+    m_uploadProgress->setFormat(tr("Uploading… %p%"));
+    m_uploadProgress->hide();
     imageButtons->addWidget(m_addImage);
     imageButtons->addWidget(m_removeImage);
+    imageButtons->addWidget(m_uploadProgress, 1);
     imageButtons->addStretch(1);
     rl->addWidget(m_details);
     rl->addWidget(new QLabel(
@@ -479,7 +489,7 @@ void ProductsPage::updateButtons()
     const Product *p = selectedProduct();
     m_edit->setEnabled(p);
     m_delete->setEnabled(p);
-    m_addImage->setEnabled(p && p->images.size() < ProductLimits::kImagesMax);
+    m_addImage->setEnabled(p && !m_uploading && p->images.size() < ProductLimits::kImagesMax);
     m_removeImage->setEnabled(p && !m_images->selectedItems().isEmpty());
     m_images->setEnabled(p);
     // One button: "Hide review" for a shown review, "Show review" for a hidden one.
@@ -674,24 +684,57 @@ void ProductsPage::addImage(const QString &path)
     const Product *p = selectedProduct();
     if (!p || path.isEmpty())
         return;
+    m_uploading = true; // one upload at a time
     m_addImage->setEnabled(false);
     showMessage(tr("Uploading the picture…"));
+    m_uploadProgress->setValue(0);
+    m_uploadProgress->show();
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
     const QString id = p->id;
+    // Progress comes from the worker thread as queued calls; the bar is only touched here, on
+    // the GUI thread, and only while it exists. Reading the file is the first 40 %, handing it
+    // to the image store (a file, or an upload to Cloudinary) the rest.
+    ConsoleWorker *worker = &ctx().worker;
+    const QPointer<QProgressBar> bar = m_uploadProgress;
+    auto report = [worker, bar](int percent) {
+        QMetaObject::invokeMethod(
+                worker,
+                [bar, percent] {
+                    if (bar && bar->isVisible())
+                        bar->setValue(std::max(bar->value(), percent));
+                },
+                Qt::QueuedConnection);
+    };
     ctx().worker.run(
             this,
-            [shop, sellerId, id, path]() -> Result<ProductImage> {
+            [shop, sellerId, id, path, report]() -> Result<ProductImage> {
                 QFile file(path);
                 if (!file.open(QIODevice::ReadOnly))
                     return makeError(ErrorCode::BadRequest,
                                      tr("Cannot read %1: %2").arg(path, file.errorString()));
-                if (file.size() > 10 * 1024 * 1024)
+                const qint64 size = file.size();
+                if (size > 10 * 1024 * 1024)
                     return makeError(ErrorCode::BadRequest,
                                      tr("The picture is larger than 10 MB."));
-                return shop->catalog().addImage(sellerId, id, file.readAll(), {});
+                QByteArray bytes;
+                bytes.reserve(size);
+                while (!file.atEnd()) {
+                    const QByteArray chunk = file.read(64 * 1024);
+                    if (chunk.isEmpty())
+                        break;
+                    bytes += chunk;
+                    report(size > 0 ? int(40 * bytes.size() / size) : 40);
+                }
+                report(50);
+                auto image = shop->catalog().addImage(sellerId, id, bytes, {});
+                report(100);
+                return image;
             },
             [this, id](const Result<ProductImage> &image) {
+                m_uploadProgress->setValue(100);
+                m_uploadProgress->hide();
+                m_uploading = false;
                 if (!image) {
                     const Error &e = image.error();
                     showMessage(e.code == ErrorCode::UnsupportedMediaType || !e.fields.isEmpty()

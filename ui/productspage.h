@@ -20,6 +20,7 @@ class QLineEdit;
 class QListWidget;
 class QMessageBox;
 class QPlainTextEdit;
+class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
@@ -114,6 +115,8 @@ private:
     QListWidget *m_images = nullptr;
     QPushButton *m_addImage = nullptr;
     QPushButton *m_removeImage = nullptr;
+    QProgressBar *m_uploadProgress = nullptr; // shown while a picture uploads
+    bool m_uploading = false;
     QListWidget *m_reviews = nullptr;
     QPushButton *m_hideReview = nullptr;
     QString m_reviewsProduct; // the product m_reviews shows

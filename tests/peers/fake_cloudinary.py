@@ -6,7 +6,9 @@ POST /v1_1/<cloud>/image/destroy  form: public_id, api_key, timestamp, signature
 Signatures are checked as Cloudinary documents them: the parameters except file, api_key,
 resource_type and cloud_name, sorted by name, joined as k=v with &, the API secret appended,
 SHA-1 in hex. Answers carry Cloudinary's JSON shape. GET /_state lists the stored public ids
-and the number of requests. Prints "READY <port>" once listening.
+and the number of requests (and destroy calls). POST /_control?destroy=down answers 500 to
+every destroy until POST /_control?destroy=up (remote-delete failure tests).
+Prints "READY <port>" once listening.
   --fail-first N   answer 503 to the first N API requests (retry tests)
   --tamper KIND    answer uploads with an asset other than the one sent (an answer the
                    client must not trust): public_id, insecure_url, script_url, other_asset
@@ -54,6 +56,8 @@ class State:
         self.stored = {}
         self.requests = 0
         self.fail_left = args.fail_first
+        self.destroy_down = False
+        self.destroys = []
 
 
 def make_handler(state):
@@ -76,12 +80,18 @@ def make_handler(state):
         def do_GET(self):
             if self.path == "/_state":
                 with state.lock:
-                    return self.answer(200, {"stored": sorted(state.stored), "requests": state.requests})
+                    return self.answer(200, {"stored": sorted(state.stored), "requests": state.requests,
+                                             "destroys": list(state.destroys)})
             self.answer(404, {"error": {"message": "not found"}})
 
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if self.path.startswith("/_control?"):
+                query = urllib.parse.parse_qs(self.path.split("?", 1)[1])
+                with state.lock:
+                    state.destroy_down = query.get("destroy", ["up"])[0] == "down"
+                return self.answer(200, {"destroyDown": state.destroy_down})
             with state.lock:
                 state.requests += 1
                 if state.fail_left > 0:
@@ -137,6 +147,9 @@ def make_handler(state):
                     "secure_url": secure_url})
             if action == "destroy":
                 with state.lock:
+                    state.destroys.append(public_id)
+                    if state.destroy_down:
+                        return self.answer(500, {"error": {"message": "General Error"}})
                     found = state.stored.pop(public_id, None) is not None
                 return self.answer(200, {"result": "ok" if found else "not found"})
             return self.answer(404, {"error": {"message": "unknown action"}})
