@@ -252,36 +252,66 @@ Result<QStringList> Catalog::importProducts(const QString &sellerId,
             return makeError(ErrorCode::Forbidden,
                              QStringLiteral("only a seller account sells products"));
         const qint64 now = Clock::nowMs();
-        for (const ImportedProduct &item : items) {
-            const NewProduct &input = item.product;
-            const QString id = Ids::newId();
-            const qint64 created = item.createdAt > 0 ? item.createdAt : now;
-            const qint64 threshold
-                    = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
-            auto ins = execSql(
-                    db,
-                    QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
-                                   "price_cents, stock, low_stock_threshold, low_stock_armed, "
-                                   "version, created_at, updated_at) "
-                                   "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
-                    {id, sellerId, input.name, input.description, input.priceCents, input.stock,
-                     threshold, created, created});
+        // Multi-row INSERTs of 100 products and their `create` ledger rows (what
+        // Inventory::recordCreation writes one by one); the low-stock rule runs for those that
+        // start at or under their threshold (the others cannot have crossed it).
+        constexpr qsizetype kChunk = 100;
+        for (qsizetype from = 0; from < items.size(); from += kChunk) {
+            const qsizetype to = std::min(items.size(), from + kChunk);
+            QStringList productRows, ledgerRows, maybeLow;
+            QVariantList productBinds, ledgerBinds;
+            for (qsizetype k = from; k < to; ++k) {
+                const NewProduct &input = items.at(k).product;
+                const QString id = Ids::newId();
+                const qint64 created = items.at(k).createdAt > 0 ? items.at(k).createdAt : now;
+                const qint64 threshold
+                        = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
+                productRows.append(
+                        QStringLiteral("(?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"));
+                productBinds << id << sellerId << input.name << input.description
+                             << input.priceCents << input.stock << threshold << created << created;
+                ledgerRows.append(QStringLiteral("(?, ?, ?, NULL, ?, NULL, ?)"));
+                ledgerBinds << id << input.stock << StockReason::Create << sellerId << now;
+                if (input.stock <= threshold)
+                    maybeLow.append(id);
+                ids.append(id);
+            }
+            auto ins = execSql(db,
+                               QStringLiteral("INSERT INTO products (id, seller_id, name, "
+                                              "description, price_cents, stock, "
+                                              "low_stock_threshold, low_stock_armed, version, "
+                                              "created_at, updated_at) VALUES ")
+                                       + productRows.join(QStringLiteral(", ")),
+                               productBinds);
             if (!ins)
                 return ins.error();
-            if (auto s = m_shop.inventory().recordCreation(db, id, input.stock, sellerId, &effects);
-                !s)
-                return s.error();
-            for (qsizetype i = 0; i < item.images.size() && i < ProductLimits::kImagesMax; ++i) {
-                auto img = execSql(
-                        db,
-                        QStringLiteral("INSERT INTO product_images (id, product_id, position, "
-                                       "store_key, url, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
-                        {Ids::newId(), id, int(i), item.images.at(i).key, item.images.at(i).url,
-                         created});
-                if (!img)
-                    return img.error();
+            auto ledger = execSql(db,
+                                  QStringLiteral("INSERT INTO stock_ledger (product_id, delta, "
+                                                 "reason, note, actor_id, order_id, created_at) "
+                                                 "VALUES ")
+                                          + ledgerRows.join(QStringLiteral(", ")),
+                                  ledgerBinds);
+            if (!ledger)
+                return ledger.error();
+            for (const QString &id : std::as_const(maybeLow)) {
+                if (auto s = m_shop.inventory().evaluateLowStock(db, id, &effects); !s)
+                    return s.error();
             }
-            ids.append(id);
+            for (qsizetype k = from; k < to; ++k) {
+                const ImportedProduct &item = items.at(k);
+                const qint64 created = item.createdAt > 0 ? item.createdAt : now;
+                for (qsizetype i = 0; i < item.images.size() && i < ProductLimits::kImagesMax;
+                     ++i) {
+                    auto img = execSql(db,
+                                       QStringLiteral("INSERT INTO product_images (id, product_id, "
+                                                      "position, store_key, url, created_at) "
+                                                      "VALUES (?, ?, ?, ?, ?, ?)"),
+                                       {Ids::newId(), ids.at(k), int(i), item.images.at(i).key,
+                                        item.images.at(i).url, created});
+                    if (!img)
+                        return img.error();
+                }
+            }
         }
         if (auto s = tx.commit(); !s)
             return s.error();
