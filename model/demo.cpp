@@ -5,7 +5,10 @@
 #include "clock.h"
 #include "database.h"
 #include "shop.h"
+#include "storedetails.h"
 #include "tileimage.h"
+
+#include <QFile>
 
 #include <QLoggingCategory>
 
@@ -173,6 +176,12 @@ Result<bool> Demo::seed(Shop &shop)
         for (const QString &key : std::as_const(storedKeys))
             [[maybe_unused]] const Status removed = shop.images().remove(key);
         return s.error();
+    }
+    // A logo in the shop's header, through the image store like one the seller chooses.
+    QFile logo(QStringLiteral(":/demo/logo.png"));
+    if (logo.open(QIODevice::ReadOnly)) {
+        if (auto url = setStoreLogo(shop.database(), shop.images(), logo.readAll()); !url)
+            return url.error();
     }
     qCInfo(lcDemo).nospace() << "demo data added: " << demoAccounts.size() << " accounts ("
                              << sellerIds.size() << " sellers), " << n << " products with pictures";

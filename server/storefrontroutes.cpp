@@ -246,14 +246,19 @@ QJsonObject storeJson(Shop &shop)
     const StoreSettings &s = shop.settings();
     QString name = QStringLiteral("Mercato");
     QString description;
-    if (auto details = loadStoreDetails(shop.database()); details && !details->name.isEmpty()) {
-        name = details->name;
-        description = details->description;
+    QJsonValue logo(QJsonValue::Null);
+    if (auto details = loadStoreDetails(shop.database()); details) {
+        if (!details->name.isEmpty()) {
+            name = details->name;
+            description = details->description;
+        }
+        if (!details->logoUrl.isEmpty())
+            logo = details->logoUrl;
     }
     return QJsonObject{{QStringLiteral("name"), name},
                        {QStringLiteral("description"), description},
                        {QStringLiteral("currency"), s.currency},
-                       {QStringLiteral("logoUrl"), QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("logoUrl"), logo},
                        {QStringLiteral("dailyCoins"), s.dailyCoins},
                        {QStringLiteral("coinValueCents"), s.coinValueCents},
                        {QStringLiteral("maxCoinDiscountPercent"), s.maxCoinDiscountPercent}};

@@ -49,6 +49,7 @@
 #include <QTest>
 #include <QTextBrowser>
 #include <QThread>
+#include <QUrl>
 
 #include <algorithm>
 #include <atomic>
@@ -206,6 +207,7 @@ private Q_SLOTS:
     void refundApproveAndReject();
     void complaintReplyAndResolve();
     void settingsSave();
+    void settingsStoreLogo();
     void serverPageShowsRequests();
     void productsCreateValidateEditDelete();
     void productsSearchAndPictures();
@@ -675,6 +677,96 @@ void TestConsole::settingsSave()
     auto details = loadStoreDetails(server.shop().database());
     QVERIFY(details);
     QCOMPARE(details->name, QStringLiteral("Tea Corner"));
+}
+
+// The Settings page's logo control: chosen through the file dialog, uploaded off the GUI thread,
+// shown on the page and by GET /store; a file that is no picture refused; removed again.
+void TestConsole::settingsStoreLogo()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    addSeller(server, QStringLiteral("logo@example.test"), kPassword);
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    window.begin();
+    signIn(window, QStringLiteral("logo@example.test"), kPassword);
+    window.showPage(QStringLiteral("Settings"));
+    QWidget *page = window.page(QStringLiteral("Settings"));
+    QTRY_VERIFY(window.worker().isIdle());
+    auto *logo = named<QLabel>(page, QStringLiteral("Store logo"));
+    QVERIFY(logo);
+    QCOMPARE(logo->text(), QStringLiteral("No logo"));
+    QVERIFY(!named<QAbstractButton>(page, QStringLiteral("Remove store logo"))->isEnabled());
+    const Client api = server.client();
+    QVERIFY(api.get(QStringLiteral("/api/v1/store"))
+                    .json()
+                    .value(QStringLiteral("logoUrl"))
+                    .isNull());
+
+    QTemporaryDir tmp;
+    const QString png = writePng(tmp.path(), QColor(0x7a, 0x45, 0x27));
+    const QString notPng = tmp.path() + QStringLiteral("/notes.png");
+    {
+        QFile f(notPng);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("just some text");
+    }
+    auto choose = [&](const QString &path) {
+        click(page, QStringLiteral("Choose store logo"));
+        auto *files = page->findChild<QFileDialog *>();
+        QTRY_VERIFY(files && files->isVisible());
+        QCOMPARE(files->accessibleName(), QStringLiteral("Choose logo"));
+        files->setDirectory(tmp.path());
+        auto *fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+        QVERIFY2(fileName, "the file dialog is not the widget-based one");
+        fileName->setFocus();
+        QTest::keyClicks(fileName, QFileInfo(path).fileName());
+        QAbstractButton *open
+                = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+        QTRY_VERIFY(open->isEnabled());
+        QTest::mouseClick(open, Qt::LeftButton);
+    };
+
+    choose(png);
+    QTRY_COMPARE(named<QLabel>(page, QStringLiteral("Settings message"))->text(),
+                 QStringLiteral("Store logo saved."));
+    QVERIFY(!logo->pixmap().isNull());
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Remove store logo"))->isEnabled());
+    const QString url = api.get(QStringLiteral("/api/v1/store"))
+                                .json()
+                                .value(QStringLiteral("logoUrl"))
+                                .toString();
+    QVERIFY(url.contains(QLatin1String("/media/")));
+    QFile original(png);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QCOMPARE(api.get(QUrl(url).path()).body, original.readAll());
+    snap(&window, QStringLiteral("settings-logo"));
+
+    // Not a picture: a clear message, and the logo stays.
+    choose(notPng);
+    QTRY_VERIFY(named<QLabel>(page, QStringLiteral("Settings message"))
+                        ->text()
+                        .contains(QLatin1String("not a picture")));
+    QCOMPARE(api.get(QStringLiteral("/api/v1/store"))
+                     .json()
+                     .value(QStringLiteral("logoUrl"))
+                     .toString(),
+             url);
+
+    // A reload shows the stored logo; then it is removed.
+    logo->clear();
+    qobject_cast<Page *>(page)->refresh();
+    QTRY_VERIFY(!logo->pixmap().isNull());
+    click(page, QStringLiteral("Remove store logo"));
+    QTRY_COMPARE(named<QLabel>(page, QStringLiteral("Settings message"))->text(),
+                 QStringLiteral("Store logo removed."));
+    QCOMPARE(logo->text(), QStringLiteral("No logo"));
+    QVERIFY(api.get(QStringLiteral("/api/v1/store"))
+                    .json()
+                    .value(QStringLiteral("logoUrl"))
+                    .isNull());
+    QCOMPARE(api.get(QUrl(url).path()).status, 404);
 }
 
 void TestConsole::serverPageShowsRequests()

@@ -3,9 +3,13 @@
 
 #include "support/testsupport.h"
 
+#include "model/imagestore.h"
+#include "model/storedetails.h"
+
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
+#include <QUrl>
 
 #include <zlib.h>
 
@@ -48,6 +52,43 @@ QStringList assetUrls(const QByteArray &html)
             out.append(url);
     }
     return out;
+}
+
+// A small valid PNG of one colour (zlib for IDAT and the CRCs).
+QByteArray pngBytes(quint8 red, int side = 8)
+{
+    auto be = [](quint32 v) -> QByteArray {
+        QByteArray b(4, '\0');
+        for (int i = 0; i < 4; ++i)
+            b[i] = char((v >> (24 - 8 * i)) & 0xff);
+        return b;
+    };
+    auto chunk = [&be](const QByteArray &kind, const QByteArray &data) -> QByteArray {
+        const QByteArray both = kind + data;
+        const auto crc = crc32(0, reinterpret_cast<const Bytef *>(both.constData()),
+                               static_cast<uInt>(both.size()));
+        return be(quint32(data.size())) + both + be(quint32(crc));
+    };
+    QByteArray raw;
+    for (int y = 0; y < side; ++y) {
+        raw.append('\0');
+        for (int x = 0; x < side; ++x)
+            raw.append(char(red)).append(char(0x60)).append(char(0x30));
+    }
+    QByteArray packed(static_cast<qsizetype>(compressBound(static_cast<uLong>(raw.size()))), '\0');
+    uLongf packedSize = static_cast<uLongf>(packed.size());
+    compress(reinterpret_cast<Bytef *>(packed.data()), &packedSize,
+             reinterpret_cast<const Bytef *>(raw.constData()), static_cast<uLong>(raw.size()));
+    packed.truncate(static_cast<qsizetype>(packedSize));
+    const QByteArray ihdr = be(quint32(side)) + be(quint32(side)) + QByteArray("\x08\x02\0\0\0", 5);
+    return QByteArray("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", packed)
+           + chunk("IEND", {});
+}
+
+// The path part of a media URL (http://127.0.0.1:port/media/x.png -> /media/x.png).
+QString pathOf(const QString &url)
+{
+    return QUrl(url).path();
 }
 
 void checkSecurityHeaders(const HttpResult &r)
@@ -265,6 +306,81 @@ private Q_SLOTS:
         QCOMPARE(o.value(QStringLiteral("maxCoinDiscountPercent")).toInt(),
                  m_server.shop().settings().maxCoinDiscountPercent);
         QVERIFY(o.value(QStringLiteral("stripePublishableKey")).isNull());
+    }
+
+    // The name and logo the seller sets (console Settings, through the model) are what the
+    // shop front reads: GET /store follows every change.
+    void storeNameAndLogoFromSettings()
+    {
+        TestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        Client c = server.client();
+        QJsonObject store = c.get(QStringLiteral("/api/v1/store")).json();
+        QVERIFY(store.value(QStringLiteral("logoUrl")).isNull());
+
+        StoreDetails details;
+        details.name = QStringLiteral("Tea Corner");
+        details.description = QStringLiteral("Loose-leaf tea");
+        QVERIFY(saveStoreDetails(server.shop().database(), details));
+        store = c.get(QStringLiteral("/api/v1/store")).json();
+        QCOMPARE(store.value(QStringLiteral("name")).toString(), QStringLiteral("Tea Corner"));
+        QCOMPARE(store.value(QStringLiteral("description")).toString(),
+                 QStringLiteral("Loose-leaf tea"));
+        QCOMPARE(store.value(QStringLiteral("currency")).toString(),
+                 server.shop().settings().currency);
+
+        const QByteArray first = pngBytes(0xc0);
+        auto url = setStoreLogo(server.shop().database(), server.shop().images(), first);
+        QVERIFY2(url, qPrintable(url ? QString() : url.error().detail));
+        store = c.get(QStringLiteral("/api/v1/store")).json();
+        QCOMPARE(store.value(QStringLiteral("logoUrl")).toString(), url.value());
+        QVERIFY2(pathOf(url.value()).startsWith(QStringLiteral("/media/")),
+                 qPrintable(url.value()));
+        const HttpResult image = c.get(pathOf(url.value()));
+        QCOMPARE(image.status, 200);
+        QCOMPARE(image.header("content-type"), QByteArray("image/png"));
+        QCOMPARE(image.body, first);
+        // Saving the details again keeps the logo.
+        QVERIFY(saveStoreDetails(server.shop().database(), details));
+        QCOMPARE(c.get(QStringLiteral("/api/v1/store"))
+                         .json()
+                         .value(QStringLiteral("logoUrl"))
+                         .toString(),
+                 url.value());
+
+        // A file that is no picture is refused and the logo stays.
+        auto junk = setStoreLogo(server.shop().database(), server.shop().images(),
+                                 QByteArray("<svg xmlns='http://www.w3.org/2000/svg'/>"));
+        QVERIFY(!junk);
+        QCOMPARE(junk.error().code, ErrorCode::UnsupportedMediaType);
+        QCOMPARE(c.get(QStringLiteral("/api/v1/store"))
+                         .json()
+                         .value(QStringLiteral("logoUrl"))
+                         .toString(),
+                 url.value());
+
+        // A new logo replaces the old one, whose file is gone.
+        auto second = setStoreLogo(server.shop().database(), server.shop().images(),
+                                   pngBytes(0x20, 12), QStringLiteral("image/png"));
+        QVERIFY(second);
+        QVERIFY(second.value() != url.value());
+        QCOMPARE(c.get(QStringLiteral("/api/v1/store"))
+                         .json()
+                         .value(QStringLiteral("logoUrl"))
+                         .toString(),
+                 second.value());
+        QCOMPARE(c.get(pathOf(url.value())).status, 404);
+        QCOMPARE(c.get(pathOf(second.value())).status, 200);
+
+        // Removed: null again, and the file too.
+        QVERIFY(clearStoreLogo(server.shop().database(), server.shop().images()));
+        store = c.get(QStringLiteral("/api/v1/store")).json();
+        QVERIFY(store.contains(QStringLiteral("logoUrl")));
+        QVERIFY(store.value(QStringLiteral("logoUrl")).isNull());
+        QCOMPARE(store.value(QStringLiteral("name")).toString(), QStringLiteral("Tea Corner"));
+        QCOMPARE(c.get(pathOf(second.value())).status, 404);
+        // Removing when there is none is fine.
+        QVERIFY(clearStoreLogo(server.shop().database(), server.shop().images()));
     }
 
     // What a first visit transfers (gzip): the page and every module it pulls in.

@@ -6,11 +6,15 @@
 #include "model/shop.h"
 #include "model/storedetails.h"
 
+#include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
@@ -28,6 +32,28 @@ QLineEdit *edit(QWidget *parent, const QString &name, const QString &placeholder
     e->setPlaceholderText(placeholder);
     return e;
 }
+
+// The logo as the console shows it: read from the local store (Cloudinary's is not fetched).
+QImage logoThumbnail(Shop *shop, const QString &key)
+{
+    QImage image;
+    auto *local = dynamic_cast<LocalImageStore *>(&shop->images());
+    if (local && !key.isEmpty()) {
+        const QString path = local->pathFor(key);
+        if (!path.isEmpty())
+            image.load(path);
+    }
+    if (!image.isNull())
+        image = image.scaled(160, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    return image;
+}
+
+struct Loaded
+{
+    Result<StoreDetails> details;
+    ServerSettings server;
+    QImage logo;
+};
 } // namespace
 
 SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
@@ -45,6 +71,20 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     sf->addRow(tr("&Name:"), m_name);
     sf->addRow(tr("C&ontact email:"), m_contact);
     sf->addRow(tr("&Description:"), m_description);
+    m_logo = new QLabel(store);
+    m_logo->setAccessibleName(tr("Store logo"));
+    m_logo->setMinimumSize(64, 40);
+    m_chooseLogo = new QPushButton(tr("C&hoose logo…"), store);
+    m_chooseLogo->setAccessibleName(tr("Choose store logo"));
+    m_removeLogo = new QPushButton(tr("&Remove logo"), store);
+    m_removeLogo->setAccessibleName(tr("Remove store logo"));
+    m_removeLogo->setEnabled(false);
+    auto *logoRow = new QHBoxLayout;
+    logoRow->addWidget(m_logo);
+    logoRow->addWidget(m_chooseLogo);
+    logoRow->addWidget(m_removeLogo);
+    logoRow->addStretch(1);
+    sf->addRow(tr("Store logo:"), logoRow);
     sf->addRow(tr("C&urrency:"), m_currency);
     sf->addRow(tr("&Time zone:"), m_timeZone);
 
@@ -85,28 +125,120 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     body()->addLayout(buttons);
     body()->addStretch(1);
     connect(m_save, &QPushButton::clicked, this, &SettingsPage::save);
+    connect(m_chooseLogo, &QPushButton::clicked, this, &SettingsPage::chooseLogo);
+    connect(m_removeLogo, &QPushButton::clicked, this, &SettingsPage::removeLogo);
+    showLogo({}, false);
+}
+
+void SettingsPage::showLogo(const QImage &image, bool hasLogo)
+{
+    if (!image.isNull())
+        m_logo->setPixmap(QPixmap::fromImage(image));
+    else
+        m_logo->setText(hasLogo ? tr("(logo set)") : tr("No logo"));
+    m_logo->setAccessibleDescription(hasLogo ? tr("The store has a logo")
+                                             : tr("The store has no logo"));
+    m_removeLogo->setEnabled(hasLogo);
+}
+
+void SettingsPage::chooseLogo()
+{
+    // A fresh dialog each time, in the folder used last.
+    QString folder;
+    if (m_logoDialog) {
+        folder = m_logoDialog->directory().absolutePath();
+        delete m_logoDialog;
+    }
+    m_logoDialog = new QFileDialog(this, tr("Choose the store's logo"), folder);
+    m_logoDialog->setAccessibleName(tr("Choose logo"));
+    m_logoDialog->setFileMode(QFileDialog::ExistingFile);
+    m_logoDialog->setNameFilter(tr("Images (*.png *.jpg *.jpeg *.webp)"));
+    connect(m_logoDialog, &QFileDialog::fileSelected, this, &SettingsPage::uploadLogo);
+    m_logoDialog->open();
+}
+
+void SettingsPage::uploadLogo(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    m_chooseLogo->setEnabled(false);
+    showMessage(tr("Uploading the logo…"));
+    Shop *shop = &ctx().shop;
+    using Uploaded = QPair<Result<QString>, QImage>;
+    ctx().worker.run(
+            this,
+            [shop, path]() -> Uploaded {
+                QFile file(path);
+                if (!file.open(QIODevice::ReadOnly))
+                    return {makeError(ErrorCode::BadRequest,
+                                      tr("Cannot read %1: %2").arg(path, file.errorString())),
+                            {}};
+                if (file.size() > 8 * 1024 * 1024)
+                    return {makeError(ErrorCode::BadRequest, tr("The logo is larger than 8 MB.")),
+                            {}};
+                auto url = setStoreLogo(shop->database(), shop->images(), file.readAll());
+                if (!url)
+                    return {url, {}};
+                auto details = loadStoreDetails(shop->database());
+                return {url, details ? logoThumbnail(shop, details->logoKey) : QImage()};
+            },
+            [this](const Uploaded &done) {
+                m_chooseLogo->setEnabled(true);
+                if (!done.first) {
+                    const Error &e = done.first.error();
+                    showMessage(e.code == ErrorCode::UnsupportedMediaType || !e.fields.isEmpty()
+                                        ? tr("That file is not a picture Mercato can use (%1).")
+                                                  .arg(describeError(e))
+                                        : describeError(e),
+                                true);
+                    return;
+                }
+                showLogo(done.second, true);
+                showMessage(tr("Store logo saved."));
+            });
+}
+
+void SettingsPage::removeLogo()
+{
+    m_removeLogo->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    ctx().worker.run(
+            this, [shop]() -> Status { return clearStoreLogo(shop->database(), shop->images()); },
+            [this](const Status &s) {
+                if (!s) {
+                    m_removeLogo->setEnabled(true);
+                    showError(s.error());
+                    return;
+                }
+                showLogo({}, false);
+                showMessage(tr("Store logo removed."));
+            });
 }
 
 void SettingsPage::refresh()
 {
     Shop *shop = &ctx().shop;
     ServerMonitor *monitor = ctx().monitor;
-    using Loaded = QPair<Result<StoreDetails>, ServerSettings>;
     ctx().worker.run(
             this,
             [shop, monitor]() -> Loaded {
-                return {loadStoreDetails(shop->database()),
-                        monitor ? monitor->settings() : ServerSettings{}};
+                Loaded out{loadStoreDetails(shop->database()),
+                           monitor ? monitor->settings() : ServerSettings{},
+                           {}};
+                if (out.details)
+                    out.logo = logoThumbnail(shop, out.details->logoKey);
+                return out;
             },
             [this](const Loaded &loaded) {
-                if (!loaded.first) {
-                    showError(loaded.first.error());
+                if (!loaded.details) {
+                    showError(loaded.details.error());
                 } else {
-                    m_name->setText(loaded.first->name);
-                    m_contact->setText(loaded.first->contactEmail);
-                    m_description->setPlainText(loaded.first->description);
+                    m_name->setText(loaded.details->name);
+                    m_contact->setText(loaded.details->contactEmail);
+                    m_description->setPlainText(loaded.details->description);
+                    showLogo(loaded.logo, !loaded.details->logoUrl.isEmpty());
                 }
-                const ServerSettings &s = loaded.second;
+                const ServerSettings &s = loaded.server;
                 m_currency->setText(s.currency);
                 m_timeZone->setText(s.timeZone);
                 m_listen->setText(s.listen);
@@ -117,7 +249,10 @@ void SettingsPage::refresh()
 
 void SettingsPage::save()
 {
-    StoreDetails details{m_name->text(), m_contact->text(), m_description->toPlainText()};
+    StoreDetails details;
+    details.name = m_name->text();
+    details.contactEmail = m_contact->text();
+    details.description = m_description->toPlainText();
     ServerSettings server;
     server.currency = m_currency->text().trimmed().toUpper();
     server.timeZone = m_timeZone->text().trimmed();

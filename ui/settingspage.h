@@ -1,9 +1,14 @@
 #pragma once
-// Settings: the store's details (in the database) and the server's settings (in the config
-// file, used at the next start). Secret fields are not here yet: see the page's note.
+// Settings: the store's details and logo (in the database; the logo through the ImageStore) and
+// the server's settings (in the config file, used at the next start). Secret fields are not here
+// yet: see the page's note.
 
 #include "page.h"
 
+class QImage;
+
+class QFileDialog;
+class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
@@ -19,6 +24,10 @@ public:
 
 private:
     void save();
+    void chooseLogo();
+    void uploadLogo(const QString &path);
+    void removeLogo();
+    void showLogo(const QImage &image, bool hasLogo);
 
     QLineEdit *m_name = nullptr;
     QLineEdit *m_contact = nullptr;
@@ -29,6 +38,10 @@ private:
     QLineEdit *m_publicUrl = nullptr;
     QLineEdit *m_cors = nullptr;
     QPushButton *m_save = nullptr;
+    QLabel *m_logo = nullptr;
+    QPushButton *m_chooseLogo = nullptr;
+    QPushButton *m_removeLogo = nullptr;
+    QFileDialog *m_logoDialog = nullptr;
 };
 
 } // namespace Mercato

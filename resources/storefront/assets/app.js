@@ -152,6 +152,16 @@ async function start() {
   } catch { /* defaults */ }
   setCurrency(storeFacts.currency);
   document.getElementById('store-name').textContent = storeFacts.name;
+  if (storeFacts.logoUrl) {
+    // The seller's logo names the store; the text beside it is then for the eye only.
+    const logo = document.getElementById('store-logo');
+    logo.removeAttribute('width');
+    logo.removeAttribute('height');
+    logo.className = 'store-logo';
+    logo.src = storeFacts.logoUrl;
+    logo.alt = storeFacts.name;
+    document.getElementById('store-name').setAttribute('aria-hidden', 'true');
+  }
   document.getElementById('store-foot').textContent = `© ${storeFacts.name}`;
   await refresh(); // a session kept in the refresh cookie survives a reload
   renderMenu();
