@@ -129,6 +129,12 @@ function interceptLinks() {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     const a = e.target.closest('a[href]');
     if (!a || a.target || a.hasAttribute('download')) return;
+    if (a.getAttribute('href').startsWith('#')) {
+      // In-page links (the skip link) move focus; they are not pages.
+      const target = document.getElementById(a.getAttribute('href').slice(1));
+      if (target) { e.preventDefault(); target.focus(); target.scrollIntoView(); }
+      return;
+    }
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) return;
     e.preventDefault();

@@ -42,14 +42,14 @@ export async function cartPage() {
     const used = Math.max(0, Math.min(cap, Math.floor(Number(coinsInput.value) || 0)));
     const discount = used * store().coinValueCents;
     summary.replaceChildren(h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
-      h('span', {}, `Coins used ${used} (−${money(discount, currency)})`), h('br'),
+      h('span', { id: 'coins-used', 'data-coins': used }, `Coins used ${used} (−${money(discount, currency)})`), h('br'),
       h('strong', {}, `Total ${money(cart.subtotalCents - discount, currency)}`));
   };
   coinsInput.addEventListener('input', update);
   update();
   const checkout = h('form', { class: 'panel checkout', 'aria-labelledby': 'checkout-h' },
     h('h2', { id: 'checkout-h' }, 'Checkout'),
-    h('p', {}, `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order: you can use up to ${cap} here.`),
+    h('p', { id: 'coin-cap', 'data-cap': cap }, `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order: you can use up to ${cap} here.`),
     h('div', { class: 'field' }, h('label', { for: 'coins' }, 'Coins to use'), coinsInput, h('span', { class: 'field-error', 'data-for': 'coinsToUse' })),
     summary,
     h('button', { type: 'submit' }, 'Place order'));
@@ -98,32 +98,53 @@ export async function ordersPage(params) {
 
 async function payment(order, box) {
   const start = await post(`/orders/${enc(order.id)}/checkout`, {});
-  if (start.provider === 'stripe') {
-    box.replaceChildren(h('h2', {}, 'Pay by card'), h('div', { id: 'payment-element' }), h('button', { type: 'button', id: 'pay-now' }, 'Pay now'),
-      h('p', { class: 'form-error', role: 'alert', id: 'pay-error' }));
-    await loadStripe();
-    const stripe = window.Stripe(start.publishableKey);
-    const elements = stripe.elements({ clientSecret: start.clientSecret });
-    elements.create('payment').mount('#payment-element');
-    box.querySelector('#pay-now').addEventListener('click', async () => {
-      const { error } = await stripe.confirmPayment({ elements, redirect: 'if_required',
-        confirmParams: { return_url: `${location.origin}/shop/orders/${enc(order.id)}` } });
-      if (error) box.querySelector('#pay-error').textContent = error.message;
-      else { flash('Payment sent. The order turns paid once Stripe confirms it.', 'ok'); waitForPaid(order.id); }
-    });
-  } else {
+  if (start.provider === 'stripe') await cardForm(order, start, box);
+  else {
     box.replaceChildren(h('h2', {}, 'How to pay'), h('p', { class: 'instructions' }, start.instructions || 'The seller will contact you about payment.'),
       h('p', { class: 'muted' }, 'This page shows the order as paid once the seller confirms your payment.'));
   }
 }
 
+// Stripe's Payment Element, loaded from Stripe. When Stripe.js cannot load (offline, blocked,
+// or too slow) the page says so and offers another try, instead of waiting for ever.
+async function cardForm(order, start, box) {
+  box.replaceChildren(h('h2', {}, 'Pay by card'), h('p', { class: 'muted', id: 'pay-loading' }, 'Loading the secure card form from Stripe…'));
+  try {
+    await loadStripe();
+  } catch (err) {
+    box.replaceChildren(h('h2', {}, 'Pay by card'),
+      h('p', { class: 'form-error', role: 'alert', id: 'pay-error' },
+        `The card form could not be loaded from Stripe (${err.message}). Check your connection, or any content blocker, and try again. Your order is kept: you can pay later from this page.`),
+      h('button', { type: 'button', id: 'pay-retry', onclick: () => cardForm(order, start, box) }, 'Try again'));
+    return;
+  }
+  box.replaceChildren(h('h2', {}, 'Pay by card'), h('div', { id: 'payment-element' }), h('button', { type: 'button', id: 'pay-now' }, 'Pay now'),
+    h('p', { class: 'form-error', role: 'alert', id: 'pay-error' }));
+  const stripe = window.Stripe(start.publishableKey);
+  const elements = stripe.elements({ clientSecret: start.clientSecret });
+  elements.create('payment').mount('#payment-element');
+  box.querySelector('#pay-now').addEventListener('click', async () => {
+    const { error } = await stripe.confirmPayment({ elements, redirect: 'if_required',
+      confirmParams: { return_url: `${location.origin}/shop/orders/${enc(order.id)}` } });
+    if (error) box.querySelector('#pay-error').textContent = error.message;
+    else { flash('Payment sent. The order turns paid once Stripe confirms it.', 'ok'); waitForPaid(order.id); }
+  });
+}
+
+const STRIPE_TIMEOUT_MS = 10000;
 function loadStripe() {
   if (window.Stripe) return Promise.resolve();
+  document.querySelectorAll('script[data-stripe]').forEach((s) => s.remove());
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');
+    const timer = setTimeout(() => { s.remove(); reject(new Error('no answer within 10 seconds')); }, STRIPE_TIMEOUT_MS);
     s.src = 'https://js.stripe.com/v3/';
-    s.onload = resolve;
-    s.onerror = () => reject(new Error('Stripe could not be loaded'));
+    s.dataset.stripe = '1';
+    s.onload = () => {
+      clearTimeout(timer);
+      if (window.Stripe) resolve(); else reject(new Error('Stripe.js did not start'));
+    };
+    s.onerror = () => { clearTimeout(timer); s.remove(); reject(new Error('it did not answer')); };
     document.head.append(s);
   });
 }
