@@ -417,6 +417,35 @@ private Q_SLOTS:
         QVERIFY2(total < 100 * 1024, qPrintable(QString::number(total)));
     }
 
+    // Text from users goes in as text: no script of the shop has an HTML sink at all.
+    void scriptsHaveNoHtmlSinks()
+    {
+        Client c = m_server.client();
+        QStringList queue = assetUrls(c.get(QStringLiteral("/"), kHtml).body);
+        QSet<QString> seen;
+        static const QRegularExpression importRe(
+                QStringLiteral("(?:from|import)\\s*\\(?\\s*'\\./([^']+)'"));
+        int scripts = 0;
+        while (!queue.isEmpty()) {
+            const QString url = queue.takeFirst();
+            if (seen.contains(url) || !url.endsWith(QLatin1String(".js")))
+                continue;
+            seen.insert(url);
+            const HttpResult r = c.get(url);
+            QCOMPARE(r.status, 200);
+            ++scripts;
+            for (const char *sink : {"innerHTML", "outerHTML", "insertAdjacentHTML",
+                                     "document.write", "eval(", "new Function", "srcdoc"})
+                QVERIFY2(!r.body.contains(sink),
+                         qPrintable(url + QStringLiteral(": ") + QString::fromLatin1(sink)));
+            auto it = importRe.globalMatch(QString::fromUtf8(r.body));
+            while (it.hasNext())
+                queue.append(url.section(QLatin1Char('/'), 0, -2) + QLatin1Char('/')
+                             + it.next().captured(1));
+        }
+        QVERIFY2(scripts >= 5, qPrintable(QString::number(scripts))); // app, api, ui, pages
+    }
+
     void stripeHostsOnlyWhenConfigured()
     {
         TestServer::Options options;

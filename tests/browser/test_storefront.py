@@ -385,6 +385,20 @@ def test_not_found(shop, b):
     b.wait_text('main h1', 'Not found')
 
 
+def test_switched_off():
+    """MERCATO_STOREFRONT=off: no shop, / and unknown paths are problem+json, the API stays."""
+    shop = Shop({'MERCATO_STOREFRONT': 'off'})
+    try:
+        for path in ('/', '/shop', '/shop/products/x', '/nope'):
+            status, h, _ = shop.request('GET', path, headers={'Accept': 'text/html'})
+            check(status == 404 and h.get('Content-Type', '').startswith('application/problem+json'),
+                  f'{path} with the storefront off: {status} {h.get("Content-Type")}')
+        check(shop.json('GET', '/api/v1/store')['currency'] == 'EUR', 'the API is gone too')
+    finally:
+        shop.stop()
+        shutil.rmtree(shop.dir, ignore_errors=True)
+
+
 class Blackhole:
     """A TCP port that accepts connections and never answers: a host that hangs."""
     def __init__(self):
@@ -733,6 +747,12 @@ def main():
                 print('--- server log (tail) ---')
                 print(''.join(f.readlines()[-40:]))
         shutil.rmtree(shop.dir, ignore_errors=True)
+    try:
+        test_switched_off()
+        print('PASS switched off')
+    except Exception as e:  # noqa: BLE001
+        failures.append('switched off')
+        print(f'FAIL switched off: {e}')
     try:
         test_stripe_checkout()
         print('PASS stripe checkout')
