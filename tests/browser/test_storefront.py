@@ -658,7 +658,7 @@ def journey(shop, b):
     b.fill('What happened?', 'A long scratch on the glass top. ' + XSS)
     b.d.find_element(By.ID, 'photos').send_keys(photo)
     b.submit('Send')
-    b.wait.until(lambda d: '/shop/complaints/' in d.current_url and not d.current_url.endswith('/new'))
+    b.wait.until(lambda d: re.search(r'/shop/complaints/(?!new\b)[^/?]+$', d.current_url))
     b.ready()
     complaint_id = b.d.current_url.rsplit('/', 1)[1]
     b.wait_text('main h1', 'The scale was scratched')
