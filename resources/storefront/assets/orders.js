@@ -261,12 +261,14 @@ export async function complaintsPage() {
 export async function complaintPage(id) {
   if (!requireSignIn()) return 'Sign in';
   const c = await get(`/complaints/${enc(id)}`);
+  // The thread starts with the customer's own opening message, shown above already.
+  const thread = c.messages.filter((m, i) => !(i === 0 && m.authorRole === 'customer' && m.message === c.message));
   mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/complaints' }, 'Complaints'), ' / ', c.subject),
     h('h1', {}, c.subject, ' ', h('span', { class: `status s-${c.status}` }, statusLabel(c.status))),
     h('p', { class: 'message' }, c.message),
     c.images.length ? h('p', { class: 'thumbs' }, c.images.map((img) => h('img', { src: img.url, alt: 'Your photo', width: 96, height: 96 }))) : null,
     h('h2', {}, 'Answers'),
-    c.messages.length ? h('ul', { class: 'plain' }, c.messages.map((m) => h('li', { class: 'answer' },
+    thread.length ? h('ul', { class: 'plain' }, thread.map((m) => h('li', { class: 'answer' },
       h('strong', {}, m.authorName), ` (${m.authorRole}) · `, h('time', { datetime: m.createdAt }, when(m.createdAt)), h('p', {}, m.message))))
       : h('p', { class: 'empty' }, 'No answer yet.'),
     h('p', {}, h('a', { href: `/shop/orders/${enc(c.orderId)}` }, 'See the order')));
