@@ -7,6 +7,8 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include <optional>
+
 namespace Mercato {
 
 namespace {
@@ -16,7 +18,98 @@ quint32 be32(const QByteArray &b, qsizetype at)
            | (quint32(quint8(b.at(at + 2))) << 8) | quint32(quint8(b.at(at + 3)));
 }
 
+quint32 be16(const QByteArray &b, qsizetype at)
+{
+    return (quint32(quint8(b.at(at))) << 8) | quint32(quint8(b.at(at + 1)));
+}
+
+quint32 le16(const QByteArray &b, qsizetype at)
+{
+    return quint32(quint8(b.at(at))) | (quint32(quint8(b.at(at + 1))) << 8);
+}
+
+quint32 le24(const QByteArray &b, qsizetype at)
+{
+    return le16(b, at) | (quint32(quint8(b.at(at + 2))) << 16);
+}
+
 constexpr quint32 kMaxSide = 20000;
+// What an upload may decode to: a small file declaring a huge picture (a decompression bomb)
+// would take width × height × 4 bytes of memory to decode.
+constexpr quint64 kMaxPixels = 40'000'000;
+
+struct Size
+{
+    quint32 width = 0;
+    quint32 height = 0;
+};
+
+// The frame size a JPEG declares in its first SOFn segment; nothing when there is none
+// before the scan (or the segments are unreadable).
+std::optional<Size> jpegSize(const QByteArray &b)
+{
+    qsizetype at = 2;
+    while (at + 4 <= b.size()) {
+        if (quint8(b.at(at)) != 0xff)
+            return std::nullopt;
+        const quint8 marker = quint8(b.at(at + 1));
+        if (marker == 0xff) { // fill byte
+            ++at;
+            continue;
+        }
+        if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { // no length
+            at += 2;
+            continue;
+        }
+        if (marker == 0xda || marker == 0xd9) // start of scan, end of image
+            return std::nullopt;
+        const quint32 length = be16(b, at + 2);
+        if (length < 2)
+            return std::nullopt;
+        const bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8
+                         && marker != 0xcc;
+        if (sof) {
+            if (length < 7 || at + 9 > b.size())
+                return std::nullopt;
+            return Size{be16(b, at + 7), be16(b, at + 5)};
+        }
+        at += 2 + qsizetype(length);
+    }
+    return std::nullopt;
+}
+
+// The canvas size of a WebP's first chunk (VP8, VP8L or VP8X); nothing when unreadable.
+std::optional<Size> webpSize(const QByteArray &b)
+{
+    if (b.size() < 30)
+        return std::nullopt;
+    const QByteArray chunk = b.mid(12, 4);
+    if (chunk == "VP8 " && quint8(b.at(23)) == 0x9d && quint8(b.at(24)) == 0x01
+        && quint8(b.at(25)) == 0x2a)
+        return Size{le16(b, 26) & 0x3fff, le16(b, 28) & 0x3fff};
+    if (chunk == "VP8L" && quint8(b.at(20)) == 0x2f) {
+        const quint32 bits = le16(b, 21) | (le16(b, 23) << 16);
+        return Size{(bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1};
+    }
+    if (chunk == "VP8X")
+        return Size{le24(b, 24) + 1, le24(b, 27) + 1};
+    return std::nullopt;
+}
+
+std::optional<Error> sizeProblem(const std::optional<Size> &size, const char *format)
+{
+    if (!size)
+        return std::nullopt;
+    if (size->width == 0 || size->height == 0 || size->width > kMaxSide || size->height > kMaxSide)
+        return Error::validation(QStringLiteral("file"),
+                                 QStringLiteral("%1 size out of range").arg(QLatin1String(format)));
+    if (quint64(size->width) * size->height > kMaxPixels)
+        return Error::validation(QStringLiteral("file"),
+                                 QStringLiteral("the image is %1 x %2 pixels, over 40 megapixels")
+                                         .arg(size->width)
+                                         .arg(size->height));
+    return std::nullopt;
+}
 } // namespace
 
 Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
@@ -28,10 +121,8 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
         // IHDR must come first, with a sane size.
         if (bytes.size() < 33 || bytes.mid(12, 4) != "IHDR")
             return Error::validation(QStringLiteral("file"), QStringLiteral("a broken PNG image"));
-        const quint32 w = be32(bytes, 16), h = be32(bytes, 20);
-        if (w == 0 || h == 0 || w > kMaxSide || h > kMaxSide)
-            return Error::validation(QStringLiteral("file"),
-                                     QStringLiteral("PNG size out of range"));
+        if (auto problem = sizeProblem(Size{be32(bytes, 16), be32(bytes, 20)}, "PNG"))
+            return *problem;
         if (!bytes.contains("IEND"))
             return Error::validation(QStringLiteral("file"),
                                      QStringLiteral("a truncated PNG image"));
@@ -40,6 +131,8 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
         if (bytes.size() < 4 || !bytes.endsWith("\xff\xd9"))
             return Error::validation(QStringLiteral("file"),
                                      QStringLiteral("a truncated JPEG image"));
+        if (auto problem = sizeProblem(jpegSize(bytes), "JPEG"))
+            return *problem;
         type = QStringLiteral("image/jpeg");
     } else if (bytes.size() >= 16 && bytes.startsWith("RIFF") && bytes.mid(8, 4) == "WEBP") {
         const quint32 riffSize = quint32(quint8(bytes.at(4))) | (quint32(quint8(bytes.at(5))) << 8)
@@ -47,6 +140,8 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
                                  | (quint32(quint8(bytes.at(7))) << 24);
         if (qint64(riffSize) + 8 != bytes.size())
             return Error::validation(QStringLiteral("file"), QStringLiteral("a broken WebP image"));
+        if (auto problem = sizeProblem(webpSize(bytes), "WebP"))
+            return *problem;
         type = QStringLiteral("image/webp");
     } else {
         return makeError(ErrorCode::UnsupportedMediaType,

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <semaphore>
 #include <thread>
@@ -19,6 +20,8 @@ namespace {
 
 constexpr int kMinLogN = 10;
 constexpr int kMaxLogN = 20;
+
+std::atomic<quint64> g_work{0};
 
 std::optional<QByteArray> derive(const QByteArray &password, const QByteArray &salt, int logN,
                                  int r, int p, int keyBytes)
@@ -39,6 +42,7 @@ std::optional<QByteArray> derive(const QByteArray &password, const QByteArray &s
     {
         ~Release() { slots.release(); }
     } release;
+    g_work += n * quint64(r) * quint64(p);
     QByteArray key(keyBytes, Qt::Uninitialized);
     if (EVP_PBE_scrypt(password.constData(), size_t(password.size()),
                        reinterpret_cast<const unsigned char *>(salt.constData()),
@@ -118,6 +122,11 @@ Check verify(const QString &password, const QString &stored, int logN)
                       && (parsed->logN < logN || parsed->r < kBlockSize || parsed->p < kParallelism
                           || parsed->salt.size() < kSaltBytes || parsed->key.size() < kKeyBytes);
     return out;
+}
+
+quint64 workDone()
+{
+    return g_work.load();
 }
 
 bool verifyDummy(const QString &password, int logN)

@@ -28,4 +28,8 @@ Check verify(const QString &password, const QString &stored, int logN = kDefault
 // a login of an unknown email does, so its answer takes as long as a wrong password's.
 bool verifyDummy(const QString &password, int logN = kDefaultLogN);
 
+// The scrypt work this process has started so far, as the sum of N·r·p over every derivation
+// (hash, verify and dummy alike): what a test compares to show that two logins cost the same.
+quint64 workDone();
+
 } // namespace Mercato::Passwords

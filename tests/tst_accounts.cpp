@@ -88,6 +88,7 @@ private Q_SLOTS:
     void refreshRotatesAndReuseRevokesTheFamily();
     void refreshRefusesJunk_data();
     void refreshRefusesJunk();
+    void issuedTokensAreAsSpecified();
     void logoutRevokesOnlyTheCallersFamily();
     void patchMeIgnoresRoleCoinsAndId();
     void patchMeEmailNeedsThePassword();
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void sellerApproval();
     void rateLimitAnswers429();
     void rateLimitCountsPerAccount();
+    void twentyFirstLoginInAMinuteIs429();
     void passwordHashParameters();
     void weakerHashIsRehashedAtLogin();
 
@@ -337,18 +339,32 @@ void TestAccounts::wrongPasswordAndUnknownEmailLookTheSame()
     const QString email = uniqueEmail();
     QVERIFY(!registerUser(email).isEmpty());
     Client client = m_server->client();
-    const HttpResult wrong = client.post(QStringLiteral("/api/v1/auth/login"),
-                                         credentials(email, QStringLiteral("Wrong-password-999")));
-    const HttpResult unknown = client.post(QStringLiteral("/api/v1/auth/login"),
-                                           credentials(uniqueEmail(QStringLiteral("nobody"))));
-    const HttpResult huge = client.post(QStringLiteral("/api/v1/auth/login"),
-                                        credentials(email, QString(5000, QLatin1Char('x'))));
+    // What each login costs in scrypt work (N·r·p summed over the derivations it starts):
+    // an unknown email, or a password too long to hash, costs what a wrong password costs, so
+    // the time of an answer does not tell whether the account exists.
+    const auto costOf = [&](const QString &who, const QString &password, HttpResult *out) {
+        const quint64 before = Passwords::workDone();
+        *out = client.post(QStringLiteral("/api/v1/auth/login"), credentials(who, password));
+        return Passwords::workDone() - before;
+    };
+    HttpResult wrong, unknown, huge, right;
+    const quint64 wrongCost = costOf(email, QStringLiteral("Wrong-password-999"), &wrong);
+    const quint64 unknownCost = costOf(uniqueEmail(QStringLiteral("nobody")), kPassword, &unknown);
+    const quint64 hugeCost = costOf(email, QString(5000, QLatin1Char('x')), &huge);
+    const quint64 rightCost = costOf(email, kPassword, &right);
     QCOMPARE(wrong.status, 401);
     QCOMPARE(unknown.status, 401);
     QCOMPARE(huge.status, 401);
+    QCOMPARE(right.status, 200);
     QVERIFY(wrong.isProblem());
     QCOMPARE(wrong.body, unknown.body);
     QCOMPARE(wrong.body, huge.body);
+    const quint64 oneVerify = (quint64(1) << m_server->shop().settings().passwordHashLogN)
+                              * quint64(Passwords::kBlockSize) * quint64(Passwords::kParallelism);
+    QCOMPARE(wrongCost, oneVerify);
+    QCOMPARE(unknownCost, oneVerify);
+    QCOMPARE(hugeCost, oneVerify);
+    QCOMPARE(rightCost, oneVerify);
 }
 
 void TestAccounts::refreshRotatesAndReuseRevokesTheFamily()
@@ -413,6 +429,62 @@ void TestAccounts::refreshRefusesJunk()
     const HttpResult r = m_server->client().post(QStringLiteral("/api/v1/auth/refresh"), body);
     QCOMPARE(r.status, status);
     QVERIFY(r.isProblem());
+}
+
+// What login hands out: an HS256 access token with sub, role, iat, exp (15 minutes), jti, iss
+// and typ; a 256-bit refresh token that the database keeps only as its hash.
+void TestAccounts::issuedTokensAreAsSpecified()
+{
+    const QString email = uniqueEmail(QStringLiteral("claims"));
+    const QString userId = registerUser(email, QStringLiteral("seller"))
+                                   .value(QStringLiteral("user"))
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
+    QVERIFY(!userId.isEmpty());
+    const QJsonObject a = login(email);
+    const QJsonObject b = login(email);
+    const QStringList parts
+            = a.value(QStringLiteral("accessToken")).toString().split(QLatin1Char('.'));
+    QCOMPARE(parts.size(), 3);
+    const auto decode = [](const QString &part) {
+        return QJsonDocument::fromJson(
+                       QByteArray::fromBase64(part.toLatin1(),
+                                              QByteArray::Base64UrlEncoding
+                                                      | QByteArray::OmitTrailingEquals))
+                .object();
+    };
+    const QJsonObject header = decode(parts.at(0));
+    QCOMPARE(header.value(QStringLiteral("alg")).toString(), QStringLiteral("HS256"));
+    const QJsonObject claims = decode(parts.at(1));
+    QCOMPARE(claims.value(QStringLiteral("sub")).toString(), userId);
+    QCOMPARE(claims.value(QStringLiteral("role")).toString(), QStringLiteral("seller"));
+    QCOMPARE(claims.value(QStringLiteral("typ")).toString(), QStringLiteral("access"));
+    QCOMPARE(claims.value(QStringLiteral("iss")).toString(), QStringLiteral("mercato"));
+    const qint64 iat = claims.value(QStringLiteral("iat")).toInteger();
+    QVERIFY(iat > 0);
+    QCOMPARE(claims.value(QStringLiteral("exp")).toInteger() - iat, qint64(15 * 60));
+    const QString jti = claims.value(QStringLiteral("jti")).toString();
+    QVERIFY(!jti.isEmpty());
+    const QStringList otherParts
+            = b.value(QStringLiteral("accessToken")).toString().split(QLatin1Char('.'));
+    QVERIFY(decode(otherParts.at(1)).value(QStringLiteral("jti")).toString() != jti);
+
+    const QString refresh = a.value(QStringLiteral("refreshToken")).toString();
+    QCOMPARE(QByteArray::fromBase64(refresh.toLatin1(),
+                                    QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)
+                     .size(),
+             32);
+    auto q = execSql(m_server->shop().database().connection(),
+                     QStringLiteral("SELECT token_hash FROM refresh_tokens WHERE user_id = ?"),
+                     {userId});
+    QVERIFY(q.ok());
+    QStringList stored;
+    while (q->next())
+        stored.append(q->value(0).toString());
+    QCOMPARE(stored.size(), 3); // registration, then two logins
+    QVERIFY(stored.contains(Ids::tokenHash(refresh)));
+    QVERIFY(!stored.contains(refresh));
 }
 
 void TestAccounts::logoutRevokesOnlyTheCallersFamily()
@@ -1140,6 +1212,31 @@ void TestAccounts::rateLimitAnswers429()
     // After the window the route opens again.
     Clock::advanceForTesting(61 * 1000);
     QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"), credentials(email)).status, 200);
+}
+
+// The rule with the default limit (MERCATO_AUTH_RATE_LIMIT=20, tst_config): twenty
+// login attempts in a minute are answered, the 21st is 429 with Retry-After.
+void TestAccounts::twentyFirstLoginInAMinuteIs429()
+{
+    TestServer::Options options;
+    options.authRateLimit = 20;
+    TestServer server(options);
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Client client = server.client();
+    const QString email = uniqueEmail(QStringLiteral("limit"));
+    for (int i = 1; i <= 20; ++i) {
+        const HttpResult r
+                = client.post(QStringLiteral("/api/v1/auth/login"),
+                              credentials(email, QStringLiteral("Wrong-password-%1").arg(i)));
+        QVERIFY2(r.status == 401,
+                 qPrintable(QStringLiteral("attempt %1: %2").arg(i).arg(r.status)));
+    }
+    const HttpResult limited
+            = client.post(QStringLiteral("/api/v1/auth/login"), credentials(email));
+    QCOMPARE(limited.status, 429);
+    QVERIFY(limited.isProblem());
+    const int retryAfter = limited.header("retry-after").toInt();
+    QVERIFY2(retryAfter >= 1 && retryAfter <= 60, limited.header("retry-after").constData());
 }
 
 void TestAccounts::rateLimitCountsPerAccount()

@@ -11,6 +11,7 @@
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace Mercato;
@@ -114,6 +115,53 @@ QByteArray multipart(const QByteArray &boundary, const QByteArray &field, const 
            + boundary + "--\r\n";
 }
 
+quint32 crc32(const QByteArray &data)
+{
+    quint32 crc = 0xffffffffu;
+    for (const char c : data) {
+        crc ^= quint8(c);
+        for (int k = 0; k < 8; ++k)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+QByteArray be32(quint32 v)
+{
+    QByteArray out(4, '\0');
+    for (int i = 0; i < 4; ++i)
+        out[i] = char(v >> (24 - 8 * i));
+    return out;
+}
+
+QByteArray pngChunk(const QByteArray &type, const QByteArray &data)
+{
+    return be32(quint32(data.size())) + type + data + be32(crc32(type + data));
+}
+
+// A real decompression bomb: a valid 8,000 × 8,000 one-bit greyscale PNG (64 megapixels,
+// some 256 MB once decoded to RGBA) whose zeros compress to a few kilobytes.
+QByteArray pngBomb()
+{
+    constexpr quint32 side = 8000;
+    const QByteArray rows(qsizetype(side) * (1 + side / 8), '\0'); // filter byte + packed pixels
+    const QByteArray zlib = qCompress(rows, 9).mid(4);             // qCompress prefixes the length
+    const QByteArray ihdr = be32(side) + be32(side) + QByteArray("\x01\x00\x00\x00\x00", 5);
+    return QByteArray("\x89PNG\r\n\x1a\n") + pngChunk("IHDR", ihdr) + pngChunk("IDAT", zlib)
+           + pngChunk("IEND", {});
+}
+
+// `image` with the width and height fields at `at` (big or little endian, 16 bits) set to
+// 8,192: 67 megapixels declared by a file of a few hundred bytes.
+QByteArray declaring8192(QByteArray image, qsizetype widthAt, qsizetype heightAt, bool bigEndian)
+{
+    for (const qsizetype at : {widthAt, heightAt}) {
+        image[at] = bigEndian ? char(0x20) : char(0x00);
+        image[at + 1] = bigEndian ? char(0x00) : char(0x20);
+    }
+    return image;
+}
+
 QStringList mediaFiles(TestServer &server)
 {
     return QDir(server.dataDir() + QStringLiteral("/media")).entryList(QDir::Files);
@@ -178,6 +226,47 @@ private Q_SLOTS:
         QCOMPARE(q->value(0).toString(), Ids::tokenHash(token));
         QCOMPARE(q->value(1).toLongLong(), 30LL * 60 * 1000);
         QVERIFY(!q->next());
+    }
+
+    // The link in the reset mail comes from MERCATO_PUBLIC_URL, never from the request: a
+    // real mercato-server asked with a forged Host (and X-Forwarded-Host) header still mails
+    // a link to the configured shop.
+    void resetLinkIgnoresTheHostHeader()
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("MERCATO_PUBLIC_URL"),
+                   QStringLiteral("https://shop.example.test"));
+        ServerProcess server(env);
+        QVERIFY2(server.start(), qPrintable(server.log()));
+        registerUser(Client(server.port()), QStringLiteral("ann@example.test"));
+
+        const QByteArray body = R"({"email":"ann@example.test"})";
+        QTcpSocket socket;
+        socket.connectToHost(QStringLiteral("127.0.0.1"), server.port());
+        QVERIFY(socket.waitForConnected(10000));
+        socket.write("POST /api/v1/auth/forgot-password HTTP/1.1\r\n"
+                     "Host: evil.example.test\r\n"
+                     "X-Forwarded-Host: evil.example.test\r\n"
+                     "Content-Type: application/json\r\n"
+                     "Content-Length: "
+                     + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+        QByteArray answer;
+        while (!answer.contains("\r\n\r\n") && socket.waitForReadyRead(15000))
+            answer += socket.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 202"), answer.constData());
+
+        const QDir outbox(server.dataDir() + QStringLiteral("/outbox"));
+        QTRY_COMPARE_WITH_TIMEOUT(outbox.entryList({QStringLiteral("*.eml")}, QDir::Files).size(),
+                                  qsizetype(1), 20000);
+        QFile file(
+                outbox.filePath(outbox.entryList({QStringLiteral("*.eml")}, QDir::Files).first()));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray mail = file.readAll();
+        QVERIFY2(mail.contains("https://shop.example.test/reset-password?token="),
+                 mail.constData());
+        QVERIFY(!tokenFromMail(mail).isEmpty());
+        QVERIFY2(!mail.contains("evil.example.test"), mail.constData());
+        MERCATO_VERIFY_CLEAN_EXIT(server);
     }
 
     void resetFlow()
@@ -426,6 +515,18 @@ private Q_SLOTS:
                 << QByteArray("--b0\r\nnonsense") << QByteArray("multipart/form-data; boundary=b0")
                 << 400;
         QTest::newRow("empty") << QByteArray() << QByteArray("image/png") << 422;
+        // Over 40 megapixels: refused before anything decodes them.
+        QTest::newRow("png-bomb-64-megapixels") << pngBomb() << QByteArray("image/png") << 422;
+        {
+            const qsizetype sof = kJpeg.indexOf("\xff\xc0");
+            QVERIFY(sof > 0);
+            QTest::newRow("jpeg-declaring-67-megapixels")
+                    << declaring8192(kJpeg, sof + 7, sof + 5, true) << QByteArray("image/jpeg")
+                    << 422;
+        }
+        QVERIFY(kWebp.mid(12, 4) == "VP8 ");
+        QTest::newRow("webp-declaring-67-megapixels")
+                << declaring8192(kWebp, 26, 28, false) << QByteArray("image/webp") << 422;
     }
     void avatarRefusesBadUploads()
     {

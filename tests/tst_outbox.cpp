@@ -7,8 +7,11 @@
 #include "model/clock.h"
 #include "model/mailoutbox.h"
 #include "model/shop.h"
+#include "model/smtpmailer.h"
+#include "support/smtpsink.h"
 #include "support/testsupport.h"
 
+#include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -194,6 +197,78 @@ private Q_SLOTS:
                  (QStringList{QStringLiteral("refund approved"), QStringLiteral("reset link")}));
         QTRY_COMPARE_WITH_TIMEOUT(second->mailOutbox().count().value(), qint64(0), 10000);
         QCOMPARE(up->attempts.load(), 2); // each once: never twice
+    }
+
+    // The whole path over HTTP with a real SMTP server that is down, then up: the reset mail
+    // of /auth/forgot-password waits in mail_outbox while attempts fail and back off, reaches
+    // the server once it listens, leaves the outbox, and its link resets the password.
+    void resetMailWaitsForTheSmtpServer()
+    {
+        TestServer::Options options;
+        options.settings.passwordHashLogN = 10; // scrypt cost is not what this is about
+        TestServer server(options);
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const quint16 port = freePort();
+        SmtpMailer::Settings smtp;
+        smtp.host = QStringLiteral("127.0.0.1");
+        smtp.port = port;
+        smtp.from = QStringLiteral("Shop <shop@example.test>");
+        smtp.timeoutMs = 5000;
+        server.shop().setMailer(std::make_unique<SmtpMailer>(smtp), RetryPolicy{400, 50, 200});
+
+        const QString email = QStringLiteral("ann@example.test");
+        const QString password = QStringLiteral("correct horse battery");
+        Client client = server.client();
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/register"),
+                             {{QStringLiteral("email"), email},
+                              {QStringLiteral("password"), password},
+                              {QStringLiteral("displayName"), QStringLiteral("Ann")},
+                              {QStringLiteral("role"), QStringLiteral("customer")}})
+                         .status,
+                 201);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                             {{QStringLiteral("email"), email}})
+                         .status,
+                 202);
+        QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
+
+        // Nobody listens: attempts fail, are retried, and the mail stays in the outbox.
+        QTRY_VERIFY_WITH_TIMEOUT(server.shop().mail().counts().retried >= 3, 20000);
+        QCOMPARE(server.shop().mail().counts().delivered, 0);
+        QCOMPARE(server.shop().mailOutbox().count().value(), qint64(1));
+
+        SmtpSink sink({}, port);
+        QVERIFY(sink.start());
+        QTRY_COMPARE_WITH_TIMEOUT(sink.messages().size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(server.shop().mailOutbox().count().value(), qint64(0), 10000);
+        QCOMPARE(server.shop().mail().counts().delivered, 1);
+        QCOMPARE(server.shop().mail().counts().failed, 0);
+        const QByteArray mail = sink.contents().constFirst();
+        QVERIFY(mail.contains(QByteArray(QByteArray("To: ") + email.toUtf8())));
+        static const QRegularExpression tokenRe(
+                QStringLiteral("/reset-password\\?token=([A-Za-z0-9_-]+)"));
+        const QString token = tokenRe.match(QString::fromUtf8(mail)).captured(1);
+        QVERIFY2(!token.isEmpty(), mail.constData());
+
+        const QString newPassword = QStringLiteral("a brand new passphrase");
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/reset-password"),
+                             {{QStringLiteral("token"), token},
+                              {QStringLiteral("newPassword"), newPassword}})
+                         .status,
+                 204);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"),
+                             {{QStringLiteral("email"), email},
+                              {QStringLiteral("password"), password}})
+                         .status,
+                 401);
+        QCOMPARE(client.post(QStringLiteral("/api/v1/auth/login"),
+                             {{QStringLiteral("email"), email},
+                              {QStringLiteral("password"), newPassword}})
+                         .status,
+                 200);
+        // Delivered once: nothing more arrives.
+        QVERIFY(server.shop().mail().waitUntilIdle(10000));
+        QCOMPARE(sink.messages().size(), 1);
     }
 
     // Claims: a live claim is its holder's alone; a lapsed one (its sender was killed) is
