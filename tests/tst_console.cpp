@@ -11,6 +11,7 @@
 #include "ui/consoleworker.h"
 #include "ui/logindialog.h"
 #include "ui/mainwindow.h"
+#include "ui/orderspage.h"
 #include "ui/page.h"
 #include "ui/productspage.h"
 #include "ui/rowsmodel.h"
@@ -37,6 +38,7 @@
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSemaphore>
+#include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -177,6 +179,66 @@ public:
 private:
     LocalImageStore m_inner;
 };
+// RFC 4180 records of a CSV text (quoted fields with doubled quotes, commas and line breaks).
+QList<QStringList> parseCsv(const QString &text)
+{
+    QList<QStringList> records;
+    QStringList record;
+    QString field;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('"') && i + 1 < text.size()
+                && text.at(i + 1) == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            record.append(field);
+            field.clear();
+        } else if (c == QLatin1Char('\r') && i + 1 < text.size()
+                   && text.at(i + 1) == QLatin1Char('\n')) {
+            record.append(field);
+            records.append(record);
+            record.clear();
+            field.clear();
+            ++i;
+        } else {
+            field += c;
+        }
+    }
+    if (!field.isEmpty() || !record.isEmpty()) {
+        record.append(field);
+        records.append(record);
+    }
+    return records;
+}
+
+// Types `fileName` into the open save dialog under `page` (in `folder`) and presses Save.
+void saveAs(QWidget *page, const QString &folder, const QString &fileName)
+{
+    QFileDialog *files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    QCOMPARE(files->acceptMode(), QFileDialog::AcceptSave);
+    files->setDirectory(folder);
+    auto *edit = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY2(edit, "the file dialog is not the widget-based one");
+    QVERIFY2(edit->text().endsWith(QLatin1String(".csv")), qPrintable(edit->text()));
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClicks(edit, fileName);
+    QAbstractButton *save = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Save);
+    QVERIFY(save);
+    QTRY_VERIFY(save->isEnabled());
+    QTest::mouseClick(save, Qt::LeftButton);
+}
 
 struct Console
 {
@@ -220,6 +282,8 @@ private Q_SLOTS:
     void notificationsMarkReadAndOpen();
     void ordersMarkPaidShipDeliver();
     void ordersPurchaseHistoryAndCustomers();
+    void ordersFollowTheApiLive();
+    void ordersExportCsvOfFilteredRows();
     void guiThreadIdleUnderApiLoad();
 
 private:
@@ -1764,6 +1828,159 @@ void TestConsole::ordersPurchaseHistoryAndCustomers()
     QTest::mouseDClick(orders->viewport(), Qt::LeftButton, {}, at);
     QCOMPARE(window.currentPage(), QStringLiteral("Orders"));
     QTRY_COMPARE(selectedRowId(view), second);
+}
+
+// The Orders page is open while the API changes orders on other connections: a new order, a
+// payment marked through the API, a cancellation: each shows without a restart or a click.
+void TestConsole::ordersFollowTheApiLive()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("live@example.test"), kPassword);
+    const QString customerId = addUser(server, QStringLiteral("customer"));
+    const QString lamp = listProduct(server, sellerId, QStringLiteral("Lamp"), 10, 1, 1250);
+    const QString first = placeOrder(server, customerId, lamp, 2);
+    Console console(server);
+    start(console, QStringLiteral("live@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Orders"));
+    QWidget *page = window.page(QStringLiteral("Orders"));
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    const auto statusOf = [&](const QString &id) {
+        const int row = rowOf(view, id);
+        return row < 0 ? QString() : view->model()->index(row, 5).data().toString();
+    };
+    QCOMPARE(statusOf(first), QStringLiteral("Waiting for payment"));
+    QVERIFY(clickRow(view, first));
+    auto *detail = named<QTextBrowser>(page, QStringLiteral("Order details"));
+    QTRY_VERIFY(detail->toPlainText().contains(QLatin1String("Waiting for payment")));
+
+    // The seller's phone marks it paid over HTTP: the open page shows it paid.
+    const Client seller = as(server, sellerId, QStringLiteral("seller"));
+    QCOMPARE(seller.post(QStringLiteral("/api/v1/seller/orders/%1/mark-paid").arg(first)).status,
+             200);
+    QTRY_COMPARE(statusOf(first), QStringLiteral("Paid — to ship"));
+    QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("Paid — to ship")));
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Ship order"))->isEnabled());
+    QVERIFY(!named<QAbstractButton>(page, QStringLiteral("Mark paid"))->isEnabled());
+
+    // A customer orders through the API: the new order appears.
+    const Client customer = as(server, customerId, QStringLiteral("customer"));
+    QCOMPARE(customer.put(QStringLiteral("/api/v1/cart/items/") + lamp,
+                          QJsonObject{{QStringLiteral("quantity"), 1}})
+                     .status,
+             200);
+    const auto placed = customer.post(QStringLiteral("/api/v1/orders"),
+                                      QJsonObject{{QStringLiteral("coinsToUse"), 0}});
+    QCOMPARE(placed.status, 201);
+    const QString second = placed.json().value(QStringLiteral("id")).toString();
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    QCOMPARE(statusOf(second), QStringLiteral("Waiting for payment"));
+    // ... and cancels it: it leaves the open orders.
+    QCOMPARE(customer.post(QStringLiteral("/api/v1/orders/%1/cancel").arg(second)).status, 200);
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(rowOf(view, second), -1);
+    QCOMPARE(selectedRowId(view), first); // the selection stayed
+}
+
+// "Export CSV…" writes the rows the filters show (status and search), in RFC 4180 with a BOM;
+// names with commas and quotes survive; the file is read back.
+void TestConsole::ordersExportCsvOfFilteredRows()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("csv@example.test"), kPassword);
+    const QString doe = addUser(server, QStringLiteral("customer"));
+    const QString roe = addUser(server, QStringLiteral("customer"));
+    QVERIFY(execSql(server.shop().database().connection(),
+                    QStringLiteral("UPDATE users SET display_name = ? WHERE id = ?"),
+                    {QStringLiteral("Doe, \"Jo\""), doe}));
+    QVERIFY(execSql(server.shop().database().connection(),
+                    QStringLiteral("UPDATE users SET display_name = ? WHERE id = ?"),
+                    {QStringLiteral("Rita Roe"), roe}));
+    const QString lamp = listProduct(server, sellerId, QStringLiteral("Lamp, brass"), 20, 1, 1250);
+    const QString cup = listProduct(server, sellerId, QStringLiteral("Cup"), 20, 1, 800);
+    const QString pending = placeOrder(server, doe, lamp, 2);
+    const QString paid = placeOrder(server, roe, cup, 3);
+    QVERIFY(server.shop().orders().sellerMove(sellerId, paid, SellerAction::MarkPaid));
+    const QString cancelled = placeOrder(server, doe, cup, 1);
+    QVERIFY(server.shop().orders().cancel(doe, cancelled));
+
+    Console console(server);
+    start(console, QStringLiteral("csv@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Orders"));
+    QWidget *page = window.page(QStringLiteral("Orders"));
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_COMPARE(view->model()->rowCount(), 2); // open orders: not the cancelled one
+    auto *pageObject = qobject_cast<OrdersPage *>(page);
+    QVERIFY(pageObject);
+    QSignalSpy exported(pageObject, &OrdersPage::exported);
+    QTemporaryDir tmp;
+    const auto readBack = [](const QString &path) {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return QByteArray();
+        return f.readAll();
+    };
+
+    // 1. The open orders (default filter).
+    click(page, QStringLiteral("Export CSV"));
+    saveAs(page, tmp.path(), QStringLiteral("open.csv"));
+    QTRY_COMPARE(exported.size(), 1);
+    QCOMPARE(exported.at(0).at(2).toString(), QString());
+    QCOMPARE(exported.at(0).at(1).toInt(), 2);
+    QByteArray bytes = readBack(tmp.filePath(QStringLiteral("open.csv")));
+    QVERIFY(bytes.startsWith("\xEF\xBB\xBF"));
+    QVERIFY(bytes.contains("\"Doe, \"\"Jo\"\"\"")); // quoted, quotes doubled
+    QList<QStringList> records = parseCsv(QString::fromUtf8(bytes.mid(3)));
+    QCOMPARE(records.size(), 3);
+    const QStringList header = records.at(0);
+    QCOMPARE(header.first(), QStringLiteral("order_id"));
+    for (const QStringList &r : std::as_const(records))
+        QCOMPARE(r.size(), header.size());
+    QMap<QString, QStringList> byId;
+    for (int i = 1; i < records.size(); ++i)
+        byId.insert(records.at(i).at(0), records.at(i));
+    QCOMPARE(QSet<QString>(byId.keyBegin(), byId.keyEnd()), (QSet<QString>{pending, paid}));
+    const auto column = [&](const QString &id, const char *name) {
+        return byId.value(id).value(int(header.indexOf(QLatin1String(name))));
+    };
+    QCOMPARE(column(pending, "customer"), QStringLiteral("Doe, \"Jo\""));
+    QCOMPARE(column(pending, "status"), QStringLiteral("pending_payment"));
+    QCOMPARE(column(pending, "items"), QStringLiteral("2"));
+    QCOMPARE(column(pending, "lines"), QStringLiteral("2 x Lamp, brass"));
+    QCOMPARE(column(pending, "your_total"), QStringLiteral("25.00"));
+    QCOMPARE(column(pending, "currency"), QStringLiteral("USD"));
+    QCOMPARE(column(paid, "status"), QStringLiteral("paid"));
+    QCOMPARE(column(paid, "your_total"), QStringLiteral("24.00"));
+    QCOMPARE(column(paid, "payment_state"), QStringLiteral("succeeded"));
+    QVERIFY(column(paid, "placed_at").endsWith(QLatin1Char('Z')));
+    // The rows come in the table's order (newest first by default).
+    QCOMPARE(records.at(1).at(0), view->model()->index(0, 0).data(Qt::UserRole + 1).toString());
+    QVERIFY(named<QLabel>(page, QStringLiteral("Orders message"))
+                    ->text()
+                    .contains(QLatin1String("open.csv")));
+
+    // 2. All orders, searched for one customer: only Doe's two orders, the cancelled one too.
+    named<QComboBox>(page, QStringLiteral("Order status filter"))->setCurrentIndex(1);
+    QTRY_COMPARE(view->model()->rowCount(), 3);
+    QTest::keyClicks(named<QLineEdit>(page, QStringLiteral("Order search")), QStringLiteral("Doe"));
+    QTRY_COMPARE(view->model()->rowCount(), 2);
+    click(page, QStringLiteral("Export CSV"));
+    saveAs(page, tmp.path(), QStringLiteral("doe.csv"));
+    QTRY_COMPARE(exported.size(), 2);
+    QCOMPARE(exported.at(1).at(1).toInt(), 2);
+    records = parseCsv(QString::fromUtf8(readBack(tmp.filePath(QStringLiteral("doe.csv"))).mid(3)));
+    QCOMPARE(records.size(), 3);
+    QSet<QString> ids;
+    for (int i = 1; i < records.size(); ++i) {
+        ids.insert(records.at(i).at(0));
+        QCOMPARE(records.at(i).at(int(header.indexOf(QLatin1String("customer")))),
+                 QStringLiteral("Doe, \"Jo\""));
+    }
+    QCOMPARE(ids, (QSet<QString>{pending, cancelled}));
 }
 
 // While other threads keep the API busy, the GUI thread serves no request and runs no SQL;

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 using namespace Mercato;
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void cartRules();
     void cartShowsUnavailableLines();
     void placeOrder();
+    void pricesAndNamesFrozenOnLines();
     void emptyCartAndBadCoins_data();
     void emptyCartAndBadCoins();
     void shortLinesChangeNothing();
@@ -72,6 +74,7 @@ private Q_SLOTS:
     void notificationsGoToTheRightPeople();
     void ordersPaging();
     void oversellRace();
+    void opposingLineOrdersNeverDeadlock();
     void expiryOnceWithTwoProcesses();
     void ordersGauge();
 };
@@ -258,6 +261,114 @@ void TestOrders::placeOrder()
                      .value(QStringLiteral("state"))
                      .toString(),
              QStringLiteral("awaiting_payment"));
+}
+
+// After the order, the seller renames and reprices the products (and deletes one): the order
+// keeps the name and price each line had at checkout, for the customer and for the seller,
+// and its totals (and the amount paid) do not move.
+void TestOrders::pricesAndNamesFrozenOnLines()
+{
+    TestServer server;
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString cust = insertUser(shop, QStringLiteral("customer"));
+    QVERIFY(grantCoins(shop, cust, 100));
+    const QString lamp = insertProduct(shop, seller, 1250, 10, QStringLiteral("Lamp"));
+    const QString bulb = insertProduct(shop, seller, 499, 10, QStringLiteral("Bulb"));
+    Client c = clientFor(server, cust, QStringLiteral("customer"));
+    Client s = clientFor(server, seller, QStringLiteral("seller"));
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + lamp, qty(2)).status, 200);
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + bulb, qty(1)).status, 200);
+    const auto placed = c.post(QStringLiteral("/api/v1/orders"), coins(50));
+    QCOMPARE(placed.status, 201);
+    const QJsonObject before = placed.json();
+    const QString id = before.value(QStringLiteral("id")).toString();
+    const qint64 total = before.value(QStringLiteral("totalCents")).toInteger();
+    QCOMPARE(before.value(QStringLiteral("subtotalCents")).toInteger(), 2 * 1250 + 499);
+    QCOMPARE(total, 2 * 1250 + 499 - before.value(QStringLiteral("discountCents")).toInteger());
+    const QJsonObject sellerBefore = s.get(QStringLiteral("/api/v1/seller/orders/") + id).json();
+    QCOMPARE(sellerBefore.value(QStringLiteral("sellerSubtotalCents")).toInteger(), 2999);
+
+    // The seller changes both products through the API.
+    auto patched = s.patch(QStringLiteral("/api/v1/products/") + lamp,
+                           QJsonObject{{QStringLiteral("name"), QStringLiteral("Desk Lamp Pro")},
+                                       {QStringLiteral("priceCents"), 9900}});
+    QCOMPARE(patched.status, 200);
+    QCOMPARE(patched.json().value(QStringLiteral("priceCents")).toInteger(), 9900);
+    QCOMPARE(s.patch(QStringLiteral("/api/v1/products/") + bulb,
+                     QJsonObject{{QStringLiteral("name"), QStringLiteral("LED Bulb")},
+                                 {QStringLiteral("priceCents"), 1}})
+                     .status,
+             200);
+    QCOMPARE(c.get(QStringLiteral("/api/v1/products/") + lamp)
+                     .json()
+                     .value(QStringLiteral("name"))
+                     .toString(),
+             QStringLiteral("Desk Lamp Pro"));
+
+    const auto linesOf = [](const QJsonObject &order) {
+        QMap<QString, QPair<QString, qint64>> out; // productId -> (name, unit price)
+        const QJsonArray items = order.value(QStringLiteral("items")).toArray();
+        for (const QJsonValue &v : items) {
+            const QJsonObject l = v.toObject();
+            out.insert(l.value(QStringLiteral("productId")).toString(),
+                       {l.value(QStringLiteral("name")).toString(),
+                        l.value(QStringLiteral("unitPriceCents")).toInteger()});
+        }
+        return out;
+    };
+    const QMap<QString, QPair<QString, qint64>> frozen{{lamp, {QStringLiteral("Lamp"), 1250}},
+                                                       {bulb, {QStringLiteral("Bulb"), 499}}};
+    const auto checkUnchanged = [&](const QString &when) {
+        const QJsonObject mine = c.get(QStringLiteral("/api/v1/orders/") + id).json();
+        QVERIFY2(linesOf(mine) == frozen, qPrintable(when));
+        QCOMPARE(mine.value(QStringLiteral("items")), before.value(QStringLiteral("items")));
+        for (const char *key : {"subtotalCents", "discountCents", "coinsUsed", "totalCents"})
+            QCOMPARE(mine.value(QLatin1String(key)), before.value(QLatin1String(key)));
+        // The customer's list shows the same.
+        const QJsonArray list = c.get(QStringLiteral("/api/v1/orders"))
+                                        .json()
+                                        .value(QStringLiteral("items"))
+                                        .toArray();
+        QCOMPARE(list.size(), 1);
+        QVERIFY(linesOf(list.at(0).toObject()) == frozen);
+        QCOMPARE(list.at(0).toObject().value(QStringLiteral("totalCents")).toInteger(), total);
+        // The seller's view of the order and its list.
+        const QJsonObject theirs = s.get(QStringLiteral("/api/v1/seller/orders/") + id).json();
+        QVERIFY2(linesOf(theirs) == frozen, qPrintable(when));
+        QCOMPARE(theirs.value(QStringLiteral("sellerSubtotalCents")).toInteger(), 2999);
+        QCOMPARE(theirs.value(QStringLiteral("totalCents")).toInteger(), total);
+        const QJsonArray sellerList = s.get(QStringLiteral("/api/v1/seller/orders"))
+                                              .json()
+                                              .value(QStringLiteral("items"))
+                                              .toArray();
+        QCOMPARE(sellerList.size(), 1);
+        QVERIFY(linesOf(sellerList.at(0).toObject()) == frozen);
+    };
+    checkUnchanged(QStringLiteral("after the edit"));
+    if (QTest::currentTestFailed())
+        return;
+
+    // Checkout asks for the frozen total; marking it paid keeps the lines as they were.
+    auto co = c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/checkout"));
+    QCOMPARE(co.status, 200);
+    QCOMPARE(s.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/mark-paid"))
+                     .status,
+             200);
+    // The product deleted from the catalog: the order still names it as bought.
+    QCOMPARE(s.del(QStringLiteral("/api/v1/products/") + bulb).status, 204);
+    checkUnchanged(QStringLiteral("after payment and deletion"));
+    QCOMPARE(c.get(QStringLiteral("/api/v1/orders/") + id)
+                     .json()
+                     .value(QStringLiteral("status"))
+                     .toString(),
+             QStringLiteral("paid"));
+    // A new order takes the new price and name.
+    QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + lamp, qty(1)).status, 200);
+    const QJsonObject next = c.post(QStringLiteral("/api/v1/orders"), coins(0)).json();
+    QCOMPARE(linesOf(next).value(lamp), qMakePair(QStringLiteral("Desk Lamp Pro"), qint64(9900)));
+    QCOMPARE(next.value(QStringLiteral("totalCents")).toInteger(), 9900);
 }
 
 void TestOrders::emptyCartAndBadCoins_data()
@@ -1322,6 +1433,144 @@ void TestOrders::oversellRace()
     raceRounds(*store.shop, {a.port(), b.port()}, kRounds);
     MERCATO_VERIFY_CLEAN_EXIT(a);
     MERCATO_VERIFY_CLEAN_EXIT(b);
+    store.shop->database().releaseThreadConnection();
+}
+
+namespace {
+// Customers whose carts hold the same two products, half of them added in one order and half
+// in the other, check out at once on the servers on `ports`, `rounds` times. The first product
+// runs out; the second has plenty. No answer but 201 or 409 (a deadlock or lock timeout would
+// surface as a 5xx), never oversold, the ledger agrees.
+void opposingRounds(Shop &shop, const QList<quint16> &ports, int rounds)
+{
+    constexpr int kCustomers = 120;
+    constexpr int kScarce = 70;
+    constexpr int kThreads = 12;
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    std::vector<Client> customers;
+    QStringList customerIds;
+    for (int i = 0; i < kCustomers; ++i) {
+        const QString id = insertUser(shop, QStringLiteral("customer"));
+        Client c(ports.at(i % ports.size()));
+        c.setToken(shop.tokens().issueAccess(id, QStringLiteral("customer")).token);
+        customers.push_back(c);
+        customerIds.append(id);
+    }
+    for (int round = 0; round < rounds; ++round) {
+        const QString p = insertProduct(shop, seller, 100, 2 * kScarce);
+        const QString q = insertProduct(shop, seller, 300, 10'000);
+        QVERIFY(!p.isEmpty() && !q.isEmpty());
+        const QString first = std::min(p, q);
+        const QString second = std::max(p, q);
+        for (int i = 0; i < kCustomers; ++i) {
+            const Client &c = customers[size_t(i)];
+            // Even customers: the lower product id first; odd: the higher one first.
+            const QString a = i % 2 == 0 ? first : second;
+            const QString b = i % 2 == 0 ? second : first;
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + a, qty(2)).status, 200);
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + b, qty(2)).status, 200);
+            // Make the order of addition unambiguous (not two lines in the same millisecond).
+            QVERIFY(execSql(shop.database().connection(),
+                            QStringLiteral("UPDATE cart_items SET added_at = added_at + 1000 "
+                                           "WHERE user_id = ? AND product_id = ?"),
+                            {customerIds.at(i), b}));
+        }
+        // The carts really list their lines in opposite orders.
+        const auto lineOrder = [&](int i) {
+            QStringList ids;
+            const QJsonArray items = customers[size_t(i)]
+                                             .get(QStringLiteral("/api/v1/cart"))
+                                             .json()
+                                             .value(QStringLiteral("items"))
+                                             .toArray();
+            for (const QJsonValue &v : items)
+                ids.append(v.toObject().value(QStringLiteral("productId")).toString());
+            return ids;
+        };
+        QCOMPARE(lineOrder(0), (QStringList{first, second}));
+        QCOMPARE(lineOrder(1), (QStringList{second, first}));
+
+        std::atomic<int> next{0};
+        std::atomic<int> created{0};
+        std::atomic<int> refused{0};
+        std::atomic<int> unexpected{0};
+        QByteArray firstUnexpected;
+        std::mutex unexpectedMutex;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                for (int i = next++; i < kCustomers; i = next++) {
+                    const auto r
+                            = customers[size_t(i)].post(QStringLiteral("/api/v1/orders"), coins(0));
+                    if (r.status == 201) {
+                        ++created;
+                    } else if (r.status == 409) {
+                        ++refused;
+                    } else {
+                        ++unexpected;
+                        const std::lock_guard<std::mutex> lock(unexpectedMutex);
+                        if (firstUnexpected.isEmpty())
+                            firstUnexpected = QByteArray::number(r.status) + ' ' + r.body;
+                    }
+                }
+            });
+        }
+        for (auto &t : threads)
+            t.join();
+        QVERIFY2(unexpected.load() == 0,
+                 qPrintable(QStringLiteral("%1 answers were neither 201 nor 409, the first: %2")
+                                    .arg(unexpected.load())
+                                    .arg(QString::fromUtf8(firstUnexpected))));
+        QCOMPARE(created.load(), kScarce);
+        QCOMPARE(refused.load(), kCustomers - kScarce);
+        QCOMPARE(stockOf(shop, p), 0);
+        QCOMPARE(ledgerSum(shop, p), 0);
+        QCOMPARE(stockOf(shop, q), 10'000 - 2 * kScarce);
+        QCOMPARE(ledgerSum(shop, q), 10'000 - 2 * kScarce);
+        // Every order holds both lines; refused carts are left as they were.
+        QCOMPARE(scalar(shop,
+                        QStringLiteral(
+                                "SELECT COUNT(*) FROM order_items WHERE product_id IN (?, ?)"),
+                        {p, q}),
+                 2 * kScarce);
+        QCOMPARE(
+                scalar(shop,
+                       QStringLiteral("SELECT COUNT(*) FROM cart_items WHERE product_id IN (?, ?)"),
+                       {p, q}),
+                2 * (kCustomers - kScarce));
+        for (const Client &c : customers)
+            c.del(QStringLiteral("/api/v1/cart"));
+    }
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
+}
+} // namespace
+
+void TestOrders::opposingLineOrdersNeverDeadlock()
+{
+    // Lines are locked in product-id order whatever the cart's order: on PostgreSQL two
+    // mercato-server processes (2 workers each) race with carts in opposite orders.
+    constexpr int kRounds = 5;
+    if (!usingPostgres()) {
+        TestServer::Options options;
+        options.workers = 2;
+        TestServer server(options);
+        QVERIFY(server.start());
+        opposingRounds(server.shop(), {server.port()}, kRounds);
+        return;
+    }
+    SharedStore store;
+    QVERIFY(store.open());
+    ServerProcess a(store.childEnv(2));
+    ServerProcess b(store.childEnv(2));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    opposingRounds(*store.shop, {a.port(), b.port()}, kRounds);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    QVERIFY2(!a.log().contains(QLatin1String("deadlock")), qPrintable(a.log()));
+    QVERIFY2(!b.log().contains(QLatin1String("deadlock")), qPrintable(b.log()));
     store.shop->database().releaseThreadConnection();
 }
 

@@ -109,6 +109,57 @@ HttpResult signedWebhook(const Client &client, const QJsonObject &ev)
                        StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000));
 }
 
+// One Stripe-Signature to make with Stripe's own Node library (tests/peers/sign_webhook.js).
+struct NodeSignature
+{
+    QByteArray payload;
+    QByteArray secret = kWebhookSecret;
+    qint64 timestamp = 0; // Unix seconds; 0: the library's now
+    QString scheme;       // empty: v1
+};
+
+// The headers Stripe's library makes for `requests`, in order; empty (and `*error` set) when
+// node could not make them.
+QList<QByteArray> signWithStripeNode(const QList<NodeSignature> &requests, QString *error)
+{
+    QJsonArray batch;
+    for (const NodeSignature &r : requests) {
+        QJsonObject o{{QStringLiteral("payload"), QString::fromUtf8(r.payload)},
+                      {QStringLiteral("secret"), QString::fromUtf8(r.secret)}};
+        if (r.timestamp > 0)
+            o.insert(QStringLiteral("timestamp"), r.timestamp);
+        if (!r.scheme.isEmpty())
+            o.insert(QStringLiteral("scheme"), r.scheme);
+        batch.append(o);
+    }
+    QProcess node;
+    node.setWorkingDirectory(kPeers);
+    node.start(QStringLiteral("node"),
+               {kPeers + QStringLiteral("/sign_webhook.js"), QStringLiteral("--batch")});
+    if (!node.waitForStarted(10000)) {
+        *error = QStringLiteral("node did not start: ") + node.errorString();
+        return {};
+    }
+    node.write(QJsonDocument(batch).toJson(QJsonDocument::Compact));
+    node.closeWriteChannel();
+    if (!node.waitForFinished(60000) || node.exitCode() != 0) {
+        *error = QStringLiteral("sign_webhook.js failed: ")
+                 + QString::fromUtf8(node.readAllStandardError());
+        return {};
+    }
+    const QJsonArray headers = QJsonDocument::fromJson(node.readAllStandardOutput()).array();
+    QList<QByteArray> out;
+    for (const QJsonValue &v : headers)
+        out.append(v.toString().toUtf8());
+    if (out.size() != requests.size()) {
+        *error = QStringLiteral("sign_webhook.js answered %1 headers for %2 requests")
+                         .arg(out.size())
+                         .arg(requests.size());
+        return {};
+    }
+    return out;
+}
+
 struct Shopfront
 {
     FakeStripe fake;
@@ -185,6 +236,8 @@ private Q_SLOTS:
     void webhookFailedRefundedAndUnknown();
     void lateMoneyIsRefunded();
     void signatureFromStripesNodeLibrary();
+    void webhookCasesSignedByStripesLibrary_data();
+    void webhookCasesSignedByStripesLibrary();
     void refundRequestsThroughStripe();
 };
 
@@ -640,8 +693,7 @@ void TestPayments::lateMoneyIsRefunded()
 
 void TestPayments::signatureFromStripesNodeLibrary()
 {
-    if (!QFileInfo::exists(kPeers + QStringLiteral("/node_modules/stripe")))
-        QSKIP("tests/peers/node_modules is absent: run `npm ci --prefix tests/peers`");
+    MERCATO_REQUIRE_NODE_PEER(QStringLiteral("stripe"));
     Shopfront s;
     QVERIFY(s.start());
     const QString id = s.order();
@@ -667,6 +719,159 @@ void TestPayments::signatureFromStripesNodeLibrary()
     QCOMPARE(sendWebhook(s.customerClient(), changed, header).status, 400);
     QCOMPARE(sendWebhook(s.customerClient(), payload, header).status, 200);
     QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+}
+
+// Every webhook case with the Stripe-Signature made by Stripe's own Node library
+// (webhooks.generateTestHeaderString): what the endpoint answers, what the order becomes,
+// which events are recorded and who is told.
+void TestPayments::webhookCasesSignedByStripesLibrary_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("httpStatus");
+    QTest::addColumn<QString>("orderStatus");
+    QTest::addColumn<QString>("paymentState");
+    QTest::addColumn<int>("eventsRecorded");
+    QTest::addColumn<QString>("action"); // the endpoint's `action`, empty for refusals
+    const auto row = [](const char *name, const char *kind, int http, const char *status,
+                        const char *state, int events, const char *action) {
+        QTest::newRow(name) << QString::fromLatin1(kind) << http << QString::fromLatin1(status)
+                            << QString::fromLatin1(state) << events << QString::fromLatin1(action);
+    };
+    const char *pending = "pending_payment";
+    const char *started = "requires_payment_method";
+    row("succeeded", "succeeded", 200, "paid", "succeeded", 1, "paid");
+    row("bad-signature-wrong-secret", "wrong-secret", 400, pending, started, 0, "");
+    row("bad-signature-tampered-body", "tampered", 400, pending, started, 0, "");
+    row("bad-signature-v0-scheme-only", "v0", 400, pending, started, 0, "");
+    row("stale-timestamp", "stale", 400, pending, started, 0, "");
+    row("future-timestamp", "future", 400, pending, started, 0, "");
+    row("replayed-event", "replayed", 200, "paid", "succeeded", 1, "paid");
+    row("amount-mismatch", "amount", 200, pending, "mismatch", 1, "mismatch");
+    row("currency-mismatch", "currency", 200, pending, "mismatch", 1, "mismatch");
+    row("unknown-event-type", "unknown", 200, pending, started, 1, "ignored");
+    row("payment-failed", "failed", 200, pending, "failed", 1, "failed");
+}
+
+void TestPayments::webhookCasesSignedByStripesLibrary()
+{
+    QFETCH(QString, kind);
+    QFETCH(int, httpStatus);
+    QFETCH(QString, orderStatus);
+    QFETCH(QString, paymentState);
+    QFETCH(int, eventsRecorded);
+    QFETCH(QString, action);
+    MERCATO_REQUIRE_NODE_PEER(QStringLiteral("stripe"));
+    Shopfront s;
+    QVERIFY(s.start());
+    Shop &shop = s.server->shop();
+    const QString id = s.order();
+    const QString pi = s.checkout(id);
+    QVERIFY(!pi.isEmpty());
+    QCOMPARE(s.orderJson(id)
+                     .value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
+             QStringLiteral("requires_payment_method"));
+
+    // The event as Stripe would send it (pretty-printed, as Stripe does).
+    QString type = QStringLiteral("payment_intent.succeeded");
+    QJsonObject intent = s.fake.succeed(pi, kind == QLatin1String("amount") ? 2499 : 2500);
+    if (kind == QLatin1String("currency"))
+        intent.insert(QStringLiteral("currency"), QStringLiteral("eur"));
+    if (kind == QLatin1String("failed")) {
+        type = QStringLiteral("payment_intent.payment_failed");
+        intent.insert(QStringLiteral("status"), QStringLiteral("requires_payment_method"));
+        intent.insert(QStringLiteral("amount_received"), 0);
+        intent.insert(QStringLiteral("last_payment_error"),
+                      QJsonObject{{QStringLiteral("code"), QStringLiteral("card_declined")},
+                                  {QStringLiteral("message"),
+                                   QStringLiteral("Your card was declined.")}});
+    }
+    if (kind == QLatin1String("unknown")) {
+        // A real Stripe type Mercato does not act on, naming the order in its metadata.
+        type = QStringLiteral("payment_intent.amount_capturable_updated");
+        intent.insert(QStringLiteral("status"), QStringLiteral("requires_capture"));
+    }
+    const QByteArray payload
+            = QJsonDocument(stripeEvent(type, intent)).toJson(QJsonDocument::Indented);
+    QByteArray body = payload;
+    const qint64 now = Clock::nowMs() / 1000;
+    NodeSignature sent;
+    sent.payload = payload;
+    if (kind == QLatin1String("wrong-secret"))
+        sent.secret = "whsec_not_the_shops";
+    else if (kind == QLatin1String("stale"))
+        sent.timestamp = now - 301;
+    else if (kind == QLatin1String("future"))
+        sent.timestamp = now + 400;
+    else if (kind == QLatin1String("v0"))
+        sent.scheme = QStringLiteral("v0");
+    // The same payload properly signed, for after a refusal.
+    NodeSignature proper;
+    proper.payload = payload;
+    QString error;
+    const QList<QByteArray> headers = signWithStripeNode({sent, proper}, &error);
+    QVERIFY2(!headers.isEmpty(), qPrintable(error));
+    QVERIFY2(headers.at(0).startsWith("t="), headers.at(0).constData());
+    if (kind == QLatin1String("tampered")) {
+        body.replace("\"livemode\": false", "\"livemode\": true");
+        QVERIFY(body != payload);
+    }
+
+    auto r = sendWebhook(s.customerClient(), body, headers.at(0));
+    QCOMPARE(r.status, httpStatus);
+    if (httpStatus == 400) {
+        QVERIFY(r.isProblem());
+    } else {
+        QCOMPARE(r.json().value(QStringLiteral("replayed")).toBool(), false);
+        QCOMPARE(r.json().value(QStringLiteral("action")).toString(), action);
+    }
+    if (kind == QLatin1String("replayed")) {
+        // Stripe delivers the same event again: acknowledged, nothing happens twice.
+        r = sendWebhook(s.customerClient(), body, headers.at(0));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("replayed")).toBool(), true);
+    }
+
+    // What the customer and the seller see.
+    const QJsonObject order = s.orderJson(id);
+    QCOMPARE(order.value(QStringLiteral("status")).toString(), orderStatus);
+    QCOMPARE(order.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
+             paymentState);
+    const QJsonObject sellerView = clientFor(*s.server, s.seller, QStringLiteral("seller"))
+                                           .get(QStringLiteral("/api/v1/seller/orders/") + id)
+                                           .json();
+    QCOMPARE(sellerView.value(QStringLiteral("status")).toString(), orderStatus);
+    QCOMPARE(sellerView.value(QStringLiteral("payment"))
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString(),
+             paymentState);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM webhook_events")),
+             qint64(eventsRecorded));
+    const bool paid = orderStatus == QLatin1String("paid");
+    QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("order.paid")), paid ? 1 : 0);
+    QCOMPARE(notificationCount(shop, s.seller, QStringLiteral("payment.mismatch")),
+             paymentState == QLatin1String("mismatch") ? 1 : 0);
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE order_id = ?"),
+                    {id}),
+             paid ? 2 : 1);
+    QCOMPARE(stockOf(shop, s.product), 98); // still reserved, whatever happened
+    QCOMPARE(s.fake.requests("POST", QStringLiteral("/v1/refunds")).size(), 0);
+
+    if (httpStatus == 400) {
+        // Nothing was spent by the refusal: the same event, properly signed, pays the order.
+        r = sendWebhook(s.customerClient(), payload, headers.at(1));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("action")).toString(), QStringLiteral("paid"));
+        QCOMPARE(s.orderJson(id).value(QStringLiteral("status")).toString(),
+                 QStringLiteral("paid"));
+    }
 }
 
 // Refund requests paid back through Stripe (the fake): the right amount, intent and an

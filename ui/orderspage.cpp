@@ -3,18 +3,25 @@
 #include "consoleworker.h"
 #include "rowsmodel.h"
 
+#include "model/clock.h"
+#include "model/csvexport.h"
 #include "model/shop.h"
 
 #include <QComboBox>
+#include <QDate>
+#include <QDir>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -41,6 +48,16 @@ int itemCount(const Order &o)
 QString shortId(const QString &id)
 {
     return id.left(8);
+}
+
+// Cents as a plain decimal for spreadsheets ("-3.05", "12.50"), without the currency.
+QString decimal(qint64 cents)
+{
+    const qint64 a = cents < 0 ? -cents : cents;
+    return QStringLiteral("%1%2.%3")
+            .arg(cents < 0 ? QStringLiteral("-") : QString())
+            .arg(a / 100)
+            .arg(a % 100, 2, 10, QLatin1Char('0'));
 }
 } // namespace
 
@@ -80,6 +97,10 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     bar->addWidget(m_status);
     bar->addWidget(m_search, 1);
     bar->addWidget(m_summary);
+    m_export = new QPushButton(tr("&Export CSV…"), this);
+    m_export->setAccessibleName(tr("Export CSV"));
+    m_export->setToolTip(tr("Save the orders shown (with the current filters) as a CSV file"));
+    bar->addWidget(m_export);
     body()->addLayout(bar);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
@@ -153,8 +174,10 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     connect(m_markPaid, &QPushButton::clicked, this, [this] { move(SellerAction::MarkPaid); });
     connect(m_ship, &QPushButton::clicked, this, [this] { move(SellerAction::Ship); });
     connect(m_deliver, &QPushButton::clicked, this, [this] { move(SellerAction::Deliver); });
+    connect(m_export, &QPushButton::clicked, this, &OrdersPage::chooseExportFile);
     setTabOrder(m_status, m_search);
-    setTabOrder(m_search, m_view);
+    setTabOrder(m_search, m_export);
+    setTabOrder(m_export, m_view);
     setTabOrder(m_view, m_markPaid);
     setTabOrder(m_markPaid, m_ship);
     setTabOrder(m_ship, m_deliver);
@@ -362,6 +385,89 @@ void OrdersPage::move(SellerAction action)
                                     ? tr("Order for %1 shipped; the customer is told.").arg(who)
                                     : tr("Order for %1 delivered.").arg(who));
                 refresh(); // the selection stays on the order
+            });
+}
+
+QList<QStringList> OrdersPage::exportRecords() const
+{
+    QList<QStringList> records;
+    records.append({QStringLiteral("order_id"), QStringLiteral("placed_at"),
+                    QStringLiteral("customer"), QStringLiteral("status"), QStringLiteral("items"),
+                    QStringLiteral("lines"), QStringLiteral("your_total"),
+                    QStringLiteral("order_total"), QStringLiteral("currency"),
+                    QStringLiteral("payment_provider"), QStringLiteral("payment_state")});
+    QHash<QString, const Order *> byId;
+    for (const Order &o : m_orders)
+        byId.insert(o.id, &o);
+    // The proxy's rows: what the status filter, the search box and the sort leave visible.
+    for (int row = 0; row < m_proxy->rowCount(); ++row) {
+        const Order *o = byId.value(m_proxy->index(row, 0).data(RowsModel::IdRole).toString());
+        if (!o)
+            continue;
+        QStringList lines;
+        for (const OrderLine &l : o->items)
+            lines.append(QStringLiteral("%1 x %2").arg(l.quantity).arg(l.name));
+        records.append({o->id, Clock::toRfc3339(o->createdAt), o->customerName, o->status,
+                        QString::number(itemCount(*o)), lines.join(QStringLiteral("; ")),
+                        decimal(o->linesTotalCents()), decimal(o->totalCents), o->currency,
+                        o->paymentProvider, o->paymentState});
+    }
+    return records;
+}
+
+void OrdersPage::chooseExportFile()
+{
+    // A fresh dialog each time, in the folder used last (Documents the first time).
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (m_fileDialog) {
+        folder = m_fileDialog->directory().absolutePath();
+        delete m_fileDialog;
+    }
+    m_fileDialog = new QFileDialog(this, tr("Export orders as CSV"), folder);
+    m_fileDialog->setAccessibleName(tr("Export orders file"));
+    m_fileDialog->setAcceptMode(QFileDialog::AcceptSave);
+    m_fileDialog->setFileMode(QFileDialog::AnyFile);
+    m_fileDialog->setNameFilter(tr("CSV files (*.csv)"));
+    m_fileDialog->setDefaultSuffix(QStringLiteral("csv"));
+    m_fileDialog->selectFile(
+            QStringLiteral("orders-%1.csv").arg(QDate::currentDate().toString(Qt::ISODate)));
+    connect(m_fileDialog, &QFileDialog::fileSelected, this, &OrdersPage::exportTo);
+    m_fileDialog->open();
+}
+
+void OrdersPage::exportTo(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    const QList<QStringList> records = exportRecords();
+    m_export->setEnabled(false);
+    showMessage(tr("Exporting %n order(s)…", nullptr, int(records.size() - 1)));
+    // The file is written on the worker thread: a slow disk never stalls the window.
+    ctx().worker.run(
+            this,
+            [path, records]() -> QString {
+                QSaveFile file(path);
+                if (!file.open(QIODevice::WriteOnly))
+                    return file.errorString();
+                CsvWriter csv(&file, true); // with a BOM: spreadsheets read it as UTF-8
+                for (const QStringList &r : records)
+                    csv.writeRow(r);
+                if (!csv.ok()) {
+                    file.cancelWriting();
+                    return file.errorString();
+                }
+                return file.commit() ? QString() : file.errorString();
+            },
+            [this, path, rows = int(records.size() - 1)](const QString &error) {
+                m_export->setEnabled(true);
+                if (!error.isEmpty())
+                    showMessage(
+                            tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), error),
+                            true);
+                else
+                    showMessage(tr("%n order(s) saved to %1", nullptr, rows)
+                                        .arg(QDir::toNativeSeparators(path)));
+                Q_EMIT exported(path, rows, error);
             });
 }
 

@@ -5,10 +5,12 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
@@ -248,6 +250,23 @@ quint16 freePort()
 QString serverBinary()
 {
     return QStringLiteral(MERCATO_SERVER_BINARY);
+}
+
+QString nodePeerMissing(const QString &module)
+{
+    const QString peers = QStringLiteral(MERCATO_PEERS_DIR);
+    if (QStandardPaths::findExecutable(QStringLiteral("node")).isEmpty())
+        return QStringLiteral("`node` is not on PATH: install Node.js, then `npm ci --prefix %1`")
+                .arg(peers);
+    const QString dir = peers + QStringLiteral("/node_modules/") + module;
+    if (!QFileInfo::exists(dir + QStringLiteral("/package.json")))
+        return QStringLiteral("%1 is missing: run `npm ci --prefix %2`").arg(dir, peers);
+    return {};
+}
+
+bool missingPeersAllowed()
+{
+    return qEnvironmentVariable("MERCATO_TEST_ALLOW_MISSING_PEERS") == QLatin1String("1");
 }
 
 ServerProcess::ServerProcess(QProcessEnvironment extraEnv)

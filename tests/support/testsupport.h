@@ -171,4 +171,25 @@ QString logExcerpt(const QString &log);
 quint16 freePort();
 QString serverBinary(); // path of mercato-server in this build
 
+// The reference libraries of tests/peers (Stripe's and Cloudinary's own Node code). Why
+// `node` cannot run `tests/peers/node_modules/<module>` here, or empty when it can.
+QString nodePeerMissing(const QString &module);
+// MERCATO_TEST_ALLOW_MISSING_PEERS=1: a missing peer skips the test instead of failing it.
+bool missingPeersAllowed();
+
+// Fails the test (or skips it, only where MERCATO_TEST_ALLOW_MISSING_PEERS=1 says so) when the
+// Node reference library `module` cannot be used: a test that signs with the vendor's own code
+// must never pass silently without it.
+#define MERCATO_REQUIRE_NODE_PEER(module)                                                          \
+    do {                                                                                           \
+        const QString why_ = ::Mercato::Test::nodePeerMissing(module);                             \
+        if (!why_.isEmpty()) {                                                                     \
+            if (::Mercato::Test::missingPeersAllowed())                                            \
+                QSKIP(qPrintable(why_));                                                           \
+            QFAIL(qPrintable(why_                                                                  \
+                             + QStringLiteral(" (MERCATO_TEST_ALLOW_MISSING_PEERS=1 skips "        \
+                                              "instead)")));                                       \
+        }                                                                                          \
+    } while (false)
+
 } // namespace Mercato::Test
