@@ -152,6 +152,38 @@ Status resolveSecrets(Config &config)
     return Ok{};
 }
 
+namespace {
+// Read through the owner's pointer: the gauges outlive the listener, which stops with the shop.
+void addClusterGauges(Metrics &metrics, const std::unique_ptr<ClusterEvents> &cluster)
+{
+    metrics.addGauge(QStringLiteral("mercato_cluster_events_received_total"),
+                     QStringLiteral("Changes made by other processes on the shared PostgreSQL "
+                                    "database, received through LISTEN/NOTIFY, by event."),
+                     [&cluster] {
+                         std::vector<std::pair<QString, double>> out;
+                         const auto counts
+                                 = cluster ? cluster->receivedCounts() : QHash<QString, quint64>();
+                         for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+                             out.emplace_back(QStringLiteral("event=\"%1\"").arg(it.key()),
+                                              double(it.value()));
+                         return out;
+                     });
+    metrics.addGauge(QStringLiteral("mercato_cluster_events_sent_total"),
+                     QStringLiteral("Changes of this process announced to the others (NOTIFY)."),
+                     [&cluster] {
+                         return std::vector<std::pair<QString, double>>{
+                                 {QString(), cluster ? double(cluster->sentCount()) : 0.0}};
+                     });
+    metrics.addGauge(QStringLiteral("mercato_cluster_listening"),
+                     QStringLiteral("1 while this process LISTENs for the others' changes "
+                                    "(PostgreSQL), else 0."),
+                     [&cluster] {
+                         return std::vector<std::pair<QString, double>>{
+                                 {QString(), cluster && cluster->isListening() ? 1.0 : 0.0}};
+                     });
+}
+} // namespace
+
 Status Runtime::start()
 {
     if (!QDir().mkpath(m_config.dataDir))
@@ -210,6 +242,9 @@ Status Runtime::start()
         qCInfo(lcApp) << "payments: Stripe at" << options.payments.stripeApiBase;
     m_sweeper = std::make_unique<OrderSweeper>(m_shop->orders(), m_shop->database());
     m_sweeper->start();
+    m_cluster = std::make_unique<ClusterEvents>(m_shop->database(), m_shop->events());
+    m_cluster->start();
+    addClusterGauges(m_metrics, m_cluster);
 
     ServerOptions server;
     server.address = m_config.listenAddress;
@@ -276,6 +311,7 @@ void Runtime::stop()
         m_server.reset();
     }
     m_sweeper.reset();
+    m_cluster.reset();
     if (m_shop) {
         m_shop->database().releaseThreadConnection();
         m_shop.reset();

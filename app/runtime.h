@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "model/clusterevents.h"
 #include "model/ordersweeper.h"
 #include "model/secretstore.h"
 #include "model/shop.h"
@@ -41,7 +42,8 @@ private:
     Metrics m_metrics;
     Http::Router m_router;
     std::unique_ptr<Shop> m_shop;
-    std::unique_ptr<OrderSweeper> m_sweeper; // expires unpaid orders
+    std::unique_ptr<OrderSweeper> m_sweeper;  // expires unpaid orders
+    std::unique_ptr<ClusterEvents> m_cluster; // other processes' changes (PostgreSQL)
     std::unique_ptr<ApiServer> m_server;
     // Provider refunds that are due (retries after errors) are sent off the main thread.
     QTimer m_refundSweep;

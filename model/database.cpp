@@ -1,4 +1,5 @@
 #include "database.h"
+#include "dbpool.h"
 
 #include "clock.h"
 #include "ids.h"
@@ -7,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSet>
@@ -81,8 +83,41 @@ Database::Database(DatabaseUrl url)
     , m_prefix(QStringLiteral("mercato-") + Ids::newId().left(8))
 {}
 
+namespace {
+// The pool gauge's view: connection name -> owning thread's name, per Database. Kept here so
+// the gauge needs no change to Database's layout.
+std::mutex s_poolMutex;
+QHash<const Database *, QHash<QString, QString>> s_pool;
+
+void notePoolConnection(const Database *database, const QString &name, const QString &thread,
+                        bool removed = false)
+{
+    std::lock_guard lock(s_poolMutex);
+    if (removed) {
+        auto it = s_pool.find(database);
+        if (it != s_pool.end()) {
+            it->remove(name);
+            if (it->isEmpty())
+                s_pool.erase(it);
+        }
+        return;
+    }
+    s_pool[database].insert(name, thread.isEmpty() ? QStringLiteral("thread") : thread);
+}
+} // namespace
+
+QStringList connectionThreads(const Database &database)
+{
+    std::lock_guard lock(s_poolMutex);
+    return s_pool.value(&database).values();
+}
+
 Database::~Database()
 {
+    {
+        std::lock_guard lock(s_poolMutex);
+        s_pool.remove(this);
+    }
     // Connections of threads that never released theirs: only the names remain valid here.
     std::lock_guard lock(m_mutex);
     for (const QString &name : std::as_const(m_names)) {
@@ -127,6 +162,7 @@ QSqlDatabase Database::connection()
         std::lock_guard lock(m_mutex);
         m_names.append(name);
     }
+    notePoolConnection(this, name, QThread::currentThread()->objectName());
     if (!db.open()) {
         qCWarning(lcDb) << "cannot open" << m_url.redacted() << ":" << db.lastError().text();
         return db;
@@ -143,6 +179,7 @@ void Database::releaseThreadConnection()
         std::lock_guard lock(m_mutex);
         m_names.removeAll(name);
     }
+    notePoolConnection(this, name, {}, true);
     if (!QSqlDatabase::contains(name))
         return;
     {

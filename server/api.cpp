@@ -35,7 +35,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
     registerOrderRoutes(router, shop, metrics);
-    registerWebhookRoutes(router, shop);
+    registerWebhookRoutes(router, shop, metrics);
     registerStorefrontRoutes(router, shop, options.storefront);
 }
 

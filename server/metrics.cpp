@@ -29,19 +29,26 @@ void Metrics::recordRequest(const QString &route, const QByteArray &method, int 
     const double seconds = double(nanos) / 1e9;
     const QString key = route + QLatin1Char('\t') + QString::fromLatin1(method) + QLatin1Char('\t')
                         + QString::number(status);
-    std::lock_guard lock(m_mutex);
-    ++m_counts[key];
     size_t i = 0;
     while (i < kBuckets.size() && seconds > kBuckets[i])
         ++i;
-    ++m_buckets[i];
-    m_sumSeconds += seconds;
+    std::lock_guard lock(m_mutex);
+    ++m_counts[key];
+    Histogram &h = m_latency[route];
+    ++h.buckets[i];
+    h.sumSeconds += seconds;
     if (m_recent.size() < size_t(kRecentRequests)) {
         m_recent.push_back(std::move(record));
     } else {
         m_recent[m_recentNext] = std::move(record);
         m_recentNext = (m_recentNext + 1) % m_recent.size();
     }
+}
+
+void Metrics::recordWebhookFailure(const QString &provider, const QString &reason, quint64 count)
+{
+    std::lock_guard lock(m_mutex);
+    m_webhookFailures[provider + QLatin1Char('\t') + reason] += count;
 }
 
 QList<RequestRecord> Metrics::recentRequests() const
@@ -77,21 +84,40 @@ QByteArray Metrics::render() const
                            .arg(it.value());
         }
         out += QStringLiteral("# HELP mercato_http_request_duration_seconds Time to answer a "
-                              "request.\n# TYPE mercato_http_request_duration_seconds histogram\n");
-        quint64 cumulative = 0;
-        for (size_t i = 0; i < kBuckets.size(); ++i) {
-            cumulative += m_buckets[i];
-            out += QStringLiteral("mercato_http_request_duration_seconds_bucket{le=\"%1\"} %2\n")
-                           .arg(kBuckets[i])
+                              "request, by route.\n"
+                              "# TYPE mercato_http_request_duration_seconds histogram\n");
+        for (auto it = m_latency.cbegin(); it != m_latency.cend(); ++it) {
+            const QString route = escapeLabel(it.key());
+            const Histogram &h = it.value();
+            quint64 cumulative = 0;
+            for (size_t i = 0; i < kBuckets.size(); ++i) {
+                cumulative += h.buckets[i];
+                out += QStringLiteral("mercato_http_request_duration_seconds_bucket{route=\"%1\","
+                                      "le=\"%2\"} %3\n")
+                               .arg(route)
+                               .arg(kBuckets[i])
+                               .arg(cumulative);
+            }
+            cumulative += h.buckets[kBuckets.size()];
+            out += QStringLiteral("mercato_http_request_duration_seconds_bucket{route=\"%1\","
+                                  "le=\"+Inf\"} %2\n"
+                                  "mercato_http_request_duration_seconds_sum{route=\"%1\"} %3\n"
+                                  "mercato_http_request_duration_seconds_count{route=\"%1\"} %4\n")
+                           .arg(route)
+                           .arg(cumulative)
+                           .arg(h.sumSeconds, 0, 'f', 6)
                            .arg(cumulative);
         }
-        cumulative += m_buckets[kBuckets.size()];
-        out += QStringLiteral("mercato_http_request_duration_seconds_bucket{le=\"+Inf\"} %1\n"
-                              "mercato_http_request_duration_seconds_sum %2\n"
-                              "mercato_http_request_duration_seconds_count %3\n")
-                       .arg(cumulative)
-                       .arg(m_sumSeconds, 0, 'f', 6)
-                       .arg(cumulative);
+        out += QStringLiteral("# HELP mercato_webhook_failures_total Webhooks refused for their "
+                              "signature or failed while processed, by provider and reason.\n"
+                              "# TYPE mercato_webhook_failures_total counter\n");
+        for (auto it = m_webhookFailures.cbegin(); it != m_webhookFailures.cend(); ++it) {
+            const QStringList parts = it.key().split(QLatin1Char('\t'));
+            out += QStringLiteral("mercato_webhook_failures_total{provider=\"%1\",reason=\"%2\"} "
+                                  "%3\n")
+                           .arg(escapeLabel(parts.value(0)), escapeLabel(parts.value(1)))
+                           .arg(it.value());
+        }
         gauges = m_gauges;
     }
     out += QStringLiteral("# HELP mercato_http_connections_open Open client connections.\n"

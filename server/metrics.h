@@ -1,5 +1,6 @@
 #pragma once
-// Request counters and a latency histogram in Prometheus text format; thread-safe.
+// Request counters, per-route latency histograms and failure counters in Prometheus text
+// format; thread-safe.
 
 #include <QByteArray>
 #include <QHash>
@@ -29,7 +30,11 @@ class Metrics
 public:
     static constexpr int kRecentRequests = 200;
 
+    // `route` is the router's pattern (`/api/v1/products/{id}`), never the raw path.
     void recordRequest(const QString &route, const QByteArray &method, int status, qint64 nanos);
+    // A webhook refused (`signature`: missing, stale or wrong signature) or that failed while
+    // being processed (`processing`). `count` 0 declares the series so it shows before the first.
+    void recordWebhookFailure(const QString &provider, const QString &reason, quint64 count = 1);
     // A value read when /metrics is scraped (orders by status, open connections, ...).
     void addGauge(const QString &name, const QString &help,
                   std::function<std::vector<std::pair<QString, double>>()> read);
@@ -54,10 +59,15 @@ private:
         QString help;
         std::function<std::vector<std::pair<QString, double>>()> read;
     };
+    struct Histogram
+    {
+        std::array<quint64, kBuckets.size() + 1> buckets{};
+        double sumSeconds = 0;
+    };
     mutable std::mutex m_mutex;
-    QHash<QString, quint64> m_counts; // key: route \t method \t status
-    std::array<quint64, kBuckets.size() + 1> m_buckets{};
-    double m_sumSeconds = 0;
+    QHash<QString, quint64> m_counts;          // key: route \t method \t status
+    QHash<QString, Histogram> m_latency;       // key: route
+    QHash<QString, quint64> m_webhookFailures; // key: provider \t reason
     std::vector<Gauge> m_gauges;
     std::atomic<quint64> m_requests{0};
     std::atomic<quint64> m_errors{0};

@@ -2,12 +2,14 @@
 
 #include "metrics.h"
 #include "model/database.h"
+#include "model/dbpool.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QThread>
 
 namespace Mercato {
@@ -69,6 +71,21 @@ void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, boo
     router.add("GET", QStringLiteral("/metrics"), Access::Public, [&metrics](Request &) {
         return Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     });
+    // The pool: one connection per thread that uses the database (API workers, sweepers,
+    // listeners), counted by thread name.
+    metrics.addGauge(QStringLiteral("mercato_db_connections"),
+                     QStringLiteral("Database connections open, by the thread that owns them."),
+                     [&database] {
+                         QMap<QString, int> byThread;
+                         const QStringList threads = connectionThreads(database);
+                         for (const QString &t : threads)
+                             ++byThread[t];
+                         std::vector<std::pair<QString, double>> out;
+                         for (auto it = byThread.cbegin(); it != byThread.cend(); ++it)
+                             out.emplace_back(QStringLiteral("thread=\"%1\"").arg(it.key()),
+                                              double(it.value()));
+                         return out;
+                     });
     const QByteArray doc = openApiDocument();
     router.add("GET", QStringLiteral("/api/v1/openapi.json"), Access::Public, [doc](Request &) {
         Response r = Response::text(200, doc, "application/json");

@@ -4,7 +4,9 @@
 #include "router.h"
 
 namespace Mercato {
+class Metrics;
 class Shop;
 
-void registerWebhookRoutes(Http::Router &router, Shop &shop);
+// Refusals and processing failures count in `mercato_webhook_failures_total`.
+void registerWebhookRoutes(Http::Router &router, Shop &shop, Metrics &metrics);
 } // namespace Mercato

@@ -8,9 +8,16 @@
 #include "model/clock.h"
 #include "model/coinledger.h"
 #include "model/ids.h"
+#include "model/inventory.h"
 
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
 
 namespace Mercato::Test {
 
@@ -98,6 +105,111 @@ inline Client clientFor(TestServer &server, const QString &userId, const QString
 inline QByteArray compact(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+// A Shop on a fresh database of this run's engine, without a server: the two-process tests
+// prepare data through it and hand its URL to mercato-server children.
+struct SharedStore
+{
+    QTemporaryDir dir;
+    QString url;
+    std::unique_ptr<Shop> shop;
+
+    bool open()
+    {
+        url = freshDatabaseUrl(dir.path());
+        auto parsed = DatabaseUrl::parse(url);
+        if (!parsed)
+            return false;
+        ShopOptions options;
+        options.database = parsed.value();
+        options.jwtKey = QByteArray::fromBase64(testJwtKey());
+        options.dataDir = dir.path();
+        shop = std::make_unique<Shop>(options);
+        return bool(shop->open());
+    }
+    QProcessEnvironment childEnv(int workers) const
+    {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("MERCATO_DATABASE"), url);
+        env.insert(QStringLiteral("MERCATO_WORKERS"), QString::number(workers));
+        return env;
+    }
+};
+
+// `customers` customers (spread over the servers on `ports`) race for `stock` units with
+// POST /orders, `rounds` times: exactly `stock` orders, the rest 409, stock 0 and the ledger
+// agreeing. Check QTest::currentTestFailed() after it.
+inline void raceRounds(Shop &shop, const QList<quint16> &ports, int rounds, int customerCount = 200,
+                       int stock = 50)
+{
+    const int kCustomers = customerCount;
+    const int kStock = stock;
+    constexpr int kThreads = 8;
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    std::vector<Client> customers;
+    for (int i = 0; i < kCustomers; ++i) {
+        Client c(ports.at(i % ports.size()));
+        c.setToken(shop.tokens()
+                           .issueAccess(insertUser(shop, QStringLiteral("customer")),
+                                        QStringLiteral("customer"))
+                           .token);
+        customers.push_back(c);
+    }
+    for (int round = 0; round < rounds; ++round) {
+        const QString p = insertProduct(shop, seller, 100, kStock);
+        const QString other = insertProduct(shop, seller, 100, 1000);
+        QVERIFY(!p.isEmpty() && !other.isEmpty());
+        for (const Client &c : customers) {
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + p,
+                           QJsonObject{{QStringLiteral("quantity"), 1}})
+                             .status,
+                     200);
+            QCOMPARE(c.put(QStringLiteral("/api/v1/cart/items/") + other,
+                           QJsonObject{{QStringLiteral("quantity"), 1}})
+                             .status,
+                     200);
+        }
+        std::atomic<int> next{0};
+        std::atomic<int> created{0};
+        std::atomic<int> refused{0};
+        std::atomic<int> unexpected{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                for (int i = next++; i < kCustomers; i = next++) {
+                    const auto r = customers[size_t(i)].post(
+                            QStringLiteral("/api/v1/orders"),
+                            QJsonObject{{QStringLiteral("coinsToUse"), 0}});
+                    if (r.status == 201)
+                        ++created;
+                    else if (r.status == 409)
+                        ++refused;
+                    else
+                        ++unexpected;
+                }
+            });
+        }
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(unexpected.load(), 0);
+        QCOMPARE(created.load(), kStock);
+        QCOMPARE(refused.load(), kCustomers - kStock);
+        QCOMPARE(stockOf(shop, p), 0);
+        QCOMPARE(ledgerSum(shop, p), 0);
+        // The refused carts changed nothing on their other line either.
+        QCOMPARE(stockOf(shop, other), 1000 - kStock);
+        QCOMPARE(ledgerSum(shop, other), 1000 - kStock);
+        QCOMPARE(scalar(shop,
+                        QStringLiteral("SELECT COUNT(*) FROM order_items WHERE product_id = ?"),
+                        {p}),
+                 kStock);
+        for (const Client &c : customers)
+            c.del(QStringLiteral("/api/v1/cart"));
+    }
+    auto mismatches = Inventory::verifyLedger(shop.database().connection());
+    QVERIFY(mismatches);
+    QVERIFY(mismatches->isEmpty());
 }
 
 } // namespace Mercato::Test

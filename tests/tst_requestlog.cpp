@@ -1,7 +1,12 @@
 // Every answer carries X-Request-Id (the client's own when sane, else a fresh one), and every
 // request leaves one structured log line (method, path without query, status, duration, id).
+// /metrics: latency histograms per route pattern, the database pool by thread, webhook failures.
 
 #include "support/testsupport.h"
+
+#include "model/clock.h"
+#include "model/ids.h"
+#include "model/stripe.h"
 
 #include <QRegularExpression>
 #include <QTest>
@@ -37,6 +42,29 @@ QStringList linesWith(const QString &needle)
             out.append(line);
     }
     return out;
+}
+
+// The value of one series in a Prometheus text answer, -1 when absent.
+double seriesValue(const QByteArray &text, const QString &series)
+{
+    const QStringList lines = QString::fromUtf8(text).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (line.startsWith(series + QLatin1Char(' ')))
+            return line.mid(series.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+// The sum of every series whose line starts with `prefix`.
+double seriesSum(const QByteArray &text, const QString &prefix)
+{
+    double sum = 0;
+    const QStringList lines = QString::fromUtf8(text).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (line.startsWith(prefix))
+            sum += line.section(QLatin1Char(' '), -1).toDouble();
+    }
+    return sum;
 }
 
 const QRegularExpression kGenerated(QStringLiteral("^[0-9a-f]{24}$"));
@@ -158,6 +186,75 @@ private Q_SLOTS:
         QCOMPARE(lines.size(), 1);
         QVERIFY(!lines.first().contains(QLatin1Char('\n')));
         QVERIFY(!lines.first().contains(QLatin1Char('"')));
+    }
+
+    // Latency per route pattern (never the raw path), connections per thread, and webhook
+    // refusals and processing failures: each shows in /metrics and moves.
+    void metricsRoutesPoolAndWebhooks()
+    {
+        TestServer::Options options;
+        options.payments.stripeSecretKey = QStringLiteral("sk_test_metrics");
+        options.payments.stripeWebhookSecret = QStringLiteral("whsec_metrics");
+        options.payments.stripeApiBase = QStringLiteral("http://127.0.0.1:9");
+        TestServer server(options);
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const auto metrics = [&server] {
+            return httpRequest(server.port(), "GET", "/metrics").body;
+        };
+        const QString signature = QStringLiteral(
+                "mercato_webhook_failures_total{provider=\"stripe\",reason=\"signature\"}");
+        const QString processing = QStringLiteral(
+                "mercato_webhook_failures_total{provider=\"stripe\",reason=\"processing\"}");
+        const QString count = QStringLiteral(
+                "mercato_http_request_duration_seconds_count{route=\"/api/v1/products/{id}\"}");
+        const QString inf = QStringLiteral("mercato_http_request_duration_seconds_bucket{route="
+                                           "\"/api/v1/products/{id}\",le=\"+Inf\"}");
+        QByteArray before = metrics();
+        QCOMPARE(seriesValue(before, signature), 0.0);
+        QCOMPARE(seriesValue(before, processing), 0.0);
+        QCOMPARE(seriesValue(before, count), -1.0);
+
+        const QString id = Ids::newId();
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(httpRequest(server.port(), "GET", "/api/v1/products/" + id.toLatin1()).status,
+                     404);
+        }
+        QByteArray after = metrics();
+        QCOMPARE(seriesValue(after, count), 3.0);
+        QCOMPARE(seriesValue(after, inf), 3.0);
+        QVERIFY(seriesValue(after, QStringLiteral("mercato_http_request_duration_seconds_sum{route="
+                                                  "\"/api/v1/products/{id}\"}"))
+                > 0);
+        QVERIFY2(!after.contains(id.toLatin1()), "a raw path reached a label");
+        // The workers that answered hold one database connection each.
+        const double workers = seriesSum(after, QStringLiteral("mercato_db_connections{thread="
+                                                               "\"api-worker-"));
+        QVERIFY2(workers >= 1 && workers <= 2, after.constData());
+
+        const QByteArray event = R"({"id":"evt_metrics","type":"payment_intent.succeeded"})";
+        const QByteArray webhook = "/api/v1/webhooks/stripe";
+        const QByteArray json = "application/json";
+        QCOMPARE(httpRequest(server.port(), "POST", webhook, event,
+                             {{"Content-Type", json}, {"Stripe-Signature", "t=1,v1=00"}})
+                         .status,
+                 400);
+        QCOMPARE(
+                httpRequest(server.port(), "POST", webhook, event, {{"Content-Type", json}}).status,
+                400);
+        after = metrics();
+        QCOMPARE(seriesValue(after, signature), 2.0);
+        QCOMPARE(seriesValue(after, processing), 0.0);
+        // Signed, but not an event it can process.
+        const QByteArray garbage = "not an event";
+        const QByteArray header
+                = StripeSignature::sign("whsec_metrics", garbage, Clock::nowMs() / 1000);
+        QCOMPARE(httpRequest(server.port(), "POST", webhook, garbage,
+                             {{"Content-Type", json}, {"Stripe-Signature", header}})
+                         .status,
+                 400);
+        after = metrics();
+        QCOMPARE(seriesValue(after, signature), 2.0);
+        QCOMPARE(seriesValue(after, processing), 1.0);
     }
 
 private:

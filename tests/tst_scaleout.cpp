@@ -1,0 +1,315 @@
+// Scale-out on PostgreSQL: changes made by one process reach the others through LISTEN/NOTIFY,
+// and two mercato-server processes behind a real nginx share one database without overselling.
+// Several processes on one database is PostgreSQL's case: on SQLite these tests skip.
+
+#include "orderfixture.h"
+
+#include "model/clusterevents.h"
+#include "model/notifier.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace Mercato;
+using namespace Mercato::Test;
+
+namespace {
+const char kSqliteSkip[] = "several processes on one database and LISTEN/NOTIFY are PostgreSQL's "
+                           "case; on SQLite one process owns the file";
+
+// A value of `name{labels}` in a Prometheus text answer, -1 when absent.
+double metricValue(const QByteArray &text, const QString &series)
+{
+    const QStringList lines = QString::fromUtf8(text).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (line.startsWith(series + QLatin1Char(' ')))
+            return line.mid(series.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+double metricOf(quint16 port, const QString &series)
+{
+    const HttpResult r = httpRequest(port, "GET", "/metrics");
+    return r.status == 200 ? metricValue(r.body, series) : -2;
+}
+
+QString receivedSeries(const QString &event)
+{
+    return QStringLiteral("mercato_cluster_events_received_total{event=\"%1\"}").arg(event);
+}
+
+// Places one order of `productId` for `customer` through the server on `port`; its id or empty.
+QString placeOrder(Shop &shop, quint16 port, const QString &customer, const QString &productId)
+{
+    Client c(port);
+    c.setToken(shop.tokens().issueAccess(customer, QStringLiteral("customer")).token);
+    if (c.put(QStringLiteral("/api/v1/cart/items/") + productId,
+              QJsonObject{{QStringLiteral("quantity"), 1}})
+                .status
+        != 200)
+        return {};
+    const HttpResult r = c.post(QStringLiteral("/api/v1/orders"),
+                                QJsonObject{{QStringLiteral("coinsToUse"), 0}});
+    return r.status == 201 ? r.json().value(QStringLiteral("id")).toString() : QString();
+}
+
+// nginx in front of `backends`, as packaging/nginx-mercato.conf puts it, on a free loopback port.
+class Nginx
+{
+public:
+    ~Nginx()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.terminate();
+            if (!m_process.waitForFinished(5000))
+                m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    bool start(const QList<quint16> &backends)
+    {
+        const QString nginx = QStandardPaths::findExecutable(
+                QStringLiteral("nginx"),
+                {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
+        if (nginx.isEmpty()) {
+            m_error = QStringLiteral("nginx is not installed (packaging/install-deps.sh test)");
+            return false;
+        }
+        m_port = freePort();
+        const QString d = m_dir.path();
+        QString servers;
+        for (quint16 p : backends)
+            servers += QStringLiteral("        server 127.0.0.1:%1 max_fails=3 fail_timeout=5s;\n")
+                               .arg(p);
+        const QString conf
+                = QStringLiteral(
+                          "worker_processes 1;\n"
+                          "pid %1/nginx.pid;\n"
+                          "error_log %1/error.log warn;\n"
+                          "events { worker_connections 1024; }\n"
+                          "http {\n"
+                          "    access_log off;\n"
+                          "    client_body_temp_path %1/body;\n"
+                          "    proxy_temp_path %1/proxy;\n"
+                          "    fastcgi_temp_path %1/fastcgi;\n"
+                          "    uwsgi_temp_path %1/uwsgi;\n"
+                          "    scgi_temp_path %1/scgi;\n"
+                          "    upstream mercato {\n%2"
+                          "        keepalive 32;\n"
+                          "    }\n"
+                          "    server {\n"
+                          "        listen 127.0.0.1:%3;\n"
+                          "        client_max_body_size 9m;\n"
+                          "        location / {\n"
+                          "            proxy_pass http://mercato;\n"
+                          "            proxy_http_version 1.1;\n"
+                          "            proxy_set_header Connection \"\";\n"
+                          "            proxy_set_header Host $host;\n"
+                          "            proxy_set_header X-Forwarded-For "
+                          "$proxy_add_x_forwarded_for;\n"
+                          "            proxy_connect_timeout 2s;\n"
+                          "            proxy_read_timeout 60s;\n"
+                          "            proxy_next_upstream error timeout http_502 http_503;\n"
+                          "            proxy_next_upstream_tries 2;\n"
+                          "        }\n"
+                          "    }\n"
+                          "}\n")
+                          .arg(d, servers)
+                          .arg(m_port);
+        QFile f(d + QStringLiteral("/nginx.conf"));
+        if (!f.open(QIODevice::WriteOnly) || f.write(conf.toUtf8()) < 0) {
+            m_error = QStringLiteral("cannot write nginx.conf");
+            return false;
+        }
+        f.close();
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.start(nginx, {QStringLiteral("-p"), d, QStringLiteral("-e"),
+                                d + QStringLiteral("/error.log"), QStringLiteral("-c"),
+                                d + QStringLiteral("/nginx.conf"), QStringLiteral("-g"),
+                                QStringLiteral("daemon off;")});
+        if (!m_process.waitForStarted(5000)) {
+            m_error = m_process.errorString();
+            return false;
+        }
+        for (int i = 0; i < 100 && m_process.state() == QProcess::Running; ++i) {
+            if (httpRequest(m_port, "GET", "/healthz", {}, {}, 1000).status != 0)
+                return true;
+            QTest::qWait(100);
+        }
+        m_error = QStringLiteral("nginx did not answer: ") + log();
+        return false;
+    }
+    quint16 port() const { return m_port; }
+    QString errorString() const { return m_error; }
+    QString log() const
+    {
+        QFile f(m_dir.path() + QStringLiteral("/error.log"));
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QProcess m_process;
+    quint16 m_port = 0;
+    QString m_error;
+};
+} // namespace
+
+class TestScaleOut : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void noListenerOnSqlite();
+    void changesReachTheOtherProcess();
+    void twoServersBehindNginx();
+};
+
+void TestScaleOut::noListenerOnSqlite()
+{
+    // One process per SQLite file: nothing to listen to, and nothing started.
+    if (usingPostgres())
+        QSKIP("the SQLite case");
+    SharedStore store;
+    QVERIFY(store.open());
+    ClusterEvents cluster(store.shop->database(), store.shop->events());
+    cluster.start();
+    QVERIFY(!cluster.isListening());
+    Q_EMIT store.shop->events().productChanged(Ids::newId());
+    QCOMPARE(cluster.sentCount(), quint64(0));
+}
+
+void TestScaleOut::changesReachTheOtherProcess()
+{
+    if (!usingPostgres())
+        QSKIP(kSqliteSkip);
+    SharedStore store;
+    QVERIFY(store.open());
+    Shop &shop = *store.shop;
+    ClusterEvents local(shop.database(), shop.events());
+    local.start();
+    QTRY_VERIFY_WITH_TIMEOUT(local.isListening(), 10'000);
+
+    // What this process receives, on this (the test's) thread as a console page would.
+    QObject page;
+    QStringList orders;
+    QList<QPair<QString, QString>> notifications; // user, kind
+    connect(&shop.events(), &ModelEvents::orderChanged, &page,
+            [&](const QString &id, const QString &) { orders.append(id); });
+    connect(&shop.events(), &ModelEvents::notificationCreated, &page,
+            [&](const QString &user, const QString &kind, const QString &) {
+                notifications.append({user, kind});
+            });
+
+    ServerProcess other(store.childEnv(1));
+    QVERIFY2(other.start(), qPrintable(other.log()));
+    const QString listening = QStringLiteral("mercato_cluster_listening");
+    QTRY_COMPARE_WITH_TIMEOUT(metricOf(other.port(), listening), 1.0, 10'000);
+
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString customer = insertUser(shop, QStringLiteral("customer"));
+    const QString product = insertProduct(shop, seller, 500, 10, {}, 9);
+    QVERIFY(!product.isEmpty());
+
+    // An order taken by the other process: this one hears of the order and of the seller's
+    // low-stock notification (10 in stock, threshold 9) within seconds.
+    const QString first = placeOrder(shop, other.port(), customer, product);
+    QVERIFY(!first.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(orders.contains(first), 5000);
+    const auto sellerNotified = [&] {
+        return std::any_of(notifications.cbegin(), notifications.cend(),
+                           [&](const auto &n) { return n.first == seller; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sellerNotified(), 5000);
+
+    // A notification made here reaches the other process's listener.
+    const QString received = receivedSeries(QStringLiteral("notificationCreated"));
+    QCOMPARE(metricOf(other.port(), received), -1.0); // nothing from here yet
+    {
+        Transaction tx(shop.database());
+        QVERIFY(tx.begin());
+        QList<PendingNotification> pending;
+        QVERIFY(shop.notifier().add(tx.db(), customer, QStringLiteral("test.ping"),
+                                    QStringLiteral("Hello from the first process"),
+                                    QStringLiteral("ping"), {}, &pending));
+        QVERIFY(tx.commit());
+        shop.notifier().announce(pending);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(metricOf(other.port(), received), 1.0, 5000);
+
+    // Its own announcement does not come back to this process: NOTIFYs arrive in commit order,
+    // so once a later order of the other process is here, the ping would have been too.
+    const QString second = placeOrder(shop, other.port(), customer, product);
+    QVERIFY(!second.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(orders.contains(second), 5000);
+    // Once here: from the announcement itself (on this thread), never again through NOTIFY.
+    const auto pings = std::count_if(notifications.cbegin(), notifications.cend(),
+                                     [](const auto &n) { return n.second == u"test.ping"; });
+    QCOMPARE(pings, 1);
+    QVERIFY(local.sentCount() >= 1);
+    // Nor do the other process's own events count as received there.
+    QCOMPARE(metricOf(other.port(), receivedSeries(QStringLiteral("orderChanged"))), -1.0);
+
+    MERCATO_VERIFY_CLEAN_EXIT(other);
+    local.stop();
+    shop.database().releaseThreadConnection();
+}
+
+void TestScaleOut::twoServersBehindNginx()
+{
+    if (!usingPostgres())
+        QSKIP(kSqliteSkip);
+    SharedStore store;
+    QVERIFY(store.open());
+    Shop &shop = *store.shop;
+    ServerProcess a(store.childEnv(2));
+    ServerProcess b(store.childEnv(2));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    Nginx nginx;
+    QVERIFY2(nginx.start({a.port(), b.port()}), qPrintable(nginx.errorString()));
+
+    const HttpResult ready = httpRequest(nginx.port(), "GET", "/readyz");
+    QCOMPARE(ready.status, 200);
+
+    // A notification made by one process reaches a listener on the other.
+    const QString listening = QStringLiteral("mercato_cluster_listening");
+    QTRY_COMPARE_WITH_TIMEOUT(metricOf(a.port(), listening), 1.0, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(metricOf(b.port(), listening), 1.0, 10'000);
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString customer = insertUser(shop, QStringLiteral("customer"));
+    const QString product = insertProduct(shop, seller, 500, 10, {}, 9);
+    QVERIFY(!placeOrder(shop, a.port(), customer, product).isEmpty()); // low stock: notified
+    const QString notified = receivedSeries(QStringLiteral("notificationCreated"));
+    QTRY_VERIFY_WITH_TIMEOUT(metricOf(b.port(), notified) >= 1.0, 5000);
+    QCOMPARE(metricOf(a.port(), notified), -1.0);
+
+    // The last-units race through nginx: 100 customers, 30 units, both processes serving.
+    raceRounds(shop, {nginx.port()}, 1, 100, 30);
+    if (QTest::currentTestFailed())
+        return;
+    const QString created
+            = QStringLiteral("mercato_http_requests_total{route=\"/api/v1/orders\",method=\"POST\","
+                             "status=\"201\"}");
+    const double createdA = metricOf(a.port(), created);
+    const double createdB = metricOf(b.port(), created);
+    qInfo("orders taken by the first process: %g, by the second: %g", createdA, createdB);
+    QVERIFY2(createdA > 1 && createdB > 0, "nginx did not spread the orders over both");
+    QCOMPARE(createdA + createdB, 1.0 + 30.0);
+    QCOMPARE(httpRequest(nginx.port(), "GET", "/readyz").status, 200);
+
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    shop.database().releaseThreadConnection();
+}
+
+QTEST_GUILESS_MAIN(TestScaleOut)
+#include "tst_scaleout.moc"
