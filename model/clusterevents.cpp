@@ -32,6 +32,12 @@ ClusterEvents::ClusterEvents(Database &database, ModelEvents &events)
 ClusterEvents::~ClusterEvents()
 {
     stop();
+    // The listener thread wrote these under the mutex. Take it before their memory goes, so
+    // the release follows the last use in a way ThreadSanitizer sees (QThread::wait's own
+    // synchronisation it does not).
+    std::lock_guard lock(m_mutex);
+    m_received.clear();
+    m_outgoing.clear();
 }
 
 void ClusterEvents::start()
