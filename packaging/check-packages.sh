@@ -97,30 +97,41 @@ if command -v nginx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
     nginx -t -p "$n" -c "$n/nginx.conf" >"$n/test.log" 2>&1 || { cat "$n/test.log"; fail "nginx -t on nginx-mercato.conf"; }
 fi
 
+# Starts a command in the background, waits until /readyz on $port answers 200, stops it with
+# SIGTERM, and fails unless it answered and then exited with 0.
+#   serve_until_ready WHAT LOG COMMAND...
+serve_until_ready() {
+    what=$1
+    log=$2
+    shift 2
+    "$@" >"$log" 2>&1 &
+    pid=$!
+    ready=""
+    i=0
+    while [ $i -lt 100 ]; do
+        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ]; then
+            ready=yes
+            break
+        fi
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.2
+        i=$((i + 1))
+    done
+    kill -TERM $pid 2>/dev/null || true
+    rc=0
+    wait $pid || rc=$?
+    [ -n "$ready" ] || { cat "$log"; fail "$what did not answer /readyz"; }
+    [ $rc -eq 0 ] || { cat "$log"; fail "$what exited with $rc on SIGTERM"; }
+}
+
 echo "== the packaged server starts and is ready"
 data=$out/data
 mkdir -p "$data"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-MERCATO_JWT_SECRET=$(head -c 32 /dev/urandom | base64) QT_ENABLE_REGEXP_JIT=0 \
+serve_until_ready "the packaged mercato-server" "$out/server.log" \
+    env MERCATO_JWT_SECRET="$(head -c 32 /dev/urandom | base64)" QT_ENABLE_REGEXP_JIT=0 \
     "$root/usr/bin/mercato-server" --config "$root/etc/mercato/mercato.conf" --data-dir "$data" \
-    --listen "127.0.0.1:$port" >"$out/server.log" 2>&1 &
-pid=$!
-ready=""
-i=0
-while [ $i -lt 100 ]; do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ]; then
-        ready=yes
-        break
-    fi
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.2
-    i=$((i + 1))
-done
-kill -TERM $pid 2>/dev/null || true
-rc=0
-wait $pid || rc=$?
-[ -n "$ready" ] || { cat "$out/server.log"; fail "the packaged mercato-server did not answer /readyz"; }
-[ $rc -eq 0 ] || { cat "$out/server.log"; fail "mercato-server exited with $rc on SIGTERM"; }
+    --listen "127.0.0.1:$port"
 grep -q "request_id=" "$out/server.log" || fail "no request log line"
 
 # Installed for real on this machine (CI runs as root on a throwaway machine; elsewhere set
@@ -150,25 +161,9 @@ if [ "$(id -u)" = 0 ] && [ "${MERCATO_PACKAGE_INSTALL:-1}" = 1 ] && command -v a
     [ -x /usr/bin/mercato-server ] || fail "no /usr/bin/mercato-server"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     # setpriv execs the server itself (runuser would stand between it and the SIGTERM).
-    setpriv --reuid=mercato --regid=mercato --init-groups /usr/bin/mercato-server --config /etc/mercato/mercato.conf \
-        --listen "127.0.0.1:$port" >"$out/installed-server.log" 2>&1 &
-    pid=$!
-    ready=""
-    i=0
-    while [ $i -lt 100 ]; do
-        if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ]; then
-            ready=yes
-            break
-        fi
-        kill -0 $pid 2>/dev/null || break
-        sleep 0.2
-        i=$((i + 1))
-    done
-    kill -TERM $pid 2>/dev/null || true
-    rc=0
-    wait $pid || rc=$?
-    [ -n "$ready" ] || { cat "$out/installed-server.log"; fail "the installed mercato-server did not answer /readyz"; }
-    [ $rc -eq 0 ] || { cat "$out/installed-server.log"; fail "the installed mercato-server exited with $rc on SIGTERM"; }
+    serve_until_ready "the installed mercato-server" "$out/installed-server.log" \
+        setpriv --reuid=mercato --regid=mercato --init-groups /usr/bin/mercato-server \
+        --config /etc/mercato/mercato.conf --listen "127.0.0.1:$port"
     [ -f /var/lib/mercato/mercato.db ] || fail "the installed server kept no shop in /var/lib/mercato"
     key=/var/lib/mercato/jwt.key
     [ -f "$key" ] && [ "$(stat -c '%a %U' "$key")" = "600 mercato" ] || fail "the JWT key is not 0600 mercato in /var/lib/mercato"
