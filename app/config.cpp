@@ -36,6 +36,7 @@ const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
                             QStringLiteral("MERCATO_SMTP_URL"),
                             QStringLiteral("MERCATO_MAIL_FROM"),
                             QStringLiteral("MERCATO_MAIL_LEASE_SECONDS"),
+                            QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"),
                             QStringLiteral("MERCATO_CURRENCY"),
                             QStringLiteral("MERCATO_TIMEZONE"),
                             QStringLiteral("MERCATO_DAILY_COINS"),
@@ -384,6 +385,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
     c.authRateLimit = b.integer(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), 20, 0, 1'000'000);
     c.mailLeaseSeconds = b.integer(QStringLiteral("MERCATO_MAIL_LEASE_SECONDS"), 60, 1, 3600);
+    c.jobIntervalSeconds = b.integer(QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"), 30, 1, 3600);
     c.store.lowStockDefault
             = b.integer(QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), 5, 0, 1'000'000);
     c.store.sellerApproval = b.flag(QStringLiteral("MERCATO_SELLER_APPROVAL"), false);

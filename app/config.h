@@ -48,6 +48,8 @@ struct Config
     // How long a sender's claim on outbox mail lasts: mail a killed process was sending goes
     // out again after this.
     int mailLeaseSeconds = 60;
+    // MERCATO_JOB_INTERVAL_SECONDS: how often order expiry and the remote retries run.
+    int jobIntervalSeconds = 30;
     int authRateLimit = 20;
     int workers = 0;
     int maxConnectionsPerClient = 64;

@@ -2,6 +2,7 @@
 // on a QCoreApplication, without creating a single widget.
 
 #include "config.h"
+#include "journallog.h"
 #include "metricsmonitor.h"
 #include "runtime.h"
 
@@ -43,6 +44,7 @@ bool namesConfigFile(const QStringList &args)
 
 int main(int argc, char *argv[])
 {
+    Mercato::JournalLog::installIfUnderJournal(); // `mercato --headless` as a systemd service
     const bool noGui = wantsNoGui(argc, argv);
     std::unique_ptr<QCoreApplication> app = noGui ? std::make_unique<QCoreApplication>(argc, argv)
                                                   : std::make_unique<QApplication>(argc, argv);

@@ -1,6 +1,7 @@
 // mercato-server: the headless API server (links no widgets).
 
 #include "config.h"
+#include "journallog.h"
 #include "runtime.h"
 
 #include <QCoreApplication>
@@ -10,6 +11,7 @@
 
 int main(int argc, char *argv[])
 {
+    Mercato::JournalLog::installIfUnderJournal(); // under systemd: lines with their priority
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mercato"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MERCATO_VERSION));

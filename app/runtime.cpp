@@ -240,7 +240,8 @@ Status Runtime::start()
     }
     if (options.payments.stripeEnabled())
         qCInfo(lcApp) << "payments: Stripe at" << options.payments.stripeApiBase;
-    m_sweeper = std::make_unique<OrderSweeper>(m_shop->orders(), m_shop->database());
+    m_sweeper = std::make_unique<OrderSweeper>(m_shop->orders(), m_shop->database(),
+                                               m_config.jobIntervalSeconds * 1000);
     m_sweeper->start();
     m_cluster = std::make_unique<ClusterEvents>(m_shop->database(), m_shop->events());
     m_cluster->start();
@@ -290,7 +291,7 @@ Status Runtime::start()
         return s;
 
     m_sweepPool.setMaxThreadCount(1);
-    m_refundSweep.setInterval(30'000);
+    m_refundSweep.setInterval(m_config.jobIntervalSeconds * 1000);
     QObject::connect(&m_refundSweep, &QTimer::timeout, &m_refundSweep, [this, shop] {
         m_sweepPool.tryStart([shop] {
             shop->refunds().retryDue();

@@ -776,8 +776,18 @@ int Catalog::retryMediaDeletions(int max)
     QList<Row> rows;
     while (due->next())
         rows.append({due->value(0).toString(), due->value(1).toString(), due->value(2).toInt()});
+    due->finish();
     int done = 0;
     for (const Row &row : rows) {
+        // The claim: one process deletes a given picture; a lapsed claim (that process died
+        // mid-call) makes the row due again.
+        const qint64 now = Clock::nowMs();
+        auto claim = execSql(db,
+                             QStringLiteral("UPDATE media_deletions SET next_attempt_at = ? "
+                                            "WHERE id = ? AND next_attempt_at <= ?"),
+                             {now + 5 * 60'000, row.id, now});
+        if (!claim || claim->numRowsAffected() != 1)
+            continue;
         const Status s = m_shop.images().remove(row.key);
         if (s || s.error().code == ErrorCode::NotFound) {
             if (execSql(db, QStringLiteral("DELETE FROM media_deletions WHERE id = ?"), {row.id}))

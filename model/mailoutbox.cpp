@@ -139,4 +139,19 @@ Result<qint64> MailOutboxTable::count()
     return q->next() ? q->value(0).toLongLong() : qint64(0);
 }
 
+Result<MailOutboxTable::Depth> MailOutboxTable::depth()
+{
+    auto q = execSql(m_db.connection(),
+                     QStringLiteral("SELECT COUNT(*), MIN(created_at) FROM mail_outbox"));
+    if (!q)
+        return q.error();
+    Depth d;
+    if (q->next()) {
+        d.messages = q->value(0).toLongLong();
+        d.oldestCreatedAtMs = q->value(1).isNull() ? 0 : q->value(1).toLongLong();
+    }
+    q->finish();
+    return d;
+}
+
 } // namespace Mercato

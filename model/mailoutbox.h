@@ -30,6 +30,15 @@ public:
     // Messages in the table, due or not, whoever holds them.
     Result<qint64> count();
 
+    struct Depth
+    {
+        qint64 messages = 0;
+        qint64 oldestCreatedAtMs = 0; // 0 when empty
+    };
+    // Messages waiting (due, retrying later or in flight) and the oldest one's age, in one
+    // aggregate over a table that holds only undelivered mail.
+    Result<Depth> depth();
+
 private:
     Database &m_db;
 };

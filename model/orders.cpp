@@ -709,6 +709,20 @@ Result<int> OrderService::expireDue()
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
+        if (m_database.engine() == Engine::Postgres) {
+            // Another process expiring this order right now holds its row: skip it rather
+            // than wait for its commit only to find the order already cancelled.
+            auto mine = execSql(db,
+                                QStringLiteral("SELECT id FROM orders WHERE id = ? AND status = ? "
+                                               "FOR UPDATE SKIP LOCKED"),
+                                {orderId, OrderStatus::PendingPayment});
+            if (!mine)
+                return mine.error();
+            const bool locked = mine->next();
+            mine->finish();
+            if (!locked)
+                continue;
+        }
         // The conditional update decides which process expires the order (exactly one).
         auto u = execSql(db,
                          QStringLiteral("UPDATE orders SET status = ?, updated_at = ? "
@@ -807,6 +821,20 @@ Status OrderService::issueRefund(const QString &refundId)
     const QString paymentRef = q->value(1).toString();
     const qint64 amount = q->value(2).toLongLong();
     const int attempts = q->value(3).toInt();
+    q->finish(); // the read ends before the claim writes
+    // The claim: one process at a time calls the provider for this refund; the lease lapses
+    // if it dies mid-call, and the retry reuses the idempotency key, so it refunds once.
+    constexpr qint64 kLeaseMs = 5 * 60'000;
+    const qint64 claimedAt = Clock::nowMs();
+    auto claim = execSql(db,
+                         QStringLiteral("UPDATE payment_refunds SET next_attempt_at = ? WHERE id "
+                                        "= ? AND state IN ('late_pending', 'late_retrying') AND "
+                                        "next_attempt_at <= ?"),
+                         {claimedAt + kLeaseMs, refundId, claimedAt});
+    if (!claim)
+        return claim.error();
+    if (claim->numRowsAffected() != 1)
+        return Ok{}; // another process holds it, or its next try is later
     auto outcome
             = m_gateway.refund(paymentRef, amount, QStringLiteral("mercato-refund-") + refundId);
     const qint64 now = Clock::nowMs();

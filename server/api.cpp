@@ -13,9 +13,80 @@
 #include "storefrontroutes.h"
 #include "webhookroutes.h"
 
+#include "metrics.h"
+
+#include "model/clock.h"
 #include "model/shop.h"
 
+#include <QLoggingCategory>
+
+#include <mutex>
+
+Q_LOGGING_CATEGORY(lcApiMetrics, "mercato.server.metrics")
+
 namespace Mercato {
+
+namespace {
+// The outbox's depth for /metrics: one aggregate query, read on the worker that serves the
+// scrape and reused for a second, so the two gauges and a burst of scrapers cost one query.
+class OutboxDepthReader
+{
+public:
+    explicit OutboxDepthReader(MailOutboxTable &table)
+        : m_table(table)
+    {}
+    std::optional<MailOutboxTable::Depth> read()
+    {
+        std::lock_guard lock(m_mutex);
+        const qint64 now = Clock::nowMs();
+        if (m_readAtMs != 0 && now - m_readAtMs < 1000)
+            return m_last;
+        auto depth = m_table.depth();
+        if (!depth) {
+            qCWarning(lcApiMetrics).noquote()
+                    << "cannot read the mail outbox depth:" << depth.error().detail;
+            m_last.reset();
+        } else {
+            m_last = depth.value();
+        }
+        m_readAtMs = now;
+        return m_last;
+    }
+
+private:
+    MailOutboxTable &m_table;
+    std::mutex m_mutex;
+    qint64 m_readAtMs = 0;
+    std::optional<MailOutboxTable::Depth> m_last;
+};
+
+void addOutboxGauges(Shop &shop, Metrics &metrics)
+{
+    auto reader = std::make_shared<OutboxDepthReader>(shop.mailOutbox());
+    metrics.addGauge(QStringLiteral("mercato_mail_outbox_messages"),
+                     QStringLiteral("Mail in the outbox not yet delivered (due, waiting for a "
+                                    "retry or being sent), by any process on this database."),
+                     [reader] {
+                         std::vector<std::pair<QString, double>> out;
+                         if (const auto d = reader->read())
+                             out.emplace_back(QString(), double(d->messages));
+                         return out;
+                     });
+    metrics.addGauge(QStringLiteral("mercato_mail_outbox_oldest_age_seconds"),
+                     QStringLiteral("Age of the oldest undelivered mail in the outbox (0 when "
+                                    "empty)."),
+                     [reader] {
+                         std::vector<std::pair<QString, double>> out;
+                         if (const auto d = reader->read()) {
+                             const qint64 age = d->oldestCreatedAtMs == 0
+                                                        ? 0
+                                                        : Clock::nowMs() - d->oldestCreatedAtMs;
+                             out.emplace_back(QString(), double(std::max<qint64>(age, 0)) / 1000.0);
+                         }
+                         return out;
+                     });
+}
+} // namespace
 
 void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOptions &options)
 {
@@ -37,6 +108,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerOrderRoutes(router, shop, metrics);
     registerWebhookRoutes(router, shop, metrics);
     registerStorefrontRoutes(router, shop, options.storefront);
+    addOutboxGauges(shop, metrics);
 }
 
 } // namespace Mercato

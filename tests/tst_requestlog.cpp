@@ -1,11 +1,15 @@
 // Every answer carries X-Request-Id (the client's own when sane, else a fresh one), and every
 // request leaves one structured log line (method, path without query, status, duration, id).
-// /metrics: latency histograms per route pattern, the database pool by thread, webhook failures.
+// /metrics: latency histograms per route pattern, the database pool by thread, webhook failures,
+// the mail outbox's depth.
 
+#include "support/smtpsink.h"
 #include "support/testsupport.h"
 
 #include "model/clock.h"
 #include "model/ids.h"
+#include "model/shop.h"
+#include "model/smtpmailer.h"
 #include "model/stripe.h"
 
 #include <QRegularExpression>
@@ -255,6 +259,62 @@ private Q_SLOTS:
         after = metrics();
         QCOMPARE(seriesValue(after, signature), 2.0);
         QCOMPARE(seriesValue(after, processing), 1.0);
+    }
+
+    // Mail that cannot go out (SMTP down) shows as outbox depth and age; once the SMTP server
+    // answers and the mail is delivered, the depth falls back to 0.
+    void metricsOutboxDepth()
+    {
+        TestServer::Options options;
+        options.settings.passwordHashLogN = 10; // scrypt cost is not what this is about
+        TestServer server(options);
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const quint16 smtpPort = freePort();
+        SmtpMailer::Settings smtp;
+        smtp.host = QStringLiteral("127.0.0.1");
+        smtp.port = smtpPort;
+        smtp.from = QStringLiteral("Shop <shop@example.test>");
+        smtp.timeoutMs = 5000;
+        server.shop().setMailer(std::make_unique<SmtpMailer>(smtp), RetryPolicy{300, 50, 200});
+        const auto metrics = [&server] {
+            return httpRequest(server.port(), "GET", "/metrics").body;
+        };
+        const QString depth = QStringLiteral("mercato_mail_outbox_messages");
+        const QString age = QStringLiteral("mercato_mail_outbox_oldest_age_seconds");
+        QByteArray before = metrics();
+        QCOMPARE(seriesValue(before, depth), 0.0);
+        QCOMPARE(seriesValue(before, age), 0.0);
+
+        Client client = server.client();
+        const QStringList emails{QStringLiteral("ann@example.test"),
+                                 QStringLiteral("bob@example.test")};
+        for (const QString &email : emails) {
+            QCOMPARE(client.post(QStringLiteral("/api/v1/auth/register"),
+                                 {{QStringLiteral("email"), email},
+                                  {QStringLiteral("password"), QStringLiteral("correct horse bat")},
+                                  {QStringLiteral("displayName"), QStringLiteral("Ann")},
+                                  {QStringLiteral("role"), QStringLiteral("customer")}})
+                             .status,
+                     201);
+            QCOMPARE(client.post(QStringLiteral("/api/v1/auth/forgot-password"),
+                                 {{QStringLiteral("email"), email}})
+                             .status,
+                     202);
+        }
+        QVERIFY(server.shop().passwordResets().waitUntilIdle(10000));
+        const qint64 queued = server.shop().mailOutbox().count().value();
+        QVERIFY2(queued >= 2, qPrintable(QString::number(queued)));
+        // Nobody listens: attempts fail and are retried; the gauge shows what waits.
+        QTRY_VERIFY_WITH_TIMEOUT(server.shop().mail().counts().retried >= 2, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(seriesValue(metrics(), depth), double(queued), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(seriesValue(metrics(), age) > 0.0, 5000);
+        QCOMPARE(server.shop().mail().counts().delivered, 0);
+
+        SmtpSink sink({}, smtpPort);
+        QVERIFY(sink.start());
+        QTRY_COMPARE_WITH_TIMEOUT(sink.messages().size(), int(queued), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(seriesValue(metrics(), depth), 0.0, 10000);
+        QCOMPARE(seriesValue(metrics(), age), 0.0);
     }
 
 private:

@@ -1,15 +1,23 @@
 // Scale-out on PostgreSQL: changes made by one process reach the others through LISTEN/NOTIFY,
-// and two mercato-server processes behind a real nginx share one database without overselling.
+// two mercato-server processes behind a real nginx share one database without overselling, and
+// background jobs (order expiry, the mail outbox) run once across processes.
 // Several processes on one database is PostgreSQL's case: on SQLite these tests skip.
 
 #include "orderfixture.h"
 
+#include "support/smtpsink.h"
+
 #include "model/clusterevents.h"
+#include "model/mailoutbox.h"
 #include "model/notifier.h"
+#include "model/orders.h"
+#include "model/smtpmailer.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -171,6 +179,7 @@ private Q_SLOTS:
     void noListenerOnSqlite();
     void changesReachTheOtherProcess();
     void twoServersBehindNginx();
+    void backgroundJobsRunOnce();
 };
 
 void TestScaleOut::noListenerOnSqlite()
@@ -305,6 +314,140 @@ void TestScaleOut::twoServersBehindNginx()
     QVERIFY2(createdA > 1 && createdB > 0, "nginx did not spread the orders over both");
     QCOMPARE(createdA + createdB, 1.0 + 30.0);
     QCOMPARE(httpRequest(nginx.port(), "GET", "/readyz").status, 200);
+
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    shop.database().releaseThreadConnection();
+}
+
+namespace {
+// Orders the server logged as expired ("expired N unpaid order(s)"), summed over its log.
+int expiredInLog(const QString &log)
+{
+    static const QRegularExpression re(QStringLiteral("expired (\\d+) unpaid order"));
+    int sum = 0;
+    auto it = re.globalMatch(log);
+    while (it.hasNext())
+        sum += it.next().captured(1).toInt();
+    return sum;
+}
+} // namespace
+
+void TestScaleOut::backgroundJobsRunOnce()
+{
+    if (!usingPostgres())
+        QSKIP(kSqliteSkip);
+    SharedStore store;
+    QVERIFY(store.open());
+    Shop &shop = *store.shop;
+    SmtpSink sink;
+    QVERIFY(sink.start());
+    // This process sends outbox mail too: three senders on one outbox.
+    SmtpMailer::Settings smtp;
+    smtp.host = QStringLiteral("127.0.0.1");
+    smtp.port = sink.port();
+    smtp.from = QStringLiteral("Shop <shop@example.test>");
+    smtp.timeoutMs = 5000;
+    RetryPolicy policy;
+    policy.pollMs = 200;
+    shop.setMailer(std::make_unique<SmtpMailer>(smtp), policy);
+
+    QProcessEnvironment env = store.childEnv(2);
+    env.insert(QStringLiteral("MERCATO_SMTP_URL"),
+               QStringLiteral("smtp://127.0.0.1:%1").arg(sink.port()));
+    env.insert(QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"), QStringLiteral("1"));
+    ServerProcess a(env);
+    ServerProcess b(env);
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+
+    constexpr int kOrders = 120;
+    constexpr int kStock = 1000;
+    constexpr int kBatch = 150;
+    const QString seller = insertUser(shop, QStringLiteral("seller"));
+    const QString product = insertProduct(shop, seller, 250, kStock);
+    QVERIFY(!product.isEmpty());
+    QStringList orders;
+    for (int i = 0; i < kOrders; ++i) {
+        const QString customer = insertUser(shop, QStringLiteral("customer"));
+        const QString id = placeOrder(shop, i % 2 ? b.port() : a.port(), customer, product);
+        QVERIFY2(!id.isEmpty(), "an order was refused");
+        orders.append(id);
+    }
+    QCOMPARE(stockOf(shop, product), qint64(kStock - kOrders));
+    // A backlog committed at once: the three senders poll and claim from it together.
+    {
+        Transaction tx(shop.database());
+        QVERIFY(tx.begin());
+        for (int i = 0; i < kBatch; ++i) {
+            MailMessage m;
+            m.to = QStringLiteral("batch%1@example.test").arg(i);
+            m.subject = QStringLiteral("Batch %1").arg(i);
+            m.textBody = QStringLiteral("batch message %1\n").arg(i);
+            QVERIFY(MailOutboxTable::add(tx.db(), m));
+        }
+        QVERIFY(tx.commit());
+    }
+
+    // Every pending order is due now; both processes' expiry jobs (every second) go for them.
+    auto due = execSql(shop.database().connection(),
+                       QStringLiteral("UPDATE orders SET expires_at = ? WHERE status = ?"),
+                       {Clock::nowMs() - 1000, OrderStatus::PendingPayment});
+    QVERIFY(due);
+    QCOMPARE(due->numRowsAffected(), kOrders);
+    const auto cancelled = [&] {
+        return scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE status = ?"),
+                      {OrderStatus::Cancelled});
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(cancelled(), qint64(kOrders), 60'000);
+
+    // Each order expired once: one history row, its unit back once, one notice.
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM order_status_history WHERE status = ?"),
+                    {OrderStatus::Cancelled}),
+             qint64(kOrders));
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(DISTINCT order_id) FROM order_status_history "
+                                   "WHERE status = ?"),
+                    {OrderStatus::Cancelled}),
+             qint64(kOrders));
+    QCOMPARE(stockOf(shop, product), qint64(kStock));
+    QCOMPARE(ledgerSum(shop, product), qint64(kStock));
+    QCOMPARE(scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? AND "
+                                   "reason = ?"),
+                    {product, StockReason::Expire}),
+             qint64(kOrders));
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM notifications WHERE kind = ?"),
+                    {QStringLiteral("order.expired")}),
+             qint64(kOrders));
+    // ... by one process or the other, never both; their own counts add up.
+    QTRY_COMPARE_WITH_TIMEOUT(expiredInLog(a.log()) + expiredInLog(b.log()), kOrders, 5000);
+    qInfo("orders expired by the first process: %d, by the second: %d", expiredInLog(a.log()),
+          expiredInLog(b.log()));
+
+    // Mail: each message once (order mails and the backlog), whichever process sent it.
+    QTRY_COMPARE_WITH_TIMEOUT(shop.mailOutbox().count().value(), qint64(0), 60'000);
+    QTRY_COMPARE_WITH_TIMEOUT(sink.messages().size(), kOrders + kBatch, 10'000);
+    QTest::qWait(1500); // a duplicate would come from a second claim: give it time to show
+    const QList<QByteArray> mails = sink.contents();
+    QCOMPARE(mails.size(), kOrders + kBatch);
+    QSet<QByteArray> messageIds;
+    static const QRegularExpression idRe(QStringLiteral("^Message-ID: (\\S+)"),
+                                         QRegularExpression::MultilineOption
+                                                 | QRegularExpression::CaseInsensitiveOption);
+    for (const QByteArray &m : mails) {
+        const QString id = idRe.match(QString::fromUtf8(m)).captured(1);
+        QVERIFY2(!id.isEmpty(), m.constData());
+        messageIds.insert(id.toUtf8());
+    }
+    QCOMPARE(messageIds.size(), kOrders + kBatch);
+    for (const QString &order : std::as_const(orders)) {
+        const auto n = std::count_if(mails.cbegin(), mails.cend(), [&](const QByteArray &m) {
+            return m.contains(order.toUtf8());
+        });
+        QVERIFY2(n == 1, qPrintable(QStringLiteral("order %1 mailed %2 times").arg(order).arg(n)));
+    }
 
     MERCATO_VERIFY_CLEAN_EXIT(a);
     MERCATO_VERIFY_CLEAN_EXIT(b);
