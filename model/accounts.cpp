@@ -1,4 +1,5 @@
 #include "accounts.h"
+#include "preparedsql.h"
 
 #include "clock.h"
 #include "cursor.h"
@@ -415,23 +416,29 @@ Result<Principal> Accounts::authenticate(const QString &accessToken)
     auto principal = m_tokens.verify(accessToken);
     if (!principal)
         return principal.error();
-    auto q = execSql(
+    // Every signed-in request asks this: prepared once per connection, read, then finished.
+    auto q = execPrepared(
             m_db.connection(),
             QStringLiteral("SELECT role, status, tokens_valid_after FROM users WHERE id = ?"),
             {principal->userId});
     if (!q)
         return q.error();
-    if (!q->next())
+    QSqlQuery &row = *q.value();
+    const bool found = row.next();
+    const QString role = found ? row.value(0).toString() : QString();
+    const QString status = found ? row.value(1).toString() : QString();
+    const qint64 validAfter = found ? row.value(2).toLongLong() : 0;
+    row.finish();
+    if (!found)
         return makeError(ErrorCode::Unauthenticated,
                          QStringLiteral("the account no longer exists"));
-    const QString status = q->value(1).toString();
     if (status == QLatin1String("disabled"))
         return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account is disabled"));
-    if (principal->issuedAt < validFromSeconds(q->value(2).toLongLong()))
+    if (principal->issuedAt < validFromSeconds(validAfter))
         return makeError(
                 ErrorCode::Unauthenticated,
                 QStringLiteral("the token was issued before the password changed; sign in again"));
-    principal->role = q->value(0).toString();
+    principal->role = role;
     principal->status = status;
     return principal;
 }

@@ -1,5 +1,6 @@
 #include "database.h"
 #include "dbpool.h"
+#include "preparedsql.h"
 
 #include "clock.h"
 #include "ids.h"
@@ -10,8 +11,10 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlRecord>
 #include <QThread>
@@ -132,6 +135,47 @@ QString Database::connectionName() const
            + QString::number(reinterpret_cast<quintptr>(QThread::currentThread()), 16);
 }
 
+namespace {
+
+// Prepared statements of one connection, a child of its driver (so they go with it).
+class StatementCache : public QObject
+{
+public:
+    using QObject::QObject;
+    QHash<QString, QSqlQuery> statements;
+};
+
+StatementCache *statementCache(QSqlDriver *driver, bool create)
+{
+    thread_local QSqlDriver *lastDriver = nullptr;
+    thread_local QPointer<StatementCache> lastCache;
+    if (driver == lastDriver && lastCache)
+        return lastCache;
+    // Found by name: StatementCache has no meta-object of its own to cast by.
+    static const QString name = QStringLiteral("mercato-statement-cache");
+    auto *cache = static_cast<StatementCache *>(
+            driver->findChild<QObject *>(name, Qt::FindDirectChildrenOnly));
+    if (!cache && create) {
+        cache = new StatementCache(driver);
+        cache->setObjectName(name);
+    }
+    lastDriver = driver;
+    lastCache = cache;
+    return cache;
+}
+
+// A closed connection's statements are gone (SQLite finalises them; a new PostgreSQL session
+// has none): forget them before it is opened again.
+void dropStatements(const QSqlDatabase &db)
+{
+    if (QSqlDriver *driver = db.driver()) {
+        if (StatementCache *cache = statementCache(driver, false))
+            cache->statements.clear();
+    }
+}
+
+} // namespace
+
 QSqlDatabase Database::connection()
 {
     const QString name = connectionName();
@@ -139,6 +183,7 @@ QSqlDatabase Database::connection()
         QSqlDatabase db = QSqlDatabase::database(name, false);
         if (db.isOpen())
             return db;
+        dropStatements(db);
         if (db.open() && configure(db).ok())
             return db;
         qCWarning(lcDb) << "reopening the database failed:" << db.lastError().text();
@@ -184,6 +229,7 @@ void Database::releaseThreadConnection()
         return;
     {
         QSqlDatabase db = QSqlDatabase::database(name, false);
+        dropStatements(db);
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -195,6 +241,10 @@ Status Database::configure(QSqlDatabase &db)
     if (m_url.engine == Engine::Sqlite) {
         statements = {QStringLiteral("PRAGMA journal_mode=WAL"),
                       QStringLiteral("PRAGMA synchronous=NORMAL"),
+                      // Pages come from a memory map instead of a read() each: another
+                      // connection's commit empties this one's page cache (WAL), so the
+                      // checkout's pages are read again and again.
+                      QStringLiteral("PRAGMA mmap_size=268435456"),
                       QStringLiteral("PRAGMA foreign_keys=ON")};
     } else {
         statements = {QStringLiteral("SET client_min_messages TO WARNING"),
@@ -266,6 +316,46 @@ Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVar
         return e;
     }
     return q;
+}
+
+Result<QSqlQuery *> execPrepared(const QSqlDatabase &db, const QString &sql,
+                                 const QVariantList &binds)
+{
+    QSqlDriver *driver = db.driver();
+    if (!driver || !db.isOpen())
+        return makeError(ErrorCode::Unavailable, QStringLiteral("database unavailable"));
+    countIfMainThread();
+    StatementCache *cache = statementCache(driver, true);
+    auto it = cache->statements.find(sql);
+    if (it == cache->statements.end()) {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!q.prepare(sql)) {
+            qCWarning(lcDb).noquote() << "prepare failed:" << q.lastError().text() << "in" << sql;
+            return makeError(ErrorCode::Internal, QStringLiteral("database error"));
+        }
+        it = cache->statements.insert(sql, std::move(q));
+    }
+    QSqlQuery &q = it.value();
+    for (int i = 0; i < binds.size(); ++i)
+        q.bindValue(i, binds.at(i));
+    if (!q.exec()) {
+        const QSqlError error = q.lastError();
+        q.finish();
+        Error e = makeError(ErrorCode::Internal, QStringLiteral("database error"));
+        if (isUniqueViolation(error)) {
+            e.code = ErrorCode::Conflict;
+            return e;
+        }
+        qCWarning(lcDb).noquote() << "query failed:" << error.nativeErrorCode() << error.text()
+                                  << "in" << sql;
+        // Whatever went wrong, the next use prepares the statement afresh.
+        cache->statements.erase(it);
+        if (!db.isOpen() || error.type() == QSqlError::ConnectionError)
+            e.code = ErrorCode::Unavailable;
+        return e;
+    }
+    return &q;
 }
 
 bool isUniqueViolation(const QSqlError &error)

@@ -1,10 +1,42 @@
 #include "inventory.h"
 
+#include "preparedsql.h"
+#include "stocksale.h"
+
 #include "clock.h"
 
 #include <QJsonObject>
 
 namespace Mercato {
+
+namespace {
+
+// The seller's `stock.low` notification of a crossing (the flag already disarmed).
+Status notifyLowStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
+                      const QString &sellerId, const QString &name, int stock, int threshold,
+                      StockEffects *effects)
+{
+    QList<PendingNotification> pending;
+    if (auto s = notifier.add(db, sellerId, QStringLiteral("stock.low"),
+                              QStringLiteral("Low stock: %1").arg(name),
+                              QStringLiteral("%1 has %2 left (threshold %3).")
+                                      .arg(name)
+                                      .arg(stock)
+                                      .arg(threshold),
+                              QJsonObject{{QStringLiteral("productId"), productId},
+                                          {QStringLiteral("stock"), stock},
+                                          {QStringLiteral("lowStockThreshold"), threshold}},
+                              &pending);
+        !s)
+        return s;
+    if (effects) {
+        effects->notifications += pending;
+        effects->lowStock.append({productId, sellerId, stock});
+    }
+    return Ok{};
+}
+
+} // namespace
 
 Status Inventory::change(const QSqlDatabase &db, const QString &productId, qint64 delta,
                          const QString &reason, const QString &note, const QString &orderId,
@@ -115,30 +147,10 @@ Status Inventory::evaluateLowStock(const QSqlDatabase &db, const QString &produc
                          {productId});
         if (!p)
             return p.error();
-        if (p->next()) {
-            const QString sellerId = p->value(0).toString();
-            const QString name = p->value(1).toString();
-            const int stock = p->value(2).toInt();
-            const int threshold = p->value(3).toInt();
-            QList<PendingNotification> pending;
-            if (auto s
-                = m_notifier.add(db, sellerId, QStringLiteral("stock.low"),
-                                 QStringLiteral("Low stock: %1").arg(name),
-                                 QStringLiteral("%1 has %2 left (threshold %3).")
-                                         .arg(name)
-                                         .arg(stock)
-                                         .arg(threshold),
-                                 QJsonObject{{QStringLiteral("productId"), productId},
-                                             {QStringLiteral("stock"), stock},
-                                             {QStringLiteral("lowStockThreshold"), threshold}},
-                                 &pending);
-                !s)
-                return s;
-            if (effects) {
-                effects->notifications += pending;
-                effects->lowStock.append({productId, sellerId, stock});
-            }
-        }
+        if (p->next())
+            return notifyLowStock(db, m_notifier, productId, p->value(0).toString(),
+                                  p->value(1).toString(), p->value(2).toInt(), p->value(3).toInt(),
+                                  effects);
         return Ok{};
     }
     auto rearm = execSql(db,
@@ -175,5 +187,81 @@ Result<QList<LedgerMismatch>> Inventory::verifyLedger(const QSqlDatabase &db)
         out.append({q->value(0).toString(), q->value(1).toLongLong(), q->value(2).toLongLong()});
     return out;
 }
+
+namespace StockSale {
+
+Result<Sold> take(const QSqlDatabase &db, Notifier &notifier, const QString &productId, int qty,
+                  const QString &orderId, const QString &actorId, StockEffects *effects)
+{
+    if (qty <= 0)
+        return Error::validation(QStringLiteral("quantity"),
+                                 QStringLiteral("quantity must be positive"));
+    const qint64 now = Clock::nowMs();
+    // The check and the change in one statement (as Inventory::change), returning what the
+    // order line and the low-stock rule need from the row it locked.
+    auto q = execPrepared(
+            db,
+            QStringLiteral("UPDATE products SET stock = stock - ?, version = version + 1, "
+                           "updated_at = ? WHERE id = ? AND stock >= ? AND deleted_at IS NULL "
+                           "RETURNING seller_id, name, price_cents, stock, low_stock_threshold, "
+                           "low_stock_armed"),
+            {qty, now, productId, qty});
+    if (!q)
+        return q.error();
+    QSqlQuery &row = *q.value();
+    if (!row.next()) {
+        row.finish();
+        Error e = makeError(ErrorCode::Conflict, QStringLiteral("not enough stock"));
+        e.fields.append({productId, e.detail});
+        return e;
+    }
+    Sold sold;
+    sold.sellerId = row.value(0).toString();
+    sold.name = row.value(1).toString();
+    sold.priceCents = row.value(2).toLongLong();
+    sold.stock = row.value(3).toLongLong();
+    const int threshold = row.value(4).toInt();
+    const bool armed = row.value(5).toInt() != 0;
+    row.finish(); // a SQLite write with RETURNING stays open until reset
+    auto ledger = execPrepared(
+            db,
+            QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, "
+                           "actor_id, order_id, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?)"),
+            {productId, -qint64(qty), StockReason::Sale,
+             actorId.isEmpty() ? QVariant() : QVariant(actorId),
+             orderId.isEmpty() ? QVariant() : QVariant(orderId), now});
+    if (!ledger)
+        return ledger.error();
+    if (effects && !effects->changedProducts.contains(productId))
+        effects->changedProducts.append(productId);
+    // The low-stock rule on the values just returned (the row is locked by this transaction):
+    // disarm and notify on a crossing, re-arm above the threshold, else nothing to write.
+    if (armed && sold.stock <= threshold) {
+        auto disarm = execSql(db,
+                              QStringLiteral("UPDATE products SET low_stock_armed = 0 WHERE id = ? "
+                                             "AND low_stock_armed = 1 AND stock <= "
+                                             "low_stock_threshold"),
+                              {productId});
+        if (!disarm)
+            return disarm.error();
+        if (disarm->numRowsAffected() == 1) {
+            if (auto s = notifyLowStock(db, notifier, productId, sold.sellerId, sold.name,
+                                        int(sold.stock), threshold, effects);
+                !s)
+                return s.error();
+        }
+    } else if (!armed && sold.stock > threshold) {
+        auto rearm = execSql(db,
+                             QStringLiteral("UPDATE products SET low_stock_armed = 1 WHERE id = ? "
+                                            "AND low_stock_armed = 0 AND stock > "
+                                            "low_stock_threshold"),
+                             {productId});
+        if (!rearm)
+            return rearm.error();
+    }
+    return sold;
+}
+
+} // namespace StockSale
 
 } // namespace Mercato

@@ -5,6 +5,8 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "preparedsql.h"
+#include "stocksale.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -214,49 +216,87 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     if (coinsToUse < 0)
         return Error::validation(QStringLiteral("coinsToUse"),
                                  QStringLiteral("coinsToUse must not be negative"));
+    // The hot path of the shop: every statement is prepared once per connection
+    // (execPrepared), nothing is read twice, and the answer is built from what was written.
     QSqlDatabase db = m_database.connection();
     Transaction tx(m_database);
     if (auto s = tx.begin(); !s)
         return s.error();
     const qint64 now = Clock::nowMs();
     // One checkout per customer at a time (its coins and cart); on SQLite the write lock does it.
-    auto lock = execSql(db, QStringLiteral("UPDATE users SET updated_at = updated_at WHERE id = ?"),
-                        {customerId});
-    if (!lock)
-        return lock.error();
-    auto cartRows = execSql(
-            db,
-            QStringLiteral("SELECT product_id, quantity FROM cart_items WHERE user_id = ? "
-                           "ORDER BY product_id"),
-            {customerId});
-    if (!cartRows)
-        return cartRows.error();
+    QString customerName;
+    {
+        auto lock = execPrepared(db,
+                                 QStringLiteral("UPDATE users SET updated_at = updated_at WHERE "
+                                                "id = ? RETURNING display_name"),
+                                 {customerId});
+        if (!lock)
+            return lock.error();
+        QSqlQuery &row = *lock.value();
+        if (row.next())
+            customerName = row.value(0).toString();
+        row.finish();
+    }
+    // The cart, emptied by the same statement: if a line is short the transaction rolls back
+    // and the cart is as it was.
     QList<QPair<QString, int>> wanted;
-    while (cartRows->next())
-        wanted.append({cartRows->value(0).toString(), cartRows->value(1).toInt()});
+    {
+        auto cartRows = execPrepared(
+                db,
+                QStringLiteral(
+                        "DELETE FROM cart_items WHERE user_id = ? RETURNING product_id, quantity"),
+                {customerId});
+        if (!cartRows)
+            return cartRows.error();
+        QSqlQuery &rows = *cartRows.value();
+        while (rows.next())
+            wanted.append({rows.value(0).toString(), rows.value(1).toInt()});
+        rows.finish();
+    }
     if (wanted.isEmpty())
         return makeError(ErrorCode::Conflict, QStringLiteral("the cart is empty"));
+    // Product-id order: concurrent checkouts take row locks in one order (no deadlocks).
+    std::sort(wanted.begin(), wanted.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
 
     const QString orderId = Ids::newId();
     StockEffects effects;
     QList<FieldError> shortLines;
-    // Product-id order: concurrent checkouts take row locks in one order (no deadlocks).
-    // Stock goes through the catalog's Inventory: conditional update, ledger row, low-stock rule.
+    QList<OrderLine> lines;
+    QList<qint64> totals;
+    lines.reserve(wanted.size());
+    totals.reserve(wanted.size());
+    // Each line: conditional update of the stock (returning the name and price frozen on the
+    // line), its ledger row and the low-stock rule.
     for (const auto &[productId, quantity] : wanted) {
-        auto reserved = m_inventory.reserve(db, productId, quantity, orderId, customerId, &effects);
-        if (reserved)
+        auto sold = StockSale::take(db, m_notifier, productId, quantity, orderId, customerId,
+                                    &effects);
+        if (sold) {
+            OrderLine l;
+            l.id = Ids::newId();
+            l.productId = productId;
+            l.sellerId = sold->sellerId;
+            l.name = sold->name;
+            l.unitPriceCents = sold->priceCents;
+            l.quantity = quantity;
+            l.lineTotalCents = l.unitPriceCents * quantity;
+            lines.append(l);
+            totals.append(l.lineTotalCents);
             continue;
-        if (reserved.error().code != ErrorCode::Conflict
-            && reserved.error().code != ErrorCode::NotFound)
-            return reserved.error();
-        auto p = m_catalog.get(productId);
-        if (!p && p.error().code != ErrorCode::NotFound)
+        }
+        if (sold.error().code != ErrorCode::Conflict)
+            return sold.error();
+        auto p = execSql(
+                db, QStringLiteral("SELECT name, stock, deleted_at FROM products WHERE id = ?"),
+                {productId});
+        if (!p)
             return p.error();
-        const QString message = p ? QStringLiteral("%1: %2 requested, %3 in stock")
-                                                .arg(p->name)
+        const bool live = p->next() && p->value(2).isNull();
+        const QString message = live ? QStringLiteral("%1: %2 requested, %3 in stock")
+                                                .arg(p->value(0).toString())
                                                 .arg(quantity)
-                                                .arg(p->stock)
-                                  : QStringLiteral("is no longer sold");
+                                                .arg(p->value(1).toLongLong())
+                                     : QStringLiteral("is no longer sold");
         shortLines.append({QStringLiteral("items.") + productId, message});
     }
     if (!shortLines.isEmpty()) {
@@ -270,72 +310,72 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
                      shortLines};
     }
 
-    QList<OrderLine> lines;
-    QList<qint64> totals;
-    for (const auto &[productId, quantity] : wanted) {
-        // Name and price frozen on the line as the catalog has them now (inside the transaction).
-        auto p = m_catalog.get(productId);
-        if (!p)
-            return p.error().code == ErrorCode::NotFound ? makeError(
-                           ErrorCode::Internal, QStringLiteral("product vanished during checkout"))
-                                                         : p.error();
-        OrderLine l;
-        l.id = Ids::newId();
-        l.productId = productId;
-        l.sellerId = p->sellerId;
-        l.name = p->name;
-        l.unitPriceCents = p->priceCents;
-        l.quantity = quantity;
-        l.lineTotalCents = l.unitPriceCents * quantity;
-        lines.append(l);
-        totals.append(l.lineTotalCents);
+    qint64 balance = 0;
+    if (coinsToUse > 0) { // no coins asked for: none are held, the balance does not matter
+        auto b = CoinLedger::balance(db, customerId);
+        if (!b)
+            return b.error();
+        balance = b.value();
     }
-    auto balance = CoinLedger::balance(db, customerId);
-    if (!balance)
-        return balance.error();
-    const Pricing price = priceOrder(totals, coinsToUse, balance.value(),
-                                     m_settings.maxCoinDiscountPercent, m_settings.coinValueCents);
+    const Pricing price = priceOrder(totals, coinsToUse, balance, m_settings.maxCoinDiscountPercent,
+                                     m_settings.coinValueCents);
     const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;
-    auto ins = execSql(
+    Order order;
+    order.id = orderId;
+    order.customerId = customerId;
+    order.customerName = customerName;
+    order.status = OrderStatus::PendingPayment;
+    order.subtotalCents = price.subtotalCents;
+    order.discountCents = price.discountCents;
+    order.coinsUsed = price.coinsUsed;
+    order.totalCents = price.totalCents;
+    order.currency = m_settings.currency;
+    order.paymentProvider = m_gateway.provider();
+    order.paymentState = QStringLiteral("not_started");
+    order.expiresAt = expiresAt;
+    order.createdAt = now;
+    order.updatedAt = now;
+    auto ins = execPrepared(
             db,
             QStringLiteral(
                     "INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
                     "coins_used, total_cents, currency, payment_provider, payment_state, "
                     "payment_ref, expires_at, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"),
-            {orderId, customerId, OrderStatus::PendingPayment, price.subtotalCents,
-             price.discountCents, price.coinsUsed, price.totalCents, m_settings.currency,
-             m_gateway.provider(), QStringLiteral("not_started"), expiresAt, now, now});
+            {orderId, customerId, order.status, order.subtotalCents, order.discountCents,
+             order.coinsUsed, order.totalCents, order.currency, order.paymentProvider,
+             order.paymentState, expiresAt, now, now});
     if (!ins)
         return ins.error();
     for (int i = 0; i < lines.size(); ++i) {
-        const OrderLine &l = lines[i];
-        auto li = execSql(
+        OrderLine &l = lines[i];
+        l.discountShareCents = price.discountShares[i];
+        auto li = execPrepared(
                 db,
                 QStringLiteral(
                         "INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
                         "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {l.id, orderId, l.productId, l.sellerId, l.name, l.unitPriceCents, l.quantity,
-                 l.lineTotalCents, price.discountShares[i]});
+                 l.lineTotalCents, l.discountShareCents});
         if (!li)
             return li.error();
     }
+    order.items = std::move(lines);
     if (auto s = CoinLedger::append(db, customerId, -price.coinsUsed, QStringLiteral("order.hold"),
                                     orderId);
         !s)
         return s.error();
-    auto clear
-            = execSql(db, QStringLiteral("DELETE FROM cart_items WHERE user_id = ?"), {customerId});
-    if (!clear)
-        return clear.error();
-    if (auto s = addHistory(db, orderId, OrderStatus::PendingPayment); !s)
-        return s.error();
-    auto order = load(db, orderId);
-    if (!order)
-        return order.error();
+    auto history = execPrepared(
+            db,
+            QStringLiteral(
+                    "INSERT INTO order_status_history (order_id, status, at) VALUES (?, ?, ?)"),
+            {orderId, order.status, now});
+    if (!history)
+        return history.error();
+    order.history.append({order.status, now});
     if (m_placedHook) {
-        if (auto s = m_placedHook(db, order.value()); !s)
+        if (auto s = m_placedHook(db, order); !s)
             return s.error();
     }
     if (auto s = tx.commit(); !s)
