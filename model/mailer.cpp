@@ -225,10 +225,12 @@ void MailQueue::claimFromJournal(std::unique_lock<std::mutex> &lock)
     MailJournal *journal = m_journal;
     m_claimNow = false;
     m_nextClaim = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_policy.pollMs);
+    // Numbered when it starts: its read may predate a commit made while it runs, so only a
+    // pass that starts after waitUntilIdle's call may tell that caller the journal is empty.
+    const quint64 pass = ++m_claimPasses;
     lock.unlock();
     auto claimed = journal->claim(m_policy.claimBatch, m_policy.claimLeaseMs);
     lock.lock();
-    ++m_claimPasses;
     if (!claimed) {
         qCWarning(lcMail).noquote() << "cannot read the mail outbox:" << claimed.error().detail;
         return;
@@ -237,7 +239,7 @@ void MailQueue::claimFromJournal(std::unique_lock<std::mutex> &lock)
     for (JournaledMail &mail : claimed.value())
         m_items.push_back(Item{std::move(mail.message), mail.attempts, now, mail.claim});
     if (claimed->isEmpty())
-        m_lastEmptyPass = m_claimPasses;
+        m_lastEmptyPass = pass;
     else
         m_claimNow = true; // there may be more: look again once these are settled
 }

@@ -21,6 +21,9 @@
 #include <QTest>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 using namespace Mercato;
 
@@ -70,6 +73,61 @@ public:
 private:
     std::atomic<int> m_failuresLeft;
     ErrorCode m_code;
+};
+
+// An in-memory journal whose looks can be held after they have read (as a SQL claim reads a
+// snapshot): mail added meanwhile is not in that look's answer.
+class GatedJournal : public MailJournal
+{
+public:
+    Result<QString> add(const MailMessage &message) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_rows.append(message);
+        return QString::number(m_rows.size());
+    }
+    Result<QList<JournaledMail>> claim(int, qint64) override
+    {
+        std::unique_lock lock(m_mutex);
+        QList<JournaledMail> due;
+        for (const MailMessage &m : std::as_const(m_rows))
+            due.append(JournaledMail{m, 0, QStringLiteral("claim")});
+        m_rows.clear();
+        if (m_looksToHold > 0) {
+            --m_looksToHold;
+            m_looking = true;
+            m_changed.notify_all();
+            m_changed.wait(lock, [this] { return !m_looking; });
+        }
+        return due;
+    }
+    Status delivered(const JournaledMail &) override { return Ok{}; }
+    Status failed(const JournaledMail &, int, qint64, const QString &) override { return Ok{}; }
+    Status release(const JournaledMail &) override { return Ok{}; }
+
+    void holdLooks(int count)
+    {
+        std::lock_guard lock(m_mutex);
+        m_looksToHold = count;
+    }
+    void waitForHeldLook()
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_looking; });
+    }
+    void finishHeldLook()
+    {
+        std::lock_guard lock(m_mutex);
+        m_looking = false;
+        m_changed.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    QList<MailMessage> m_rows;
+    int m_looksToHold = 0;
+    bool m_looking = false;
 };
 
 } // namespace
@@ -146,6 +204,40 @@ private Q_SLOTS:
         QCOMPARE(queue.counts().delivered, 1);
         QCOMPARE(queue.counts().retried, 2);
         QCOMPARE(queue.counts().failed, 0);
+    }
+
+    // A look at the journal that read before mail was committed, and answers "nothing due"
+    // after waitUntilIdle was called, must not make that call return idle: the mail committed
+    // before the call is still to be sent.
+    void idleWaitIgnoresALookStartedBeforeIt()
+    {
+        auto flaky = std::make_unique<FlakyMailer>(0, ErrorCode::Unavailable);
+        FlakyMailer *raw = flaky.get();
+        GatedJournal journal;
+        journal.holdLooks(2);
+        MailQueue queue(std::move(flaky), RetryPolicy{5, 10, 100, 60000, 60000, 20});
+        queue.setJournal(&journal);
+        journal.waitForHeldLook(); // the first look has read: nothing due
+        QVERIFY(journal.add(sampleMessage()));
+        std::atomic<bool> waiting{false};
+        std::thread releaser([&] {
+            while (!waiting.load())
+                std::this_thread::yield();
+            // The sleeps are scheduling aids only (the waiter gets to look at the queue's
+            // state while a look is held); whatever the timing, a correct queue passes.
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            journal.finishHeldLook();  // answers "nothing due", though mail is committed
+            journal.waitForHeldLook(); // the look the idle wait asked for
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            journal.finishHeldLook();
+        });
+        waiting = true;
+        const bool idle = queue.waitUntilIdle(10000);
+        const int attempts = raw->attempts.load();
+        releaser.join();
+        QVERIFY(idle);
+        QCOMPARE(attempts, 1);
+        QCOMPARE(queue.counts().delivered, 1);
     }
 
     void queueGivesUpOnPermanentFailures()
