@@ -245,6 +245,12 @@ Status Database::configure(QSqlDatabase &db)
                       // connection's commit empties this one's page cache (WAL), so the
                       // checkout's pages are read again and again.
                       QStringLiteral("PRAGMA mmap_size=268435456"),
+                      // A checkpoint copies each page changed since the last one into the
+                      // database file once, on the committing request's thread: after 10,000
+                      // WAL pages (about 40 MiB) instead of 1,000, the pages every checkout
+                      // touches (stock, indexes, the outbox) are copied and synced a tenth as
+                      // often. Commits are as durable as before (the WAL is the log).
+                      QStringLiteral("PRAGMA wal_autocheckpoint=10000"),
                       QStringLiteral("PRAGMA foreign_keys=ON")};
     } else {
         statements = {QStringLiteral("SET client_min_messages TO WARNING"),

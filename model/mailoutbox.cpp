@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "ids.h"
+#include "preparedsql.h"
 
 #include <QSqlQuery>
 #include <QVariant>
@@ -16,13 +17,15 @@ Result<QString> MailOutboxTable::add(const QSqlDatabase &db, const MailMessage &
 {
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO mail_outbox (id, recipient, subject, body, "
-                                    "attempts, next_attempt_at, claimed_by, claimed_until, "
-                                    "created_at) VALUES (?, ?, ?, ?, 0, ?, '', 0, ?)"),
-                     {id, message.to, message.subject, message.textBody, now, now});
+    // Prepared once per connection: every checkout writes one.
+    auto q = execPrepared(db,
+                          QStringLiteral("INSERT INTO mail_outbox (id, recipient, subject, body, "
+                                         "attempts, next_attempt_at, claimed_by, claimed_until, "
+                                         "created_at) VALUES (?, ?, ?, ?, 0, ?, '', 0, ?)"),
+                          {id, message.to, message.subject, message.textBody, now, now});
     if (!q)
         return q.error();
+    q.value()->finish();
     return id;
 }
 

@@ -1,4 +1,5 @@
 #include "shop.h"
+#include "preparedsql.h"
 
 #include "cursor.h"
 #include "stripe.h"
@@ -34,16 +35,19 @@ Shop::Shop(ShopOptions options)
 
 Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)
 {
-    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
-                     {order.customerId});
+    // In every checkout's transaction: prepared once per connection.
+    auto q = execPrepared(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
+                          {order.customerId});
     if (!q)
         return q.error();
-    if (!q->next())
-        return Ok{};
+    QSqlQuery &row = *q.value();
+    const bool found = row.next();
     MailMessage mail;
-    mail.to = q->value(0).toString();
-    const QString name = q->value(1).toString();
-    q->finish(); // the read ends before the write below
+    mail.to = found ? row.value(0).toString() : QString();
+    const QString name = found ? row.value(1).toString() : QString();
+    row.finish(); // the read ends before the write below
+    if (!found)
+        return Ok{};
     mail.subject = QStringLiteral("We received your order");
     QStringList lines;
     for (const OrderLine &l : order.items)
