@@ -2,8 +2,10 @@
 
 #include "ids.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFile>
+#include <QImageReader>
 #include <QRegularExpression>
 #include <QSaveFile>
 
@@ -110,6 +112,35 @@ std::optional<Error> sizeProblem(const std::optional<Size> &size, const char *fo
                                          .arg(size->height));
     return std::nullopt;
 }
+
+// The bytes decoded with Qt's own reader for `format`: a file whose header is sound but whose
+// pixel data is not is refused here, not by the first browser that shows it. The header
+// checks above have already refused what declares over 40 megapixels; the allocation limit
+// is the reader's own guard against anything that slips past them.
+std::optional<Error> decodeProblem(const QByteArray &bytes, const char *format)
+{
+    const QString name = QString::fromLatin1(format).toUpper();
+    static const bool limited = [] {
+        QImageReader::setAllocationLimit(int(kMaxPixels * 4 / (1024 * 1024)) + 1);
+        return true;
+    }();
+    Q_UNUSED(limited);
+    if (!QImageReader::supportedImageFormats().contains(format))
+        return makeError(ErrorCode::UnsupportedMediaType,
+                         QStringLiteral("this server has no %1 reader (install "
+                                        "qt6-image-formats-plugins)")
+                                 .arg(name));
+    QBuffer buffer;
+    buffer.setData(bytes);
+    buffer.open(QIODevice::ReadOnly);
+    QImageReader reader(&buffer, format);
+    reader.setDecideFormatFromContent(false);
+    if (reader.read().isNull())
+        return Error::validation(
+                QStringLiteral("file"),
+                QStringLiteral("a corrupt %1 image (%2)").arg(name, reader.errorString()));
+    return std::nullopt;
+}
 } // namespace
 
 Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
@@ -117,6 +148,7 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
     if (bytes.isEmpty())
         return Error::validation(QStringLiteral("file"), QStringLiteral("the image is empty"));
     QString type;
+    const char *format = nullptr; // Qt's reader
     if (bytes.startsWith("\x89PNG\r\n\x1a\n")) {
         // IHDR must come first, with a sane size.
         if (bytes.size() < 33 || bytes.mid(12, 4) != "IHDR")
@@ -127,6 +159,7 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
             return Error::validation(QStringLiteral("file"),
                                      QStringLiteral("a truncated PNG image"));
         type = QStringLiteral("image/png");
+        format = "png";
     } else if (bytes.startsWith("\xff\xd8\xff")) {
         if (bytes.size() < 4 || !bytes.endsWith("\xff\xd9"))
             return Error::validation(QStringLiteral("file"),
@@ -134,6 +167,7 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
         if (auto problem = sizeProblem(jpegSize(bytes), "JPEG"))
             return *problem;
         type = QStringLiteral("image/jpeg");
+        format = "jpeg";
     } else if (bytes.size() >= 16 && bytes.startsWith("RIFF") && bytes.mid(8, 4) == "WEBP") {
         const quint32 riffSize = quint32(quint8(bytes.at(4))) | (quint32(quint8(bytes.at(5))) << 8)
                                  | (quint32(quint8(bytes.at(6))) << 16)
@@ -143,6 +177,7 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
         if (auto problem = sizeProblem(webpSize(bytes), "WebP"))
             return *problem;
         type = QStringLiteral("image/webp");
+        format = "webp";
     } else {
         return makeError(ErrorCode::UnsupportedMediaType,
                          QStringLiteral("images must be PNG, JPEG or WebP"));
@@ -151,6 +186,8 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
         && declaredType != QLatin1String("application/octet-stream"))
         return makeError(ErrorCode::UnsupportedMediaType,
                          QStringLiteral("the content is %1, not %2").arg(type, declaredType));
+    if (auto problem = decodeProblem(bytes, format))
+        return *problem;
     return type;
 }
 

@@ -16,8 +16,9 @@ struct StoredImage
     QString url; // what customers fetch
 };
 
-// Decodes enough of the bytes to know they are a PNG, JPEG or WebP image of sane size;
-// returns its MIME type or a 415/422 error.
+// Checks the bytes are a PNG, JPEG or WebP image of sane size (the declared size first, so a
+// bomb is refused before anything decodes it) and then decodes them with Qt's image reader;
+// returns the MIME type or a 415/422 error.
 Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType);
 
 class ImageStore

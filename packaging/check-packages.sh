@@ -47,7 +47,9 @@ server_depends=$(dpkg-deb -f "$server_deb" Depends)
 echo "mercato-server Depends: $server_depends"
 echo "$server_depends" | grep -q libqt6sql6-sqlite || fail "mercato-server must depend on the SQLite driver"
 echo "$server_depends" | grep -q adduser || fail "mercato-server must depend on adduser (postinst)"
-echo "$server_depends" | grep -Eq 'libqt6widgets|libqt6gui' && fail "mercato-server must not depend on Qt Widgets/Gui"
+# Qt Gui is there for its image readers (uploads are decoded before they are kept), Widgets never.
+echo "$server_depends" | grep -q libqt6widgets && fail "mercato-server must not depend on Qt Widgets"
+echo "$server_depends" | grep -q qt6-image-formats-plugins || fail "mercato-server must depend on the WebP reader plugin"
 dpkg-deb -I "$server_deb" postinst | grep -q "adduser --system" || fail "postinst does not create the mercato user"
 if [ -n "$console_deb" ]; then
     for f in usr/bin/mercato usr/share/applications/org.mercato.Mercato.desktop \

@@ -50,14 +50,12 @@ struct PlacedOrder
 
 QByteArray pngBytes()
 {
-    return QByteArray::fromBase64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhf"
-                                  "DwAChwGA60e6kgAAAABJRU5ErkJggg==");
+    return SampleImages::png();
 }
 
 QByteArray jpegBytes()
 {
-    return QByteArray(
-            "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9", 22);
+    return SampleImages::jpeg();
 }
 
 // A stand-in for the Stripe adapter: answers from a script and records each call.

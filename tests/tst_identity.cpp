@@ -13,6 +13,7 @@
 #include <QStandardPaths>
 #include <QTcpSocket>
 #include <QTest>
+#include <QtEndian>
 
 using namespace Mercato;
 using namespace Mercato::Test;
@@ -89,23 +90,9 @@ QString requestToken(TestServer &server, const QString &email)
     return tokenFromMail(readOutbox(server, files.last()));
 }
 
-const QByteArray kPng = QByteArray::fromBase64(
-        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/"
-        "xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///"
-        "9BHTQRAAAAAWJLR0QB/"
-        "wIt3gAAAAd0SU1FB+"
-        "oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZUMDA6"
-        "NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODwAAAA"
-        "BJRU5ErkJggg==");
-const QByteArray kJpeg = QByteArray::fromBase64(
-        "/9j/4AAQSkZJRgABAQAAAQABAAD/"
-        "2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKS"
-        "j/"
-        "2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKC"
-        "j/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAj/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/"
-        "8QAFQEBAQAAAAAAAAAAAAAAAAAABQj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCewFIh3//Z");
-const QByteArray kWebp = QByteArray::fromBase64(
-        "UklGRjgAAABXRUJQVlA4ICwAAADQAQCdASoCAAIAAgA0JaACdLoB+AADsAD+8Oj3/yC5YXXI1/5sCua5+agAAA==");
+const QByteArray kPng = SampleImages::png();
+const QByteArray kJpeg = SampleImages::jpeg();
+const QByteArray kWebp = SampleImages::webp();
 
 QByteArray multipart(const QByteArray &boundary, const QByteArray &field, const QByteArray &type,
                      const QByteArray &content)
@@ -527,6 +514,32 @@ private Q_SLOTS:
         QVERIFY(kWebp.mid(12, 4) == "VP8 ");
         QTest::newRow("webp-declaring-67-megapixels")
                 << declaring8192(kWebp, 26, 28, false) << QByteArray("image/webp") << 422;
+        // Sound headers, sane sizes, an end marker: only decoding them shows they hold no
+        // picture.
+        {
+            const qsizetype idat = kPng.indexOf("IDAT");
+            QVERIFY(idat > 0);
+            const auto length = qsizetype(qFromBigEndian<quint32>(kPng.constData() + idat - 4));
+            QByteArray garbled = kPng;
+            for (qsizetype i = 0; i < length; ++i)
+                garbled[idat + 4 + i] = char(0x55);
+            QTest::newRow("png-with-garbled-pixels") << garbled << QByteArray("image/png") << 422;
+            QByteArray noPixels = kPng;
+            noPixels.remove(idat - 4, 4 + 4 + length + 4);
+            QTest::newRow("png-without-pixel-data") << noPixels << QByteArray("image/png") << 422;
+        }
+        {
+            const qsizetype scan = kJpeg.indexOf("\xff\xda");
+            QVERIFY(scan > 0);
+            QTest::newRow("jpeg-without-scan")
+                    << kJpeg.left(scan) + "\xff\xd9" << QByteArray("image/jpeg") << 422;
+        }
+        {
+            QByteArray garbled = kWebp;
+            for (qsizetype i = 30; i < garbled.size(); ++i)
+                garbled[i] = char(0xff);
+            QTest::newRow("webp-with-garbled-frame") << garbled << QByteArray("image/webp") << 422;
+        }
     }
     void avatarRefusesBadUploads()
     {

@@ -372,4 +372,38 @@ qint64 ServerProcess::rssKiB() const
     return -1;
 }
 
+QByteArray SampleImages::png()
+{
+    return QByteArray::fromBase64(
+            "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACAQMAAABIeJ9nAAAABGdBTUEAALGPC/"
+            "xhBQAAACBjSFJNAAB6JgAAgIQAAPoAAACA6AAAdTAAAOpgAAA6mAAAF3CculE8AAAABlBMVEX/AAD///"
+            "9BHTQRAAAAAWJLR0QB/"
+            "wIt3gAAAAd0SU1FB+"
+            "oLGgA4NXJTbHYAAAAMSURBVAjXY2BgYAAAAAQAASc0JwoAAAAldEVYdGRhdGU6Y3JlYXRlADIwMjYtMTEtMjZU"
+            "MDA6"
+            "NTY6NTMrMDA6MDBOBLazAAAAJXRFWHRkYXRlOm1vZGlmeQAyMDI2LTExLTI2VDAwOjU2OjUzKzAwOjAwP1kODw"
+            "AAAA"
+            "BJRU5ErkJggg==");
+}
+
+QByteArray SampleImages::jpeg()
+{
+    return QByteArray::fromBase64("/9j/4AAQSkZJRgABAQAAAQABAAD/"
+                                  "2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYW"
+                                  "ICwgIyYnKSopGR8tMC0oMCUoKS"
+                                  "j/"
+                                  "2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo"
+                                  "KCgoKCgoKCgoKCgoKCgoKCgoKC"
+                                  "j/wAARCAACAAIDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAj/"
+                                  "xAAUEAEAAAAAAAAAAAAAAAAAAAAA/"
+                                  "8QAFQEBAQAAAAAAAAAAAAAAAAAABQj/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/"
+                                  "9oADAMBAAIRAxEAPwCewFIh3//Z");
+}
+
+QByteArray SampleImages::webp()
+{
+    return QByteArray::fromBase64("UklGRjgAAABXRUJQVlA4ICwAAADQAQCdASoCAAIAAgA0JaACdLoB+AADsAD+"
+                                  "8Oj3/yC5YXXI1/5sCua5+agAAA==");
+}
+
 } // namespace Mercato::Test

@@ -171,6 +171,13 @@ QString logExcerpt(const QString &log);
 quint16 freePort();
 QString serverBinary(); // path of mercato-server in this build
 
+// Real 2 x 2 pictures that Qt's readers decode, for upload tests.
+namespace SampleImages {
+QByteArray png();
+QByteArray jpeg();
+QByteArray webp();
+} // namespace SampleImages
+
 // The reference libraries of tests/peers (Stripe's and Cloudinary's own Node code). Why
 // `node` cannot run `tests/peers/node_modules/<module>` here, or empty when it can.
 QString nodePeerMissing(const QString &module);
