@@ -6,6 +6,7 @@
 #include "metricsmonitor.h"
 #include "runtime.h"
 
+#include "model/secretstore.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshottour.h"
 
@@ -92,6 +93,10 @@ int main(int argc, char *argv[])
     Mercato::MetricsMonitor monitor(
             runtime.metrics(), runtime.apiUrl(), [server] { return server->isRunning(); },
             [server] { return server->workerCount(); }, consoleConfig, initial);
+    // The Settings page keeps Stripe, Cloudinary and SMTP secrets in the OS keychain only;
+    // the next start reads them from there (resolveSecrets).
+    Mercato::KeychainSecretStore keychain(config.keychainService);
+    monitor.setSecretStore(&keychain, config.stripeApiBase, config.cloudinaryApiBase);
 
     int rc = 0;
     {

@@ -66,6 +66,14 @@ ServerSettings MetricsMonitor::settings() const
     return s;
 }
 
+void MetricsMonitor::setSecretStore(SecretStore *store, QString stripeApiBase,
+                                    QString cloudinaryApiBase)
+{
+    m_secrets = store;
+    m_stripeApiBase = std::move(stripeApiBase);
+    m_cloudinaryApiBase = std::move(cloudinaryApiBase);
+}
+
 Status MetricsMonitor::saveSettings(const ServerSettings &s)
 {
     const int colon = int(s.listen.lastIndexOf(QLatin1Char(':')));

@@ -26,6 +26,13 @@ public:
     ServerSettings settings() const override;
     Status saveSettings(const ServerSettings &settings) override;
 
+    SecretStore *secretStore() const override { return m_secrets; }
+    QString stripeApiBase() const override { return m_stripeApiBase; }
+    QString cloudinaryApiBase() const override { return m_cloudinaryApiBase; }
+    // The keychain for the Settings page's secrets (kept by the caller) and the services'
+    // API addresses.
+    void setSecretStore(SecretStore *store, QString stripeApiBase, QString cloudinaryApiBase);
+
     // The console's config file in a data folder.
     static QString configFileIn(const QString &dataDir);
 
@@ -36,6 +43,9 @@ private:
     std::function<int()> m_workers;
     QString m_configFile;
     ServerSettings m_initial;
+    SecretStore *m_secrets = nullptr;
+    QString m_stripeApiBase = QStringLiteral("https://api.stripe.com");
+    QString m_cloudinaryApiBase = QStringLiteral("https://api.cloudinary.com");
 };
 
 } // namespace Mercato

@@ -104,6 +104,7 @@ const QList<SecretSetting> &secretSettings()
 {
     static const QList<SecretSetting> settings{
             {QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), &Config::stripeSecretKey},
+            {QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"), &Config::stripePublishableKey},
             {QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), &Config::stripeWebhookSecret},
             {QStringLiteral("MERCATO_CLOUDINARY_URL"), &Config::cloudinaryUrl},
             {QStringLiteral("MERCATO_SMTP_URL"), &Config::smtpUrl}};

@@ -81,6 +81,25 @@ Error keychainError(const QKeychain::Job &job, const char *what)
 }
 } // namespace
 
+void SecretStore::readLater(const QString &name, QObject *context, ReadDone done)
+{
+    auto result = read(name);
+    QTimer::singleShot(0, context, [done = std::move(done), result] { done(result); });
+}
+
+void SecretStore::writeLater(const QString &name, const QByteArray &secret, QObject *context,
+                             StatusDone done)
+{
+    auto result = write(name, secret);
+    QTimer::singleShot(0, context, [done = std::move(done), result] { done(result); });
+}
+
+void SecretStore::removeLater(const QString &name, QObject *context, StatusDone done)
+{
+    auto result = remove(name);
+    QTimer::singleShot(0, context, [done = std::move(done), result] { done(result); });
+}
+
 FileSecretStore::FileSecretStore(QString directory)
     : m_directory(std::move(directory))
 {}
@@ -188,6 +207,61 @@ Status KeychainSecretStore::remove(const QString &name)
     if (job.error() != QKeychain::NoError && job.error() != QKeychain::EntryNotFound)
         return keychainError(job, "delete");
     return Ok{};
+}
+
+void KeychainSecretStore::readLater(const QString &name, QObject *context, ReadDone done)
+{
+    if (!canRunJobs()) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done(unreachable("read")); });
+        return;
+    }
+    auto *job = new QKeychain::ReadPasswordJob(m_service); // deletes itself once finished
+    job->setKey(name);
+    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)] {
+        if (job->error() == QKeychain::EntryNotFound)
+            done(std::optional<QByteArray>{});
+        else if (job->error() != QKeychain::NoError)
+            done(keychainError(*job, "read"));
+        else
+            done(std::optional<QByteArray>(job->binaryData()));
+    });
+    job->start();
+}
+
+void KeychainSecretStore::writeLater(const QString &name, const QByteArray &secret,
+                                     QObject *context, StatusDone done)
+{
+    if (!canRunJobs()) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done(unreachable("write")); });
+        return;
+    }
+    auto *job = new QKeychain::WritePasswordJob(m_service);
+    job->setKey(name);
+    job->setBinaryData(secret);
+    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)] {
+        if (job->error() != QKeychain::NoError)
+            done(keychainError(*job, "write"));
+        else
+            done(Ok{});
+    });
+    job->start();
+}
+
+void KeychainSecretStore::removeLater(const QString &name, QObject *context, StatusDone done)
+{
+    if (!canRunJobs()) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done(unreachable("delete")); });
+        return;
+    }
+    auto *job = new QKeychain::DeletePasswordJob(m_service);
+    job->setKey(name);
+    QObject::connect(job, &QKeychain::Job::finished, context, [job, done = std::move(done)] {
+        if (job->error() != QKeychain::NoError && job->error() != QKeychain::EntryNotFound)
+            done(keychainError(*job, "delete"));
+        else
+            done(Ok{});
+    });
+    job->start();
 }
 
 bool KeychainSecretStore::isAvailable()

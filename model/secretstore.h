@@ -8,7 +8,10 @@
 #include <QByteArray>
 #include <QString>
 
+#include <functional>
 #include <optional>
+
+class QObject;
 
 namespace Mercato {
 
@@ -23,6 +26,16 @@ public:
     // Removing a secret that does not exist succeeds.
     virtual Status remove(const QString &name) = 0;
     virtual QString describe() const = 0;
+
+    // The same without blocking the caller's event loop: the work starts now on the calling
+    // thread and `done` runs on it later, unless `context` is gone by then. This default runs
+    // the blocking call and answers on the next turn of the loop.
+    using ReadDone = std::function<void(const Result<std::optional<QByteArray>> &)>;
+    using StatusDone = std::function<void(const Status &)>;
+    virtual void readLater(const QString &name, QObject *context, ReadDone done);
+    virtual void writeLater(const QString &name, const QByteArray &secret, QObject *context,
+                            StatusDone done);
+    virtual void removeLater(const QString &name, QObject *context, StatusDone done);
 };
 
 // One file per secret, `<directory>/<name>`, mode 0600, base64 content, written atomically.
@@ -51,6 +64,13 @@ public:
     Status write(const QString &name, const QByteArray &secret) override;
     Status remove(const QString &name) override;
     QString describe() const override;
+    // QtKeychain keeps one job queue on the thread that used it first (the GUI thread in the
+    // console) and crashes when a job of another thread ends: the console uses these on its
+    // GUI thread, where the jobs run asynchronously (D-Bus, no network).
+    void readLater(const QString &name, QObject *context, ReadDone done) override;
+    void writeLater(const QString &name, const QByteArray &secret, QObject *context,
+                    StatusDone done) override;
+    void removeLater(const QString &name, QObject *context, StatusDone done) override;
     // True when a job can run (QtKeychain 0.13 has no isAvailable(): this tries a read).
     bool isAvailable();
 

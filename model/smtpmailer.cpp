@@ -150,6 +150,75 @@ QByteArray dotStuffed(const QByteArray &mail)
     return out;
 }
 
+// Greeting, EHLO, STARTTLS when offered (or TLS from the start), AUTH when a user is set.
+Status openSession(Conversation &c, const SmtpMailer::Settings &settings)
+{
+    if (auto s = c.connect(); !s)
+        return s;
+    if (auto s = c.expect(c.read(), 220, "greeting"); !s)
+        return s;
+
+    QByteArray hello = QHostInfo::localHostName().toUtf8();
+    if (hello.isEmpty() || hello.contains(' '))
+        hello = "localhost";
+    auto ehlo = c.command("EHLO " + hello);
+    if (auto s = c.expect(ehlo, 250, "EHLO"); !s)
+        return s;
+    auto offers = [&ehlo](const QByteArray &what) {
+        for (const QByteArray &line : ehlo->lines) {
+            if (line.toUpper() == what || line.toUpper().startsWith(QByteArray(what + ' ')))
+                return true;
+        }
+        return false;
+    };
+    bool encrypted = settings.implicitTls;
+    if (!encrypted && offers("STARTTLS")) {
+        if (auto s = c.expect(c.command("STARTTLS"), 220, "STARTTLS"); !s)
+            return s;
+        c.socket().startClientEncryption();
+        if (!c.socket().waitForEncrypted(settings.timeoutMs))
+            return c.fail(ErrorCode::Unavailable,
+                          QStringLiteral("TLS handshake failed: ") + c.socket().errorString());
+        encrypted = true;
+        ehlo = c.command("EHLO " + hello);
+        if (auto s = c.expect(ehlo, 250, "EHLO"); !s)
+            return s;
+    }
+
+    if (!settings.user.isEmpty()) {
+        // A password crosses the network only encrypted, or to this machine.
+        if (!encrypted && !isLoopback(settings.host))
+            return c.fail(ErrorCode::Internal,
+                          QStringLiteral("refusing to send the password "
+                                         "without TLS (the server offers no STARTTLS)"));
+        QByteArray mechanisms;
+        for (const QByteArray &line : ehlo->lines) {
+            if (line.toUpper().startsWith("AUTH ") || line.toUpper().startsWith("AUTH="))
+                mechanisms += ' ' + line.mid(5).toUpper() + ' ';
+        }
+        const QByteArray user = settings.user.toUtf8();
+        const QByteArray password = settings.password.toUtf8();
+        if (mechanisms.contains(" PLAIN ")) {
+            const QByteArray plain = QByteArray(1, '\0') + user + QByteArray(1, '\0') + password;
+            if (auto s = c.expect(c.command("AUTH PLAIN " + plain.toBase64()), 235, "AUTH PLAIN");
+                !s)
+                return s;
+        } else if (mechanisms.contains(" LOGIN ")) {
+            if (auto s = c.expect(c.command("AUTH LOGIN"), 334, "AUTH LOGIN"); !s)
+                return s;
+            if (auto s = c.expect(c.command(user.toBase64()), 334, "AUTH LOGIN user"); !s)
+                return s;
+            if (auto s = c.expect(c.command(password.toBase64()), 235, "AUTH LOGIN password"); !s)
+                return s;
+        } else {
+            return c.fail(ErrorCode::Internal,
+                          QStringLiteral("the server offers neither AUTH PLAIN nor LOGIN"));
+        }
+    }
+
+    return Ok{};
+}
+
 } // namespace
 
 Result<SmtpMailer::Settings> SmtpMailer::parseUrl(const QString &text, const QString &from)
@@ -195,68 +264,8 @@ Status SmtpMailer::deliver(const MailMessage &message)
         return makeError(ErrorCode::Validation, QStringLiteral("not a deliverable address"));
 
     Conversation c(m_settings);
-    if (auto s = c.connect(); !s)
+    if (auto s = openSession(c, m_settings); !s)
         return s;
-    if (auto s = c.expect(c.read(), 220, "greeting"); !s)
-        return s;
-
-    QByteArray hello = QHostInfo::localHostName().toUtf8();
-    if (hello.isEmpty() || hello.contains(' '))
-        hello = "localhost";
-    auto ehlo = c.command("EHLO " + hello);
-    if (auto s = c.expect(ehlo, 250, "EHLO"); !s)
-        return s;
-    auto offers = [&ehlo](const QByteArray &what) {
-        for (const QByteArray &line : ehlo->lines) {
-            if (line.toUpper() == what || line.toUpper().startsWith(QByteArray(what + ' ')))
-                return true;
-        }
-        return false;
-    };
-    bool encrypted = m_settings.implicitTls;
-    if (!encrypted && offers("STARTTLS")) {
-        if (auto s = c.expect(c.command("STARTTLS"), 220, "STARTTLS"); !s)
-            return s;
-        c.socket().startClientEncryption();
-        if (!c.socket().waitForEncrypted(m_settings.timeoutMs))
-            return c.fail(ErrorCode::Unavailable,
-                          QStringLiteral("TLS handshake failed: ") + c.socket().errorString());
-        encrypted = true;
-        ehlo = c.command("EHLO " + hello);
-        if (auto s = c.expect(ehlo, 250, "EHLO"); !s)
-            return s;
-    }
-
-    if (!m_settings.user.isEmpty()) {
-        // A password crosses the network only encrypted, or to this machine.
-        if (!encrypted && !isLoopback(m_settings.host))
-            return c.fail(ErrorCode::Internal,
-                          QStringLiteral("refusing to send the password "
-                                         "without TLS (the server offers no STARTTLS)"));
-        QByteArray mechanisms;
-        for (const QByteArray &line : ehlo->lines) {
-            if (line.toUpper().startsWith("AUTH ") || line.toUpper().startsWith("AUTH="))
-                mechanisms += ' ' + line.mid(5).toUpper() + ' ';
-        }
-        const QByteArray user = m_settings.user.toUtf8();
-        const QByteArray password = m_settings.password.toUtf8();
-        if (mechanisms.contains(" PLAIN ")) {
-            const QByteArray plain = QByteArray(1, '\0') + user + QByteArray(1, '\0') + password;
-            if (auto s = c.expect(c.command("AUTH PLAIN " + plain.toBase64()), 235, "AUTH PLAIN");
-                !s)
-                return s;
-        } else if (mechanisms.contains(" LOGIN ")) {
-            if (auto s = c.expect(c.command("AUTH LOGIN"), 334, "AUTH LOGIN"); !s)
-                return s;
-            if (auto s = c.expect(c.command(user.toBase64()), 334, "AUTH LOGIN user"); !s)
-                return s;
-            if (auto s = c.expect(c.command(password.toBase64()), 235, "AUTH LOGIN password"); !s)
-                return s;
-        } else {
-            return c.fail(ErrorCode::Internal,
-                          QStringLiteral("the server offers neither AUTH PLAIN nor LOGIN"));
-        }
-    }
 
     if (auto s = c.expect(c.command("MAIL FROM:<" + from.toUtf8() + '>'), 250, "MAIL FROM"); !s)
         return s;
@@ -276,6 +285,17 @@ Status SmtpMailer::deliver(const MailMessage &message)
     c.socket().waitForBytesWritten(1000);
     c.socket().disconnectFromHost();
     qCInfo(lcMail).noquote() << "mail delivered through" << describe();
+    return Ok{};
+}
+
+Status SmtpMailer::checkLogin()
+{
+    Conversation c(m_settings);
+    if (auto s = openSession(c, m_settings); !s)
+        return s;
+    c.socket().write("QUIT\r\n");
+    c.socket().waitForBytesWritten(1000);
+    c.socket().disconnectFromHost();
     return Ok{};
 }
 

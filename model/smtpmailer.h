@@ -29,6 +29,9 @@ public:
 
     explicit SmtpMailer(Settings settings);
     Status deliver(const MailMessage &message) override;
+    // Connects, says EHLO, starts TLS when offered and authenticates, then quits: the
+    // console's "Test connection".
+    Status checkLogin();
     QString describe() const override;
 
 private:

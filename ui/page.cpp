@@ -39,6 +39,8 @@ void Page::setSeller(const Account &seller)
     showMessage({});
     if (!seller.id.isEmpty())
         refresh();
+    else
+        forget();
 }
 
 void Page::showMessage(const QString &text, bool error)

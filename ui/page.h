@@ -40,6 +40,8 @@ public:
     const Account &seller() const { return m_seller; }
     // Reloads the page's data in the worker.
     virtual void refresh() = 0;
+    // The console was locked: drop what must not stay on screen (secrets).
+    virtual void forget() {}
     // Selects the row with this id when the page shows it (tray messages open a row).
     virtual void selectId(const QString &id) { Q_UNUSED(id) }
 

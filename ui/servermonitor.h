@@ -11,6 +11,8 @@
 
 namespace Mercato {
 
+class SecretStore;
+
 struct RequestLogEntry
 {
     QString method;
@@ -46,6 +48,16 @@ public:
     virtual ServerSettings settings() const = 0;
     // Writes the config file (call it off the GUI thread); Validation names the bad field.
     virtual Status saveSettings(const ServerSettings &settings) = 0;
+
+    // Where the Settings page keeps Stripe, Cloudinary and SMTP secrets (the OS keychain);
+    // null: the page cannot store them. Its calls block: make them off the GUI thread.
+    virtual SecretStore *secretStore() const { return nullptr; }
+    // The services' API addresses the connection tests call (tests point them at fakes).
+    virtual QString stripeApiBase() const { return QStringLiteral("https://api.stripe.com"); }
+    virtual QString cloudinaryApiBase() const
+    {
+        return QStringLiteral("https://api.cloudinary.com");
+    }
 };
 
 } // namespace Mercato

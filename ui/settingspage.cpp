@@ -3,9 +3,15 @@
 #include "consoleworker.h"
 #include "servermonitor.h"
 
+#include "model/cloudinaryimagestore.h"
+#include "model/secretstore.h"
 #include "model/shop.h"
+#include "model/smtpmailer.h"
 #include "model/storedetails.h"
 
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <QCheckBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -16,6 +22,7 @@
 #include <QLineEdit>
 #include <QPixmap>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTimeZone>
@@ -47,6 +54,9 @@ QImage logoThumbnail(Shop *shop, const QString &key)
         image = image.scaled(160, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     return image;
 }
+
+constexpr int kHttpTestTimeoutMs = 20000;
+constexpr int kSmtpTestTimeoutMs = 15000;
 
 struct Loaded
 {
@@ -104,15 +114,90 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     vf->addRow(restart);
 
     auto *secrets = new QGroupBox(tr("Keys and passwords"), this);
-    auto *sl = new QVBoxLayout(secrets);
-    auto *note
-            = new QLabel(tr("Stripe keys, the Cloudinary URL and the SMTP password are not edited "
-                            "here yet: the keychain store is not available in this build. Set "
-                            "them with MERCATO_* environment variables or the keychain."),
-                         secrets);
-    note->setAccessibleName(tr("Secrets note"));
-    note->setWordWrap(true);
-    sl->addWidget(note);
+    auto *kf = new QFormLayout(secrets);
+    m_keychainState = new QLabel(secrets);
+    m_keychainState->setAccessibleName(tr("Keychain state"));
+    m_keychainState->setWordWrap(true);
+    kf->addRow(m_keychainState);
+    auto secretEdit
+            = [this, secrets](const QString &name, const QString &placeholder, bool masked) {
+                  QLineEdit *e = edit(secrets, name, placeholder);
+                  if (masked)
+                      e->setEchoMode(QLineEdit::Password);
+                  e->setEnabled(false);
+                  m_secrets.append(e);
+                  return e;
+              };
+    auto testButton = [this, secrets](const QString &accessibleName, Service service) {
+        auto *b = new QPushButton(tr("Test connection"), secrets);
+        b->setAccessibleName(accessibleName);
+        connect(b, &QPushButton::clicked, this, [this, service] { testConnection(service); });
+        m_testButtons.append(b);
+        return b;
+    };
+    auto row = [](QWidget *field, QWidget *button) {
+        auto *h = new QHBoxLayout;
+        h->addWidget(field, 1);
+        if (button)
+            h->addWidget(button);
+        return h;
+    };
+    QLineEdit *stripeKey = secretEdit(tr("Stripe secret key"), QStringLiteral("sk_live_…"), true);
+    kf->addRow(tr("Stripe secret &key:"),
+               row(stripeKey, testButton(tr("Test Stripe connection"), Service::Stripe)));
+    kf->addRow(tr("Stripe pu&blishable key:"),
+               row(secretEdit(tr("Stripe publishable key"), QStringLiteral("pk_live_…"), false),
+                   nullptr));
+    kf->addRow(
+            tr("Stripe &webhook secret:"),
+            row(secretEdit(tr("Stripe webhook secret"), QStringLiteral("whsec_…"), true), nullptr));
+    kf->addRow(tr("Cloud&inary URL:"),
+               row(secretEdit(tr("Cloudinary URL"), QStringLiteral("cloudinary://KEY:SECRET@CLOUD"),
+                              true),
+                   testButton(tr("Test Cloudinary connection"), Service::Cloudinary)));
+    kf->addRow(
+            tr("S&MTP URL:"),
+            row(secretEdit(tr("SMTP URL"), QStringLiteral("smtps://user:password@host:465"), true),
+                testButton(tr("Test SMTP connection"), Service::Smtp)));
+    m_showSecrets = new QCheckBox(tr("Show ke&ys"), secrets);
+    m_showSecrets->setAccessibleName(tr("Show keys"));
+    m_saveSecrets = new QPushButton(tr("Sa&ve keys"), secrets);
+    m_saveSecrets->setAccessibleName(tr("Save keys"));
+    m_saveSecrets->setEnabled(false);
+    auto *keyButtons = new QHBoxLayout;
+    keyButtons->addWidget(m_showSecrets);
+    keyButtons->addStretch(1);
+    keyButtons->addWidget(m_saveSecrets);
+    kf->addRow(keyButtons);
+    m_testProgress = new QProgressBar(secrets);
+    m_testProgress->setAccessibleName(tr("Connection test progress"));
+    m_testProgress->setRange(0, 0); // busy: a test has no steps to count
+    m_testProgress->setTextVisible(false);
+    m_testProgress->hide();
+    m_cancelTest = new QPushButton(tr("Cancel test"), secrets);
+    m_cancelTest->setAccessibleName(tr("Cancel connection test"));
+    m_cancelTest->hide();
+    auto *testRow = new QHBoxLayout;
+    testRow->addWidget(m_testProgress, 1);
+    testRow->addWidget(m_cancelTest);
+    kf->addRow(testRow);
+    m_testResult = new QLabel(secrets);
+    m_testResult->setAccessibleName(tr("Connection test result"));
+    m_testResult->setWordWrap(true);
+    m_testResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    kf->addRow(m_testResult);
+    auto *keysNote = new QLabel(tr("Keys are kept only in the operating system's keychain, never "
+                                   "in a file or the database. Saved keys take effect the next "
+                                   "time Mercato starts."),
+                                secrets);
+    keysNote->setAccessibleName(tr("Keys note"));
+    keysNote->setWordWrap(true);
+    kf->addRow(keysNote);
+    connect(m_showSecrets, &QCheckBox::toggled, this, &SettingsPage::setSecretsVisible);
+    connect(m_saveSecrets, &QPushButton::clicked, this, &SettingsPage::saveSecrets);
+    connect(m_cancelTest, &QPushButton::clicked, this, &SettingsPage::cancelTest);
+    m_test = new QFutureWatcher<ConnectionCheck>(this);
+    connect(m_test, &QFutureWatcher<ConnectionCheck>::finished, this, &SettingsPage::testFinished);
 
     body()->addWidget(store);
     body()->addWidget(server);
@@ -217,6 +302,7 @@ void SettingsPage::removeLogo()
 
 void SettingsPage::refresh()
 {
+    loadSecrets();
     Shop *shop = &ctx().shop;
     ServerMonitor *monitor = ctx().monitor;
     ctx().worker.run(
@@ -300,6 +386,242 @@ void SettingsPage::save()
                 else
                     showMessage(tr("Settings saved."));
             });
+}
+
+SettingsPage::~SettingsPage()
+{
+    // A test still running gives up; its thread holds only copies and the shared flag.
+    if (m_cancel)
+        m_cancel->store(true);
+}
+
+QStringList SettingsPage::secretNames()
+{
+    return {QStringLiteral("MERCATO_STRIPE_SECRET_KEY"),
+            QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"),
+            QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"),
+            QStringLiteral("MERCATO_CLOUDINARY_URL"), QStringLiteral("MERCATO_SMTP_URL")};
+}
+
+void SettingsPage::loadSecrets()
+{
+    SecretStore *store = ctx().monitor ? ctx().monitor->secretStore() : nullptr;
+    for (QLineEdit *e : std::as_const(m_secrets))
+        e->setEnabled(true); // typed keys can be tested even where they cannot be kept
+    if (!store) {
+        m_keychainState->setText(tr("No keychain is available to this console: keys can be "
+                                    "tested but not kept here. Set them with the MERCATO_* "
+                                    "environment variables or `mercato-server secret set`."));
+        m_saveSecrets->setEnabled(false);
+        return;
+    }
+    if (m_secretsLoaded || m_secretsBusy)
+        return;
+    m_secretsBusy = true;
+    m_saveSecrets->setEnabled(false);
+    m_keychainState->setText(tr("Reading the keychain…"));
+    // The keychain's jobs run asynchronously (D-Bus) while this thread's loop goes on.
+    const QStringList names = secretNames();
+    auto left = std::make_shared<int>(int(names.size()));
+    auto error = std::make_shared<QString>();
+    for (int i = 0; i < names.size(); ++i) {
+        store->readLater(
+                names.at(i), this,
+                [this, i, left, error, store](const Result<std::optional<QByteArray>> &value) {
+                    if (!value && error->isEmpty())
+                        *error = value.error().detail;
+                    // Locked meanwhile: nothing is shown. What the seller is typing
+                    // stays.
+                    if (value && !seller().id.isEmpty() && !m_secrets.at(i)->isModified())
+                        m_secrets.at(i)->setText(
+                                value->has_value() ? QString::fromUtf8(value->value()) : QString());
+                    if (--*left > 0)
+                        return;
+                    m_secretsBusy = false;
+                    if (seller().id.isEmpty())
+                        return;
+                    if (!error->isEmpty()) {
+                        m_keychainState->setText(tr("The keychain cannot be used (%1): "
+                                                    "keys can be tested but not kept.")
+                                                         .arg(*error));
+                        return;
+                    }
+                    m_secretsLoaded = true;
+                    m_keychainState->setText(tr("Keys are kept in %1.").arg(store->describe()));
+                    m_saveSecrets->setEnabled(true);
+                });
+    }
+}
+
+void SettingsPage::saveSecrets()
+{
+    SecretStore *store = ctx().monitor ? ctx().monitor->secretStore() : nullptr;
+    if (!store || m_secretsBusy)
+        return;
+    const QStringList names = secretNames();
+    QList<QPair<QString, QString>> changes;
+    QStringList problems;
+    for (int i = 0; i < m_secrets.size(); ++i) {
+        if (!m_secrets.at(i)->isModified())
+            continue;
+        const QString value = m_secrets.at(i)->text().trimmed();
+        const QString label = m_secrets.at(i)->accessibleName();
+        if (!value.isEmpty()) {
+            const QString &name = names.at(i);
+            if (name == QLatin1String("MERCATO_STRIPE_SECRET_KEY")
+                && !value.startsWith(QLatin1String("sk_"))
+                && !value.startsWith(QLatin1String("rk_")))
+                problems << tr("%1: starts with sk_ (or rk_ for a restricted key).").arg(label);
+            else if (name == QLatin1String("MERCATO_STRIPE_PUBLISHABLE_KEY")
+                     && !value.startsWith(QLatin1String("pk_")))
+                problems << tr("%1: starts with pk_.").arg(label);
+            else if (name == QLatin1String("MERCATO_STRIPE_WEBHOOK_SECRET")
+                     && !value.startsWith(QLatin1String("whsec_")))
+                problems << tr("%1: starts with whsec_.").arg(label);
+            else if (name == QLatin1String("MERCATO_CLOUDINARY_URL")
+                     && !CloudinaryImageStore::parseUrl(value, QString()))
+                problems << tr("%1: cloudinary://KEY:SECRET@CLOUD.").arg(label);
+            else if (name == QLatin1String("MERCATO_SMTP_URL")
+                     && !SmtpMailer::parseUrl(value, QString()))
+                problems << tr("%1: smtp://user:password@host:port or smtps://….").arg(label);
+        }
+        changes.append({names.at(i), value});
+    }
+    if (!problems.isEmpty()) {
+        showMessage(problems.join(QLatin1Char('\n')), true);
+        return;
+    }
+    if (changes.isEmpty()) {
+        showMessage(tr("No key was changed."));
+        return;
+    }
+    m_secretsBusy = true;
+    m_saveSecrets->setEnabled(false);
+    showMessage(tr("Saving the keys in the keychain…"));
+    saveNextSecret(changes, 0);
+}
+
+void SettingsPage::saveNextSecret(const QList<QPair<QString, QString>> &changes, int index)
+{
+    SecretStore *store = ctx().monitor ? ctx().monitor->secretStore() : nullptr;
+    if (index == changes.size() || !store) {
+        m_secretsBusy = false;
+        m_saveSecrets->setEnabled(true);
+        showMessage(tr("Keys saved in the keychain. They take effect the next time Mercato "
+                       "starts."));
+        return;
+    }
+    // One job after the other: the first failure stops the rest and is reported.
+    const auto &change = changes.at(index);
+    auto next = [this, changes, index](const Status &s) {
+        if (!s) {
+            m_secretsBusy = false;
+            m_saveSecrets->setEnabled(true);
+            showMessage(tr("The keys were not saved: %1").arg(s.error().detail), true);
+            return;
+        }
+        m_secrets.at(int(secretNames().indexOf(changes.at(index).first)))->setModified(false);
+        saveNextSecret(changes, index + 1);
+    };
+    if (change.second.isEmpty())
+        store->removeLater(change.first, this, next);
+    else
+        store->writeLater(change.first, change.second.toUtf8(), this, next);
+}
+
+void SettingsPage::setSecretsVisible(bool visible)
+{
+    const QStringList names = secretNames();
+    for (int i = 0; i < m_secrets.size(); ++i) {
+        if (names.at(i) != QLatin1String("MERCATO_STRIPE_PUBLISHABLE_KEY"))
+            m_secrets.at(i)->setEchoMode(visible ? QLineEdit::Normal : QLineEdit::Password);
+    }
+}
+
+void SettingsPage::testConnection(Service service)
+{
+    if (m_test->isRunning())
+        return;
+    const QStringList names = secretNames();
+    auto field = [&](const char *name) {
+        return m_secrets.at(int(names.indexOf(QLatin1String(name))))->text().trimmed();
+    };
+    ServerMonitor *monitor = ctx().monitor;
+    const QString stripeBase
+            = monitor ? monitor->stripeApiBase() : QStringLiteral("https://api.stripe.com");
+    const QString cloudinaryBase
+            = monitor ? monitor->cloudinaryApiBase() : QStringLiteral("https://api.cloudinary.com");
+    const QString stripeKey = field("MERCATO_STRIPE_SECRET_KEY");
+    const QString cloudinaryUrl = field("MERCATO_CLOUDINARY_URL");
+    const QString smtpUrl = field("MERCATO_SMTP_URL");
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = m_cancel;
+    static const QStringList serviceNames{QStringLiteral("Stripe"), QStringLiteral("Cloudinary"),
+                                          QStringLiteral("SMTP")};
+    m_testResult->setStyleSheet(QString());
+    m_testResult->setText(tr("Testing %1…").arg(serviceNames.at(int(service))));
+    m_testResult->setAccessibleDescription(tr("running"));
+    for (QPushButton *b : std::as_const(m_testButtons))
+        b->setEnabled(false);
+    m_testProgress->show();
+    m_cancelTest->show();
+    m_cancelTest->setEnabled(true);
+    // Network calls run on a thread of their own, not the console's worker: a slow service
+    // must not hold up the pages' queries.
+    m_test->setFuture(QtConcurrent::run([=]() -> ConnectionCheck {
+        switch (service) {
+        case Service::Stripe:
+            return checkStripe(stripeBase, stripeKey, kHttpTestTimeoutMs, cancel.get());
+        case Service::Cloudinary:
+            return checkCloudinary(cloudinaryUrl, cloudinaryBase, kHttpTestTimeoutMs, cancel.get());
+        case Service::Smtp:
+            return checkSmtp(smtpUrl, kSmtpTestTimeoutMs, cancel.get());
+        }
+        return {};
+    }));
+}
+
+void SettingsPage::cancelTest()
+{
+    if (!m_cancel || !m_test->isRunning())
+        return;
+    m_cancel->store(true);
+    m_cancelTest->setEnabled(false);
+    m_testResult->setText(tr("Cancelling…"));
+}
+
+void SettingsPage::testFinished()
+{
+    const ConnectionCheck check = m_test->result();
+    m_testProgress->hide();
+    m_cancelTest->hide();
+    for (QPushButton *b : std::as_const(m_testButtons))
+        b->setEnabled(true);
+    if (seller().id.isEmpty())
+        return; // locked meanwhile
+    m_testResult->setText(check.message);
+    m_testResult->setStyleSheet(check.outcome == ConnectionCheck::Outcome::Failed
+                                        ? QStringLiteral("color: #b00020;")
+                                        : QStringLiteral("color: #1b5e20;"));
+    m_testResult->setAccessibleDescription(
+            check.outcome == ConnectionCheck::Outcome::Works       ? tr("works")
+            : check.outcome == ConnectionCheck::Outcome::Cancelled ? tr("cancelled")
+                                                                   : tr("failed"));
+}
+
+void SettingsPage::forget()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+    for (QLineEdit *e : std::as_const(m_secrets)) {
+        e->clear();
+        e->setModified(false);
+        e->setEnabled(false);
+    }
+    m_showSecrets->setChecked(false);
+    m_saveSecrets->setEnabled(false);
+    m_testResult->clear();
+    m_secretsLoaded = false;
 }
 
 } // namespace Mercato

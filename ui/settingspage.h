@@ -1,11 +1,21 @@
 #pragma once
-// Settings: the store's details and logo (in the database; the logo through the ImageStore) and
-// the server's settings (in the config file, used at the next start). Secret fields are not here
-// yet: see the page's note.
+// Settings: the store's details and logo (in the database; the logo through the ImageStore), the
+// server's settings (in the config file, used at the next start) and the services' keys (Stripe,
+// Cloudinary, SMTP) kept only in the OS keychain, shown masked, each with a connection test that
+// runs on a thread of its own and can be cancelled.
 
 #include "page.h"
 
+#include "model/connectionchecks.h"
+
+#include <QFutureWatcher>
+
+#include <atomic>
+#include <memory>
+
 class QImage;
+class QCheckBox;
+class QProgressBar;
 
 class QFileDialog;
 class QLabel;
@@ -20,9 +30,23 @@ class SettingsPage : public Page
     Q_OBJECT
 public:
     SettingsPage(ConsoleContext context, QWidget *parent = nullptr);
+    ~SettingsPage() override;
     void refresh() override;
+    void forget() override;
+
+    // The keychain entries of the secret fields, in the page's order.
+    static QStringList secretNames();
 
 private:
+    enum class Service { Stripe, Cloudinary, Smtp };
+    void loadSecrets();
+    void saveSecrets();
+    void saveNextSecret(const QList<QPair<QString, QString>> &changes, int index);
+    void testConnection(Service service);
+    void cancelTest();
+    void testFinished();
+    void setSecretsVisible(bool visible);
+
     void save();
     void chooseLogo();
     void uploadLogo(const QString &path);
@@ -42,6 +66,19 @@ private:
     QPushButton *m_chooseLogo = nullptr;
     QPushButton *m_removeLogo = nullptr;
     QFileDialog *m_logoDialog = nullptr;
+
+    QList<QLineEdit *> m_secrets; // in secretNames() order
+    QLabel *m_keychainState = nullptr;
+    QCheckBox *m_showSecrets = nullptr;
+    QPushButton *m_saveSecrets = nullptr;
+    QList<QPushButton *> m_testButtons;
+    QProgressBar *m_testProgress = nullptr;
+    QPushButton *m_cancelTest = nullptr;
+    QLabel *m_testResult = nullptr;
+    QFutureWatcher<ConnectionCheck> *m_test = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_cancel;
+    bool m_secretsBusy = false;
+    bool m_secretsLoaded = false;
 };
 
 } // namespace Mercato

@@ -3,6 +3,7 @@
 
 POST /v1_1/<cloud>/image/upload   multipart: file, api_key, timestamp, public_id, signature
 POST /v1_1/<cloud>/image/destroy  form: public_id, api_key, timestamp, signature
+GET  /v1_1/<cloud>/ping           Admin API ping, basic auth KEY:SECRET (the console's test)
 Signatures are checked as Cloudinary documents them: the parameters except file, api_key,
 resource_type and cloud_name, sorted by name, joined as k=v with &, the API secret appended,
 SHA-1 in hex. Answers carry Cloudinary's JSON shape. GET /_state lists the stored public ids
@@ -14,6 +15,7 @@ Prints "READY <port>" once listening.
                    client must not trust): public_id, insecure_url, script_url, other_asset
 """
 import argparse
+import base64
 import email.parser
 import email.policy
 import hashlib
@@ -82,6 +84,12 @@ def make_handler(state):
                 with state.lock:
                     return self.answer(200, {"stored": sorted(state.stored), "requests": state.requests,
                                              "destroys": list(state.destroys)})
+            if self.path == f"/v1_1/{args.cloud}/ping":
+                # The Admin API's ping: HTTP basic auth with the API key and secret.
+                expected = base64.b64encode(f"{args.key}:{args.secret}".encode()).decode()
+                if self.headers.get("Authorization", "") != "Basic " + expected:
+                    return self.answer(401, {"error": {"message": "Invalid api_key or api_secret"}})
+                return self.answer(200, {"status": "ok"})
             self.answer(404, {"error": {"message": "not found"}})
 
         def do_POST(self):

@@ -2,7 +2,7 @@
 """A loopback stand-in for api.stripe.com used by the tests (Python stdlib only).
 
 Speaks the part of Stripe's API that Mercato uses: form-encoded POST /v1/payment_intents,
-GET /v1/payment_intents/{id}, POST /v1/refunds; `Authorization: Bearer sk_test_...`;
+GET /v1/payment_intents/{id}, POST /v1/refunds, GET /v1/balance (the console's key test); `Authorization: Bearer sk_test_...`;
 `Idempotency-Key` replay (same key + same body: the first answer with
 `Idempotent-Replayed: true`; another body: 400 idempotency_error); Stripe's error objects.
 
@@ -108,6 +108,10 @@ def route(method, path, form):
                 return error("invalid_request_error", f"No such payment_intent: '{parts[2]}'",
                              "resource_missing", "intent", 404)
             return 200, dict(pi)
+    if parts == ["v1", "balance"] and method == "GET":
+        return 200, {"object": "balance", "livemode": False,
+                     "available": [{"amount": 0, "currency": "usd"}],
+                     "pending": [{"amount": 0, "currency": "usd"}]}
     if parts[:2] == ["v1", "refunds"] and method == "POST" and len(parts) == 2:
         return create_refund(form)
     return error("invalid_request_error", f"Unrecognized request URL ({method}: {path})", status=404)
