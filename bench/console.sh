@@ -12,7 +12,7 @@ seconds=${2:-20}
 bench=$build/bench/bench-console-stall
 [ -x "$bench" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
-tmp=$(mktemp -d)
+tmp=${MERCATO_BENCH_TMP:-$(mktemp -d)}
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 port=18183
