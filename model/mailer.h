@@ -159,8 +159,10 @@ private:
     MailJournal *m_journal = nullptr;
     bool m_claimNow = false;
     std::chrono::steady_clock::time_point m_nextClaim;
-    quint64 m_claimPasses = 0;   // looks at the journal done
-    quint64 m_lastEmptyPass = 0; // the last of them that found nothing due
+    // Looks at the journal, numbered when they start: a wait for idle needs one that began
+    // after the wait did (one already running may have read before the caller's commit).
+    quint64 m_claimPasses = 0;
+    quint64 m_lastEmptyPass = 0; // the number of the last one that found nothing due
     Counts m_counts;
     std::thread m_thread;
 };
