@@ -237,6 +237,11 @@ void Database::releaseThreadConnection()
 
 Status Database::configure(QSqlDatabase &db)
 {
+    // Every (re)opened session gets a number of its own: per-session counters such as
+    // SQLite's data_version start again, so ReadCache tells sessions apart by it.
+    static std::atomic<quint64> sessions{0};
+    if (QSqlDriver *driver = db.driver())
+        driver->setProperty(kSessionProperty, QVariant::fromValue(++sessions));
     QStringList statements;
     if (m_url.engine == Engine::Sqlite) {
         statements = {QStringLiteral("PRAGMA journal_mode=WAL"),

@@ -47,6 +47,8 @@ public:
 
     // The calling thread's connection, opened on first use. Never share it across threads.
     QSqlDatabase connection();
+    // Dynamic property of a connection's driver: a number unique to each opened session.
+    static constexpr const char *kSessionProperty = "mercatoSession";
     // Closes and removes the calling thread's connection; call it in the thread before it ends.
     void releaseThreadConnection();
     // True when the database answers a trivial query from this thread.

@@ -17,6 +17,7 @@
 #include "orders.h"
 #include "passwordresets.h"
 #include "payments.h"
+#include "readcache.h"
 #include "storesettings.h"
 #include "tokens.h"
 
@@ -70,6 +71,7 @@ public:
     // Stock changes with their ledger rows and low-stock alerts (call inside your transaction).
     Inventory &inventory() { return m_inventory; }
     Catalog &catalog() { return *m_catalog; }
+    ReadCache &readCache() { return *m_readCache; }
     Notifications &notifications() { return *m_notifications; }
     CartService &cart() { return m_cart; }
     OrderService &orders() { return m_orders; }
@@ -107,6 +109,7 @@ private:
     bool m_open = false;
     Inventory m_inventory{m_notifier, m_events};
     std::unique_ptr<Catalog> m_catalog;
+    std::unique_ptr<ReadCache> m_readCache;
     std::unique_ptr<Notifications> m_notifications;
     CartService m_cart{*m_database, *m_catalog};
     std::unique_ptr<PaymentGateway> m_gateway{makePaymentGateway(m_options.payments)};

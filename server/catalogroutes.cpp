@@ -113,17 +113,34 @@ Response listProducts(Shop &shop, const Request &request)
             return Response::fromError(sort.error());
         query.sort = sort.value();
     }
+    // The same public question is answered from the cache while the database is unchanged
+    // (the stamp is taken before the read, so a change during it makes the entry stale).
+    const QString key = QString::number(query.limit) + QLatin1Char('\n') + query.cursor
+                        + QLatin1Char('\n') + query.text + QLatin1Char('\n') + query.sellerId
+                        + QLatin1Char('\n') + QString::number(query.minPriceCents.value_or(-1))
+                        + QLatin1Char('\n') + QString::number(query.maxPriceCents.value_or(-1))
+                        + QLatin1Char('\n')
+                        + QString::number(query.inStock ? int(*query.inStock) : -1)
+                        + QLatin1Char('\n') + QString::number(query.sort ? int(*query.sort) : -1);
+    const std::optional<QByteArray> stamp = shop.readCache().stamp();
+    if (stamp) {
+        if (auto answer = shop.readCache().find(key, *stamp))
+            return Response::text(200, *answer, "application/json");
+    }
     auto result = shop.catalog().list(query);
     if (!result)
         return Response::fromError(result.error());
     QJsonArray items;
     for (const Product &p : result->items)
         items.append(productJson(p, shop.settings().currency));
-    return Response::json(
+    Response response = Response::json(
             200, QJsonObject{{QStringLiteral("items"), items},
                              {QStringLiteral("nextCursor"),
                               result->nextCursor.isEmpty() ? QJsonValue(QJsonValue::Null)
                                                            : QJsonValue(result->nextCursor)}});
+    if (stamp)
+        shop.readCache().store(key, *stamp, response.body);
+    return response;
 }
 
 Response createProduct(Shop &shop, const Request &request)

@@ -101,6 +101,8 @@ private Q_SLOTS:
     void searchInjection();
     void filtersAndSorts();
     void pagingWalksEverything();
+    void listAnswersFollowEveryChange_data();
+    void listAnswersFollowEveryChange();
     void pagingWalkWithConcurrentWriters_data();
     void pagingWalkWithConcurrentWriters();
     void badQueryParams_data();
@@ -920,6 +922,81 @@ void TestCatalog::pagingWalkWithConcurrentWriters()
                 QVERIFY(k.second <= previous.second);
         }
         previous = k;
+    }
+}
+
+// The first page and a search are answered from a per-connection cache on SQLite: each kind of
+// change, made through the API (a worker's connection) or straight in the database (another
+// connection), must show on the very next GET.
+void TestCatalog::listAnswersFollowEveryChange_data()
+{
+    QTest::addColumn<QString>("how");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("patch-price") << QStringLiteral("patch") << QStringLiteral("priceCents");
+    QTest::newRow("stock-adjustment") << QStringLiteral("adjust") << QStringLiteral("stock");
+    QTest::newRow("sql-stock-other-connection")
+            << QStringLiteral("sql-stock") << QStringLiteral("stock");
+    QTest::newRow("sql-seller-name-other-connection")
+            << QStringLiteral("sql-name") << QStringLiteral("sellerName");
+}
+
+void TestCatalog::listAnswersFollowEveryChange()
+{
+    QFETCH(QString, how);
+    QFETCH(QString, field);
+    const QString seller = addUser(QStringLiteral("seller"));
+    const Client c = as(seller, QStringLiteral("seller"));
+    const QString id
+            = createProduct(c, {{QStringLiteral("name"), QStringLiteral("Cachedword lamp")},
+                                {QStringLiteral("priceCents"), 1500},
+                                {QStringLiteral("stock"), 8}})
+                      .value(QStringLiteral("id"))
+                      .toString();
+    QVERIFY(!id.isEmpty());
+    const QStringList paths{QStringLiteral("/api/v1/products?limit=20"),
+                            QStringLiteral("/api/v1/products?limit=20&q=cachedword")};
+    const Client anyone = m_server->client();
+    auto valueIn = [&](const QString &path) {
+        const HttpResult r = anyone.get(path);
+        const QJsonArray items = r.json().value(QStringLiteral("items")).toArray();
+        for (const QJsonValue &v : items) {
+            if (v.toObject().value(QStringLiteral("id")).toString() == id)
+                return v.toObject().value(field);
+        }
+        return QJsonValue(QJsonValue::Undefined);
+    };
+    for (int round = 0; round < 3; ++round) {
+        QJsonValue expected;
+        for (const QString &path : paths) { // twice each: the second is the cached answer
+            QVERIFY(!valueIn(path).isUndefined());
+            QVERIFY(!valueIn(path).isUndefined());
+        }
+        const QString productPath = QStringLiteral("/api/v1/products/") + id;
+        if (how == QLatin1String("patch")) {
+            const HttpResult r
+                    = c.patch(productPath, {{QStringLiteral("priceCents"), 1600 + round}});
+            QCOMPARE(r.status, 200);
+            expected = 1600 + round;
+        } else if (how == QLatin1String("adjust")) {
+            const HttpResult r = c.post(productPath + QStringLiteral("/stock-adjustments"),
+                                        {{QStringLiteral("delta"), -1},
+                                         {QStringLiteral("reason"), QStringLiteral("sold")}});
+            QCOMPARE(r.status, 200);
+            expected = 7 - round;
+        } else if (how == QLatin1String("sql-stock")) {
+            QVERIFY(execSql(m_server->shop().database().connection(),
+                            QStringLiteral("UPDATE products SET stock = ? WHERE id = ?"),
+                            {qint64(50 + round), id}));
+            expected = 50 + round;
+        } else {
+            const QString name = QStringLiteral("Renamed %1").arg(round);
+            QVERIFY(execSql(m_server->shop().database().connection(),
+                            QStringLiteral("UPDATE users SET display_name = ? WHERE id = ?"),
+                            {name, seller}));
+            expected = name;
+        }
+        for (const QString &path : paths)
+            QCOMPARE(valueIn(path), expected);
     }
 }
 
