@@ -6,6 +6,8 @@
 #include "model/clock.h"
 #include "model/shop.h"
 
+#include <functional>
+
 namespace Mercato {
 
 using namespace Http;
@@ -85,6 +87,42 @@ Response withRefreshCookie(Response r, const QString &token)
     return r;
 }
 
+// Reads the request's JSON object with `read`; the body's error or the fields' errors, if any.
+Status readFields(const Request &request, const std::function<void(FieldReader &)> &read)
+{
+    auto body = jsonObjectBody(request);
+    if (!body)
+        return body.error();
+    FieldReader in(body.value());
+    read(in);
+    if (!in.ok())
+        return in.error();
+    return Ok{};
+}
+
+// The refresh token of /auth/refresh and /auth/logout: the body's `refreshToken`, or the
+// cookie when the body has none.
+struct RefreshTokenBody
+{
+    QString token;
+    bool viaCookie = false;
+};
+
+Result<RefreshTokenBody> refreshTokenBody(const Request &request)
+{
+    auto body = jsonObjectBody(request);
+    if (!body)
+        return body.error();
+    const QString cookie = refreshCookie(request);
+    if (!body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty())
+        return RefreshTokenBody{cookie, true};
+    FieldReader in(body.value());
+    const auto token = in.string(QStringLiteral("refreshToken"), Need::Required, 1, 1000, false);
+    if (!in.ok())
+        return in.error();
+    return RefreshTokenBody{*token, false};
+}
+
 // The session answer, with the refresh token in the body or, for cookie clients, in the cookie.
 Response sessionResponse(Response r, const Session &s, bool cookie)
 {
@@ -106,20 +144,20 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                [&accounts, limiter](Request &request) {
                    if (auto limited = limiter->check(request))
                        return *limited;
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   FieldReader in(body.value());
-                   Registration r;
-                   const auto email = in.string(QStringLiteral("email"), Need::Required, 0,
-                                                kMaxEmailChars, false);
-                   const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
-                                                   kMaxPasswordChars, false);
-                   const auto name = in.string(QStringLiteral("displayName"), Need::Required, 0,
-                                               kMaxNameChars, false);
-                   const auto role = in.string(QStringLiteral("role"), Need::Required, 0, 100);
-                   if (!in.ok())
-                       return Response::fromError(in.error());
+                   std::optional<QString> email, password, name, role;
+                   if (auto s = readFields(
+                               request,
+                               [&](FieldReader &in) {
+                                   email = in.string(QStringLiteral("email"), Need::Required, 0,
+                                                     kMaxEmailChars, false);
+                                   password = in.string(QStringLiteral("password"), Need::Required,
+                                                        0, kMaxPasswordChars, false);
+                                   name = in.string(QStringLiteral("displayName"), Need::Required,
+                                                    0, kMaxNameChars, false);
+                                   role = in.string(QStringLiteral("role"), Need::Required, 0, 100);
+                               });
+                       !s)
+                       return Response::fromError(s.error());
                    auto session = accounts.registerAccount({*email, *password, *name, *role});
                    if (!session)
                        return Response::fromError(session.error());
@@ -132,16 +170,18 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                [&accounts, limiter](Request &request) {
                    if (auto limited = limiter->check(request))
                        return *limited;
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   FieldReader in(body.value());
-                   const auto email = in.string(QStringLiteral("email"), Need::Required, 0,
-                                                kMaxEmailChars, false);
-                   const auto password = in.string(QStringLiteral("password"), Need::Required, 0,
-                                                   kMaxPasswordChars, false);
-                   if (!in.ok())
-                       return Response::fromError(in.error());
+                   std::optional<QString> email, password;
+                   if (auto s = readFields(request,
+                                           [&](FieldReader &in) {
+                                               email = in.string(QStringLiteral("email"),
+                                                                 Need::Required, 0, kMaxEmailChars,
+                                                                 false);
+                                               password = in.string(QStringLiteral("password"),
+                                                                    Need::Required, 0,
+                                                                    kMaxPasswordChars, false);
+                                           });
+                       !s)
+                       return Response::fromError(s.error());
                    auto session = accounts.login(*email, *password);
                    if (!session)
                        return Response::fromError(session.error());
@@ -151,19 +191,11 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
 
     router.add("POST", QStringLiteral("/api/v1/auth/refresh"), Access::Public,
                [&accounts](Request &request) {
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   const QString cookie = refreshCookie(request);
-                   const bool viaCookie
-                           = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
-                   FieldReader in(body.value());
-                   const auto token = viaCookie ? std::optional<QString>(cookie)
-                                                : in.string(QStringLiteral("refreshToken"),
-                                                            Need::Required, 1, 1000, false);
-                   if (!in.ok())
+                   const auto in = refreshTokenBody(request);
+                   if (!in)
                        return Response::fromError(in.error());
-                   auto session = accounts.refresh(*token);
+                   const bool viaCookie = in->viaCookie;
+                   auto session = accounts.refresh(in->token);
                    if (!session) {
                        Response r = Response::fromError(session.error());
                        return viaCookie ? withRefreshCookie(r, {}) : r;
@@ -174,19 +206,11 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
 
     router.add("POST", QStringLiteral("/api/v1/auth/logout"), Access::SignedIn,
                [&accounts](Request &request) {
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   const QString cookie = refreshCookie(request);
-                   const bool viaCookie
-                           = !body->contains(QStringLiteral("refreshToken")) && !cookie.isEmpty();
-                   FieldReader in(body.value());
-                   const auto token = viaCookie ? std::optional<QString>(cookie)
-                                                : in.string(QStringLiteral("refreshToken"),
-                                                            Need::Required, 1, 1000, false);
-                   if (!in.ok())
+                   const auto in = refreshTokenBody(request);
+                   if (!in)
                        return Response::fromError(in.error());
-                   if (auto s = accounts.logout(request.user().userId, *token); !s)
+                   const bool viaCookie = in->viaCookie;
+                   if (auto s = accounts.logout(request.user().userId, in->token); !s)
                        return Response::fromError(s.error());
                    return viaCookie ? withRefreshCookie(Response::noContent(), {})
                                     : Response::noContent();
@@ -202,21 +226,23 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
 
     router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn,
                [&accounts](Request &request) {
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
                    // Only these fields are read: role, coins, id or anything else in the body
                    // change nothing.
-                   FieldReader in(body.value());
                    ProfileChange change;
-                   change.displayName = in.string(QStringLiteral("displayName"), Need::Optional, 0,
-                                                  kMaxNameChars, false);
-                   change.email = in.string(QStringLiteral("email"), Need::Optional, 0,
-                                            kMaxEmailChars, false);
-                   change.currentPassword = in.string(QStringLiteral("currentPassword"),
-                                                      Need::Optional, 0, kMaxPasswordChars, false);
-                   if (!in.ok())
-                       return Response::fromError(in.error());
+                   if (auto s = readFields(
+                               request,
+                               [&](FieldReader &in) {
+                                   change.displayName
+                                           = in.string(QStringLiteral("displayName"),
+                                                       Need::Optional, 0, kMaxNameChars, false);
+                                   change.email = in.string(QStringLiteral("email"), Need::Optional,
+                                                            0, kMaxEmailChars, false);
+                                   change.currentPassword
+                                           = in.string(QStringLiteral("currentPassword"),
+                                                       Need::Optional, 0, kMaxPasswordChars, false);
+                               });
+                       !s)
+                       return Response::fromError(s.error());
                    auto account = accounts.updateProfile(request.user().userId, change);
                    if (!account)
                        return Response::fromError(account.error());
@@ -225,16 +251,17 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
 
     router.add("POST", QStringLiteral("/api/v1/me/password"), Access::SignedIn,
                [&accounts](Request &request) {
-                   auto body = jsonObjectBody(request);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   FieldReader in(body.value());
-                   const auto current = in.string(QStringLiteral("currentPassword"), Need::Required,
-                                                  0, kMaxPasswordChars, false);
-                   const auto next = in.string(QStringLiteral("newPassword"), Need::Required, 0,
-                                               kMaxPasswordChars, false);
-                   if (!in.ok())
-                       return Response::fromError(in.error());
+                   std::optional<QString> current, next;
+                   if (auto s = readFields(
+                               request,
+                               [&](FieldReader &in) {
+                                   current = in.string(QStringLiteral("currentPassword"),
+                                                       Need::Required, 0, kMaxPasswordChars, false);
+                                   next = in.string(QStringLiteral("newPassword"), Need::Required,
+                                                    0, kMaxPasswordChars, false);
+                               });
+                       !s)
+                       return Response::fromError(s.error());
                    if (auto s = accounts.changePassword(request.user().userId, *current, *next); !s)
                        return Response::fromError(s.error());
                    return Response::noContent();
