@@ -364,6 +364,7 @@ private Q_SLOTS:
     void settingsSecretsInTheKeychain();
     void trayAlertsOpenRefundAndComplaint();
     void shortcutsAndGeometryRemembered();
+    void eventBurstsCoalesceReloads();
 
 private:
     QString addSeller(TestServer &server, const QString &email, const QString &password,
@@ -2468,6 +2469,46 @@ void TestConsole::shortcutsAndGeometryRemembered()
     QCOMPARE(again.window.size(), size);
     start(again, QStringLiteral("keys@example.test"));
     QCOMPARE(again.window.currentPage(), QStringLiteral("Orders"));
+}
+
+// Under API saturation every model event asks for a reload: a burst of them runs a bounded
+// number of reloads (one queued absorbs the rest, one more after it), and the page ends up
+// showing the data as it is after the burst.
+void TestConsole::eventBurstsCoalesceReloads()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("burst@example.test"), kPassword);
+    listProduct(server, sellerId, QStringLiteral("Walnut tray"), 5, 1, 3200);
+    Console console(server);
+    start(console, QStringLiteral("burst@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    QVERIFY(page);
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QTRY_VERIFY(window.worker().isIdle());
+    auto *dashboard = qobject_cast<Page *>(window.page(QStringLiteral("Dashboard")));
+    QVERIFY(dashboard);
+    const int pageBefore = page->reloadsRun();
+    const int dashboardBefore = dashboard->reloadsRun();
+
+    constexpr int kEvents = 300;
+    for (int i = 0; i < kEvents / 2; ++i)
+        Q_EMIT server.shop().events().productChanged(QStringLiteral("burst"));
+    const QString last = listProduct(server, sellerId, QStringLiteral("Last word"), 5, 1, 700);
+    for (int i = 0; i < kEvents / 2; ++i)
+        Q_EMIT server.shop().events().productChanged(last);
+
+    QTRY_VERIFY(rowOf(view, last) >= 0);
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(view->model()->rowCount(), 2);
+    const int pageReloads = page->reloadsRun() - pageBefore;
+    const int dashboardReloads = dashboard->reloadsRun() - dashboardBefore;
+    QVERIFY2(pageReloads >= 1 && pageReloads <= 3, qPrintable(QString::number(pageReloads)));
+    QVERIFY2(dashboardReloads >= 1 && dashboardReloads <= 3,
+             qPrintable(QString::number(dashboardReloads)));
 }
 
 QTEST_MAIN(TestConsole)

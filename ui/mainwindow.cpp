@@ -335,10 +335,10 @@ void MainWindow::refreshVisible()
     if (m_seller.id.isEmpty())
         return;
     if (auto *page = qobject_cast<Page *>(m_stack->currentWidget()))
-        page->refresh();
+        page->requestRefresh();
     if (Page *dashboard = m_pageByName.value(QStringLiteral("Dashboard"));
         dashboard != m_stack->currentWidget())
-        dashboard->refresh();
+        dashboard->requestRefresh();
 }
 
 void MainWindow::onNotification(const QString &userId, const QString &kind, const QString &title)
@@ -351,7 +351,7 @@ void MainWindow::onNotification(const QString &userId, const QString &kind, cons
     refreshVisible();
     if (Page *notes = m_pageByName.value(QStringLiteral("Notifications"));
         notes != m_stack->currentWidget())
-        notes->refresh(); // the badge count
+        notes->requestRefresh(); // the badge count
     if (!alerted.contains(kind))
         return;
     // Which row the message opens: the newest unread notification of this kind names it.

@@ -1,5 +1,6 @@
 #include "page.h"
 
+#include "consoleworker.h"
 #include "rowsmodel.h"
 
 #include <QDateTime>
@@ -41,6 +42,29 @@ void Page::setSeller(const Account &seller)
         refresh();
     else
         forget();
+}
+
+void Page::requestRefresh()
+{
+    if (m_seller.id.isEmpty())
+        return;
+    if (m_reloadRunning) {
+        m_reloadAgain = true; // absorbed: one reload after the running one covers them all
+        return;
+    }
+    m_reloadRunning = true;
+    ++m_reloadsRun;
+    refresh();
+    // The worker runs tasks in order, so this marker completes after the reload's own task.
+    m_ctx.worker.run(
+            this, [] { return true; },
+            [this](bool) {
+                m_reloadRunning = false;
+                if (m_reloadAgain) {
+                    m_reloadAgain = false;
+                    requestRefresh();
+                }
+            });
 }
 
 void Page::showMessage(const QString &text, bool error)

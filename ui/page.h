@@ -40,6 +40,11 @@ public:
     const Account &seller() const { return m_seller; }
     // Reloads the page's data in the worker.
     virtual void refresh() = 0;
+    // Reload asked for by a model event: bursts are merged so that at most one reload is in
+    // the worker's queue and one more waits behind it (events during a reload ask for it).
+    void requestRefresh();
+    // Reloads run through requestRefresh() since the page was made (tests).
+    int reloadsRun() const { return m_reloadsRun; }
     // The console was locked: drop what must not stay on screen (secrets).
     virtual void forget() {}
     // Selects the row with this id when the page shows it (tray messages open a row).
@@ -63,6 +68,9 @@ private:
     Account m_seller;
     QVBoxLayout *m_body = nullptr;
     QLabel *m_message = nullptr;
+    bool m_reloadRunning = false;
+    bool m_reloadAgain = false;
+    int m_reloadsRun = 0;
 };
 
 // Every item of a keyset-paged list (at most `maxRows`), fetched page by page; for the worker.
