@@ -93,6 +93,7 @@ int main(int argc, char *argv[])
     Mercato::MetricsMonitor monitor(
             runtime.metrics(), runtime.apiUrl(), [server] { return server->isRunning(); },
             [server] { return server->workerCount(); }, consoleConfig, initial);
+    monitor.setSwitch(Mercato::MetricsMonitor::switchFor(*server));
     // The Settings page keeps Stripe, Cloudinary and SMTP secrets in the OS keychain only;
     // the next start reads them from there (resolveSecrets).
     Mercato::KeychainSecretStore keychain(config.keychainService);

@@ -1,5 +1,6 @@
 #include "metricsmonitor.h"
 
+#include "server/apiserver.h"
 #include "server/metrics.h"
 
 #include <QDir>
@@ -21,6 +22,24 @@ MetricsMonitor::MetricsMonitor(Metrics &metrics, QString publicUrl, std::functio
     , m_configFile(std::move(configFile))
     , m_initial(std::move(initial))
 {}
+
+Status MetricsMonitor::setServing(bool on)
+{
+    if (!m_switch)
+        return ServerMonitor::setServing(on);
+    return m_switch(on);
+}
+
+std::function<Status(bool)> MetricsMonitor::switchFor(ApiServer &server, int drainMs)
+{
+    return [&server, drainMs](bool on) -> Status {
+        if (!on) {
+            server.stop(drainMs);
+            return Ok{};
+        }
+        return server.isRunning() ? Status(Ok{}) : server.start();
+    };
+}
 
 QString MetricsMonitor::configFileIn(const QString &dataDir)
 {

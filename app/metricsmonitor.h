@@ -8,6 +8,7 @@
 
 namespace Mercato {
 
+class ApiServer;
 class Metrics;
 
 class MetricsMonitor : public ServerMonitor
@@ -20,6 +21,12 @@ public:
     QString publicUrl() const override { return m_publicUrl; }
     int workerCount() const override { return m_workers ? m_workers() : 0; }
     bool isRunning() const override { return m_running && m_running(); }
+    bool canSwitch() const override { return bool(m_switch); }
+    Status setServing(bool on) override;
+    // How the Server page's switch stops and starts the API (unset: no switch).
+    void setSwitch(std::function<Status(bool)> serve) { m_switch = std::move(serve); }
+    // A switch over `server`: a stop lets requests in flight finish for at most `drainMs`.
+    static std::function<Status(bool)> switchFor(ApiServer &server, int drainMs = 2000);
     quint64 requestCount() const override;
     quint64 errorCount() const override;
     QList<RequestLogEntry> recentRequests() const override;
@@ -41,6 +48,7 @@ private:
     QString m_publicUrl;
     std::function<bool()> m_running;
     std::function<int()> m_workers;
+    std::function<Status(bool)> m_switch;
     QString m_configFile;
     ServerSettings m_initial;
     SecretStore *m_secrets = nullptr;

@@ -177,7 +177,7 @@ ApiServer::~ApiServer()
 Status ApiServer::start()
 {
     std::vector<int> fds;
-    quint16 port = m_options.port;
+    quint16 port = m_port != 0 ? m_port : m_options.port; // a restart keeps the URL valid
     for (int i = 0; i < m_options.workers; ++i) {
         QString error;
         quint16 bound = 0;

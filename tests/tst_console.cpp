@@ -54,6 +54,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -324,7 +325,9 @@ struct Console
                 MetricsMonitor::configFileIn(server.dataDir()),
                 ServerSettings{QStringLiteral("127.0.0.1:8080"), {}, {}, QStringLiteral("USD"), {}})
         , window(server.shop(), &monitor)
-    {}
+    {
+        monitor.setSwitch(MetricsMonitor::switchFor(server.server()));
+    }
     MetricsMonitor monitor;
     MainWindow window;
 };
@@ -365,6 +368,7 @@ private Q_SLOTS:
     void trayAlertsOpenRefundAndComplaint();
     void shortcutsAndGeometryRemembered();
     void eventBurstsCoalesceReloads();
+    void serverSwitchStopsAndStartsTheApi();
 
 private:
     QString addSeller(TestServer &server, const QString &email, const QString &password,
@@ -2509,6 +2513,42 @@ void TestConsole::eventBurstsCoalesceReloads()
     QVERIFY2(pageReloads >= 1 && pageReloads <= 3, qPrintable(QString::number(pageReloads)));
     QVERIFY2(dashboardReloads >= 1 && dashboardReloads <= 3,
              qPrintable(QString::number(dashboardReloads)));
+}
+
+// The Server page's switch: the API port refuses TCP connections once stopped and answers
+// HTTP again on the same port once started.
+void TestConsole::serverSwitchStopsAndStartsTheApi()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    addSeller(server, QStringLiteral("switch@example.test"), kPassword);
+    Console console(server);
+    start(console, QStringLiteral("switch@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Server"));
+    QWidget *page = window.page(QStringLiteral("Server"));
+    const quint16 port = server.port();
+    const auto connects = [port] {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        return socket.waitForConnected(3000);
+    };
+    auto *state = named<QLabel>(page, QStringLiteral("Server state"));
+    QVERIFY(state);
+    QCOMPARE(state->text(), QStringLiteral("Serving"));
+    QVERIFY(connects());
+    QCOMPARE(server.client().get(QStringLiteral("/api/v1/products")).status, 200);
+
+    click(page, QStringLiteral("Serving switch"));
+    QTRY_COMPARE(state->text(), QStringLiteral("Stopped"));
+    QVERIFY(!server.server().isRunning());
+    QVERIFY(!connects());
+
+    click(page, QStringLiteral("Serving switch"));
+    QTRY_COMPARE(state->text(), QStringLiteral("Serving"));
+    QCOMPARE(server.port(), port);
+    QVERIFY(connects());
+    QCOMPARE(server.client().get(QStringLiteral("/api/v1/products")).status, 200);
 }
 
 QTEST_MAIN(TestConsole)

@@ -40,6 +40,15 @@ public:
     virtual QString publicUrl() const = 0;
     virtual int workerCount() const = 0;
     virtual bool isRunning() const = 0;
+    // Whether this window can stop and start accepting API connections (setServing).
+    virtual bool canSwitch() const { return false; }
+    // Stops accepting (requests in flight finish) or starts again on the same port.
+    virtual Status setServing(bool on)
+    {
+        Q_UNUSED(on)
+        return makeError(ErrorCode::Unavailable,
+                         QStringLiteral("the server is not in this window"));
+    }
     virtual quint64 requestCount() const = 0;
     virtual quint64 errorCount() const = 0;
     // The last requests (at most 200), oldest first.

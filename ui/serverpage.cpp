@@ -40,7 +40,12 @@ ServerPage::ServerPage(ConsoleContext context, QWidget *parent)
     m_rate = label(tr("Requests per second"));
     m_errors = label(tr("Error rate"));
     m_total = label(tr("Requests served"));
-    form->addRow(tr("State:"), m_state);
+    auto *stateRow = new QHBoxLayout;
+    m_switch = new QPushButton(this);
+    m_switch->setAccessibleName(tr("Serving switch"));
+    stateRow->addWidget(m_state, 1);
+    stateRow->addWidget(m_switch);
+    form->addRow(tr("State:"), stateRow);
     form->addRow(tr("Worker threads:"), m_workers);
     form->addRow(tr("Requests per second:"), m_rate);
     form->addRow(tr("Error rate (5xx):"), m_errors);
@@ -62,6 +67,7 @@ ServerPage::ServerPage(ConsoleContext context, QWidget *parent)
         QGuiApplication::clipboard()->setText(m_url->text());
         showMessage(tr("Copied %1 to the clipboard.").arg(m_url->text()));
     });
+    connect(m_switch, &QPushButton::clicked, this, &ServerPage::toggleServing);
     m_timer = new QTimer(this);
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &ServerPage::tick);
@@ -74,15 +80,33 @@ void ServerPage::refresh()
     tick();
 }
 
+void ServerPage::toggleServing()
+{
+    ServerMonitor *monitor = ctx().monitor;
+    if (!monitor || !monitor->canSwitch())
+        return;
+    const bool on = !monitor->isRunning();
+    if (Status s = monitor->setServing(on); !s)
+        showError(s.error());
+    else
+        showMessage(on ? tr("The API accepts connections again.")
+                       : tr("The API no longer accepts connections. Start it again when ready."));
+    tick();
+}
+
 void ServerPage::tick()
 {
     ServerMonitor *monitor = ctx().monitor;
     if (!monitor) {
         m_state->setText(tr("Not serving in this window"));
+        m_switch->hide();
         return;
     }
     m_url->setText(monitor->publicUrl());
-    m_state->setText(monitor->isRunning() ? tr("Serving") : tr("Stopped"));
+    const bool running = monitor->isRunning();
+    m_state->setText(running ? tr("Serving") : tr("Stopped"));
+    m_switch->setVisible(monitor->canSwitch());
+    m_switch->setText(running ? tr("&Stop serving") : tr("St&art serving"));
     m_workers->setText(QString::number(monitor->workerCount()));
     const quint64 count = monitor->requestCount();
     const quint64 errors = monitor->errorCount();

@@ -6,6 +6,7 @@
 
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 class QTimer;
@@ -21,9 +22,11 @@ public:
 
 private:
     void tick();
+    void toggleServing();
 
     QLineEdit *m_url = nullptr;
     QLabel *m_state = nullptr;
+    QPushButton *m_switch = nullptr;
     QLabel *m_workers = nullptr;
     QLabel *m_rate = nullptr;
     QLabel *m_errors = nullptr;
