@@ -386,11 +386,16 @@ private:
     Client as(TestServer &server, const QString &userId, const QString &role);
 
     static inline const QString kPassword = QStringLiteral("correct horse battery");
+    QTemporaryDir m_settingsDir;
 };
 
 void TestConsole::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
+    // The console's QSettings (geometry, last page) of this process only: the SQLite and the
+    // PostgreSQL runs of this test may run at the same time.
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
 }
 
 void TestConsole::init()
