@@ -43,9 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (values) {
         for (const QVariant &v : *values)
             (void)Cursor::isNumber(v);
-        // What decodes re-encodes to a cursor that decodes to the same values.
-        const auto again = Cursor::decode(kScope, Cursor::encode(kScope, *values));
-        FUZZ_CHECK(again.has_value() || cursor.size() > 2048 / 2);
+        // What decodes re-encodes to a cursor that decodes again, unless the new one is over
+        // the length limit (control characters in strings come back escaped, six bytes each).
+        const QString reencoded = Cursor::encode(kScope, *values);
+        const auto again = Cursor::decode(kScope, reencoded);
+        FUZZ_CHECK(again.has_value() || reencoded.size() > 2048);
         // Another list's scope never accepts it.
         FUZZ_CHECK(!Cursor::decode(QStringLiteral("orders:newest"), cursor));
     }
