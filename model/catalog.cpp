@@ -497,7 +497,8 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
     QString from;
     QVariantList binds;
     QStringList where{QStringLiteral("p.deleted_at IS NULL")};
-    QString key; // the sort key expression
+    QString key;               // the sort key expression
+    bool rankedSearch = false; // SQLite relevance: `ranked` is the full-text index's ranking
     bool keyDesc = true;
     bool idDesc = false;
     switch (sort) {
@@ -509,11 +510,12 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
             where.append(QStringLiteral("p.search @@ tq"));
             key = QStringLiteral("CAST(ts_rank(p.search, tq) AS DOUBLE PRECISION)");
         } else {
-            from = QStringLiteral("products_fts JOIN products p ON p.rowid = products_fts.rowid "
+            // The index ranks its matches on its own (bm25 reads no product row); the ranked
+            // rows are joined afterwards, only the best of them when a window is set (below).
+            from = QStringLiteral("ranked JOIN products p ON p.rowid = ranked.rid "
                                   "JOIN users u ON u.id = p.seller_id");
-            where.append(QStringLiteral("products_fts MATCH ?"));
-            binds.append(matchText);
-            key = QStringLiteral("(-bm25(products_fts))");
+            key = QStringLiteral("ranked.score");
+            rankedSearch = true;
         }
         keyDesc = true;
         idDesc = false;
@@ -573,28 +575,82 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
                                   idDesc ? QStringLiteral("<") : QStringLiteral(">")));
         binds << k << k << id;
     }
-    const QString sql
-            = QStringLiteral("SELECT %1, %2 FROM %3 WHERE %4 ORDER BY %2 %5, p.id %6 LIMIT ?")
-                      .arg(kProductColumns, key, from, where.join(QStringLiteral(" AND ")),
-                           keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
-                           idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
     const int limit = std::clamp(query.limit, 1, 100);
     binds.append(limit + 1);
     const QSqlDatabase db = m_shop.database().connection();
-    auto q = execSql(db, sql, binds);
-    if (!q)
-        return q.error();
-    ProductPage page;
-    QVariant lastKey;
-    bool more = false;
-    while (q->next()) {
-        if (page.items.size() == limit) {
-            more = true;
-            break;
+
+    // One read. With a window (SQLite relevance), only the index's best `window` matches are
+    // joined with products, filtered and ordered, so a common word in a large catalogue does
+    // not read a product row per match. That answer is exact when the window held every match,
+    // or when there is a next row and the last row shown outranks the window's weakest score
+    // (every row that outranks it is in the window). Otherwise (filters that reject most
+    // matches, a tie at the window's edge) the page is read again with every match (window 0).
+    struct Read
+    {
+        ProductPage page;
+        QVariant lastKey;
+        bool more = false;
+        bool exact = true;
+    };
+    const auto read = [&](int window) -> Result<Read> {
+        QString with;
+        QString source = from;
+        QString columns = kProductColumns + QStringLiteral(", ") + key;
+        QVariantList values;
+        if (rankedSearch) {
+            with = QStringLiteral("WITH ranked AS MATERIALIZED (SELECT rowid AS rid, "
+                                  "-bm25(products_fts) AS score FROM products_fts "
+                                  "WHERE products_fts MATCH ?%1 ORDER BY rank LIMIT %2)")
+                           .arg(after ? QStringLiteral(" AND -bm25(products_fts) <= ?") : QString(),
+                                QString::number(window > 0 ? window : -1));
+            values.append(matchText);
+            if (after) // a later page's window starts at the cursor's score
+                values.append(after->at(0).toDouble());
+            if (window > 0) {
+                with += QStringLiteral(", edge AS (SELECT min(score) AS weakest, "
+                                       "count(*) AS ranked_count FROM ranked) ");
+                source = QStringLiteral("edge CROSS JOIN ") + source;
+                columns += QStringLiteral(", edge.weakest, edge.ranked_count");
+            }
         }
-        page.items.append(readProduct(q.value()));
-        lastKey = q->value(kProductColumnCount);
-    }
+        values.append(binds);
+        const QString sql
+                = QStringLiteral("%1 SELECT %2 FROM %3 WHERE %4 ORDER BY %5 %6, p.id %7 LIMIT ?")
+                          .arg(with, columns, source, where.join(QStringLiteral(" AND ")), key,
+                               keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
+                               idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
+        auto q = execSql(db, sql, values);
+        if (!q)
+            return q.error();
+        Read r;
+        double weakest = 0;
+        bool wholeWindow = false;
+        while (q->next()) {
+            if (window > 0 && r.page.items.isEmpty()) {
+                weakest = q->value(kProductColumnCount + 1).toDouble();
+                wholeWindow = q->value(kProductColumnCount + 2).toLongLong() >= window;
+            }
+            if (r.page.items.size() == limit) {
+                r.more = true;
+                break;
+            }
+            r.page.items.append(readProduct(q.value()));
+            r.lastKey = q->value(kProductColumnCount);
+        }
+        if (window > 0)
+            r.exact = !r.page.items.isEmpty() // no row: the window may have been filtered away
+                      && (!wholeWindow || (r.more && r.lastKey.toDouble() > weakest));
+        return r;
+    };
+
+    auto r = read(rankedSearch ? std::max(200, 8 * (limit + 1)) : 0);
+    if (r && !r->exact)
+        r = read(0);
+    if (!r)
+        return r.error();
+    ProductPage page = std::move(r->page);
+    const QVariant lastKey = r->lastKey;
+    const bool more = r->more;
     if (more) {
         const QVariant k = sort == ProductSort::Relevance ? QVariant(lastKey.toDouble())
                                                           : QVariant(double(lastKey.toLongLong()));

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void searchInjection();
     void filtersAndSorts();
     void pagingWalksEverything();
+    void relevanceWalksManyMatches();
     void listAnswersFollowEveryChange_data();
     void listAnswersFollowEveryChange();
     void pagingWalkWithConcurrentWriters_data();
@@ -796,6 +797,57 @@ void TestCatalog::pagingWalksEverything()
     for (const QString &d : deleted)
         expected.remove(d);
     QCOMPARE(QSet<QString>(seen.cbegin(), seen.cend()), expected);
+}
+
+// Many products match one word: 60 in four relevance groups (the word 2 to 5 times in
+// descriptions of equal length), then 240 of one equal score (once), more than SQLite's
+// ranking window (200 rows at limit 7, 248 at 30) holds; and a seller filter that rejects
+// every row of the window. Each walk is the whole ordering: by relevance, equal scores by id.
+void TestCatalog::relevanceWalksManyMatches()
+{
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString other = addUser(QStringLiteral("seller"));
+    const Client c = as(seller, QStringLiteral("seller"));
+    QList<QPair<int, QString>> expected; // (-times, id)
+    for (int i = 0; i < 300; ++i) {
+        const int times = i < 240 ? 1 : 2 + i % 4;
+        QStringList words;
+        for (int w = 0; w < 5; ++w)
+            words.append(w < times ? QStringLiteral("lantern") : QStringLiteral("plain"));
+        const QString id
+                = createProduct(c, {{QStringLiteral("name"), QStringLiteral("Lamp")},
+                                    {QStringLiteral("description"), words.join(QLatin1Char(' '))}})
+                          .value(QStringLiteral("id"))
+                          .toString();
+        QVERIFY(!id.isEmpty());
+        expected.append({-times, id});
+    }
+    std::sort(expected.begin(), expected.end());
+    QStringList order;
+    for (const auto &e : expected)
+        order.append(e.second);
+    for (const int limit : {7, 30, 100}) {
+        QStringList got;
+        for (const QJsonObject &o :
+             walk(m_server->client(), QStringLiteral("/api/v1/products?q=lantern"), limit))
+            got.append(o.value(QStringLiteral("id")).toString());
+        QCOMPARE(got.size(), order.size());
+        QCOMPARE(got, order);
+    }
+    const Client o = as(other, QStringLiteral("seller"));
+    QStringList few;
+    for (int i = 0; i < 3; ++i)
+        few.append(createProduct(o, {{QStringLiteral("description"),
+                                      QStringLiteral("lantern plain plain plain plain")}})
+                           .value(QStringLiteral("id"))
+                           .toString());
+    std::sort(few.begin(), few.end());
+    QStringList got;
+    for (const QJsonObject &p :
+         walk(m_server->client(), QStringLiteral("/api/v1/products?q=lantern&sellerId=") + other,
+              2))
+        got.append(p.value(QStringLiteral("id")).toString());
+    QCOMPARE(got, few);
 }
 
 void TestCatalog::pagingWalkWithConcurrentWriters_data()
