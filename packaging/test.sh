@@ -27,4 +27,22 @@ cmake -S . -B build $common -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DMERCATO_FUZZ_BUILD_DIR="$root/build-fuzz" >/dev/null
 cmake --build build -j "$jobs"
 cd build
-exec ctest --output-on-failure --timeout 2400
+# CTest's own summary, then (on a failure) the last lines of each failing test's output, since
+# a long log is often read from its end, and the summary once more.
+(ctest --output-on-failure --timeout 2400; echo $? >ctest.status) 2>&1 | tee ctest.out
+status=$(cat ctest.status)
+if [ "$status" != 0 ] && [ -s Testing/Temporary/LastTestsFailed.log ]; then
+    echo "== The last 60 lines of each failing test's output (build/Testing/Temporary/LastTest.log)"
+    cut -d: -f2- Testing/Temporary/LastTestsFailed.log | while read -r name; do
+        echo "-- $name"
+        awk -v t="$name" '
+            $0 ~ (" Testing: " t "$") { mine = 1; next }
+            mine && /^Output:/ { on = 1; n = 0; next }
+            on && /^<end of output>/ { on = 0; mine = 0
+                for (i = (n > 60 ? n - 60 : 0); i < n; i++) print buf[i % 60] }
+            on { buf[n++ % 60] = $0 }' Testing/Temporary/LastTest.log
+    done
+    echo "== CTest's summary"
+    sed -n '/% tests passed, /,$p' ctest.out
+fi
+exit "$status"

@@ -37,22 +37,40 @@ QString freshDatabaseUrl(const QString &dir)
     const QString host = qEnvironmentVariable("MERCATO_TEST_PG_HOST");
     const QString port = qEnvironmentVariable("MERCATO_TEST_PG_PORT", QStringLiteral("5432"));
     const QString name = QStringLiteral("t_") + QUuid::createUuid().toString(QUuid::Id128).left(16);
-    {
-        QSqlDatabase admin
-                = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("test-admin"));
-        admin.setHostName(host);
-        admin.setPort(port.toInt());
-        admin.setUserName(QStringLiteral("postgres"));
-        admin.setDatabaseName(QStringLiteral("postgres"));
-        if (!admin.open())
-            qFatal("cannot reach the test PostgreSQL at %s:%s: %s", qPrintable(host),
-                   qPrintable(port), qPrintable(admin.lastError().text()));
-        QSqlQuery q(admin);
-        if (!q.exec(QStringLiteral("CREATE DATABASE ") + name))
-            qFatal("CREATE DATABASE failed: %s", qPrintable(q.lastError().text()));
-        admin.close();
+    // A few tries: suites run two at a time against one cluster, and CREATE DATABASE can be
+    // refused for a moment (template1 busy copying for the other suite's CREATE DATABASE).
+    QString failure;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        if (attempt > 0) {
+            qWarning("test database not created (try %d): %s", attempt, qPrintable(failure));
+            QThread::msleep(200 * attempt);
+        }
+        {
+            QSqlDatabase admin = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"),
+                                                           QStringLiteral("test-admin"));
+            admin.setHostName(host);
+            admin.setPort(port.toInt());
+            admin.setUserName(QStringLiteral("postgres"));
+            admin.setDatabaseName(QStringLiteral("postgres"));
+            if (!admin.open()) {
+                failure = QStringLiteral("cannot reach the test PostgreSQL at %1:%2: %3")
+                                  .arg(host, port, admin.lastError().text());
+            } else {
+                QSqlQuery q(admin);
+                failure = q.exec(QStringLiteral("CREATE DATABASE ") + name)
+                                  ? QString()
+                                  : QStringLiteral("CREATE DATABASE failed: ")
+                                            + q.lastError().text();
+                q.finish();
+                admin.close();
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("test-admin"));
+        if (failure.isEmpty())
+            break;
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("test-admin"));
+    if (!failure.isEmpty())
+        qFatal("%s", qPrintable(failure));
     return QStringLiteral("postgresql://postgres@/%1?host=%2&port=%3").arg(name, host, port);
 }
 
