@@ -54,7 +54,9 @@ struct Query
 {
     QString kind;
     QList<Column> columns;
+    // `%1` takes the seller condition (a WHERE clause) or nothing.
     QString sql;
+    QString sellerWhere;
 };
 
 const QList<Query> &queries()
@@ -75,12 +77,11 @@ const QList<Query> &queries()
               {"payment_state", Kind::Text},
               {"updated_at", Kind::Time}},
              QStringLiteral("SELECT o.id, o.created_at, o.customer_id, u.email, o.status, "
-                            "o.subtotal_cents, "
-                            "o.discount_cents, o.coins_used, o.total_cents, o.currency, "
-                            "o.payment_provider, "
-                            "o.payment_state, o.updated_at FROM orders o LEFT JOIN users u ON u.id "
-                            "= o.customer_id "
-                            "ORDER BY o.created_at, o.id")},
+                            "o.subtotal_cents, o.discount_cents, o.coins_used, o.total_cents, "
+                            "o.currency, o.payment_provider, o.payment_state, o.updated_at "
+                            "FROM orders o LEFT JOIN users u ON u.id = o.customer_id %1 "
+                            "ORDER BY o.created_at, o.id"),
+             {}},
             {QStringLiteral("lines"),
              {{"order_id", Kind::Text},
               {"line_id", Kind::Text},
@@ -98,10 +99,11 @@ const QList<Query> &queries()
               {"currency", Kind::Text}},
              QStringLiteral(
                      "SELECT i.order_id, i.id, o.created_at, o.status, i.product_id, i.seller_id, "
-                     "i.name, "
-                     "i.unit_price_cents, i.quantity, i.line_total_cents, i.discount_share_cents, "
-                     "i.refunded_quantity, i.refunded_cents, o.currency FROM order_items i "
-                     "JOIN orders o ON o.id = i.order_id ORDER BY o.created_at, o.id, i.id")},
+                     "i.name, i.unit_price_cents, i.quantity, i.line_total_cents, "
+                     "i.discount_share_cents, i.refunded_quantity, i.refunded_cents, o.currency "
+                     "FROM order_items i JOIN orders o ON o.id = i.order_id %1 "
+                     "ORDER BY o.created_at, o.id, i.id"),
+             QStringLiteral("WHERE i.seller_id = ?")},
             {QStringLiteral("products"),
              {{"product_id", Kind::Text},
               {"seller_id", Kind::Text},
@@ -115,11 +117,10 @@ const QList<Query> &queries()
               {"created_at", Kind::Time},
               {"updated_at", Kind::Time},
               {"deleted_at", Kind::Time}},
-             QStringLiteral(
-                     "SELECT id, seller_id, name, description, price_cents, stock, "
-                     "low_stock_threshold, "
-                     "rating_count, rating_sum, created_at, updated_at, deleted_at FROM products "
-                     "ORDER BY created_at, id")},
+             QStringLiteral("SELECT id, seller_id, name, description, price_cents, stock, "
+                            "low_stock_threshold, rating_count, rating_sum, created_at, "
+                            "updated_at, deleted_at FROM products %1 ORDER BY created_at, id"),
+             QStringLiteral("WHERE seller_id = ?")},
             {QStringLiteral("stock-ledger"),
              {{"entry_id", Kind::Integer},
               {"created_at", Kind::Time},
@@ -133,8 +134,8 @@ const QList<Query> &queries()
              QStringLiteral(
                      "SELECT l.id, l.created_at, l.product_id, p.name, l.delta, l.reason, l.note, "
                      "l.actor_id, l.order_id FROM stock_ledger l LEFT JOIN products p ON p.id = "
-                     "l.product_id "
-                     "ORDER BY l.id")},
+                     "l.product_id %1 ORDER BY l.id"),
+             QStringLiteral("WHERE p.seller_id = ?")},
             {QStringLiteral("refunds"),
              {{"refund_id", Kind::Text},
               {"created_at", Kind::Time},
@@ -154,15 +155,45 @@ const QList<Query> &queries()
               {"currency", Kind::Text}},
              QStringLiteral(
                      "SELECT r.id, r.created_at, r.order_id, r.order_item_id, r.customer_id, "
-                     "r.seller_id, "
-                     "r.quantity, r.reason, r.status, r.note, r.amount_cents, r.coins_returned, "
-                     "r.restock, "
-                     "r.decided_at, (SELECT pr.state FROM payment_refunds pr WHERE "
-                     "pr.refund_request_id = r.id "
-                     "ORDER BY pr.created_at DESC LIMIT 1), o.currency FROM refund_requests r "
-                     "JOIN orders o ON o.id = r.order_id ORDER BY r.created_at, r.id")},
+                     "r.seller_id, r.quantity, r.reason, r.status, r.note, r.amount_cents, "
+                     "r.coins_returned, r.restock, r.decided_at, (SELECT pr.state FROM "
+                     "payment_refunds pr WHERE pr.refund_request_id = r.id ORDER BY "
+                     "pr.created_at DESC LIMIT 1), o.currency FROM refund_requests r "
+                     "JOIN orders o ON o.id = r.order_id %1 ORDER BY r.created_at, r.id"),
+             QStringLiteral("WHERE r.seller_id = ?")},
     };
     return all;
+}
+
+// A seller's orders as the seller's order API shows them: those holding one of its lines,
+// the customer's name (not the email), and the seller's share beside the order's totals.
+const Query &sellerOrders()
+{
+    static const Query query{
+            QStringLiteral("orders"),
+            {{"order_id", Kind::Text},
+             {"created_at", Kind::Time},
+             {"customer_id", Kind::Text},
+             {"customer_name", Kind::Text},
+             {"status", Kind::Text},
+             {"seller_subtotal_cents", Kind::Integer},
+             {"subtotal_cents", Kind::Integer},
+             {"discount_cents", Kind::Integer},
+             {"coins_used", Kind::Integer},
+             {"total_cents", Kind::Integer},
+             {"currency", Kind::Text},
+             {"payment_provider", Kind::Text},
+             {"payment_state", Kind::Text},
+             {"updated_at", Kind::Time}},
+            QStringLiteral("SELECT o.id, o.created_at, o.customer_id, u.display_name, o.status, "
+                           "(SELECT SUM(s.line_total_cents) FROM order_items s WHERE s.order_id "
+                           "= o.id AND s.seller_id = ?), o.subtotal_cents, o.discount_cents, "
+                           "o.coins_used, o.total_cents, o.currency, o.payment_provider, "
+                           "o.payment_state, o.updated_at FROM orders o LEFT JOIN users u ON "
+                           "u.id = o.customer_id %1 ORDER BY o.created_at, o.id"),
+            QStringLiteral("WHERE EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id "
+                           "AND i.seller_id = ?)")};
+    return query;
 }
 
 QString cell(const QVariant &value, Kind kind)
@@ -190,7 +221,8 @@ QStringList kinds()
     return out;
 }
 
-Result<qint64> write(const QSqlDatabase &db, const QString &kind, QIODevice *out, bool bom)
+Result<Written> write(const QSqlDatabase &db, const QString &kind, QIODevice *out,
+                      const Options &options)
 {
     const Query *query = nullptr;
     for (const Query &q : queries()) {
@@ -201,28 +233,63 @@ Result<qint64> write(const QSqlDatabase &db, const QString &kind, QIODevice *out
         return makeError(ErrorCode::BadRequest,
                          QStringLiteral("unknown export '%1' (one of %2)")
                                  .arg(kind, kinds().join(QStringLiteral(", "))));
-    auto rows = execSql(db, query->sql);
+    const bool bySeller = !options.sellerId.isEmpty();
+    if (bySeller && kind == QLatin1String("orders"))
+        query = &sellerOrders();
+    const QString sql = query->sql.arg(bySeller ? query->sellerWhere : QString());
+    // Every bind of a seller's query is the seller's id; the whole shop's have none.
+    const QVariantList binds(bySeller ? sql.count(QLatin1Char('?')) : 0, options.sellerId);
+    Progress *progress = options.progress;
+    if (progress) {
+        auto total
+                = execSql(db, QStringLiteral("SELECT COUNT(*) FROM (%1) counted").arg(sql), binds);
+        if (!total)
+            return total.error();
+        if (total->next())
+            progress->total.store(total->value(0).toLongLong());
+    }
+    auto rows = execSql(db, sql, binds);
     if (!rows)
         return rows.error();
-    CsvWriter csv(out, bom);
+    CsvWriter csv(out, options.bom);
     QStringList header;
     for (const Column &c : query->columns)
         header.append(QLatin1String(c.header));
     csv.writeRow(header);
-    qint64 count = 0;
+    Written written;
     QStringList fields;
     while (rows->next()) {
+        if (progress && progress->cancel.load()) {
+            written.cancelled = true;
+            return written;
+        }
         fields.clear();
         for (qsizetype i = 0; i < query->columns.size(); ++i)
             fields.append(cell(rows->value(int(i)), query->columns.at(i).kind));
         csv.writeRow(fields);
         if (!csv.ok())
             return makeError(ErrorCode::Unavailable, QStringLiteral("cannot write the export"));
-        ++count;
+        ++written.rows;
+        if (progress)
+            progress->written.store(written.rows);
+        if (options.afterRow)
+            options.afterRow(written.rows);
     }
     if (!csv.ok())
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot write the export"));
-    return count;
+    if (progress && progress->cancel.load())
+        written.cancelled = true; // cancelled after the last row: still not the user's file
+    return written;
+}
+
+Result<qint64> write(const QSqlDatabase &db, const QString &kind, QIODevice *out, bool bom)
+{
+    Options options;
+    options.bom = bom;
+    auto written = write(db, kind, out, options);
+    if (!written)
+        return written.error();
+    return written->rows;
 }
 
 } // namespace Export

@@ -4,6 +4,7 @@
 #include "consoleworker.h"
 #include "customerspage.h"
 #include "dashboardpage.h"
+#include "exportmenu.h"
 #include "inventorypage.h"
 #include "logindialog.h"
 #include "notificationspage.h"
@@ -184,6 +185,8 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     fileMenu->addSeparator();
     auto *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setShortcut(QKeySequence::Quit);
+    m_exports = new ExportMenu(shop, this);
+    menuBar()->addMenu(m_exports->menu());
     auto *goMenu = menuBar()->addMenu(tr("&Go"));
     const QStringList names = pageNames();
     for (int i = 0; i < names.size(); ++i) {
@@ -307,6 +310,7 @@ void MainWindow::signIn(const Account &seller)
     m_pages->setEnabled(true);
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(seller);
+    m_exports->setSeller(seller);
     const QString last = QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
                                  .value(QStringLiteral("console/page"), QStringLiteral("Dashboard"))
                                  .toString();
@@ -323,6 +327,7 @@ void MainWindow::lock()
     m_seller = Account{};
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(m_seller);
+    m_exports->setSeller(m_seller); // a running export is cancelled
     m_user->setText(tr("Locked"));
     setUnreadCount(0);
     m_pages->setEnabled(false);

@@ -16,6 +16,7 @@ class QSystemTrayIcon;
 namespace Mercato {
 
 class ConsoleWorker;
+class ExportMenu;
 class LoginDialog;
 class Page;
 class ServerMonitor;
@@ -43,6 +44,8 @@ public:
     ConsoleWorker &worker() { return *m_worker; }
     SetupWizard *setupWizard() const { return m_wizard; }
     LoginDialog *loginDialog() const { return m_login; }
+    // The Export menu: CSV files of the signed-in seller's data.
+    ExportMenu *exports() const { return m_exports; }
     // Unread notifications of the signed-in seller (the tray's and page list's badge).
     qint64 unreadCount() const { return m_unread; }
     // What clicking the last tray message does: opens its page and row.
@@ -79,6 +82,7 @@ private:
     QLabel *m_user = nullptr;
     SetupWizard *m_wizard = nullptr;
     LoginDialog *m_login = nullptr;
+    ExportMenu *m_exports = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_trayPage;
     QString m_trayId;
