@@ -13,6 +13,7 @@
 #include "model/secretstore.h"
 #include "model/storedetails.h"
 #include "ui/consoleworker.h"
+#include "ui/exportmenu.h"
 #include "ui/logindialog.h"
 #include "ui/mainwindow.h"
 #include "ui/orderspage.h"
@@ -23,6 +24,7 @@
 #include "ui/setupwizard.h"
 
 #include <QAbstractButton>
+#include <QAccessible>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
@@ -38,10 +40,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QProgressBar>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSemaphore>
@@ -51,6 +56,7 @@
 #include <QSpinBox>
 #include <QSqlQuery>
 #include <QStackedWidget>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
@@ -231,10 +237,13 @@ QList<QStringList> parseCsv(const QString &text)
     return records;
 }
 
-// Types `fileName` into the open save dialog under `page` (in `folder`) and presses Save.
-void saveAs(QWidget *page, const QString &folder, const QString &fileName)
+// Types `fileName` into the open save dialog under `page` (in `folder`; the dialog named
+// `dialogName`, or the only one) and presses Save.
+void saveAs(QWidget *page, const QString &folder, const QString &fileName,
+            const QString &dialogName = {})
 {
-    QFileDialog *files = page->findChild<QFileDialog *>();
+    QFileDialog *files = dialogName.isEmpty() ? page->findChild<QFileDialog *>()
+                                              : named<QFileDialog>(page, dialogName);
     QTRY_VERIFY(files && files->isVisible());
     QCOMPARE(files->acceptMode(), QFileDialog::AcceptSave);
     files->setDirectory(folder);
@@ -248,6 +257,40 @@ void saveAs(QWidget *page, const QString &folder, const QString &fileName)
     QVERIFY(save);
     QTRY_VERIFY(save->isEnabled());
     QTest::mouseClick(save, Qt::LeftButton);
+}
+
+// The action of `menu` whose accessible name (what a screen reader says) is `name`.
+QAction *menuAction(QMenu *menu, const QString &name)
+{
+    QAccessibleInterface *iface = QAccessible::queryAccessibleInterface(menu);
+    const QList<QAction *> actions = menu->actions();
+    for (int i = 0; iface && i < iface->childCount(); ++i) {
+        QAccessibleInterface *item = iface->child(i);
+        if (item && item->text(QAccessible::Name) == name)
+            return actions.value(i);
+    }
+    return nullptr;
+}
+
+// Opens the menu bar's menu named `menuName` with the mouse and clicks its item `itemName`.
+void chooseFromMenu(QMainWindow *window, const QString &menuName, const QString &itemName)
+{
+    auto *menu = named<QMenu>(window, menuName);
+    QVERIFY2(menu, qPrintable(menuName));
+    QAction *action = menuAction(menu, itemName);
+    QVERIFY2(action, qPrintable(itemName));
+    QVERIFY2(action->isEnabled(), qPrintable(itemName + QStringLiteral(" is disabled")));
+    QMenuBar *bar = window->menuBar();
+    QTest::mouseClick(bar, Qt::LeftButton, {}, bar->actionGeometry(menu->menuAction()).center());
+    QTRY_VERIFY(menu->isVisible());
+    QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(action).center());
+    QTRY_VERIFY(!menu->isVisible());
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 // A fake outside service of tests/peers (fake_stripe.py prints "PORT n", fake_cloudinary.py
@@ -361,6 +404,10 @@ private Q_SLOTS:
     void ordersPurchaseHistoryAndCustomers();
     void ordersFollowTheApiLive();
     void ordersExportCsvOfFilteredRows();
+    void exportMenuWritesTheSellersRows_data();
+    void exportMenuWritesTheSellersRows();
+    void exportCanBeCancelled();
+    void exportToAnUnwritablePathIsExplained();
     void guiThreadIdleUnderApiLoad();
     void connectionTestsReportClearly();
     void connectionTestCanBeCancelled();
@@ -2070,6 +2117,372 @@ void TestConsole::ordersExportCsvOfFilteredRows()
                  QStringLiteral("Doe, \"Jo\""));
     }
     QCOMPARE(ids, (QSet<QString>{pending, cancelled}));
+}
+
+// The Export menu writes each kind of CSV with the signed-in seller's rows only, matching what
+// the model holds (a product name with a comma, quotes, a line break and non-ASCII letters
+// comes back whole), with a UTF-8 BOM when the menu's option is on and without it when off.
+void TestConsole::exportMenuWritesTheSellersRows_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("item");
+    QTest::addColumn<QStringList>("header");
+    const auto words = [](const char *text) {
+        return QString::fromLatin1(text).split(QLatin1Char(' '));
+    };
+    QTest::newRow("orders") << QStringLiteral("orders") << QStringLiteral("Orders…")
+                            << words("order_id created_at customer_id customer_name status "
+                                     "seller_subtotal_cents subtotal_cents discount_cents "
+                                     "coins_used total_cents currency payment_provider "
+                                     "payment_state updated_at");
+    QTest::newRow("lines") << QStringLiteral("lines") << QStringLiteral("Order lines…")
+                           << words("order_id line_id ordered_at order_status product_id "
+                                    "seller_id name unit_price_cents quantity line_total_cents "
+                                    "discount_share_cents refunded_quantity refunded_cents "
+                                    "currency");
+    QTest::newRow("products") << QStringLiteral("products") << QStringLiteral("Products…")
+                              << words("product_id seller_id name description price_cents stock "
+                                       "low_stock_threshold rating_count rating_sum created_at "
+                                       "updated_at deleted_at");
+    QTest::newRow("stock-ledger") << QStringLiteral("stock-ledger")
+                                  << QStringLiteral("Stock ledger…")
+                                  << words("entry_id created_at product_id product_name delta "
+                                           "reason note actor_id order_id");
+    QTest::newRow("refunds") << QStringLiteral("refunds") << QStringLiteral("Refunds…")
+                             << words("refund_id created_at order_id line_id customer_id "
+                                      "seller_id quantity reason status note amount_cents "
+                                      "coins_returned restock decided_at payment_state currency");
+}
+
+void TestConsole::exportMenuWritesTheSellersRows()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, item);
+    QFETCH(QStringList, header);
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Shop &shop = server.shop();
+    const QString seller = addSeller(server, QStringLiteral("export@example.test"), kPassword);
+    const QString other = addSeller(server, QStringLiteral("other@example.test"), kPassword,
+                                    QStringLiteral("Olga Other"));
+    const QString customer = addUser(server, QStringLiteral("customer"));
+    const QString tricky = QStringLiteral("Lamp, \"brass\"\nÉté ☕ 東京");
+    const QString lamp = listProduct(server, seller, tricky, 30, 1, 1250);
+    const QString cup = listProduct(server, seller, QStringLiteral("Cup"), 20, 1, 800);
+    const QString vase = listProduct(server, other, QStringLiteral("Other's vase"), 20, 1, 900);
+    QVERIFY(shop.catalog().adjustStock(seller, lamp, -3, QStringLiteral("Counted, \"twice\"")));
+    // One order with lines of both sellers, one of this seller only, one of the other only.
+    QVERIFY(shop.cart().setQuantity(customer, lamp, 2));
+    QVERIFY(shop.cart().setQuantity(customer, vase, 1));
+    auto mixed = shop.orders().placeOrder(customer, 0);
+    QVERIFY(mixed);
+    QVERIFY(shop.orders().sellerMove(seller, mixed->id, SellerAction::MarkPaid));
+    const auto mine = addPaidOrder(server, customer, cup, seller);
+    const auto theirs = addPaidOrder(server, customer, vase, other);
+    QVERIFY(shop.refunds().request(customer, mine.first, mine.second, 1,
+                                   QStringLiteral("Chipped, \"badly\"")));
+    QVERIFY(shop.refunds().request(customer, theirs.first, theirs.second, 1,
+                                   QStringLiteral("Not mine")));
+
+    Console console(server);
+    start(console, QStringLiteral("export@example.test"));
+    MainWindow &window = console.window;
+    QSignalSpy finished(window.exports(), &ExportMenu::finished);
+    QTemporaryDir tmp;
+
+    // BOM on (the default), then off through the menu's checkable item.
+    QVERIFY(window.exports()->bom());
+    chooseFromMenu(&window, QStringLiteral("Export"), item);
+    saveAs(&window, tmp.path(), QStringLiteral("with-bom.csv"), QStringLiteral("Export file"));
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(finished.at(0).at(0).toString(), kind);
+    QCOMPARE(finished.at(0).at(3).toBool(), false);
+    QCOMPARE(finished.at(0).at(4).toString(), QString());
+    chooseFromMenu(&window, QStringLiteral("Export"), QStringLiteral("UTF-8 BOM for spreadsheets"));
+    QVERIFY(!window.exports()->bom());
+    chooseFromMenu(&window, QStringLiteral("Export"), item);
+    saveAs(&window, tmp.path(), QStringLiteral("plain.csv"), QStringLiteral("Export file"));
+    QTRY_COMPARE(finished.size(), 2);
+    QCOMPARE(finished.at(1).at(4).toString(), QString());
+    const QByteArray withBom = readFile(tmp.filePath(QStringLiteral("with-bom.csv")));
+    const QByteArray plain = readFile(tmp.filePath(QStringLiteral("plain.csv")));
+    QVERIFY(withBom.startsWith("\xEF\xBB\xBF"));
+    QVERIFY(!plain.startsWith("\xEF\xBB\xBF"));
+    QVERIFY(plain.startsWith(header.first().toLatin1()));
+    QCOMPARE(withBom.mid(3), plain);
+    // The option is remembered by the next window.
+    QCOMPARE(QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
+                     .value(QStringLiteral("export/bom"))
+                     .toBool(),
+             false);
+
+    const QList<QStringList> records = parseCsv(QString::fromUtf8(plain));
+    QVERIFY(!records.isEmpty());
+    QCOMPARE(records.first(), header);
+    for (const QStringList &r : records)
+        QCOMPARE(r.size(), header.size());
+    const qint64 rows = records.size() - 1;
+    QCOMPARE(finished.at(1).at(2).toLongLong(), rows);
+    QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("plain.csv")));
+    QMap<QString, QStringList> byId; // first column
+    for (qsizetype i = 1; i < records.size(); ++i)
+        byId.insert(records.at(i).first(), records.at(i));
+    const auto col = [&header](const QStringList &row, const char *name) {
+        return row.value(int(header.indexOf(QLatin1String(name))));
+    };
+    QVERIFY2(!plain.contains("Other's vase") && !plain.contains("Not mine"),
+             "another seller's rows were exported");
+
+    // What the model shows this seller.
+    auto orders = fetchAll<Order, OrderPage>([&](const QString &cursor) {
+        SellerOrderFilter filter;
+        filter.limit = 100;
+        filter.cursor = cursor;
+        return shop.orders().sellerOrders(seller, filter);
+    });
+    QVERIFY(orders);
+    if (kind == QLatin1String("orders")) {
+        QCOMPARE(rows, qint64(orders->size()));
+        QVERIFY(!byId.contains(theirs.first));
+        for (const Order &o : orders.value()) {
+            QVERIFY2(byId.contains(o.id), qPrintable(o.id));
+            const QStringList r = byId.value(o.id);
+            QCOMPARE(col(r, "customer_name"), o.customerName);
+            QCOMPARE(col(r, "status"), o.status);
+            QCOMPARE(col(r, "seller_subtotal_cents").toLongLong(), o.linesTotalCents());
+            QCOMPARE(col(r, "total_cents").toLongLong(), o.totalCents);
+            QCOMPARE(col(r, "currency"), o.currency);
+            QCOMPARE(col(r, "created_at"), Clock::toRfc3339(o.createdAt));
+        }
+        // The mixed order: this seller's share beside the whole order's total.
+        QVERIFY(col(byId.value(mixed->id), "seller_subtotal_cents").toLongLong()
+                < col(byId.value(mixed->id), "total_cents").toLongLong());
+    } else if (kind == QLatin1String("lines")) {
+        QMap<QString, QStringList> byLine;
+        for (qsizetype i = 1; i < records.size(); ++i)
+            byLine.insert(col(records.at(i), "line_id"), records.at(i));
+        qint64 lines = 0;
+        for (const Order &o : orders.value()) {
+            for (const OrderLine &l : o.items) {
+                ++lines;
+                QVERIFY2(byLine.contains(l.id), qPrintable(l.id));
+                const QStringList r = byLine.value(l.id);
+                QCOMPARE(col(r, "order_id"), o.id);
+                QCOMPARE(col(r, "name"), l.name);
+                QCOMPARE(col(r, "quantity").toInt(), l.quantity);
+                QCOMPARE(col(r, "line_total_cents").toLongLong(), l.lineTotalCents);
+                QCOMPARE(col(r, "seller_id"), seller);
+            }
+        }
+        QCOMPARE(rows, lines);
+        bool trickyLine = false;
+        for (const QStringList &r : std::as_const(byLine))
+            trickyLine = trickyLine || col(r, "name") == tricky;
+        QVERIFY(trickyLine);
+    } else if (kind == QLatin1String("products")) {
+        QCOMPARE(QSet<QString>(byId.keyBegin(), byId.keyEnd()), (QSet<QString>{lamp, cup}));
+        for (const QString &id : {lamp, cup}) {
+            auto p = shop.catalog().get(id);
+            QVERIFY(p);
+            const QStringList r = byId.value(id);
+            QCOMPARE(col(r, "seller_id"), seller);
+            QCOMPARE(col(r, "name"), p->name);
+            QCOMPARE(col(r, "description"), p->description);
+            QCOMPARE(col(r, "price_cents").toLongLong(), p->priceCents);
+            QCOMPARE(col(r, "stock").toLongLong(), p->stock);
+        }
+        QCOMPARE(col(byId.value(lamp), "name"), tricky);
+    } else if (kind == QLatin1String("stock-ledger")) {
+        // Every ledger row of this seller's products, none of the other's; per product the
+        // deltas add up to the stock the catalog holds.
+        auto expected = execSql(shop.database().connection(),
+                                QStringLiteral("SELECT l.id FROM stock_ledger l JOIN products p "
+                                               "ON p.id = l.product_id WHERE p.seller_id = ?"),
+                                {seller});
+        QVERIFY(expected);
+        QSet<QString> ids;
+        while (expected->next())
+            ids.insert(expected->value(0).toString());
+        QCOMPARE(QSet<QString>(byId.keyBegin(), byId.keyEnd()), ids);
+        QMap<QString, qint64> sums;
+        bool counted = false;
+        for (const QStringList &r : std::as_const(byId)) {
+            QVERIFY(col(r, "product_id") == lamp || col(r, "product_id") == cup);
+            sums[col(r, "product_id")] += col(r, "delta").toLongLong();
+            if (col(r, "product_id") == lamp)
+                QCOMPARE(col(r, "product_name"), tricky);
+            counted = counted || col(r, "note") == QLatin1String("Counted, \"twice\"");
+        }
+        QVERIFY(counted);
+        for (const QString &id : {lamp, cup})
+            QCOMPARE(sums.value(id), shop.catalog().get(id)->stock);
+    } else if (kind == QLatin1String("refunds")) {
+        auto refunds = shop.refunds().listForSeller(seller, QString(), 100, QString());
+        QVERIFY(refunds);
+        QCOMPARE(rows, qint64(refunds->items.size()));
+        QCOMPARE(rows, 1);
+        for (const RefundRequest &r : refunds->items) {
+            const QStringList row = byId.value(r.id);
+            QCOMPARE(col(row, "order_id"), r.orderId);
+            QCOMPARE(col(row, "seller_id"), seller);
+            QCOMPARE(col(row, "status"), r.status);
+            QCOMPARE(col(row, "reason"), r.reason);
+            QCOMPARE(col(row, "quantity").toInt(), r.quantity);
+        }
+    }
+}
+
+// A long export shows its progress, leaves the window working (pages still load through the
+// console's worker), and Cancel stops it at once: no file at the target, no temporary file
+// beside it, and a file that was there before stays as it was.
+void TestConsole::exportCanBeCancelled()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString seller = addSeller(server, QStringLiteral("slow@example.test"), kPassword);
+    QList<ImportedProduct> many;
+    for (int i = 0; i < 600; ++i) {
+        ImportedProduct p;
+        p.product.name = QStringLiteral("Bulk item %1").arg(i);
+        p.product.priceCents = 100 + i;
+        p.product.stock = 5;
+        many.append(p);
+    }
+    QVERIFY(server.shop().catalog().importProducts(seller, many));
+    Console console(server);
+    start(console, QStringLiteral("slow@example.test"));
+    MainWindow &window = console.window;
+    ExportMenu *exports = window.exports();
+    // After 20 rows the writer slows to 10 ms a row: the whole ledger would take 6 s.
+    QSemaphore entered;
+    exports->setAfterRowForTesting([&entered](qint64 row) {
+        if (row == 20)
+            entered.release();
+        if (row >= 20)
+            QThread::msleep(10);
+    });
+    QSignalSpy finished(exports, &ExportMenu::finished);
+    QTemporaryDir tmp;
+    const QString target = tmp.filePath(QStringLiteral("ledger.csv"));
+
+    for (const bool existed : {false, true}) {
+        if (existed) {
+            QFile old(target);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("the old file\n");
+        }
+        finished.clear();
+        // The file dialog asks (in a modal box of its own) before replacing a file: yes.
+        bool asked = false;
+        QTimer answer;
+        connect(&answer, &QTimer::timeout, this, [&window, &asked] {
+            const auto boxes = window.findChildren<QMessageBox *>();
+            for (QMessageBox *box : boxes) {
+                if (box->isVisible() && box->button(QMessageBox::Yes)) {
+                    asked = true;
+                    box->button(QMessageBox::Yes)->click();
+                }
+            }
+        });
+        answer.start(20);
+        chooseFromMenu(&window, QStringLiteral("Export"), QStringLiteral("Stock ledger…"));
+        saveAs(&window, tmp.path(), QStringLiteral("ledger.csv"), QStringLiteral("Export file"));
+        QCOMPARE(asked, existed);
+        answer.stop();
+        QVERIFY(entered.tryAcquire(1, 10000));
+        QVERIFY(exports->isRunning());
+        QPointer<QProgressDialog> progress
+                = named<QProgressDialog>(&window, QStringLiteral("Export progress"));
+        QVERIFY(progress);
+        QTRY_VERIFY(progress->isVisible());
+        auto *text = named<QLabel>(progress, QStringLiteral("Export progress text"));
+        QTRY_VERIFY2(text->text().contains(QLatin1String("of 600 rows")), qPrintable(text->text()));
+        QCOMPARE(progress->maximum(), 600);
+        // One export at a time.
+        QVERIFY(!menuAction(named<QMenu>(&window, QStringLiteral("Export")),
+                            QStringLiteral("Orders…"))
+                         ->isEnabled());
+
+        // The window answers meanwhile: a 10 ms timer keeps ticking, and another page loads
+        // through the console's worker while the export runs on its own thread.
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0;
+        qint64 worstGap = 0;
+        QTimer ticker;
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            worstGap = std::max(worstGap, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+        ticker.start(10);
+        window.showPage(QStringLiteral("Products"));
+        auto *products = named<QTableView>(window.page(QStringLiteral("Products")),
+                                           QStringLiteral("Product list"));
+        QTRY_VERIFY(products->model()->rowCount() > 0);
+        QTest::qWait(200);
+        QVERIFY(exports->isRunning());
+        QVERIFY2(worstGap < 500, qPrintable(QString::number(worstGap)));
+
+        QElapsedTimer sinceCancel;
+        sinceCancel.start();
+        QTest::mouseClick(named<QPushButton>(progress, QStringLiteral("Cancel export")),
+                          Qt::LeftButton);
+        QTRY_COMPARE(finished.size(), 1);
+        QVERIFY2(sinceCancel.elapsed() < 2000, qPrintable(QString::number(sinceCancel.elapsed())));
+        QCOMPARE(finished.at(0).at(3).toBool(), true);
+        QCOMPARE(finished.at(0).at(4).toString(), QString());
+        QVERIFY(!exports->isRunning());
+        QVERIFY(window.statusBar()->currentMessage().contains(QLatin1String("cancelled")));
+        // Nothing new in the folder: no partial file, no temporary file.
+        const QStringList left = QDir(tmp.path()).entryList(QDir::Files | QDir::Hidden);
+        if (existed) {
+            QCOMPARE(left, QStringList{QStringLiteral("ledger.csv")});
+            QCOMPARE(readFile(target), QByteArray("the old file\n"));
+        } else {
+            QVERIFY2(left.isEmpty(), qPrintable(left.join(QLatin1Char(' '))));
+        }
+        QTRY_VERIFY(!progress || !progress->isVisible());
+    }
+
+    // Without the brake, the same export completes and replaces the old file.
+    exports->setAfterRowForTesting({});
+    finished.clear();
+    exports->exportTo(QStringLiteral("stock-ledger"), target);
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(finished.at(0).at(2).toLongLong(), 600);
+    QCOMPARE(parseCsv(QString::fromUtf8(readFile(target).mid(3))).size(), 601);
+}
+
+// A file that cannot be written gives a clear message (and no frozen window).
+void TestConsole::exportToAnUnwritablePathIsExplained()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString seller = addSeller(server, QStringLiteral("nowrite@example.test"), kPassword);
+    listProduct(server, seller, QStringLiteral("Lamp"), 3, 1);
+    Console console(server);
+    start(console, QStringLiteral("nowrite@example.test"));
+    MainWindow &window = console.window;
+    QTemporaryDir tmp;
+    // A folder path through a plain file: no one can create a file there, root included.
+    QFile plainFile(tmp.filePath(QStringLiteral("not-a-folder")));
+    QVERIFY(plainFile.open(QIODevice::WriteOnly));
+    plainFile.close();
+    const QString target = tmp.filePath(QStringLiteral("not-a-folder/products.csv"));
+    QSignalSpy finished(window.exports(), &ExportMenu::finished);
+    window.exports()->exportTo(QStringLiteral("products"), target);
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(!finished.at(0).at(4).toString().isEmpty());
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = named<QMessageBox>(&window, QStringLiteral("Export failed")))
+                && box->isVisible());
+    QVERIFY2(box->text().contains(QDir::toNativeSeparators(target)), qPrintable(box->text()));
+    QVERIFY(box->text().startsWith(QLatin1String("Could not export products")));
+    QTest::mouseClick(box->button(QMessageBox::Ok), Qt::LeftButton);
+    QVERIFY(!QFileInfo::exists(target));
+    // The menu works again.
+    QVERIFY(menuAction(named<QMenu>(&window, QStringLiteral("Export")), QStringLiteral("Products…"))
+                    ->isEnabled());
 }
 
 // While other threads keep the API busy, the GUI thread serves no request and runs no SQL;
