@@ -56,8 +56,8 @@
 #include <QSpinBox>
 #include <QSqlQuery>
 #include <QStackedWidget>
-#include <QStatusBar>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTcpSocket>
