@@ -2444,6 +2444,16 @@ void TestConsole::exportCanBeCancelled()
         QTRY_VERIFY(!progress || !progress->isVisible());
     }
 
+    // Locking the console stops an export too.
+    finished.clear();
+    exports->exportTo(QStringLiteral("stock-ledger"), tmp.filePath(QStringLiteral("locked.csv")));
+    QVERIFY(entered.tryAcquire(1, 10000));
+    window.lock();
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(finished.at(0).at(3).toBool(), true);
+    QVERIFY(!QFileInfo::exists(tmp.filePath(QStringLiteral("locked.csv"))));
+    signIn(window, QStringLiteral("slow@example.test"), kPassword);
+
     // Without the brake, the same export completes and replaces the old file.
     exports->setAfterRowForTesting({});
     finished.clear();

@@ -12,11 +12,11 @@ messages=$(grep -c '<message' "$ts")
 [ "$messages" -ge 300 ] || fail "only $messages messages in $ts"
 for context in MainWindow SettingsPage ProductsPage OrdersPage InventoryPage AfterSalesPage \
                CustomersPage NotificationsPage DashboardPage ServerPage SetupWizard LoginDialog \
-               ConnectionChecks; do
+               ConnectionChecks ExportMenu; do
     grep -q "<name>\(Mercato::\)\?$context</name>" "$ts" || fail "no context $context in $ts"
 done
 for s in 'Test connection' 'Sa&amp;ve keys' 'Mercato is locked. Sign in to continue.' \
-         'Test cancelled.'; do
+         'Test cancelled.' 'UTF-8 &amp;BOM for spreadsheets'; do
     grep -qF "<source>$s</source>" "$ts" || fail "\"$s\" is not in $ts"
 done
 # A capitalised English word followed by more text inside QStringLiteral/QLatin1String in ui/
