@@ -315,6 +315,96 @@ private Q_SLOTS:
         }
     }
 
+    // A seller's export (the console's) holds that seller's rows: over all sellers, each row
+    // of the whole shop's export comes once (orders: the sellers' shares add up to the lines).
+    // (The demo shop has no refunds; tst_console checks a seller's refunds file.)
+    void exportBySellerPartitionsTheShop_data()
+    {
+        QTest::addColumn<QString>("kind");
+        for (const char *kind : {"orders", "lines", "products", "stock-ledger"})
+            QTest::newRow(kind) << QString::fromLatin1(kind);
+    }
+    void exportBySellerPartitionsTheShop()
+    {
+        QFETCH(QString, kind);
+        const QSqlDatabase db = m_shop->database().connection();
+        const auto exported = [&](const QString &sellerId) {
+            QBuffer out;
+            out.open(QIODevice::WriteOnly);
+            Export::Options options;
+            options.sellerId = sellerId;
+            auto written = Export::write(db, kind, &out, options);
+            if (!written || written->cancelled)
+                return QList<QStringList>();
+            const QString path = m_dir.filePath(kind + QStringLiteral("-seller.csv"));
+            QFile f(path);
+            if (!f.open(QIODevice::WriteOnly))
+                return QList<QStringList>();
+            f.write(out.data());
+            f.close();
+            return rowsOf(readWithPython(path));
+        };
+        const QList<QStringList> shop = exported(QString());
+        QVERIFY(shop.size() > 1);
+        auto sellers = execSql(db, QStringLiteral("SELECT id FROM users WHERE role = 'seller'"));
+        QVERIFY(sellers);
+        QStringList sellerIds;
+        while (sellers->next())
+            sellerIds.append(sellers->value(0).toString());
+        QVERIFY(sellerIds.size() >= 2);
+        QMultiMap<QString, QString> sellerOf; // first column -> seller
+        qint64 shares = 0;
+        for (const QString &id : std::as_const(sellerIds)) {
+            const QList<QStringList> rows = exported(id);
+            QVERIFY(!rows.isEmpty());
+            const qsizetype sellerCol = rows.first().indexOf(QStringLiteral("seller_id"));
+            const qsizetype shareCol
+                    = rows.first().indexOf(QStringLiteral("seller_subtotal_cents"));
+            for (qsizetype i = 1; i < rows.size(); ++i) {
+                sellerOf.insert(rows.at(i).first(), id);
+                if (sellerCol >= 0)
+                    QCOMPARE(rows.at(i).at(sellerCol), id);
+                if (shareCol >= 0)
+                    shares += rows.at(i).at(shareCol).toLongLong();
+            }
+        }
+        QSet<QString> shopKeys;
+        for (qsizetype i = 1; i < shop.size(); ++i)
+            shopKeys.insert(shop.at(i).first());
+        QCOMPARE(QSet<QString>(sellerOf.keyBegin(), sellerOf.keyEnd()), shopKeys);
+        if (kind == QLatin1String("orders")) {
+            // An order with lines of two sellers is in both files, with each one's share.
+            auto figures = Backup::figures(db);
+            QVERIFY(figures);
+            QCOMPARE(shares,
+                     figure(figures.value(), QStringLiteral("order_items.line_total_cents")));
+        } else if (kind != QLatin1String("lines")) {
+            QCOMPARE(sellerOf.size(), shopKeys.size()); // one seller per row
+        }
+    }
+
+    // Progress::cancel stops the writer before its next row.
+    void exportStopsWhenCancelled()
+    {
+        QBuffer out;
+        out.open(QIODevice::WriteOnly);
+        Export::Progress progress;
+        Export::Options options;
+        options.progress = &progress;
+        options.afterRow = [&progress](qint64 rows) {
+            if (rows == 3)
+                progress.cancel.store(true);
+        };
+        auto written = Export::write(m_shop->database().connection(),
+                                     QStringLiteral("stock-ledger"), &out, options);
+        QVERIFY(written);
+        QVERIFY(written->cancelled);
+        QCOMPARE(written->rows, 3);
+        QCOMPARE(progress.written.load(), 3);
+        QVERIFY(progress.total.load() > 3);
+        QCOMPARE(out.data().count("\r\n"), 4); // the header and three rows
+    }
+
     void exportRefusesUnknownKind()
     {
         const CliResult r = cli({QStringLiteral("export"), QStringLiteral("customers"),
