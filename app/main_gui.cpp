@@ -111,6 +111,7 @@ int main(int argc, char *argv[])
                                        env.value(QStringLiteral("MERCATO_SCREENSHOT_PASSWORD")));
         rc = QApplication::exec();
     }
+    monitor.waitForSwitch(); // a stop the Server page started
     runtime.stop();
     return rc;
 }

@@ -23,11 +23,42 @@ MetricsMonitor::MetricsMonitor(Metrics &metrics, QString publicUrl, std::functio
     , m_initial(std::move(initial))
 {}
 
-Status MetricsMonitor::setServing(bool on)
+MetricsMonitor::~MetricsMonitor()
+{
+    waitForSwitch();
+}
+
+void MetricsMonitor::waitForSwitch()
+{
+    if (m_stopping.joinable())
+        m_stopping.join();
+}
+
+void MetricsMonitor::setServing(bool on, std::function<void(const Status &)> done)
 {
     if (!m_switch)
-        return ServerMonitor::setServing(on);
-    return m_switch(on);
+        return ServerMonitor::setServing(on, std::move(done));
+    if (m_switching)
+        return done(makeError(ErrorCode::Conflict, QStringLiteral("the API is stopping")));
+    if (on)
+        return done(m_switch(true));
+    // The drain waits up to its limit for requests in flight: never on the GUI thread. The
+    // server is only touched by that thread until it is joined, back on this one. (It deletes
+    // the finished worker threads' QThread objects; nothing is posted to them, so that is safe
+    // from any thread.)
+    waitForSwitch();
+    m_switching = true;
+    m_stopping = std::thread([this, done = std::move(done)] {
+        const Status s = m_switch(false);
+        QMetaObject::invokeMethod(
+                &m_gui,
+                [this, done, s] {
+                    waitForSwitch();
+                    m_switching = false;
+                    done(s);
+                },
+                Qt::QueuedConnection);
+    });
 }
 
 std::function<Status(bool)> MetricsMonitor::switchFor(ApiServer &server, int drainMs)

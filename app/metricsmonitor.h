@@ -4,7 +4,10 @@
 
 #include "ui/servermonitor.h"
 
+#include <QObject>
+
 #include <functional>
+#include <thread>
 
 namespace Mercato {
 
@@ -17,12 +20,21 @@ public:
     // `running`/`workers` are read live; `configFile` is where saveSettings writes.
     MetricsMonitor(Metrics &metrics, QString publicUrl, std::function<bool()> running,
                    std::function<int()> workers, QString configFile, ServerSettings initial);
+    // Waits for a stop in progress.
+    ~MetricsMonitor() override;
 
     QString publicUrl() const override { return m_publicUrl; }
-    int workerCount() const override { return m_workers ? m_workers() : 0; }
-    bool isRunning() const override { return m_running && m_running(); }
+    // While a stop drains on its thread, the server's own state is that thread's: these say
+    // "still running, workers going away" without touching it.
+    int workerCount() const override { return m_switching ? 0 : m_workers ? m_workers() : 0; }
+    bool isRunning() const override { return m_switching || (m_running && m_running()); }
     bool canSwitch() const override { return bool(m_switch); }
-    Status setServing(bool on) override;
+    // A start runs here (binding and starting threads is quick); a stop runs `serve(false)` on
+    // a thread of its own and reports back on this object's (the GUI) thread.
+    void setServing(bool on, std::function<void(const Status &)> done) override;
+    bool isSwitching() const override { return m_switching; }
+    // Waits for a stop in progress (call it before stopping the server itself).
+    void waitForSwitch();
     // How the Server page's switch stops and starts the API (unset: no switch).
     void setSwitch(std::function<Status(bool)> serve) { m_switch = std::move(serve); }
     // A switch over `server`: a stop lets requests in flight finish for at most `drainMs`.
@@ -49,6 +61,9 @@ private:
     std::function<bool()> m_running;
     std::function<int()> m_workers;
     std::function<Status(bool)> m_switch;
+    std::thread m_stopping;   // the stop in progress, joined on the GUI thread
+    bool m_switching = false; // GUI thread only
+    QObject m_gui;            // lives on the GUI thread: where a stop reports back
     QString m_configFile;
     ServerSettings m_initial;
     SecretStore *m_secrets = nullptr;

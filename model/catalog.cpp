@@ -705,7 +705,8 @@ Result<ProductPage> Catalog::inventory(const InventoryQuery &query)
 }
 
 Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &productId,
-                                       const QByteArray &bytes, const QString &declaredType)
+                                       const QByteArray &bytes, const QString &declaredType,
+                                       const CancelToken &cancel)
 {
     const QSqlDatabase reader = m_shop.database().connection();
     auto product = load(reader, productId, false);
@@ -721,7 +722,9 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
             QStringLiteral("a product has at most %1 images").arg(ProductLimits::kImagesMax));
     if (product->images.size() >= ProductLimits::kImagesMax)
         return full;
-    auto stored = m_shop.images().store(bytes, type.value());
+    if (cancel.isCancelled())
+        return cancelledUpload();
+    auto stored = m_shop.images().store(bytes, type.value(), cancel);
     if (!stored)
         return stored.error();
     ProductImage image{Ids::newId(), stored->url, stored->key, 0};
@@ -729,6 +732,8 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
         deleteStoredImages({stored->key});
         return e;
     };
+    if (cancel.isCancelled()) // stored just before the cancel came
+        return fail(cancelledUpload());
     {
         Transaction tx(m_shop.database());
         if (auto s = tx.begin(); !s)
@@ -753,6 +758,8 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
                             {now, productId});
         if (!bump)
             return fail(bump.error());
+        if (cancel.isCancelled())
+            return fail(cancelledUpload()); // the transaction rolls back
         if (auto s = tx.commit(); !s)
             return fail(s.error());
     }

@@ -141,8 +141,11 @@ public:
     Result<ProductPage> inventory(const InventoryQuery &query);
 
     // Images: bytes checked by checkImage; at most ProductLimits::kImagesMax (Conflict beyond).
+    // A cancelled `cancel` (the console's Cancel) stops the upload; whatever was stored by
+    // then is deleted and no row is written.
     Result<ProductImage> addImage(const QString &sellerId, const QString &productId,
-                                  const QByteArray &bytes, const QString &declaredType);
+                                  const QByteArray &bytes, const QString &declaredType,
+                                  const CancelToken &cancel = {});
     Status removeImage(const QString &sellerId, const QString &productId, const QString &imageId);
     // Retries stored-file deletions that failed (media_deletions); returns how many are done.
     int retryMediaDeletions(int max = 20);

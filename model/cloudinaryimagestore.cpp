@@ -70,13 +70,19 @@ QMap<QString, QString> CloudinaryImageStore::signedParams(QMap<QString, QString>
 }
 
 Result<QJsonObject> CloudinaryImageStore::call(const QString &action, const QByteArray &body,
-                                               const QByteArray &contentType)
+                                               const QByteArray &contentType,
+                                               const CancelToken &cancel)
 {
     const QUrl url(m_settings.apiBase + QStringLiteral("/v1_1/") + m_settings.cloudName
                    + QStringLiteral("/image/") + action);
     QString last;
     for (int attempt = 1;; ++attempt) {
-        const HttpCaller::Reply reply = m_http.post(url, body, contentType, m_settings.timeoutMs);
+        const HttpCaller::Reply reply
+                = m_http.post(url, body, contentType, m_settings.timeoutMs, {}, cancel);
+        if (reply.cancelled) {
+            qCInfo(lcCloudinary).noquote() << "Cloudinary" << action << "cancelled";
+            return cancelledUpload();
+        }
         const QJsonObject json = QJsonDocument::fromJson(reply.body).object();
         if (reply.status >= 200 && reply.status < 300)
             return json;
@@ -90,6 +96,8 @@ Result<QJsonObject> CloudinaryImageStore::call(const QString &action, const QByt
         const bool transient = reply.status == 0 || reply.status == 429 || reply.status >= 500;
         if (!transient || attempt >= m_settings.maxAttempts)
             break;
+        if (cancel.isCancelled())
+            return cancelledUpload();
         const int backoff = m_settings.initialBackoffMs << (attempt - 1);
         qCInfo(lcCloudinary).noquote() << "Cloudinary" << action << "failed (" << last
                                        << "), retrying in" << backoff << "ms";
@@ -99,7 +107,8 @@ Result<QJsonObject> CloudinaryImageStore::call(const QString &action, const QByt
     return makeError(ErrorCode::Unavailable, QStringLiteral("the image service is unavailable"));
 }
 
-Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const QString &mimeType)
+Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const QString &mimeType,
+                                                const CancelToken &cancel)
 {
     // A random public id: media names must not be guessable.
     const QString publicId = Ids::newToken(24);
@@ -118,7 +127,8 @@ Result<StoredImage> CloudinaryImageStore::store(const QByteArray &bytes, const Q
             + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload." + ext
             + "\"\r\nContent-Type: " + mimeType.toLatin1() + "\r\n\r\n" + bytes + "\r\n--"
             + boundary + "--\r\n";
-    auto json = call(QStringLiteral("upload"), body, "multipart/form-data; boundary=" + boundary);
+    auto json = call(QStringLiteral("upload"), body, "multipart/form-data; boundary=" + boundary,
+                     cancel);
     if (!json)
         return json.error();
     const QString url = json->value(QStringLiteral("secure_url")).toString();

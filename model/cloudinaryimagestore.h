@@ -26,7 +26,9 @@ public:
     static Result<Settings> parseUrl(const QString &url, const QString &apiBase);
 
     explicit CloudinaryImageStore(Settings settings);
-    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) override;
+    // A cancel aborts the upload in flight (no retry follows).
+    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType,
+                              const CancelToken &cancel = {}) override;
     Status remove(const QString &key) override;
 
     // Cloudinary's request signature: the parameters (without file, api_key, resource_type,
@@ -37,7 +39,7 @@ public:
 private:
     // POSTs with retries on transport failures, 429 and 5xx; returns the JSON answer.
     Result<QJsonObject> call(const QString &action, const QByteArray &body,
-                             const QByteArray &contentType);
+                             const QByteArray &contentType, const CancelToken &cancel = {});
     QMap<QString, QString> signedParams(QMap<QString, QString> params) const;
 
     Settings m_settings;

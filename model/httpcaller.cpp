@@ -3,7 +3,9 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 
+#include <chrono>
 #include <future>
 #include <memory>
 
@@ -28,7 +30,8 @@ HttpCaller::~HttpCaller()
 
 HttpCaller::Reply HttpCaller::post(const QUrl &url, const QByteArray &body,
                                    const QByteArray &contentType, int timeoutMs,
-                                   const QList<QPair<QByteArray, QByteArray>> &headers)
+                                   const QList<QPair<QByteArray, QByteArray>> &headers,
+                                   const CancelToken &cancel)
 {
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
@@ -41,10 +44,17 @@ HttpCaller::Reply HttpCaller::post(const QUrl &url, const QByteArray &body,
     auto promise = std::make_shared<std::promise<Reply>>();
     std::future<Reply> future = promise->get_future();
     QNetworkAccessManager *network = m_network;
+    // The reply in flight; read and written on the network thread only.
+    auto inFlight = std::make_shared<QPointer<QNetworkReply>>();
     QMetaObject::invokeMethod(
             network,
-            [network, request, body, promise] {
+            [network, request, body, promise, inFlight, cancel] {
+                if (cancel.isCancelled()) {
+                    promise->set_value(Reply{0, {}, QStringLiteral("cancelled"), true});
+                    return;
+                }
                 QNetworkReply *reply = network->post(request, body);
+                *inFlight = reply;
                 QObject::connect(reply, &QNetworkReply::finished, reply, [reply, promise] {
                     Reply r;
                     const QVariant status
@@ -58,11 +68,31 @@ HttpCaller::Reply HttpCaller::post(const QUrl &url, const QByteArray &body,
                 });
             },
             Qt::QueuedConnection);
-    // The transfer timeout ends the reply; this only guards against a stuck network thread.
-    if (future.wait_for(std::chrono::milliseconds(timeoutMs) * 2 + std::chrono::seconds(5))
-        != std::future_status::ready)
-        return Reply{0, {}, QStringLiteral("timed out")};
-    return future.get();
+    // The transfer timeout ends the reply; the deadline only guards against a stuck network
+    // thread. A cancel aborts the reply on its thread (queued after the post above), which
+    // finishes it at once.
+    const auto deadline = std::chrono::steady_clock::now()
+                          + std::chrono::milliseconds(timeoutMs) * 2 + std::chrono::seconds(5);
+    bool cancelled = false;
+    while (future.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+        if (!cancelled && cancel.isCancelled()) {
+            cancelled = true;
+            QMetaObject::invokeMethod(
+                    network,
+                    [inFlight] {
+                        if (*inFlight)
+                            (*inFlight)->abort();
+                    },
+                    Qt::QueuedConnection);
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return Reply{0, {}, QStringLiteral("timed out")};
+    }
+    Reply reply = future.get();
+    // An answer that came before the abort stands (the caller undoes what it did).
+    if (cancelled && reply.status == 0)
+        reply.cancelled = true;
+    return reply;
 }
 
 } // namespace Mercato

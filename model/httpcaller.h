@@ -3,6 +3,8 @@
 // thread: the requests run on a private network thread, so the caller never spins a nested
 // event loop (an API worker's loop must not re-enter another request).
 
+#include "canceltoken.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QPair>
@@ -26,11 +28,14 @@ public:
     {
         int status = 0; // 0: no HTTP answer (see error)
         QByteArray body;
-        QString error; // transport problem, empty when an answer came
+        QString error;          // transport problem, empty when an answer came
+        bool cancelled = false; // `cancel` aborted the request
     };
-    // POSTs `body`; gives up after `timeoutMs` without progress.
+    // POSTs `body`; gives up after `timeoutMs` without progress, or aborts the request soon
+    // after `cancel` is cancelled.
     Reply post(const QUrl &url, const QByteArray &body, const QByteArray &contentType,
-               int timeoutMs, const QList<QPair<QByteArray, QByteArray>> &headers = {});
+               int timeoutMs, const QList<QPair<QByteArray, QByteArray>> &headers = {},
+               const CancelToken &cancel = {});
 
 private:
     QThread m_thread;

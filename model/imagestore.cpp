@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <optional>
 
 namespace Mercato {
@@ -209,14 +210,38 @@ QString LocalImageStore::pathFor(const QString &name) const
     return isValidName(name) ? m_directory + QLatin1Char('/') + name : QString();
 }
 
-Result<StoredImage> LocalImageStore::store(const QByteArray &bytes, const QString &mimeType)
+Error cancelledUpload()
+{
+    return makeError(ErrorCode::Unavailable, QStringLiteral("the upload was cancelled"));
+}
+
+Result<StoredImage> LocalImageStore::store(const QByteArray &bytes, const QString &mimeType,
+                                           const CancelToken &cancel)
 {
     const QString ext = mimeType == QLatin1String("image/png")    ? QStringLiteral("png")
                         : mimeType == QLatin1String("image/jpeg") ? QStringLiteral("jpg")
                                                                   : QStringLiteral("webp");
     const QString name = Ids::newToken(24) + QLatin1Char('.') + ext; // 32 unguessable chars
+    // Written in pieces so a cancel stops it; QSaveFile drops its temporary file unless
+    // committed, so a cancelled or failed write leaves no file behind.
     QSaveFile f(m_directory + QLatin1Char('/') + name);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError(ErrorCode::Unavailable, QStringLiteral("cannot store the image"));
+    constexpr qsizetype kPiece = 256 * 1024;
+    for (qsizetype at = 0; at < bytes.size(); at += kPiece) {
+        if (cancel.isCancelled()) {
+            f.cancelWriting();
+            return cancelledUpload();
+        }
+        const qsizetype n = std::min(kPiece, bytes.size() - at);
+        if (f.write(bytes.constData() + at, n) != n)
+            return makeError(ErrorCode::Unavailable, QStringLiteral("cannot store the image"));
+    }
+    if (cancel.isCancelled()) {
+        f.cancelWriting();
+        return cancelledUpload();
+    }
+    if (!f.commit())
         return makeError(ErrorCode::Unavailable, QStringLiteral("cannot store the image"));
     return StoredImage{name, m_publicBaseUrl + QStringLiteral("/media/") + name};
 }

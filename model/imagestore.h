@@ -3,6 +3,7 @@
 // Adapters: LocalImageStore (files under <data dir>/media, served at /media/) and
 // CloudinaryImageStore (signed uploads).
 
+#include "canceltoken.h"
 #include "result.h"
 
 #include <QByteArray>
@@ -21,12 +22,18 @@ struct StoredImage
 // returns the MIME type or a 415/422 error.
 Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType);
 
+// The error of an upload stopped through its CancelToken.
+Error cancelledUpload();
+
 class ImageStore
 {
 public:
     virtual ~ImageStore() = default;
-    // `mimeType` is what checkImage returned.
-    virtual Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) = 0;
+    // `mimeType` is what checkImage returned. A cancelled `cancel` stops the transfer early
+    // and leaves nothing stored (the answer is then an error).
+    virtual Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType,
+                                      const CancelToken &cancel = {})
+            = 0;
     virtual Status remove(const QString &key) = 0;
 };
 
@@ -35,7 +42,8 @@ class LocalImageStore : public ImageStore
 public:
     // Files go to `directory`; URLs are `publicBaseUrl` + "/media/" + name.
     LocalImageStore(QString directory, QString publicBaseUrl);
-    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) override;
+    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType,
+                              const CancelToken &cancel = {}) override;
     Status remove(const QString &key) override;
 
     // The file of a media name, or empty when the name is not one this store makes.

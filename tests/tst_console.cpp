@@ -8,6 +8,7 @@
 #include "app/metricsmonitor.h"
 #include "app/runtime.h"
 #include "model/clock.h"
+#include "model/cloudinaryimagestore.h"
 #include "model/coinledger.h"
 #include "model/ids.h"
 #include "model/secretstore.h"
@@ -60,6 +61,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -181,11 +183,12 @@ public:
     GatedImageStore(const QString &directory, const QString &baseUrl)
         : m_inner(directory, baseUrl)
     {}
-    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType) override
+    Result<StoredImage> store(const QByteArray &bytes, const QString &mimeType,
+                              const CancelToken &cancel = {}) override
     {
         entered.release();
         gate.acquire();
-        return m_inner.store(bytes, mimeType);
+        return m_inner.store(bytes, mimeType, cancel);
     }
     Status remove(const QString &key) override { return m_inner.remove(key); }
 
@@ -358,6 +361,90 @@ QString runConnectionTest(QWidget *page, const QString &button)
     return result->accessibleDescription();
 }
 
+QString nameOf(const QWidget *w)
+{
+    return w->accessibleName().isEmpty() ? QString::fromLatin1(w->metaObject()->className())
+                                                   + QLatin1Char('#') + w->objectName()
+                                         : w->accessibleName();
+}
+
+// The controls under `root` that Tab visits, in the order it visits them: focus goes to
+// `first`, then Tab is pressed (a real key event to the focused widget) until a control under
+// `root` comes round again.
+QStringList tabWalk(QWidget *root, QWidget *first)
+{
+    QStringList names;
+    if (!first)
+        return {QStringLiteral("no first control")};
+    // Offscreen, a dialog opened over the main window is not always made the active one.
+    QApplication::setActiveWindow(root->window());
+    if (!QTest::qWaitForWindowActive(root->window()))
+        return {QStringLiteral("(window not active)")};
+    first->setFocus(Qt::TabFocusReason);
+    QSet<QWidget *> seen;
+    for (int i = 0; i < 200; ++i) {
+        QWidget *w = QApplication::focusWidget();
+        if (!w)
+            return names << QStringLiteral("(focus lost)");
+        if (root->isAncestorOf(w)) {
+            if (seen.contains(w))
+                break;
+            seen.insert(w);
+            names.append(nameOf(w));
+        }
+        QTest::keyClick(w, Qt::Key_Tab);
+    }
+    return names;
+}
+
+// The controls under `root` that take focus by Tab, in reading order: rows top to bottom (a
+// control whose top is above the bottom of the row's first control is on that row), each row
+// left to right.
+QStringList visualOrder(QWidget *root)
+{
+    struct Placed
+    {
+        QRect rect;
+        QString name;
+    };
+    QList<Placed> all;
+    const auto widgets = root->findChildren<QWidget *>();
+    for (QWidget *w : widgets) {
+        if (!w->isVisible() || !w->isEnabled() || !(w->focusPolicy() & Qt::TabFocus)
+            || w->focusProxy())
+            continue;
+        all.append({QRect(w->mapTo(root->window(), QPoint(0, 0)), w->size()), nameOf(w)});
+    }
+    std::sort(all.begin(), all.end(), [](const Placed &a, const Placed &b) {
+        return a.rect.top() != b.rect.top() ? a.rect.top() < b.rect.top()
+                                            : a.rect.left() < b.rect.left();
+    });
+    QStringList out;
+    for (qsizetype i = 0; i < all.size();) {
+        QList<Placed> row{all.at(i)};
+        const int bottom = all.at(i).rect.bottom();
+        qsizetype j = i + 1;
+        while (j < all.size() && all.at(j).rect.top() < bottom)
+            row.append(all.at(j++));
+        std::sort(row.begin(), row.end(),
+                  [](const Placed &a, const Placed &b) { return a.rect.left() < b.rect.left(); });
+        for (const Placed &p : row)
+            out.append(p.name);
+        i = j;
+    }
+    return out;
+}
+
+void checkTabOrder(QWidget *root, QWidget *first)
+{
+    const QStringList walked = tabWalk(root, first);
+    const QStringList seen = visualOrder(root);
+    QVERIFY2(walked == seen,
+             qPrintable(QStringLiteral("%1:\n  Tab goes  %2\n  on screen %3")
+                                .arg(nameOf(root), walked.join(QStringLiteral(" → ")),
+                                     seen.join(QStringLiteral(" → ")))));
+}
+
 struct Console
 {
     explicit Console(TestServer &server)
@@ -396,6 +483,7 @@ private Q_SLOTS:
     void productEditConflictIsExplained();
     void productsFollowTheApiAndSort();
     void pictureUploadShowsProgress();
+    void pictureUploadCanBeCancelled();
     void productRatingAndReviewHide();
     void dashboardCoinDiscountsThisMonth();
     void inventoryAdjustAndLowStock();
@@ -416,6 +504,7 @@ private Q_SLOTS:
     void shortcutsAndGeometryRemembered();
     void eventBurstsCoalesceReloads();
     void serverSwitchStopsAndStartsTheApi();
+    void tabOrderFollowsTheLayout();
 
 private:
     QString addSeller(TestServer &server, const QString &email, const QString &password,
@@ -1435,6 +1524,111 @@ void TestConsole::pictureUploadShowsProgress()
     QCOMPARE(values.last(), 100);
     QVERIFY(std::is_sorted(values.cbegin(), values.cend()));
     QVERIFY(values.contains(40)); // the file was read in full before it was handed on
+}
+
+// Cancel upload stops a picture upload in flight: the request to the image service (here a
+// stand-in for Cloudinary that takes the upload and never answers) is aborted at once, not
+// after its 30 s timeout and not retried; the product gets no picture and no row, the page
+// says so and takes the next upload. The local store, cancelled, leaves no file.
+void TestConsole::pictureUploadCanBeCancelled()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    int connections = 0;
+    qint64 received = 0;
+    bool hungUp = false;
+    connect(&silent, &QTcpServer::newConnection, &silent, [&] {
+        while (QTcpSocket *socket = silent.nextPendingConnection()) {
+            ++connections;
+            connect(socket, &QTcpSocket::readyRead, socket,
+                    [&received, socket] { received += socket->readAll().size(); });
+            connect(socket, &QTcpSocket::disconnected, socket, [&hungUp] { hungUp = true; });
+        }
+    });
+    auto cloudinary = CloudinaryImageStore::parseUrl(
+            QStringLiteral("cloudinary://123456789:s3cr3t-api@demo"),
+            QStringLiteral("http://127.0.0.1:%1").arg(silent.serverPort()));
+    QVERIFY(cloudinary.ok());
+    CloudinaryImageStore::Settings settings = cloudinary.value();
+    settings.timeoutMs = 30000;
+    server.shop().setImageStore(std::make_unique<CloudinaryImageStore>(settings));
+    const QString sellerId = addSeller(server, QStringLiteral("cancel@example.test"), kPassword);
+    const QString teapot = listProduct(server, sellerId, QStringLiteral("Blue Teapot"), 5, 1);
+    Console console(server);
+    start(console, QStringLiteral("cancel@example.test"));
+    MainWindow &window = console.window;
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    auto *view = named<QTableView>(page, QStringLiteral("Product list"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(clickRow(view, teapot));
+    auto *progress = named<QProgressBar>(page, QStringLiteral("Picture upload progress"));
+    auto *cancel = named<QPushButton>(page, QStringLiteral("Cancel upload"));
+    QVERIFY(progress && cancel);
+    QVERIFY(!cancel->isVisible());
+
+    QTemporaryDir tmp;
+    const QString png = writePng(tmp.path(), QColor(0x1e, 0x88, 0xe5));
+    click(page, QStringLiteral("Add picture"));
+    QFileDialog *files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    files->setDirectory(tmp.path());
+    auto *fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY(fileName);
+    fileName->setFocus();
+    QTest::keyClicks(fileName, QFileInfo(png).fileName());
+    QAbstractButton *openButton
+            = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    QTRY_VERIFY(openButton->isEnabled());
+    QTest::mouseClick(openButton, Qt::LeftButton);
+
+    // The upload has reached the image service, which holds it.
+    QTRY_VERIFY(received > 0);
+    QVERIFY(progress->isVisible());
+    QVERIFY(cancel->isVisible());
+    QVERIFY(!named<QPushButton>(page, QStringLiteral("Add picture"))->isEnabled());
+    QVERIFY(!window.worker().isIdle());
+
+    QElapsedTimer clock;
+    clock.start();
+    click(page, QStringLiteral("Cancel upload"));
+    QVERIFY(!cancel->isEnabled()); // "Cancelling…" until the worker is out
+    QTRY_VERIFY_WITH_TIMEOUT(!progress->isVisible(), 5000);
+    QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(!cancel->isVisible());
+    QTRY_VERIFY(hungUp);      // the request was aborted, not left to time out
+    QCOMPARE(connections, 1); // and not retried
+    QVERIFY(window.worker().isIdle());
+    auto *message = named<QLabel>(page, QStringLiteral("Products message"));
+    QVERIFY(message);
+    QVERIFY2(message->text().contains(QLatin1String("cancelled")), qPrintable(message->text()));
+    QVERIFY(named<QPushButton>(page, QStringLiteral("Add picture"))->isEnabled());
+    QCOMPARE(named<QListWidget>(page, QStringLiteral("Product pictures"))->count(), 0);
+    QCOMPARE(server.client()
+                     .get(QStringLiteral("/api/v1/products/") + teapot)
+                     .json()
+                     .value(QStringLiteral("images"))
+                     .toArray()
+                     .size(),
+             0);
+    QSqlQuery rows(server.shop().database().connection());
+    QVERIFY(rows.exec(QStringLiteral("SELECT COUNT(*) FROM product_images")) && rows.next());
+    QCOMPARE(rows.value(0).toInt(), 0);
+
+    // The local store: a cancelled write leaves no file (not even QSaveFile's temporary one).
+    QFile pngFile(png);
+    QVERIFY(pngFile.open(QIODevice::ReadOnly));
+    const QByteArray bytes = pngFile.readAll();
+    const QString media = tmp.path() + QStringLiteral("/media");
+    LocalImageStore local(media, QStringLiteral("http://127.0.0.1"));
+    CancelToken cancelled;
+    cancelled.cancel();
+    QVERIFY(!local.store(bytes, QStringLiteral("image/png"), cancelled).ok());
+    QVERIFY(QDir(media).isEmpty());
+    QVERIFY(local.store(bytes, QStringLiteral("image/png")).ok());
+    QCOMPARE(QDir(media).entryList(QDir::Files).size(), 1);
 }
 
 // The Products page shows each product's rating; the selected product lists its reviews (hidden
@@ -2977,6 +3171,107 @@ void TestConsole::serverSwitchStopsAndStartsTheApi()
     QCOMPARE(server.port(), port);
     QVERIFY(connects());
     QCOMPARE(server.client().get(QStringLiteral("/api/v1/products")).status, 200);
+
+    // A stop with a request in flight (half its head sent) drains for up to 2 s, on another
+    // thread: the switch says "Stopping…" meanwhile and the GUI thread keeps turning.
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(slow.waitForConnected(3000));
+    slow.write("GET /api/v1/products HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    QVERIFY(slow.waitForBytesWritten(3000));
+    QTest::qWait(200); // a worker has taken the connection
+    qint64 longestStall = 0;
+    QElapsedTimer sinceTick;
+    QTimer ticker;
+    ticker.setInterval(10);
+    connect(&ticker, &QTimer::timeout, &ticker,
+            [&] { longestStall = std::max(longestStall, sinceTick.restart()); });
+    sinceTick.start();
+    ticker.start();
+    QElapsedTimer stopping;
+    stopping.start();
+    click(page, QStringLiteral("Serving switch"));
+    QVERIFY2(stopping.elapsed() < 500, qPrintable(QString::number(stopping.elapsed())));
+    auto *button = named<QPushButton>(page, QStringLiteral("Serving switch"));
+    QVERIFY(!button->isEnabled());
+    QCOMPARE(button->text(), QStringLiteral("Stopping…"));
+    QCOMPARE(state->text(), QStringLiteral("Stopping…"));
+    QTRY_COMPARE_WITH_TIMEOUT(state->text(), QStringLiteral("Stopped"), 10000);
+    ticker.stop();
+    // The drain did wait for the slow request (so the GUI thread had something to wait for).
+    QVERIFY2(stopping.elapsed() >= 1500, qPrintable(QString::number(stopping.elapsed())));
+    QVERIFY2(longestStall < 500, qPrintable(QString::number(longestStall)));
+    QVERIFY(button->isEnabled());
+    QVERIFY(!server.server().isRunning());
+    QVERIFY(!connects());
+    click(page, QStringLiteral("Serving switch"));
+    QTRY_COMPARE(state->text(), QStringLiteral("Serving"));
+    QVERIFY(connects());
+}
+
+// Tab walks each form in reading order (rows top to bottom, each left to right): the wizard's
+// two pages, the sign-in dialog, the product dialog (new and edit) and the Settings page. A
+// multi-line field passes Tab on rather than typing it.
+void TestConsole::tabOrderFollowsTheLayout()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.begin();
+    SetupWizard *wizard = window.setupWizard();
+    QTRY_VERIFY(wizard->isVisible());
+    wizard->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(wizard));
+    checkTabOrder(wizard->currentPage(), named<QLineEdit>(wizard, QStringLiteral("Store name")));
+    type(wizard, QStringLiteral("Store name"), QStringLiteral("Corner Teas"));
+    click(wizard, QStringLiteral("Next"));
+    QTRY_COMPARE(wizard->currentId(), 1);
+    checkTabOrder(wizard->currentPage(), named<QLineEdit>(wizard, QStringLiteral("Owner name")));
+    type(wizard, QStringLiteral("Owner name"), QStringLiteral("Olive Owner"));
+    type(wizard, QStringLiteral("Owner email"), QStringLiteral("olive@example.test"));
+    type(wizard, QStringLiteral("Owner password"), kPassword);
+    type(wizard, QStringLiteral("Confirm password"), kPassword);
+    click(wizard, QStringLiteral("Finish"));
+    QTRY_COMPARE(window.seller().email, QStringLiteral("olive@example.test"));
+
+    window.lock();
+    LoginDialog *login = window.loginDialog();
+    QTRY_VERIFY(login->isVisible());
+    login->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(login));
+    checkTabOrder(login, named<QLineEdit>(login, QStringLiteral("Email")));
+    signIn(window, QStringLiteral("olive@example.test"), kPassword);
+
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.showPage(QStringLiteral("Products"));
+    QWidget *products = window.page(QStringLiteral("Products"));
+    click(products, QStringLiteral("New product"));
+    auto *dialog = products->findChild<QDialog *>(QStringLiteral("productDialog"));
+    QTRY_VERIFY(dialog && dialog->isVisible());
+    dialog->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(dialog));
+    checkTabOrder(dialog, named<QLineEdit>(dialog, QStringLiteral("Product name")));
+    auto *description = named<QPlainTextEdit>(dialog, QStringLiteral("Product description"));
+    QVERIFY(description);
+    QVERIFY(description->toPlainText().isEmpty()); // Tab moved on, typed nothing
+    click(dialog, QStringLiteral("Cancel"));
+    QTRY_VERIFY(!dialog->isVisible());
+
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.showPage(QStringLiteral("Settings"));
+    QWidget *settings = window.page(QStringLiteral("Settings"));
+    auto *storeName = named<QLineEdit>(settings, QStringLiteral("Store name"));
+    QTRY_COMPARE(storeName->text(), QStringLiteral("Corner Teas"));
+    checkTabOrder(settings, storeName);
+    auto *storeDescription = named<QPlainTextEdit>(settings, QStringLiteral("Store description"));
+    QVERIFY(storeDescription);
+    QVERIFY2(!storeDescription->toPlainText().contains(QLatin1Char('\t')),
+             "Tab was typed into the store description");
 }
 
 QTEST_MAIN(TestConsole)

@@ -343,9 +343,13 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     m_uploadProgress->setRange(0, 100);
     m_uploadProgress->setFormat(tr("Uploading… %p%"));
     m_uploadProgress->hide();
+    m_cancelUpload = new QPushButton(tr("&Cancel upload"), right);
+    m_cancelUpload->setAccessibleName(tr("Cancel upload"));
+    m_cancelUpload->hide();
     imageButtons->addWidget(m_addImage);
     imageButtons->addWidget(m_removeImage);
     imageButtons->addWidget(m_uploadProgress, 1);
+    imageButtons->addWidget(m_cancelUpload);
     imageButtons->addStretch(1);
     rl->addWidget(m_details);
     rl->addWidget(new QLabel(
@@ -387,6 +391,7 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     connect(m_view, &QTableView::doubleClicked, this, [this] { openDialog(true); });
     connect(m_delete, &QPushButton::clicked, this, &ProductsPage::confirmDelete);
     connect(m_addImage, &QPushButton::clicked, this, &ProductsPage::chooseImage);
+    connect(m_cancelUpload, &QPushButton::clicked, this, &ProductsPage::cancelUpload);
     connect(m_removeImage, &QPushButton::clicked, this, &ProductsPage::removeImage);
     connect(m_images, &QListWidget::itemSelectionChanged, this, &ProductsPage::updateButtons);
     connect(m_reviews, &QListWidget::itemSelectionChanged, this, &ProductsPage::updateButtons);
@@ -685,10 +690,15 @@ void ProductsPage::addImage(const QString &path)
     if (!p || path.isEmpty())
         return;
     m_uploading = true; // one upload at a time
+    m_uploadCancel = CancelToken();
+    const CancelToken cancel = m_uploadCancel;
     m_addImage->setEnabled(false);
     showMessage(tr("Uploading the picture…"));
     m_uploadProgress->setValue(0);
     m_uploadProgress->show();
+    m_cancelUpload->setEnabled(true);
+    m_cancelUpload->setText(tr("&Cancel upload"));
+    m_cancelUpload->show();
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
     const QString id = p->id;
@@ -708,7 +718,7 @@ void ProductsPage::addImage(const QString &path)
     };
     ctx().worker.run(
             this,
-            [shop, sellerId, id, path, report]() -> Result<ProductImage> {
+            [shop, sellerId, id, path, report, cancel]() -> Result<ProductImage> {
                 QFile file(path);
                 if (!file.open(QIODevice::ReadOnly))
                     return makeError(ErrorCode::BadRequest,
@@ -720,6 +730,8 @@ void ProductsPage::addImage(const QString &path)
                 QByteArray bytes;
                 bytes.reserve(size);
                 while (!file.atEnd()) {
+                    if (cancel.isCancelled())
+                        return cancelledUpload();
                     const QByteArray chunk = file.read(64 * 1024);
                     if (chunk.isEmpty())
                         break;
@@ -727,15 +739,18 @@ void ProductsPage::addImage(const QString &path)
                     report(size > 0 ? int(40 * bytes.size() / size) : 40);
                 }
                 report(50);
-                auto image = shop->catalog().addImage(sellerId, id, bytes, {});
+                auto image = shop->catalog().addImage(sellerId, id, bytes, {}, cancel);
                 report(100);
                 return image;
             },
-            [this, id](const Result<ProductImage> &image) {
+            [this, id, cancel](const Result<ProductImage> &image) {
                 m_uploadProgress->setValue(100);
                 m_uploadProgress->hide();
+                m_cancelUpload->hide();
                 m_uploading = false;
-                if (!image) {
+                if (!image && cancel.isCancelled()) {
+                    showMessage(tr("Upload cancelled; the product keeps its pictures."));
+                } else if (!image) {
                     const Error &e = image.error();
                     showMessage(e.code == ErrorCode::UnsupportedMediaType || !e.fields.isEmpty()
                                         ? tr("That file is not a picture Mercato can use (%1).")
@@ -748,6 +763,18 @@ void ProductsPage::addImage(const QString &path)
                 m_pendingSelect = id;
                 refresh();
             });
+}
+
+// Stops the upload in flight: the worker aborts the transfer (a Cloudinary request, or the
+// local file being written) and keeps nothing; the result comes back as usual.
+void ProductsPage::cancelUpload()
+{
+    if (!m_uploading)
+        return;
+    m_uploadCancel.cancel();
+    m_cancelUpload->setEnabled(false);
+    m_cancelUpload->setText(tr("Cancelling…"));
+    showMessage(tr("Cancelling the upload…"));
 }
 
 void ProductsPage::removeImage()

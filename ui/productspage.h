@@ -5,6 +5,7 @@
 
 #include "page.h"
 
+#include "model/canceltoken.h"
 #include "model/catalog.h"
 #include "model/reviews.h"
 
@@ -96,6 +97,7 @@ private:
     void confirmDelete();
     void chooseImage();
     void addImage(const QString &path);
+    void cancelUpload();
     void removeImage();
     void showDetails();
     void loadReviews(const QString &productId);
@@ -116,7 +118,9 @@ private:
     QPushButton *m_addImage = nullptr;
     QPushButton *m_removeImage = nullptr;
     QProgressBar *m_uploadProgress = nullptr; // shown while a picture uploads
+    QPushButton *m_cancelUpload = nullptr;    // shown with it
     bool m_uploading = false;
+    CancelToken m_uploadCancel; // the upload in flight's
     QListWidget *m_reviews = nullptr;
     QPushButton *m_hideReview = nullptr;
     QString m_reviewsProduct; // the product m_reviews shows

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace Mercato {
 
 class SecretStore;
@@ -42,13 +44,15 @@ public:
     virtual bool isRunning() const = 0;
     // Whether this window can stop and start accepting API connections (setServing).
     virtual bool canSwitch() const { return false; }
-    // Stops accepting (requests in flight finish) or starts again on the same port.
-    virtual Status setServing(bool on)
+    // Stops accepting (requests in flight finish) or starts again on the same port, then
+    // calls `done` on the calling (GUI) thread. A stop drains on another thread: the caller
+    // does not wait for it, and isSwitching() is true until `done` has run.
+    virtual void setServing(bool on, std::function<void(const Status &)> done)
     {
         Q_UNUSED(on)
-        return makeError(ErrorCode::Unavailable,
-                         QStringLiteral("the server is not in this window"));
+        done(makeError(ErrorCode::Unavailable, QStringLiteral("the server is not in this window")));
     }
+    virtual bool isSwitching() const { return false; }
     virtual quint64 requestCount() const = 0;
     virtual quint64 errorCount() const = 0;
     // The last requests (at most 200), oldest first.

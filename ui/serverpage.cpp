@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -83,14 +84,23 @@ void ServerPage::refresh()
 void ServerPage::toggleServing()
 {
     ServerMonitor *monitor = ctx().monitor;
-    if (!monitor || !monitor->canSwitch())
+    if (!monitor || !monitor->canSwitch() || monitor->isSwitching())
         return;
     const bool on = !monitor->isRunning();
-    if (Status s = monitor->setServing(on); !s)
-        showError(s.error());
-    else
-        showMessage(on ? tr("The API accepts connections again.")
+    if (!on)
+        showMessage(tr("Stopping: requests in flight may finish first…"));
+    const QPointer<ServerPage> self(this);
+    monitor->setServing(on, [self, on](const Status &s) {
+        if (!self)
+            return;
+        if (!s)
+            self->showError(s.error());
+        else
+            self->showMessage(
+                    on ? tr("The API accepts connections again.")
                        : tr("The API no longer accepts connections. Start it again when ready."));
+        self->tick();
+    });
     tick();
 }
 
@@ -104,9 +114,13 @@ void ServerPage::tick()
     }
     m_url->setText(monitor->publicUrl());
     const bool running = monitor->isRunning();
-    m_state->setText(running ? tr("Serving") : tr("Stopped"));
+    const bool stopping = monitor->isSwitching();
+    m_state->setText(stopping ? tr("Stopping…") : running ? tr("Serving") : tr("Stopped"));
     m_switch->setVisible(monitor->canSwitch());
-    m_switch->setText(running ? tr("&Stop serving") : tr("St&art serving"));
+    m_switch->setEnabled(!stopping);
+    m_switch->setText(stopping  ? tr("Stopping…")
+                      : running ? tr("&Stop serving")
+                                : tr("St&art serving"));
     m_workers->setText(QString::number(monitor->workerCount()));
     const quint64 count = monitor->requestCount();
     const quint64 errors = monitor->errorCount();

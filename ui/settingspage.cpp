@@ -75,6 +75,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_contact = edit(store, tr("Contact email"), tr("where customers can write to you"));
     m_description = new QPlainTextEdit(store);
     m_description->setAccessibleName(tr("Store description"));
+    m_description->setTabChangesFocus(true);
     m_description->setMaximumHeight(70);
     m_currency = edit(store, tr("Currency"), QStringLiteral("USD"));
     m_timeZone = edit(store, tr("Time zone"), QStringLiteral("Europe/Paris"));
@@ -135,7 +136,11 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
         m_testButtons.append(b);
         return b;
     };
-    auto row = [](QWidget *field, QWidget *button) {
+    QList<QWidget *> keyOrder; // the rows' controls, in reading order
+    auto row = [&keyOrder](QWidget *field, QWidget *button) {
+        keyOrder << field;
+        if (button)
+            keyOrder << button;
         auto *h = new QHBoxLayout;
         h->addWidget(field, 1);
         if (button)
@@ -209,6 +214,14 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     buttons->addWidget(m_save);
     body()->addLayout(buttons);
     body()->addStretch(1);
+    // Tab in reading order: the fields were made in another order (currency and time zone
+    // before the logo row's buttons, a key's Test button maybe before its field: arguments are
+    // evaluated in any order).
+    QList<QWidget *> order{m_name,     m_contact,  m_description, m_chooseLogo, m_removeLogo,
+                           m_currency, m_timeZone, m_listen,      m_publicUrl,  m_cors};
+    order << keyOrder << m_showSecrets << m_saveSecrets << m_cancelTest << m_save;
+    for (qsizetype i = 1; i < order.size(); ++i)
+        setTabOrder(order.at(i - 1), order.at(i));
     connect(m_save, &QPushButton::clicked, this, &SettingsPage::save);
     connect(m_chooseLogo, &QPushButton::clicked, this, &SettingsPage::chooseLogo);
     connect(m_removeLogo, &QPushButton::clicked, this, &SettingsPage::removeLogo);
