@@ -89,6 +89,8 @@ int main(int argc, char *argv[])
     initial.corsOrigins = config.corsOrigins;
     initial.currency = config.store.currency;
     initial.timeZone = QString::fromUtf8(config.store.timeZone.id());
+    initial.tlsCert = config.tlsCert;
+    initial.tlsKey = config.tlsKey;
     Mercato::ApiServer *server = &runtime.server();
     Mercato::MetricsMonitor monitor(
             runtime.metrics(), runtime.apiUrl(), [server] { return server->isRunning(); },

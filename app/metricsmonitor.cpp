@@ -1,5 +1,6 @@
 #include "metricsmonitor.h"
 
+#include "model/tlsfiles.h"
 #include "server/apiserver.h"
 #include "server/metrics.h"
 
@@ -113,6 +114,8 @@ ServerSettings MetricsMonitor::settings() const
         s.corsOrigins.append(o.trimmed());
     s.currency = file.value(QStringLiteral("currency"), s.currency).toString();
     s.timeZone = file.value(QStringLiteral("timezone"), s.timeZone).toString();
+    s.tlsCert = file.value(QStringLiteral("tls_cert"), s.tlsCert).toString();
+    s.tlsKey = file.value(QStringLiteral("tls_key"), s.tlsKey).toString();
     return s;
 }
 
@@ -146,6 +149,10 @@ Status MetricsMonitor::saveSettings(const ServerSettings &s)
                                  QStringLiteral("currency is a three-letter code"));
     if (!s.timeZone.isEmpty() && !QTimeZone(s.timeZone.toUtf8()).isValid())
         return Error::validation(QStringLiteral("timeZone"), QStringLiteral("unknown time zone"));
+    if (!s.tlsCert.isEmpty() || !s.tlsKey.isEmpty()) {
+        if (auto tls = loadTlsFiles(s.tlsCert, s.tlsKey); !tls)
+            return tls.error();
+    }
     if (m_configFile.isEmpty())
         return Ok{};
     QDir().mkpath(QFileInfo(m_configFile).absolutePath());
@@ -162,6 +169,14 @@ Status MetricsMonitor::saveSettings(const ServerSettings &s)
     file.setValue(QStringLiteral("currency"), s.currency.toUpper());
     if (!s.timeZone.isEmpty())
         file.setValue(QStringLiteral("timezone"), s.timeZone);
+    // Read by the next start as MERCATO_TLS_CERT / MERCATO_TLS_KEY.
+    for (const auto &[key, value] : {std::pair{QStringLiteral("tls_cert"), s.tlsCert},
+                                     std::pair{QStringLiteral("tls_key"), s.tlsKey}}) {
+        if (value.isEmpty())
+            file.remove(key);
+        else
+            file.setValue(key, value);
+    }
     file.sync();
     if (file.status() != QSettings::NoError)
         return makeError(ErrorCode::Unavailable, QStringLiteral("could not write ") + m_configFile);

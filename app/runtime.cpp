@@ -13,6 +13,7 @@
 #include "model/migrateto.h"
 #include "model/secretstore.h"
 #include "model/smtpmailer.h"
+#include "model/tlsfiles.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -255,20 +256,12 @@ Status Runtime::start()
     server.limits.maxConnectionsPerAddress = m_config.maxConnectionsPerClient;
     server.limits.maxConnections = m_config.maxConnections;
     if (!m_config.tlsCert.isEmpty()) {
-        QFile certFile(m_config.tlsCert);
-        QFile keyFile(m_config.tlsKey);
-        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
+        auto files = loadTlsFiles(m_config.tlsCert, m_config.tlsKey);
+        if (!files)
             return makeError(ErrorCode::Unavailable,
-                             QStringLiteral("cannot read the TLS certificate or key"));
-        const QList<QSslCertificate> chain
-                = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-        const QByteArray keyPem = keyFile.readAll();
-        QSslKey tlsKey(keyPem, QSsl::Rsa, QSsl::Pem);
-        if (tlsKey.isNull())
-            tlsKey = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
-        if (chain.isEmpty() || tlsKey.isNull())
-            return makeError(ErrorCode::Unavailable,
-                             QStringLiteral("the TLS certificate or key is not valid PEM"));
+                             QStringLiteral("TLS: ") + files.error().detail);
+        const QList<QSslCertificate> chain = files->chain;
+        const QSslKey tlsKey = files->key;
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(tlsKey);

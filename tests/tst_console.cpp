@@ -453,7 +453,13 @@ struct Console
                 [&server] { return server.server().isRunning(); },
                 [&server] { return server.server().workerCount(); },
                 MetricsMonitor::configFileIn(server.dataDir()),
-                ServerSettings{QStringLiteral("127.0.0.1:8080"), {}, {}, QStringLiteral("USD"), {}})
+                ServerSettings{QStringLiteral("127.0.0.1:8080"),
+                               {},
+                               {},
+                               QStringLiteral("USD"),
+                               {},
+                               {},
+                               {}})
         , window(server.shop(), &monitor)
     {
         monitor.setSwitch(MetricsMonitor::switchFor(server.server()));
@@ -476,6 +482,7 @@ private Q_SLOTS:
     void refundApproveAndReject();
     void complaintReplyAndResolve();
     void settingsSave();
+    void settingsTlsFiles();
     void settingsStoreLogo();
     void serverPageShowsRequests();
     void productsCreateValidateEditDelete();
@@ -966,6 +973,97 @@ void TestConsole::settingsSave()
     auto details = loadStoreDetails(server.shop().database());
     QVERIFY(details);
     QCOMPARE(details->name, QStringLiteral("Tea Corner"));
+}
+
+// Settings' TLS certificate and key files: chosen with Browse, checked on save (the files exist
+// and are a matching PEM certificate and key: a clear message otherwise and nothing saved, not
+// even the store's name), then written to the console's config file, which the next start reads
+// as MERCATO_TLS_CERT / MERCATO_TLS_KEY.
+void TestConsole::settingsTlsFiles()
+{
+    QTemporaryDir tmp;
+    const QString certA = tmp.filePath(QStringLiteral("a-cert.pem"));
+    const QString keyA = tmp.filePath(QStringLiteral("a-key.pem"));
+    const QString certB = tmp.filePath(QStringLiteral("b-cert.pem"));
+    const QString keyB = tmp.filePath(QStringLiteral("b-key.pem"));
+    QVERIFY(makeTlsPair(certA, keyA));
+    QVERIFY(makeTlsPair(certB, keyB));
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    addSeller(server, QStringLiteral("tls@example.test"), kPassword);
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    window.begin();
+    signIn(window, QStringLiteral("tls@example.test"), kPassword);
+    window.showPage(QStringLiteral("Settings"));
+    QWidget *page = window.page(QStringLiteral("Settings"));
+    QTRY_COMPARE(named<QLineEdit>(page, QStringLiteral("Currency"))->text(), QStringLiteral("USD"));
+    QTRY_VERIFY(window.worker().isIdle());
+    QVERIFY(named<QLabel>(page, QStringLiteral("Restart note"))
+                    ->text()
+                    .contains(QLatin1String("TLS")));
+    const QString configFile = MetricsMonitor::configFileIn(server.dataDir());
+    auto *message = named<QLabel>(page, QStringLiteral("Settings message"));
+    const QString storeName = loadStoreDetails(server.shop().database())->name;
+
+    // Browse picks the certificate.
+    click(page, QStringLiteral("Browse for TLS certificate"));
+    auto *files = page->findChild<QFileDialog *>();
+    QTRY_VERIFY(files && files->isVisible());
+    files->setDirectory(tmp.path());
+    auto *fileName = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY(fileName);
+    fileName->setFocus();
+    QTest::keyClicks(fileName, QFileInfo(certA).fileName());
+    QAbstractButton *openButton
+            = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    QTRY_VERIFY(openButton->isEnabled());
+    QTest::mouseClick(openButton, Qt::LeftButton);
+    QTRY_COMPARE(named<QLineEdit>(page, QStringLiteral("TLS certificate file"))->text(), certA);
+
+    // Another certificate's key, a missing key, and a certificate alone are refused.
+    type(page, QStringLiteral("Store name"), QStringLiteral("Renamed"));
+    type(page, QStringLiteral("TLS key file"), keyB);
+    click(page, QStringLiteral("Save settings"));
+    QTRY_VERIFY(message->text().contains(QLatin1String("does not belong to the certificate")));
+    QVERIFY(message->text().contains(QLatin1String("Nothing was saved")));
+    type(page, QStringLiteral("TLS key file"), tmp.filePath(QStringLiteral("missing.pem")));
+    click(page, QStringLiteral("Save settings"));
+    QTRY_VERIFY2(message->text().contains(QLatin1String("does not exist")),
+                 qPrintable(message->text()));
+    type(page, QStringLiteral("TLS key file"), QString());
+    click(page, QStringLiteral("Save settings"));
+    QVERIFY2(message->text().contains(QLatin1String("both the certificate and the key")),
+             qPrintable(message->text()));
+    type(page, QStringLiteral("TLS key file"), certA); // a certificate is no key
+    click(page, QStringLiteral("Save settings"));
+    QTRY_VERIFY2(message->text().contains(QLatin1String("private key")),
+                 qPrintable(message->text()));
+    QTRY_VERIFY(window.worker().isIdle());
+    QVERIFY(!QFileInfo::exists(configFile));
+    QCOMPARE(loadStoreDetails(server.shop().database())->name, storeName);
+
+    // The pair is saved; the next start reads it.
+    type(page, QStringLiteral("TLS key file"), keyA);
+    click(page, QStringLiteral("Save settings"));
+    QTRY_COMPARE(message->text(), QStringLiteral("Settings saved."));
+    QCOMPARE(console.monitor.settings().tlsCert, certA);
+    QCOMPARE(console.monitor.settings().tlsKey, keyA);
+    QCOMPARE(loadStoreDetails(server.shop().database())->name, QStringLiteral("Renamed"));
+    const ConfigOutcome next = loadConfig(
+            {QStringLiteral("mercato"), QStringLiteral("--config=") + configFile}, {}, false);
+    QVERIFY2(next.config, qPrintable(next.message));
+    QCOMPARE(next.config->tlsCert, certA);
+    QCOMPARE(next.config->tlsKey, keyA);
+
+    // Emptying both goes back to plain HTTP.
+    type(page, QStringLiteral("TLS certificate file"), QString());
+    type(page, QStringLiteral("TLS key file"), QString());
+    click(page, QStringLiteral("Save settings"));
+    QTRY_VERIFY(window.worker().isIdle());
+    QCOMPARE(message->text(), QStringLiteral("Settings saved."));
+    QVERIFY(console.monitor.settings().tlsCert.isEmpty());
 }
 
 // The Settings page's logo control: chosen through the file dialog, uploaded off the GUI thread,

@@ -49,14 +49,7 @@ void TestTls::servesHttps()
     QTemporaryDir dir;
     const QString key = dir.filePath(QStringLiteral("key.pem"));
     const QString cert = dir.filePath(QStringLiteral("cert.pem"));
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"),
-                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                   QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
-                   key, QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("1"),
-                   QStringLiteral("-subj"), QStringLiteral("/CN=localhost")});
-    QVERIFY(openssl.waitForFinished(30000));
-    QCOMPARE(openssl.exitCode(), 0);
+    QVERIFY(makeTlsPair(cert, key));
 
     const quint16 port = freePort();
     QProcess server;

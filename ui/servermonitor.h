@@ -32,6 +32,8 @@ struct ServerSettings
     QStringList corsOrigins;
     QString currency;
     QString timeZone; // IANA id
+    QString tlsCert;  // PEM certificate file; with tlsKey the API serves HTTPS
+    QString tlsKey;   // its PEM private key file
 };
 
 class ServerMonitor

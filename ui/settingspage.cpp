@@ -8,12 +8,14 @@
 #include "model/shop.h"
 #include "model/smtpmailer.h"
 #include "model/storedetails.h"
+#include "model/tlsfiles.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <QCheckBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -107,8 +109,29 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     vf->addRow(tr("&Listen on:"), m_listen);
     vf->addRow(tr("&Public URL:"), m_publicUrl);
     vf->addRow(tr("&CORS origins:"), m_cors);
+    m_tlsCert = edit(server, tr("TLS certificate file"), tr("PEM certificate, for HTTPS"));
+    m_tlsKey = edit(server, tr("TLS key file"), tr("its PEM private key"));
+    auto *browseCert = new QPushButton(tr("Browse…"), server);
+    browseCert->setAccessibleName(tr("Browse for TLS certificate"));
+    auto *browseKey = new QPushButton(tr("Browse…"), server);
+    browseKey->setAccessibleName(tr("Browse for TLS key"));
+    // One row for both files: the page must still fit a 870-pixel-high window.
+    auto *tlsRow = new QHBoxLayout;
+    tlsRow->addWidget(m_tlsCert, 1);
+    tlsRow->addWidget(browseCert);
+    auto *keyLabel = new QLabel(tr("Key:"), server);
+    keyLabel->setAccessibleName(tr("TLS key label"));
+    tlsRow->addWidget(keyLabel);
+    tlsRow->addWidget(m_tlsKey, 1);
+    tlsRow->addWidget(browseKey);
+    vf->addRow(tr("TLS certificate:"), tlsRow);
+    connect(browseCert, &QPushButton::clicked, this,
+            [this] { chooseTlsFile(m_tlsCert, tr("Choose the TLS certificate")); });
+    connect(browseKey, &QPushButton::clicked, this,
+            [this] { chooseTlsFile(m_tlsKey, tr("Choose the TLS key")); });
     auto *restart = new QLabel(tr("Currency, time zone and server settings take effect the next "
-                                  "time Mercato starts."),
+                                  "time Mercato starts. With a TLS certificate and its key (both "
+                                  "checked when you save), the API serves HTTPS only."),
                                server);
     restart->setAccessibleName(tr("Restart note"));
     restart->setWordWrap(true);
@@ -218,7 +241,8 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     // before the logo row's buttons, a key's Test button maybe before its field: arguments are
     // evaluated in any order).
     QList<QWidget *> order{m_name,     m_contact,  m_description, m_chooseLogo, m_removeLogo,
-                           m_currency, m_timeZone, m_listen,      m_publicUrl,  m_cors};
+                           m_currency, m_timeZone, m_listen,      m_publicUrl,  m_cors,
+                           m_tlsCert,  browseCert, m_tlsKey,      browseKey};
     order << keyOrder << m_showSecrets << m_saveSecrets << m_cancelTest << m_save;
     for (qsizetype i = 1; i < order.size(); ++i)
         setTabOrder(order.at(i - 1), order.at(i));
@@ -237,6 +261,27 @@ void SettingsPage::showLogo(const QImage &image, bool hasLogo)
     m_logo->setAccessibleDescription(hasLogo ? tr("The store has a logo")
                                              : tr("The store has no logo"));
     m_removeLogo->setEnabled(hasLogo);
+}
+
+void SettingsPage::chooseTlsFile(QLineEdit *field, const QString &title)
+{
+    // A fresh dialog each time: at the field's file, else in the folder used last.
+    QString folder;
+    if (m_tlsDialog) {
+        folder = m_tlsDialog->directory().absolutePath();
+        delete m_tlsDialog;
+    }
+    const QString current = field->text().trimmed();
+    if (!current.isEmpty())
+        folder = QFileInfo(current).absolutePath();
+    m_tlsDialog = new QFileDialog(this, title, folder);
+    m_tlsDialog->setAccessibleName(title);
+    m_tlsDialog->setFileMode(QFileDialog::ExistingFile);
+    m_tlsDialog->setNameFilters({tr("PEM files (*.pem *.crt *.key)"), tr("All files (*)")});
+    if (!current.isEmpty())
+        m_tlsDialog->selectFile(current);
+    connect(m_tlsDialog, &QFileDialog::fileSelected, field, &QLineEdit::setText);
+    m_tlsDialog->open();
 }
 
 void SettingsPage::chooseLogo()
@@ -343,6 +388,8 @@ void SettingsPage::refresh()
                 m_listen->setText(s.listen);
                 m_publicUrl->setText(s.publicUrl);
                 m_cors->setText(s.corsOrigins.join(QStringLiteral(", ")));
+                m_tlsCert->setText(s.tlsCert);
+                m_tlsKey->setText(s.tlsKey);
             });
 }
 
@@ -360,6 +407,8 @@ void SettingsPage::save()
     const QStringList origins = m_cors->text().split(QLatin1Char(','), Qt::SkipEmptyParts);
     for (const QString &o : origins)
         server.corsOrigins.append(o.trimmed());
+    server.tlsCert = m_tlsCert->text().trimmed();
+    server.tlsKey = m_tlsKey->text().trimmed();
 
     QStringList problems;
     if (details.name.trimmed().isEmpty())
@@ -376,6 +425,8 @@ void SettingsPage::save()
             || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
             problems << tr("Public URL: an http:// or https:// address.");
     }
+    if (server.tlsCert.isEmpty() != server.tlsKey.isEmpty())
+        problems << tr("TLS: choose both the certificate and the key file, or neither.");
     if (!problems.isEmpty()) {
         showMessage(problems.join(QLatin1Char('\n')), true);
         return;
@@ -386,6 +437,11 @@ void SettingsPage::save()
     ctx().worker.run(
             this,
             [shop, monitor, details, server]() -> Status {
+                // The files are read and matched before anything is saved.
+                if (!server.tlsCert.isEmpty()) {
+                    if (auto tls = loadTlsFiles(server.tlsCert, server.tlsKey); !tls)
+                        return tls.error();
+                }
                 if (auto s = saveStoreDetails(shop->database(), details); !s)
                     return s;
                 if (monitor)
@@ -394,7 +450,13 @@ void SettingsPage::save()
             },
             [this](const Status &s) {
                 m_save->setEnabled(true);
-                if (!s)
+                const bool tls = !s && !s.error().fields.isEmpty()
+                                 && s.error().fields.first().field.startsWith(QLatin1String("tls"));
+                if (tls)
+                    showMessage(tr("TLS certificate files: %1. Nothing was saved.")
+                                        .arg(s.error().detail),
+                                true);
+                else if (!s)
                     showError(s.error());
                 else
                     showMessage(tr("Settings saved."));

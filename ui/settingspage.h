@@ -9,6 +9,7 @@
 #include "model/connectionchecks.h"
 
 #include <QFutureWatcher>
+#include <QPointer>
 
 #include <atomic>
 #include <memory>
@@ -49,6 +50,7 @@ private:
 
     void save();
     void chooseLogo();
+    void chooseTlsFile(QLineEdit *field, const QString &title);
     void uploadLogo(const QString &path);
     void removeLogo();
     void showLogo(const QImage &image, bool hasLogo);
@@ -61,6 +63,9 @@ private:
     QLineEdit *m_listen = nullptr;
     QLineEdit *m_publicUrl = nullptr;
     QLineEdit *m_cors = nullptr;
+    QLineEdit *m_tlsCert = nullptr;
+    QLineEdit *m_tlsKey = nullptr;
+    QPointer<QFileDialog> m_tlsDialog;
     QPushButton *m_save = nullptr;
     QLabel *m_logo = nullptr;
     QPushButton *m_chooseLogo = nullptr;

@@ -270,6 +270,18 @@ QString serverBinary()
     return QStringLiteral(MERCATO_SERVER_BINARY);
 }
 
+bool makeTlsPair(const QString &certPath, const QString &keyPath)
+{
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                   keyPath, QStringLiteral("-out"), certPath, QStringLiteral("-days"),
+                   QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=localhost")});
+    return openssl.waitForFinished(30000) && openssl.exitStatus() == QProcess::NormalExit
+           && openssl.exitCode() == 0;
+}
+
 QString nodePeerMissing(const QString &module)
 {
     const QString peers = QStringLiteral(MERCATO_PEERS_DIR);

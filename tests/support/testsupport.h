@@ -171,6 +171,10 @@ QString logExcerpt(const QString &log);
 quint16 freePort();
 QString serverBinary(); // path of mercato-server in this build
 
+// A self-signed RSA certificate for localhost and its key, made by the openssl command into
+// `certPath` and `keyPath` (PEM, key unencrypted); false when openssl failed.
+bool makeTlsPair(const QString &certPath, const QString &keyPath);
+
 // Real 2 x 2 pictures that Qt's readers decode, for upload tests.
 namespace SampleImages {
 QByteArray png();
