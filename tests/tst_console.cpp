@@ -59,6 +59,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTcpServer>
@@ -512,6 +513,7 @@ private Q_SLOTS:
     void eventBurstsCoalesceReloads();
     void serverSwitchStopsAndStartsTheApi();
     void tabOrderFollowsTheLayout();
+    void iconsComeFromResources();
 
 private:
     QString addSeller(TestServer &server, const QString &email, const QString &password,
@@ -3370,6 +3372,30 @@ void TestConsole::tabOrderFollowsTheLayout()
     QVERIFY(storeDescription);
     QVERIFY2(!storeDescription->toPlainText().contains(QLatin1Char('\t')),
              "Tab was typed into the store description");
+}
+
+// The window (and tray) icon is resources/icons' files, every hicolor size up to 256 px, not a
+// picture drawn at run time: on a 2x screen a 32 px icon is drawn from the 64 px file.
+void TestConsole::iconsComeFromResources()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Console console(server);
+    const QIcon icon = console.window.windowIcon();
+    const QList<QSize> sizes = icon.availableSizes();
+    for (int size : {16, 22, 24, 32, 48, 64, 128, 256}) {
+        const QString file = QStringLiteral(":/icons/mercato-%1.png").arg(size);
+        QVERIFY2(QFile::exists(file), qPrintable(file));
+        QVERIFY2(sizes.contains(QSize(size, size)), qPrintable(file));
+        const QImage expected(file);
+        QCOMPARE(expected.size(), QSize(size, size));
+        const auto premultiplied = QImage::Format_ARGB32_Premultiplied;
+        QCOMPARE(icon.pixmap(QSize(size, size)).toImage().convertToFormat(premultiplied),
+                 expected.convertToFormat(premultiplied));
+    }
+    QCOMPARE(icon.pixmap(QSize(32, 32), 2.0).toImage().size(), QSize(64, 64));
+    if (auto *tray = console.window.findChild<QSystemTrayIcon *>())
+        QCOMPARE(tray->icon().availableSizes(), sizes);
 }
 
 QTEST_MAIN(TestConsole)

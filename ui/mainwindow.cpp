@@ -36,26 +36,12 @@
 namespace Mercato {
 
 namespace {
+// The icon files of resources/icons (every hicolor size, so high-DPI screens get a sharp one).
 QIcon appIcon()
 {
     QIcon icon;
-    for (int size : {16, 24, 32, 48, 64, 128}) {
-        QPixmap pm(size, size);
-        pm.fill(Qt::transparent);
-        QPainter p(&pm);
-        p.setRenderHint(QPainter::Antialiasing);
-        p.setBrush(QColor(0x2e, 0x7d, 0x32));
-        p.setPen(Qt::NoPen);
-        p.drawRoundedRect(QRectF(0, 0, size, size), size * 0.2, size * 0.2);
-        p.setPen(Qt::white);
-        QFont f = p.font();
-        f.setBold(true);
-        f.setPixelSize(int(size * 0.6));
-        p.setFont(f);
-        p.drawText(QRect(0, 0, size, size), Qt::AlignCenter, QStringLiteral("M"));
-        p.end();
-        icon.addPixmap(pm);
-    }
+    for (int size : {16, 22, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/mercato-%1.png").arg(size), QSize(size, size));
     return icon;
 }
 
