@@ -88,10 +88,10 @@ QList<DemoAccount> Demo::accounts()
     };
 }
 
-Result<bool> Demo::seed(Shop &shop)
+Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
 {
-    auto count
-            = execSql(shop.database().connection(), QStringLiteral("SELECT COUNT(*) FROM users"));
+    auto count = execSql(shop.database().connection(),
+                         QStringLiteral("SELECT COUNT(*) FROM users WHERE id <> ?"), {ownerId});
     if (!count)
         return count.error();
     if (!count->next())

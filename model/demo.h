@@ -24,8 +24,9 @@ namespace Demo {
 // The accounts --demo creates, with their passwords (documented in the README).
 QList<DemoAccount> accounts();
 
-// True when something was seeded, false when the store already had accounts.
-Result<bool> seed(Shop &shop);
+// True when something was seeded, false when the store already had accounts. `ownerId`: an
+// account that does not count (the first-run wizard's owner, created just before).
+Result<bool> seed(Shop &shop, const QString &ownerId = {});
 
 } // namespace Demo
 } // namespace Mercato

@@ -10,6 +10,7 @@
 #include "model/clock.h"
 #include "model/cloudinaryimagestore.h"
 #include "model/coinledger.h"
+#include "model/demo.h"
 #include "model/ids.h"
 #include "model/secretstore.h"
 #include "model/storedetails.h"
@@ -480,6 +481,7 @@ private Q_SLOTS:
     void shellListsPages();
     void wizardCreatesOwnerThenLockAndSwitchSeller();
     void wizardShowsValidationMessages();
+    void wizardAddsDemoData();
     void refundApproveAndReject();
     void complaintReplyAndResolve();
     void settingsSave();
@@ -601,6 +603,50 @@ QString TestConsole::addProduct(TestServer &server, const QString &sellerId)
 }
 
 // A delivered order of one line (orders are not the console's to create; the after-sales
+// The wizard's "Demo data" box fills the new store with the --demo sample data beside the
+// owner's account (Demo::seed ignores that one account); left unticked, the store stays empty.
+void TestConsole::wizardAddsDemoData()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    window.begin();
+    SetupWizard *wizard = window.setupWizard();
+    QTRY_VERIFY(wizard->isVisible());
+    auto *demo = named<QCheckBox>(wizard, QStringLiteral("Demo data"));
+    QVERIFY(demo);
+    QVERIFY(!demo->isChecked());
+    type(wizard, QStringLiteral("Store name"), QStringLiteral("Demo Teas"));
+    QTest::mouseClick(demo, Qt::LeftButton, {}, QPoint(5, demo->height() / 2));
+    QVERIFY(demo->isChecked());
+    click(wizard, QStringLiteral("Next"));
+    QTRY_COMPARE(wizard->currentId(), 1);
+    type(wizard, QStringLiteral("Owner name"), QStringLiteral("Olive Owner"));
+    type(wizard, QStringLiteral("Owner email"), QStringLiteral("olive@example.test"));
+    type(wizard, QStringLiteral("Owner password"), kPassword);
+    type(wizard, QStringLiteral("Confirm password"), kPassword);
+    click(wizard, QStringLiteral("Finish"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.seller().email == QLatin1String("olive@example.test"), 60000);
+    QSqlQuery products(server.shop().database().connection());
+    QVERIFY(products.exec(QStringLiteral("SELECT COUNT(*) FROM products")) && products.next());
+    QCOMPARE(products.value(0).toInt(), 200);
+    const DemoAccount seller = Demo::accounts().first();
+    QCOMPARE(server.client()
+                     .post(QStringLiteral("/api/v1/auth/login"),
+                           {{QStringLiteral("email"), seller.email},
+                            {QStringLiteral("password"), seller.password}})
+                     .status,
+             200);
+    QCOMPARE(server.client()
+                     .post(QStringLiteral("/api/v1/auth/login"),
+                           {{QStringLiteral("email"), QStringLiteral("olive@example.test")},
+                            {QStringLiteral("password"), kPassword}})
+                     .status,
+             200);
+}
+
 // tests seed them the same way).
 QPair<QString, QString> TestConsole::addPaidOrder(TestServer &server, const QString &customerId,
                                                   const QString &productId, const QString &sellerId)

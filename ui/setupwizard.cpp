@@ -4,10 +4,12 @@
 #include "page.h"
 #include "servermonitor.h"
 
+#include "model/demo.h"
 #include "model/shop.h"
 #include "model/storedetails.h"
 
 #include <QAbstractButton>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -73,6 +75,11 @@ SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monit
     storeForm->addRow(tr("Store &name:"), m_storeName);
     storeForm->addRow(tr("&Currency:"), m_currency);
     storeForm->addRow(tr("&Time zone:"), m_timeZone);
+    m_demo = new QCheckBox(tr("Add &demo data to try things out: three sample sellers, two "
+                              "customers and 200 products"),
+                           store);
+    m_demo->setAccessibleName(tr("Demo data"));
+    storeForm->addRow(m_demo);
     storeForm->addRow(m_storeError);
     addPage(store);
 
@@ -98,7 +105,6 @@ SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monit
     ownerForm->addRow(QString(), hint);
     ownerForm->addRow(m_ownerError);
     addPage(owner);
-    // There is no demo-data seeding in the model yet, so the wizard offers none.
 
     button(QWizard::NextButton)->setAccessibleName(tr("Next"));
     button(QWizard::BackButton)->setAccessibleName(tr("Back"));
@@ -162,9 +168,12 @@ void SetupWizard::createOwner()
     }
     Shop *shop = &m_shop;
     ServerMonitor *monitor = m_monitor;
+    const bool demo = m_demo->isChecked();
+    if (demo)
+        m_ownerError->setText(tr("Creating your account and the demo data…"));
     m_worker.run(
             this,
-            [shop, monitor, reg, details, server]() -> Result<Account> {
+            [shop, monitor, reg, details, server, demo]() -> Result<Account> {
                 // The details first: an account is the one step that cannot be redone.
                 if (auto s = saveStoreDetails(shop->database(), details); !s)
                     return s.error();
@@ -175,6 +184,12 @@ void SetupWizard::createOwner()
                 auto session = shop->accounts().registerAccount(reg);
                 if (!session)
                     return session.error();
+                // After the owner: the account is made, so a demo problem only costs the demo
+                // (logged; the sample accounts' sign-in is in the README).
+                if (demo) {
+                    if (auto seeded = Demo::seed(*shop, session->user.id); !seeded)
+                        qWarning("demo data not added: %s", qPrintable(seeded.error().detail));
+                }
                 return session->user;
             },
             [this](const Result<Account> &result) {

@@ -6,6 +6,7 @@
 
 #include <QWizard>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -45,6 +46,7 @@ private:
     QLineEdit *m_confirm = nullptr;
     QLabel *m_storeError = nullptr;
     QLabel *m_ownerError = nullptr;
+    QCheckBox *m_demo = nullptr;
     bool m_busy = false;
     bool m_created = false;
 };
