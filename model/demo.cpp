@@ -90,8 +90,13 @@ QList<DemoAccount> Demo::accounts()
 
 Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
 {
-    auto count = execSql(shop.database().connection(),
-                         QStringLiteral("SELECT COUNT(*) FROM users WHERE id <> ?"), {ownerId});
+    // (A null QString would bind as SQL NULL, and `id <> NULL` counts nothing.)
+    auto count = ownerId.isEmpty()
+                         ? execSql(shop.database().connection(),
+                                   QStringLiteral("SELECT COUNT(*) FROM users"))
+                         : execSql(shop.database().connection(),
+                                   QStringLiteral("SELECT COUNT(*) FROM users WHERE id <> ?"),
+                                   {ownerId});
     if (!count)
         return count.error();
     if (!count->next())
