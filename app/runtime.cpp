@@ -45,6 +45,8 @@ Runtime::~Runtime()
 }
 
 namespace {
+// The API workers' nice value when the console is open (Runtime::start).
+constexpr int kConsoleWorkerNice = 5;
 const QString kJwtKeyName = QStringLiteral("jwt.key");
 
 Result<QByteArray> usable(const QByteArray &key, const QString &where)
@@ -253,6 +255,8 @@ Status Runtime::start()
     server.address = m_config.listenAddress;
     server.port = m_config.listenPort;
     server.workers = m_config.workers;
+    // With a window, the seller's clicks come before customers' requests for the CPU.
+    server.workerNice = m_config.headless ? 0 : kConsoleWorkerNice;
     server.limits.maxConnectionsPerAddress = m_config.maxConnectionsPerClient;
     server.limits.maxConnections = m_config.maxConnections;
     if (!m_config.tlsCert.isEmpty()) {

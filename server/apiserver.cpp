@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,6 +66,9 @@ public:
 protected:
     void run() override
     {
+        if (m_options.workerNice != 0
+            && ::setpriority(PRIO_PROCESS, id_t(::gettid()), m_options.workerNice) != 0)
+            qCWarning(lcApi) << "cannot set the worker's nice value:" << std::strerror(errno);
         {
             auto *http = new RoutedHttpServer(m_router);
             auto *tcp = new GuardedTcpServer(m_router, m_options.limits, m_limiter, m_metrics,

@@ -21,6 +21,9 @@ struct ServerOptions
     int workers = 0; // 0: one per core
     TransportLimits limits;
     std::optional<QSslConfiguration> tls;
+    // The worker threads' nice value (Linux, per thread). The console raises it so that its
+    // window keeps the CPU when the API saturates the machine; 0 leaves them as they are.
+    int workerNice = 0;
 };
 
 class ApiWorker;

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void connectionFloodIsCapped();
     void readyzFailsWithoutDatabase();
     void hugeBodyKeepsMemoryFlat();
+    void workerNiceIsTheWorkersOwn();
 
 private:
     std::unique_ptr<TestServer> m_server;
@@ -321,6 +322,35 @@ void TestTransport::hugeBodyKeepsMemoryFlat()
     QCOMPARE(httpRequest(server.port(), "GET", "/healthz").status, 200);
     // Exit code 1 seen once under ASan in CI with no report: keep the server's log in the failure.
     MERCATO_VERIFY_CLEAN_EXIT(server);
+}
+
+// The console lowers its API workers' CPU priority (ServerOptions::workerNice): requests are
+// served by threads at that nice value, while the thread that started them keeps its own.
+void TestTransport::workerNiceIsTheWorkersOwn()
+{
+    Http::Router router;
+    router.add("GET", QStringLiteral("/nice"), Http::Access::Public, [](Http::Request &) {
+        errno = 0;
+        const int nice = ::getpriority(PRIO_PROCESS, id_t(::gettid()));
+        return Http::Response::json(200, QJsonObject{{QStringLiteral("nice"), nice}});
+    });
+    const int own = ::getpriority(PRIO_PROCESS, id_t(::gettid()));
+    for (const int wanted : {0, 5}) {
+        Metrics metrics;
+        ServerOptions options;
+        options.port = 0;
+        options.workers = 2;
+        options.workerNice = wanted;
+        ApiServer api(&router, &metrics, options);
+        QVERIFY(api.start());
+        for (int i = 0; i < 6; ++i) { // connections land on either worker
+            const HttpResult r = httpRequest(api.port(), "GET", "/nice");
+            QCOMPARE(r.status, 200);
+            QCOMPARE(r.json().value(QStringLiteral("nice")).toInt(), wanted == 0 ? own : wanted);
+        }
+        api.stop(0);
+    }
+    QCOMPARE(::getpriority(PRIO_PROCESS, id_t(::gettid())), own);
 }
 
 QTEST_GUILESS_MAIN(TestTransport)
