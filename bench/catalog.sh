@@ -7,7 +7,10 @@
 # PostgreSQL: a private throwaway cluster (tests/pg-cluster.sh) unless a URL of an EMPTY
 # database is given. The table goes between the catalog markers of bench/README.md.
 #   bench/catalog.sh [BUILD_DIR] [SECONDS] [POSTGRESQL_URL]
-#   MERCATO_BENCH_BIG=1000000 (size of the big SQLite catalogue), MERCATO_BENCH_PG=0 to skip PG
+#   MERCATO_BENCH_BIG=1000000 (size of the big SQLite catalogue), MERCATO_BENCH_PG=0 to skip PG,
+#   MERCATO_BENCH_BIG_URL=sqlite:FILE to use a big catalogue seeded before by bench-catalog-seed.
+# Each URL is measured twice: the same request over and over (answers the server's read cache
+# keeps), and with a different maxPriceCents each time (every request a new query).
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -39,10 +42,22 @@ wait_up() {
     return 1
 }
 
-# wrk on one URL: "requests/s|p99|errors"
+# wrk on one URL: "requests/s|p99|errors". With a second argument "vary", every request adds
+# a different maxPriceCents above every price (same rows, same work, a different query), so no
+# answer comes from the server's read cache.
 load() {
-    wrk -t2 -c64 -d2s "$1" >/dev/null 2>&1 # warm-up
-    out=$(wrk -t2 -c64 -d"${duration}s" --latency "$1")
+    script=
+    if [ "${2:-}" = vary ]; then
+        script="$tmp/vary.lua"
+        printf '%s\n' 'request = function()' \
+            '  return wrk.format("GET", wrk.path .. "&maxPriceCents=" .. math.random(200000, 100000000))' \
+            'end' >"$script"
+        set -- "$1" -s "$script"
+    else
+        set -- "$1"
+    fi
+    wrk -t2 -c64 -d2s "$@" >/dev/null 2>&1 # warm-up
+    out=$(wrk -t2 -c64 -d"${duration}s" --latency "$@")
     rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
@@ -60,10 +75,14 @@ pid=
 hrps=${h%%|*}
 rows="| bare QHttpServer hello (1 thread) | – | \`/healthz\` | $hrps | $(echo "$h" | cut -d'|' -f2) | 1.00 | $(echo "$h" | cut -d'|' -f3) |"
 
-run() { # label, database URL, products
+run() { # label, database URL, products[, "seeded" when the URL holds a seeded catalogue]
     label=$1 url=$2 n=$3
-    seeded=$("$seed" --database "$url" --products "$n" 2>"$tmp/seed.log" | awk '/seeded/ {print $(NF-1) " s"}')
-    [ -n "$seeded" ] || { cat "$tmp/seed.log" >&2; exit 1; }
+    if [ "${4:-}" = seeded ]; then
+        seeded="seeded before"
+    else
+        seeded=$("$seed" --database "$url" --products "$n" 2>"$tmp/seed.log" | awk '/seeded/ {print $(NF-1) " s to seed"}')
+        [ -n "$seeded" ] || { cat "$tmp/seed.log" >&2; exit 1; }
+    fi
     MERCATO_DATABASE=$url MERCATO_DATA_DIR=$tmp/data MERCATO_LISTEN=127.0.0.1:$port MERCATO_WORKERS=2 \
         MERCATO_JWT_SECRET=$secret MERCATO_AUTH_RATE_LIMIT=0 MERCATO_MAX_CONNECTIONS_PER_CLIENT=1024 \
         "$server" >"$tmp/server.log" 2>&1 &
@@ -72,10 +91,14 @@ run() { # label, database URL, products
     for path in "/api/v1/products?limit=20" "/api/v1/products?limit=20&q=lantern"; do
         curl -fs "http://127.0.0.1:$port$path" | grep -q '"items":\[{' \
             || { echo "$label: $path returned no products" >&2; exit 1; }
-        r=$(load "http://127.0.0.1:$port$path")
-        rps=${r%%|*}
-        rows="$rows
-| $label ($seeded to seed) | $n | \`$path\` | $rps | $(echo "$r" | cut -d'|' -f2) | $(ratio "$rps" "$hrps") | $(echo "$r" | cut -d'|' -f3) |"
+        for mode in same vary; do
+            r=$(load "http://127.0.0.1:$port$path" $mode)
+            rps=${r%%|*}
+            shown=$path
+            [ $mode = vary ] && shown="$path&maxPriceCents=(random)"
+            rows="$rows
+| $label ($seeded) | $n | \`$shown\` | $rps | $(echo "$r" | cut -d'|' -f2) | $(ratio "$rps" "$hrps") | $(echo "$r" | cut -d'|' -f3) |"
+        done
     done
     kill -TERM $pid; wait $pid 2>/dev/null || true
     pid=
@@ -83,8 +106,12 @@ run() { # label, database URL, products
 }
 
 run "SQLite" "sqlite:$tmp/small.db" 10000
-run "SQLite" "sqlite:$tmp/big.db" "$big"
-rm -f "$tmp/big.db"*
+if [ -n "${MERCATO_BENCH_BIG_URL:-}" ]; then # a catalogue of $big products seeded earlier
+    run "SQLite" "$MERCATO_BENCH_BIG_URL" "$big" seeded
+else
+    run "SQLite" "sqlite:$tmp/big.db" "$big"
+    rm -f "$tmp/big.db"*
+fi
 if [ "${MERCATO_BENCH_PG:-1}" != 0 ]; then
     if [ -z "$pgurl" ]; then
         chmod 755 "$tmp" # the cluster runs as postgres when this runs as root
