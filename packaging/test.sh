@@ -29,7 +29,8 @@ cmake --build build -j "$jobs"
 cd build
 # CTest's own summary, then (on a failure) the last lines of each failing test's output, since
 # a long log is often read from its end, and the summary once more.
-(ctest --output-on-failure --timeout 2400; echo $? >ctest.status) 2>&1 | tee ctest.out
+# (set -e holds in the subshell too: the status is taken with || so a failing CTest still writes it.)
+(s=0; ctest --output-on-failure --timeout 2400 || s=$?; echo "$s" >ctest.status) 2>&1 | tee ctest.out
 status=$(cat ctest.status)
 if [ "$status" != 0 ] && [ -s Testing/Temporary/LastTestsFailed.log ]; then
     echo "== The last 60 lines of each failing test's output (build/Testing/Temporary/LastTest.log)"
