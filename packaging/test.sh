@@ -43,6 +43,11 @@ if [ "$status" != 0 ] && [ -s Testing/Temporary/LastTestsFailed.log ]; then
                 for (i = (n > 60 ? n - 60 : 0); i < n; i++) print buf[i % 60] }
             on { buf[n++ % 60] = $0 }' Testing/Temporary/LastTest.log
     done
+    for log in pg-test.log ../build-asan/pg-test.log ../build-tsan/pg-test.log; do
+        [ -f "$log" ] || continue
+        echo "== PostgreSQL's complaints in build/$log (FATAL and PANIC lines; the last 40)"
+        grep -E "FATAL|PANIC" "$log" | tail -n 40
+    done
     echo "== CTest's summary"
     sed -n '/% tests passed, /,$p' ctest.out
 fi

@@ -30,6 +30,8 @@ stop)
     if [ -f "$data/postmaster.pid" ]; then
         as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w -t 30 stop
     fi
+    # The server's log outlives the cluster (DIR.log), for a failing suite's report.
+    [ -f "$data/server.log" ] && cp "$data/server.log" "$dir.log"
     rm -rf "$dir"
     ;;
 *)
