@@ -10,6 +10,8 @@
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
+#include <limits>
+
 Q_LOGGING_CATEGORY(lcCatalog, "mercato.model.catalog")
 
 namespace Mercato {
@@ -448,6 +450,41 @@ Result<Product> Catalog::adjustStock(const QString &sellerId, const QString &id,
     return get(id);
 }
 
+namespace {
+
+// A price range narrower than this many live products is read through the price index.
+constexpr int kNarrowPriceRange = 2000;
+
+// How a price bound is written for the engine's planner. SQLite plans any price bound with the
+// price index whatever the order asked for, then sorts every product in the range: a wide range
+// over a large catalogue read and sorted all of it (a request for the newest products under
+// 1,000,000 cents timed out at 1M products). So the index is offered (`p.price_cents`) only
+// when the order is by price or the range holds fewer than kNarrowPriceRange live products
+// (counted through that index, at most that many entries read); otherwise the bound is a plain
+// filter on the walk in the order asked (`+p.price_cents`, which SQLite does not index).
+// A relevance search is always driven by its ranked matches. PostgreSQL plans from statistics.
+QString priceFilterColumn(const QSqlDatabase &db, const ProductQuery &query, ProductSort sort,
+                          bool postgres, bool rankedSearch)
+{
+    const QString indexed = QStringLiteral("p.price_cents");
+    if (postgres || sort == ProductSort::Price || sort == ProductSort::PriceDesc)
+        return indexed;
+    const QString filter = QStringLiteral("+p.price_cents");
+    if (rankedSearch)
+        return filter;
+    auto n = execSql(db,
+                     QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM products "
+                                    "WHERE deleted_at IS NULL AND price_cents >= ? "
+                                    "AND price_cents <= ? LIMIT %1)")
+                             .arg(kNarrowPriceRange),
+                     {query.minPriceCents.value_or(0),
+                      query.maxPriceCents.value_or(std::numeric_limits<qint64>::max())});
+    const bool narrow = n && n->next() && n->value(0).toLongLong() < kNarrowPriceRange;
+    return narrow ? indexed : filter;
+}
+
+} // namespace
+
 Result<ProductPage> Catalog::list(const ProductQuery &query)
 {
     const QStringList words = searchWords(query.text);
@@ -555,13 +592,17 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
         where.append(QStringLiteral("p.seller_id = ?"));
         binds.append(query.sellerId);
     }
-    if (query.minPriceCents) {
-        where.append(QStringLiteral("p.price_cents >= ?"));
-        binds.append(*query.minPriceCents);
-    }
-    if (query.maxPriceCents) {
-        where.append(QStringLiteral("p.price_cents <= ?"));
-        binds.append(*query.maxPriceCents);
+    const QSqlDatabase db = m_shop.database().connection();
+    if (query.minPriceCents || query.maxPriceCents) {
+        const QString price = priceFilterColumn(db, query, sort, postgres, rankedSearch);
+        if (query.minPriceCents) {
+            where.append(price + QStringLiteral(" >= ?"));
+            binds.append(*query.minPriceCents);
+        }
+        if (query.maxPriceCents) {
+            where.append(price + QStringLiteral(" <= ?"));
+            binds.append(*query.maxPriceCents);
+        }
     }
     if (query.inStock)
         where.append(*query.inStock ? QStringLiteral("p.stock > 0")
@@ -577,7 +618,6 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
     }
     const int limit = std::clamp(query.limit, 1, 100);
     binds.append(limit + 1);
-    const QSqlDatabase db = m_shop.database().connection();
 
     // One read. With a window (SQLite relevance), only the index's best `window` matches are
     // joined with products, filtered and ordered, so a common word in a large catalogue does

@@ -102,6 +102,8 @@ private Q_SLOTS:
     void filtersAndSorts();
     void pagingWalksEverything();
     void relevanceWalksManyMatches();
+    void priceRangesWalkInOrder_data();
+    void priceRangesWalkInOrder();
     void listAnswersFollowEveryChange_data();
     void listAnswersFollowEveryChange();
     void pagingWalkWithConcurrentWriters_data();
@@ -848,6 +850,93 @@ void TestCatalog::relevanceWalksManyMatches()
               2))
         got.append(p.value(QStringLiteral("id")).toString());
     QCOMPARE(got, few);
+}
+
+void TestCatalog::priceRangesWalkInOrder_data()
+{
+    QTest::addColumn<QString>("query"); // besides the seller
+    QTest::addColumn<qint64>("minPrice");
+    QTest::addColumn<qint64>("maxPrice");
+    QTest::addColumn<QString>("order"); // newest, rating, price or relevance
+    // 2,600 products priced 1..5000: a narrow range is read through the price index, a wide
+    // one (over 2,000 products) as a filter on the walk in the order asked (Catalog::list).
+    QTest::newRow("narrow newest") << "minPriceCents=100&maxPriceCents=160" << 100ll << 160ll
+                                   << "newest";
+    QTest::newRow("wide newest") << "maxPriceCents=4600" << 0ll << 4600ll << "newest";
+    QTest::newRow("wide both newest")
+            << "minPriceCents=50&maxPriceCents=4900" << 50ll << 4900ll << "newest";
+    QTest::newRow("wide rating") << "maxPriceCents=4600&sort=rating" << 0ll << 4600ll << "rating";
+    QTest::newRow("wide price") << "minPriceCents=400&sort=-price" << 400ll << 99999ll << "-price";
+    QTest::newRow("search wide newest")
+            << "q=range&maxPriceCents=4600&sort=newest" << 0ll << 4600ll << "newest";
+    QTest::newRow("search narrow relevance")
+            << "q=range&minPriceCents=100&maxPriceCents=160" << 100ll << 160ll << "relevance";
+    QTest::newRow("search wide relevance")
+            << "q=range&maxPriceCents=4600" << 0ll << 4600ll << "relevance";
+}
+
+// A price bound returns exactly the products in the range, in the order asked, whether the
+// range is narrow or wide (the two are planned differently on SQLite).
+void TestCatalog::priceRangesWalkInOrder()
+{
+    QFETCH(QString, query);
+    QFETCH(qint64, minPrice);
+    QFETCH(qint64, maxPrice);
+    QFETCH(QString, order);
+    Shop &shop = m_server->shop();
+    const QString seller = addUser(QStringLiteral("seller"));
+    const qint64 now = Clock::nowMs();
+    QList<ImportedProduct> batch;
+    for (int i = 0; i < 2600; ++i) {
+        ImportedProduct item;
+        item.product.name = QStringLiteral("Range item %1").arg(i);
+        // every third also says "range" twice: relevance has two levels
+        item.product.description = i % 3 == 0 ? QStringLiteral("range range") : QString();
+        item.product.priceCents = 1 + (i * 37) % 5000;
+        item.product.stock = 5;
+        item.product.lowStockThreshold = 0;
+        item.createdAt = now - 10'000'000 + (i / 4) * 1000; // ties on the time
+        batch.append(item);
+    }
+    auto imported = shop.catalog().importProducts(seller, batch);
+    QVERIFY(imported);
+    struct Row
+    {
+        QString id;
+        qint64 price;
+        qint64 created;
+        int hits;
+    };
+    QList<Row> expected;
+    for (qsizetype i = 0; i < imported->size(); ++i) {
+        const Row r{imported->at(i), batch.at(i).product.priceCents, batch.at(i).createdAt,
+                    i % 3 == 0 ? 3 : 1};
+        if (r.price >= minPrice && r.price <= maxPrice)
+            expected.append(r);
+    }
+    std::sort(expected.begin(), expected.end(), [&](const Row &a, const Row &b) {
+        if (order == QLatin1String("newest"))
+            return a.created != b.created ? a.created > b.created : a.id > b.id;
+        if (order == QLatin1String("-price"))
+            return a.price != b.price ? a.price > b.price : a.id > b.id;
+        if (order == QLatin1String("relevance"))
+            return a.hits != b.hits ? a.hits > b.hits : a.id < b.id;
+        return a.id < b.id; // rating: all unrated, by id
+    });
+    QStringList want;
+    for (const Row &r : expected)
+        want.append(r.id);
+    if (maxPrice - minPrice > 1000)
+        QVERIFY(want.size() > 2000); // wide: more than the narrow range's bound
+    else
+        QVERIFY(want.size() < 100);
+    QStringList got;
+    for (const QJsonObject &o :
+         walk(m_server->client(),
+              QStringLiteral("/api/v1/products?sellerId=%1&%2").arg(seller, query), 100))
+        got.append(o.value(QStringLiteral("id")).toString());
+    QCOMPARE(got.size(), want.size());
+    QCOMPARE(got, want);
 }
 
 void TestCatalog::pagingWalkWithConcurrentWriters_data()
