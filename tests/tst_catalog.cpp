@@ -860,8 +860,8 @@ void TestCatalog::priceRangesWalkInOrder_data()
     QTest::addColumn<QString>("order"); // newest, rating, price or relevance
     // 2,600 products priced 1..5000: a narrow range is read through the price index, a wide
     // one (over 2,000 products) as a filter on the walk in the order asked (Catalog::list).
-    QTest::newRow("narrow newest") << "minPriceCents=100&maxPriceCents=160" << 100ll << 160ll
-                                   << "newest";
+    QTest::newRow("narrow newest")
+            << "minPriceCents=100&maxPriceCents=160" << 100ll << 160ll << "newest";
     QTest::newRow("wide newest") << "maxPriceCents=4600" << 0ll << 4600ll << "newest";
     QTest::newRow("wide both newest")
             << "minPriceCents=50&maxPriceCents=4900" << 50ll << 4900ll << "newest";
