@@ -246,6 +246,12 @@ Result<Report> copy(Database &source, Database &target)
     }
     if (auto s = tx.commit(); !s)
         return s.error();
+    // Fresh statistics for PostgreSQL's planner: autovacuum would take them a minute or more
+    // later, and until then every table looks nearly empty (see Catalog::importProducts).
+    QSqlQuery analyze(tx.db()); // a utility statement: not prepared
+    if (!analyze.exec(QStringLiteral("ANALYZE")))
+        qWarning("migrate-to: ANALYZE after the copy failed (%s); autovacuum will do it later",
+                 qPrintable(analyze.lastError().text()));
     report.figures = copied.value();
     return report;
 }

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void relevanceWalksManyMatches();
     void priceRangesWalkInOrder_data();
     void priceRangesWalkInOrder();
+    void importRefreshesPlannerStatistics();
     void listAnswersFollowEveryChange_data();
     void listAnswersFollowEveryChange();
     void pagingWalkWithConcurrentWriters_data();
@@ -937,6 +938,46 @@ void TestCatalog::priceRangesWalkInOrder()
         got.append(o.value(QStringLiteral("id")).toString());
     QCOMPARE(got.size(), want.size());
     QCOMPARE(got, want);
+}
+
+// PostgreSQL: a bulk import leaves the planner fresh statistics (without them a first page of
+// 10,000 just-imported products was a scan and sort of the whole table), and a small one
+// leaves that to autovacuum.
+void TestCatalog::importRefreshesPlannerStatistics()
+{
+    if (!usingPostgres())
+        QSKIP("SQLite keeps no planner statistics for an import to refresh");
+    Shop &shop = m_server->shop();
+    const QString seller = addUser(QStringLiteral("seller"));
+    const auto analyzed = [&] {
+        auto q = execSql(shop.database().connection(),
+                         QStringLiteral("SELECT last_analyze IS NOT NULL, n_live_tup "
+                                        "FROM pg_stat_user_tables WHERE relname = 'products'"));
+        return q && q->next() ? q->value(0).toBool() : false;
+    };
+    const auto batch = [](int n) {
+        QList<ImportedProduct> items;
+        for (int i = 0; i < n; ++i) {
+            ImportedProduct item;
+            item.product.name = QStringLiteral("Bulk %1").arg(i);
+            item.product.priceCents = 100 + i;
+            item.product.stock = 3;
+            items.append(item);
+        }
+        return items;
+    };
+    QVERIFY(shop.catalog().importProducts(seller, batch(20)));
+    QVERIFY(!analyzed());
+    QVERIFY(shop.catalog().importProducts(seller, batch(600)));
+    QVERIFY(analyzed());
+    QSqlQuery plan(shop.database().connection());
+    QVERIFY(plan.exec(QStringLiteral("EXPLAIN SELECT id FROM products WHERE deleted_at IS NULL "
+                                     "ORDER BY created_at DESC, id DESC LIMIT 21")));
+    QString text;
+    while (plan.next())
+        text += plan.value(0).toString() + QLatin1Char('\n');
+    QVERIFY2(text.contains(QLatin1String("Index Scan Backward using products_newest")),
+             qPrintable(text));
 }
 
 void TestCatalog::pagingWalkWithConcurrentWriters_data()
