@@ -7,6 +7,7 @@
 #include "runtime.h"
 
 #include "model/secretstore.h"
+#include "ui/datalocationdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshottour.h"
 
@@ -33,13 +34,18 @@ bool wantsNoGui(int argc, char *argv[])
     return false;
 }
 
-bool namesConfigFile(const QStringList &args)
+bool namesOption(const QStringList &args, const QString &option)
 {
     for (const QString &a : args) {
-        if (a == QLatin1String("--config") || a.startsWith(QLatin1String("--config=")))
+        if (a == option || a.startsWith(option + QLatin1Char('=')))
             return true;
     }
     return false;
+}
+
+bool namesConfigFile(const QStringList &args)
+{
+    return namesOption(args, QStringLiteral("--config"));
 }
 } // namespace
 
@@ -63,6 +69,18 @@ int main(int argc, char *argv[])
 
     // The console keeps its settings in <data dir>/mercato.conf; read it unless --config names one.
     const QString consoleConfig = Mercato::MetricsMonitor::configFileIn(outcome.config->dataDir);
+    // The very first start asks where the shop's data lives (written into that file), unless
+    // the database is named already or a demo store was asked for (it goes to the default).
+    const bool databaseNamed = env.contains(QStringLiteral("MERCATO_DATABASE"))
+                               || namesOption(args, QStringLiteral("--database"))
+                               || namesConfigFile(args) || outcome.config->demo;
+    if (Mercato::DataLocationDialog::needed(outcome.config->dataDir, consoleConfig,
+                                            databaseNamed)) {
+        QApplication::setApplicationDisplayName(QStringLiteral("Mercato"));
+        Mercato::DataLocationDialog where(outcome.config->dataDir, consoleConfig);
+        if (where.exec() != QDialog::Accepted)
+            return 0;
+    }
     if (!namesConfigFile(args) && QFileInfo::exists(consoleConfig)) {
         args.insert(1, QStringLiteral("--config=") + consoleConfig);
         Mercato::ConfigOutcome withFile = Mercato::loadConfig(args, env, false);

@@ -15,6 +15,7 @@
 #include "model/secretstore.h"
 #include "model/storedetails.h"
 #include "ui/consoleworker.h"
+#include "ui/datalocationdialog.h"
 #include "ui/exportmenu.h"
 #include "ui/logindialog.h"
 #include "ui/mainwindow.h"
@@ -50,6 +51,7 @@
 #include <QProgressBar>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QScopeGuard>
 #include <QSemaphore>
 #include <QSet>
@@ -481,6 +483,7 @@ private Q_SLOTS:
     void shellListsPages();
     void wizardCreatesOwnerThenLockAndSwitchSeller();
     void wizardShowsValidationMessages();
+    void dataLocationAskedOnFirstStart();
     void wizardAddsDemoData();
     void refundApproveAndReject();
     void complaintReplyAndResolve();
@@ -791,6 +794,90 @@ void TestConsole::wizardCreatesOwnerThenLockAndSwitchSeller()
     QVERIFY(window.seller().id.isEmpty());
     signIn(window, QStringLiteral("second@example.test"), kPassword);
     QCOMPARE(window.seller().id, other);
+}
+
+// The very first start asks where the data lives before any database is opened: the default
+// SQLite file, another file, or a PostgreSQL URL that must connect before it is accepted. The
+// choice goes into the console's settings file, and the next start does not ask again.
+void TestConsole::dataLocationAskedOnFirstStart()
+{
+    QTemporaryDir dir;
+    const QString conf = dir.filePath(QStringLiteral("mercato.conf"));
+    QVERIFY(DataLocationDialog::needed(dir.path(), conf, false));
+    QVERIFY(!DataLocationDialog::needed(dir.path(), conf, true)); // named by env or arguments
+
+    DataLocationDialog dialog(dir.path(), conf);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *local = named<QRadioButton>(&dialog, QStringLiteral("On this computer"));
+    auto *file = named<QLineEdit>(&dialog, QStringLiteral("Database file"));
+    auto *url = named<QLineEdit>(&dialog, QStringLiteral("PostgreSQL URL"));
+    auto *status = named<QLabel>(&dialog, QStringLiteral("Data location status"));
+    QVERIFY(local && file && url && status);
+    QVERIFY(local->isChecked());
+    QCOMPARE(file->text(), dir.filePath(QStringLiteral("mercato.db")));
+    QVERIFY(!url->isEnabled());
+
+    // PostgreSQL: not a URL, then a server that is not there: said, nothing saved.
+    QTest::mouseClick(named<QRadioButton>(&dialog, QStringLiteral("On a PostgreSQL server")),
+                      Qt::LeftButton);
+    QVERIFY(url->isEnabled() && !file->isEnabled());
+    QTest::keyClicks(url, QStringLiteral("mysql://shop@127.0.0.1/shop"));
+    click(&dialog, QStringLiteral("Continue"));
+    QVERIFY2(status->text().contains(QLatin1String("not a PostgreSQL URL")),
+             qPrintable(status->text()));
+    quint16 closedPort = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        closedPort = probe.serverPort();
+    }
+    url->clear();
+    QTest::keyClicks(url,
+                     QStringLiteral("postgresql://shop:secret@127.0.0.1:%1/shop").arg(closedPort));
+    click(&dialog, QStringLiteral("Continue"));
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.isTesting(), 20000);
+    QVERIFY2(status->text().contains(QLatin1String("could not connect")),
+             qPrintable(status->text()));
+    QVERIFY(dialog.isVisible());
+    QVERIFY(!QFileInfo::exists(conf));
+    snap(&dialog, QStringLiteral("data-location"));
+
+    if (usingPostgres()) {
+        // The test cluster: it connects, then Continue keeps it.
+        const QString pg = freshDatabaseUrl(dir.path());
+        url->clear();
+        QTest::keyClicks(url, pg);
+        click(&dialog, QStringLiteral("Test the PostgreSQL connection"));
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isTesting(), 20000);
+        QVERIFY2(status->text().contains(QLatin1String("Connected")), qPrintable(status->text()));
+        click(&dialog, QStringLiteral("Continue"));
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(dialog.chosenUrl(), pg);
+    } else {
+        // SQLite: a file where nothing can be written is refused; the default is kept.
+        QTest::mouseClick(local, Qt::LeftButton);
+        file->setText(QStringLiteral("/proc/mercato/shop.db"));
+        click(&dialog, QStringLiteral("Continue"));
+        QVERIFY2(status->text().contains(QLatin1String("cannot write")),
+                 qPrintable(status->text()));
+        QVERIFY(dialog.isVisible());
+        QVERIFY(!QFileInfo::exists(conf));
+        file->setText(dir.filePath(QStringLiteral("mercato.db")));
+        click(&dialog, QStringLiteral("Continue"));
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(dialog.chosenUrl(),
+                 QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("mercato.db")));
+    }
+    QVERIFY(!dialog.isVisible());
+    // What the next start reads: the settings file names the database, and nothing is asked.
+    QCOMPARE(QSettings(conf, QSettings::IniFormat).value(QStringLiteral("database")).toString(),
+             dialog.chosenUrl());
+    QVERIFY(!DataLocationDialog::needed(dir.path(), conf, false));
+    QStringList args{QStringLiteral("mercato"), QStringLiteral("--config=") + conf};
+    const ConfigOutcome next = loadConfig(args, QProcessEnvironment(), false);
+    QVERIFY2(next.config, qPrintable(next.message));
+    QCOMPARE(next.config->database.engine, usingPostgres() ? Engine::Postgres : Engine::Sqlite);
 }
 
 void TestConsole::wizardShowsValidationMessages()
