@@ -35,12 +35,18 @@ QList<QJsonObject> walk(const Client &client, const QString &path)
     QList<QJsonObject> out;
     QString cursor;
     for (int guard = 0; guard < 100; ++guard) {
-        const HttpResult r = client.get(
-                path
-                + (cursor.isEmpty()
-                           ? QString()
-                           : QStringLiteral("&cursor=")
-                                     + QString::fromLatin1(QUrl::toPercentEncoding(cursor))));
+        const QString url
+                = path
+                  + (cursor.isEmpty()
+                             ? QString()
+                             : QStringLiteral("&cursor=")
+                                       + QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
+        HttpResult r = client.get(url);
+        if (r.status == 503) { // refused for a moment (Retry-After): a client tries again, once
+            qWarning("GET %s answered 503 (%s); trying again", qPrintable(url), r.body.constData());
+            QTest::qWait(1000);
+            r = client.get(url);
+        }
         if (r.status != 200) { // said, so a failing comparison after it has its cause
             qWarning("GET %s answered %d: %s", qPrintable(path), r.status, r.body.constData());
             return {};
