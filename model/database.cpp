@@ -176,6 +176,49 @@ void dropStatements(const QSqlDatabase &db)
 
 } // namespace
 
+namespace {
+// A named connection of the calling thread to `url`, not opened yet.
+QSqlDatabase addConnection(const DatabaseUrl &url, const QString &name)
+{
+    QSqlDatabase db;
+    if (url.engine == Engine::Sqlite) {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(url.path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    } else {
+        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(url.host);
+        db.setPort(url.port);
+        db.setUserName(url.user);
+        db.setPassword(url.password);
+        db.setDatabaseName(url.name);
+        db.setConnectOptions(QStringLiteral("connect_timeout=5"));
+    }
+    return db;
+}
+} // namespace
+
+Status checkConnection(const DatabaseUrl &url)
+{
+    const QString name = QStringLiteral("check-%1").arg(quintptr(QThread::currentThreadId()));
+    QString failure;
+    {
+        QSqlDatabase db = addConnection(url, name);
+        if (!db.open()) {
+            failure = db.lastError().text().simplified(); // libpq's lines, as one
+        } else {
+            QSqlQuery q(db);
+            if (!q.exec(QStringLiteral("SELECT 1")))
+                failure = q.lastError().text().simplified();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    if (!failure.isEmpty())
+        return makeError(ErrorCode::Unavailable, failure);
+    return Ok{};
+}
+
 QSqlDatabase Database::connection()
 {
     const QString name = connectionName();
@@ -189,20 +232,7 @@ QSqlDatabase Database::connection()
         qCWarning(lcDb) << "reopening the database failed:" << db.lastError().text();
         return db;
     }
-    QSqlDatabase db;
-    if (m_url.engine == Engine::Sqlite) {
-        db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(m_url.path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
-    } else {
-        db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-        db.setHostName(m_url.host);
-        db.setPort(m_url.port);
-        db.setUserName(m_url.user);
-        db.setPassword(m_url.password);
-        db.setDatabaseName(m_url.name);
-        db.setConnectOptions(QStringLiteral("connect_timeout=5"));
-    }
+    QSqlDatabase db = addConnection(m_url, name);
     {
         std::lock_guard lock(m_mutex);
         m_names.append(name);

@@ -73,6 +73,10 @@ private:
 Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql,
                           const QVariantList &binds = {});
 bool isUniqueViolation(const QSqlError &error);
+// Whether `url` can be opened and answers a query, on a throwaway connection of the calling
+// thread (the console's first start tests a PostgreSQL URL with it, off the GUI thread). The
+// error is the driver's message on one line.
+Status checkConnection(const DatabaseUrl &url);
 // Statements (execSql, transaction begin) run on the application's main thread since start:
 // the console keeps queries off its GUI thread, and its tests check this stays still.
 quint64 mainThreadStatementCount();

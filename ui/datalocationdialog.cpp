@@ -14,7 +14,6 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
-#include <QSqlError>
 #include <QThread>
 #include <QVBoxLayout>
 
@@ -233,25 +232,8 @@ void DataLocationDialog::testConnection(bool continueOnSuccess)
     const DatabaseUrl target = parsed.value();
     auto failure = std::make_shared<QString>();
     m_thread = QThread::create([target, failure] {
-        const QString name = QStringLiteral("data-location-check");
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-            db.setHostName(target.host);
-            db.setPort(target.port);
-            db.setUserName(target.user);
-            db.setPassword(target.password);
-            db.setDatabaseName(target.name);
-            db.setConnectOptions(QStringLiteral("connect_timeout=5"));
-            if (!db.open()) {
-                *failure = db.lastError().text().simplified(); // libpq's lines, as one
-            } else {
-                QSqlQuery q(db);
-                if (!q.exec(QStringLiteral("SELECT 1")))
-                    *failure = q.lastError().text().simplified();
-            }
-            db.close();
-        }
-        QSqlDatabase::removeDatabase(name);
+        if (auto s = checkConnection(target); !s)
+            *failure = s.error().detail;
     });
     m_thread->setObjectName(QStringLiteral("data location check"));
     connect(m_thread, &QThread::finished, this, [this, url, failure, continueOnSuccess] {
