@@ -17,8 +17,17 @@ int priority(QtMsgType type);
 // `text` as journal lines: `<N>` before each line (journald takes every line as one entry),
 // ending with a newline.
 QByteArray lines(int priority, const QString &text);
-// Installs the journal message handler when stderr is the journal's stream (JOURNAL_STREAM in
-// the environment matches it); true when it did.
-bool installIfUnderJournal();
+// Installs the process's log handler and answers whether stderr is the journal's stream
+// (JOURNAL_STREAM in the environment matches it): then every line has its `<N>` priority;
+// elsewhere lines are plain, in Qt's message pattern, as Qt's own handler writes them.
+// Info and debug lines (the access log is one per request) are written in batches by a thread
+// of their own, at most kFlushMs after they were logged, instead of one write(2) per line from
+// the thread that logs; a warning or worse first writes what is pending, then itself, at once.
+// What is pending is written at exit; a crash loses at most the last kFlushMs of info lines.
+bool install();
+// Writes the pending lines now.
+void flush();
+
+constexpr int kFlushMs = 20;
 
 } // namespace Mercato::JournalLog

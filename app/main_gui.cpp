@@ -51,7 +51,7 @@ bool namesConfigFile(const QStringList &args)
 
 int main(int argc, char *argv[])
 {
-    Mercato::JournalLog::installIfUnderJournal(); // `mercato --headless` as a systemd service
+    Mercato::JournalLog::install(); // batched lines; priorities under systemd (--headless service)
     const bool noGui = wantsNoGui(argc, argv);
     std::unique_ptr<QCoreApplication> app = noGui ? std::make_unique<QCoreApplication>(argc, argv)
                                                   : std::make_unique<QApplication>(argc, argv);

@@ -11,7 +11,7 @@
 
 int main(int argc, char *argv[])
 {
-    Mercato::JournalLog::installIfUnderJournal(); // under systemd: lines with their priority
+    Mercato::JournalLog::install(); // batched lines; under systemd with their priority
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mercato"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MERCATO_VERSION));
