@@ -2,11 +2,91 @@
 
 #include "preparedsql.h"
 
+#include <QFile>
 #include <QMutexLocker>
 #include <QSqlDriver>
 #include <QSqlQuery>
 
+#include <atomic>
+#include <cstring>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace Mercato {
+
+namespace {
+
+// The header of a SQLite WAL index (the `-shm` file; format in SQLite's walformat.html): two
+// copies of a 48-byte header that the writer of every commit rewrites, the second copy first.
+// Any commit, of any connection of any process, changes it (iChange, mxFrame, the salts after a
+// WAL restart, the checksum). Reading it is what SQLite itself does to start a read
+// transaction, without the locks and system calls around it.
+constexpr int kHeaderBytes = 48;
+constexpr quint32 kWalIndexVersion = 3007000;
+
+// One thread's view of the WAL index of its connection's session (this thread's connection
+// holds the index open while the session lasts, so the file cannot be replaced under it).
+struct WalIndexView
+{
+    quint64 session = 0;
+    const volatile unsigned char *map = nullptr;
+    bool unusable = false; // this session's file cannot be read this way: ask SQLite
+
+    ~WalIndexView() { reset(0); }
+
+    void reset(quint64 newSession)
+    {
+        if (map)
+            ::munmap(const_cast<unsigned char *>(map), kHeaderBytes * 2);
+        map = nullptr;
+        unusable = false;
+        session = newSession;
+    }
+
+    bool open(sqlite3 *handle)
+    {
+        const char *file = sqlite3_db_filename(handle, "main");
+        if (!file || !*file)
+            return false; // in-memory or temporary: no WAL index file
+        const QByteArray path = QByteArray(file) + "-shm";
+        const int fd = ::open(path.constData(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return false;
+        struct stat st = {};
+        void *m = MAP_FAILED;
+        if (::fstat(fd, &st) == 0 && st.st_size >= kHeaderBytes * 2)
+            m = ::mmap(nullptr, kHeaderBytes * 2, PROT_READ, MAP_SHARED, fd, 0);
+        ::close(fd);
+        if (m == MAP_FAILED)
+            return false;
+        map = static_cast<const volatile unsigned char *>(m);
+        return true;
+    }
+
+    // Both copies of the header agree and say the index is initialised: the header.
+    std::optional<QByteArray> header() const
+    {
+        QByteArray first(kHeaderBytes, Qt::Uninitialized);
+        QByteArray second(kHeaderBytes, Qt::Uninitialized);
+        for (int i = 0; i < kHeaderBytes; ++i)
+            first[i] = char(map[i]);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        for (int i = 0; i < kHeaderBytes; ++i)
+            second[i] = char(map[kHeaderBytes + i]);
+        quint32 version = 0;
+        std::memcpy(&version, first.constData(), sizeof version);
+        if (first != second || version != kWalIndexVersion || first[12] != 1)
+            return std::nullopt; // a commit is writing it, or not a WAL index we know
+        return first;
+    }
+};
+
+thread_local WalIndexView t_walIndex;
+
+} // namespace
 
 ReadCache::ReadCache(Database &database)
     : m_database(database)
@@ -16,23 +96,41 @@ std::optional<QByteArray> ReadCache::stamp()
 {
     if (m_database.engine() != Engine::Sqlite)
         return std::nullopt;
-    // data_version moves when any other connection (thread or process) commits;
-    // total_changes() counts this connection's own writes, which data_version ignores.
     const QSqlDatabase db = m_database.connection();
-    const QVariant serial
-            = db.driver() ? db.driver()->property(Database::kSessionProperty) : QVariant();
-    if (!serial.isValid())
+    QSqlDriver *driver = db.driver();
+    const QVariant serial = driver ? driver->property(Database::kSessionProperty) : QVariant();
+    const QVariant handle = driver ? driver->handle() : QVariant();
+    if (!serial.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return std::nullopt;
-    const QByteArray session = QByteArray::number(serial.toULongLong());
+    auto *sqlite = *static_cast<sqlite3 *const *>(handle.data());
+    // Inside a transaction the connection sees its own uncommitted writes: never stamped.
+    if (!sqlite || sqlite3_get_autocommit(sqlite) == 0)
+        return std::nullopt;
+    const quint64 session = serial.toULongLong();
+    const QByteArray prefix = QByteArray::number(session) + '/';
+
+    WalIndexView &view = t_walIndex;
+    if (view.session != session)
+        view.reset(session);
+    if (view.map) {
+        if (auto header = view.header())
+            return prefix + "w" + *header;
+    }
+
+    // SQLite's own answer: data_version moves when any other connection (thread or process)
+    // commits; total_changes() counts this connection's own writes, which data_version ignores.
+    // It also opens the WAL index of this session, which the view above then reads.
     auto q = execPrepared(db, QStringLiteral("SELECT data_version, total_changes() "
                                              "FROM pragma_data_version"));
     if (!q)
         return std::nullopt;
     std::optional<QByteArray> s;
     if (q.value()->next())
-        s = session + '/' + q.value()->value(0).toByteArray() + '/'
+        s = prefix + "v" + q.value()->value(0).toByteArray() + '/'
             + q.value()->value(1).toByteArray();
     q.value()->finish();
+    if (!view.map && !view.unusable)
+        view.unusable = !view.open(sqlite);
     return s;
 }
 

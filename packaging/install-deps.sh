@@ -9,7 +9,7 @@ profile=${1:-build}
 
 build_pkgs="cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-httpserver-dev
 qt6-websockets-dev qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql qt6-image-formats-plugins
-libssl-dev libgl-dev qt6-tools-dev qt6-l10n-tools"
+libssl-dev libsqlite3-dev libgl-dev qt6-tools-dev qt6-l10n-tools"
 test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-daemon dbus-bin
 dbus-x11 libsecret-tools imagemagick wrk clang-format clang libclang-rt-14-dev curl nodejs
 lintian desktop-file-utils appstream systemd nginx-light openssl

@@ -1120,12 +1120,19 @@ void TestCatalog::listAnswersFollowEveryChange_data()
             << QStringLiteral("sql-stock") << QStringLiteral("stock");
     QTest::newRow("sql-seller-name-other-connection")
             << QStringLiteral("sql-name") << QStringLiteral("sellerName");
+    // SQLite only: another process writes the file (python3's sqlite3 module), the way a second
+    // server or a maintenance command would; the cache learns of it from the WAL index alone.
+    QTest::newRow("sql-stock-other-process")
+            << QStringLiteral("process-stock") << QStringLiteral("stock");
 }
 
 void TestCatalog::listAnswersFollowEveryChange()
 {
     QFETCH(QString, how);
     QFETCH(QString, field);
+    const DatabaseUrl &url = m_server->shop().database().url();
+    if (how == QLatin1String("process-stock") && url.engine != Engine::Sqlite)
+        QSKIP("another process's commit to a SQLite file; PostgreSQL answers are not cached");
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
     const QString id
@@ -1170,6 +1177,19 @@ void TestCatalog::listAnswersFollowEveryChange()
                             QStringLiteral("UPDATE products SET stock = ? WHERE id = ?"),
                             {qint64(50 + round), id}));
             expected = 50 + round;
+        } else if (how == QLatin1String("process-stock")) {
+            QProcess python;
+            python.start(QStringLiteral("python3"),
+                         {QStringLiteral("-c"),
+                          QStringLiteral("import sqlite3, sys\n"
+                                         "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+                                         "c.execute('UPDATE products SET stock = ? WHERE id = ?', "
+                                         "(int(sys.argv[2]), sys.argv[3]))\n"
+                                         "c.commit()\n"),
+                          url.path, QString::number(70 + round), id});
+            QVERIFY(python.waitForFinished(30000));
+            QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+            expected = 70 + round;
         } else {
             const QString name = QStringLiteral("Renamed %1").arg(round);
             QVERIFY(execSql(m_server->shop().database().connection(),
