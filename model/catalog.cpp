@@ -4,11 +4,13 @@
 #include "cursor.h"
 #include "ids.h"
 #include "imagestore.h"
+#include "preparedsql.h"
 #include "shop.h"
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlError>
 
 #include <limits>
@@ -154,7 +156,7 @@ Status Catalog::loadImages(const QSqlDatabase &db, QList<Product> &products)
 {
     if (products.isEmpty())
         return Ok{};
-    auto q = execSql(
+    auto q = execPrepared(
             db,
             QStringLiteral("SELECT product_id, id, url, store_key, position FROM product_images "
                            "WHERE product_id IN (%1) ORDER BY product_id, position, id")
@@ -162,12 +164,14 @@ Status Catalog::loadImages(const QSqlDatabase &db, QList<Product> &products)
             idList(products));
     if (!q)
         return q.error();
+    QSqlQuery *rows = q.value();
     QHash<QString, QList<ProductImage>> byProduct;
-    while (q->next()) {
-        byProduct[q->value(0).toString()].append(
-                ProductImage{q->value(1).toString(), q->value(2).toString(), q->value(3).toString(),
-                             q->value(4).toInt()});
+    while (rows->next()) {
+        byProduct[rows->value(0).toString()].append(
+                ProductImage{rows->value(1).toString(), rows->value(2).toString(),
+                             rows->value(3).toString(), rows->value(4).toInt()});
     }
+    rows->finish();
     for (Product &p : products)
         p.images = byProduct.value(p.id);
     return Ok{};
@@ -483,14 +487,17 @@ QString priceFilterColumn(const QSqlDatabase &db, const ProductQuery &query, Pro
     const QString filter = QStringLiteral("+p.price_cents");
     if (rankedSearch)
         return filter;
-    auto n = execSql(db,
-                     QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM products "
-                                    "WHERE deleted_at IS NULL AND price_cents >= ? "
-                                    "AND price_cents <= ? LIMIT %1)")
-                             .arg(kNarrowPriceRange),
-                     {query.minPriceCents.value_or(0),
-                      query.maxPriceCents.value_or(std::numeric_limits<qint64>::max())});
-    const bool narrow = n && n->next() && n->value(0).toLongLong() < kNarrowPriceRange;
+    auto n = execPrepared(db,
+                          QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM products "
+                                         "WHERE deleted_at IS NULL AND price_cents >= ? "
+                                         "AND price_cents <= ? LIMIT %1)")
+                                  .arg(kNarrowPriceRange),
+                          {query.minPriceCents.value_or(0),
+                           query.maxPriceCents.value_or(std::numeric_limits<qint64>::max())});
+    if (!n)
+        return filter;
+    const bool narrow = n.value()->next() && n.value()->value(0).toLongLong() < kNarrowPriceRange;
+    n.value()->finish();
     return narrow ? indexed : filter;
 }
 
@@ -670,9 +677,13 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
                           .arg(with, columns, source, where.join(QStringLiteral(" AND ")), key,
                                keyDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"),
                                idDesc ? QStringLiteral("DESC") : QStringLiteral("ASC"));
-        auto q = execSql(db, sql, values);
-        if (!q)
-            return q.error();
+        // Prepared once per connection and shape: on PostgreSQL an EXECUTE instead of a
+        // PREPARE, EXECUTE and DEALLOCATE round trip each; on SQLite no parsing again.
+        auto prepared = execPrepared(db, sql, values);
+        if (!prepared)
+            return prepared.error();
+        QSqlQuery *q = prepared.value();
+        const auto finished = qScopeGuard([q] { q->finish(); });
         Read r;
         double weakest = 0;
         bool wholeWindow = false;
@@ -685,7 +696,7 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
                 r.more = true;
                 break;
             }
-            r.page.items.append(readProduct(q.value()));
+            r.page.items.append(readProduct(*q));
             r.lastKey = q->value(kProductColumnCount);
         }
         if (window > 0)

@@ -138,6 +138,8 @@ QString Database::connectionName() const
 namespace {
 
 // Prepared statements of one connection, a child of its driver (so they go with it).
+constexpr qsizetype kMaxPreparedPerConnection = 256;
+
 class StatementCache : public QObject
 {
 public:
@@ -369,6 +371,12 @@ Result<QSqlQuery *> execPrepared(const QSqlDatabase &db, const QString &sql,
     StatementCache *cache = statementCache(driver, true);
     auto it = cache->statements.find(sql);
     if (it == cache->statements.end()) {
+        // Catalogue reads have many shapes (filters, sorts, page sizes): a bounded cache. What
+        // goes is what no caller is reading (a finished statement is inactive).
+        if (cache->statements.size() >= kMaxPreparedPerConnection) {
+            for (auto old = cache->statements.begin(); old != cache->statements.end();)
+                old = old->isActive() ? std::next(old) : cache->statements.erase(old);
+        }
         QSqlQuery q(db);
         q.setForwardOnly(true);
         if (!q.prepare(sql)) {
@@ -420,6 +428,15 @@ Transaction::~Transaction()
         rollback();
 }
 
+namespace {
+thread_local int t_openTransactions = 0;
+}
+
+int openTransactionsOnThisThread()
+{
+    return t_openTransactions;
+}
+
 Status Transaction::begin()
 {
     countIfMainThread();
@@ -431,6 +448,7 @@ Status Transaction::begin()
         return makeError(ErrorCode::Unavailable, QStringLiteral("database busy or unavailable"));
     }
     m_active = true;
+    ++t_openTransactions;
     return Ok{};
 }
 
@@ -443,6 +461,7 @@ Status Transaction::commit()
         return makeError(ErrorCode::Unavailable, QStringLiteral("could not commit"));
     }
     m_active = false;
+    --t_openTransactions;
     return Ok{};
 }
 
@@ -450,6 +469,8 @@ void Transaction::rollback()
 {
     QSqlQuery q(m_db);
     q.exec(QStringLiteral("ROLLBACK"));
+    if (m_active)
+        --t_openTransactions;
     m_active = false;
 }
 

@@ -14,4 +14,7 @@ namespace Mercato {
 Result<QSqlQuery *> execPrepared(const QSqlDatabase &db, const QString &sql,
                                  const QVariantList &binds = {});
 
+// How many Transactions the calling thread has begun and not yet ended.
+int openTransactionsOnThisThread();
+
 } // namespace Mercato

@@ -94,16 +94,18 @@ ReadCache::ReadCache(Database &database)
 
 std::optional<QByteArray> ReadCache::stamp()
 {
-    if (m_database.engine() != Engine::Sqlite)
+    // Inside a transaction the connection sees its own uncommitted writes: never stamped.
+    if (openTransactionsOnThisThread() > 0)
         return std::nullopt;
     const QSqlDatabase db = m_database.connection();
     QSqlDriver *driver = db.driver();
     const QVariant serial = driver ? driver->property(Database::kSessionProperty) : QVariant();
+    if (m_database.engine() == Engine::Postgres)
+        return serial.isValid() ? postgresStamp(db, serial.toULongLong()) : std::nullopt;
     const QVariant handle = driver ? driver->handle() : QVariant();
     if (!serial.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
         return std::nullopt;
     auto *sqlite = *static_cast<sqlite3 *const *>(handle.data());
-    // Inside a transaction the connection sees its own uncommitted writes: never stamped.
     if (!sqlite || sqlite3_get_autocommit(sqlite) == 0)
         return std::nullopt;
     const quint64 session = serial.toULongLong();
@@ -131,6 +133,23 @@ std::optional<QByteArray> ReadCache::stamp()
     q.value()->finish();
     if (!view.map && !view.unusable)
         view.unusable = !view.open(sqlite);
+    return s;
+}
+
+std::optional<QByteArray> ReadCache::postgresStamp(const QSqlDatabase &db, quint64 session)
+{
+    // The cluster's transactions as a new snapshot sees them: the next transaction id to come
+    // and those still running. Any commit between two stamps changes it: a transaction that
+    // committed was either running at the first (listed) or began after it (a higher next id).
+    // So an equal stamp means the same committed data. Activity of other databases of the
+    // cluster changes it too: a needless miss, never a stale answer.
+    auto q = execPrepared(db, QStringLiteral("SELECT CAST(pg_current_snapshot() AS text)"));
+    if (!q)
+        return std::nullopt;
+    std::optional<QByteArray> s;
+    if (q.value()->next())
+        s = QByteArray::number(session) + "/p" + q.value()->value(0).toByteArray();
+    q.value()->finish();
     return s;
 }
 

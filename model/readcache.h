@@ -18,10 +18,11 @@ class ReadCache
 public:
     explicit ReadCache(Database &database);
 
-    // What the calling thread's connection sees of the database now, or nothing when the
-    // engine cannot tell (PostgreSQL: other processes' commits are only known through
-    // LISTEN/NOTIFY, which arrives late, so nothing is cached there). Take it before the read
-    // whose answer is stored under it.
+    // What the calling thread's connection sees of the database now (SQLite: the WAL index
+    // header; PostgreSQL: the cluster's current snapshot), or nothing when it cannot tell
+    // (inside a transaction). Equal stamps mean no commit came between them, from any thread
+    // or process. Take it before the read whose answer is stored under it: a commit during the
+    // read then changes the next stamp, so the answer is never served.
     std::optional<QByteArray> stamp();
 
     // The answer kept under `key` for this thread if it was read under `stamp`.
@@ -31,6 +32,8 @@ public:
     static constexpr int kMaxEntriesPerThread = 256;
 
 private:
+    std::optional<QByteArray> postgresStamp(const QSqlDatabase &db, quint64 session);
+
     struct Entry
     {
         QByteArray stamp;

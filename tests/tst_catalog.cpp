@@ -1120,8 +1120,9 @@ void TestCatalog::listAnswersFollowEveryChange_data()
             << QStringLiteral("sql-stock") << QStringLiteral("stock");
     QTest::newRow("sql-seller-name-other-connection")
             << QStringLiteral("sql-name") << QStringLiteral("sellerName");
-    // SQLite only: another process writes the file (python3's sqlite3 module), the way a second
-    // server or a maintenance command would; the cache learns of it from the WAL index alone.
+    // Another process commits (python3's sqlite3 module on the SQLite file; psql on
+    // PostgreSQL), the way a second server or a maintenance command would: the cache learns of
+    // it from the WAL index (SQLite) or the cluster's snapshot (PostgreSQL) alone.
     QTest::newRow("sql-stock-other-process")
             << QStringLiteral("process-stock") << QStringLiteral("stock");
 }
@@ -1131,8 +1132,6 @@ void TestCatalog::listAnswersFollowEveryChange()
     QFETCH(QString, how);
     QFETCH(QString, field);
     const DatabaseUrl &url = m_server->shop().database().url();
-    if (how == QLatin1String("process-stock") && url.engine != Engine::Sqlite)
-        QSKIP("another process's commit to a SQLite file; PostgreSQL answers are not cached");
     const QString seller = addUser(QStringLiteral("seller"));
     const Client c = as(seller, QStringLiteral("seller"));
     const QString id
@@ -1178,17 +1177,32 @@ void TestCatalog::listAnswersFollowEveryChange()
                             {qint64(50 + round), id}));
             expected = 50 + round;
         } else if (how == QLatin1String("process-stock")) {
-            QProcess python;
-            python.start(QStringLiteral("python3"),
-                         {QStringLiteral("-c"),
-                          QStringLiteral("import sqlite3, sys\n"
-                                         "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
-                                         "c.execute('UPDATE products SET stock = ? WHERE id = ?', "
-                                         "(int(sys.argv[2]), sys.argv[3]))\n"
-                                         "c.commit()\n"),
-                          url.path, QString::number(70 + round), id});
-            QVERIFY(python.waitForFinished(30000));
-            QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+            QProcess other;
+            if (url.engine == Engine::Sqlite) {
+                other.start(QStringLiteral("python3"),
+                            {QStringLiteral("-c"),
+                             QStringLiteral("import sqlite3, sys\n"
+                                            "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+                                            "c.execute('UPDATE products SET stock = ? WHERE id = "
+                                            "?', (int(sys.argv[2]), sys.argv[3]))\n"
+                                            "c.commit()\n"),
+                             url.path, QString::number(70 + round), id});
+            } else {
+                QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+                env.insert(QStringLiteral("PGPASSWORD"), url.password);
+                other.setProcessEnvironment(env);
+                other.start(QStringLiteral("psql"),
+                            {QStringLiteral("-X"), QStringLiteral("-v"),
+                             QStringLiteral("ON_ERROR_STOP=1"), QStringLiteral("-h"), url.host,
+                             QStringLiteral("-p"), QString::number(url.port), QStringLiteral("-U"),
+                             url.user, QStringLiteral("-d"), url.name, QStringLiteral("-c"),
+                             QStringLiteral("UPDATE products SET stock = %1 WHERE id = '%2'")
+                                     .arg(70 + round)
+                                     .arg(id)});
+            }
+            QVERIFY(other.waitForFinished(30000));
+            QVERIFY2(other.exitStatus() == QProcess::NormalExit && other.exitCode() == 0,
+                     other.readAllStandardError().constData());
             expected = 70 + round;
         } else {
             const QString name = QStringLiteral("Renamed %1").arg(round);
