@@ -249,6 +249,8 @@ Status Runtime::start()
     m_sweeper->start();
     m_cluster = std::make_unique<ClusterEvents>(m_shop->database(), m_shop->events());
     m_cluster->start();
+    if (m_shop->database().engine() == Engine::Sqlite)
+        m_checkpointer = std::make_unique<WalCheckpointer>(m_shop->database());
     addClusterGauges(m_metrics, m_cluster);
 
     ServerOptions server;
@@ -311,6 +313,7 @@ void Runtime::stop()
     }
     m_sweeper.reset();
     m_cluster.reset();
+    m_checkpointer.reset();
     if (m_shop) {
         m_shop->database().releaseThreadConnection();
         m_shop.reset();

@@ -7,6 +7,7 @@
 #include "model/ordersweeper.h"
 #include "model/secretstore.h"
 #include "model/shop.h"
+#include "model/walcheckpointer.h"
 #include "server/apiserver.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -42,8 +43,9 @@ private:
     Metrics m_metrics;
     Http::Router m_router;
     std::unique_ptr<Shop> m_shop;
-    std::unique_ptr<OrderSweeper> m_sweeper;  // expires unpaid orders
-    std::unique_ptr<ClusterEvents> m_cluster; // other processes' changes (PostgreSQL)
+    std::unique_ptr<OrderSweeper> m_sweeper;         // expires unpaid orders
+    std::unique_ptr<ClusterEvents> m_cluster;        // other processes' changes (PostgreSQL)
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // SQLite: off the requests' threads
     std::unique_ptr<ApiServer> m_server;
     // Provider refunds that are due (retries after errors) are sent off the main thread.
     QTimer m_refundSweep;

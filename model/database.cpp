@@ -1,6 +1,7 @@
 #include "database.h"
 #include "dbpool.h"
 #include "preparedsql.h"
+#include "walcheckpointer.h"
 
 #include "clock.h"
 #include "ids.h"
@@ -23,6 +24,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 
 Q_LOGGING_CATEGORY(lcDb, "mercato.db")
@@ -276,19 +278,18 @@ Status Database::configure(QSqlDatabase &db)
         driver->setProperty(kSessionProperty, QVariant::fromValue(++sessions));
     QStringList statements;
     if (m_url.engine == Engine::Sqlite) {
-        statements = {QStringLiteral("PRAGMA journal_mode=WAL"),
-                      QStringLiteral("PRAGMA synchronous=NORMAL"),
-                      // Pages come from a memory map instead of a read() each: another
-                      // connection's commit empties this one's page cache (WAL), so the
-                      // checkout's pages are read again and again.
-                      QStringLiteral("PRAGMA mmap_size=268435456"),
-                      // A checkpoint copies each page changed since the last one into the
-                      // database file once, on the committing request's thread: after 10,000
-                      // WAL pages (about 40 MiB) instead of 1,000, the pages every checkout
-                      // touches (stock, indexes, the outbox) are copied and synced a tenth as
-                      // often. Commits are as durable as before (the WAL is the log).
-                      QStringLiteral("PRAGMA wal_autocheckpoint=10000"),
-                      QStringLiteral("PRAGMA foreign_keys=ON")};
+        statements
+                = {QStringLiteral("PRAGMA journal_mode=WAL"),
+                   QStringLiteral("PRAGMA synchronous=NORMAL"),
+                   // Pages come from a memory map instead of a read() each: another
+                   // connection's commit empties this one's page cache (WAL), so the
+                   // checkout's pages are read again and again.
+                   QStringLiteral("PRAGMA mmap_size=268435456"),
+                   // Checkpoints: on the committing thread after 10,000 WAL pages, or
+                   // none when a WalCheckpointer does them (walcheckpointer.h). Commits are
+                   // as durable either way (the WAL is the log).
+                   QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(automaticCheckpointPages()),
+                   QStringLiteral("PRAGMA foreign_keys=ON")};
     } else {
         statements = {QStringLiteral("SET client_min_messages TO WARNING"),
                       QStringLiteral("SET TIME ZONE 'UTC'")};
@@ -420,6 +421,7 @@ bool isUniqueViolation(const QSqlError &error)
 Transaction::Transaction(Database &database)
     : m_db(database.connection())
     , m_engine(database.engine())
+    , m_writerTurn(database.m_writers, std::defer_lock)
 {}
 
 Transaction::~Transaction()
@@ -440,11 +442,17 @@ int openTransactionsOnThisThread()
 Status Transaction::begin()
 {
     countIfMainThread();
+    // After 5 s without a turn (a thread that begins while it holds one already) BEGIN goes
+    // ahead and SQLite's busy timeout decides, as between processes.
+    if (m_engine == Engine::Sqlite && !m_writerTurn.owns_lock())
+        (void)m_writerTurn.try_lock_for(std::chrono::seconds(5));
     QSqlQuery q(m_db);
     const QString sql = m_engine == Engine::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
                                                    : QStringLiteral("BEGIN");
     if (!m_db.isOpen() || !q.exec(sql)) {
         qCWarning(lcDb) << "BEGIN failed:" << q.lastError().text();
+        if (m_writerTurn.owns_lock())
+            m_writerTurn.unlock();
         return makeError(ErrorCode::Unavailable, QStringLiteral("database busy or unavailable"));
     }
     m_active = true;
@@ -462,6 +470,8 @@ Status Transaction::commit()
     }
     m_active = false;
     --t_openTransactions;
+    if (m_writerTurn.owns_lock())
+        m_writerTurn.unlock();
     return Ok{};
 }
 
@@ -472,6 +482,8 @@ void Transaction::rollback()
     if (m_active)
         --t_openTransactions;
     m_active = false;
+    if (m_writerTurn.owns_lock())
+        m_writerTurn.unlock();
 }
 
 // ---- migrations -------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantList>
+#include <chrono>
 #include <mutex>
 
 namespace Mercato {
@@ -58,6 +59,8 @@ public:
     static int latestSchemaVersion();
 
 private:
+    friend class Transaction;
+
     QString connectionName() const;
     Status configure(QSqlDatabase &db);
     Status migrate();
@@ -66,6 +69,9 @@ private:
     QString m_prefix;
     std::mutex m_mutex; // guards m_names
     QStringList m_names;
+    // SQLite: this process's write transactions take turns here, woken the moment the one
+    // before ends, instead of sleeping in SQLite's busy handler (1, 2, 5, 10 ... ms steps).
+    std::timed_mutex m_writers;
 };
 
 // One statement with positional binds; on failure the error is logged (without values) and
@@ -99,6 +105,7 @@ public:
 private:
     QSqlDatabase m_db;
     Engine m_engine;
+    std::unique_lock<std::timed_mutex> m_writerTurn; // SQLite: held from BEGIN to its end
     bool m_active = false;
 };
 

@@ -223,13 +223,17 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     if (auto s = tx.begin(); !s)
         return s.error();
     const qint64 now = Clock::nowMs();
-    // One checkout per customer at a time (its coins and cart); on SQLite the write lock does it.
+    // One checkout per customer at a time (its coins and cart): the row lock on PostgreSQL; on
+    // SQLite the write lock does it, and a read writes no page to the WAL.
     QString customerName;
     {
-        auto lock = execPrepared(db,
-                                 QStringLiteral("UPDATE users SET updated_at = updated_at WHERE "
-                                                "id = ? RETURNING display_name"),
-                                 {customerId});
+        auto lock = execPrepared(
+                db,
+                m_database.engine() == Engine::Postgres
+                        ? QStringLiteral("UPDATE users SET updated_at = updated_at WHERE id = ? "
+                                         "RETURNING display_name")
+                        : QStringLiteral("SELECT display_name FROM users WHERE id = ?"),
+                {customerId});
         if (!lock)
             return lock.error();
         QSqlQuery &row = *lock.value();

@@ -5,11 +5,15 @@
 #include "support/testsupport.h"
 
 #include "model/database.h"
+#include "model/walcheckpointer.h"
 
+#include <QFile>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+
+#include <cstring>
 
 using namespace Mercato;
 
@@ -24,6 +28,7 @@ private Q_SLOTS:
     void appliesMigrationMissingBelowTheHighest();
     void connectionsArePerThread();
     void transactionRollsBack();
+    void walCopiedBackOffTheWritersThreads();
 };
 
 void TestDatabase::parsesUrls_data()
@@ -221,6 +226,87 @@ void TestDatabase::transactionRollsBack()
         QVERIFY(!dup.ok());
         QCOMPARE(dup.error().code, ErrorCode::Conflict);
     }
+    db.releaseThreadConnection();
+}
+
+namespace {
+// mxFrame (frames in the WAL) and nBackfill (frames copied into the database file) from the
+// WAL index header (SQLite's walformat.html).
+QPair<quint32, quint32> walFrames(const QString &databasePath)
+{
+    QFile shm(databasePath + QStringLiteral("-shm"));
+    if (!shm.open(QIODevice::ReadOnly))
+        return {0, 0};
+    const QByteArray h = shm.read(136);
+    if (h.size() < 136)
+        return {0, 0};
+    quint32 mxFrame = 0;
+    quint32 backfill = 0;
+    std::memcpy(&mxFrame, h.constData() + 16, 4);
+    std::memcpy(&backfill, h.constData() + 96, 4);
+    return {mxFrame, backfill};
+}
+
+// `count` write transactions on a thread of their own; its connection's wal_autocheckpoint.
+int writeOnAThread(Database &db, const QString &prefix, int count)
+{
+    int autoPages = -1;
+    QThread *t = QThread::create([&] {
+        {
+            QSqlQuery q(db.connection());
+            if (q.exec(QStringLiteral("PRAGMA wal_autocheckpoint")) && q.next())
+                autoPages = q.value(0).toInt();
+        }
+        for (int i = 0; i < count; ++i) {
+            Transaction tx(db);
+            if (!tx.begin()
+                || !execSql(
+                        tx.db(),
+                        QStringLiteral("INSERT INTO store_settings (name, value) VALUES (?, ?)"),
+                        QVariantList{QString(prefix + QString::number(i)), QStringLiteral("x")})
+                || !tx.commit())
+                return;
+        }
+        db.releaseThreadConnection();
+    });
+    t->start();
+    t->wait();
+    delete t;
+    return autoPages;
+}
+} // namespace
+
+// The WAL is copied back by the checkpointer's thread: connections opened while it runs have
+// no automatic checkpoint, and their pages still reach the database file.
+void TestDatabase::walCopiedBackOffTheWritersThreads()
+{
+    QTemporaryDir dir;
+    const DatabaseUrl url = DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value();
+    if (url.engine != Engine::Sqlite)
+        QSKIP("SQLite's WAL");
+    Database db(url);
+    QVERIFY(db.open().ok());
+    QCOMPARE(automaticCheckpointPages(), 10000);
+
+    // Without a checkpointer: 300 commits stay below the automatic threshold, nothing is copied.
+    QCOMPARE(writeOnAThread(db, QStringLiteral("before-"), 300), 10000);
+    const auto before = walFrames(url.path);
+    QVERIFY2(before.first > 300, QByteArray::number(before.first).constData());
+    QCOMPARE(before.second, quint32(0));
+
+    {
+        WalCheckpointer checkpointer(db, 20);
+        QCOMPARE(automaticCheckpointPages(), 0);
+        QCOMPARE(writeOnAThread(db, QStringLiteral("during-"), 300), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(checkpointer.checkpoints() > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(walFrames(url.path).second == walFrames(url.path).first
+                                         && walFrames(url.path).first > 0,
+                                 10000);
+    }
+    QCOMPARE(automaticCheckpointPages(), 10000);
+    auto rows = execSql(db.connection(), QStringLiteral("SELECT COUNT(*) FROM store_settings"));
+    QVERIFY(rows && rows->next());
+    QCOMPARE(rows->value(0).toInt(), 600);
     db.releaseThreadConnection();
 }
 
