@@ -7,7 +7,6 @@
 #include <QSqlDriver>
 #include <QSqlQuery>
 
-#include <atomic>
 #include <cstring>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -32,7 +31,7 @@ constexpr quint32 kWalIndexVersion = 3007000;
 struct WalIndexView
 {
     quint64 session = 0;
-    const volatile unsigned char *map = nullptr;
+    const unsigned char *map = nullptr;
     bool unusable = false; // this session's file cannot be read this way: ask SQLite
 
     ~WalIndexView() { reset(0); }
@@ -62,25 +61,27 @@ struct WalIndexView
         ::close(fd);
         if (m == MAP_FAILED)
             return false;
-        map = static_cast<const volatile unsigned char *>(m);
+        map = static_cast<const unsigned char *>(m);
         return true;
     }
 
     // Both copies of the header agree and say the index is initialised: the header.
     std::optional<QByteArray> header() const
     {
-        QByteArray first(kHeaderBytes, Qt::Uninitialized);
-        QByteArray second(kHeaderBytes, Qt::Uninitialized);
-        for (int i = 0; i < kHeaderBytes; ++i)
-            first[i] = char(map[i]);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        for (int i = 0; i < kHeaderBytes; ++i)
-            second[i] = char(map[kHeaderBytes + i]);
-        quint32 version = 0;
-        std::memcpy(&version, first.constData(), sizeof version);
-        if (first != second || version != kWalIndexVersion || first[12] != 1)
+        // Acquire loads, word by word: the first copy is read before the second (the writer
+        // writes the second first), as SQLite's own reader does with a memory barrier.
+        const auto *words = reinterpret_cast<const quint32 *>(map);
+        quint32 first[kHeaderBytes / 4];
+        quint32 second[kHeaderBytes / 4];
+        for (int i = 0; i < kHeaderBytes / 4; ++i)
+            first[i] = __atomic_load_n(words + i, __ATOMIC_ACQUIRE);
+        for (int i = 0; i < kHeaderBytes / 4; ++i)
+            second[i] = __atomic_load_n(words + kHeaderBytes / 4 + i, __ATOMIC_ACQUIRE);
+        const auto *bytes = reinterpret_cast<const unsigned char *>(first);
+        if (std::memcmp(first, second, sizeof first) != 0 || first[0] != kWalIndexVersion
+            || bytes[12] != 1)
             return std::nullopt; // a commit is writing it, or not a WAL index we know
-        return first;
+        return QByteArray(reinterpret_cast<const char *>(first), kHeaderBytes);
     }
 };
 
