@@ -421,7 +421,6 @@ bool isUniqueViolation(const QSqlError &error)
 Transaction::Transaction(Database &database)
     : m_db(database.connection())
     , m_engine(database.engine())
-    , m_writerTurn(database.m_writers, std::defer_lock)
 {}
 
 Transaction::~Transaction()
@@ -442,17 +441,11 @@ int openTransactionsOnThisThread()
 Status Transaction::begin()
 {
     countIfMainThread();
-    // After 5 s without a turn (a thread that begins while it holds one already) BEGIN goes
-    // ahead and SQLite's busy timeout decides, as between processes.
-    if (m_engine == Engine::Sqlite && !m_writerTurn.owns_lock())
-        (void)m_writerTurn.try_lock_for(std::chrono::seconds(5));
     QSqlQuery q(m_db);
     const QString sql = m_engine == Engine::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
                                                    : QStringLiteral("BEGIN");
     if (!m_db.isOpen() || !q.exec(sql)) {
         qCWarning(lcDb) << "BEGIN failed:" << q.lastError().text();
-        if (m_writerTurn.owns_lock())
-            m_writerTurn.unlock();
         return makeError(ErrorCode::Unavailable, QStringLiteral("database busy or unavailable"));
     }
     m_active = true;
@@ -470,8 +463,6 @@ Status Transaction::commit()
     }
     m_active = false;
     --t_openTransactions;
-    if (m_writerTurn.owns_lock())
-        m_writerTurn.unlock();
     return Ok{};
 }
 
@@ -482,8 +473,6 @@ void Transaction::rollback()
     if (m_active)
         --t_openTransactions;
     m_active = false;
-    if (m_writerTurn.owns_lock())
-        m_writerTurn.unlock();
 }
 
 // ---- migrations -------------------------------------------------------------------------
