@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <map>
 
 Q_LOGGING_CATEGORY(lcDb, "mercato.db")

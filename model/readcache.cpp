@@ -2,7 +2,6 @@
 
 #include "preparedsql.h"
 
-#include <QFile>
 #include <QMutexLocker>
 #include <QSqlDriver>
 #include <QSqlQuery>
