@@ -24,7 +24,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <thread>
 
 Q_LOGGING_CATEGORY(lcDb, "mercato.db")
 
@@ -116,8 +119,96 @@ QStringList connectionThreads(const Database &database)
     return s_pool.value(&database).values();
 }
 
+// The thread of Database::runOnWriter: one job at a time, in the order they came.
+class Database::WriterThread
+{
+public:
+    explicit WriterThread(Database &database)
+        : m_database(database)
+        , m_thread([this] { loop(); })
+    {}
+
+    ~WriterThread()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_wake.notify_one();
+        m_thread.join();
+    }
+
+    bool isCurrent() const { return std::this_thread::get_id() == m_thread.get_id(); }
+
+    void run(const std::function<void()> &work)
+    {
+        Job job;
+        job.work = &work;
+        std::unique_lock lock(m_mutex);
+        m_queue.push_back(&job);
+        m_wake.notify_one();
+        job.finished.wait(lock, [&job] { return job.done; });
+    }
+
+private:
+    struct Job
+    {
+        const std::function<void()> *work = nullptr;
+        std::condition_variable finished;
+        bool done = false; // guarded by m_mutex
+    };
+
+    void loop()
+    {
+        QThread::currentThread()->setObjectName(QStringLiteral("db-writer"));
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+            if (m_queue.empty())
+                break; // stopping, and every job that came has run
+            Job *job = m_queue.front();
+            m_queue.pop_front();
+            lock.unlock();
+            (*job->work)();
+            lock.lock();
+            job->done = true;
+            job->finished.notify_one();
+        }
+        lock.unlock();
+        m_database.releaseThreadConnection();
+    }
+
+    Database &m_database;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Job *> m_queue; // guarded by m_mutex
+    bool m_stopping = false;   // guarded by m_mutex
+    std::thread m_thread;      // last: starts once the members above exist
+};
+
+void Database::runOnWriter(const std::function<void()> &work)
+{
+    if (m_url.engine != Engine::Sqlite) {
+        work();
+        return;
+    }
+    WriterThread *writer = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_writer)
+            m_writer = std::make_unique<WriterThread>(*this);
+        writer = m_writer.get();
+    }
+    if (writer->isCurrent()) {
+        work();
+        return;
+    }
+    writer->run(work);
+}
+
 Database::~Database()
 {
+    m_writer.reset(); // its jobs finish and it removes its connection (not under m_mutex)
     {
         std::lock_guard lock(s_poolMutex);
         s_pool.remove(this);
@@ -280,10 +371,11 @@ Status Database::configure(QSqlDatabase &db)
         statements
                 = {QStringLiteral("PRAGMA journal_mode=WAL"),
                    QStringLiteral("PRAGMA synchronous=NORMAL"),
-                   // Pages come from a memory map instead of a read() each: another
-                   // connection's commit empties this one's page cache (WAL), so the
-                   // checkout's pages are read again and again.
-                   QStringLiteral("PRAGMA mmap_size=268435456"),
+                   // No memory map: in WAL mode SQLite unmaps it whole whenever another
+                   // connection has committed, and the next read maps it again and faults
+                   // its pages back in. Under checkouts that was an munmap (with TLB flushes
+                   // on every core) per request. Pages come from SQLite's cache or a read().
+                   QStringLiteral("PRAGMA mmap_size=0"),
                    // Checkpoints: on the committing thread after 10,000 WAL pages, or
                    // none when a WalCheckpointer does them (walcheckpointer.h). Commits are
                    // as durable either way (the WAL is the log).

@@ -7,7 +7,8 @@
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantList>
-#include <chrono>
+#include <functional>
+#include <memory>
 #include <mutex>
 
 namespace Mercato {
@@ -55,6 +56,15 @@ public:
     // True when the database answers a trivial query from this thread.
     bool ping();
 
+    // Runs `work` on the database's writer thread and waits for it (SQLite), or on the calling
+    // thread (PostgreSQL, whose row locks let writers run side by side). Writes that follow one
+    // another there keep their pages cached: SQLite empties a connection's page cache whenever
+    // another connection has committed, so checkouts alternating between the workers' own
+    // connections read every page again. The thread has its own connection like any other;
+    // `work` uses Database::connection() and Transaction as usual. Nothing it touches may
+    // belong to the calling thread's open transaction (it would wait for that one's lock).
+    void runOnWriter(const std::function<void()> &work);
+
     int schemaVersion();
     static int latestSchemaVersion();
 
@@ -67,11 +77,10 @@ private:
 
     DatabaseUrl m_url;
     QString m_prefix;
-    std::mutex m_mutex; // guards m_names
+    std::mutex m_mutex; // guards m_names and the creation of m_writer
     QStringList m_names;
-    // Unused: writers taking turns here measured slower than SQLite's busy handler, and
-    // ThreadSanitizer cannot follow a timed lock. To go with the next change of this header.
-    std::timed_mutex m_writers;
+    class WriterThread;
+    std::unique_ptr<WriterThread> m_writer; // SQLite, started by the first runOnWriter
 };
 
 // One statement with positional binds; on failure the error is logged (without values) and
@@ -105,7 +114,6 @@ public:
 private:
     QSqlDatabase m_db;
     Engine m_engine;
-    std::unique_lock<std::timed_mutex> m_writerTurn; // unused, see Database::m_writers
     bool m_active = false;
 };
 

@@ -216,6 +216,23 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     if (coinsToUse < 0)
         return Error::validation(QStringLiteral("coinsToUse"),
                                  QStringLiteral("coinsToUse must not be negative"));
+    // On SQLite every checkout runs on the database's writer thread, one after another on one
+    // connection whose pages stay cached (Database::runOnWriter); its effects are announced
+    // here, on the caller's thread, once committed.
+    Result<Order> placed = makeError(ErrorCode::Internal, QStringLiteral("checkout did not run"));
+    StockEffects effects;
+    m_database.runOnWriter(
+            [&] { placed = placeOrderInTransaction(customerId, coinsToUse, &effects); });
+    if (!placed)
+        return placed;
+    m_inventory.announce(effects);
+    Q_EMIT m_events.orderChanged(placed->id, OrderStatus::PendingPayment);
+    return placed;
+}
+
+Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
+                                                    StockEffects *effectsOut)
+{
     // The hot path of the shop: every statement is prepared once per connection
     // (execPrepared), nothing is read twice, and the answer is built from what was written.
     QSqlDatabase db = m_database.connection();
@@ -384,8 +401,7 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     }
     if (auto s = tx.commit(); !s)
         return s.error();
-    m_inventory.announce(effects);
-    Q_EMIT m_events.orderChanged(orderId, OrderStatus::PendingPayment);
+    *effectsOut = std::move(effects);
     return order;
 }
 

@@ -157,6 +157,9 @@ public:
 
 private:
     Result<Order> load(const QSqlDatabase &db, const QString &orderId);
+    // placeOrder's transaction, on the database's writer thread; fills *effects once committed.
+    Result<Order> placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
+                                          StockEffects *effects);
     // Stock (through Inventory, reason StockReason::Cancel or ::Expire) and held coins back.
     Status releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
                         StockEffects *effects);

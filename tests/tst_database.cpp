@@ -1,19 +1,22 @@
 // Migrations on an empty database, a migration missing below the highest applied one (an
 // upgrade from a release without it), refusal of a newer schema, per-thread connections,
-// transactions that roll back.
+// transactions that roll back, the writer thread.
 
 #include "support/testsupport.h"
 
 #include "model/database.h"
+#include "model/ids.h"
 #include "model/walcheckpointer.h"
 
 #include <QFile>
+#include <QSet>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
 #include <cstring>
+#include <mutex>
 
 using namespace Mercato;
 
@@ -29,6 +32,7 @@ private Q_SLOTS:
     void connectionsArePerThread();
     void transactionRollsBack();
     void walCopiedBackOffTheWritersThreads();
+    void writerThreadRunsWritesInTurn();
 };
 
 void TestDatabase::parsesUrls_data()
@@ -307,6 +311,89 @@ void TestDatabase::walCopiedBackOffTheWritersThreads()
     auto rows = execSql(db.connection(), QStringLiteral("SELECT COUNT(*) FROM store_settings"));
     QVERIFY(rows && rows->next());
     QCOMPARE(rows->value(0).toInt(), 600);
+    db.releaseThreadConnection();
+}
+
+// Database::runOnWriter from three threads at once: on SQLite every job runs on one thread of
+// its own (not a caller's), one at a time, each on that thread's connection; a job that asks
+// again runs at once. On PostgreSQL each runs on its caller's thread.
+void TestDatabase::writerThreadRunsWritesInTurn()
+{
+    QTemporaryDir dir;
+    Database db(DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value());
+    QVERIFY(db.open().ok());
+    const bool sqlite = db.engine() == Engine::Sqlite;
+    constexpr int kCallers = 3;
+    constexpr int kJobsEach = 40;
+    std::mutex mutex;
+    QSet<QThread *> callerThreads, jobThreads;
+    QSet<QString> connections;
+    int inside = 0, mostInside = 0, committed = 0;
+    const auto job = [&] {
+        {
+            std::lock_guard lock(mutex);
+            mostInside = std::max(mostInside, ++inside);
+            jobThreads.insert(QThread::currentThread());
+        }
+        Transaction tx(db);
+        const bool ok = tx.begin().ok()
+                        && execSql(tx.db(),
+                                   QStringLiteral("INSERT INTO store_settings (name, value) "
+                                                  "VALUES (?, 'writer-test')"),
+                                   {Ids::newId()})
+                                   .ok()
+                        && tx.commit().ok();
+        QThread::usleep(100); // room for another job to overlap, were they not in turn
+        std::lock_guard lock(mutex);
+        connections.insert(tx.db().connectionName());
+        --inside;
+        committed += ok ? 1 : 0;
+    };
+    QList<QThread *> callers;
+    for (int i = 0; i < kCallers; ++i) {
+        callers.append(QThread::create([&] {
+            {
+                std::lock_guard lock(mutex);
+                callerThreads.insert(QThread::currentThread());
+            }
+            for (int j = 0; j < kJobsEach; ++j)
+                db.runOnWriter(job);
+            db.releaseThreadConnection();
+        }));
+    }
+    for (QThread *t : std::as_const(callers))
+        t->start();
+    for (QThread *t : std::as_const(callers))
+        QVERIFY(t->wait(60000));
+    qDeleteAll(callers);
+
+    QCOMPARE(committed, kCallers * kJobsEach);
+    auto count = execSql(db.connection(),
+                         QStringLiteral("SELECT COUNT(*) FROM store_settings WHERE value = "
+                                        "'writer-test'"));
+    QVERIFY(count && count->next());
+    QCOMPARE(count->value(0).toInt(), kCallers * kJobsEach);
+    if (sqlite) {
+        QCOMPARE(jobThreads.size(), 1);
+        QVERIFY(!callerThreads.contains(*jobThreads.begin()));
+        QCOMPARE(connections.size(), 1);
+        QCOMPARE(mostInside, 1);
+        bool nestedRan = false;
+        QThread *outer = nullptr, *nested = nullptr;
+        db.runOnWriter([&] {
+            outer = QThread::currentThread();
+            db.runOnWriter([&] {
+                nested = QThread::currentThread();
+                nestedRan = true;
+            });
+        });
+        QVERIFY(nestedRan);
+        QCOMPARE(nested, outer);
+        QCOMPARE(outer, *jobThreads.begin());
+    } else {
+        QCOMPARE(jobThreads, callerThreads);
+        QCOMPARE(connections.size(), kCallers);
+    }
     db.releaseThreadConnection();
 }
 
