@@ -29,6 +29,8 @@
 #include <map>
 #include <thread>
 
+#include <pthread.h>
+
 Q_LOGGING_CATEGORY(lcDb, "mercato.db")
 
 namespace Mercato {
@@ -160,6 +162,8 @@ private:
 
     void loop()
     {
+        // Named for ps, top and perf too (a std::thread otherwise keeps its creator's name).
+        pthread_setname_np(pthread_self(), "db-writer");
         QThread::currentThread()->setObjectName(QStringLiteral("db-writer"));
         std::unique_lock lock(m_mutex);
         for (;;) {
