@@ -1,6 +1,6 @@
 #pragma once
 // Backups and restores of a SQLite shop, and the counts and sums that show two copies hold the
-// same data. PostgreSQL shops are backed up with pg_dump (see the README).
+// same data. PostgreSQL shops are backed up with pg_dump (see docs/operations.md).
 
 #include "database.h"
 #include "result.h"
