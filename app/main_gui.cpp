@@ -2,8 +2,8 @@
 // on a QCoreApplication, without creating a single widget.
 
 #include "config.h"
+#include "console/metricsmonitor.h"
 #include "journallog.h"
-#include "metricsmonitor.h"
 #include "runtime.h"
 
 #include "model/secretstore.h"

@@ -285,8 +285,7 @@ Status Runtime::start()
     registerApi(m_router, *m_shop, m_metrics, api);
 
     Shop *shop = m_shop.get();
-    m_server = std::make_unique<ApiServer>(&m_router, &m_metrics, server,
-                                           [shop] { shop->database().releaseThreadConnection(); });
+    m_server = std::make_unique<ApiServer>(&m_router, &m_metrics, server);
     if (auto s = m_server->start(); !s)
         return s;
 
@@ -314,10 +313,7 @@ void Runtime::stop()
     m_sweeper.reset();
     m_cluster.reset();
     m_checkpointer.reset();
-    if (m_shop) {
-        m_shop->database().releaseThreadConnection();
-        m_shop.reset();
-    }
+    m_shop.reset();
 }
 
 QString Runtime::apiUrl() const
@@ -544,7 +540,6 @@ int runBackupCommand(const Config &config)
                          ? 2
                          : 1;
         }
-        database.releaseThreadConnection();
     }
     if (rc != 0)
         return rc;
@@ -618,7 +613,6 @@ int runExportCommand(const Config &config)
                          static_cast<long long>(n.value()), qPrintable(kind), qPrintable(file));
         }
     }
-    database.releaseThreadConnection();
     return rc;
 }
 // `migrate-to URL`: this SQLite shop copied into an empty PostgreSQL database, then checked.
@@ -656,8 +650,6 @@ int runMigrateToCommand(const Config &config)
         printFigures(report->figures);
         std::fprintf(stdout, "point MERCATO_DATABASE at the new URL to serve from PostgreSQL\n");
     }
-    source.releaseThreadConnection();
-    target.releaseThreadConnection();
     return rc;
 }
 } // namespace
@@ -707,7 +699,6 @@ int runCommand(const Config &config)
                              static_cast<long long>(mismatches->size()));
                 rc = 1;
             }
-            database.releaseThreadConnection();
         }
         return rc;
     }

@@ -7,7 +7,7 @@
 // second later and lasts S - 2 seconds.
 
 #include "app/config.h"
-#include "app/metricsmonitor.h"
+#include "app/console/metricsmonitor.h"
 #include "app/runtime.h"
 #include "model/accounts.h"
 #include "model/catalog.h"

@@ -234,7 +234,6 @@ Status restore(const QString &file, const DatabaseUrl &target, bool overwrite)
     }
     Database restored(target);
     const Status opened = restored.open(); // brings an older backup's schema up to date
-    restored.releaseThreadConnection();
     if (!opened)
         return opened;
     qCInfo(lcBackup).noquote() << "restored" << file << "(schema version" << info->schemaVersion

@@ -89,7 +89,6 @@ void ClusterEvents::start()
     });
     connect(&m_thread, &QThread::finished, context, [this] {
         m_listening = false;
-        m_database.releaseThreadConnection();
         std::lock_guard lock(m_mutex);
         delete m_context;
         m_context = nullptr;

@@ -19,6 +19,7 @@
 #include <QSqlError>
 #include <QSqlRecord>
 #include <QThread>
+#include <QThreadStorage>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -87,10 +88,44 @@ QString DatabaseUrl::redacted() const
            + QString::number(port) + QLatin1Char('/') + name;
 }
 
+namespace {
+// The databases that exist: a thread that ends releases its connections only of these.
+std::mutex s_liveMutex;
+QSet<const Database *> s_live; // guarded by s_liveMutex
+} // namespace
+
+// Each thread's connections, released when the thread ends: QThreadStorage deletes this as its
+// thread finishes (a QThread's before wait() returns, another thread's as it exits, the main
+// thread's with the application), on that thread, while it is still the connection's owner.
+struct Database::ThreadConnections
+{
+    QList<QPair<Database *, QString>> owned;
+
+    ~ThreadConnections()
+    {
+        for (const auto &[database, name] : std::as_const(owned)) {
+            std::lock_guard lock(s_liveMutex); // the database is not destroyed meanwhile
+            if (s_live.contains(database))
+                database->releaseConnection(name);
+        }
+    }
+
+    static ThreadConnections &current()
+    {
+        static QThreadStorage<ThreadConnections *> storage;
+        if (!storage.hasLocalData())
+            storage.setLocalData(new ThreadConnections);
+        return *storage.localData();
+    }
+};
+
 Database::Database(DatabaseUrl url)
     : m_url(std::move(url))
     , m_prefix(QStringLiteral("mercato-") + Ids::newId().left(8))
-{}
+{
+    std::lock_guard lock(s_liveMutex);
+    s_live.insert(this);
+}
 
 namespace {
 // The pool gauge's view: connection name -> owning thread's name, per Database. Kept here so
@@ -178,8 +213,6 @@ private:
             job->done = true;
             job->finished.notify_one();
         }
-        lock.unlock();
-        m_database.releaseThreadConnection();
     }
 
     Database &m_database;
@@ -212,7 +245,11 @@ void Database::runOnWriter(const std::function<void()> &work)
 
 Database::~Database()
 {
-    m_writer.reset(); // its jobs finish and it removes its connection (not under m_mutex)
+    m_writer.reset(); // its jobs finish and its thread's end removes its connection
+    {
+        std::lock_guard lock(s_liveMutex); // waits for a thread releasing one of ours
+        s_live.remove(this);
+    }
     {
         std::lock_guard lock(s_poolMutex);
         s_pool.remove(this);
@@ -335,6 +372,7 @@ QSqlDatabase Database::connection()
         std::lock_guard lock(m_mutex);
         m_names.append(name);
     }
+    ThreadConnections::current().owned.append({this, name});
     notePoolConnection(this, name, QThread::currentThread()->objectName());
     if (!db.open()) {
         qCWarning(lcDb) << "cannot open" << m_url.redacted() << ":" << db.lastError().text();
@@ -348,6 +386,12 @@ QSqlDatabase Database::connection()
 void Database::releaseThreadConnection()
 {
     const QString name = connectionName();
+    ThreadConnections::current().owned.removeAll(QPair<Database *, QString>(this, name));
+    releaseConnection(name);
+}
+
+void Database::releaseConnection(const QString &name)
+{
     {
         std::lock_guard lock(m_mutex);
         m_names.removeAll(name);

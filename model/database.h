@@ -51,7 +51,9 @@ public:
     QSqlDatabase connection();
     // Dynamic property of a connection's driver: a number unique to each opened session.
     static constexpr const char *kSessionProperty = "mercatoSession";
-    // Closes and removes the calling thread's connection; call it in the thread before it ends.
+    // Closes and removes the calling thread's connection now. A thread's connection is also
+    // released by itself when the thread ends (QThread or not), so this is only for a thread
+    // that lives on without needing its connection (a pooled thread between jobs).
     void releaseThreadConnection();
     // True when the database answers a trivial query from this thread.
     bool ping();
@@ -72,6 +74,9 @@ private:
     friend class Transaction;
 
     QString connectionName() const;
+    // Closes and removes the connection `name` if it is still one of this database's.
+    void releaseConnection(const QString &name);
+    struct ThreadConnections; // the connections a thread opened, released as it ends
     Status configure(QSqlDatabase &db);
     Status migrate();
 

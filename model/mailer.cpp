@@ -351,7 +351,6 @@ void MailQueue::run()
             (void)journal->release(JournaledMail{item.message, item.attempts, item.claim});
         if (!held.empty())
             qCInfo(lcMail) << held.size() << "claimed mail(s) left in the outbox for later";
-        journal->threadEnds();
     }
 }
 

@@ -100,8 +100,6 @@ public:
             = 0;
     // Not attempted (the queue stops): free for the next claim at once.
     virtual Status release(const JournaledMail &mail) = 0;
-    // The queue's thread ends (database connections are per thread).
-    virtual void threadEnds() {}
 };
 
 // Delivers mail on its own thread: callers never wait for a mail server. With a journal it is

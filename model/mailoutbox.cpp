@@ -129,11 +129,6 @@ Status MailOutboxTable::release(const JournaledMail &mail)
     return Ok{};
 }
 
-void MailOutboxTable::threadEnds()
-{
-    m_db.releaseThreadConnection();
-}
-
 Result<qint64> MailOutboxTable::count()
 {
     auto q = execSql(m_db.connection(), QStringLiteral("SELECT COUNT(*) FROM mail_outbox"));

@@ -25,7 +25,6 @@ public:
     Status failed(const JournaledMail &mail, int attempts, qint64 retryAtMs,
                   const QString &error) override;
     Status release(const JournaledMail &mail) override;
-    void threadEnds() override;
 
     // Messages in the table, due or not, whoever holds them.
     Result<qint64> count();

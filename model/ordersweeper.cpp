@@ -37,10 +37,7 @@ void OrderSweeper::start()
             qCWarning(lcSweeper).noquote() << "refund retry failed:" << n.error().detail;
     });
     QObject::connect(&m_thread, &QThread::started, timer, qOverload<>(&QTimer::start));
-    QObject::connect(&m_thread, &QThread::finished, timer, [this, timer] {
-        m_database.releaseThreadConnection();
-        delete timer;
-    });
+    QObject::connect(&m_thread, &QThread::finished, timer, [timer] { delete timer; });
     m_thread.start();
 }
 

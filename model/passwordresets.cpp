@@ -70,8 +70,6 @@ void PasswordResets::run()
         lock.lock();
         m_busy = false;
     }
-    lock.unlock();
-    m_shop.database().releaseThreadConnection();
 }
 
 void PasswordResets::handle(const QString &email)

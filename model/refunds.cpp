@@ -76,30 +76,6 @@ Status lockRow(const QSqlDatabase &db, const QString &table, const QString &id)
     return Ok{};
 }
 
-// Puts refunded units back on the shelf with a stock ledger row.
-// TODO(catalog): use the Inventory API once it is on main.
-Status restock(const QSqlDatabase &db, const QString &productId, int quantity,
-               const QString &actorId, const QString &orderId)
-{
-    const qint64 now = Clock::nowMs();
-    auto u = execSql(
-            db,
-            QStringLiteral("UPDATE products SET stock = stock + ?, version = version + 1, "
-                           "updated_at = ?, low_stock_armed = CASE WHEN stock + ? > "
-                           "low_stock_threshold THEN 1 ELSE low_stock_armed END WHERE id = ?"),
-            {quantity, now, quantity, productId});
-    if (!u)
-        return u.error();
-    auto l = execSql(
-            db,
-            QStringLiteral("INSERT INTO stock_ledger (product_id, delta, reason, note, actor_id, "
-                           "order_id, created_at) VALUES (?, ?, 'refund', ?, ?, ?, ?)"),
-            {productId, quantity, QStringLiteral("refund"), actorId, orderId, now});
-    if (!l)
-        return l.error();
-    return Ok{};
-}
-
 qint64 backoffMs(int attempts)
 {
     // 30 s, 1 min, 2 min, ... capped at one hour.
@@ -585,9 +561,12 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                 !s)
                 return s.error();
         }
+        // Back on the shelf as any stock change is: its ledger row, the low-stock re-arm, and
+        // the announcements after commit.
+        StockEffects stockEffects;
         if (restockItems) {
-            if (auto s
-                = restock(db, current->productId, current->quantity, sellerId, current->orderId);
+            if (auto s = m_shop.inventory().restock(db, current->productId, current->quantity,
+                                                    current->orderId, sellerId, &stockEffects);
                 !s)
                 return s.error();
         }
@@ -644,10 +623,9 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         if (auto s = tx.commit(); !s)
             return s.error();
         m_shop.notifier().announce(pendingNotes);
+        m_shop.inventory().announce(stockEffects);
         m_shop.mail().wake();
         Q_EMIT m_shop.events().refundChanged(id);
-        if (restockItems)
-            Q_EMIT m_shop.events().productChanged(current->productId);
         if (nothingToSend)
             paymentRefundId.clear();
     }

@@ -74,7 +74,6 @@ void WalCheckpointer::run()
         if (frames >= kRestartFrames && !q.exec(QStringLiteral("PRAGMA wal_checkpoint(RESTART)")))
             qCWarning(lcCheckpoint) << "restarting the WAL failed:" << q.lastError().text();
     }
-    m_database.releaseThreadConnection();
 }
 
 } // namespace Mercato

@@ -9,6 +9,7 @@
 
 #include "model/clock.h"
 #include "model/coinledger.h"
+#include "model/events.h"
 #include "model/ids.h"
 #include "model/refunds.h"
 #include "model/reviews.h"
@@ -100,6 +101,8 @@ private Q_SLOTS:
     void refundAmounts_data();
     void refundAmounts();
     void refundRestocks();
+    void refundRestockAnnouncedAsAHandAdjustment_data();
+    void refundRestockAnnouncedAsAHandAdjustment();
     void refundRejectAndDecideOnce();
     void refundOnlyOwnersSee();
     void refundNotifiesRightUsers();
@@ -864,6 +867,112 @@ void TestAftersales::refundRestocks()
                                  {QStringLiteral("quantity"), 1},
                                  {QStringLiteral("reason"), QStringLiteral("x")}});
     QCOMPARE(asked.status, 409);
+}
+
+// A refund's restock is a stock change like any other: the same product row, ledger row,
+// low-stock alert or re-arm, and the same announcements (what the console's Inventory page
+// follows live) as a seller's hand adjustment of the same delta from the same state.
+void TestAftersales::refundRestockAnnouncedAsAHandAdjustment_data()
+{
+    QTest::addColumn<int>("stock");
+    QTest::addColumn<int>("armed");
+    QTest::addColumn<int>("restock");
+    QTest::addColumn<int>("expectedArmed");
+    QTest::addColumn<int>("expectedAlerts");
+    // Low and alerted already: back above the threshold re-arms the alert.
+    QTest::newRow("re-arms above the threshold") << 2 << 0 << 4 << 1 << 0;
+    // Low but armed (its threshold was lowered to below its stock, then the stock fell by
+    // hand to exactly the old value): a change that leaves it low is the crossing.
+    QTest::newRow("alerts while still low") << 2 << 1 << 1 << 0 << 1;
+    // Above and armed: stays armed, no alert.
+    QTest::newRow("stays armed above") << 8 << 1 << 2 << 1 << 0;
+}
+
+void TestAftersales::refundRestockAnnouncedAsAHandAdjustment()
+{
+    QFETCH(int, stock);
+    QFETCH(int, armed);
+    QFETCH(int, restock);
+    QFETCH(int, expectedArmed);
+    QFETCH(int, expectedAlerts);
+    const QString seller = addUser(QStringLiteral("seller"));
+    const QString customer = addUser(QStringLiteral("customer"));
+    const QString refunded = addProduct(seller, stock);
+    const QString adjusted = addProduct(seller, stock);
+    for (const QString &id : {refunded, adjusted})
+        QVERIFY(execSql(m_server->shop().database().connection(),
+                        QStringLiteral("UPDATE products SET low_stock_threshold = 5, "
+                                       "low_stock_armed = ? WHERE id = ?"),
+                        {armed, id})
+                        .ok());
+    const PlacedOrder order
+            = addOrder(customer, QStringLiteral("paid"), {{refunded, seller, restock}});
+
+    struct Seen
+    {
+        std::mutex mutex;
+        QHash<QString, int> changed, low;
+    } seen;
+    ModelEvents &events = m_server->shop().events();
+    auto c1 = connect(
+            &events, &ModelEvents::productChanged, &events,
+            [&seen](const QString &id) {
+                std::lock_guard lock(seen.mutex);
+                ++seen.changed[id];
+            },
+            Qt::DirectConnection);
+    auto c2 = connect(
+            &events, &ModelEvents::stockLow, &events,
+            [&seen](const QString &id, const QString &, int) {
+                std::lock_guard lock(seen.mutex);
+                ++seen.low[id];
+            },
+            Qt::DirectConnection);
+    auto disconnect = qScopeGuard([&] {
+        QObject::disconnect(c1);
+        QObject::disconnect(c2);
+    });
+
+    const auto asked
+            = as(customer).post(QStringLiteral("/api/v1/orders/%1/refund-requests").arg(order.id),
+                                {{QStringLiteral("orderItemId"), order.itemIds.first()},
+                                 {QStringLiteral("quantity"), restock},
+                                 {QStringLiteral("reason"), QStringLiteral("x")}});
+    QCOMPARE(asked.status, 201);
+    const auto approved
+            = as(seller).post(QStringLiteral("/api/v1/seller/refund-requests/%1/approve")
+                                      .arg(asked.json().value(QStringLiteral("id")).toString()),
+                              {{QStringLiteral("restock"), true}});
+    QCOMPARE(approved.status, 200);
+    const auto handAdjusted = as(seller).post(
+            QStringLiteral("/api/v1/products/%1/stock-adjustments").arg(adjusted),
+            {{QStringLiteral("delta"), restock}, {QStringLiteral("reason"), QStringLiteral("x")}});
+    QCOMPARE(handAdjusted.status, 200);
+
+    for (const QString &id : {refunded, adjusted}) {
+        const QByteArray which = id == refunded ? "refund restock" : "hand adjustment";
+        QVERIFY2(scalar(QStringLiteral("SELECT stock FROM products WHERE id = ?"), {id})
+                         == stock + restock,
+                 which.constData());
+        QVERIFY2(scalar(QStringLiteral("SELECT low_stock_armed FROM products WHERE id = ?"), {id})
+                         == expectedArmed,
+                 which.constData());
+        QVERIFY2(scalar(QStringLiteral("SELECT COUNT(*) FROM stock_ledger WHERE product_id = ? "
+                                       "AND delta = ?"),
+                        {id, restock})
+                         == 1,
+                 which.constData());
+        QVERIFY2(scalar(QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND "
+                                       "kind = 'stock.low' AND data LIKE ?"),
+                        {seller, QString(QLatin1Char('%') + id + QLatin1Char('%'))})
+                         == expectedAlerts,
+                 which.constData());
+    }
+    std::lock_guard lock(seen.mutex);
+    QCOMPARE(seen.changed.value(refunded), seen.changed.value(adjusted));
+    QCOMPARE(seen.low.value(refunded), seen.low.value(adjusted));
+    QCOMPARE(seen.low.value(refunded), expectedAlerts);
+    QVERIFY(seen.changed.value(refunded) >= 1);
 }
 
 void TestAftersales::refundRejectAndDecideOnce()

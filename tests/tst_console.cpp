@@ -5,7 +5,7 @@
 #include "support/testsupport.h"
 
 #include "app/config.h"
-#include "app/metricsmonitor.h"
+#include "app/console/metricsmonitor.h"
 #include "app/runtime.h"
 #include "model/clock.h"
 #include "model/cloudinaryimagestore.h"

@@ -10,10 +10,13 @@
 
 #include <QFile>
 #include <QSet>
+#include <QSqlDriver>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+
+#include <thread>
 
 #include <cstring>
 #include <mutex>
@@ -30,6 +33,7 @@ private Q_SLOTS:
     void refusesNewerSchema();
     void appliesMigrationMissingBelowTheHighest();
     void connectionsArePerThread();
+    void endedThreadLeavesNoConnection();
     void transactionRollsBack();
     void walCopiedBackOffTheWritersThreads();
     void writerThreadRunsWritesInTurn();
@@ -195,6 +199,65 @@ void TestDatabase::connectionsArePerThread()
     QVERIFY(otherName != mainName);
     QVERIFY(!QSqlDatabase::contains(otherName)); // removed in its own thread
     db.releaseThreadConnection();
+}
+
+// A thread that ends without releasing its connection leaves none behind, whether a QThread or
+// a plain std::thread; a later thread (often at the address of one that ended, which names the
+// connection) gets a fresh session of its own, never the ended thread's.
+void TestDatabase::endedThreadLeavesNoConnection()
+{
+    QTemporaryDir dir;
+    Database db(DatabaseUrl::parse(Test::freshDatabaseUrl(dir.path())).value());
+    QVERIFY(db.open().ok());
+    const QStringList before = QSqlDatabase::connectionNames();
+    struct Seen
+    {
+        QString name;
+        quint64 session = 0;
+        bool works = false;
+    };
+    auto use = [&db](Seen &seen) {
+        QSqlDatabase c = db.connection();
+        seen.name = c.connectionName();
+        seen.session = c.driver()->property(Database::kSessionProperty).toULongLong();
+        QSqlQuery q(c);
+        seen.works = q.exec(QStringLiteral("SELECT COUNT(*) FROM users")) && q.next();
+    };
+    QSet<quint64> sessions;
+    QSet<QString> names;
+    int reusedNames = 0;
+    for (int i = 0; i < 20; ++i) {
+        Seen seen;
+        if (i % 2 == 0) {
+            std::thread t([&] { use(seen); });
+            t.join();
+        } else {
+            QThread *t = QThread::create([&] { use(seen); });
+            t->start();
+            QVERIFY(t->wait(20000));
+            delete t;
+        }
+        QVERIFY2(seen.works, qPrintable(QStringLiteral("thread %1").arg(i)));
+        QVERIFY2(!QSqlDatabase::contains(seen.name),
+                 qPrintable(QStringLiteral("thread %1 left %2 open").arg(i).arg(seen.name)));
+        QVERIFY2(!sessions.contains(seen.session),
+                 qPrintable(QStringLiteral("thread %1 got an ended thread's session").arg(i)));
+        sessions.insert(seen.session);
+        if (names.contains(seen.name))
+            ++reusedNames;
+        names.insert(seen.name);
+    }
+    QCOMPARE(QSqlDatabase::connectionNames(), before);
+    qInfo("%d of 20 threads had the connection name of one that ended before", reusedNames);
+    // A thread that released its connection by hand and then ended is no different.
+    Seen seen;
+    std::thread t([&] {
+        use(seen);
+        db.releaseThreadConnection();
+    });
+    t.join();
+    QVERIFY(seen.works);
+    QCOMPARE(QSqlDatabase::connectionNames(), before);
 }
 
 void TestDatabase::transactionRollsBack()
