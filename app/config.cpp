@@ -43,8 +43,10 @@ const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
                             QStringLiteral("MERCATO_COIN_VALUE_CENTS"),
                             QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"),
                             QStringLiteral("MERCATO_AUTH_RATE_LIMIT"),
+                            QStringLiteral("MERCATO_PASSWORD_CHECKS"),
                             QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"),
                             QStringLiteral("MERCATO_SELLER_APPROVAL"),
+                            QStringLiteral("MERCATO_EMAIL_VERIFICATION"),
                             QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"),
                             QStringLiteral("MERCATO_WORKERS"),
                             QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"),
@@ -384,11 +386,13 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     c.store.maxCoinDiscountPercent
             = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
     c.authRateLimit = b.integer(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), 20, 0, 1'000'000);
+    c.passwordChecks = b.integer(QStringLiteral("MERCATO_PASSWORD_CHECKS"), -1, 0, 256);
     c.mailLeaseSeconds = b.integer(QStringLiteral("MERCATO_MAIL_LEASE_SECONDS"), 60, 1, 3600);
     c.jobIntervalSeconds = b.integer(QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"), 30, 1, 3600);
     c.store.lowStockDefault
             = b.integer(QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), 5, 0, 1'000'000);
     c.store.sellerApproval = b.flag(QStringLiteral("MERCATO_SELLER_APPROVAL"), false);
+    c.store.verifyNewAccounts = b.flag(QStringLiteral("MERCATO_EMAIL_VERIFICATION"), true);
     c.store.pendingOrderTtlMinutes
             = b.integer(QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), 60, 1, 60 * 24 * 30);
     c.workers = b.integer(QStringLiteral("MERCATO_WORKERS"), 0, 0, 256);

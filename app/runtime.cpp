@@ -23,6 +23,7 @@
 #include <QSocketNotifier>
 #include <QSslCertificate>
 #include <QSslKey>
+#include <QThread>
 
 #include <csignal>
 #include <cstdio>
@@ -279,6 +280,11 @@ Status Runtime::start()
     api.corsOrigins = m_config.corsOrigins;
     api.debugRoutes = m_config.debugRoutes;
     api.authRateLimit = m_config.authRateLimit;
+    api.passwordChecks = m_config.passwordChecks >= 0
+                                 ? m_config.passwordChecks
+                                 : std::max(1, (server.workers > 0 ? server.workers
+                                                                   : QThread::idealThreadCount())
+                                                       - 1);
     api.storefront.enabled = m_config.storefront;
     api.storefront.stripePublishableKey
             = m_config.stripeSecretKey.isEmpty() ? QString() : m_config.stripePublishableKey;

@@ -4,6 +4,8 @@
 #include "clock.h"
 #include "cursor.h"
 #include "ids.h"
+#include "mailer.h"
+#include "mailoutbox.h"
 #include "passwords.h"
 
 #include <QLoggingCategory>
@@ -21,7 +23,7 @@ namespace {
 
 const QString kUserColumns = QStringLiteral(
         "id, email, display_name, role, status, avatar_url, tokens_valid_after, created_at, "
-        "password_hash");
+        "password_hash, email_verified");
 
 Account readAccount(const QSqlQuery &q, QString *passwordHash = nullptr)
 {
@@ -36,6 +38,7 @@ Account readAccount(const QSqlQuery &q, QString *passwordHash = nullptr)
     a.createdAt = q.value(7).toLongLong();
     if (passwordHash)
         *passwordHash = q.value(8).toString();
+    a.emailVerified = q.value(9).toInt() != 0;
     return a;
 }
 
@@ -87,6 +90,20 @@ QList<FieldError> emailProblems(const QString &normalised)
     if (!Accounts::isValidEmail(normalised))
         return {{QStringLiteral("email"), QStringLiteral("email is not a valid email address")}};
     return {};
+}
+
+Error invalidConfirmation()
+{
+    return Error{ErrorCode::BadRequest,
+                 QStringLiteral("the confirmation token is unknown, used or expired"),
+                 {{QStringLiteral("token"), QStringLiteral("token is unknown, used or expired")}}};
+}
+
+Error emailTaken()
+{
+    return Error{ErrorCode::Conflict,
+                 QStringLiteral("an account with this email exists"),
+                 {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
 }
 
 } // namespace
@@ -223,6 +240,7 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
                              ? QStringLiteral("pending")
                              : QStringLiteral("active");
     account.createdAt = Clock::nowMs();
+    account.emailVerified = !(registration.selfService && m_settings.verifyNewAccounts);
 
     Transaction tx(m_db);
     if (auto s = tx.begin(); !s)
@@ -230,16 +248,19 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
     auto q = execSql(tx.db(),
                      QStringLiteral("INSERT INTO users (id, email, email_norm, password_hash, "
                                     "display_name, role, status, tokens_valid_after, created_at, "
-                                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"),
+                                    "updated_at, email_verified) VALUES (?, ?, ?, ?, ?, ?, ?, 0, "
+                                    "?, ?, ?)"),
                      {account.id, account.email, email, hash, account.displayName, account.role,
-                      account.status, account.createdAt, account.createdAt});
+                      account.status, account.createdAt, account.createdAt,
+                      account.emailVerified ? 1 : 0});
     if (!q) {
         if (q.error().code == ErrorCode::Conflict)
-            return Error{
-                    ErrorCode::Conflict,
-                    QStringLiteral("an account with this email exists"),
-                    {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
+            return emailTaken();
         return q.error();
+    }
+    if (!account.emailVerified) {
+        if (auto s = queueConfirmation(tx.db(), account, QStringLiteral("verify"), email); !s)
+            return s.error();
     }
     auto reward = grantDaily(tx.db(), account.id);
     if (!reward)
@@ -506,25 +527,165 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
                          {{QStringLiteral("currentPassword"),
                            QStringLiteral("currentPassword is wrong")}}};
     }
+    if (emailChanges) {
+        // Used by another account: say so now, as registration does (and again at the link).
+        auto taken = execSql(m_db.connection(),
+                             QStringLiteral("SELECT 1 FROM users WHERE email_norm = ? AND id <> ?"),
+                             {email, userId});
+        if (!taken)
+            return taken.error();
+        if (taken->next())
+            return emailTaken();
+    }
     if (change.displayName || emailChanges) {
-        const Account &old = *found.value();
-        auto q = execSql(
-                m_db.connection(),
-                QStringLiteral("UPDATE users SET display_name = ?, email = ?, email_norm = ?, "
-                               "updated_at = ? WHERE id = ?"),
-                {change.displayName ? displayName : old.displayName,
-                 emailChanges ? email : old.email, emailChanges ? email : normaliseEmail(old.email),
-                 Clock::nowMs(), userId});
-        if (!q) {
-            if (q.error().code == ErrorCode::Conflict)
-                return Error{
-                        ErrorCode::Conflict,
-                        QStringLiteral("an account with this email exists"),
-                        {{QStringLiteral("email"), QStringLiteral("email is already registered")}}};
-            return q.error();
+        Transaction tx(m_db);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        if (change.displayName) {
+            auto q = execSql(
+                    tx.db(),
+                    QStringLiteral(
+                            "UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?"),
+                    {displayName, Clock::nowMs(), userId});
+            if (!q)
+                return q.error();
         }
+        if (emailChanges) {
+            // The new address takes effect when the link mailed to it is followed; only the
+            // newest such link works.
+            auto older = execSql(tx.db(),
+                                 QStringLiteral("UPDATE email_confirmations SET used_at = ? WHERE "
+                                                "user_id = ? AND kind = 'change' AND used_at IS "
+                                                "NULL"),
+                                 {Clock::nowMs(), userId});
+            if (!older)
+                return older.error();
+            if (auto s
+                = queueConfirmation(tx.db(), *found.value(), QStringLiteral("change"), email);
+                !s)
+                return s.error();
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
     }
     return account(userId);
+}
+
+Status Accounts::queueConfirmation(const QSqlDatabase &db, const Account &account,
+                                   const QString &kind, const QString &email)
+{
+    const QString token = Ids::newToken(32);
+    const qint64 now = Clock::nowMs();
+    auto q = execSql(db,
+                     QStringLiteral("INSERT INTO email_confirmations (id, user_id, kind, email, "
+                                    "token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, "
+                                    "?, ?)"),
+                     {Ids::newId(), account.id, kind, email, Ids::tokenHash(token), now,
+                      now + kConfirmationLifetimeMs});
+    if (!q)
+        return q.error();
+    const QString link
+            = m_settings.publicUrl + QStringLiteral("/shop/confirm-email?token=") + token;
+    MailMessage mail;
+    mail.to = email;
+    if (kind == QLatin1String("verify")) {
+        mail.subject = QStringLiteral("Confirm your email address");
+        mail.textBody = QStringLiteral("Hello %1,\n\n"
+                                       "welcome. Confirm that %2 is your address by opening this "
+                                       "link within 24 hours:\n%3\n\n"
+                                       "An app may ask for this confirmation code instead:\n%4\n\n"
+                                       "If you did not create this account, ignore this mail.\n")
+                                .arg(account.displayName, email, link, token);
+    } else {
+        mail.subject = QStringLiteral("Confirm your new email address");
+        mail.textBody
+                = QStringLiteral("Hello %1,\n\n"
+                                 "someone, hopefully you, asked to use %2 as the email address of "
+                                 "the account %3.\n\n"
+                                 "Confirm it within 24 hours here:\n%4\n\n"
+                                 "An app may ask for this confirmation code instead:\n%5\n\n"
+                                 "Until then the account keeps its address. If you did not ask "
+                                 "for this, ignore this mail.\n")
+                          .arg(account.displayName, email, account.email, link, token);
+    }
+    if (auto id = MailOutboxTable::add(db, mail); !id)
+        return id.error();
+    return Ok{};
+}
+
+Status Accounts::confirmEmail(const QString &token)
+{
+    if (token.isEmpty() || token.size() > 200)
+        return invalidConfirmation();
+    const qint64 now = Clock::nowMs();
+    Transaction tx(m_db);
+    if (auto s = tx.begin(); !s)
+        return s;
+    auto found = execSql(
+            tx.db(),
+            QStringLiteral("SELECT c.id, c.user_id, c.kind, c.email, u.email, u.display_name, "
+                           "u.status FROM email_confirmations c JOIN users u ON u.id = c.user_id "
+                           "WHERE c.token_hash = ? AND c.used_at IS NULL AND c.expires_at > ?"),
+            {Ids::tokenHash(token), now});
+    if (!found)
+        return found.error();
+    if (!found->next() || found->value(6).toString() == QLatin1String("disabled"))
+        return invalidConfirmation();
+    const QString id = found->value(0).toString();
+    const QString userId = found->value(1).toString();
+    const QString kind = found->value(2).toString();
+    const QString email = found->value(3).toString();
+    const QString oldEmail = found->value(4).toString();
+    const QString displayName = found->value(5).toString();
+    // Conditional: of two clicks on one link, one wins.
+    auto used = execSql(tx.db(),
+                        QStringLiteral("UPDATE email_confirmations SET used_at = ? WHERE id = ? "
+                                       "AND used_at IS NULL"),
+                        {now, id});
+    if (!used)
+        return used.error();
+    if (used->numRowsAffected() != 1)
+        return invalidConfirmation();
+    if (kind == QLatin1String("verify")) {
+        // A link to an address the account no longer has proves nothing about it.
+        if (normaliseEmail(oldEmail) != email)
+            return invalidConfirmation();
+        auto q = execSql(
+                tx.db(),
+                QStringLiteral("UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?"),
+                {now, userId});
+        if (!q)
+            return q.error();
+    } else {
+        auto q = execSql(tx.db(),
+                         QStringLiteral("UPDATE users SET email = ?, email_norm = ?, "
+                                        "email_verified = 1, updated_at = ? WHERE id = ?"),
+                         {email, email, now, userId});
+        if (!q)
+            return q.error().code == ErrorCode::Conflict ? emailTaken() : q.error();
+        // Links still on their way to the old address die with it.
+        auto others = execSql(tx.db(),
+                              QStringLiteral("UPDATE email_confirmations SET used_at = ? WHERE "
+                                             "user_id = ? AND used_at IS NULL"),
+                              {now, userId});
+        if (!others)
+            return others.error();
+        MailMessage notice;
+        notice.to = oldEmail;
+        notice.subject = QStringLiteral("Your email address was changed");
+        notice.textBody = QStringLiteral("Hello %1,\n\n"
+                                         "the email address of your account is now %2 instead of "
+                                         "%3.\n\n"
+                                         "If you did not change it, someone knows your "
+                                         "password: tell the shop at once.\n")
+                                  .arg(displayName, email, oldEmail);
+        if (auto mailId = MailOutboxTable::add(tx.db(), notice); !mailId)
+            return mailId.error();
+    }
+    if (auto s = tx.commit(); !s)
+        return s;
+    qCInfo(lcAccounts) << "email confirmed for account" << userId << "(" << kind << ")";
+    return Ok{};
 }
 
 Status Accounts::revokeAllSessions(const QSqlDatabase &db, const QString &userId)

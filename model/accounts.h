@@ -22,6 +22,7 @@ struct Account
     QString role;   // customer, seller
     QString status; // active, pending (a seller awaiting approval), disabled
     QString avatarUrl;
+    bool emailVerified = true; // false until the link mailed at registration is followed
     // Access tokens issued before this instant (epoch ms) are refused.
     qint64 tokensValidAfter = 0;
     qint64 createdAt = 0;
@@ -49,6 +50,9 @@ struct Registration
     QString password;
     QString displayName;
     QString role;
+    // Through the API, by the person it is for: with verifyNewAccounts the address must be
+    // proven. Accounts the owner makes (console, command line, demo) count as verified.
+    bool selfService = false;
 };
 
 struct ProfileChange
@@ -72,6 +76,8 @@ public:
     static constexpr int kMaxPasswordBytes = 1024;
     static constexpr int kMinPasswordChars = 10;
     static constexpr int kMaxDisplayNameChars = 80;
+    // How long the link of an email confirmation (a new account's, or a change's) works.
+    static constexpr qint64 kConfirmationLifetimeMs = 24LL * 3600 * 1000;
 
     Accounts(Database &database, const StoreSettings &settings, const TokenService &tokens);
 
@@ -83,7 +89,9 @@ public:
                                               const QString &email);
 
     // 422 on bad fields, 409 when the email is taken in any case. Counts as the day's first
-    // login (daily coins). With sellerApproval a seller starts `pending`.
+    // login (daily coins). With sellerApproval a seller starts `pending`. Self-service with
+    // verifyNewAccounts: the account starts unverified and a link to confirm its address is
+    // queued in the outbox (the caller wakes the mailer).
     Result<Session> registerAccount(const Registration &registration);
     // 401 with one and the same error for an unknown email, a wrong password or a disabled
     // account, in about the same time.
@@ -102,7 +110,13 @@ public:
 
     Result<Account> account(const QString &userId);       // with coins
     Result<Account> accountByEmail(const QString &email); // without coins
+    // A new email is not set here: with the current password, a link is queued to the new
+    // address (409 when another account uses it), and the email changes when it is followed.
     Result<Account> updateProfile(const QString &userId, const ProfileChange &change);
+    // Follows a link of an email confirmation: the account's address is verified, or the
+    // asked-for address becomes the account's (the old address is told by mail). 400 (field
+    // token) for an unknown, used or expired token; 409 when the new address was taken since.
+    Status confirmEmail(const QString &token);
     // 403 (field currentPassword) when the current password is wrong. Revokes every refresh
     // family and refuses access tokens issued before the change.
     Status changePassword(const QString &userId, const QString &currentPassword,
@@ -135,6 +149,9 @@ private:
     Result<std::optional<Account>> findBy(const QString &column, const QString &value,
                                           QString *passwordHash);
     Status storePassword(const QString &userId, const QString &newPassword);
+    // Inside the caller's transaction: a confirmation token for `email` and its mail.
+    Status queueConfirmation(const QSqlDatabase &db, const Account &account, const QString &kind,
+                             const QString &email);
 
     Database &m_db;
     const StoreSettings &m_settings;

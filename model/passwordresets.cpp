@@ -104,6 +104,21 @@ void PasswordResets::handle(const QString &email)
     Transaction tx(m_shop.database());
     Status s = tx.begin();
     if (s) {
+        // One mail per account per kMailIntervalMs, whoever asks: a flood of requests sends
+        // nothing more (the answer stays the same).
+        auto recent = execSql(tx.db(),
+                              QStringLiteral("SELECT 1 FROM password_resets WHERE user_id = ? "
+                                             "AND created_at > ?"),
+                              {account->id, now - kMailIntervalMs});
+        if (!recent)
+            s = recent.error();
+        else if (recent->next()) {
+            qCInfo(lcResets) << "password reset mail not sent: one went to account" << account->id
+                             << "less than 5 minutes ago";
+            return;
+        }
+    }
+    if (s) {
         auto q = execSql(
                 tx.db(),
                 QStringLiteral("INSERT INTO password_resets (id, user_id, token_hash, created_at, "

@@ -21,15 +21,17 @@ class PasswordResets
 public:
     static constexpr qint64 kLifetimeMs = 30 * 60 * 1000;
     static constexpr int kTokenBytes = 32;
+    // At most one reset mail per account in this time, whoever asks.
+    static constexpr qint64 kMailIntervalMs = 5 * 60 * 1000;
 
     explicit PasswordResets(Shop &shop);
     ~PasswordResets();
     PasswordResets(const PasswordResets &) = delete;
     PasswordResets &operator=(const PasswordResets &) = delete;
 
-    // Queues the request and returns at once. For an active account, a token is stored and
-    // a mail with the link `{publicUrl}/reset-password?token=...` is queued; for any other
-    // email nothing happens.
+    // Queues the request and returns at once. For an active account that was sent no reset
+    // mail in the last 5 minutes, a token is stored and a mail with the link
+    // `{publicUrl}/reset-password?token=...` is queued; for any other email nothing happens.
     void request(const QString &email);
     // Consumes `token` and sets the password: 422 (field newPassword) for a password the
     // policy refuses, 400 (field token) for an unknown, used or expired token. Revokes every

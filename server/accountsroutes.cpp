@@ -17,11 +17,14 @@ namespace {
 constexpr int kMaxEmailChars = 320;
 constexpr int kMaxPasswordChars = 100000; // the byte limit is the model's rule
 constexpr int kMaxNameChars = 10000;      // the 1..80 rule is the model's
+// POST /me/password and PATCH /me with a password share their counters: one check is one try.
+const QString kPasswordCheckScope = QStringLiteral("password-check");
 
 QJsonObject userJson(const Account &a)
 {
     return QJsonObject{{QStringLiteral("id"), a.id},
                        {QStringLiteral("email"), a.email},
+                       {QStringLiteral("emailVerified"), a.emailVerified},
                        {QStringLiteral("displayName"), a.displayName},
                        {QStringLiteral("role"), a.role},
                        {QStringLiteral("status"), a.status},
@@ -136,12 +139,13 @@ Response sessionResponse(Response r, const Session &s, bool cookie)
 
 } // namespace
 
-void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRateLimiter> limiter)
+void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRateLimiter> limiter,
+                            std::shared_ptr<PasswordCheckGate> checks)
 {
     Accounts &accounts = shop.accounts();
 
     router.add("POST", QStringLiteral("/api/v1/auth/register"), Access::Public,
-               [&accounts, limiter](Request &request) {
+               [&shop, &accounts, limiter, checks](Request &request) {
                    if (auto limited = limiter->check(request))
                        return *limited;
                    std::optional<QString> email, password, name, role;
@@ -158,16 +162,21 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                });
                        !s)
                        return Response::fromError(s.error());
-                   auto session = accounts.registerAccount({*email, *password, *name, *role});
+                   PasswordCheckGate::Place place(checks.get());
+                   if (!place)
+                       return PasswordCheckGate::busy();
+                   auto session = accounts.registerAccount({*email, *password, *name, *role, true});
                    if (!session)
                        return Response::fromError(session.error());
+                   if (!session->user.emailVerified)
+                       shop.mail().wake(); // the link to confirm the address
                    return sessionResponse(Response::created(QStringLiteral("/api/v1/me"),
                                                             sessionJson(session.value(), true)),
                                           session.value(), wantsCookie(request));
                });
 
     router.add("POST", QStringLiteral("/api/v1/auth/login"), Access::Public,
-               [&accounts, limiter](Request &request) {
+               [&accounts, limiter, checks](Request &request) {
                    if (auto limited = limiter->check(request))
                        return *limited;
                    std::optional<QString> email, password;
@@ -182,9 +191,18 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                            });
                        !s)
                        return Response::fromError(s.error());
+                   // Failures of this account from every address together slow it down.
+                   if (auto delayed = limiter->accountDelay(*email))
+                       return *delayed;
+                   PasswordCheckGate::Place place(checks.get());
+                   if (!place)
+                       return PasswordCheckGate::busy();
                    auto session = accounts.login(*email, *password);
-                   if (!session)
+                   if (!session) {
+                       if (session.error().code == ErrorCode::Unauthenticated)
+                           limiter->recordFailure(*email);
                        return Response::fromError(session.error());
+                   }
                    return sessionResponse(Response::json(200, sessionJson(session.value(), true)),
                                           session.value(), wantsCookie(request));
                });
@@ -225,7 +243,7 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                });
 
     router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn,
-               [&accounts](Request &request) {
+               [&shop, &accounts, limiter, checks](Request &request) {
                    // Only these fields are read: role, coins, id or anything else in the body
                    // change nothing.
                    ProfileChange change;
@@ -243,14 +261,25 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                });
                        !s)
                        return Response::fromError(s.error());
+                   std::optional<PasswordCheckGate::Place> place;
+                   if (change.currentPassword && !change.currentPassword->isEmpty()) {
+                       if (auto limited = limiter->checkScope(request, kPasswordCheckScope,
+                                                              request.user().userId))
+                           return *limited;
+                       place.emplace(checks.get());
+                       if (!*place)
+                           return PasswordCheckGate::busy();
+                   }
                    auto account = accounts.updateProfile(request.user().userId, change);
                    if (!account)
                        return Response::fromError(account.error());
+                   if (change.email)
+                       shop.mail().wake(); // the link to the new address, if one was made
                    return noStore(Response::json(200, userJson(account.value())));
                });
 
     router.add("POST", QStringLiteral("/api/v1/me/password"), Access::SignedIn,
-               [&accounts](Request &request) {
+               [&accounts, limiter, checks](Request &request) {
                    std::optional<QString> current, next;
                    if (auto s = readFields(
                                request,
@@ -262,6 +291,12 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                });
                        !s)
                        return Response::fromError(s.error());
+                   if (auto limited
+                       = limiter->checkScope(request, kPasswordCheckScope, request.user().userId))
+                       return *limited;
+                   PasswordCheckGate::Place place(checks.get());
+                   if (!place)
+                       return PasswordCheckGate::busy();
                    if (auto s = accounts.changePassword(request.user().userId, *current, *next); !s)
                        return Response::fromError(s.error());
                    return Response::noContent();

@@ -9,8 +9,10 @@ namespace Mercato {
 class Shop;
 namespace Http {
 class AuthRateLimiter;
-}
+class PasswordCheckGate;
+} // namespace Http
 
 void registerAccountsRoutes(Http::Router &router, Shop &shop,
-                            std::shared_ptr<Http::AuthRateLimiter> limiter);
+                            std::shared_ptr<Http::AuthRateLimiter> limiter,
+                            std::shared_ptr<Http::PasswordCheckGate> checks);
 } // namespace Mercato

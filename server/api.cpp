@@ -98,10 +98,11 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerOpsRoutes(router, shop.database(), metrics, options.debugRoutes);
     // One limiter for login, register and forgot-password (pass it to those routes).
     auto authLimiter = std::make_shared<Http::AuthRateLimiter>(options.authRateLimit);
-    registerAccountsRoutes(router, shop, authLimiter);
+    auto passwordChecks = std::make_shared<Http::PasswordCheckGate>(options.passwordChecks);
+    registerAccountsRoutes(router, shop, authLimiter, passwordChecks);
     registerReviewRoutes(router, shop);
     registerAftersalesRoutes(router, shop);
-    registerIdentityRoutes(router, shop, authLimiter);
+    registerIdentityRoutes(router, shop, authLimiter, passwordChecks);
     registerCatalogRoutes(router, shop);
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);

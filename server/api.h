@@ -13,6 +13,7 @@ struct ApiOptions
     QStringList corsOrigins;
     bool debugRoutes = false;
     int authRateLimit = 20;
+    int passwordChecks = 0; // password checks at once (0: no bound)
     StorefrontOptions storefront;
 };
 

@@ -16,7 +16,8 @@ constexpr int kMaxPasswordChars = 100000; // the byte limit is the model's rule
 constexpr int kMaxTokenChars = 200;
 } // namespace
 
-void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRateLimiter> limiter)
+void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRateLimiter> limiter,
+                            std::shared_ptr<PasswordCheckGate> checks)
 {
     router.add("POST", QStringLiteral("/api/v1/auth/forgot-password"), Access::Public,
                [&shop, limiter](Request &request) {
@@ -44,7 +45,7 @@ void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                });
 
     router.add("POST", QStringLiteral("/api/v1/auth/reset-password"), Access::Public,
-               [&shop](Request &request) {
+               [&shop, checks](Request &request) {
                    auto body = jsonObjectBody(request);
                    if (!body)
                        return Response::fromError(body.error());
@@ -55,8 +56,28 @@ void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                                    kMaxPasswordChars, false);
                    if (!in.ok())
                        return Response::fromError(in.error());
+                   PasswordCheckGate::Place place(checks.get());
+                   if (!place)
+                       return PasswordCheckGate::busy();
                    if (auto s = shop.passwordResets().reset(*token, *password); !s)
                        return Response::fromError(s.error());
+                   return Response::noContent();
+               });
+
+    // The link of an email confirmation (a new account's, or a change of address).
+    router.add("POST", QStringLiteral("/api/v1/auth/confirm-email"), Access::Public,
+               [&shop](Request &request) {
+                   auto body = jsonObjectBody(request);
+                   if (!body)
+                       return Response::fromError(body.error());
+                   FieldReader in(body.value());
+                   const auto token = in.string(QStringLiteral("token"), Need::Required, 1,
+                                                kMaxTokenChars, false);
+                   if (!in.ok())
+                       return Response::fromError(in.error());
+                   if (auto s = shop.accounts().confirmEmail(*token); !s)
+                       return Response::fromError(s.error());
+                   shop.mail().wake(); // the notice to the old address, after a change
                    return Response::noContent();
                });
 

@@ -10,8 +10,10 @@ namespace Mercato {
 class Shop;
 namespace Http {
 class AuthRateLimiter;
-}
+class PasswordCheckGate;
+} // namespace Http
 
 void registerIdentityRoutes(Http::Router &router, Shop &shop,
-                            std::shared_ptr<Http::AuthRateLimiter> limiter);
+                            std::shared_ptr<Http::AuthRateLimiter> limiter,
+                            std::shared_ptr<Http::PasswordCheckGate> checks);
 } // namespace Mercato

@@ -321,7 +321,7 @@ def test_keyboard(b):
     b.wait_text('#menu', 'Sign in')
 
 
-def outbox_link(shop, email_address):
+def outbox_link(shop, email_address, page='reset-password'):
     for _ in range(100):
         for path in sorted(glob.glob(os.path.join(shop.dir, 'outbox', '*.eml')), key=os.path.getmtime, reverse=True):
             with open(path, 'rb') as f:
@@ -329,11 +329,11 @@ def outbox_link(shop, email_address):
             if email_address not in str(msg['To']):
                 continue
             body = msg.get_body(preferencelist=('plain', 'html')).get_content()
-            m = re.search(r'(https?://\S+/reset-password\?token=[^\s"<>]+)', body)
+            m = re.search(r'(https?://\S+/' + page + r'\?token=[^\s"<>]+)', body)
             if m:
                 return m.group(1)
         time.sleep(0.1)
-    raise Failure(f'no reset mail for {email_address} in the outbox')
+    raise Failure(f'no {page} mail for {email_address} in the outbox')
 
 
 def test_password_reset(shop, b):
@@ -696,6 +696,19 @@ def journey(shop, b):
     b.wait.until(lambda d: d.execute_script('return arguments[0].complete && arguments[0].naturalWidth', avatar) > 0)
     check(b.d.find_elements(By.CSS_SELECTOR, '#menu img.avatar'), 'the menu does not show the new picture')
     b.screenshot('account')
+
+    # A new account is unverified until the link mailed to it is followed; the account page
+    # says so, and the link's page confirms it.
+    b.wait_text('main .notice', 'not confirmed yet')
+    link = outbox_link(shop, email, 'shop/confirm-email')
+    check(link.startswith(shop.base + '/shop/confirm-email?token='), f'confirmation link {link!r}')
+    b.d.get(link)
+    b.ready()
+    b.wait_text('main h1', 'Email confirmed')
+    b.screenshot('confirm-email')
+    b.open('/shop/account')
+    b.wait_text('main h1', 'Your account')
+    check(not b.d.find_elements(By.CSS_SELECTOR, 'main .notice'), 'the notice stays after confirming')
 
     b.d.find_element(By.ID, 'logout').click()
     b.wait_text('#menu', 'Sign in')

@@ -329,6 +329,8 @@ bool ServerProcess::start(int timeoutMs)
                QStringLiteral("http://127.0.0.1:%1").arg(m_port));
     env.insert(QStringLiteral("MERCATO_JWT_SECRET"), QString::fromLatin1(testJwtKey()));
     env.insert(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), QStringLiteral("0"));
+    env.insert(QStringLiteral("MERCATO_PASSWORD_CHECKS"), QStringLiteral("0"));
+    env.insert(QStringLiteral("MERCATO_EMAIL_VERIFICATION"), QStringLiteral("off"));
     env.insert(QStringLiteral("MERCATO_TIMEZONE"), QStringLiteral("UTC"));
     if (usingPostgres() && !m_env.contains(QStringLiteral("MERCATO_DATABASE")))
         env.insert(QStringLiteral("MERCATO_DATABASE"), freshDatabaseUrl(m_dir.path()));

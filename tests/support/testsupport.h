@@ -89,6 +89,7 @@ public:
         StoreSettings settings = [] {
             StoreSettings s;
             s.passwordHashLogN = 12;
+            s.verifyNewAccounts = false; // no confirmation mails unless a test asks for them
             return s;
         }();
         PaymentConfig payments; // manual unless a test sets Stripe keys

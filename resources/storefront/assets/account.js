@@ -1,4 +1,5 @@
-// Sign in, register, sign out, forgot and reset password, profile with avatar.
+// Sign in, register, sign out, forgot and reset password, confirm an email address, profile
+// with avatar.
 import { login, register, post, patch, api, reloadUser, currentUser, query, ApiError } from './api.js';
 import { h, mount, field, flash, showProblem, when } from './ui.js';
 import { navigate, requireSignIn } from './app.js';
@@ -108,6 +109,29 @@ export function resetPage(params) {
   return 'Reset password';
 }
 
+export async function confirmEmailPage(params) {
+  const token = params.get('token') || '';
+  const panel = (title, text, ...more) => h('section', { class: 'panel narrow', 'aria-labelledby': 'confirm-h' },
+    h('h1', { id: 'confirm-h' }, title), h('p', {}, text), ...more);
+  if (!token) {
+    mount(panel('Confirm your email', 'Open the link from the mail we sent you; it brings you here with its code.'));
+    return 'Confirm email';
+  }
+  try {
+    await post('/auth/confirm-email', { token });
+    if (currentUser()) await reloadUser();
+    mount(panel('Email confirmed', 'Thank you: this address is now confirmed for your account.',
+      h('p', {}, h('a', { href: currentUser() ? '/shop/account' : '/shop/login' }, currentUser() ? 'Go to your account' : 'Sign in'))));
+  } catch (err) {
+    const problem = err.problem || { detail: err.message };
+    const text = err.status === 400 ? 'This link is used, expired or wrong. Sign in and ask for a new one from your account.'
+      : err.status === 409 ? 'Another account uses this address now, so it cannot be yours.'
+        : problem.detail;
+    mount(panel('This link did not work', text));
+  }
+  return 'Confirm email';
+}
+
 export async function profilePage() {
   if (!requireSignIn()) return 'Sign in';
   const me = await reloadUser();
@@ -134,6 +158,30 @@ export async function profilePage() {
     } catch (err) { showProblem(avatarForm, err.problem || { detail: err.message }); }
   });
 
+  const unverified = me.emailVerified === false
+    ? h('p', { class: 'notice', role: 'status' }, `Your email address ${me.email} is not confirmed yet. `,
+      'Open the link in the mail we sent to it to confirm it.')
+    : null;
+
+  const emailForm = h('form', { class: 'panel', 'aria-label': 'Your email address', novalidate: true },
+    field('New email address', { name: 'email', type: 'email', autocomplete: 'email', required: true }),
+    field('Current password', { name: 'currentPassword', type: 'password', autocomplete: 'current-password', required: true }),
+    h('button', { type: 'submit' }, 'Change email'));
+  emailForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(emailForm);
+    try {
+      await patch('/me', { email: f.get('email'), currentPassword: f.get('currentPassword') });
+      emailForm.reset();
+      flash(`We sent a link to ${f.get('email')}. Your address changes when you open it.`, 'ok');
+    } catch (err) {
+      const problem = err.problem || { detail: err.message };
+      if (err.status === 409) problem.detail = 'Another account uses this address.';
+      if (err.status === 429) problem.detail = 'Too many attempts. Wait a minute and try again.';
+      showProblem(emailForm, problem);
+    }
+  });
+
   const nameForm = h('form', { class: 'panel', 'aria-label': 'Your details' },
     field('Your name', { name: 'displayName', value: me.displayName, autocomplete: 'name', required: true }),
     h('button', { type: 'submit' }, 'Save name'));
@@ -146,10 +194,11 @@ export async function profilePage() {
     } catch (err) { showProblem(nameForm, err.problem || { detail: err.message }); }
   });
 
-  mount(h('h1', {}, 'Your account'),
+  mount(h('h1', {}, 'Your account'), unverified,
     h('section', { class: 'panel' }, h('p', {}, h('strong', {}, me.displayName), ' · ', me.email),
       h('p', {}, `Member since ${when(me.createdAt)}`), avatarForm),
     nameForm,
+    emailForm,
     h('section', { class: 'panel', 'aria-labelledby': 'coins-h' },
       h('h2', { id: 'coins-h' }, `Coins: ${coins.balance}`),
       h('p', { class: 'muted' }, 'You earn coins by signing in each day, and spend them at checkout.'),

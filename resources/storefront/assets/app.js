@@ -2,7 +2,7 @@
 import { get, logout, refresh, signedIn, currentUser, onSessionChange, ApiError } from './api.js';
 import { h, mount, setTitle, setCurrency, flash, clearFlash } from './ui.js';
 import { catalogPage, productPage } from './catalog.js';
-import { loginPage, registerPage, forgotPage, resetPage, profilePage } from './account.js';
+import { loginPage, registerPage, forgotPage, resetPage, confirmEmailPage, profilePage } from './account.js';
 import { cartPage, ordersPage, orderPage, refundPage, refundsPage, complaintsPage, complaintPage,
   newComplaintPage, notificationsPage } from './orders.js';
 
@@ -16,6 +16,7 @@ const routes = [
   [/^\/shop\/register$/, (m, p) => registerPage(p)],
   [/^\/shop\/forgot$/, () => forgotPage()],
   [/^\/(?:shop\/)?reset-password$/, (m, p) => resetPage(p)],
+  [/^\/shop\/confirm-email$/, (m, p) => confirmEmailPage(p)],
   [/^\/shop\/account$/, () => profilePage()],
   [/^\/shop\/cart$/, () => cartPage()],
   [/^\/shop\/orders$/, (m, p) => ordersPage(p)],
