@@ -162,7 +162,7 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                });
                        !s)
                        return Response::fromError(s.error());
-                   PasswordCheckGate::Place place(checks.get());
+                   PasswordCheckGate::Place place(checks.get(), PasswordCheckGate::Wait::Queue);
                    if (!place)
                        return PasswordCheckGate::busy();
                    auto session = accounts.registerAccount({*email, *password, *name, *role, true});
@@ -194,7 +194,7 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                    // Failures of this account from every address together slow it down.
                    if (auto delayed = limiter->accountDelay(*email))
                        return *delayed;
-                   PasswordCheckGate::Place place(checks.get());
+                   PasswordCheckGate::Place place(checks.get(), PasswordCheckGate::Wait::Queue);
                    if (!place)
                        return PasswordCheckGate::busy();
                    auto session = accounts.login(*email, *password);

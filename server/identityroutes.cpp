@@ -56,7 +56,7 @@ void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                                    kMaxPasswordChars, false);
                    if (!in.ok())
                        return Response::fromError(in.error());
-                   PasswordCheckGate::Place place(checks.get());
+                   PasswordCheckGate::Place place(checks.get(), PasswordCheckGate::Wait::Queue);
                    if (!place)
                        return PasswordCheckGate::busy();
                    if (auto s = shop.passwordResets().reset(*token, *password); !s)

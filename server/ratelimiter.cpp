@@ -207,7 +207,7 @@ PasswordCheckGate::PasswordCheckGate(int capacity)
     : m_capacity(std::max(0, capacity))
 {}
 
-PasswordCheckGate::Place::Place(PasswordCheckGate *gate)
+PasswordCheckGate::Place::Place(PasswordCheckGate *gate, Wait wait)
     : m_gate(gate)
 {
     if (!m_gate || m_gate->m_capacity == 0) {
@@ -215,19 +215,27 @@ PasswordCheckGate::Place::Place(PasswordCheckGate *gate)
         m_gate = nullptr;
         return;
     }
-    int inUse = m_gate->m_inUse.load();
-    while (inUse < m_gate->m_capacity) {
-        if (m_gate->m_inUse.compare_exchange_weak(inUse, inUse + 1)) {
-            m_held = true;
-            return;
-        }
+    std::unique_lock lock(m_gate->m_mutex);
+    auto free = [this] {
+        return m_gate->m_inUse < m_gate->m_capacity;
+    };
+    if (free()
+        || (wait == Wait::Queue
+            && m_gate->m_freed.wait_for(lock, std::chrono::milliseconds(kQueueMs), free))) {
+        ++m_gate->m_inUse;
+        m_held = true;
     }
 }
 
 PasswordCheckGate::Place::~Place()
 {
-    if (m_gate && m_held)
-        m_gate->m_inUse.fetch_sub(1);
+    if (!m_gate || !m_held)
+        return;
+    {
+        std::lock_guard lock(m_gate->m_mutex);
+        --m_gate->m_inUse;
+    }
+    m_gate->m_freed.notify_one();
 }
 
 Response PasswordCheckGate::busy()

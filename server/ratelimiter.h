@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -81,21 +82,25 @@ private:
     int m_sets = 0;
 };
 
-// A bound on the password checks (scrypt) that run on the API's workers at once. A check that
-// finds every place taken is answered 503 with Retry-After at once instead of holding its
-// worker: with fewer places than workers, checks can never take every worker, and reads always
-// find one free.
+// A bound on the password checks (scrypt) that run on the API's workers at once. A check of an
+// account that is signed in already (`POST /me/password`, `PATCH /me`) that finds every place
+// taken is answered 503 with Retry-After at once instead of holding its worker: with fewer
+// places than workers, those checks can never take every worker. Sign-ins (login, register,
+// password reset) queue for a place instead (up to kQueueMs), so customers signing in at the
+// same moment are all answered; they are limited per address and account beforehand.
 class PasswordCheckGate
 {
 public:
     // `capacity` 0: no bound.
     explicit PasswordCheckGate(int capacity);
+    static constexpr int kQueueMs = 30'000;
+    enum class Wait { No, Queue };
 
     // Holds one place while it lives, if it got one.
     class Place
     {
     public:
-        explicit Place(PasswordCheckGate *gate);
+        explicit Place(PasswordCheckGate *gate, Wait wait = Wait::No);
         ~Place();
         Place(const Place &) = delete;
         Place &operator=(const Place &) = delete;
@@ -112,7 +117,9 @@ public:
 
 private:
     const int m_capacity;
-    std::atomic<int> m_inUse{0};
+    std::mutex m_mutex;
+    std::condition_variable m_freed;
+    int m_inUse = 0; // guarded by m_mutex
 };
 
 } // namespace Mercato::Http

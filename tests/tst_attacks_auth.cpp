@@ -419,6 +419,25 @@ void TestAttacksAuth::finding06_passwordChecksLimitedAndBounded()
     QCOMPARE(read.status, 200);
     QVERIFY(checked >= 1);
     QVERIFY2(refused >= 1, "every check took a worker");
+
+    // Sign-ins queue for the place instead: six customers signing in at the same moment (each
+    // from an address of its own, under the per-address limit) are all let in.
+    std::vector<int> logins(6, 0);
+    threads.clear();
+    for (int i = 0; i < 6; ++i) {
+        threads.emplace_back([&, i] {
+            logins[size_t(i)]
+                    = requestFrom(sourceAddress(10 + i), port, "POST", "/api/v1/auth/login",
+                                  credentials(QStringLiteral("c%1@example.test").arg(i), kPassword))
+                              .status;
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    for (int i = 0; i < 6; ++i)
+        QVERIFY2(
+                logins[size_t(i)] == 200,
+                qPrintable(QStringLiteral("sign-in %1 answered %2").arg(i).arg(logins[size_t(i)])));
     MERCATO_VERIFY_CLEAN_EXIT(server);
 }
 
