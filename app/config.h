@@ -51,6 +51,7 @@ struct Config
     // MERCATO_JOB_INTERVAL_SECONDS: how often order expiry and the remote retries run.
     int jobIntervalSeconds = 30;
     int authRateLimit = 20;
+    QString metricsToken; // MERCATO_METRICS_TOKEN: /metrics for non-loopback clients with it
     int workers = 0;
     int maxConnectionsPerClient = 64;
     int maxConnections = 1024;
