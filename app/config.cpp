@@ -43,6 +43,8 @@ const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
                             QStringLiteral("MERCATO_COIN_VALUE_CENTS"),
                             QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"),
                             QStringLiteral("MERCATO_AUTH_RATE_LIMIT"),
+                            QStringLiteral("MERCATO_METRICS_TOKEN"),
+                            QStringLiteral("MERCATO_CATALOG_CACHE_MIB"),
                             QStringLiteral("MERCATO_PASSWORD_CHECKS"),
                             QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"),
                             QStringLiteral("MERCATO_SELLER_APPROVAL"),
@@ -386,6 +388,14 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     c.store.maxCoinDiscountPercent
             = b.integer(QStringLiteral("MERCATO_MAX_COIN_DISCOUNT_PERCENT"), 50, 0, 100);
     c.authRateLimit = b.integer(QStringLiteral("MERCATO_AUTH_RATE_LIMIT"), 20, 0, 1'000'000);
+    c.metricsToken = b.get(QStringLiteral("MERCATO_METRICS_TOKEN")).value_or(QString()).trimmed();
+    static const QRegularExpression bearerToken(QStringLiteral("^[A-Za-z0-9._~+/-]{16,256}=*$"));
+    if (!c.metricsToken.isEmpty() && !bearerToken.match(c.metricsToken).hasMatch())
+        b.errors.append(QStringLiteral("MERCATO_METRICS_TOKEN must be 16 to 256 characters of "
+                                       "A-Z a-z 0-9 . _ ~ + / - (a bearer token)"));
+    c.store.catalogCacheBytesPerWorker
+            = qint64(b.integer(QStringLiteral("MERCATO_CATALOG_CACHE_MIB"), 4, 0, 4096)) * 1024
+              * 1024;
     c.passwordChecks = b.integer(QStringLiteral("MERCATO_PASSWORD_CHECKS"), -1, 0, 256);
     c.mailLeaseSeconds = b.integer(QStringLiteral("MERCATO_MAIL_LEASE_SECONDS"), 60, 1, 3600);
     c.jobIntervalSeconds = b.integer(QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"), 30, 1, 3600);

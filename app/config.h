@@ -51,6 +51,7 @@ struct Config
     // MERCATO_JOB_INTERVAL_SECONDS: how often order expiry and the remote retries run.
     int jobIntervalSeconds = 30;
     int authRateLimit = 20;
+    QString metricsToken; // MERCATO_METRICS_TOKEN: /metrics for non-loopback clients with it
     // MERCATO_PASSWORD_CHECKS: password checks at once; -1 (unset): one fewer than the workers,
     // at least 1; 0: no bound.
     int passwordChecks = -1;

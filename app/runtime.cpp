@@ -111,7 +111,8 @@ const QList<SecretSetting> &secretSettings()
             {QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"), &Config::stripePublishableKey},
             {QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), &Config::stripeWebhookSecret},
             {QStringLiteral("MERCATO_CLOUDINARY_URL"), &Config::cloudinaryUrl},
-            {QStringLiteral("MERCATO_SMTP_URL"), &Config::smtpUrl}};
+            {QStringLiteral("MERCATO_SMTP_URL"), &Config::smtpUrl},
+            {QStringLiteral("MERCATO_METRICS_TOKEN"), &Config::metricsToken}};
     return settings;
 }
 } // namespace
@@ -280,6 +281,7 @@ Status Runtime::start()
     api.corsOrigins = m_config.corsOrigins;
     api.debugRoutes = m_config.debugRoutes;
     api.authRateLimit = m_config.authRateLimit;
+    api.metricsToken = m_config.metricsToken.toUtf8();
     api.passwordChecks = m_config.passwordChecks >= 0
                                  ? m_config.passwordChecks
                                  : std::max(1, (server.workers > 0 ? server.workers

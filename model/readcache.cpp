@@ -88,8 +88,9 @@ thread_local WalIndexView t_walIndex;
 
 } // namespace
 
-ReadCache::ReadCache(Database &database)
+ReadCache::ReadCache(Database &database, qint64 budgetBytesPerThread)
     : m_database(database)
+    , m_budget(std::max<qint64>(0, budgetBytesPerThread))
 {}
 
 std::optional<QByteArray> ReadCache::stamp()
@@ -157,25 +158,68 @@ std::optional<QByteArray> ReadCache::find(const QString &key, const QByteArray &
 {
     const QString connection = m_database.connection().connectionName();
     QMutexLocker lock(&m_mutex);
-    const auto perThread = m_entries.constFind(connection);
-    if (perThread == m_entries.constEnd())
+    const auto perThread = m_entries.find(connection);
+    if (perThread == m_entries.end() || perThread->stamp != stamp) {
+        m_misses.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
-    const auto it = perThread->constFind(key);
-    if (it == perThread->constEnd() || it->stamp != stamp)
+    }
+    const auto it = perThread->entries.constFind(key);
+    if (it == perThread->entries.constEnd()) {
+        m_misses.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
+    }
+    perThread->recent.splice(perThread->recent.begin(), perThread->recent, it->recent);
+    m_hits.fetch_add(1, std::memory_order_relaxed);
     return it->answer;
+}
+
+void ReadCache::evictOldest(PerThread &perThread)
+{
+    const auto it = perThread.entries.find(perThread.recent.back());
+    perThread.bytes -= it->cost;
+    perThread.entries.erase(it);
+    perThread.recent.pop_back();
+    m_evictions.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ReadCache::store(const QString &key, const QByteArray &stamp, const QByteArray &answer)
 {
+    // What an entry holds: the answer, its key (UTF-16) twice (table and recency list), and
+    // the nodes around them.
+    const qint64 cost = answer.size() + 2 * key.size() * qint64(sizeof(QChar)) + 128;
+    if (cost > m_budget)
+        return; // larger than everything this thread may keep: not kept at all
     const QString connection = m_database.connection().connectionName();
     QMutexLocker lock(&m_mutex);
-    auto &perThread = m_entries[connection];
-    // Entries of an older stamp can never be served again.
-    if (perThread.size() >= kMaxEntriesPerThread
-        || (!perThread.isEmpty() && perThread.cbegin()->stamp != stamp))
-        perThread.clear();
-    perThread.insert(key, Entry{stamp, answer});
+    PerThread &perThread = m_entries[connection];
+    if (perThread.stamp != stamp) {
+        // Entries of an older stamp can never be served again.
+        perThread.entries.clear();
+        perThread.recent.clear();
+        perThread.bytes = 0;
+        perThread.stamp = stamp;
+    }
+    if (const auto old = perThread.entries.find(key); old != perThread.entries.end()) {
+        perThread.bytes -= old->cost;
+        perThread.recent.erase(old->recent);
+        perThread.entries.erase(old);
+    }
+    while (!perThread.recent.empty()
+           && (perThread.bytes + cost > m_budget
+               || perThread.entries.size() >= kMaxEntriesPerThread))
+        evictOldest(perThread);
+    perThread.recent.push_front(key);
+    perThread.entries.insert(key, Entry{answer, cost, perThread.recent.begin()});
+    perThread.bytes += cost;
+}
+
+qint64 ReadCache::bytes() const
+{
+    QMutexLocker lock(&m_mutex);
+    qint64 total = 0;
+    for (const PerThread &perThread : m_entries)
+        total += perThread.bytes;
+    return total;
 }
 
 } // namespace Mercato

@@ -15,7 +15,8 @@ Shop::Shop(ShopOptions options)
     , m_images(std::make_unique<LocalImageStore>(m_options.dataDir + QStringLiteral("/media"),
                                                  m_options.settings.publicUrl))
     , m_catalog(std::make_unique<Catalog>(*this))
-    , m_readCache(std::make_unique<ReadCache>(*m_database))
+    , m_readCache(std::make_unique<ReadCache>(*m_database,
+                                              m_options.settings.catalogCacheBytesPerWorker))
     , m_notifications(std::make_unique<Notifications>(*m_database))
 {
     Cursor::setKey(m_options.jwtKey);

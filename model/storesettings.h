@@ -19,6 +19,8 @@ struct StoreSettings
     QString publicUrl = QStringLiteral("http://127.0.0.1:8080");
     // scrypt cost of new password hashes, N = 2^passwordHashLogN (tests lower it for speed).
     int passwordHashLogN = 17;
+    // Catalogue answers kept per API worker (MERCATO_CATALOG_CACHE_MIB); 0: none.
+    qint64 catalogCacheBytesPerWorker = 4 * 1024 * 1024;
     // MERCATO_EMAIL_VERIFICATION: an account registered through the API gets a link to prove
     // its address and stays unverified until it is followed; off: it counts as verified.
     bool verifyNewAccounts = true;

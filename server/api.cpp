@@ -95,7 +95,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     // Signature and claims, then the account: its state and the password-change cut-off.
     router.setAuthenticator(
             [&shop](const QString &token) { return shop.accounts().authenticate(token); });
-    registerOpsRoutes(router, shop.database(), metrics, options.debugRoutes);
+    registerOpsRoutes(router, shop.database(), metrics, options.debugRoutes, options.metricsToken);
     // One limiter for login, register and forgot-password (pass it to those routes).
     auto authLimiter = std::make_shared<Http::AuthRateLimiter>(options.authRateLimit);
     auto passwordChecks = std::make_shared<Http::PasswordCheckGate>(options.passwordChecks);
@@ -110,6 +110,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerWebhookRoutes(router, shop, metrics);
     registerStorefrontRoutes(router, shop, options.storefront);
     addOutboxGauges(shop, metrics);
+    addCatalogCacheMetrics(shop, metrics);
 }
 
 } // namespace Mercato

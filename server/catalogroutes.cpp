@@ -1,6 +1,7 @@
 #include "catalogroutes.h"
 
 #include "jsonbody.h"
+#include "metrics.h"
 #include "uploadpart.h"
 
 #include "model/catalog.h"
@@ -367,6 +368,31 @@ void registerCatalogRoutes(Router &router, Shop &shop)
                [s](Request &r) { return deleteImage(*s, r); });
     router.add("GET", QStringLiteral("/api/v1/seller/inventory"), Access::Seller,
                [s](Request &r) { return sellerInventory(*s, r); });
+}
+
+void addCatalogCacheMetrics(Shop &shop, Metrics &metrics)
+{
+    ReadCache *cache = &shop.readCache();
+    using Values = std::vector<std::pair<QString, double>>;
+    metrics.addGauge(QStringLiteral("mercato_catalog_cache_bytes"),
+                     QStringLiteral("Bytes of catalogue answers kept for reuse, all API workers "
+                                    "together (at most MERCATO_CATALOG_CACHE_MIB each)."),
+                     [cache] {
+                         return Values{{QString(), double(cache->bytes())}};
+                     });
+    metrics.addGauge(QStringLiteral("mercato_catalog_cache_hits_total"),
+                     QStringLiteral("Catalogue reads answered from the cache."), [cache] {
+                         return Values{{QString(), double(cache->hits())}};
+                     });
+    metrics.addGauge(QStringLiteral("mercato_catalog_cache_misses_total"),
+                     QStringLiteral("Catalogue reads the cache could not answer."), [cache] {
+                         return Values{{QString(), double(cache->misses())}};
+                     });
+    metrics.addGauge(QStringLiteral("mercato_catalog_cache_evictions_total"),
+                     QStringLiteral("Catalogue answers dropped to stay within the cache's budget."),
+                     [cache] {
+                         return Values{{QString(), double(cache->evictions())}};
+                     });
 }
 
 } // namespace Mercato

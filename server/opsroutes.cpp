@@ -4,6 +4,7 @@
 #include "model/database.h"
 #include "model/dbpool.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -57,7 +58,29 @@ QByteArray openApiDocument()
     return QJsonDocument(doc).toJson(QJsonDocument::Indented);
 }
 
-void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, bool debugRoutes)
+namespace {
+// Loopback clients (the host's own scraper, a proxy's health checks), or the bearer token. The
+// peer address is the socket's: a header such as X-Forwarded-For is never believed.
+bool mayReadMetrics(const Request &request, const QByteArray &token)
+{
+    if (request.remoteAddress.isLoopback())
+        return true;
+    const QByteArray auth = request.header("authorization");
+    if (token.isEmpty() || !auth.startsWith("Bearer "))
+        return false;
+    const QByteArray given = auth.mid(7).trimmed();
+    // Compared in constant time: how far a guess matches must not show in the answer's timing.
+    const QByteArray a = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
+    const QByteArray b = QCryptographicHash::hash(token, QCryptographicHash::Sha256);
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
+    return diff == 0;
+}
+} // namespace
+
+void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, bool debugRoutes,
+                       const QByteArray &metricsToken)
 {
     router.add("GET", QStringLiteral("/healthz"), Access::Public, [](Request &) {
         return Response::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}});
@@ -68,9 +91,15 @@ void registerOpsRoutes(Router &router, Database &database, Metrics &metrics, boo
         return Response::json(200,
                               QJsonObject{{QStringLiteral("status"), QStringLiteral("ready")}});
     });
-    router.add("GET", QStringLiteral("/metrics"), Access::Public, [&metrics](Request &) {
-        return Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-    });
+    router.add("GET", QStringLiteral("/metrics"), Access::Public,
+               [&metrics, metricsToken](Request &request) {
+                   if (!mayReadMetrics(request, metricsToken))
+                       return Response::problem(403, {},
+                                                QStringLiteral("metrics are served to loopback "
+                                                               "clients and to the metrics token"));
+                   return Response::text(200, metrics.render(),
+                                         "text/plain; version=0.0.4; charset=utf-8");
+               });
     // The pool: one connection per thread that uses the database (API workers, sweepers,
     // listeners), counted by thread name.
     metrics.addGauge(QStringLiteral("mercato_db_connections"),

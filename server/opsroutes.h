@@ -7,8 +7,10 @@ namespace Mercato {
 class Database;
 class Metrics;
 
-void registerOpsRoutes(Http::Router &router, Database &database, Metrics &metrics,
-                       bool debugRoutes);
+// /metrics answers loopback clients, and others that send `Authorization: Bearer
+// <metricsToken>` when one is set; anyone else gets 403.
+void registerOpsRoutes(Http::Router &router, Database &database, Metrics &metrics, bool debugRoutes,
+                       const QByteArray &metricsToken = {});
 // The OpenAPI 3.1 document served at /api/v1/openapi.json (from resources).
 QByteArray openApiDocument();
 } // namespace Mercato

@@ -94,13 +94,21 @@ void logRequest(const QByteArray &method, const QString &path, int status, qint6
     qCInfo(lcAccess, "%s", line.constData());
 }
 
-QStringList pathSegments(const QString &encodedPath)
+std::optional<QStringList> pathSegments(const QString &encodedPath)
 {
+    if (!encodedPath.startsWith(QLatin1Char('/')))
+        return std::nullopt;
     QStringList out;
-    const QStringList raw = encodedPath.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    if (encodedPath.size() == 1)
+        return out;
+    const QStringList raw = encodedPath.mid(1).split(QLatin1Char('/'));
     out.reserve(raw.size());
-    for (const QString &s : raw)
-        out.append(QUrl::fromPercentEncoding(s.toUtf8()));
+    for (const QString &s : raw) {
+        QString segment = QUrl::fromPercentEncoding(s.toUtf8());
+        if (segment.isEmpty() || segment == QLatin1String(".") || segment == QLatin1String(".."))
+            return std::nullopt;
+        out.append(std::move(segment));
+    }
     return out;
 }
 
@@ -143,7 +151,8 @@ const Router::Route *Router::match(const QByteArray &method, const QStringList &
 
 qint64 Router::bodyLimit(const QByteArray &method, const QString &path) const
 {
-    const Route *route = match(method, pathSegments(path), nullptr);
+    const std::optional<QStringList> segments = pathSegments(path);
+    const Route *route = segments ? match(method, *segments, nullptr) : nullptr;
     return route ? route->bodyLimit : kJsonBodyLimit;
 }
 
@@ -158,13 +167,15 @@ QList<Router::RouteInfo> Router::routes() const
 
 QList<QByteArray> Router::allowedMethods(const QString &path) const
 {
-    const QStringList segments = pathSegments(path);
+    const std::optional<QStringList> segments = pathSegments(path);
     QList<QByteArray> out;
+    if (!segments)
+        return out;
     for (const Route &route : m_routes) {
         if (out.contains(route.method))
             continue;
         QHash<QString, QString> unused;
-        if (match(route.method, segments, &unused) != nullptr)
+        if (match(route.method, *segments, &unused) != nullptr)
             out.append(route.method);
     }
     if (out.contains("GET") && !out.contains("HEAD"))
@@ -209,14 +220,16 @@ Response Router::dispatch(Request &request) const
 
 Response Router::run(Request &request) const
 {
-    const QStringList segments = pathSegments(request.path);
+    // A path that is not canonical matches no route: unknown, never collapsed onto another.
+    const std::optional<QStringList> parsed = pathSegments(request.path);
+    const QStringList segments = parsed.value_or(QStringList());
     const QByteArray method = request.method == "HEAD" ? QByteArray("GET") : request.method;
-    const Route *route = match(method, segments, &request.params);
+    const Route *route = parsed ? match(method, segments, &request.params) : nullptr;
     if (!route) {
         const QList<QByteArray> allowed = allowedMethods(request.path);
         if (allowed.isEmpty()) {
             request.routePattern = QStringLiteral("(unmatched)");
-            if (m_fallback) {
+            if (m_fallback && parsed) {
                 Response response = m_fallback(request);
                 if (request.method == "HEAD")
                     response.setHeader("Content-Length", QByteArray::number(response.body.size()));

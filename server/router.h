@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace Mercato {
@@ -33,8 +34,8 @@ public:
     }
     void setCorsOrigins(const QStringList &origins) { m_corsOrigins = origins; }
     void setMetrics(Metrics *metrics) { m_metrics = metrics; }
-    // Answers requests whose path no route knows (the storefront's pages and its HTML 404);
-    // without one they get 404 problem+json.
+    // Answers requests whose canonical path no route knows (the storefront's pages and its
+    // HTML 404); without one, and for paths that are not canonical, 404 problem+json.
     void setFallback(Handler fallback) { m_fallback = std::move(fallback); }
 
     // `pattern` is a path with `{name}` segments, e.g. `/api/v1/products/{id}`.
@@ -88,7 +89,10 @@ QByteArray requestIdFor(const QByteArray &incoming);
 void logRequest(const QByteArray &method, const QString &path, int status, qint64 nsecs,
                 const QByteArray &requestId, const QString &route);
 
-// Splits an encoded path into decoded segments ("/a/b%2Fc" -> ["a", "b/c"]).
-QStringList pathSegments(const QString &encodedPath);
+// Splits an encoded path into decoded segments ("/a/b%2Fc" -> ["a", "b/c"], "/" -> []). A path
+// that is not canonical (not starting with `/`, an empty segment as in `//` or a trailing
+// slash, a `.` or `..` segment) has none: it never matches a route, so that no path is read
+// as another one (a proxy in front may route it differently).
+std::optional<QStringList> pathSegments(const QString &encodedPath);
 
 } // namespace Mercato::Http

@@ -6,7 +6,10 @@
 #include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTcpSocket>
+#include <QUrl>
 #include <QUrlQuery>
+
+#include <utility>
 
 #include <sys/socket.h>
 
@@ -47,7 +50,7 @@ void ConnectionLimiter::release(const QHostAddress &address)
 
 // ---- writing ----------------------------------------------------------------------------
 
-void writeResponse(QTcpSocket *socket, const Response &response, bool close, bool head)
+qint64 writeResponse(QTcpSocket *socket, const Response &response, bool close, bool head)
 {
     QByteArray out;
     out.reserve(256 + response.body.size());
@@ -89,6 +92,7 @@ void writeResponse(QTcpSocket *socket, const Response &response, bool close, boo
     if (!head)
         out += response.body;
     socket->write(out);
+    return out.size();
 }
 
 // ---- GuardedTcpServer -------------------------------------------------------------------
@@ -153,14 +157,16 @@ void GuardedTcpServer::beginDrain()
     close();
     const auto guards = m_guards;
     for (ConnectionGuard *g : guards)
-        g->setCloseAfterResponse();
-    for (ConnectionGuard *g : guards) {
-        if (g->idle())
-            g->responseWritten(); // nothing in flight: close now
-    }
+        g->drain();
 }
 
 // ---- ConnectionGuard --------------------------------------------------------------------
+
+namespace {
+// While a connection is paused, at most this much of what it sends is taken from the kernel
+// (the rest waits there, and the peer's sending stalls).
+constexpr qint64 kPausedReadBuffer = 256 * 1024;
+} // namespace
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QHostAddress peer)
     : QObject(socket)
@@ -170,8 +176,13 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, Q
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
+    m_writeTimer.setSingleShot(true);
+    connect(&m_writeTimer, &QTimer::timeout, this, &ConnectionGuard::onWriteTimeout);
     // Connected before QHttpServer's own readyRead handler, so this one looks first.
     connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    connect(socket, &QIODevice::bytesWritten, this, &ConnectionGuard::onBytesWritten);
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket))
+        connect(ssl, &QSslSocket::encryptedBytesWritten, this, &ConnectionGuard::onBytesWritten);
     if (server->m_metrics)
         ++server->m_metrics->openConnections;
     arm(server->m_limits.headerTimeoutMs);
@@ -192,6 +203,19 @@ void ConnectionGuard::arm(int ms)
     m_timer.start(ms);
 }
 
+void ConnectionGuard::armForState()
+{
+    if (!m_server)
+        return;
+    const TransportLimits &limits = m_server->m_limits;
+    if (m_state == State::Body)
+        arm(limits.bodyTimeoutMs);
+    else if (!m_head.isEmpty())
+        arm(limits.headerTimeoutMs);
+    else
+        arm(limits.idleTimeoutMs);
+}
+
 void ConnectionGuard::onTimeout()
 {
     if (m_state == State::Rejected || !idle()) {
@@ -201,19 +225,119 @@ void ConnectionGuard::onTimeout()
     m_socket->disconnectFromHost(); // idle keep-alive connection
 }
 
+void ConnectionGuard::onWriteTimeout()
+{
+    qCInfo(lcTransport).noquote() << "closing a connection from" << m_peer.toString()
+                                  << "that took none of its answers for"
+                                  << (m_server ? m_server->m_limits.writeTimeoutMs : 0) << "ms";
+    m_socket->abort();
+}
+
+void ConnectionGuard::drain()
+{
+    m_closeAfter = true;
+    if (idle())
+        m_socket->disconnectFromHost(); // nothing in flight: close now
+}
+
+qint64 ConnectionGuard::unsentBytes() const
+{
+    qint64 n = m_socket->bytesToWrite();
+    if (const auto *ssl = qobject_cast<const QSslSocket *>(m_socket))
+        n += ssl->encryptedBytesToWrite();
+    return n;
+}
+
+int ConnectionGuard::unsentAnswers() const
+{
+    // What is still buffered is the end of what was written; anything else buffered (a
+    // `100 Continue`, TLS framing) only makes the count err on the high side.
+    const qint64 sentUpTo = m_answered - unsentBytes();
+    int n = 0;
+    for (auto it = m_answerEnds.crbegin(); it != m_answerEnds.crend() && *it > sentUpTo; ++it)
+        ++n;
+    return n;
+}
+
+bool ConnectionGuard::overBudget() const
+{
+    if (!m_server)
+        return false;
+    const TransportLimits &limits = m_server->m_limits;
+    return unsentBytes() > limits.unsentAnswerBytes || unsentAnswers() > limits.unsentAnswers;
+}
+
+void ConnectionGuard::onBytesWritten()
+{
+    if (!m_server)
+        return;
+    const qint64 sentUpTo = m_answered - unsentBytes();
+    while (!m_answerEnds.isEmpty() && m_answerEnds.first() <= sentUpTo)
+        m_answerEnds.removeFirst();
+    if (unsentBytes() == 0)
+        m_writeTimer.stop();
+    else
+        m_writeTimer.start(m_server->m_limits.writeTimeoutMs); // the peer reads: time again
+    if (m_paused && !overBudget())
+        resume();
+}
+
+void ConnectionGuard::hideUnread()
+{
+    // QHttpServer reads what the socket shows: inside a transaction of this guard, read bytes
+    // stay in the socket's buffer for the rollback that shows them again.
+    if (m_socket->bytesAvailable() == 0)
+        return;
+    if (!m_socket->isTransactionStarted())
+        m_socket->startTransaction();
+    m_socket->skip(m_socket->bytesAvailable());
+}
+
+void ConnectionGuard::pause()
+{
+    m_paused = true;
+    m_timer.stop(); // the guard stopped reading: no header, body or idle timeout meanwhile
+    m_socket->setReadBufferSize(kPausedReadBuffer);
+    hideUnread();
+    if (!m_writeTimer.isActive())
+        m_writeTimer.start(m_server->m_limits.writeTimeoutMs);
+}
+
+void ConnectionGuard::resume()
+{
+    m_paused = false;
+    if (m_socket->isTransactionStarted())
+        m_socket->rollbackTransaction();
+    m_socket->setReadBufferSize(0);
+    m_seenKept = true; // m_seen still counts what was looked at, at the front of the shown bytes
+    armForState();
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(m_socket, &QAbstractSocket::readyRead, Qt::QueuedConnection);
+}
+
 void ConnectionGuard::onReadyRead()
 {
     if (!m_server)
         return;
     const TransportLimits &limits = m_server->m_limits;
-    if (m_state == State::Rejected) {
+    if (m_state == State::Rejected && !m_rejection) {
         m_drained += m_socket->skip(m_socket->bytesAvailable());
         if (m_drained > 64 * 1024 * 1024)
             m_socket->abort();
         return;
     }
+    if (m_paused) {
+        hideUnread();
+        return;
+    }
+    if (!m_seenKept)
+        m_seen = 0; // QHttpServer took no whole request since the last look: it took everything
+    m_seenKept = false;
+    if (m_state == State::Rejected)
+        return; // a refusal waits for the answers before it; QHttpServer reads those
     const QByteArray data = m_socket->peek(m_socket->bytesAvailable());
-    qsizetype pos = 0;
+    qsizetype pos = qsizetype(std::min<qint64>(m_seen, data.size()));
+    m_seen = data.size();
     while (pos < data.size() && m_state != State::Rejected) {
         if (m_state == State::Body) {
             const qint64 take = std::min<qint64>(m_bodyRemaining, data.size() - pos);
@@ -227,6 +351,8 @@ void ConnectionGuard::onReadyRead()
             }
             continue;
         }
+        if (m_closing)
+            break; // nothing after the connection's last request is read
         if (m_head.isEmpty()) {
             while (pos < data.size() && (data.at(pos) == '\r' || data.at(pos) == '\n'))
                 ++pos;
@@ -298,6 +424,10 @@ HeadCheck checkRequestHead(
     if (!target.startsWith('/') && !(method == "OPTIONS" && target == "*")) {
         return refuse(400, QStringLiteral("the request target must be a path"));
     }
+    // `//host/path` is a network-path reference to URL parsers: never read as a host and path.
+    if (target.startsWith("//"))
+        return refuse(400, QStringLiteral("the request target must not start with //"));
+    c.target = target;
     static const QList<QByteArray> known{"GET",   "HEAD",   "POST",   "PUT",
                                          "PATCH", "DELETE", "OPTIONS"};
     if (!known.contains(method)) {
@@ -373,31 +503,56 @@ bool ConnectionGuard::parseHead(const QByteArray &head)
     m_method = c.method;
     m_path = c.path;
     m_requestId = c.requestId;
-    m_closeAfter = m_closeAfter || c.close;
     if (c.status != 0) {
         reject(c.status, c.detail);
         return false;
     }
-    if (c.sendContinue)
+    m_accepted.append(Accepted{c.target, c.close});
+    m_closing = m_closing || c.close;
+    // Only for the request QHttpServer reads next; a later one gets it from QHttpServer.
+    if (c.sendContinue && m_accepted.size() == 1)
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     m_bodyRemaining = c.contentLength;
     return true;
 }
 
-void ConnectionGuard::reject(int status, const QString &detail,
-                             const QList<QPair<QByteArray, QByteArray>> &extra)
+void ConnectionGuard::reject(int status, const QString &detail)
 {
     m_state = State::Rejected;
+    m_rejection = Rejection{status, detail};
+    // Requests accepted before this one are answered first, in order.
+    if (m_accepted.isEmpty())
+        answerRejection();
+}
+
+void ConnectionGuard::refuseUnaccepted()
+{
+    m_method.clear();
+    m_path.clear();
+    m_requestId.clear();
+    reject(400, QStringLiteral("malformed request head"));
+}
+
+void ConnectionGuard::answerRejection()
+{
+    const Rejection rejection = *std::exchange(m_rejection, std::nullopt);
+    m_state = State::Rejected;
+    m_closing = true;
+    m_accepted.clear();
     // QHttpServer must not see this request: drop its reader, keep discarding.
     QObject::disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
     connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    if (m_paused) {
+        m_paused = false;
+        if (m_socket->isTransactionStarted())
+            m_socket->rollbackTransaction();
+        m_socket->setReadBufferSize(0);
+    }
     m_drained += m_socket->skip(m_socket->bytesAvailable());
-    Response r = Response::problem(status, {}, detail);
-    for (const auto &[name, value] : extra)
-        r.setHeader(name, value);
+    Response r = Response::problem(rejection.status, {}, rejection.detail);
     const QByteArray id = Http::requestIdFor(m_requestId);
     r.setHeader("X-Request-Id", id);
-    Http::logRequest(m_method, m_path, status, 0, id, QStringLiteral("(rejected)"));
+    Http::logRequest(m_method, m_path, rejection.status, 0, id, QStringLiteral("(rejected)"));
     writeResponse(m_socket, r, true, false);
     m_socket->flush();
     auto halfClose = [this] {
@@ -415,13 +570,40 @@ void ConnectionGuard::reject(int status, const QString &detail,
     arm(m_server ? m_server->m_limits.lingerMs : 1000);
 }
 
-void ConnectionGuard::responseWritten()
+std::optional<ConnectionGuard::Accepted> ConnectionGuard::takeRequest()
 {
-    if (m_closeAfter) {
+    // QHttpServer took one whole request; what it left unread was looked at already.
+    m_seen = m_socket->bytesAvailable();
+    m_seenKept = true;
+    if (m_accepted.isEmpty())
+        return std::nullopt;
+    return m_accepted.takeFirst();
+}
+
+void ConnectionGuard::responseWritten(qint64 bytes, bool close)
+{
+    m_answered += bytes;
+    m_answerEnds.append(m_answered);
+    if (close) {
+        m_closing = true;
+        m_accepted.clear();
+        m_socket->skip(m_socket->bytesAvailable()); // nothing after this answer is read
         m_socket->disconnectFromHost();
         return;
     }
-    if (m_state == State::Head && m_head.isEmpty() && m_server)
+    if (m_rejection && m_accepted.isEmpty()) {
+        answerRejection();
+        return;
+    }
+    if (!m_server)
+        return;
+    if (overBudget()) {
+        pause();
+        return;
+    }
+    if (unsentBytes() > 0 && !m_writeTimer.isActive())
+        m_writeTimer.start(m_server->m_limits.writeTimeoutMs);
+    if (idle())
         arm(m_server->m_limits.idleTimeoutMs);
 }
 
@@ -456,14 +638,34 @@ QByteArray methodName(QHttpServerRequest::Method m)
 }
 } // namespace
 
+namespace {
+// The path of an origin-form request-target as the router sees it: percent-encoding made
+// uniform, nothing else changed (no slash collapsed, no dot segment resolved).
+QString targetPath(const QByteArray &target)
+{
+    const qsizetype q = target.indexOf('?');
+    QUrl url;
+    url.setPath(QString::fromUtf8(q < 0 ? target : target.left(q)), QUrl::TolerantMode);
+    return url.path(QUrl::FullyEncoded);
+}
+} // namespace
+
 bool RoutedHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     auto *guard = socket->findChild<ConnectionGuard *>(QString(), Qt::FindDirectChildrenOnly);
+    if (!guard)
+        return true; // not a connection this server accepted
+    const std::optional<ConnectionGuard::Accepted> accepted = guard->takeRequest();
+    if (!accepted) {
+        if (!guard->closing())
+            guard->refuseUnaccepted();
+        return true;
+    }
     Http::Request r;
     r.method = methodName(request.method());
-    const QUrl url = request.url();
-    r.path = url.path(QUrl::FullyEncoded);
-    r.query = QUrlQuery(url);
+    // Routed on the target as sent: QUrl reads `//x/a` as host x and path /a.
+    r.path = targetPath(accepted->target);
+    r.query = QUrlQuery(request.url());
     const auto headers = request.headers();
     for (const auto &[name, value] : headers) {
         const QByteArray key = name.toLower();
@@ -476,9 +678,9 @@ bool RoutedHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSock
     r.body = request.body();
     r.remoteAddress = request.remoteAddress();
     const Response response = m_router->dispatch(r);
-    writeResponse(socket, response, guard && guard->closeAfterResponse(), r.method == "HEAD");
-    if (guard)
-        guard->responseWritten();
+    const bool close = accepted->close || guard->closeAfterResponse();
+    const qint64 written = writeResponse(socket, response, close, r.method == "HEAD");
+    guard->responseWritten(written, close);
     return true;
 }
 

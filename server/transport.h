@@ -33,6 +33,11 @@ struct TransportLimits
     int maxConnectionsPerAddress = 64;
     int maxConnections = 1024;
     int lingerMs = 3'000; // after an error answer, discard what still arrives
+    // Pipelining: while a connection's answers not yet taken by the kernel exceed either
+    // budget, nothing more of it is read (its peer must read first).
+    qint64 unsentAnswerBytes = 1024 * 1024;
+    int unsentAnswers = 16;
+    int writeTimeoutMs = 60'000; // unsent answers must start moving within this
 };
 
 // What the guard decides about one request head (the bytes before the blank line).
@@ -42,6 +47,7 @@ struct HeadCheck
     QString detail;
     QByteArray method; // as far as read, for the rejection's log line
     QString path;
+    QByteArray target; // the request-target as sent (origin form), what the router routes on
     QByteArray requestId;
     qint64 contentLength = 0;
     bool close = false;        // HTTP/1.0 or `Connection: close`
@@ -101,7 +107,8 @@ private:
     bool m_draining = false;
 };
 
-// Watches one connection's bytes (peeking, never consuming) ahead of QHttpServer.
+// Watches one connection's bytes (peeking, never consuming) ahead of QHttpServer, and hands
+// it each accepted request's raw target and whether its answer ends the connection, in order.
 class ConnectionGuard : public QObject
 {
     Q_OBJECT
@@ -109,20 +116,50 @@ public:
     ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, QHostAddress peer);
     ~ConnectionGuard() override;
 
-    bool idle() const { return m_state == State::Head && m_head.isEmpty(); }
-    // The answer to the current request ends the connection (HTTP/1.0, Connection: close, drain).
+    // What the guard accepted of one request, for the reader that answers it.
+    struct Accepted
+    {
+        QByteArray target;
+        bool close = false; // its answer ends the connection
+    };
+
+    bool idle() const { return m_state == State::Head && m_head.isEmpty() && m_accepted.isEmpty(); }
+    // The server drains: an idle connection closes now, a busy one after its next answer.
+    void drain();
     bool closeAfterResponse() const { return m_closeAfter; }
-    void setCloseAfterResponse() { m_closeAfter = true; }
-    void responseWritten();
+    // QHttpServer has read one whole request: the oldest accepted one, or none when the guard
+    // accepted none (a request it did not see end, or one after the connection's last).
+    std::optional<Accepted> takeRequest();
+    // The answer to a taken request is on the socket (`bytes` of it, ending the connection
+    // when `close`).
+    void responseWritten(qint64 bytes, bool close);
+    // The connection ends: no more is read or answered.
+    bool closing() const { return m_closing; }
+    // QHttpServer read a request whose head this guard did not accept: refuse it.
+    void refuseUnaccepted();
 
 private:
     enum class State { Head, Body, Rejected };
+    struct Rejection
+    {
+        int status = 0;
+        QString detail;
+    };
     void onReadyRead();
     void onTimeout();
+    void onWriteTimeout();
+    void onBytesWritten();
     bool parseHead(const QByteArray &head);
-    void reject(int status, const QString &detail,
-                const QList<QPair<QByteArray, QByteArray>> &extra = {});
+    void reject(int status, const QString &detail);
+    void answerRejection();
     void arm(int ms);
+    void armForState();
+    qint64 unsentBytes() const;
+    int unsentAnswers() const;
+    bool overBudget() const;
+    void pause();
+    void resume();
+    void hideUnread();
 
     QTcpSocket *m_socket;
     QPointer<GuardedTcpServer> m_server;
@@ -133,11 +170,28 @@ private:
     QByteArray m_method;
     QString m_path;
     QByteArray m_requestId;
+    QByteArray m_target;
     qint64 m_bodyRemaining = 0;
     qint64 m_drained = 0;
     bool m_closeAfter = false;
+    bool m_closing = false; // a request asked to close (or the guard refused one): read no more
     bool m_lingering = false;
+    // Accepted requests not yet answered, oldest first.
+    QList<Accepted> m_accepted;
+    // A refused request behind accepted ones: answered once they are.
+    std::optional<Rejection> m_rejection;
+    // Bytes at the front of the socket's unread data that this guard has looked at already.
+    // QHttpServer reads one request per readyRead; what it leaves unread was seen here, and
+    // when it took no whole request it took everything (m_seenKept false).
+    qint64 m_seen = 0;
+    bool m_seenKept = false;
+    // Backpressure: answers written (their end offsets in what was written), and whether the
+    // connection is paused (its unread bytes hidden from QHttpServer in a transaction).
+    qint64 m_answered = 0;
+    QList<qint64> m_answerEnds;
+    bool m_paused = false;
     QTimer m_timer;
+    QTimer m_writeTimer;
 };
 
 // QHttpServer's request parsing, Mercato's routing: every request goes through the Router.
@@ -155,7 +209,8 @@ private:
     const Http::Router *m_router;
 };
 
-// Serialises a response onto a socket (status line, headers, Content-Length, body).
-void writeResponse(QTcpSocket *socket, const Http::Response &response, bool close, bool head);
+// Serialises a response onto a socket (status line, headers, Content-Length, body); returns
+// the bytes written.
+qint64 writeResponse(QTcpSocket *socket, const Http::Response &response, bool close, bool head);
 
 } // namespace Mercato

@@ -323,7 +323,8 @@ bool ServerProcess::start(int timeoutMs)
             && !k.startsWith(QLatin1String("MERCATO_TEST_")))
             env.remove(k);
     }
-    env.insert(QStringLiteral("MERCATO_LISTEN"), QStringLiteral("127.0.0.1:%1").arg(m_port));
+    env.insert(QStringLiteral("MERCATO_LISTEN"),
+               QStringLiteral("%1:%2").arg(m_listenHost).arg(m_port));
     env.insert(QStringLiteral("MERCATO_DATA_DIR"), m_dataDirPath);
     env.insert(QStringLiteral("MERCATO_PUBLIC_URL"),
                QStringLiteral("http://127.0.0.1:%1").arg(m_port));
@@ -349,7 +350,9 @@ bool ServerProcess::start(int timeoutMs)
     while (timer.elapsed() < timeoutMs) {
         if (m_process.state() == QProcess::NotRunning)
             return false;
-        if (httpRequest(m_port, "GET", "/healthz", {}, {}, 1000).status == 200)
+        const QString host = m_listenHost == QLatin1String("0.0.0.0") ? QStringLiteral("127.0.0.1")
+                                                                      : m_listenHost;
+        if (httpRequest(m_port, "GET", "/healthz", {}, {}, 1000, host).status == 200)
             return true;
         QThread::msleep(50);
     }

@@ -133,6 +133,9 @@ class ServerProcess
 public:
     explicit ServerProcess(QProcessEnvironment extraEnv = {});
     ~ServerProcess();
+    // The address it listens on (MERCATO_LISTEN's host); "0.0.0.0" reaches it on every local
+    // address too. Set before start().
+    void setListenHost(const QString &host) { m_listenHost = host; }
     bool start(int timeoutMs = 20000);
     // SIGTERM; returns the exit code (-1 if it did not exit within `timeoutMs`).
     int terminate(int timeoutMs = 15000);
@@ -152,6 +155,7 @@ private:
     QProcessEnvironment m_env;
     QProcess m_process;
     quint16 m_port = 0;
+    QString m_listenHost = QStringLiteral("127.0.0.1");
 };
 
 // Stops `process` with SIGTERM and fails the test unless it exits with code 0, showing the
