@@ -2,7 +2,7 @@
 // with avatar.
 import { login, register, post, patch, api, reloadUser, currentUser, query, ApiError } from './api.js';
 import { h, mount, field, flash, showProblem, when } from './ui.js';
-import { navigate, requireSignIn } from './app.js';
+import { navigate, requireSignIn } from './shell.js';
 
 function nextPath(params) {
   const next = params.get('next') || '/shop';

@@ -112,9 +112,4 @@ export async function reloadUser() {
   return user;
 }
 
-export function query(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
+export { query } from './rules.js';

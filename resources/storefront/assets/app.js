@@ -1,13 +1,13 @@
-// The shell: store facts, the menu with cart and unread counts, and a small history router.
+// The shell: the page's frame, the menu with cart and unread counts, and a small history
+// router over the pages (shell.js holds what the pages share with it).
 import { get, logout, refresh, signedIn, currentUser, onSessionChange, ApiError } from './api.js';
+import { store, setStoreFacts, setRenderer, navigate, refreshBadges } from './shell.js';
 import { h, mount, setTitle, setCurrency, flash, clearFlash } from './ui.js';
 import { catalogPage, productPage } from './catalog.js';
 import { loginPage, registerPage, forgotPage, resetPage, confirmEmailPage, profilePage } from './account.js';
 import { cartPage, ordersPage, orderPage, refundPage, refundsPage, complaintsPage, complaintPage,
   newComplaintPage, notificationsPage } from './orders.js';
 
-let storeFacts = { name: 'Shop', currency: 'USD', maxCoinDiscountPercent: 50, coinValueCents: 1, dailyCoins: 0 };
-export const store = () => storeFacts;
 
 const routes = [
   [/^\/(?:shop\/?)?$/, (m, p) => catalogPage(p)],
@@ -28,21 +28,6 @@ const routes = [
   [/^\/shop\/complaints\/([^/]+)$/, (m) => complaintPage(decodeURIComponent(m[1]))],
   [/^\/shop\/notifications$/, (m, p) => notificationsPage(p)],
 ];
-
-export function navigate(path, { replace = false } = {}) {
-  if (replace) history.replaceState(null, '', path);
-  else history.pushState(null, '', path);
-  render(!replace);
-}
-
-// Pages that need an account send the visitor to sign in first, then back.
-export function requireSignIn() {
-  if (signedIn()) return true;
-  const next = location.pathname + location.search;
-  history.replaceState(null, '', `/shop/login?next=${encodeURIComponent(next)}`);
-  render(false);
-  return false;
-}
 
 let renderCount = 0;
 async function render(moveFocus = true) {
@@ -72,7 +57,7 @@ async function render(moveFocus = true) {
     }
   }
   if (id !== renderCount) return;
-  setTitle(title, storeFacts.name);
+  setTitle(title, store().name);
   refreshBadges();
   document.body.dataset.page = 'ready';
   if (moveFocus) {
@@ -106,24 +91,6 @@ function renderMenu() {
   refreshBadges();
 }
 
-export async function refreshBadges() {
-  if (!signedIn()) return;
-  try {
-    const [n, cart] = await Promise.all([get('/notifications?unread=true&limit=1'),
-      currentUser() && currentUser().role === 'customer' ? get('/cart').catch(() => null) : null]);
-    const nc = document.getElementById('notif-count');
-    if (nc) {
-      nc.textContent = n.unreadCount ? String(n.unreadCount) : '';
-      document.getElementById('notif-link').setAttribute('aria-label', `Notifications, ${n.unreadCount} unread`);
-    }
-    const cc = document.getElementById('cart-count');
-    if (cc && cart) {
-      const count = cart.items.reduce((s, i) => s + i.quantity, 0);
-      cc.textContent = count ? String(count) : '';
-      document.getElementById('cart-link').setAttribute('aria-label', `Cart, ${count} item${count === 1 ? '' : 's'}`);
-    }
-  } catch { /* badges are a convenience */ }
-}
 
 function interceptLinks() {
   document.addEventListener('click', (e) => {
@@ -154,9 +121,11 @@ async function start() {
   interceptLinks();
   onSessionChange(renderMenu);
   document.addEventListener('cart-changed', refreshBadges);
+  setRenderer(render);
   try {
-    storeFacts = { ...storeFacts, ...(await get('/store')) };
+    setStoreFacts(await get('/store'));
   } catch { /* defaults */ }
+  const storeFacts = store();
   setCurrency(storeFacts.currency);
   document.getElementById('store-name').textContent = storeFacts.name;
   if (storeFacts.logoUrl) {

@@ -1,7 +1,8 @@
 // Catalog (search, filters, sort, keyset paging with the cursor in the URL) and product pages.
 import { get, post, put, query, signedIn, currentUser, ApiError } from './api.js';
 import { h, mount, money, stars, when, field, flash, showProblem } from './ui.js';
-import { navigate } from './app.js';
+import { navigate } from './shell.js';
+import { catalogState, catalogQuery } from './rules.js';
 
 const SORTS = [['newest', 'Newest'], ['price', 'Price: low to high'], ['-price', 'Price: high to low'],
   ['rating', 'Best rated'], ['relevance', 'Relevance']];
@@ -20,12 +21,8 @@ function stockBadge(p) {
 }
 
 export async function catalogPage(params) {
-  const q = params.get('q') || '';
-  const sort = params.get('sort') || (q ? 'relevance' : 'newest');
-  const inStock = params.get('inStock') === 'true';
-  const min = params.get('min') || '';
-  const max = params.get('max') || '';
-  const cursor = params.get('cursor') || '';
+  const state = catalogState(params);
+  const { q, sort, inStock, min, max, cursor } = state;
   document.getElementById('search-q').value = q;
 
   const filters = h('form', { class: 'filters', 'aria-label': 'Filters' },
@@ -42,11 +39,9 @@ export async function catalogPage(params) {
   });
   filters.querySelector('select').addEventListener('change', () => filters.requestSubmit());
 
-  const toCents = (v) => (v === '' ? '' : Math.round(Number(v) * 100));
   let page;
   try {
-    page = await get(`/products${query({ q, sort, inStock: inStock ? 'true' : '', minPriceCents: toCents(min),
-      maxPriceCents: toCents(max), cursor, limit: 8 })}`);
+    page = await get(`/products${catalogQuery(state, 8)}`);
   } catch (e) {
     if (e instanceof ApiError && e.status === 400) {
       flash(e.message, 'error');

@@ -2,16 +2,11 @@
 // with photos, notifications.
 import { get, post, put, del, api, reloadUser, query } from './api.js';
 import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
-import { navigate, requireSignIn, store, refreshBadges } from './app.js';
+import { navigate, requireSignIn, store, refreshBadges } from './shell.js';
+import { coinCap } from './rules.js';
 
 const enc = encodeURIComponent;
 
-function coinCap(subtotalCents, balance) {
-  const s = store();
-  if (!(s.coinValueCents > 0)) return 0; // coins worth nothing are not spent
-  const byShare = Math.floor((subtotalCents * s.maxCoinDiscountPercent) / 100 / s.coinValueCents);
-  return Math.max(0, Math.min(balance, byShare));
-}
 
 export async function cartPage() {
   if (!requireSignIn()) return 'Sign in';
@@ -35,7 +30,7 @@ export async function cartPage() {
         await del(`/cart/items/${enc(item.productId)}`); navigate('/shop/cart', { replace: true });
       } }, 'Remove')));
   });
-  const cap = coinCap(cart.subtotalCents, me.coins);
+  const cap = coinCap(cart.subtotalCents, me.coins, store());
   const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, max: cap, value: cap, inputmode: 'numeric' });
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
   const update = () => {

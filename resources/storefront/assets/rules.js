@@ -1,0 +1,43 @@
+// Pure rules of the web shop, with no page, network or browser state: what the checkout offers
+// in coins, and how the catalogue's address maps to its API query. Node's test runner checks
+// them (tests/storefront).
+
+// The coins a checkout may use: the balance, within the store's share of the subtotal (the
+// server applies the same cap and says what it held).
+export function coinCap(subtotalCents, balance, { coinValueCents, maxCoinDiscountPercent }) {
+  if (!(coinValueCents > 0)) return 0; // coins worth nothing are not spent
+  const byShare = Math.floor((subtotalCents * maxCoinDiscountPercent) / 100 / coinValueCents);
+  return Math.max(0, Math.min(balance, byShare));
+}
+
+// `?a=1&b=x` of the non-empty values, in the order given; '' when none.
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+// A price typed in the major unit ("12.5") as minor units (1250); '' stays ''.
+export function toCents(value) {
+  return value === '' ? '' : Math.round(Number(value) * 100);
+}
+
+// The catalogue's state kept in its address (shareable, back-button safe).
+export function catalogState(params) {
+  const q = params.get('q') || '';
+  return {
+    q,
+    sort: params.get('sort') || (q ? 'relevance' : 'newest'),
+    inStock: params.get('inStock') === 'true',
+    min: params.get('min') || '',
+    max: params.get('max') || '',
+    cursor: params.get('cursor') || '',
+  };
+}
+
+// The API query for that state.
+export function catalogQuery(state, limit) {
+  return query({ q: state.q, sort: state.sort, inStock: state.inStock ? 'true' : '',
+    minPriceCents: toCents(state.min), maxPriceCents: toCents(state.max), cursor: state.cursor, limit });
+}

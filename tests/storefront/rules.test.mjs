@@ -1,0 +1,57 @@
+// The web shop's pure rules under Node's test runner: the checkout's coin cap, the money
+// format, and the catalogue's address as an API query.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { coinCap, query, toCents, catalogState, catalogQuery } from '../../resources/storefront/assets/rules.js';
+import { money, setCurrency } from '../../resources/storefront/assets/ui.js';
+
+const store = { coinValueCents: 1, maxCoinDiscountPercent: 50 };
+
+test('coins are capped by the balance and by the share of the subtotal', () => {
+  assert.equal(coinCap(5000, 10, store), 10);
+  assert.equal(coinCap(5000, 9000, store), 2500);
+  assert.equal(coinCap(999, 9000, store), 499); // rounded down
+  assert.equal(coinCap(5000, 0, store), 0);
+  assert.equal(coinCap(5000, 9000, { coinValueCents: 3, maxCoinDiscountPercent: 50 }), 833);
+  assert.equal(coinCap(5000, 9000, { coinValueCents: 1, maxCoinDiscountPercent: 0 }), 0);
+});
+
+test('coins worth nothing are never spent', () => {
+  assert.equal(coinCap(5000, 100, { coinValueCents: 0, maxCoinDiscountPercent: 50 }), 0);
+  assert.equal(coinCap(5000, 100, { coinValueCents: undefined, maxCoinDiscountPercent: 50 }), 0);
+});
+
+test('money is shown in the currency, from minor units, never through floats that drift', () => {
+  setCurrency('USD');
+  assert.equal(money(4990).replace(/\s/g, ''), '$49.90');
+  assert.equal(money(1).replace(/\s/g, ''), '$0.01');
+  assert.equal(money(1999999999).replace(/[\s,]/g, ''), '$19999999.99');
+  // A currency without minor units.
+  assert.match(money(500, 'JPY'), /500/);
+});
+
+test('a query keeps the non-empty values only', () => {
+  assert.equal(query({}), '');
+  assert.equal(query({ q: '', cursor: null, limit: undefined }), '');
+  assert.equal(query({ q: 'tea & cake', limit: 8 }), '?q=tea+%26+cake&limit=8');
+  assert.equal(query({ inStock: 'true', sort: 'price' }), '?inStock=true&sort=price');
+});
+
+test('prices typed in the major unit become minor units', () => {
+  assert.equal(toCents(''), '');
+  assert.equal(toCents('12.5'), 1250);
+  assert.equal(toCents('0.29'), 29); // 0.29 * 100 is 28.999... in binary
+  assert.equal(toCents('19.99'), 1999);
+});
+
+test('the catalogue address maps to the API query and back', () => {
+  const state = catalogState(new URLSearchParams('q=lamp&min=5&max=20.5&inStock=true&cursor=abc'));
+  assert.deepEqual(state, { q: 'lamp', sort: 'relevance', inStock: true, min: '5', max: '20.5', cursor: 'abc' });
+  assert.equal(catalogQuery(state, 8),
+    '?q=lamp&sort=relevance&inStock=true&minPriceCents=500&maxPriceCents=2050&cursor=abc&limit=8');
+  const plain = catalogState(new URLSearchParams(''));
+  assert.equal(plain.sort, 'newest');
+  assert.equal(catalogQuery(plain, 8), '?sort=newest&limit=8');
+  assert.equal(catalogState(new URLSearchParams('sort=-price')).sort, '-price');
+  assert.equal(catalogState(new URLSearchParams('inStock=maybe')).inStock, false);
+});
