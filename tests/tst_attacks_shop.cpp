@@ -696,7 +696,7 @@ void TestAttacksShop::finding11_uploadsLoseExif()
     const QByteArray bytes = served(port, r.json().value(QStringLiteral("url")).toString());
     QVERIFY(!bytes.isEmpty());
     QVERIFY(!bytes.contains("tEXt") && !bytes.contains("eXIf") && !bytes.contains("Home"));
-    QCOMPARE(bytes, SampleImages::png()); // every other byte as it was
+    QCOMPARE(QImage::fromData(bytes), QImage::fromData(png)); // the same pixels
     MERCATO_VERIFY_CLEAN_EXIT(server);
 }
 
