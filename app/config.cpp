@@ -50,6 +50,9 @@ const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
                             QStringLiteral("MERCATO_SELLER_APPROVAL"),
                             QStringLiteral("MERCATO_EMAIL_VERIFICATION"),
                             QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"),
+                            QStringLiteral("MERCATO_MAX_UNPAID_ORDERS"),
+                            QStringLiteral("MERCATO_EVIDENCE_MIB_PER_DAY"),
+                            QStringLiteral("MERCATO_MIN_FREE_DISK_MIB"),
                             QStringLiteral("MERCATO_WORKERS"),
                             QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"),
                             QStringLiteral("MERCATO_MAX_CONNECTIONS"),
@@ -173,6 +176,9 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                                      QStringLiteral("user create: the display name (default: the "
                                                     "email's local part)."),
                                      QStringLiteral("name"));
+    const QCommandLineOption ownerOpt(
+            QStringLiteral("owner"),
+            QStringLiteral("user create: the new seller owns the store (implies --role seller)."));
     const QCommandLineOption forceOpt(
             QStringLiteral("force"),
             QStringLiteral("backup, restore: replace an existing file or shop."));
@@ -181,7 +187,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             QStringLiteral("export: start the CSV with a UTF-8 byte order mark "
                            "(for spreadsheet programs)."));
     parser.addOptions({configOpt, listenOpt, dataOpt, dbOpt, workersOpt, demoOpt, headlessOpt,
-                       openApiOpt, emailOpt, roleOpt, nameOpt, forceOpt, bomOpt});
+                       openApiOpt, emailOpt, roleOpt, nameOpt, ownerOpt, forceOpt, bomOpt});
     parser.addPositionalArgument(
             QStringLiteral("command"),
             QStringLiteral(
@@ -189,6 +195,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
                     "  check                      every product's stock equals its ledger\n"
                     "  user create --email E [--role seller|customer] [--display-name N]\n"
                     "                             a new account; the password is read from stdin\n"
+                    "  user create ... --owner     the store's owner (a seller)\n"
+                    "  user set-owner --email E   make an existing seller the owner\n"
                     "  user reset-password --email E\n"
                     "                             a new password read from stdin; ends every "
                     "session\n"
@@ -281,7 +289,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     const bool known
             = positional.isEmpty() || (command == QLatin1String("check") && positional.size() == 1)
               || (command == QLatin1String("user") && positional.size() == 2
-                  && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")))
+                  && (sub == QLatin1String("create") || sub == QLatin1String("reset-password")
+                      || sub == QLatin1String("set-owner")))
               || (command == QLatin1String("secret") && positional.size() == 3
                   && (sub == QLatin1String("set") || sub == QLatin1String("delete")))
               || ((command == QLatin1String("backup") || command == QLatin1String("restore")
@@ -307,6 +316,9 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             b.errors.append(QStringLiteral("user %1: --email is required").arg(sub));
         if (parser.isSet(roleOpt))
             c.userRole = parser.value(roleOpt);
+        c.userOwner = parser.isSet(ownerOpt);
+        if (c.userOwner && c.userRole != QLatin1String("seller"))
+            b.errors.append(QStringLiteral("user create: --owner is a seller (--role seller)"));
         c.userDisplayName = parser.value(nameOpt);
     }
     c.force = parser.isSet(forceOpt);
@@ -401,10 +413,16 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
     c.jobIntervalSeconds = b.integer(QStringLiteral("MERCATO_JOB_INTERVAL_SECONDS"), 30, 1, 3600);
     c.store.lowStockDefault
             = b.integer(QStringLiteral("MERCATO_LOW_STOCK_DEFAULT"), 5, 0, 1'000'000);
-    c.store.sellerApproval = b.flag(QStringLiteral("MERCATO_SELLER_APPROVAL"), false);
+    c.store.sellerApproval = b.flag(QStringLiteral("MERCATO_SELLER_APPROVAL"), true);
     c.store.verifyNewAccounts = b.flag(QStringLiteral("MERCATO_EMAIL_VERIFICATION"), true);
     c.store.pendingOrderTtlMinutes
             = b.integer(QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), 60, 1, 60 * 24 * 30);
+    c.store.maxUnpaidOrders
+            = b.integer(QStringLiteral("MERCATO_MAX_UNPAID_ORDERS"), 3, 0, 1'000'000);
+    c.store.evidenceMiBPerDay
+            = b.integer(QStringLiteral("MERCATO_EVIDENCE_MIB_PER_DAY"), 100, 0, 1'000'000);
+    c.store.minFreeDiskMiB
+            = b.integer(QStringLiteral("MERCATO_MIN_FREE_DISK_MIB"), 512, 0, 1'000'000'000);
     c.workers = b.integer(QStringLiteral("MERCATO_WORKERS"), 0, 0, 256);
     c.maxConnectionsPerClient
             = b.integer(QStringLiteral("MERCATO_MAX_CONNECTIONS_PER_CLIENT"), 64, 1, 100'000);

@@ -23,6 +23,7 @@ struct Config
     QStringList commandArgs; // what follows the command: `user create` → {"create"}
     QString userEmail;       // --email (user commands)
     QString userRole = QStringLiteral("seller"); // --role (user create)
+    bool userOwner = false;                      // --owner (user create)
     QString userDisplayName; // --display-name (user create); empty: the email's local part
     bool force = false;      // --force (backup, restore): replace what is there
     bool bom = false;        // --bom (export): start the CSV with a UTF-8 byte order mark

@@ -13,6 +13,7 @@
 #include "model/migrateto.h"
 #include "model/secretstore.h"
 #include "model/smtpmailer.h"
+#include "model/storeowner.h"
 #include "model/tlsfiles.h"
 
 #include <QCoreApplication>
@@ -423,7 +424,10 @@ int runUserCommand(const Config &config)
 {
     const QString sub = config.commandArgs.value(0);
     const QString password
-            = readSecretLine(sub == QLatin1String("create") ? "Password: " : "New password: ");
+            = sub == QLatin1String("set-owner")
+                      ? QString()
+                      : readSecretLine(sub == QLatin1String("create") ? "Password: "
+                                                                      : "New password: ");
     if (!QDir().mkpath(config.dataDir)) {
         std::fprintf(stderr, "mercato user: cannot create the data folder %s\n",
                      qPrintable(config.dataDir));
@@ -466,14 +470,30 @@ int runUserCommand(const Config &config)
                 return 1;
             }
         }
-        std::fprintf(stdout, "created %s %s (id %s)\n", qPrintable(session->user.role),
-                     qPrintable(session->user.email), qPrintable(session->user.id));
+        if (config.userOwner) {
+            if (auto s = StoreOwner::setOwner(shop.database(), session->user.id); !s) {
+                printError("user create", s.error());
+                return 1;
+            }
+        }
+        std::fprintf(stdout, "created %s%s %s (id %s)\n", config.userOwner ? "owner " : "",
+                     qPrintable(session->user.role), qPrintable(session->user.email),
+                     qPrintable(session->user.id));
         return 0;
     }
     auto account = accounts.accountByEmail(config.userEmail);
     if (!account) {
-        printError("user reset-password", account.error());
+        printError(sub == QLatin1String("set-owner") ? "user set-owner" : "user reset-password",
+                   account.error());
         return 1;
+    }
+    if (sub == QLatin1String("set-owner")) {
+        if (auto s = StoreOwner::setOwner(shop.database(), account->id); !s) {
+            printError("user set-owner", s.error());
+            return 1;
+        }
+        std::fprintf(stdout, "%s owns the store\n", qPrintable(account->email));
+        return 0;
     }
     if (auto s = accounts.setPassword(account->id, password); !s) {
         printError("user reset-password", s.error());

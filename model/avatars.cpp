@@ -53,7 +53,10 @@ Result<QString> Avatars::set(const QString &userId, const QByteArray &bytes,
     auto type = checkImage(bytes, declaredType);
     if (!type)
         return type.error();
-    auto stored = m_shop.images().store(bytes, type.value());
+    auto clean = stripMetadata(bytes, type.value()); // no camera or GPS data is kept
+    if (!clean)
+        return clean.error();
+    auto stored = m_shop.images().store(clean.value(), type.value());
     if (!stored)
         return stored.error();
     auto old = swap(userId, stored->key, stored->url);

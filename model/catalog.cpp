@@ -786,7 +786,10 @@ Result<ProductImage> Catalog::addImage(const QString &sellerId, const QString &p
         return full;
     if (cancel.isCancelled())
         return cancelledUpload();
-    auto stored = m_shop.images().store(bytes, type.value(), cancel);
+    auto clean = stripMetadata(bytes, type.value()); // no camera or GPS data is kept
+    if (!clean)
+        return clean.error();
+    auto stored = m_shop.images().store(clean.value(), type.value(), cancel);
     if (!stored)
         return stored.error();
     ProductImage image{Ids::newId(), stored->url, stored->key, 0};

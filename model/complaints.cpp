@@ -139,11 +139,14 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
     if (auto s = tx.begin(); !s)
         return s.error();
     const QSqlDatabase db = tx.db();
-    auto o = execSql(db, QStringLiteral("SELECT customer_id FROM orders WHERE id = ?"), {orderId});
+    auto o = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"),
+                     {orderId});
     if (!o)
         return o.error();
     if (!o->next() || o->value(0).toString() != customerId)
         return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    const QString orderStatus = o->value(1).toString();
+    o->finish();
     QStringList sellers;
     if (!orderItemId.isEmpty()) {
         auto item = execSql(
@@ -169,6 +172,26 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
         if (sellers.isEmpty())
             return makeError(ErrorCode::Conflict, QStringLiteral("the order has no lines"));
     }
+    // Something bought and paid for can be complained about; an unpaid or cancelled order
+    // cannot (nothing was delivered or charged).
+    if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
+        && orderStatus != QLatin1String("delivered"))
+        return Error::validation(QStringLiteral("orderId"),
+                                 QStringLiteral("complaints are about paid orders; this one is %1")
+                                         .arg(orderStatus));
+    auto open = execSql(db,
+                        QStringLiteral("SELECT COUNT(*) FROM complaints WHERE order_id = ? AND "
+                                       "status <> 'resolved'"),
+                        {orderId});
+    if (!open)
+        return open.error();
+    const qint64 openCount = open->next() ? open->value(0).toLongLong() : 0;
+    open->finish();
+    if (openCount >= kMaxOpenPerOrder)
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("this order has %1 unresolved complaints already; add "
+                                        "to one of them")
+                                 .arg(openCount));
     const QString id = Ids::newId();
     const qint64 now = Clock::nowMs();
     auto ins = execSql(
@@ -320,8 +343,9 @@ Result<EvidenceImage> Complaints::addImage(const QString &customerId, const QStr
     owner->finish(); // before Evidence::add writes (see Refunds::addImage)
     if (!owned)
         return notFound();
-    return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("complaint"), id, bytes,
-                         declaredType);
+    return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("complaint"), id,
+                         customerId, bytes, declaredType,
+                         qint64(m_shop.settings().evidenceMiBPerDay) * 1024 * 1024);
 }
 
 Result<Complaint> ComplaintThreads::customerMessage(Shop &shop, const QString &customerId,

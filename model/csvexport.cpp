@@ -4,6 +4,7 @@
 #include "database.h"
 
 #include <QIODevice>
+#include <QRegularExpression>
 #include <QSqlRecord>
 
 namespace Mercato {
@@ -15,9 +16,25 @@ CsvWriter::CsvWriter(QIODevice *device, bool bom)
         m_ok = m_device->write("\xEF\xBB\xBF", 3) == 3;
 }
 
+QString CsvWriter::neutralised(const QString &value)
+{
+    if (value.isEmpty())
+        return value;
+    const QChar first = value.front();
+    if (first != QLatin1Char('=') && first != QLatin1Char('+') && first != QLatin1Char('-')
+        && first != QLatin1Char('@') && first != QLatin1Char('\t') && first != QLatin1Char('\r'))
+        return value;
+    // A number stays a number (a negative stock change); anything else a spreadsheet would
+    // run as a formula is shown as the text it is.
+    static const QRegularExpression number(QStringLiteral("^[+-]?[0-9]+(\\.[0-9]+)?$"));
+    if (number.match(value).hasMatch())
+        return value;
+    return QLatin1Char('\'') + value;
+}
+
 QByteArray CsvWriter::field(const QString &value)
 {
-    QByteArray utf8 = value.toUtf8();
+    QByteArray utf8 = neutralised(value).toUtf8();
     if (utf8.contains(',') || utf8.contains('"') || utf8.contains('\r') || utf8.contains('\n')) {
         utf8.replace('"', QByteArrayLiteral("\"\""));
         return '"' + utf8 + '"';

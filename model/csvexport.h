@@ -2,6 +2,7 @@
 // CSV exports of the shop (orders, lines, products, stock ledger, refunds) for spreadsheets and
 // accountants: RFC 4180 (CRLF rows, fields with commas, quotes or line breaks quoted, quotes
 // doubled), UTF-8, optionally with a byte order mark so spreadsheet programs read it as UTF-8.
+// Cells that a spreadsheet would run as formulas are written as text.
 
 #include "result.h"
 
@@ -25,8 +26,12 @@ public:
     // False once a write failed (disk full, closed pipe).
     bool ok() const { return m_ok; }
 
-    // One field as it appears in a row: quoted when it holds a comma, quote, CR or LF.
+    // One field as it appears in a row: neutralised, then quoted when it holds a comma,
+    // quote, CR or LF.
     static QByteArray field(const QString &value);
+    // Text a spreadsheet would take for a formula (starting with =, +, -, @, tab or CR) gets a
+    // leading apostrophe (OWASP's CSV injection advice); numbers such as -3 stay as they are.
+    static QString neutralised(const QString &value);
 
 private:
     QIODevice *m_device;

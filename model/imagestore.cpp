@@ -8,6 +8,7 @@
 #include <QImageReader>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QStorageInfo>
 
 #include <algorithm>
 #include <optional>
@@ -192,6 +193,115 @@ Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType)
     return type;
 }
 
+namespace {
+Error unreadable()
+{
+    return Error::validation(QStringLiteral("file"),
+                             QStringLiteral("the image's structure cannot be read"));
+}
+
+// JPEG: APP1 (Exif, XMP), APP3..APP13 (IPTC, Photoshop), APP15 and comments go; APP0 (JFIF),
+// APP2 (ICC colour profile) and APP14 (Adobe colour transform) stay, as does everything from
+// the start of the scan on.
+Result<QByteArray> stripJpeg(const QByteArray &in)
+{
+    QByteArray out = in.left(2); // SOI
+    qsizetype at = 2;
+    while (at < in.size()) {
+        if (quint8(in.at(at)) != 0xff)
+            return unreadable();
+        qsizetype m = at;
+        while (m < in.size() && quint8(in.at(m)) == 0xff) // fill bytes
+            ++m;
+        if (m >= in.size())
+            return unreadable();
+        const quint8 marker = quint8(in.at(m));
+        if (marker == 0xd9 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01) {
+            out += in.mid(at, m + 1 - at);
+            at = m + 1;
+            if (marker == 0xd9)
+                break;
+            continue;
+        }
+        if (m + 2 >= in.size())
+            return unreadable();
+        const qsizetype length = be16(in, m + 1);
+        const qsizetype end = m + 1 + length;
+        if (length < 2 || end > in.size())
+            return unreadable();
+        if (marker == 0xda) { // start of scan: the rest is image data
+            out += in.mid(at);
+            return out;
+        }
+        const bool metadata = marker == 0xe1 || (marker >= 0xe3 && marker <= 0xed) || marker == 0xef
+                              || marker == 0xfe;
+        if (!metadata)
+            out += in.mid(at, end - at);
+        at = end;
+    }
+    return out;
+}
+
+// PNG: text chunks, eXIf and tIME go.
+Result<QByteArray> stripPng(const QByteArray &in)
+{
+    static const QList<QByteArray> drop{"tEXt", "zTXt", "iTXt", "eXIf", "tIME"};
+    QByteArray out = in.left(8);
+    qsizetype at = 8;
+    while (at + 12 <= in.size()) {
+        const qsizetype length = be32(in, at);
+        const qsizetype end = at + 12 + length;
+        if (length < 0 || end > in.size())
+            return unreadable();
+        const QByteArray type = in.mid(at + 4, 4);
+        if (!drop.contains(type))
+            out += in.mid(at, end - at);
+        at = end;
+        if (type == "IEND")
+            return out;
+    }
+    return unreadable();
+}
+
+// WebP: the EXIF and XMP chunks go, and VP8X stops announcing them.
+Result<QByteArray> stripWebp(const QByteArray &in)
+{
+    QByteArray out = in.left(12);
+    qsizetype at = 12;
+    while (at + 8 <= in.size()) {
+        const QByteArray fourcc = in.mid(at, 4);
+        const qsizetype length = qsizetype(le16(in, at + 4)) | (qsizetype(le16(in, at + 6)) << 16);
+        const qsizetype end = at + 8 + length + (length & 1);
+        if (end > in.size())
+            return unreadable();
+        if (fourcc == "VP8X" && length >= 1) {
+            QByteArray chunk = in.mid(at, end - at);
+            chunk[8] = char(quint8(chunk.at(8)) & ~0x0c); // the EXIF and XMP flags
+            out += chunk;
+        } else if (fourcc != "EXIF" && fourcc != "XMP ") {
+            out += in.mid(at, end - at);
+        }
+        at = end;
+    }
+    const quint32 riff = quint32(out.size() - 8);
+    for (int i = 0; i < 4; ++i)
+        out[4 + i] = char((riff >> (8 * i)) & 0xff);
+    return out;
+}
+} // namespace
+
+Result<QByteArray> stripMetadata(const QByteArray &bytes, const QString &mimeType)
+{
+    if (mimeType == QLatin1String("image/jpeg"))
+        return stripJpeg(bytes);
+    if (mimeType == QLatin1String("image/png"))
+        return stripPng(bytes);
+    if (mimeType == QLatin1String("image/webp"))
+        return stripWebp(bytes);
+    return makeError(ErrorCode::UnsupportedMediaType,
+                     QStringLiteral("images must be PNG, JPEG or WebP"));
+}
+
 LocalImageStore::LocalImageStore(QString directory, QString publicBaseUrl)
     : m_directory(std::move(directory))
     , m_publicBaseUrl(std::move(publicBaseUrl))
@@ -221,6 +331,18 @@ Result<StoredImage> LocalImageStore::store(const QByteArray &bytes, const QStrin
     const QString ext = mimeType == QLatin1String("image/png")    ? QStringLiteral("png")
                         : mimeType == QLatin1String("image/jpeg") ? QStringLiteral("jpg")
                                                                   : QStringLiteral("webp");
+    if (m_minFreeBytes > 0) {
+        QStorageInfo disk(m_directory);
+        disk.refresh();
+        if (disk.isValid() && disk.bytesAvailable() - bytes.size() < m_minFreeBytes) {
+            if (!m_lowSpaceTold.exchange(true) && m_lowSpace)
+                m_lowSpace(disk.bytesAvailable());
+            return makeError(ErrorCode::InsufficientStorage,
+                             QStringLiteral("the shop's disk is nearly full; uploads are "
+                                            "refused until space is freed"));
+        }
+        m_lowSpaceTold = false; // above the floor again: the next shortage is told again
+    }
     const QString name = Ids::newToken(24) + QLatin1Char('.') + ext; // 32 unguessable chars
     // Written in pieces so a cancel stops it; QSaveFile drops its temporary file unless
     // committed, so a cancelled or failed write leaves no file behind.

@@ -9,6 +9,9 @@
 #include <QByteArray>
 #include <QString>
 
+#include <atomic>
+#include <functional>
+
 namespace Mercato {
 
 struct StoredImage
@@ -21,6 +24,10 @@ struct StoredImage
 // bomb is refused before anything decodes it) and then decodes them with Qt's image reader;
 // returns the MIME type or a 415/422 error.
 Result<QString> checkImage(const QByteArray &bytes, const QString &declaredType);
+
+// The picture without its metadata (Exif with the camera and GPS position, XMP, IPTC,
+// comments, PNG text chunks), every pixel as it was; `mimeType` is what checkImage returned.
+Result<QByteArray> stripMetadata(const QByteArray &bytes, const QString &mimeType);
 
 // The error of an upload stopped through its CancelToken.
 Error cancelledUpload();
@@ -46,6 +53,14 @@ public:
                               const CancelToken &cancel = {}) override;
     Status remove(const QString &key) override;
 
+    // Below `bytes` free on its disk a store is refused (InsufficientStorage, 507) and
+    // `told` runs once per shortage, with the bytes left. 0: no floor. Set before serving.
+    void setDiskFloor(qint64 bytes, std::function<void(qint64 available)> told)
+    {
+        m_minFreeBytes = bytes;
+        m_lowSpace = std::move(told);
+    }
+
     // The file of a media name, or empty when the name is not one this store makes.
     QString pathFor(const QString &name) const;
     const QString &directory() const { return m_directory; }
@@ -54,6 +69,9 @@ public:
 private:
     QString m_directory;
     QString m_publicBaseUrl;
+    qint64 m_minFreeBytes = 0;
+    std::function<void(qint64)> m_lowSpace;
+    std::atomic<bool> m_lowSpaceTold{false};
 };
 
 } // namespace Mercato

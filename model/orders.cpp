@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "preparedsql.h"
 #include "stocksale.h"
+#include "storeowner.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -257,6 +258,24 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
         if (row.next())
             customerName = row.value(0).toString();
         row.finish();
+    }
+    // Unpaid orders hold stock: a customer may keep only a few of them at a time. Counted
+    // after the lock above, so concurrent checkouts of one customer see each other's orders.
+    if (m_settings.maxUnpaidOrders > 0) {
+        auto unpaid = execPrepared(db,
+                                   QStringLiteral("SELECT COUNT(*) FROM orders WHERE "
+                                                  "customer_id = ? AND status = ?"),
+                                   {customerId, OrderStatus::PendingPayment});
+        if (!unpaid)
+            return unpaid.error();
+        QSqlQuery &row = *unpaid.value();
+        const qint64 n = row.next() ? row.value(0).toLongLong() : 0;
+        row.finish();
+        if (n >= m_settings.maxUnpaidOrders)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("%1 of your orders await payment; pay or cancel one "
+                                            "before placing another")
+                                     .arg(n));
     }
     // The cart, emptied by the same statement: if a line is short the transaction rolls back
     // and the cart is as it was.
@@ -665,24 +684,10 @@ Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &
 Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId,
                                        SellerAction action)
 {
-    QString from;
-    QString to;
-    switch (action) {
-    case SellerAction::MarkPaid:
-        from = OrderStatus::PendingPayment;
-        to = OrderStatus::Paid;
-        break;
-    case SellerAction::Ship:
-        from = OrderStatus::Paid;
-        to = OrderStatus::Shipped;
-        break;
-    case SellerAction::Deliver:
-        from = OrderStatus::Shipped;
-        to = OrderStatus::Delivered;
-        break;
-    }
     QSqlDatabase db = m_database.connection();
     QList<PendingNotification> pending;
+    QString to; // the order's state after the move (unchanged when other lines wait)
+    bool owner = false;
     {
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
@@ -690,11 +695,21 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
         auto o = load(db, orderId);
         if (!o)
             return o.error();
-        const bool hasLines
-                = std::any_of(o->items.cbegin(), o->items.cend(),
-                              [&](const OrderLine &l) { return l.sellerId == sellerId; });
-        if (!hasLines)
+        auto isOwner = StoreOwner::isOwner(db, sellerId);
+        if (!isOwner)
+            return isOwner.error();
+        owner = isOwner.value();
+        int own = 0;
+        for (const OrderLine &l : o->items)
+            own += l.sellerId == sellerId ? 1 : 0;
+        if (own == 0 && !(owner && action == SellerAction::MarkPaid))
             return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+        // Payment is the whole order's: only the owner, or a seller holding every line, may
+        // say it arrived. Fulfilment is per seller: each ships and delivers its own lines.
+        if (action == SellerAction::MarkPaid && !owner && own != o->items.size())
+            return makeError(ErrorCode::Forbidden,
+                             QStringLiteral("only the store owner, or a seller holding every "
+                                            "line of the order, can mark it paid"));
         if (action == SellerAction::MarkPaid && o->paymentProvider != QLatin1String("manual")
             && o->status == OrderStatus::PendingPayment)
             return makeError(
@@ -703,21 +718,89 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
                             "the order is paid through %1; it is marked paid when the provider "
                             "confirms the payment")
                             .arg(o->paymentProvider));
-        const QString extra = action == SellerAction::MarkPaid
-                                      ? QStringLiteral(", payment_state = 'succeeded'")
-                                      : QString();
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE orders SET status = ?, updated_at = ?") + extra
-                                 + QStringLiteral(" WHERE id = ? AND status = ?"),
-                         {to, Clock::nowMs(), orderId, from});
-        if (!u)
-            return u.error();
-        if (u->numRowsAffected() != 1)
-            return makeError(
-                    ErrorCode::Conflict,
-                    QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, to));
-        if (auto s = addHistory(db, orderId, to); !s)
-            return s.error();
+        const qint64 now = Clock::nowMs();
+        // The order's row first, guarded by its state: concurrent moves of one order take
+        // turns here, so the last seller to ship sees every other line shipped.
+        const QString from = action == SellerAction::MarkPaid ? OrderStatus::PendingPayment
+                             : action == SellerAction::Ship   ? OrderStatus::Paid
+                                                              : QString();
+        auto lock = from.isEmpty()
+                            ? execSql(db,
+                                      QStringLiteral("UPDATE orders SET updated_at = ? WHERE id = "
+                                                     "? AND status IN (?, ?)"),
+                                      {now, orderId, OrderStatus::Paid, OrderStatus::Shipped})
+                            : execSql(db,
+                                      QStringLiteral("UPDATE orders SET updated_at = ? WHERE id = "
+                                                     "? AND status = ?"),
+                                      {now, orderId, from});
+        if (!lock)
+            return lock.error();
+        const QString wanted = action == SellerAction::MarkPaid ? OrderStatus::Paid
+                               : action == SellerAction::Ship   ? OrderStatus::Shipped
+                                                                : OrderStatus::Delivered;
+        const Error offEdge = makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, wanted));
+        if (lock->numRowsAffected() != 1)
+            return offEdge;
+        to = o->status;
+        if (action == SellerAction::MarkPaid) {
+            auto u = execSql(db,
+                             QStringLiteral("UPDATE orders SET status = ?, payment_state = "
+                                            "'succeeded' WHERE id = ?"),
+                             {OrderStatus::Paid, orderId});
+            if (!u)
+                return u.error();
+            to = OrderStatus::Paid;
+        } else {
+            // The caller's lines that still have a unit to ship (or deliver).
+            const bool ship = action == SellerAction::Ship;
+            auto u = execSql(
+                    db,
+                    ship ? QStringLiteral("UPDATE order_items SET shipped_at = ? WHERE order_id = "
+                                          "? AND seller_id = ? AND shipped_at IS NULL AND "
+                                          "refunded_quantity < quantity")
+                         : QStringLiteral("UPDATE order_items SET delivered_at = ? WHERE "
+                                          "order_id = ? AND seller_id = ? AND shipped_at IS NOT "
+                                          "NULL AND delivered_at IS NULL"),
+                    {now, orderId, sellerId});
+            if (!u)
+                return u.error();
+            if (u->numRowsAffected() < 1)
+                return makeError(ErrorCode::Conflict,
+                                 ship ? QStringLiteral("the order is %1 and your lines in it "
+                                                       "have nothing left to ship")
+                                                 .arg(o->status)
+                                      : QStringLiteral("the order is %1 and your lines in it "
+                                                       "have no shipment to deliver")
+                                                 .arg(o->status));
+            // The order moves once no line of any seller waits.
+            auto waiting = execSql(
+                    db,
+                    ship ? QStringLiteral("SELECT COUNT(*) FROM order_items WHERE order_id = ? "
+                                          "AND shipped_at IS NULL AND refunded_quantity < "
+                                          "quantity")
+                         : QStringLiteral("SELECT COUNT(*) FROM order_items WHERE order_id = ? "
+                                          "AND ((shipped_at IS NULL AND refunded_quantity < "
+                                          "quantity) OR (shipped_at IS NOT NULL AND "
+                                          "delivered_at IS NULL))"),
+                    {orderId});
+            if (!waiting)
+                return waiting.error();
+            const bool all = waiting->next() && waiting->value(0).toLongLong() == 0;
+            waiting->finish();
+            if (all && (ship || o->status == OrderStatus::Shipped)) {
+                auto m = execSql(db, QStringLiteral("UPDATE orders SET status = ? WHERE id = ?"),
+                                 {wanted, orderId});
+                if (!m)
+                    return m.error();
+                to = wanted;
+            }
+        }
+        if (to != o->status) {
+            if (auto s = addHistory(db, orderId, to); !s)
+                return s.error();
+        }
         o->status = to;
         Status n = Ok{};
         if (action == SellerAction::MarkPaid) {
@@ -734,7 +817,7 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
                                QStringLiteral("Order shipped"),
                                QStringLiteral("Your order %1 is on its way.").arg(orderId),
                                orderData(o.value()), &pending);
-        } else {
+        } else if (to == OrderStatus::Delivered) { // once, when the last line arrives
             n = m_notifier.add(db, o->customerId, QStringLiteral("order.delivered"),
                                QStringLiteral("Order delivered"),
                                QStringLiteral("Your order %1 was delivered.").arg(orderId),
@@ -747,7 +830,11 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
     }
     m_notifier.announce(pending);
     Q_EMIT m_events.orderChanged(orderId, to);
-    return sellerOrder(sellerId, orderId);
+    auto after = sellerOrder(sellerId, orderId);
+    if (!after && owner
+        && after.error().code == ErrorCode::NotFound) // the owner, no line of its own
+        return load(db, orderId);
+    return after;
 }
 
 Result<int> OrderService::expireDue()

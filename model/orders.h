@@ -123,7 +123,8 @@ public:
                  Catalog &catalog);
 
     // Customer ------------------------------------------------------------------------------
-    // Turns the cart into a pending order, atomically; Conflict naming the short lines.
+    // Turns the cart into a pending order, atomically; Conflict naming the short lines, or
+    // when the customer has maxUnpaidOrders unpaid orders already.
     Result<Order> placeOrder(const QString &customerId, qint64 coinsToUse);
     Result<Order> order(const QString &customerId, const QString &orderId);
     Result<OrderPage> orders(const QString &customerId, int limit, const QString &cursor);
@@ -134,6 +135,8 @@ public:
     // Seller --------------------------------------------------------------------------------
     Result<OrderPage> sellerOrders(const QString &sellerId, const SellerOrderFilter &filter);
     Result<Order> sellerOrder(const QString &sellerId, const QString &orderId);
+    // MarkPaid: the store owner, or a seller holding every line (Forbidden otherwise). Ship
+    // and Deliver act on the caller's own lines; the order moves once every line did.
     Result<Order> sellerMove(const QString &sellerId, const QString &orderId, SellerAction action);
 
     // Background ----------------------------------------------------------------------------

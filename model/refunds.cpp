@@ -394,8 +394,9 @@ Result<EvidenceImage> Refunds::addImage(const QString &customerId, const QString
     owner->finish();
     if (!owned)
         return notFound();
-    return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("refund"), id, bytes,
-                         declaredType);
+    return Evidence::add(m_shop.database(), m_shop.images(), QStringLiteral("refund"), id,
+                         customerId, bytes, declaredType,
+                         qint64(m_shop.settings().evidenceMiBPerDay) * 1024 * 1024);
 }
 
 Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id,

@@ -22,7 +22,8 @@ enum class ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
-    Unavailable, // a dependency (database, provider) is down
+    Unavailable,         // a dependency (database, provider) is down
+    InsufficientStorage, // the disk is too full to keep an upload
     Internal,
 };
 

@@ -13,6 +13,7 @@ const QString kSelect = QStringLiteral(
         "r.created_at, r.updated_at, "
         "(SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
         "  WHERE oi.product_id = r.product_id AND o.customer_id = r.author_id "
+        "  AND oi.refunded_quantity < oi.quantity "
         "  AND o.status IN ('paid', 'shipped', 'delivered')), "
         "r.hidden_at "
         "FROM reviews r JOIN users u ON u.id = r.author_id ");
@@ -59,6 +60,7 @@ Result<bool> Reviews::hasPurchased(const QSqlDatabase &db, const QString &custom
             QStringLiteral(
                     "SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
                     "WHERE oi.product_id = ? AND o.customer_id = ? "
+                    "AND oi.refunded_quantity < oi.quantity "
                     "AND o.status IN ('paid', 'shipped', 'delivered')"),
             {productId, customerId});
     if (!q)
@@ -82,7 +84,8 @@ Status Reviews::canReview(const QSqlDatabase &db, const QString &customerId,
     if (!bought.value())
         return makeError(
                 ErrorCode::Forbidden,
-                QStringLiteral("only a customer with a paid order of this product may review it"));
+                QStringLiteral("only a customer holding a paid, unrefunded unit of this product "
+                               "may review it"));
     return Ok{};
 }
 

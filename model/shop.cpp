@@ -2,6 +2,7 @@
 #include "preparedsql.h"
 
 #include "cursor.h"
+#include "storeowner.h"
 #include "stripe.h"
 
 #include <QUrl>
@@ -33,6 +34,24 @@ Shop::Shop(ShopOptions options)
     m_orders.setPlacedHook([this](const QSqlDatabase &db, const Order &order) {
         return mailOrderPlaced(db, order);
     });
+    localImages()->setDiskFloor(qint64(m_options.settings.minFreeDiskMiB) * 1024 * 1024,
+                                [this](qint64 available) { warnOwnerOfDisk(available); });
+}
+
+void Shop::warnOwnerOfDisk(qint64 available)
+{
+    const QSqlDatabase db = m_database->connection();
+    auto owner = StoreOwner::ownerId(db);
+    if (!owner || owner->isEmpty())
+        return;
+    QList<PendingNotification> pending;
+    const QString body = QStringLiteral("Only %1 MiB are free where pictures are kept; uploads "
+                                        "are refused until space is freed.")
+                                 .arg(available / (1024 * 1024));
+    if (m_notifier.add(db, owner.value(), QStringLiteral("storage.low"),
+                       QStringLiteral("The disk is nearly full"), body,
+                       QJsonObject{{QStringLiteral("availableBytes"), available}}, &pending))
+        m_notifier.announce(pending);
 }
 
 Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)

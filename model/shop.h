@@ -95,6 +95,7 @@ public:
 
 private:
     // Inside the checkout's transaction: the order mail to the customer, in the outbox.
+    void warnOwnerOfDisk(qint64 available); // the image store's disk floor was reached
     Status mailOrderPlaced(const QSqlDatabase &db, const Order &order);
 
     ShopOptions m_options;

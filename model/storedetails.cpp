@@ -128,7 +128,10 @@ Result<QString> setStoreLogo(Database &database, ImageStore &images, const QByte
     auto type = checkImage(bytes, declaredType);
     if (!type)
         return type.error();
-    auto stored = images.store(bytes, type.value());
+    auto clean = stripMetadata(bytes, type.value()); // no camera or GPS data is kept
+    if (!clean)
+        return clean.error();
+    auto stored = images.store(clean.value(), type.value());
     if (!stored)
         return stored.error();
     auto old = swapLogo(database, stored->key, stored->url);

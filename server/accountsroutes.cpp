@@ -5,6 +5,7 @@
 
 #include "model/clock.h"
 #include "model/shop.h"
+#include "model/storeowner.h"
 
 #include <functional>
 
@@ -50,6 +51,35 @@ QJsonObject sessionJson(const Session &s, bool withReward)
                                : QJsonValue(QJsonValue::Null));
     }
     return o;
+}
+
+// With seller approval on, a store without an owner takes no seller from the API: the first
+// seller would become the owner. Refused before anything else of the body is looked at.
+std::optional<Response> sellerRegistrationClosed(Shop &shop, const Request &request)
+{
+    if (!shop.settings().sellerApproval)
+        return std::nullopt;
+    const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+    if (body.value(QStringLiteral("role")).toString() != QLatin1String("seller"))
+        return std::nullopt;
+    auto owner = StoreOwner::ownerId(shop.database().connection());
+    if (!owner)
+        return Response::fromError(owner.error());
+    if (!owner->isEmpty())
+        return std::nullopt;
+    return Response::fromError(makeError(
+            ErrorCode::Forbidden,
+            QStringLiteral("this store has no owner yet: create the owner first (the console's "
+                           "first run, or `mercato-server user create --email E --owner`)")));
+}
+
+// `owner` of a seller's profile; undefined for a customer.
+QJsonValue ownerField(Shop &shop, const Account &a)
+{
+    if (a.role != QLatin1String("seller"))
+        return QJsonValue(QJsonValue::Undefined);
+    auto owner = StoreOwner::isOwner(shop.database().connection(), a.id);
+    return owner && owner.value();
 }
 
 Response noStore(Response r)
@@ -148,6 +178,8 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                [&shop, &accounts, limiter, checks](Request &request) {
                    if (auto limited = limiter->check(request))
                        return *limited;
+                   if (auto closed = sellerRegistrationClosed(shop, request))
+                       return *closed;
                    std::optional<QString> email, password, name, role;
                    if (auto s = readFields(
                                request,
@@ -235,11 +267,14 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                });
 
     router.add("GET", QStringLiteral("/api/v1/me"), Access::SignedIn,
-               [&accounts](Request &request) {
+               [&shop, &accounts](Request &request) {
                    auto account = accounts.account(request.user().userId);
                    if (!account)
                        return Response::fromError(account.error());
-                   return noStore(Response::json(200, userJson(account.value())));
+                   QJsonObject me = userJson(account.value());
+                   if (auto owner = ownerField(shop, account.value()); !owner.isUndefined())
+                       me.insert(QStringLiteral("owner"), owner);
+                   return noStore(Response::json(200, me));
                });
 
     router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn,

@@ -113,8 +113,12 @@ Result<QString> statusParam(const Request &req, bool (*allowed)(const QString &)
 
 Response imageCreated(const Result<EvidenceImage> &image)
 {
-    if (!image)
-        return Response::fromError(image.error());
+    if (!image) {
+        Response refused = Response::fromError(image.error());
+        if (image.error().code == ErrorCode::RateLimited) // the daily budget: uploads of the
+            refused.setHeader("Retry-After", "3600");     // last 24 h age out of it
+        return refused;
+    }
     Response r = Response::json(201, QJsonObject{{QStringLiteral("id"), image->id},
                                                  {QStringLiteral("url"), image->url}});
     r.setHeader("Location", image->url.toUtf8());

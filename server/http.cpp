@@ -106,6 +106,8 @@ int statusFor(ErrorCode code)
         return 429;
     case ErrorCode::Unavailable:
         return 503;
+    case ErrorCode::InsufficientStorage:
+        return 507;
     case ErrorCode::Internal:
         return 500;
     }
@@ -161,6 +163,8 @@ QString titleFor(int status)
         return QStringLiteral("Service Unavailable");
     case 505:
         return QStringLiteral("HTTP Version Not Supported");
+    case 507:
+        return QStringLiteral("Insufficient Storage");
     }
     return QStringLiteral("Status ") + QString::number(status);
 }

@@ -9,6 +9,7 @@
 #include "model/coinledger.h"
 #include "model/ids.h"
 #include "model/passwords.h"
+#include "model/storeowner.h"
 #include "server/ratelimiter.h"
 
 #include <QMessageAuthenticationCode>
@@ -1146,6 +1147,11 @@ void TestAccounts::sellerApproval()
     };
     TestServer server(options);
     QVERIFY2(server.start(), qPrintable(server.errorString()));
+    // The store has an owner (with approval on, sellers register through the API only then).
+    auto owner = server.shop().accounts().registerAccount({uniqueEmail(QStringLiteral("owner")),
+                                                           kPassword, QStringLiteral("Owner"),
+                                                           QStringLiteral("seller")});
+    QVERIFY(owner && StoreOwner::setOwner(server.shop().database(), owner->user.id));
     const HttpResult reg = server.client().post(
             QStringLiteral("/api/v1/auth/register"),
             registration(uniqueEmail(QStringLiteral("seller")), QStringLiteral("seller")));

@@ -70,6 +70,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QThread>
 #include <QThreadPool>
 #include <QTimer>
@@ -487,6 +488,7 @@ private Q_SLOTS:
     void wizardAddsDemoData();
     void refundApproveAndReject();
     void complaintReplyAndResolve();
+    void finding13_userTextNeverMarkup();
     void settingsSave();
     void settingsTlsFiles();
     void settingsStoreLogo();
@@ -1019,6 +1021,61 @@ void TestConsole::refundApproveAndReject()
     QTRY_COMPARE(view->model()->rowCount(), 0);
     // The empty list says what happens next.
     QVERIFY(named<QLabel>(page, QStringLiteral("Refund requests empty"))->isVisible());
+}
+
+// A customer's (or seller's) name with markup shows as the characters it is, in every label
+// that shows it: plain text, or escaped inside the page's own rich text.
+void TestConsole::finding13_userTextNeverMarkup()
+{
+    const QString markup = QStringLiteral("<b>x</b><img src=\"http://127.0.0.1:9/t.png\">");
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString sellerId = addSeller(server, QStringLiteral("markup@example.test"), kPassword,
+                                       QStringLiteral("<i>Seller</i>"));
+    const QString customerId = addUser(server, QStringLiteral("customer"));
+    QVERIFY(execSql(server.shop().database().connection(),
+                    QStringLiteral("UPDATE users SET display_name = ? WHERE id = ?"),
+                    {markup, customerId}));
+    const QString productId = addProduct(server, sellerId);
+    const auto order = addPaidOrder(server, customerId, productId, sellerId);
+    auto request = server.shop().refunds().request(customerId, order.first, order.second, 1,
+                                                   QStringLiteral("<u>broken</u>"));
+    QVERIFY(request);
+
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    window.begin();
+    signIn(window, QStringLiteral("markup@example.test"), kPassword);
+    window.showPage(QStringLiteral("Refunds & Complaints"));
+    QWidget *page = window.page(QStringLiteral("Refunds & Complaints"));
+    auto *view = named<QTableView>(page, QStringLiteral("Refund requests"));
+    QTRY_COMPARE(view->model()->rowCount(), 1);
+    QVERIFY(clickRow(view, request->id));
+    type(page, QStringLiteral("Decision note"), QStringLiteral("Sorry"));
+    click(page, QStringLiteral("Approve refund"));
+    auto *confirmation = named<QLabel>(page, QStringLiteral("Refund confirmation"));
+    QTRY_VERIFY(confirmation->isVisible());
+    QVERIFY2(confirmation->text().contains(markup), qPrintable(confirmation->text()));
+    click(page, QStringLiteral("Confirm refund"));
+    QTRY_COMPARE(view->model()->rowCount(), 0);
+
+    // Every label of the window holding a raw name shows it literally.
+    int checked = 0;
+    const auto labels = window.findChildren<QLabel *>();
+    for (const QLabel *label : labels) {
+        const QString text = label->text();
+        const bool raw = text.contains(QLatin1String("<b>x</b>"))
+                         || text.contains(QLatin1String("<i>Seller</i>"));
+        if (!raw)
+            continue;
+        ++checked;
+        const bool rendered = label->textFormat() == Qt::RichText
+                              || (label->textFormat() == Qt::AutoText && Qt::mightBeRichText(text));
+        QVERIFY2(!rendered, qPrintable(label->accessibleName() + QStringLiteral(": ") + text));
+    }
+    // At least the confirmation, the page's message and the signed-in seller.
+    QVERIFY2(checked >= 3, qPrintable(QString::number(checked)));
 }
 
 void TestConsole::complaintReplyAndResolve()

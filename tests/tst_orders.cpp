@@ -1262,6 +1262,14 @@ void TestOrders::notificationsGoToTheRightPeople()
             200);
     QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.shipped")), 1);
     QCOMPARE(notificationCount(shop, a, QStringLiteral("order.shipped")), 0);
+    // Each seller ships and delivers its own lines: the order moves once every line did.
+    QCOMPARE(
+            sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/ship")).status,
+            200);
+    QCOMPARE(sb.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/deliver"))
+                     .status,
+             200);
+    QCOMPARE(notificationCount(shop, cust, QStringLiteral("order.delivered")), 0);
     QCOMPARE(sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/deliver"))
                      .status,
              200);

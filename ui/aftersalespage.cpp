@@ -145,6 +145,7 @@ QWidget *AfterSalesPage::buildRefunds()
     auto *confirm = new QHBoxLayout(m_confirm);
     confirm->setContentsMargins(0, 0, 0, 0);
     m_confirmText = new QLabel(m_confirm);
+    m_confirmText->setTextFormat(Qt::PlainText);
     m_confirmText->setAccessibleName(tr("Refund confirmation"));
     m_confirmText->setWordWrap(true);
     auto *yes = new QPushButton(tr("&Confirm refund"), m_confirm);
@@ -533,6 +534,7 @@ void AfterSalesPage::openPhoto(QListWidgetItem *item)
                 dialog->setWindowTitle(tr("Refund photo"));
                 auto *l = new QVBoxLayout(dialog);
                 auto *label = new QLabel(dialog);
+                label->setTextFormat(Qt::PlainText);
                 label->setAccessibleName(tr("Refund photo"));
                 if (!loaded.isEmpty() && !loaded.first().second.isNull())
                     label->setPixmap(QPixmap::fromImage(loaded.first().second));

@@ -52,6 +52,7 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
     auto *rl = new QVBoxLayout(right);
     rl->setContentsMargins(0, 0, 0, 0);
     m_title = new QLabel(tr("Select a customer."), right);
+    m_title->setTextFormat(Qt::PlainText);
     m_title->setAccessibleName(tr("Customer summary"));
     m_orderModel = new RowsModel({tr("Placed"), tr("Order"), tr("Total"), tr("Status")}, this);
     m_orderProxy = new QSortFilterProxyModel(this);

@@ -72,6 +72,7 @@ DataLocationDialog::DataLocationDialog(const QString &dataDir, const QString &co
     m_local->setChecked(true);
 
     m_status = new QLabel(this);
+    m_status->setTextFormat(Qt::PlainText);
     m_status->setAccessibleName(tr("Data location status"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);

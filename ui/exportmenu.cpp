@@ -164,6 +164,7 @@ void ExportMenu::exportTo(const QString &kind, const QString &path)
     dialog->setWindowTitle(tr("Export"));
     dialog->setAccessibleName(tr("Export progress"));
     auto *label = new QLabel(dialog);
+    label->setTextFormat(Qt::PlainText);
     label->setAccessibleName(tr("Export progress text"));
     dialog->setLabel(label);
     auto *cancelButton = new QPushButton(tr("&Cancel"), dialog);
@@ -267,6 +268,7 @@ void ExportMenu::done()
         auto *box = new QMessageBox(QMessageBox::Warning, tr("Export failed"), text,
                                     QMessageBox::Ok, m_window);
         box->setAccessibleName(tr("Export failed"));
+        box->setTextFormat(Qt::PlainText);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     } else {

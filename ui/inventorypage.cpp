@@ -31,6 +31,7 @@ InventoryPage::InventoryPage(ConsoleContext context, QWidget *parent)
     m_lowOnly = new QCheckBox(tr("Show &low stock only"), this);
     m_lowOnly->setAccessibleName(tr("Low stock only"));
     m_summary = new QLabel(this);
+    m_summary->setTextFormat(Qt::PlainText);
     m_summary->setAccessibleName(tr("Inventory summary"));
     bar->addWidget(m_lowOnly);
     bar->addStretch(1);
@@ -52,6 +53,7 @@ InventoryPage::InventoryPage(ConsoleContext context, QWidget *parent)
     box->setAccessibleName(tr("Adjust stock"));
     auto *bl = new QHBoxLayout(box);
     m_selected = new QLabel(tr("Select a product above."), box);
+    m_selected->setTextFormat(Qt::PlainText);
     m_selected->setAccessibleName(tr("Product to adjust"));
     m_selected->setMinimumWidth(200);
     m_delta = new QSpinBox(box);

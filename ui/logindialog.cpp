@@ -38,6 +38,7 @@ LoginDialog::LoginDialog(Shop &shop, ConsoleWorker &worker, QWidget *parent)
     form->addRow(tr("&Password:"), m_password);
     layout->addLayout(form);
     m_message = new QLabel(this);
+    m_message->setTextFormat(Qt::PlainText);
     m_message->setAccessibleName(tr("Sign in message"));
     m_message->setWordWrap(true);
     m_message->setStyleSheet(QStringLiteral("color: #b00020;"));

@@ -185,9 +185,11 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     m_apiUrl = new QLabel(tr("API: %1").arg(monitor ? monitor->publicUrl() : tr("not serving")),
                           this);
     m_apiUrl->setObjectName(QStringLiteral("apiUrl"));
+    m_apiUrl->setTextFormat(Qt::PlainText);
     m_apiUrl->setAccessibleName(tr("API address"));
     m_apiUrl->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_user = new QLabel(this);
+    m_user->setTextFormat(Qt::PlainText);
     m_user->setObjectName(QStringLiteral("signedInUser"));
     m_user->setAccessibleName(tr("Signed-in seller"));
     m_requests = new QLabel(this);

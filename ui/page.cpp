@@ -25,6 +25,7 @@ Page::Page(const QString &name, const QString &title, ConsoleContext context, QW
     heading->setAccessibleName(name + QStringLiteral(" title"));
     outer->addWidget(heading);
     m_message = new QLabel(this);
+    m_message->setTextFormat(Qt::PlainText); // names and words of customers: never markup
     m_message->setAccessibleName(name + QStringLiteral(" message"));
     m_message->setObjectName(QStringLiteral("pageMessage"));
     m_message->setWordWrap(true);

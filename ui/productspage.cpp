@@ -101,6 +101,7 @@ ProductDialog::ProductDialog(const std::optional<Product> &existing, const QStri
     setMinimumWidth(460);
     auto *layout = new QVBoxLayout(this);
     m_errors = new QLabel(this);
+    m_errors->setTextFormat(Qt::PlainText);
     m_errors->setAccessibleName(tr("Product errors"));
     m_errors->setWordWrap(true);
     m_errors->setStyleSheet(
@@ -630,6 +631,7 @@ void ProductsPage::confirmDelete()
             tr("Delete “%1”? Customers will no longer see it; past orders keep it.").arg(p->name),
             QMessageBox::NoButton, this);
     m_confirm->setAccessibleName(tr("Confirm delete"));
+    m_confirm->setTextFormat(Qt::PlainText);
     QPushButton *yes = m_confirm->addButton(tr("&Delete"), QMessageBox::DestructiveRole);
     yes->setAccessibleName(tr("Confirm delete product"));
     QPushButton *no = m_confirm->addButton(QMessageBox::Cancel);

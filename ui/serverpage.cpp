@@ -33,6 +33,7 @@ ServerPage::ServerPage(ConsoleContext context, QWidget *parent)
     form->addRow(tr("Customers use:"), urlRow);
     auto label = [this](const QString &name) {
         auto *l = new QLabel(this);
+        l->setTextFormat(Qt::PlainText);
         l->setAccessibleName(name);
         return l;
     };

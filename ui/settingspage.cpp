@@ -140,6 +140,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     auto *secrets = new QGroupBox(tr("Keys and passwords"), this);
     auto *kf = new QFormLayout(secrets);
     m_keychainState = new QLabel(secrets);
+    m_keychainState->setTextFormat(Qt::PlainText);
     m_keychainState->setAccessibleName(tr("Keychain state"));
     m_keychainState->setWordWrap(true);
     kf->addRow(m_keychainState);
@@ -210,6 +211,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     testRow->addWidget(m_cancelTest);
     kf->addRow(testRow);
     m_testResult = new QLabel(secrets);
+    m_testResult->setTextFormat(Qt::PlainText);
     m_testResult->setAccessibleName(tr("Connection test result"));
     m_testResult->setWordWrap(true);
     m_testResult->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -7,6 +7,7 @@
 #include "model/demo.h"
 #include "model/shop.h"
 #include "model/storedetails.h"
+#include "model/storeowner.h"
 
 #include <QAbstractButton>
 #include <QCheckBox>
@@ -23,6 +24,7 @@ namespace {
 QLabel *errorLabel(QWidget *parent, const QString &name)
 {
     auto *l = new QLabel(parent);
+    l->setTextFormat(Qt::PlainText);
     l->setAccessibleName(name);
     l->setWordWrap(true);
     l->setStyleSheet(QStringLiteral("color: #b00020;"));
@@ -184,6 +186,10 @@ void SetupWizard::createOwner()
                 auto session = shop->accounts().registerAccount(reg);
                 if (!session)
                     return session.error();
+                // The first run's seller owns the store (made active if approval is on).
+                if (auto s = StoreOwner::setOwner(shop->database(), session->user.id); !s)
+                    return s.error();
+                session->user.status = QStringLiteral("active");
                 // After the owner: the account is made, so a demo problem only costs the demo
                 // (logged; the sample accounts' sign-in is in the README).
                 if (demo) {
