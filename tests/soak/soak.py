@@ -225,6 +225,10 @@ def main():
         "MERCATO_JWT_SECRET": base64.b64encode(os.urandom(32)).decode(),
         "MERCATO_AUTH_RATE_LIMIT": "0",
         "MERCATO_MAX_CONNECTIONS_PER_CLIENT": "256",
+        # An open marketplace: the sellers register through the API like the customers, and a
+        # customer's unpaid orders are not capped (the order-then-cancel mix holds several).
+        "MERCATO_SELLER_APPROVAL": "off",
+        "MERCATO_MAX_UNPAID_ORDERS": "0",
     })
     if args.database:
         env["MERCATO_DATABASE"] = args.database
