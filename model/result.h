@@ -10,7 +10,7 @@
 namespace Mercato {
 
 // What went wrong, in domain terms. The server maps each code to one HTTP status
-// (server/problem.cpp holds that table); the console shows the detail in a dialog.
+// (server/http.cpp holds that table); the console shows the detail in a dialog.
 enum class ErrorCode {
     BadRequest,         // malformed input
     Unauthenticated,    // no or bad credentials
