@@ -1,8 +1,8 @@
 // After-sales over the API: reviews (purchase rule, one per product, rating sums), refund
 // requests (quantity limits, amounts, coins, restock, decisions, provider retries, photos)
 // and complaints (lifecycle, notifications to the right users only).
-// Users, products and orders are written with SQL until the accounts, catalog and orders
-// areas provide them.
+// Users, products and orders are written with SQL, so that each case starts from exactly the
+// state it needs (a line with a discount share, an order already shipped, a provider's refund).
 
 #include "support/smtpsink.h"
 #include "support/testsupport.h"
