@@ -187,7 +187,8 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
         return open.error();
     const qint64 openCount = open->next() ? open->value(0).toLongLong() : 0;
     open->finish();
-    if (openCount >= kMaxOpenPerOrder)
+    const int most = m_shop.settings().maxOpenComplaintsPerOrder;
+    if (most > 0 && openCount >= most)
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("this order has %1 unresolved complaints already; add "
                                         "to one of them")

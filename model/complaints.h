@@ -54,12 +54,10 @@ public:
         : m_shop(shop)
     {}
 
-    // At most this many complaints of one order are open or answered at a time.
-    static constexpr int kMaxOpenPerOrder = 3;
-
     // The customer's own order (else NotFound); `orderItemId` must be a line of it, and the
-    // order paid, shipped or delivered (Validation); a fourth unresolved complaint of the
-    // order is a Conflict. The line's seller, or every seller of the order, is notified.
+    // order paid, shipped or delivered (Validation); an unresolved complaint beyond the
+    // store's maxOpenComplaintsPerOrder is a Conflict. The line's seller, or every seller of the
+    // order, is notified.
     Result<Complaint> open(const QString &customerId, const QString &orderId,
                            const QString &orderItemId, const QString &subject,
                            const QString &message);

@@ -16,9 +16,10 @@ struct StoreSettings
     int lowStockDefault = 5;
     bool sellerApproval = false;
     int pendingOrderTtlMinutes = 60;
-    int maxUnpaidOrders = 0;   // per customer; 0: no limit (MERCATO_MAX_UNPAID_ORDERS: 3)
-    int evidenceMiBPerDay = 0; // evidence photos per customer in 24 h; 0: no limit
-    int minFreeDiskMiB = 0;    // local image uploads refused below this much free space
+    int maxUnpaidOrders = 0;           // per customer; 0: no limit (MERCATO_MAX_UNPAID_ORDERS: 3)
+    int maxOpenComplaintsPerOrder = 0; // unresolved at a time; 0: no limit (the server: 3)
+    int evidenceMiBPerDay = 0;         // evidence photos per customer in 24 h; 0: no limit
+    int minFreeDiskMiB = 0;            // local image uploads refused below this much free space
     QString publicUrl = QStringLiteral("http://127.0.0.1:8080");
     // scrypt cost of new password hashes, N = 2^passwordHashLogN (tests lower it for speed).
     int passwordHashLogN = 17;
