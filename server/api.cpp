@@ -8,6 +8,7 @@
 #include "notificationroutes.h"
 #include "opsroutes.h"
 #include "orderroutes.h"
+#include "ownerroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
 #include "storefrontroutes.h"
@@ -103,6 +104,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerReviewRoutes(router, shop);
     registerAftersalesRoutes(router, shop);
     registerIdentityRoutes(router, shop, authLimiter, passwordChecks);
+    registerOwnerRoutes(router, shop);
     registerCatalogRoutes(router, shop);
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);

@@ -347,8 +347,35 @@ void TestAttacksShop::finding03_sellerApprovalAndOwner()
     QCOMPARE(newcomer.get(QStringLiteral("/api/v1/seller/orders")).status, 403);
     QCOMPARE(newcomer.get(QStringLiteral("/api/v1/me")).json().value(QStringLiteral("owner")),
              QJsonValue(false));
-    QVERIFY(server.shop().accounts().approveSeller(user.value(QStringLiteral("id")).toString()));
+    // The owner finds it waiting and approves it; nobody else may.
+    const QString newcomerId = user.value(QStringLiteral("id")).toString();
+    QCOMPARE(newcomer.get(QStringLiteral("/api/v1/owner/sellers")).status, 403);
+    QCOMPARE(newcomer.post(QStringLiteral("/api/v1/owner/sellers/%1/approve").arg(newcomerId))
+                     .status,
+             403);
+    HttpResult waiting = boss.get(QStringLiteral("/api/v1/owner/sellers?status=pending"));
+    QCOMPARE(waiting.status, 200);
+    const QJsonArray pending = waiting.json().value(QStringLiteral("items")).toArray();
+    QCOMPARE(pending.size(), 1);
+    QCOMPARE(pending.at(0).toObject().value(QStringLiteral("id")).toString(), newcomerId);
+    QCOMPARE(pending.at(0).toObject().value(QStringLiteral("owner")), QJsonValue(false));
+    QCOMPARE(boss.get(QStringLiteral("/api/v1/owner/sellers?status=maybe")).status, 400);
+    HttpResult approved
+            = boss.post(QStringLiteral("/api/v1/owner/sellers/%1/approve").arg(newcomerId));
+    QCOMPARE(approved.status, 200);
+    QCOMPARE(approved.json().value(QStringLiteral("status")).toString(), QStringLiteral("active"));
+    QCOMPARE(boss.post(QStringLiteral("/api/v1/owner/sellers/%1/approve").arg(newcomerId)).status,
+             409);
+    QCOMPARE(
+            boss.post(QStringLiteral("/api/v1/owner/sellers/%1/approve").arg(made->user.id)).status,
+            409);
     QCOMPARE(newcomer.get(QStringLiteral("/api/v1/seller/orders")).status, 200);
+    const QJsonArray all = boss.get(QStringLiteral("/api/v1/owner/sellers"))
+                                   .json()
+                                   .value(QStringLiteral("items"))
+                                   .toArray();
+    QCOMPARE(all.size(), 2);
+    QCOMPARE(all.at(0).toObject().value(QStringLiteral("owner")), QJsonValue(true));
 }
 
 // One customer places orders from several connections at once: at most three stay unpaid.

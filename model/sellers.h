@@ -1,0 +1,33 @@
+#pragma once
+// The store's sellers as the owner sees them: every seller account with its state, oldest
+// first, paged by a cursor. Approving a pending seller is Accounts::approveSeller.
+
+#include "database.h"
+
+#include <QList>
+#include <QString>
+
+namespace Mercato::Sellers {
+
+struct Seller
+{
+    QString id;
+    QString email;
+    QString displayName;
+    QString status; // pending, active, or disabled
+    bool owner = false;
+    qint64 createdAt = 0;
+};
+
+struct Page
+{
+    QList<Seller> items;
+    QString nextCursor; // empty on the last page
+};
+
+// `status` empty: all. BadRequest (field cursor) for a cursor this list did not make.
+Result<Page> list(const QSqlDatabase &db, const QString &status, int limit, const QString &cursor);
+// One seller (NotFound when the id is not a seller's).
+Result<Seller> get(const QSqlDatabase &db, const QString &id);
+
+} // namespace Mercato::Sellers

@@ -1,0 +1,11 @@
+#pragma once
+// The store owner's routes: the sellers and their approval.
+
+namespace Mercato {
+class Shop;
+namespace Http {
+class Router;
+}
+
+void registerOwnerRoutes(Http::Router &router, Shop &shop);
+} // namespace Mercato
