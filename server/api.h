@@ -14,7 +14,7 @@ struct ApiOptions
     bool debugRoutes = false;
     int authRateLimit = 20;
     QByteArray metricsToken; // opens /metrics to non-loopback clients that send it
-    int passwordChecks = 0; // password checks at once (0: no bound)
+    int passwordChecks = 0;  // password checks at once (0: no bound)
     StorefrontOptions storefront;
 };
 

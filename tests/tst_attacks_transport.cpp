@@ -3,6 +3,7 @@
 // pipelined answers never read, /metrics from outside, catalogue queries that would fill the
 // answer cache. Memory figures are the server's own RSS before and after, printed in the log.
 
+#include "support/nginx.h"
 #include "support/testsupport.h"
 
 #include "model/ids.h"
@@ -154,24 +155,8 @@ QString registerAccount(quint16 port, const QString &role)
 class ShippedNginx
 {
 public:
-    ~ShippedNginx()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            if (!m_process.waitForFinished(5000))
-                m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
     bool start(quint16 backend, const QString &outside)
     {
-        const QString nginx = QStandardPaths::findExecutable(
-                QStringLiteral("nginx"),
-                {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
-        if (nginx.isEmpty()) {
-            m_error = QStringLiteral("nginx is not installed (packaging/install-deps.sh test)");
-            return false;
-        }
         QFile shipped(QStringLiteral(MERCATO_NGINX_EXAMPLE));
         if (!shipped.open(QIODevice::ReadOnly)) {
             m_error = QStringLiteral("cannot read ") + shipped.fileName();
@@ -201,56 +186,14 @@ public:
                 site += line + QLatin1Char('\n');
             }
         }
-        const QString d = m_dir.path();
-        const QString conf = QStringLiteral("worker_processes 1;\n"
-                                            "pid %1/nginx.pid;\n"
-                                            "error_log %1/error.log warn;\n"
-                                            "events { worker_connections 1024; }\n"
-                                            "http {\n"
-                                            "    access_log off;\n"
-                                            "    client_body_temp_path %1/body;\n"
-                                            "    proxy_temp_path %1/proxy;\n"
-                                            "    fastcgi_temp_path %1/fastcgi;\n"
-                                            "    uwsgi_temp_path %1/uwsgi;\n"
-                                            "    scgi_temp_path %1/scgi;\n"
-                                            "%2\n"
-                                            "}\n")
-                                     .arg(d, site);
-        QFile f(d + QStringLiteral("/nginx.conf"));
-        if (!f.open(QIODevice::WriteOnly) || f.write(conf.toUtf8()) < 0) {
-            m_error = QStringLiteral("cannot write nginx.conf");
-            return false;
-        }
-        f.close();
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(nginx, {QStringLiteral("-p"), d, QStringLiteral("-e"),
-                                d + QStringLiteral("/error.log"), QStringLiteral("-c"),
-                                d + QStringLiteral("/nginx.conf"), QStringLiteral("-g"),
-                                QStringLiteral("daemon off;")});
-        if (!m_process.waitForStarted(5000)) {
-            m_error = m_process.errorString();
-            return false;
-        }
-        for (int i = 0; i < 100 && m_process.state() == QProcess::Running; ++i) {
-            if (httpRequest(m_port, "GET", "/healthz", {}, {}, 1000).status != 0)
-                return true;
-            QTest::qWait(100);
-        }
-        m_error = QStringLiteral("nginx did not answer: ") + log()
-                  + QString::fromUtf8(m_process.readAll());
-        return false;
+        return m_nginx.start(site, m_port);
     }
     quint16 port() const { return m_port; }
-    QString errorString() const { return m_error; }
-    QString log() const
-    {
-        QFile f(m_dir.path() + QStringLiteral("/error.log"));
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
+    QString errorString() const { return m_error.isEmpty() ? m_nginx.errorString() : m_error; }
+    QString log() const { return m_nginx.log(); }
 
 private:
-    QTemporaryDir m_dir;
-    QProcess m_process;
+    NginxProcess m_nginx;
     quint16 m_port = 0;
     QString m_error;
 };

@@ -5,6 +5,7 @@
 
 #include "orderfixture.h"
 
+#include "support/nginx.h"
 #include "support/smtpsink.h"
 
 #include "model/clusterevents.h"
@@ -71,101 +72,45 @@ QString placeOrder(Shop &shop, quint16 port, const QString &customer, const QStr
 class Nginx
 {
 public:
-    ~Nginx()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            if (!m_process.waitForFinished(5000))
-                m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
     bool start(const QList<quint16> &backends)
     {
-        const QString nginx = QStandardPaths::findExecutable(
-                QStringLiteral("nginx"),
-                {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
-        if (nginx.isEmpty()) {
-            m_error = QStringLiteral("nginx is not installed (packaging/install-deps.sh test)");
-            return false;
-        }
         m_port = freePort();
-        const QString d = m_dir.path();
         QString servers;
         for (quint16 p : backends)
             servers += QStringLiteral("        server 127.0.0.1:%1 max_fails=3 fail_timeout=5s;\n")
                                .arg(p);
-        const QString conf
-                = QStringLiteral(
-                          "worker_processes 1;\n"
-                          "pid %1/nginx.pid;\n"
-                          "error_log %1/error.log warn;\n"
-                          "events { worker_connections 1024; }\n"
-                          "http {\n"
-                          "    access_log off;\n"
-                          "    client_body_temp_path %1/body;\n"
-                          "    proxy_temp_path %1/proxy;\n"
-                          "    fastcgi_temp_path %1/fastcgi;\n"
-                          "    uwsgi_temp_path %1/uwsgi;\n"
-                          "    scgi_temp_path %1/scgi;\n"
-                          "    upstream mercato {\n%2"
-                          "        keepalive 32;\n"
-                          "    }\n"
-                          "    server {\n"
-                          "        listen 127.0.0.1:%3;\n"
-                          "        client_max_body_size 9m;\n"
-                          "        location / {\n"
-                          "            proxy_pass http://mercato;\n"
-                          "            proxy_http_version 1.1;\n"
-                          "            proxy_set_header Connection \"\";\n"
-                          "            proxy_set_header Host $host;\n"
-                          "            proxy_set_header X-Forwarded-For "
-                          "$proxy_add_x_forwarded_for;\n"
-                          "            proxy_connect_timeout 2s;\n"
-                          "            proxy_read_timeout 60s;\n"
-                          "            proxy_next_upstream error timeout http_502 http_503;\n"
-                          "            proxy_next_upstream_tries 2;\n"
-                          "        }\n"
-                          "    }\n"
-                          "}\n")
-                          .arg(d, servers)
+        const QString site
+                = QStringLiteral("    upstream mercato {\n%1"
+                                 "        keepalive 32;\n"
+                                 "    }\n"
+                                 "    server {\n"
+                                 "        listen 127.0.0.1:%2;\n"
+                                 "        client_max_body_size 9m;\n"
+                                 "        location / {\n"
+                                 "            proxy_pass http://mercato;\n"
+                                 "            proxy_http_version 1.1;\n"
+                                 "            proxy_set_header Connection \"\";\n"
+                                 "            proxy_set_header Host $host;\n"
+                                 "            proxy_set_header X-Forwarded-For "
+                                 "$proxy_add_x_forwarded_for;\n"
+                                 "            proxy_connect_timeout 2s;\n"
+                                 "            proxy_read_timeout 60s;\n"
+                                 "            proxy_next_upstream error timeout http_502 "
+                                 "http_503;\n"
+                                 "            proxy_next_upstream_tries 2;\n"
+                                 "        }\n"
+                                 "    }")
+                          .arg(servers)
                           .arg(m_port);
-        QFile f(d + QStringLiteral("/nginx.conf"));
-        if (!f.open(QIODevice::WriteOnly) || f.write(conf.toUtf8()) < 0) {
-            m_error = QStringLiteral("cannot write nginx.conf");
-            return false;
-        }
-        f.close();
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(nginx, {QStringLiteral("-p"), d, QStringLiteral("-e"),
-                                d + QStringLiteral("/error.log"), QStringLiteral("-c"),
-                                d + QStringLiteral("/nginx.conf"), QStringLiteral("-g"),
-                                QStringLiteral("daemon off;")});
-        if (!m_process.waitForStarted(5000)) {
-            m_error = m_process.errorString();
-            return false;
-        }
-        for (int i = 0; i < 100 && m_process.state() == QProcess::Running; ++i) {
-            if (httpRequest(m_port, "GET", "/healthz", {}, {}, 1000).status != 0)
-                return true;
-            QTest::qWait(100);
-        }
-        m_error = QStringLiteral("nginx did not answer: ") + log();
-        return false;
+        return m_nginx.start(site, m_port);
     }
     quint16 port() const { return m_port; }
-    QString errorString() const { return m_error; }
-    QString log() const
-    {
-        QFile f(m_dir.path() + QStringLiteral("/error.log"));
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
+    QString errorString() const { return m_nginx.errorString(); }
+    QString log() const { return m_nginx.log(); }
 
 private:
-    QTemporaryDir m_dir;
-    QProcess m_process;
+    NginxProcess m_nginx;
     quint16 m_port = 0;
-    QString m_error;
 };
 } // namespace
 
