@@ -53,7 +53,7 @@ Result<Page> list(const QSqlDatabase &db, const QString &status, int limit, cons
         return q.error();
     Page page;
     while (q->next())
-        page.items.append(fromRow(*q, owner.value()));
+        page.items.append(fromRow(q.value(), owner.value()));
     if (page.items.size() > limit) {
         page.items.removeLast();
         page.nextCursor
@@ -75,7 +75,7 @@ Result<Seller> get(const QSqlDatabase &db, const QString &id)
         return q.error();
     if (!q->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such seller"));
-    return fromRow(*q, owner.value());
+    return fromRow(q.value(), owner.value());
 }
 
 } // namespace Mercato::Sellers
