@@ -280,16 +280,22 @@ public:
     QHash<QString, QSqlQuery> statements;
 };
 
+// Found by name: StatementCache has no meta-object of its own to cast by.
+StatementCache *findStatementCache(QSqlDriver *driver)
+{
+    static const QString name = QStringLiteral("mercato-statement-cache");
+    return static_cast<StatementCache *>(
+            driver->findChild<QObject *>(name, Qt::FindDirectChildrenOnly));
+}
+
 StatementCache *statementCache(QSqlDriver *driver, bool create)
 {
     thread_local QSqlDriver *lastDriver = nullptr;
     thread_local QPointer<StatementCache> lastCache;
     if (driver == lastDriver && lastCache)
         return lastCache;
-    // Found by name: StatementCache has no meta-object of its own to cast by.
     static const QString name = QStringLiteral("mercato-statement-cache");
-    auto *cache = static_cast<StatementCache *>(
-            driver->findChild<QObject *>(name, Qt::FindDirectChildrenOnly));
+    auto *cache = findStatementCache(driver);
     if (!cache && create) {
         cache = new StatementCache(driver);
         cache->setObjectName(name);
@@ -304,7 +310,9 @@ StatementCache *statementCache(QSqlDriver *driver, bool create)
 void dropStatements(const QSqlDatabase &db)
 {
     if (QSqlDriver *driver = db.driver()) {
-        if (StatementCache *cache = statementCache(driver, false))
+        // No thread_local here: a thread's connections are also released as the thread ends,
+        // after its thread_local objects are gone (one made again then would never be freed).
+        if (StatementCache *cache = findStatementCache(driver))
             cache->statements.clear();
     }
 }
