@@ -7,7 +7,7 @@
 set -eu
 profile=${1:-build}
 
-build_pkgs="cmake ninja-build g++ ccache pkg-config qt6-base-dev qt6-httpserver-dev
+build_pkgs="cmake ninja-build g++ lld ccache pkg-config qt6-base-dev qt6-httpserver-dev
 qt6-websockets-dev qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql qt6-image-formats-plugins
 libssl-dev libsqlite3-dev libgl-dev qt6-tools-dev qt6-l10n-tools"
 test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-daemon dbus-bin

@@ -1,11 +1,11 @@
 #!/bin/sh
-# The whole test suite: installs what is missing, builds the project three times (plain,
-# ASan+UBSan, TSan for the threaded suites) plus the libFuzzer targets (clang), each a preset
-# of CMakePresets.json,
-# then runs CTest in the plain tree. Its tests
-# include the sanitizer trees' suites, so the summary printed last covers everything:
-# every test on SQLite and on a throwaway PostgreSQL cluster, the console offscreen, the
-# contract journeys (when ../shared/contract exists), OpenAPI lint and formatting.
+# The whole test suite: installs what is missing, builds four trees, each a preset of
+# CMakePresets.json (ASan+UBSan: every headless suite; TSan: the threaded suites; clang: the
+# fuzzers; optimised: the console's suites, the browser, the contract journeys, the soak,
+# packaging), then runs CTest in the optimised tree. Its tests include the other trees' suites,
+# so the summary printed last covers everything: every suite on SQLite and on a throwaway
+# PostgreSQL cluster, the console offscreen, the contract journeys (when ../shared/contract
+# exists), OpenAPI lint and formatting (docs/operations.md, "Tests").
 set -eu
 cd "$(dirname "$0")/.."
 packaging/install-deps.sh test

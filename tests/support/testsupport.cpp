@@ -3,6 +3,7 @@
 #include "server/api.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -16,7 +17,15 @@
 #include <QThread>
 #include <QUuid>
 
+#include <algorithm>
 #include <csignal>
+#include <mutex>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace Mercato::Test {
 
@@ -260,9 +269,34 @@ QString TestServer::baseUrl() const
 
 quint16 freePort()
 {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
+    // Suites run several at a time (CTest -j), and a port is free only until someone binds
+    // it; mercato-server binds with SO_REUSEPORT, so two servers given the same port would
+    // share it silently. Each port handed out is claimed with a lock on a file named after it,
+    // held until this process ends: no other suite on the machine gets it meanwhile.
+    static std::mutex mutex;
+    static std::vector<int> claims;
+    std::lock_guard lock(mutex);
+    const QByteArray dir
+            = QDir::temp().filePath(QStringLiteral("mercato-test-ports")).toLocal8Bit();
+    ::mkdir(dir.constData(), 0777);
+    ::chmod(dir.constData(), 0777);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            continue;
+        const quint16 port = probe.serverPort();
+        probe.close();
+        const QByteArray path = dir + '/' + QByteArray::number(port);
+        const int fd = ::open(path.constData(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return port; // no claim possible: the port as the kernel gave it
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            claims.push_back(fd);
+            return port;
+        }
+        ::close(fd); // claimed by another suite (or by this one for an earlier server)
+    }
+    qFatal("no free TCP port could be claimed");
 }
 
 QString serverBinary()
@@ -349,6 +383,10 @@ bool ServerProcess::start(int timeoutMs)
     m_process.start(serverBinary(), {});
     if (!m_process.waitForStarted(5000))
         return false;
+    // Under a sanitizer, with other suites running beside this one, migrating and filling a
+    // store can take a while: waiting longer costs nothing when the server answers at once,
+    // and a server that exits ends the wait.
+    timeoutMs = std::max(timeoutMs, 90000);
     QElapsedTimer timer;
     timer.start();
     while (timer.elapsed() < timeoutMs) {
