@@ -14,7 +14,10 @@
 #include <QSqlQuery>
 #include <QTest>
 
+#include <atomic>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 using namespace Mercato;
 using namespace Mercato::Test;
@@ -165,6 +168,7 @@ private Q_SLOTS:
     void sellerCancelAfterShipping();
     void packingSlipShowsOnlyOwnLinesEscaped();
     void linesShippedBeforeShipmentsKeepTheirMeaning();
+    void concurrentShipmentsAndRefundsNeverOverrun();
 };
 
 void TestFulfilment::twoSellersShipTheirOwnLinesOnly()
@@ -930,6 +934,66 @@ void TestFulfilment::linesShippedBeforeShipmentsKeepTheirMeaning()
     QCOMPARE(r.status, 201);
     QCOMPARE(r.json().value(QStringLiteral("amountCents")).toInteger(), 100);
     MERCATO_VERIFY_CLEAN_EXIT(server);
+}
+
+void TestFulfilment::concurrentShipmentsAndRefundsNeverOverrun()
+{
+    // Shipments and refunds of one line race: no unit ships twice or ships once refunded, no
+    // unit is refunded twice, and the refunds never exceed what the line was paid.
+    Store s;
+    QVERIFY(s.start(1000));
+    const QJsonObject o = s.order(6, 1, 1000);
+    const QString id = o.value(QStringLiteral("id")).toString();
+    const QString lineA = s.lineId(o, s.productA);
+    constexpr int kEach = 8;
+    std::atomic<int> shipped{0};
+    std::atomic<int> refunded{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2 * kEach; ++i) {
+        threads.emplace_back([&, i] {
+            QJsonObject body = tracked();
+            body.insert(QStringLiteral("items"), items({{lineA, 1}}));
+            const auto r
+                    = i % 2 == 0 ? s.ship(s.sa, id, body) : s.refund(s.sa, id, {{lineA, 1}}, false);
+            if (r.status == 201)
+                ++(i % 2 == 0 ? shipped : refunded);
+            else if (r.status == 409)
+                ++refused;
+            else
+                ++unexpected;
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(unexpected.load(), 0);
+    QCOMPARE(shipped.load() + refunded.load() + refused.load(), 2 * kEach);
+    QVERIFY(refunded.load() <= 6);
+    QCOMPARE(scalar(s.shop(),
+                    QStringLiteral("SELECT shipped_quantity FROM order_items WHERE id = ?"),
+                    {lineA}),
+             shipped.load());
+    QCOMPARE(scalar(s.shop(),
+                    QStringLiteral("SELECT refunded_quantity FROM order_items WHERE id = ?"),
+                    {lineA}),
+             refunded.load());
+    QCOMPARE(scalar(s.shop(),
+                    QStringLiteral("SELECT COALESCE(SUM(quantity), 0) FROM shipment_items WHERE "
+                                   "order_item_id = ?"),
+                    {lineA}),
+             shipped.load());
+    const qint64 paid = scalar(s.shop(),
+                               QStringLiteral("SELECT line_total_cents - discount_share_cents "
+                                              "FROM order_items WHERE id = ?"),
+                               {lineA});
+    const qint64 back = scalar(s.shop(),
+                               QStringLiteral("SELECT COALESCE(SUM(amount_cents), 0) FROM "
+                                              "refund_items WHERE order_item_id = ?"),
+                               {lineA});
+    QVERIFY(back <= paid);
+    if (refunded.load() == 6)
+        QCOMPARE(back, paid);
 }
 
 QTEST_GUILESS_MAIN(TestFulfilment)
