@@ -5,6 +5,7 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "mailoutbox.h"
 #include "preparedsql.h"
 #include "sellerrefunds.h"
 #include "stocksale.h"
@@ -586,6 +587,21 @@ Result<Order> OrderService::sellerCancelUnpaid(const QString &sellerId, const QS
                     data, &effects.notifications);
             !s)
             return s.error();
+        auto to = execSql(db, QStringLiteral("SELECT email FROM users WHERE id = ?"),
+                          {o->customerId});
+        if (!to)
+            return to.error();
+        if (to->next()) {
+            MailMessage mail;
+            mail.to = to->value(0).toString();
+            to->finish(); // the read ends before the write below
+            mail.subject = QStringLiteral("Your order was cancelled by the seller");
+            mail.textBody = QStringLiteral("The seller cancelled your order %1, which was not "
+                                           "paid yet: %2\n")
+                                    .arg(orderId, reason);
+            if (auto id = MailOutboxTable::add(db, mail); !id)
+                return id.error();
+        }
         if (auto s = tx.commit(); !s)
             return s.error();
     }

@@ -705,6 +705,17 @@ void TestFulfilment::sellerCancelUnpaid()
     QCOMPARE(stockOf(s.shop(), s.productA), stockA);
     QCOMPARE(coinsOf(s.shop(), s.customer), coins);
     QCOMPARE(notificationCount(s.shop(), s.customer, QStringLiteral("order.cancelled")), 1);
+    const auto mailed = [&] {
+        const QDir outbox(s.server.dataDir() + QStringLiteral("/outbox"));
+        for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
+            QFile f(outbox.filePath(name));
+            if (f.open(QIODevice::ReadOnly)
+                && f.readAll().contains("Subject: Your order was cancelled by the seller"))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(mailed(), 15000);
     // Another seller: 404; cancelled already: 409.
     QCOMPARE(
             s.sb.post(QStringLiteral("/api/v1/seller/orders/") + mineId + QStringLiteral("/cancel"),
