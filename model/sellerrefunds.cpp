@@ -277,6 +277,26 @@ Result<OrderRefund> SellerRefunds::refundInTransaction(const RefundOrder &input,
                                              .arg(it.orderItemId));
             }
         }
+        // Units a customer asked back in an open request are the request's to decide: a seller
+        // refund that took them would leave the request unable to be approved.
+        for (const RefundItem &it : std::as_const(what.items)) {
+            auto open = execSql(db,
+                                QStringLiteral("SELECT COALESCE(SUM(quantity), 0) FROM "
+                                               "refund_requests WHERE order_item_id = ? AND "
+                                               "status = 'requested'"),
+                                {it.orderItemId});
+            if (!open)
+                return open.error();
+            const qint64 requested = open->next() ? open->value(0).toLongLong() : 0;
+            open->finish();
+            const Line &l = lines.value(it.orderItemId);
+            if (requested > 0 && it.quantity > l.quantity - l.refunded - requested)
+                return makeError(ErrorCode::Conflict,
+                                 QStringLiteral("%1: the customer asked for %2 unit(s) back in an "
+                                                "open refund request; approve or reject it first")
+                                         .arg(l.name)
+                                         .arg(requested));
+        }
         auto refund = m_shop.refunds().refundUnits(db, what, &effects, &paymentRefundId);
         if (!refund)
             return refund.error();

@@ -595,6 +595,23 @@ void TestFulfilment::refundsShowInTheCustomersOrder()
                                     .toArray();
     QCOMPARE(forB.size(), 1);
     QCOMPARE(forB.at(0).toObject().value(QStringLiteral("refundRequestId")).toString(), requestId);
+    // Units in an open request are the request's: the seller decides it instead of refunding
+    // them (or cancelling its lines) over it.
+    QCOMPARE(s.c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/refund-requests"),
+                      QJsonObject{{QStringLiteral("orderItemId"), lineA},
+                                  {QStringLiteral("quantity"), 1},
+                                  {QStringLiteral("reason"), QStringLiteral("scratched")}})
+                     .status,
+             201);
+    QCOMPARE(s.refund(s.sa, id, {{lineA, 1}}, false).status, 409);
+    QCOMPARE(s.sa.post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/cancel"),
+                       QJsonObject{{QStringLiteral("reason"), QStringLiteral("gone")}})
+                     .status,
+             409);
+    QCOMPARE(Store::line(s.customerView(id), s.productA)
+                     .value(QStringLiteral("refundedQuantity"))
+                     .toInt(),
+             1);
     // A request for more than is left after the seller's refund: 409.
     QCOMPARE(s.c.post(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/refund-requests"),
                       QJsonObject{{QStringLiteral("orderItemId"), lineA},
