@@ -1,6 +1,7 @@
 #pragma once
 // Orders: the checkout (cart → pending order with stock reserved and coins held), the state
-// machine (pending_payment → paid → shipped → delivered; pending_payment → cancelled), payment
+// machine (pending_payment → paid → partially_shipped → shipped → delivered, by shipments;
+// pending_payment → cancelled), payment
 // through the PaymentGateway port, Stripe's webhook events, expiry of unpaid orders, and the
 // customer's and sellers' views. Every state move is one transaction with its side effects.
 
