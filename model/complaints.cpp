@@ -175,7 +175,8 @@ Result<Complaint> Complaints::open(const QString &customerId, const QString &ord
     // Something bought and paid for can be complained about; an unpaid or cancelled order
     // cannot (nothing was delivered or charged).
     if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
-        && orderStatus != QLatin1String("delivered"))
+        && orderStatus != QLatin1String("delivered")
+        && orderStatus != QLatin1String("partially_shipped"))
         return Error::validation(QStringLiteral("orderId"),
                                  QStringLiteral("complaints are about paid orders; this one is %1")
                                          .arg(orderStatus));

@@ -5,7 +5,9 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "mailoutbox.h"
 #include "preparedsql.h"
+#include "sellerrefunds.h"
 #include "stocksale.h"
 #include "storeowner.h"
 
@@ -21,8 +23,8 @@ namespace Mercato {
 namespace OrderStatus {
 bool isKnown(const QString &status)
 {
-    return status == PendingPayment || status == Paid || status == Shipped || status == Delivered
-           || status == Cancelled;
+    return status == PendingPayment || status == Paid || status == PartiallyShipped
+           || status == Shipped || status == Delivered || status == Cancelled;
 }
 } // namespace OrderStatus
 
@@ -136,6 +138,21 @@ Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
         return hist.error();
     while (hist->next())
         o.history.append({hist->value(0).toString(), hist->value(1).toLongLong()});
+    hist->finish();
+    auto shipments = Shipments::forOrder(db, o.id, sellerId);
+    if (!shipments)
+        return shipments.error();
+    o.shipments = std::move(shipments.value());
+    for (OrderLine &l : o.items) {
+        for (const Shipment &s : std::as_const(o.shipments)) {
+            for (const ShipmentItem &it : s.items)
+                l.shippedQuantity += it.orderItemId == l.id ? it.quantity : 0;
+        }
+    }
+    auto refunds = SellerRefunds::forOrder(db, o.id, sellerId);
+    if (!refunds)
+        return refunds.error();
+    o.refunds = std::move(refunds.value());
     return Ok{};
 }
 
@@ -525,6 +542,74 @@ Result<Order> OrderService::cancel(const QString &customerId, const QString &ord
     return order(customerId, orderId);
 }
 
+Result<Order> OrderService::sellerCancelUnpaid(const QString &sellerId, const QString &orderId,
+                                               const QString &reason)
+{
+    QSqlDatabase db = m_database.connection();
+    StockEffects effects;
+    {
+        Transaction tx(m_database);
+        if (auto s = tx.begin(); !s)
+            return s.error();
+        auto o = load(db, orderId);
+        if (!o)
+            return o.error();
+        qsizetype own = 0;
+        for (const OrderLine &l : o->items)
+            own += l.sellerId == sellerId ? 1 : 0;
+        if (own == 0)
+            return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+        if (own != o->items.size())
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("an unpaid order is cancelled by its customer, or by "
+                                            "a seller holding every line of it"));
+        auto u = execSql(
+                db,
+                QStringLiteral(
+                        "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"),
+                {OrderStatus::Cancelled, Clock::nowMs(), orderId, OrderStatus::PendingPayment});
+        if (!u)
+            return u.error();
+        if (u->numRowsAffected() != 1)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("the order is no longer awaiting payment"));
+        if (auto s = releaseOrder(db, o.value(), StockReason::Cancel, &effects); !s)
+            return s.error();
+        if (auto s = addHistory(db, orderId, OrderStatus::Cancelled); !s)
+            return s.error();
+        o->status = OrderStatus::Cancelled;
+        QJsonObject data = orderData(o.value());
+        data.insert(QStringLiteral("reason"), reason);
+        if (auto s = m_notifier.add(
+                    db, o->customerId, QStringLiteral("order.cancelled"),
+                    QStringLiteral("Order cancelled"),
+                    QStringLiteral("The seller cancelled your order %1: %2").arg(orderId, reason),
+                    data, &effects.notifications);
+            !s)
+            return s.error();
+        auto to = execSql(db, QStringLiteral("SELECT email FROM users WHERE id = ?"),
+                          {o->customerId});
+        if (!to)
+            return to.error();
+        if (to->next()) {
+            MailMessage mail;
+            mail.to = to->value(0).toString();
+            to->finish(); // the read ends before the write below
+            mail.subject = QStringLiteral("Your order was cancelled by the seller");
+            mail.textBody = QStringLiteral("The seller cancelled your order %1, which was not "
+                                           "paid yet: %2\n")
+                                    .arg(orderId, reason);
+            if (auto id = MailOutboxTable::add(db, mail); !id)
+                return id.error();
+        }
+        if (auto s = tx.commit(); !s)
+            return s.error();
+    }
+    m_inventory.announce(effects);
+    Q_EMIT m_events.orderChanged(orderId, OrderStatus::Cancelled);
+    return sellerOrder(sellerId, orderId);
+}
+
 Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const QString &orderId)
 {
     auto o = order(customerId, orderId);
@@ -684,6 +769,17 @@ Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &
 Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId,
                                        SellerAction action)
 {
+    if (action != SellerAction::MarkPaid) {
+        // Fulfilment is by shipments of the caller's own units (shipments.h).
+        Shipments shipments(m_database, m_notifier, m_events);
+        if (action == SellerAction::Ship) {
+            if (auto s = shipments.ship(sellerId, orderId, NewShipment{}); !s)
+                return s.error();
+        } else if (auto s = shipments.deliverAll(sellerId, orderId); !s) {
+            return s.error();
+        }
+        return sellerOrder(sellerId, orderId);
+    }
     QSqlDatabase db = m_database.connection();
     QList<PendingNotification> pending;
     QString to; // the order's state after the move (unchanged when other lines wait)
@@ -702,15 +798,15 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
         int own = 0;
         for (const OrderLine &l : o->items)
             own += l.sellerId == sellerId ? 1 : 0;
-        if (own == 0 && !(owner && action == SellerAction::MarkPaid))
+        if (own == 0 && !owner)
             return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
         // Payment is the whole order's: only the owner, or a seller holding every line, may
         // say it arrived. Fulfilment is per seller: each ships and delivers its own lines.
-        if (action == SellerAction::MarkPaid && !owner && own != o->items.size())
+        if (!owner && own != o->items.size())
             return makeError(ErrorCode::Forbidden,
                              QStringLiteral("only the store owner, or a seller holding every "
                                             "line of the order, can mark it paid"));
-        if (action == SellerAction::MarkPaid && o->paymentProvider != QLatin1String("manual")
+        if (o->paymentProvider != QLatin1String("manual")
             && o->status == OrderStatus::PendingPayment)
             return makeError(
                     ErrorCode::Conflict,
@@ -719,110 +815,37 @@ Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &o
                             "confirms the payment")
                             .arg(o->paymentProvider));
         const qint64 now = Clock::nowMs();
-        // The order's row first, guarded by its state: concurrent moves of one order take
-        // turns here, so the last seller to ship sees every other line shipped.
-        const QString from = action == SellerAction::MarkPaid ? OrderStatus::PendingPayment
-                             : action == SellerAction::Ship   ? OrderStatus::Paid
-                                                              : QString();
-        auto lock = from.isEmpty()
-                            ? execSql(db,
-                                      QStringLiteral("UPDATE orders SET updated_at = ? WHERE id = "
-                                                     "? AND status IN (?, ?)"),
-                                      {now, orderId, OrderStatus::Paid, OrderStatus::Shipped})
-                            : execSql(db,
-                                      QStringLiteral("UPDATE orders SET updated_at = ? WHERE id = "
-                                                     "? AND status = ?"),
-                                      {now, orderId, from});
+        // The order's row first, guarded by its state: concurrent moves of one order take turns.
+        auto lock = execSql(
+                db, QStringLiteral("UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?"),
+                {now, orderId, OrderStatus::PendingPayment});
         if (!lock)
             return lock.error();
-        const QString wanted = action == SellerAction::MarkPaid ? OrderStatus::Paid
-                               : action == SellerAction::Ship   ? OrderStatus::Shipped
-                                                                : OrderStatus::Delivered;
+        const QString wanted = OrderStatus::Paid;
         const Error offEdge = makeError(
                 ErrorCode::Conflict,
                 QStringLiteral("the order is %1; it cannot move to %2").arg(o->status, wanted));
         if (lock->numRowsAffected() != 1)
             return offEdge;
-        to = o->status;
-        if (action == SellerAction::MarkPaid) {
-            auto u = execSql(db,
-                             QStringLiteral("UPDATE orders SET status = ?, payment_state = "
-                                            "'succeeded' WHERE id = ?"),
-                             {OrderStatus::Paid, orderId});
-            if (!u)
-                return u.error();
-            to = OrderStatus::Paid;
-        } else {
-            // The caller's lines that still have a unit to ship (or deliver).
-            const bool ship = action == SellerAction::Ship;
-            auto u = execSql(
-                    db,
-                    ship ? QStringLiteral("UPDATE order_items SET shipped_at = ? WHERE order_id = "
-                                          "? AND seller_id = ? AND shipped_at IS NULL AND "
-                                          "refunded_quantity < quantity")
-                         : QStringLiteral("UPDATE order_items SET delivered_at = ? WHERE "
-                                          "order_id = ? AND seller_id = ? AND shipped_at IS NOT "
-                                          "NULL AND delivered_at IS NULL"),
-                    {now, orderId, sellerId});
-            if (!u)
-                return u.error();
-            if (u->numRowsAffected() < 1)
-                return makeError(ErrorCode::Conflict,
-                                 ship ? QStringLiteral("the order is %1 and your lines in it "
-                                                       "have nothing left to ship")
-                                                 .arg(o->status)
-                                      : QStringLiteral("the order is %1 and your lines in it "
-                                                       "have no shipment to deliver")
-                                                 .arg(o->status));
-            // The order moves once no line of any seller waits.
-            auto waiting = execSql(
-                    db,
-                    ship ? QStringLiteral("SELECT COUNT(*) FROM order_items WHERE order_id = ? "
-                                          "AND shipped_at IS NULL AND refunded_quantity < "
-                                          "quantity")
-                         : QStringLiteral("SELECT COUNT(*) FROM order_items WHERE order_id = ? "
-                                          "AND ((shipped_at IS NULL AND refunded_quantity < "
-                                          "quantity) OR (shipped_at IS NOT NULL AND "
-                                          "delivered_at IS NULL))"),
-                    {orderId});
-            if (!waiting)
-                return waiting.error();
-            const bool all = waiting->next() && waiting->value(0).toLongLong() == 0;
-            waiting->finish();
-            if (all && (ship || o->status == OrderStatus::Shipped)) {
-                auto m = execSql(db, QStringLiteral("UPDATE orders SET status = ? WHERE id = ?"),
-                                 {wanted, orderId});
-                if (!m)
-                    return m.error();
-                to = wanted;
-            }
-        }
+        auto u = execSql(db,
+                         QStringLiteral("UPDATE orders SET status = ?, payment_state = "
+                                        "'succeeded' WHERE id = ?"),
+                         {OrderStatus::Paid, orderId});
+        if (!u)
+            return u.error();
+        to = OrderStatus::Paid;
         if (to != o->status) {
             if (auto s = addHistory(db, orderId, to); !s)
                 return s.error();
         }
         o->status = to;
-        Status n = Ok{};
-        if (action == SellerAction::MarkPaid) {
-            n = CoinLedger::recordSpend(db, o->customerId, orderId, o->coinsUsed);
-            if (!n)
-                return n.error();
-            n = notifySellers(db, o.value(), QStringLiteral("order.paid"),
-                              QStringLiteral("Order paid"),
-                              QStringLiteral("Order %1 was paid (%2).")
-                                      .arg(orderId, money(o->totalCents, o->currency)),
-                              &pending);
-        } else if (action == SellerAction::Ship) {
-            n = m_notifier.add(db, o->customerId, QStringLiteral("order.shipped"),
-                               QStringLiteral("Order shipped"),
-                               QStringLiteral("Your order %1 is on its way.").arg(orderId),
-                               orderData(o.value()), &pending);
-        } else if (to == OrderStatus::Delivered) { // once, when the last line arrives
-            n = m_notifier.add(db, o->customerId, QStringLiteral("order.delivered"),
-                               QStringLiteral("Order delivered"),
-                               QStringLiteral("Your order %1 was delivered.").arg(orderId),
-                               orderData(o.value()), &pending);
-        }
+        Status n = CoinLedger::recordSpend(db, o->customerId, orderId, o->coinsUsed);
+        if (!n)
+            return n.error();
+        n = notifySellers(db, o.value(), QStringLiteral("order.paid"), QStringLiteral("Order paid"),
+                          QStringLiteral("Order %1 was paid (%2).")
+                                  .arg(orderId, money(o->totalCents, o->currency)),
+                          &pending);
         if (!n)
             return n.error();
         if (auto s = tx.commit(); !s)

@@ -1,6 +1,7 @@
 #pragma once
 // Orders: the checkout (cart → pending order with stock reserved and coins held), the state
-// machine (pending_payment → paid → shipped → delivered; pending_payment → cancelled), payment
+// machine (pending_payment → paid → partially_shipped → shipped → delivered, by shipments;
+// pending_payment → cancelled), payment
 // through the PaymentGateway port, Stripe's webhook events, expiry of unpaid orders, and the
 // customer's and sellers' views. Every state move is one transaction with its side effects.
 
@@ -8,7 +9,9 @@
 #include "events.h"
 #include "inventory.h"
 #include "notifier.h"
+#include "orderrefund.h"
 #include "payments.h"
+#include "shipments.h"
 #include "storesettings.h"
 
 #include <QJsonObject>
@@ -24,6 +27,7 @@ class Catalog;
 namespace OrderStatus {
 inline const QString PendingPayment = QStringLiteral("pending_payment");
 inline const QString Paid = QStringLiteral("paid");
+inline const QString PartiallyShipped = QStringLiteral("partially_shipped");
 inline const QString Shipped = QStringLiteral("shipped");
 inline const QString Delivered = QStringLiteral("delivered");
 inline const QString Cancelled = QStringLiteral("cancelled");
@@ -41,6 +45,7 @@ struct OrderLine
     qint64 lineTotalCents = 0;
     qint64 discountShareCents = 0;
     int refundedQuantity = 0;
+    int shippedQuantity = 0;
 };
 
 struct StatusChange
@@ -68,6 +73,8 @@ struct Order
     qint64 updatedAt = 0;
     QList<OrderLine> items; // for a seller: only its own lines
     QList<StatusChange> history;
+    QList<Shipment> shipments;  // for a seller: only its own
+    QList<OrderRefund> refunds; // for a seller: only its own
 
     // Sum of the lines shown (a seller's share of the order).
     qint64 linesTotalCents() const;
@@ -129,6 +136,10 @@ public:
     Result<Order> order(const QString &customerId, const QString &orderId);
     Result<OrderPage> orders(const QString &customerId, int limit, const QString &cursor);
     Result<Order> cancel(const QString &customerId, const QString &orderId);
+    // An unpaid order cancelled by a seller holding every line of it, as its customer's cancel
+    // would (Conflict otherwise); the customer is told, with `reason`.
+    Result<Order> sellerCancelUnpaid(const QString &sellerId, const QString &orderId,
+                                     const QString &reason);
     // Starts payment with the gateway (network call outside any transaction).
     Result<CheckoutAnswer> checkout(const QString &customerId, const QString &orderId);
 
@@ -136,7 +147,8 @@ public:
     Result<OrderPage> sellerOrders(const QString &sellerId, const SellerOrderFilter &filter);
     Result<Order> sellerOrder(const QString &sellerId, const QString &orderId);
     // MarkPaid: the store owner, or a seller holding every line (Forbidden otherwise). Ship
-    // and Deliver act on the caller's own lines; the order moves once every line did.
+    // makes a shipment (no tracking) of the caller's unshipped units, Deliver delivers the
+    // caller's shipments (see Shipments); neither touches another seller's lines.
     Result<Order> sellerMove(const QString &sellerId, const QString &orderId, SellerAction action);
 
     // Background ----------------------------------------------------------------------------

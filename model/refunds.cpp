@@ -7,6 +7,7 @@
 #include "keysetpage.h"
 #include "mailer.h"
 #include "mailoutbox.h"
+#include "shipments.h"
 #include "shop.h"
 
 #include <QJsonArray>
@@ -249,7 +250,8 @@ Result<RefundRequest> Refunds::request(const QString &customerId, const QString 
     }
 
     if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("shipped")
-        && orderStatus != QLatin1String("delivered"))
+        && orderStatus != QLatin1String("delivered")
+        && orderStatus != QLatin1String("partially_shipped"))
         return makeError(
                 ErrorCode::Conflict,
                 QStringLiteral(
@@ -495,16 +497,151 @@ Result<Refunds::LineState> Refunds::lineState(const QSqlDatabase &db, const QStr
                                                          : line->value(7).toString();
     // The coins that paid for this line: its share of the order's discount, in coins.
     l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
-    auto returned = execSql(
-            db,
-            QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_requests "
-                           "WHERE order_item_id = ? AND status IN ('approved', 'refunded', "
-                           "'refund_failed')"),
-            {orderItemId});
+    auto returned
+            = execSql(db,
+                      QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_items "
+                                     "WHERE order_item_id = ?"),
+                      {orderItemId});
     if (!returned)
         return returned.error();
     l.coinsReturned = returned->next() ? returned->value(0).toLongLong() : 0;
     return state;
+}
+
+Result<OrderRefund> Refunds::refundUnits(const QSqlDatabase &db, const RefundOrder &what,
+                                         StockEffects *effects, QString *paymentRefundId)
+{
+    paymentRefundId->clear();
+    // The order's row first (as shipments take it), so a refund and a shipment of one order
+    // take turns; then its lines in id order.
+    if (auto s = lockRow(db, QStringLiteral("orders"), what.orderId); !s)
+        return s.error();
+    auto o = execSql(
+            db, QStringLiteral("SELECT customer_id, status, currency FROM orders WHERE id = ?"),
+            {what.orderId});
+    if (!o)
+        return o.error();
+    if (!o->next())
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    const QString customerId = o->value(0).toString();
+    const QString orderStatus = o->value(1).toString();
+    OrderRefund refund;
+    refund.currency = o->value(2).toString();
+    o->finish();
+    if (orderStatus != QLatin1String("paid") && orderStatus != QLatin1String("partially_shipped")
+        && orderStatus != QLatin1String("shipped") && orderStatus != QLatin1String("delivered"))
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("only paid, shipped or delivered orders can be refunded "
+                                        "(this one is %1)")
+                                 .arg(orderStatus));
+    QList<RefundItem> items = what.items;
+    std::sort(items.begin(), items.end(), [](const RefundItem &a, const RefundItem &b) {
+        return a.orderItemId < b.orderItemId;
+    });
+    QString provider = QStringLiteral("manual");
+    for (RefundItem &item : items) {
+        if (auto s = lockRow(db, QStringLiteral("order_items"), item.orderItemId); !s)
+            return s.error();
+        auto owner = execSql(db,
+                             QStringLiteral("SELECT product_id, name FROM order_items WHERE id = ? "
+                                            "AND order_id = ? AND seller_id = ?"),
+                             {item.orderItemId, what.orderId, what.sellerId});
+        if (!owner)
+            return owner.error();
+        if (!owner->next())
+            return makeError(ErrorCode::NotFound, QStringLiteral("no such line of yours"));
+        const QString productId = owner->value(0).toString();
+        const QString name = owner->value(1).toString();
+        owner->finish();
+        auto state = lineState(db, item.orderItemId);
+        if (!state)
+            return state.error();
+        const RefundLine &l = state->line;
+        provider = state->provider;
+        if (item.quantity <= 0 || l.refundedQuantity + item.quantity > l.lineQuantity)
+            return makeError(ErrorCode::Conflict,
+                             QStringLiteral("%1: %2 to refund, %3 left unrefunded")
+                                     .arg(name)
+                                     .arg(item.quantity)
+                                     .arg(l.lineQuantity - l.refundedQuantity));
+        const RefundAmount amount = computeRefund(l, item.quantity);
+        item.amountCents = amount.cents;
+        item.coinsReturned = amount.coins;
+        auto u = execSql(
+                db,
+                QStringLiteral("UPDATE order_items SET refunded_quantity = refunded_quantity + ?, "
+                               "refunded_cents = refunded_cents + ? WHERE id = ?"),
+                {item.quantity, amount.cents, item.orderItemId});
+        if (!u)
+            return u.error();
+        // Back on the shelf as any stock change is: its ledger row, the low-stock re-arm, and
+        // the announcements after commit.
+        if (what.restock) {
+            if (auto s = m_shop.inventory().restock(db, productId, item.quantity, what.orderId,
+                                                    what.sellerId, effects);
+                !s)
+                return s.error();
+        }
+        refund.amountCents += amount.cents;
+        refund.coinsReturned += amount.coins;
+    }
+    if (refund.coinsReturned > 0) {
+        if (auto s = CoinLedger::append(db, customerId, refund.coinsReturned,
+                                        QStringLiteral("refund"), what.orderId);
+            !s)
+            return s.error();
+    }
+    const qint64 now = Clock::nowMs();
+    refund.id = what.refundRequestId.isEmpty() ? Ids::newId() : what.refundRequestId;
+    refund.orderId = what.orderId;
+    refund.sellerId = what.sellerId;
+    refund.refundRequestId = what.refundRequestId;
+    refund.reason = what.reason;
+    refund.restock = what.restock;
+    refund.items = items;
+    refund.createdAt = now;
+    auto r = execSql(db,
+                     QStringLiteral("INSERT INTO refunds (id, order_id, seller_id, "
+                                    "refund_request_id, reason, amount_cents, coins_returned, "
+                                    "shipping_refunded_cents, restock, created_at) VALUES (?, ?, "
+                                    "?, ?, ?, ?, ?, 0, ?, ?)"),
+                     {refund.id, what.orderId, what.sellerId,
+                      what.refundRequestId.isEmpty() ? QVariant() : QVariant(what.refundRequestId),
+                      what.reason, refund.amountCents, refund.coinsReturned, what.restock ? 1 : 0,
+                      now});
+    if (!r)
+        return r.error();
+    for (const RefundItem &item : std::as_const(items)) {
+        auto ri = execSql(
+                db,
+                QStringLiteral("INSERT INTO refund_items (refund_id, order_item_id, "
+                               "quantity, amount_cents, coins_returned) VALUES (?, ?, "
+                               "?, ?, ?)"),
+                {refund.id, item.orderItemId, item.quantity, item.amountCents, item.coinsReturned});
+        if (!ri)
+            return ri.error();
+    }
+    // The provider call happens after commit; this row is its claim ticket and idempotency key.
+    const bool nothingToSend = refund.amountCents == 0;
+    const QString sendId = Ids::newId();
+    auto pr = execSql(
+            db,
+            QStringLiteral("INSERT INTO payment_refunds (id, order_id, refund_request_id, "
+                           "refund_id, provider, amount_cents, state, attempts, next_attempt_at, "
+                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"),
+            {sendId, what.orderId,
+             what.refundRequestId.isEmpty() ? QVariant() : QVariant(what.refundRequestId),
+             refund.id, provider, refund.amountCents,
+             nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending"),
+             nothingToSend ? QVariant() : QVariant(now), now, now});
+    if (!pr)
+        return pr.error();
+    refund.status = nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending");
+    if (!nothingToSend)
+        *paymentRefundId = sendId;
+    if (auto moved = Shipments::settle(db, what.orderId); !moved)
+        return moved.error();
+    return refund;
 }
 
 Result<RefundAmount> Refunds::preview(const QString &sellerId, const QString &id)
@@ -535,56 +672,21 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         auto current = lockUndecided(db, sellerId, id);
         if (!current)
             return current.error();
-        if (auto s = lockRow(db, QStringLiteral("order_items"), current->orderItemId); !s)
-            return s.error();
-        auto state = lineState(db, current->orderItemId);
-        if (!state)
-            return state.error();
-        const RefundLine &l = state->line;
         const QString customerId = current->customerId;
-        const QString &provider = state->provider;
-        if (l.refundedQuantity + current->quantity > l.lineQuantity)
-            return makeError(ErrorCode::Conflict,
-                             QStringLiteral("the line has no units left to refund"));
-        const RefundAmount amount = computeRefund(l, current->quantity);
-
-        const qint64 now = Clock::nowMs();
-        auto u = execSql(
-                db,
-                QStringLiteral("UPDATE order_items SET refunded_quantity = refunded_quantity + ?, "
-                               "refunded_cents = refunded_cents + ? WHERE id = ?"),
-                {current->quantity, amount.cents, current->orderItemId});
-        if (!u)
-            return u.error();
-        if (amount.coins > 0) {
-            if (auto s = CoinLedger::append(db, customerId, amount.coins, QStringLiteral("refund"),
-                                            current->orderId);
-                !s)
-                return s.error();
-        }
-        // Back on the shelf as any stock change is: its ledger row, the low-stock re-arm, and
-        // the announcements after commit.
         StockEffects stockEffects;
-        if (restockItems) {
-            if (auto s = m_shop.inventory().restock(db, current->productId, current->quantity,
-                                                    current->orderId, sellerId, &stockEffects);
-                !s)
-                return s.error();
-        }
-        // The provider call happens after commit; this row is its claim ticket and idempotency key.
-        const bool nothingToSend = amount.cents == 0;
-        paymentRefundId = Ids::newId();
-        auto pr = execSql(
-                db,
-                QStringLiteral(
-                        "INSERT INTO payment_refunds (id, order_id, refund_request_id, provider, "
-                        "amount_cents, state, attempts, next_attempt_at, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"),
-                {paymentRefundId, current->orderId, id, provider, amount.cents,
-                 nothingToSend ? QStringLiteral("succeeded") : QStringLiteral("pending"),
-                 nothingToSend ? QVariant() : QVariant(now), now, now});
-        if (!pr)
-            return pr.error();
+        auto refund = refundUnits(db,
+                                  RefundOrder{current->orderId,
+                                              sellerId,
+                                              id,
+                                              current->reason,
+                                              restockItems,
+                                              {{current->orderItemId, current->quantity, 0, 0}}},
+                                  &stockEffects, &paymentRefundId);
+        if (!refund)
+            return refund.error();
+        const RefundAmount amount{refund->amountCents, refund->coinsReturned};
+        const bool nothingToSend = paymentRefundId.isEmpty();
+        const qint64 now = Clock::nowMs();
         auto d = execSql(
                 db,
                 QStringLiteral("UPDATE refund_requests SET status = ?, note = ?, amount_cents = ?, "
@@ -627,8 +729,6 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         m_shop.inventory().announce(stockEffects);
         m_shop.mail().wake();
         Q_EMIT m_shop.events().refundChanged(id);
-        if (nothingToSend)
-            paymentRefundId.clear();
     }
     if (!paymentRefundId.isEmpty())
         send(paymentRefundId);

@@ -4,6 +4,7 @@
 // returns coins in proportion and optionally restocks.
 
 #include "evidence.h"
+#include "orderrefund.h"
 #include "refundexecutor.h"
 #include "result.h"
 
@@ -19,6 +20,7 @@
 namespace Mercato {
 
 class Shop;
+struct StockEffects;
 
 struct RefundRequest
 {
@@ -115,6 +117,18 @@ public:
     // `failed`/`canceled` leaves it `refund_failed` with Stripe's reason. Idempotent.
     // Returns how many requests changed.
     Result<int> reconcileStripeCharge(const QJsonObject &charge);
+
+    // The one way money goes back for units of an order's lines, whoever asked: inside the
+    // caller's transaction (`db`), each line pays back by the share rule (computeRefund) and
+    // returns its coins, units go back on the shelf through Inventory when `restock`, the
+    // refund is recorded with its lines, its provider refund is queued (*paymentRefundId, left
+    // empty when there is no money to send: pass it to sendQueued after commit), and the order
+    // moves as its lines call for (Shipments::settle). Conflict when the order cannot be
+    // refunded or a line has fewer units left; NotFound for a line not the seller's in it.
+    Result<OrderRefund> refundUnits(const QSqlDatabase &db, const RefundOrder &what,
+                                    StockEffects *effects, QString *paymentRefundId);
+    // Sends a provider refund queued by refundUnits, after its transaction committed.
+    void sendQueued(const QString &paymentRefundId) { send(paymentRefundId); }
 
     // Sends every provider refund that is due (new, retrying, or stuck past its lease).
     // Returns how many were attempted. The app calls it periodically; tests call it directly.

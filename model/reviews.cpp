@@ -14,7 +14,7 @@ const QString kSelect = QStringLiteral(
         "(SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
         "  WHERE oi.product_id = r.product_id AND o.customer_id = r.author_id "
         "  AND oi.refunded_quantity < oi.quantity "
-        "  AND o.status IN ('paid', 'shipped', 'delivered')), "
+        "  AND o.status IN ('paid', 'partially_shipped', 'shipped', 'delivered')), "
         "r.hidden_at "
         "FROM reviews r JOIN users u ON u.id = r.author_id ");
 
@@ -61,7 +61,7 @@ Result<bool> Reviews::hasPurchased(const QSqlDatabase &db, const QString &custom
                     "SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
                     "WHERE oi.product_id = ? AND o.customer_id = ? "
                     "AND oi.refunded_quantity < oi.quantity "
-                    "AND o.status IN ('paid', 'shipped', 'delivered')"),
+                    "AND o.status IN ('paid', 'partially_shipped', 'shipped', 'delivered')"),
             {productId, customerId});
     if (!q)
         return q.error();

@@ -3,6 +3,7 @@
 #include "accountsroutes.h"
 #include "aftersalesroutes.h"
 #include "catalogroutes.h"
+#include "fulfilmentroutes.h"
 #include "identityroutes.h"
 #include "mediaroutes.h"
 #include "notificationroutes.h"
@@ -109,6 +110,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
     registerOrderRoutes(router, shop, metrics);
+    registerFulfilmentRoutes(router, shop);
     registerWebhookRoutes(router, shop, metrics);
     registerStorefrontRoutes(router, shop, options.storefront);
     addOutboxGauges(shop, metrics);

@@ -1,5 +1,6 @@
 #include "orderroutes.h"
 
+#include "fulfilmentroutes.h"
 #include "jsonbody.h"
 #include "metrics.h"
 
@@ -41,7 +42,8 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                                  {QStringLiteral("unitPriceCents"), l.unitPriceCents},
                                  {QStringLiteral("quantity"), l.quantity},
                                  {QStringLiteral("lineTotalCents"), l.lineTotalCents},
-                                 {QStringLiteral("refundedQuantity"), l.refundedQuantity}});
+                                 {QStringLiteral("refundedQuantity"), l.refundedQuantity},
+                                 {QStringLiteral("shippedQuantity"), l.shippedQuantity}});
     }
     QJsonArray history;
     for (const StatusChange &h : o.history)
@@ -61,6 +63,8 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                                                                : QJsonValue(o.paymentProvider)},
                                   {QStringLiteral("state"), o.paymentState}}},
                      {QStringLiteral("statusHistory"), history},
+                     {QStringLiteral("shipments"), shipmentsJson(o.shipments)},
+                     {QStringLiteral("refunds"), orderRefundsJson(o.refunds)},
                      {QStringLiteral("createdAt"), Clock::toRfc3339(o.createdAt)},
                      {QStringLiteral("updatedAt"), Clock::toRfc3339(o.updatedAt)}};
     json.insert(QStringLiteral("expiresAt"),
@@ -153,6 +157,11 @@ Result<std::optional<qint64>> timeParam(const Request &r, const QString &name, b
 }
 
 } // namespace
+
+QJsonObject sellerOrderJson(const Order &order)
+{
+    return orderJson(order, true);
+}
 
 void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
 {
@@ -268,8 +277,9 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
             if (!OrderStatus::isKnown(filter.status))
                 return Response::fromError(
                         badParam(QStringLiteral("status"),
-                                 QStringLiteral("must be pending_payment, paid, shipped, "
-                                                "delivered or cancelled")));
+                                 QStringLiteral("must be pending_payment, paid, "
+                                                "partially_shipped, shipped, delivered or "
+                                                "cancelled")));
         }
         auto from = timeParam(r, QStringLiteral("from"), false);
         if (!from)
@@ -304,21 +314,21 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
                    });
     }
 
-    metrics.addGauge(QStringLiteral("mercato_orders"), QStringLiteral("Orders by status."),
-                     [&shop] {
-                         std::vector<std::pair<QString, double>> out;
-                         QHash<QString, qint64> counts;
-                         if (auto rows = shop.orders().countByStatus()) {
-                             for (const auto &[status, n] : rows.value())
-                                 counts.insert(status, n);
-                         }
-                         for (const QString &s :
-                              {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped,
-                               OrderStatus::Delivered, OrderStatus::Cancelled})
-                             out.emplace_back(QStringLiteral("status=\"%1\"").arg(s),
-                                              double(counts.value(s)));
-                         return out;
-                     });
+    metrics.addGauge(
+            QStringLiteral("mercato_orders"), QStringLiteral("Orders by status."), [&shop] {
+                std::vector<std::pair<QString, double>> out;
+                QHash<QString, qint64> counts;
+                if (auto rows = shop.orders().countByStatus()) {
+                    for (const auto &[status, n] : rows.value())
+                        counts.insert(status, n);
+                }
+                for (const QString &s :
+                     {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::PartiallyShipped,
+                      OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled})
+                    out.emplace_back(QStringLiteral("status=\"%1\"").arg(s),
+                                     double(counts.value(s)));
+                return out;
+            });
 }
 
 } // namespace Mercato

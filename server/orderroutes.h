@@ -3,9 +3,15 @@
 
 #include "router.h"
 
+#include <QJsonObject>
+
 namespace Mercato {
 class Shop;
 class Metrics;
 
+struct Order;
+
 void registerOrderRoutes(Http::Router &router, Shop &shop, Metrics &metrics);
+// An order as its seller sees it (GET /seller/orders/{id}).
+QJsonObject sellerOrderJson(const Order &order);
 } // namespace Mercato

@@ -83,8 +83,8 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
         f.monthCents = 0;
         f.monthCoinDiscountCents = 0;
         for (const Order &o : recent.value()) {
-            if (o.status != OrderStatus::Paid && o.status != OrderStatus::Shipped
-                && o.status != OrderStatus::Delivered)
+            if (o.status != OrderStatus::Paid && o.status != OrderStatus::PartiallyShipped
+                && o.status != OrderStatus::Shipped && o.status != OrderStatus::Delivered)
                 continue;
             qint64 paidAt = o.createdAt;
             for (const StatusChange &c : o.history) {

@@ -34,7 +34,7 @@ const QString kWaiting = QStringLiteral("waiting");
 bool needsAction(const QString &status)
 {
     return status == OrderStatus::PendingPayment || status == OrderStatus::Paid
-           || status == OrderStatus::Shipped;
+           || status == OrderStatus::PartiallyShipped || status == OrderStatus::Shipped;
 }
 
 int itemCount(const Order &o)
@@ -67,6 +67,8 @@ QString OrdersPage::statusLabel(const QString &status)
         return tr("Waiting for payment");
     if (status == OrderStatus::Paid)
         return tr("Paid — to ship");
+    if (status == OrderStatus::PartiallyShipped)
+        return tr("Partly shipped");
     if (status == OrderStatus::Shipped)
         return tr("Shipped");
     if (status == OrderStatus::Delivered)
@@ -84,8 +86,9 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     m_status->setAccessibleName(tr("Order status filter"));
     m_status->addItem(tr("Open (not delivered yet)"), kWaiting);
     m_status->addItem(tr("All orders"), QString());
-    for (const QString &s : {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped,
-                             OrderStatus::Delivered, OrderStatus::Cancelled})
+    for (const QString &s :
+         {OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::PartiallyShipped,
+          OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled})
         m_status->addItem(statusLabel(s), s);
     m_search = new QLineEdit(this);
     m_search->setAccessibleName(tr("Order search"));
@@ -282,8 +285,12 @@ void OrdersPage::updateButtons()
     const Order *o = selectedOrder();
     m_markPaid->setEnabled(o && o->status == OrderStatus::PendingPayment
                            && o->paymentProvider == QLatin1String("manual"));
-    m_ship->setEnabled(o && o->status == OrderStatus::Paid);
-    m_deliver->setEnabled(o && o->status == OrderStatus::Shipped);
+    // Each seller ships and delivers its own lines: another's shipment leaves the order partly
+    // shipped, with this seller's lines still to ship or deliver.
+    m_ship->setEnabled(
+            o && (o->status == OrderStatus::Paid || o->status == OrderStatus::PartiallyShipped));
+    m_deliver->setEnabled(
+            o && (o->status == OrderStatus::PartiallyShipped || o->status == OrderStatus::Shipped));
 }
 
 void OrdersPage::showOrder()

@@ -158,7 +158,7 @@ export async function orderPage(id, params) {
   const o = await get(`/orders/${enc(id)}`);
   const refunds = await get('/refund-requests?limit=100').catch(() => ({ items: [] }));
   const mine = refunds.items.filter((r) => r.orderId === o.id);
-  const refundable = ['paid', 'shipped', 'delivered'].includes(o.status);
+  const refundable = ['paid', 'partially_shipped', 'shipped', 'delivered'].includes(o.status);
   const payBox = h('section', { class: 'panel pay', 'aria-live': 'polite' });
   const actions = [];
   if (o.status === 'pending_payment') {
