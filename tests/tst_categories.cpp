@@ -884,7 +884,9 @@ void TestCategories::suspendedSellersProductsLeaveTheCatalog()
                                      .toArray();
     QCOMPARE(lines.size(), 1);
     QCOMPARE(lines.at(0).toObject().value(QStringLiteral("available")).toBool(), false);
-    QCOMPARE(shopper.post(api(QStringLiteral("/orders"))).status, 409);
+    const HttpResult refused = shopper.post(api(QStringLiteral("/orders")));
+    QCOMPARE(refused.status, 409);
+    QVERIFY2(refused.body.contains("no longer sold"), refused.body.constData());
     // Nothing is deleted: the order keeps its line.
     const HttpResult keptOrder = shopper.get(api(QStringLiteral("/orders/")) + orderId);
     QCOMPARE(keptOrder.status, 200);
