@@ -329,6 +329,16 @@ Result<Category> update(Database &database, const QString &id, const Change &cha
             next.parentId = target;
             next.path = parentPath + id + QLatin1Char('/');
             next.depth = parentDepth + 1;
+            if (isPostgres(db)) {
+                // The subtree's rows in id order, the order product moves take them in, so
+                // the two never wait for each other.
+                auto rows = execSql(db,
+                                    QStringLiteral("SELECT id FROM categories WHERE path LIKE ? "
+                                                   "ORDER BY id FOR UPDATE"),
+                                    {QString(current.path + QLatin1Char('%'))});
+                if (!rows)
+                    return rows.error();
+            }
             auto moved
                     = execSql(db,
                               QStringLiteral("UPDATE categories SET path = CAST(? AS TEXT) || "
