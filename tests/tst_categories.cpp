@@ -84,6 +84,7 @@ private Q_SLOTS:
     void badInputNamesTheField();
     void productsCarryCategoryId();
     void productCountFollowsEveryChange();
+    void concurrentChangesKeepCountsExact();
     void filterIncludesDescendants();
     void filterWithPagingSortsAndSearch();
     void filterFollowsChangesThroughTheCache();
@@ -643,6 +644,77 @@ void TestCategories::productCountFollowsEveryChange()
     QVERIFY(expect({{r, 3}, {b, 2}, {a, 1}, {a1, 1}}));
     verifyStoredCounts();
     QVERIFY(!q1.isEmpty());
+}
+
+// Sellers create, move and delete products between categories while the owner moves the
+// subtree that holds them back and forth: no request fails, and every count is exact after.
+void TestCategories::concurrentChangesKeepCountsExact()
+{
+    const Person s1 = registerPerson(QStringLiteral("seller"));
+    const Person s2 = registerPerson(QStringLiteral("seller"));
+    const QString r = addCategory(QStringLiteral("R"));
+    const QString a = addCategory(QStringLiteral("A"), r);
+    const QString a1 = addCategory(QStringLiteral("A1"), a);
+    const QString b = addCategory(QStringLiteral("B"));
+    const QStringList cats{r, a, a1, b};
+    std::atomic<int> failures{0};
+    auto seller = [&](const Person &who, QHash<QString, QString> *placeOf) {
+        Client c = as(who);
+        for (int i = 0; i < 30; ++i) {
+            HttpResult res;
+            if (i % 3 == 2) {
+                const QString id = placeOf->keys().at(i % placeOf->size());
+                if (i % 6 == 5) {
+                    res = c.del(api(QStringLiteral("/products/")) + id);
+                    placeOf->remove(id);
+                } else {
+                    const QString to = cats.at((i / 3) % cats.size());
+                    res = c.patch(api(QStringLiteral("/products/")) + id,
+                                  {{QStringLiteral("categoryId"), to}});
+                    placeOf->insert(id, to);
+                }
+            } else {
+                const QString cat = cats.at(i % cats.size());
+                res = c.post(api(QStringLiteral("/products")),
+                             {{QStringLiteral("name"), QStringLiteral("C %1").arg(i)},
+                              {QStringLiteral("priceCents"), 100},
+                              {QStringLiteral("categoryId"), cat}});
+                placeOf->insert(res.json().value(QStringLiteral("id")).toString(), cat);
+            }
+            if (res.status / 100 != 2) {
+                qWarning() << res.status << res.body;
+                ++failures;
+            }
+        }
+    };
+    QHash<QString, QString> one, two;
+    std::thread t1(seller, s1, &one);
+    std::thread t2(seller, s2, &two);
+    Client owner = as(m_owner);
+    for (int i = 0; i < 20; ++i) {
+        const HttpResult res = owner.patch(api(QStringLiteral("/categories/")) + a,
+                                           {{QStringLiteral("parentId"), i % 2 ? r : b}});
+        if (res.status != 200) {
+            qWarning() << res.status << res.body;
+            ++failures;
+        }
+    }
+    t1.join();
+    t2.join();
+    QCOMPARE(failures.load(), 0);
+    verifyStoredCounts();
+    QHash<QString, qint64> direct;
+    for (const auto *placeOf : {&one, &two}) {
+        for (auto it = placeOf->cbegin(); it != placeOf->cend(); ++it)
+            ++direct[it.value()];
+    }
+    // A ended under R (the last move, i = 19).
+    const QHash<QString, qint64> got = counts();
+    QCOMPARE(got.value(a1), direct.value(a1));
+    QCOMPARE(got.value(a), direct.value(a) + direct.value(a1));
+    QCOMPARE(got.value(r), direct.value(r) + direct.value(a) + direct.value(a1));
+    QCOMPARE(got.value(b), direct.value(b));
+    QCOMPARE(got.value(r) + got.value(b), qint64(one.size() + two.size()));
 }
 
 void TestCategories::filterIncludesDescendants()
