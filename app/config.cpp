@@ -193,7 +193,8 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             QStringLiteral("command"),
             QStringLiteral(
                     "Optional:\n"
-                    "  check                      every product's stock equals its ledger\n"
+                    "  check                      every product's stock equals its ledger and\n"
+                    "                             every category's count its live products\n"
                     "  user create --email E [--role seller|customer] [--display-name N]\n"
                     "                             a new account; the password is read from stdin\n"
                     "  user create ... --owner     the store's owner (a seller)\n"

@@ -5,6 +5,7 @@
 
 #include "model/backup.h"
 #include "model/catalog.h"
+#include "model/categories.h"
 #include "model/cloudinaryimagestore.h"
 #include "model/csvexport.h"
 #include "model/demo.h"
@@ -702,7 +703,8 @@ int runCommand(const Config &config)
         return doc.isEmpty() ? 1 : 0;
     }
     if (config.command == QLatin1String("check")) {
-        // The stock ledger: every product's stock equals the sum of its ledger rows.
+        // The stock ledger: every product's stock equals the sum of its ledger rows. Then the
+        // category counts kept by product and seller changes.
         int rc = 0;
         {
             Database database(config.database);
@@ -726,6 +728,27 @@ int runCommand(const Config &config)
                 std::fprintf(stdout, "stock ledger: %lld product(s) differ\n",
                              static_cast<long long>(mismatches->size()));
                 rc = 1;
+            }
+            // The categories' product counts: each equals its live products.
+            if (rc != 2) {
+                if (auto counts = Categories::verifyCounts(database.connection()); !counts) {
+                    std::fprintf(stderr, "mercato check: %s\n", qPrintable(counts.error().detail));
+                    rc = 2;
+                } else if (counts->isEmpty()) {
+                    std::fprintf(stdout, "category counts: ok (every category's product count "
+                                         "equals its live products)\n");
+                } else {
+                    for (const Categories::CountMismatch &m : counts.value())
+                        std::fprintf(stdout,
+                                     "category count mismatch: category %s has product count "
+                                     "%lld, live products %lld\n",
+                                     qPrintable(m.categoryId), static_cast<long long>(m.stored),
+                                     static_cast<long long>(m.actual));
+                    std::fprintf(stdout, "category counts: %lld categor%s differ\n",
+                                 static_cast<long long>(counts->size()),
+                                 counts->size() == 1 ? "y" : "ies");
+                    rc = 1;
+                }
             }
         }
         return rc;

@@ -21,9 +21,11 @@ namespace Mercato {
 
 namespace {
 
+// `suspended` is not a users.status value: a seller is suspended while suspended_at is set.
 const QString kUserColumns = QStringLiteral(
-        "id, email, display_name, role, status, avatar_url, tokens_valid_after, created_at, "
-        "password_hash, email_verified");
+        "id, email, display_name, role, CASE WHEN suspended_at IS NOT NULL THEN 'suspended' "
+        "ELSE status END, avatar_url, tokens_valid_after, created_at, password_hash, "
+        "email_verified");
 
 Account readAccount(const QSqlQuery &q, QString *passwordHash = nullptr)
 {
@@ -45,6 +47,12 @@ Account readAccount(const QSqlQuery &q, QString *passwordHash = nullptr)
 Error wrongCredentials()
 {
     return makeError(ErrorCode::Unauthenticated, QStringLiteral("wrong email or password"));
+}
+
+Error suspendedAccount()
+{
+    return makeError(ErrorCode::Forbidden,
+                     QStringLiteral("the account is suspended by the store's owner"));
 }
 
 Error badRefreshToken()
@@ -307,6 +315,8 @@ Result<Account> Accounts::checkCredentials(const QString &email, const QString &
     const auto check = Passwords::verify(password, hash, logN);
     if (!check.matches || account.status == QLatin1String("disabled"))
         return wrongCredentials();
+    if (account.status == QLatin1String("suspended")) // told only to who knows the password
+        return suspendedAccount();
     if (check.needsRehash) {
         // Stored with weaker parameters than today's: replace it now that we know the password.
         const QString stronger = Passwords::hash(password, logN);
@@ -371,6 +381,16 @@ Result<Session> Accounts::refresh(const QString &refreshToken)
     const qint64 expiresAt = q->value(3).toLongLong();
     const bool used = !q->value(4).isNull();
     const bool revoked = !q->value(5).isNull();
+    q->finish();
+    {
+        // A suspension revoked the token too; its holder is told why.
+        auto suspended = execSql(
+                tx.db(), QStringLiteral("SELECT suspended_at FROM users WHERE id = ?"), {userId});
+        if (!suspended)
+            return suspended.error();
+        if (suspended->next() && !suspended->value(0).isNull())
+            return suspendedAccount();
+    }
     if (revoked || expiresAt <= now)
         return badRefreshToken();
 
@@ -440,7 +460,8 @@ Result<Principal> Accounts::authenticate(const QString &accessToken)
     // Every signed-in request asks this: prepared once per connection, read, then finished.
     auto q = execPrepared(
             m_db.connection(),
-            QStringLiteral("SELECT role, status, tokens_valid_after FROM users WHERE id = ?"),
+            QStringLiteral("SELECT role, CASE WHEN suspended_at IS NOT NULL THEN 'suspended' "
+                           "ELSE status END, tokens_valid_after FROM users WHERE id = ?"),
             {principal->userId});
     if (!q)
         return q.error();
@@ -455,6 +476,9 @@ Result<Principal> Accounts::authenticate(const QString &accessToken)
                          QStringLiteral("the account no longer exists"));
     if (status == QLatin1String("disabled"))
         return makeError(ErrorCode::Unauthenticated, QStringLiteral("the account is disabled"));
+    if (status == QLatin1String("suspended"))
+        return makeError(ErrorCode::Unauthenticated,
+                         QStringLiteral("the account is suspended; sign in once it is reinstated"));
     if (principal->issuedAt < validFromSeconds(validAfter))
         return makeError(
                 ErrorCode::Unauthenticated,
@@ -767,7 +791,7 @@ Status Accounts::approveSeller(const QString &userId)
     auto q = execSql(
             m_db.connection(),
             QStringLiteral("UPDATE users SET status = 'active', updated_at = ? WHERE id = ? "
-                           "AND role = 'seller' AND status = 'pending'"),
+                           "AND role = 'seller' AND status = 'pending' AND suspended_at IS NULL"),
             {Clock::nowMs(), userId});
     if (!q)
         return q.error();
@@ -786,7 +810,8 @@ Result<QList<Account>> Accounts::pendingSellers()
     auto q = execSql(m_db.connection(),
                      QStringLiteral("SELECT ") + kUserColumns
                              + QStringLiteral(" FROM users WHERE role = 'seller' AND status = "
-                                              "'pending' ORDER BY created_at, id"));
+                                              "'pending' AND suspended_at IS NULL "
+                                              "ORDER BY created_at, id"));
     if (!q)
         return q.error();
     QList<Account> out;

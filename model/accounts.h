@@ -20,7 +20,7 @@ struct Account
     QString email;
     QString displayName;
     QString role;   // customer, seller
-    QString status; // active, pending (a seller awaiting approval), disabled
+    QString status; // active, pending (a seller awaiting approval), suspended (a seller), disabled
     QString avatarUrl;
     bool emailVerified = true; // false until the link mailed at registration is followed
     // Access tokens issued before this instant (epoch ms) are refused.
@@ -94,17 +94,18 @@ public:
     // queued in the outbox (the caller wakes the mailer).
     Result<Session> registerAccount(const Registration &registration);
     // 401 with one and the same error for an unknown email, a wrong password or a disabled
-    // account, in about the same time.
+    // account, in about the same time; 403 for a suspended seller with the right password.
     Result<Session> login(const QString &email, const QString &password);
     // Checks a password without opening a session or granting coins (the console's sign-in).
     Result<Account> checkCredentials(const QString &email, const QString &password);
-    // Rotates a refresh token; a spent one revokes its whole family. Any refusal is 401.
+    // Rotates a refresh token; a spent one revokes its whole family. Any refusal is 401, but
+    // 403 for a token of a suspended seller.
     Result<Session> refresh(const QString &refreshToken);
     // Revokes the family of `refreshToken` when it belongs to `userId`; else does nothing.
     Status logout(const QString &userId, const QString &refreshToken);
 
     // The access-token check for every signed-in request: signature and claims, then the
-    // account: unknown or disabled → 401, issued before tokensValidAfter → 401. The
+    // account: unknown, disabled or suspended → 401, issued before tokensValidAfter → 401. The
     // principal carries the account's role and status.
     Result<Principal> authenticate(const QString &accessToken);
 

@@ -10,7 +10,9 @@ Result<Cart> CartService::cart(const QString &userId)
     auto q = execSql(
             m_database.connection(),
             QStringLiteral("SELECT c.product_id, p.name, p.price_cents, c.quantity, p.stock, "
-                           "p.deleted_at FROM cart_items c JOIN products p ON p.id = c.product_id "
+                           "COALESCE(p.deleted_at, s.suspended_at) FROM cart_items c "
+                           "JOIN products p ON p.id = c.product_id "
+                           "JOIN users s ON s.id = p.seller_id "
                            "WHERE c.user_id = ? ORDER BY c.added_at, c.product_id"),
             {userId});
     if (!q)
@@ -41,7 +43,7 @@ Result<Cart> CartService::setQuantity(const QString &userId, const QString &prod
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)
             return s.error();
-        // A live product of the catalog (deleted or unknown: NotFound).
+        // A live product of the catalog (deleted, unknown or its seller suspended: NotFound).
         if (auto p = m_catalog.get(productId); !p)
             return p.error();
         auto u = execSql(

@@ -1,5 +1,6 @@
 #include "catalog.h"
 
+#include "categories.h"
 #include "clock.h"
 #include "cursor.h"
 #include "ids.h"
@@ -9,6 +10,7 @@
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
+#include <QMap>
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSqlError>
@@ -24,8 +26,8 @@ namespace {
 const QString kProductColumns = QStringLiteral(
         "p.id, p.seller_id, u.display_name, p.name, p.description, p.price_cents, p.stock, "
         "p.low_stock_threshold, p.version, p.rating_sum, p.rating_count, p.created_at, "
-        "p.updated_at");
-constexpr int kProductColumnCount = 13;
+        "p.updated_at, p.category_id");
+constexpr int kProductColumnCount = 14;
 
 Product readProduct(const QSqlQuery &q)
 {
@@ -43,6 +45,7 @@ Product readProduct(const QSqlQuery &q)
     p.ratingCount = q.value(10).toLongLong();
     p.createdAt = q.value(11).toLongLong();
     p.updatedAt = q.value(12).toLongLong();
+    p.categoryId = q.value(13).isNull() ? QString() : q.value(13).toString();
     return p;
 }
 
@@ -88,6 +91,11 @@ QVariantList idList(const QList<Product> &products)
     for (const Product &p : products)
         out.append(p.id);
     return out;
+}
+
+QVariant nullableId(const QString &id)
+{
+    return id.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(id);
 }
 
 QString placeholders(qsizetype n)
@@ -139,8 +147,8 @@ Result<Product> Catalog::load(const QSqlDatabase &db, const QString &id, bool in
     QString sql = QStringLiteral("SELECT ") + kProductColumns
                   + QStringLiteral(
                           " FROM products p JOIN users u ON u.id = p.seller_id WHERE p.id = ?");
-    if (!includeDeleted)
-        sql += QStringLiteral(" AND p.deleted_at IS NULL");
+    if (!includeDeleted) // a suspended seller's products are out of the catalog too
+        sql += QStringLiteral(" AND p.deleted_at IS NULL AND u.suspended_at IS NULL");
     auto q = execSql(db, sql, {id});
     if (!q)
         return q.error();
@@ -216,6 +224,9 @@ Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input
         if (!seller->next() || seller->value(0).toString() != QLatin1String("seller"))
             return makeError(ErrorCode::Forbidden,
                              QStringLiteral("only a seller account sells products"));
+        // Before the insert, whose foreign key would refuse an unknown category less clearly.
+        if (auto s = Categories::productMoved(db, sellerId, {}, input.categoryId); !s)
+            return s.error();
         const qint64 now = Clock::nowMs();
         const qint64 threshold
                 = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
@@ -223,10 +234,10 @@ Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input
                 db,
                 QStringLiteral("INSERT INTO products (id, seller_id, name, description, "
                                "price_cents, stock, low_stock_threshold, low_stock_armed, "
-                               "version, created_at, updated_at) "
-                               "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"),
+                               "version, created_at, updated_at, category_id) "
+                               "VALUES (?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?, ?)"),
                 {id, sellerId, input.name, input.description, input.priceCents, input.stock,
-                 threshold, now, now});
+                 threshold, now, now, nullableId(input.categoryId)});
         if (!ins)
             return ins.error();
         if (auto s = m_shop.inventory().recordCreation(db, id, input.stock, sellerId, &effects); !s)
@@ -258,6 +269,17 @@ Result<QStringList> Catalog::importProducts(const QString &sellerId,
         if (!seller->next() || seller->value(0).toString() != QLatin1String("seller"))
             return makeError(ErrorCode::Forbidden,
                              QStringLiteral("only a seller account sells products"));
+        {
+            QMap<QString, qint64> perCategory; // the counts first: an unknown category is 422
+            for (const ImportedProduct &item : items) {
+                if (!item.product.categoryId.isEmpty())
+                    ++perCategory[item.product.categoryId];
+            }
+            for (auto it = perCategory.cbegin(); it != perCategory.cend(); ++it) {
+                if (auto s = Categories::productMoved(db, sellerId, {}, it.key(), it.value()); !s)
+                    return s.error();
+            }
+        }
         const qint64 now = Clock::nowMs();
         // Multi-row INSERTs of 100 products and their `create` ledger rows (what
         // Inventory::recordCreation writes one by one); the low-stock rule runs for those that
@@ -274,9 +296,10 @@ Result<QStringList> Catalog::importProducts(const QString &sellerId,
                 const qint64 threshold
                         = input.lowStockThreshold.value_or(m_shop.settings().lowStockDefault);
                 productRows.append(
-                        QStringLiteral("(?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?)"));
+                        QStringLiteral("(?, ?, ?, COALESCE(?, ''), ?, ?, ?, 1, 1, ?, ?, ?)"));
                 productBinds << id << sellerId << input.name << input.description
-                             << input.priceCents << input.stock << threshold << created << created;
+                             << input.priceCents << input.stock << threshold << created << created
+                             << nullableId(input.categoryId);
                 ledgerRows.append(QStringLiteral("(?, ?, ?, NULL, ?, NULL, ?)"));
                 ledgerBinds << id << input.stock << StockReason::Create << sellerId << now;
                 if (input.stock <= threshold)
@@ -287,7 +310,7 @@ Result<QStringList> Catalog::importProducts(const QString &sellerId,
                                QStringLiteral("INSERT INTO products (id, seller_id, name, "
                                               "description, price_cents, stock, "
                                               "low_stock_threshold, low_stock_armed, version, "
-                                              "created_at, updated_at) VALUES ")
+                                              "created_at, updated_at, category_id) VALUES ")
                                        + productRows.join(QStringLiteral(", ")),
                                productBinds);
             if (!ins)
@@ -371,6 +394,13 @@ Result<Product> Catalog::update(const QString &sellerId, const QString &id,
             set(QStringLiteral("price_cents"), *changes.priceCents);
         if (changes.lowStockThreshold)
             set(QStringLiteral("low_stock_threshold"), *changes.lowStockThreshold);
+        if (changes.categoryId && *changes.categoryId != current->categoryId) {
+            if (auto s
+                = Categories::productMoved(db, sellerId, current->categoryId, *changes.categoryId);
+                !s)
+                return s.error();
+            set(QStringLiteral("category_id"), nullableId(*changes.categoryId));
+        }
         binds.append(id);
         auto upd = execSql(db,
                            QStringLiteral("UPDATE products SET %1 WHERE id = ?")
@@ -419,6 +449,8 @@ Status Catalog::remove(const QString &sellerId, const QString &id, const QString
                            {now, now, id});
         if (!del)
             return del.error();
+        if (auto s = Categories::productMoved(db, sellerId, current->categoryId, {}); !s)
+            return s;
         for (const ProductImage &img : current->images)
             keys.append(img.storeKey);
         auto imgs = execSql(db, QStringLiteral("DELETE FROM product_images WHERE product_id = ?"),
@@ -521,7 +553,8 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
                           query.sellerId,
                           query.minPriceCents ? QString::number(*query.minPriceCents) : QString(),
                           query.maxPriceCents ? QString::number(*query.maxPriceCents) : QString(),
-                          query.inStock ? QString::number(int(*query.inStock)) : QString()}
+                          query.inStock ? QString::number(int(*query.inStock)) : QString(),
+                          query.categoryId}
                       .join(QLatin1Char('|'));
     std::optional<QVariantList> after;
     if (!query.cursor.isEmpty()) {
@@ -551,7 +584,9 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
 
     QString from;
     QVariantList binds;
-    QStringList where{QStringLiteral("p.deleted_at IS NULL")};
+    // A suspended seller's products are out of the catalog (its own rows stay as they are).
+    QStringList where{QStringLiteral("p.deleted_at IS NULL"),
+                      QStringLiteral("u.suspended_at IS NULL")};
     QString key;               // the sort key expression
     bool rankedSearch = false; // SQLite relevance: `ranked` is the full-text index's ranking
     bool keyDesc = true;
@@ -625,6 +660,14 @@ Result<ProductPage> Catalog::list(const ProductQuery &query)
     if (query.inStock)
         where.append(*query.inStock ? QStringLiteral("p.stock > 0")
                                     : QStringLiteral("p.stock = 0"));
+    if (!query.categoryId.isEmpty()) {
+        // The category and its descendants: the rows whose path starts with its path (ids are
+        // hex, so a path holds no LIKE wildcard). An unknown id matches nothing.
+        where.append(QStringLiteral("p.category_id IN (SELECT d.id FROM categories c "
+                                    "JOIN categories d ON d.path LIKE c.path || '%' "
+                                    "WHERE c.id = ?)"));
+        binds.append(query.categoryId);
+    }
     if (after) {
         const QVariant k = sort == ProductSort::Relevance ? QVariant(after->at(0).toDouble())
                                                           : QVariant(after->at(0).toLongLong());

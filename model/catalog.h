@@ -39,6 +39,7 @@ struct Product
     qint64 ratingCount = 0;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
+    QString categoryId; // empty: in no category
     QList<ProductImage> images;
 
     bool inStock() const { return stock > 0; }
@@ -66,6 +67,7 @@ struct NewProduct
     qint64 priceCents = 0;
     qint64 stock = 0;
     std::optional<qint64> lowStockThreshold; // empty: the store's default
+    QString categoryId;                      // empty: in no category
 };
 
 // One product of a bulk import (demo data, benchmark seeding): trusted input, already
@@ -84,6 +86,7 @@ struct ProductChanges
     std::optional<qint64> priceCents;
     std::optional<qint64> stock; // an absolute value: recorded as an adjustment
     std::optional<qint64> lowStockThreshold;
+    std::optional<QString> categoryId; // an empty string takes it out of its category
 };
 
 enum class ProductSort { Relevance, Newest, Price, PriceDesc, Rating };
@@ -95,6 +98,7 @@ struct ProductQuery
     std::optional<qint64> minPriceCents;
     std::optional<qint64> maxPriceCents;
     std::optional<bool> inStock;
+    QString categoryId;              // that category and its descendants (an unknown one: nothing)
     std::optional<ProductSort> sort; // empty: relevance with text, else newest
     int limit = 20;
     QString cursor;
@@ -121,7 +125,7 @@ public:
         : m_shop(shop)
     {}
 
-    // A live product (deleted ones are NotFound).
+    // A live product (deleted ones, and those of a suspended seller, are NotFound).
     Result<Product> get(const QString &id);
     Result<Product> create(const QString &sellerId, const NewProduct &input);
     // Owner only (another seller: NotFound). `ifMatch` (may be empty) must equal the current

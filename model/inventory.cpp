@@ -203,6 +203,8 @@ Result<Sold> take(const QSqlDatabase &db, Notifier &notifier, const QString &pro
             db,
             QStringLiteral("UPDATE products SET stock = stock - ?, version = version + 1, "
                            "updated_at = ? WHERE id = ? AND stock >= ? AND deleted_at IS NULL "
+                           "AND NOT EXISTS (SELECT 1 FROM users s WHERE s.id = products.seller_id "
+                           "AND s.suspended_at IS NOT NULL) "
                            "RETURNING seller_id, name, price_cents, stock, low_stock_threshold, "
                            "low_stock_armed"),
             {qty, now, productId, qty});

@@ -343,9 +343,11 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
         }
         if (sold.error().code != ErrorCode::Conflict)
             return sold.error();
-        auto p = execSql(
-                db, QStringLiteral("SELECT name, stock, deleted_at FROM products WHERE id = ?"),
-                {productId});
+        auto p = execSql(db,
+                         QStringLiteral("SELECT p.name, p.stock, COALESCE(p.deleted_at, "
+                                        "u.suspended_at) FROM products p JOIN users u ON "
+                                        "u.id = p.seller_id WHERE p.id = ?"),
+                         {productId});
         if (!p)
             return p.error();
         const bool live = p->next() && p->value(2).isNull();

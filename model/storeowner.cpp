@@ -7,7 +7,8 @@ namespace Mercato::StoreOwner {
 Result<QString> ownerId(const QSqlDatabase &db)
 {
     auto q = execSql(db, QStringLiteral("SELECT id FROM users WHERE role = 'seller' AND "
-                                        "(is_owner = 1 OR status = 'active') "
+                                        "(is_owner = 1 OR (status = 'active' AND "
+                                        "suspended_at IS NULL)) "
                                         "ORDER BY is_owner DESC, created_at, seq, id LIMIT 1"));
     if (!q)
         return q.error();
@@ -27,7 +28,8 @@ Status setOwner(Database &database, const QString &userId)
     Transaction tx(database);
     if (auto s = tx.begin(); !s)
         return s;
-    auto role = execSql(tx.db(), QStringLiteral("SELECT role FROM users WHERE id = ?"), {userId});
+    auto role = execSql(
+            tx.db(), QStringLiteral("SELECT role, suspended_at FROM users WHERE id = ?"), {userId});
     if (!role)
         return role.error();
     if (!role->next())
@@ -36,6 +38,9 @@ Status setOwner(Database &database, const QString &userId)
         return Error{ErrorCode::Validation,
                      QStringLiteral("only a seller can own the store"),
                      {{QStringLiteral("email"), QStringLiteral("is not a seller's account")}}};
+    if (!role->value(1).isNull())
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the seller is suspended; reinstate it first"));
     const qint64 now = Clock::nowMs();
     if (auto q = execSql(tx.db(),
                          QStringLiteral("UPDATE users SET is_owner = 0, updated_at = ? WHERE "

@@ -11,7 +11,7 @@ namespace Mercato::StoreOwner {
 Result<QString> ownerId(const QSqlDatabase &db);
 Result<bool> isOwner(const QSqlDatabase &db, const QString &userId);
 // Marks the seller `userId` the owner, made active if it was pending; the previous owner
-// stays a seller. 404 unknown account, 422 (field email) not a seller.
+// stays a seller. 404 unknown account, 422 (field email) not a seller, 409 a suspended one.
 Status setOwner(Database &database, const QString &userId);
 
 } // namespace Mercato::StoreOwner

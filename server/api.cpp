@@ -3,6 +3,7 @@
 #include "accountsroutes.h"
 #include "aftersalesroutes.h"
 #include "catalogroutes.h"
+#include "categoryroutes.h"
 #include "fulfilmentroutes.h"
 #include "identityroutes.h"
 #include "mediaroutes.h"
@@ -107,6 +108,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerIdentityRoutes(router, shop, authLimiter, passwordChecks);
     registerOwnerRoutes(router, shop);
     registerCatalogRoutes(router, shop);
+    registerCategoryRoutes(router, shop);
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
     registerOrderRoutes(router, shop, metrics);

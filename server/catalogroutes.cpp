@@ -5,6 +5,7 @@
 #include "uploadpart.h"
 
 #include "model/catalog.h"
+#include "model/categories.h"
 #include "model/clock.h"
 #include "model/shop.h"
 
@@ -67,6 +68,24 @@ Result<ProductSort> sortParam(const Request &request)
                     QStringLiteral("must be one of relevance, newest, price, -price, rating"));
 }
 
+// `categoryId` of a product's body: absent (nullopt), null (an empty string: no category) or
+// an id; anything else fails `f`.
+std::optional<QString> categoryField(const QJsonObject &body, FieldReader &f)
+{
+    const QString name = QStringLiteral("categoryId");
+    if (!body.contains(name))
+        return std::nullopt;
+    const QJsonValue v = body.value(name);
+    if (v.isNull())
+        return QString();
+    if (!v.isString() || v.toString().isEmpty() || v.toString().size() > Categories::kIdMax) {
+        f.fail(name, v.isString() ? QStringLiteral("no such category")
+                                  : QStringLiteral("must be a category's id or null"));
+        return std::nullopt;
+    }
+    return v.toString();
+}
+
 // The owner's live product, or the 404 that hides another seller's.
 Result<Product> ownedProduct(Shop &shop, const Request &request)
 {
@@ -108,6 +127,10 @@ Response listProducts(Shop &shop, const Request &request)
     if (!inStock)
         return Response::fromError(inStock.error());
     query.inStock = inStock.value();
+    query.categoryId = textParam(request, QStringLiteral("categoryId"));
+    if (query.categoryId.size() > Categories::kIdMax)
+        return Response::fromError(
+                badParam(QStringLiteral("categoryId"), QStringLiteral("is not an id")));
     if (request.query.hasQueryItem(QStringLiteral("sort"))) {
         auto sort = sortParam(request);
         if (!sort)
@@ -122,7 +145,8 @@ Response listProducts(Shop &shop, const Request &request)
                         + QLatin1Char('\n') + QString::number(query.maxPriceCents.value_or(-1))
                         + QLatin1Char('\n')
                         + QString::number(query.inStock ? int(*query.inStock) : -1)
-                        + QLatin1Char('\n') + QString::number(query.sort ? int(*query.sort) : -1);
+                        + QLatin1Char('\n') + QString::number(query.sort ? int(*query.sort) : -1)
+                        + QLatin1Char('\n') + query.categoryId;
     const std::optional<QByteArray> stamp = shop.readCache().stamp();
     if (stamp) {
         if (auto answer = shop.readCache().find(key, *stamp))
@@ -160,6 +184,7 @@ Response createProduct(Shop &shop, const Request &request)
             = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     const auto threshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                      ProductLimits::kThresholdMax);
+    const auto category = categoryField(body.value(), f);
     if (!f.ok())
         return Response::fromError(f.error());
     in.name = *name;
@@ -167,6 +192,7 @@ Response createProduct(Shop &shop, const Request &request)
     in.priceCents = *price;
     in.stock = stock.value_or(0);
     in.lowStockThreshold = threshold;
+    in.categoryId = category.value_or(QString());
     auto created = shop.catalog().create(request.user().userId, in);
     if (!created)
         return Response::fromError(created.error());
@@ -213,6 +239,7 @@ Response patchProduct(Shop &shop, const Request &request)
     changes.stock = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     changes.lowStockThreshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                           ProductLimits::kThresholdMax);
+    changes.categoryId = categoryField(body.value(), f);
     // An explicit null is not a value for any of these fields.
     for (const QString &key :
          {QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("priceCents"),
@@ -344,7 +371,9 @@ QJsonObject productJson(const Product &p, const QString &currency)
             {QStringLiteral("rating"), QJsonObject{{QStringLiteral("average"), ratingAverage(p)},
                                                    {QStringLiteral("count"), p.ratingCount}}},
             {QStringLiteral("createdAt"), Clock::toRfc3339(p.createdAt)},
-            {QStringLiteral("updatedAt"), Clock::toRfc3339(p.updatedAt)}};
+            {QStringLiteral("updatedAt"), Clock::toRfc3339(p.updatedAt)},
+            {QStringLiteral("categoryId"),
+             p.categoryId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(p.categoryId)}};
 }
 
 void registerCatalogRoutes(Router &router, Shop &shop)

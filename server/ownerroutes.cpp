@@ -82,6 +82,26 @@ void registerOwnerRoutes(Router &router, Shop &shop)
                        return Response::fromError(seller.error());
                    return Response::json(200, sellerJson(seller.value()));
                });
+    router.add("POST", QStringLiteral("/api/v1/owner/sellers/{id}/suspend"), Access::Seller,
+               [&shop](Request &request) {
+                   if (auto refused = notOwner(shop, request))
+                       return *refused;
+                   auto seller
+                           = Sellers::suspend(shop.database(), request.param(QStringLiteral("id")));
+                   if (!seller)
+                       return Response::fromError(seller.error());
+                   return Response::json(200, sellerJson(seller.value()));
+               });
+    router.add("POST", QStringLiteral("/api/v1/owner/sellers/{id}/reinstate"), Access::Seller,
+               [&shop](Request &request) {
+                   if (auto refused = notOwner(shop, request))
+                       return *refused;
+                   auto seller = Sellers::reinstate(shop.database(),
+                                                    request.param(QStringLiteral("id")));
+                   if (!seller)
+                       return Response::fromError(seller.error());
+                   return Response::json(200, sellerJson(seller.value()));
+               });
 }
 
 } // namespace Mercato

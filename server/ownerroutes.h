@@ -1,5 +1,5 @@
 #pragma once
-// The store owner's routes: the sellers and their approval.
+// The store owner's routes: the sellers, their approval, suspension and reinstatement.
 
 namespace Mercato {
 class Shop;
