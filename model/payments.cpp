@@ -15,7 +15,8 @@ Result<PaymentStart> ManualGateway::start(const PaymentRequest &request)
                                     "the money has arrived.")
                              .arg(request.amountCents / 100)
                              .arg(request.amountCents % 100, 2, 10, QLatin1Char('0'))
-                             .arg(request.currency.toUpper(), request.orderId);
+                             .arg(request.currency.toUpper(),
+                                  request.reference.isEmpty() ? request.orderId : request.reference);
     return s;
 }
 

@@ -1,5 +1,7 @@
 #include "refunds.h"
 
+#include "checkoutquote.h"
+
 #include "clock.h"
 #include "coinledger.h"
 #include "cursor.h"
@@ -535,6 +537,10 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         auto current = lockUndecided(db, sellerId, id);
         if (!current)
             return current.error();
+        // The order's row first: refunds of its lines take turns, so exactly one of them is
+        // the last and gives the shipping back.
+        if (auto s = lockRow(db, QStringLiteral("orders"), current->orderId); !s)
+            return s.error();
         if (auto s = lockRow(db, QStringLiteral("order_items"), current->orderItemId); !s)
             return s.error();
         auto state = lineState(db, current->orderItemId);
@@ -546,7 +552,7 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
         if (l.refundedQuantity + current->quantity > l.lineQuantity)
             return makeError(ErrorCode::Conflict,
                              QStringLiteral("the line has no units left to refund"));
-        const RefundAmount amount = computeRefund(l, current->quantity);
+        RefundAmount amount = computeRefund(l, current->quantity);
 
         const qint64 now = Clock::nowMs();
         auto u = execSql(
@@ -556,6 +562,11 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                 {current->quantity, amount.cents, current->orderItemId});
         if (!u)
             return u.error();
+        // The refund that leaves no unit of the order unrefunded also pays back its shipping.
+        auto shipping = Checkout::refundShippingIfLast(db, current->orderId);
+        if (!shipping)
+            return shipping.error();
+        amount.cents += shipping.value();
         if (amount.coins > 0) {
             if (auto s = CoinLedger::append(db, customerId, amount.coins, QStringLiteral("refund"),
                                             current->orderId);

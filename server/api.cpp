@@ -11,6 +11,7 @@
 #include "ownerroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
+#include "shippingroutes.h"
 #include "storefrontroutes.h"
 #include "webhookroutes.h"
 
@@ -105,6 +106,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerAftersalesRoutes(router, shop);
     registerIdentityRoutes(router, shop, authLimiter, passwordChecks);
     registerOwnerRoutes(router, shop);
+    registerShippingRoutes(router, shop);
     registerCatalogRoutes(router, shop);
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
