@@ -30,8 +30,8 @@ const QSet<QString> &countryCodes()
                   "TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ "
                   "UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
         QSet<QString> out;
-        const QStringList parts = QString::fromLatin1(list).split(QLatin1Char(' '),
-                                                                  Qt::SkipEmptyParts);
+        const QStringList parts
+                = QString::fromLatin1(list).split(QLatin1Char(' '), Qt::SkipEmptyParts);
         for (const QString &c : parts)
             out.insert(c);
         return out;
@@ -48,8 +48,8 @@ const QSet<QString> &withoutPostalCodes()
                                  "QA RW SB SC SL SO SR SS ST SY TD TF TG TK TL TO TV UG VU YE "
                                  "ZW";
         QSet<QString> out;
-        const QStringList parts = QString::fromLatin1(list).split(QLatin1Char(' '),
-                                                                  Qt::SkipEmptyParts);
+        const QStringList parts
+                = QString::fromLatin1(list).split(QLatin1Char(' '), Qt::SkipEmptyParts);
         for (const QString &c : parts)
             out.insert(c);
         return out;
@@ -124,27 +124,25 @@ bool countryHasPostalCodes(const QString &code)
 
 QJsonObject Address::toJson() const
 {
-    auto v = [](const QString &s) { return s.isEmpty() ? QJsonValue() : QJsonValue(s); };
-    return QJsonObject{{QStringLiteral("name"), name},
-                       {QStringLiteral("line1"), line1},
-                       {QStringLiteral("line2"), v(line2)},
-                       {QStringLiteral("city"), city},
-                       {QStringLiteral("region"), v(region)},
-                       {QStringLiteral("postalCode"), v(postalCode)},
-                       {QStringLiteral("country"), country},
-                       {QStringLiteral("phone"), v(phone)}};
+    auto v = [](const QString &s) {
+        return s.isEmpty() ? QJsonValue() : QJsonValue(s);
+    };
+    return QJsonObject{
+            {QStringLiteral("name"), name},        {QStringLiteral("line1"), line1},
+            {QStringLiteral("line2"), v(line2)},   {QStringLiteral("city"), city},
+            {QStringLiteral("region"), v(region)}, {QStringLiteral("postalCode"), v(postalCode)},
+            {QStringLiteral("country"), country},  {QStringLiteral("phone"), v(phone)}};
 }
 
-Result<Address> addressFromJson(const QJsonObject &json, const QString &prefix,
-                                const Address &base)
+Result<Address> addressFromJson(const QJsonObject &json, const QString &prefix, const Address &base)
 {
     Address a = base;
     QList<FieldError> errors;
     const QList<std::pair<QString, QString *>> fields{
-            {QStringLiteral("name"), &a.name},         {QStringLiteral("line1"), &a.line1},
-            {QStringLiteral("line2"), &a.line2},       {QStringLiteral("city"), &a.city},
-            {QStringLiteral("region"), &a.region},     {QStringLiteral("postalCode"), &a.postalCode},
-            {QStringLiteral("country"), &a.country},   {QStringLiteral("phone"), &a.phone}};
+            {QStringLiteral("name"), &a.name},       {QStringLiteral("line1"), &a.line1},
+            {QStringLiteral("line2"), &a.line2},     {QStringLiteral("city"), &a.city},
+            {QStringLiteral("region"), &a.region},   {QStringLiteral("postalCode"), &a.postalCode},
+            {QStringLiteral("country"), &a.country}, {QStringLiteral("phone"), &a.phone}};
     for (const auto &[name, target] : fields) {
         if (!json.contains(name))
             continue;
@@ -158,8 +156,9 @@ Result<Address> addressFromJson(const QJsonObject &json, const QString &prefix,
             *target = v.toString().trimmed();
         }
         if (target->size() > kMaxField)
-            errors.append({prefix + name,
-                           QStringLiteral("%1 is longer than %2 characters").arg(name).arg(kMaxField)});
+            errors.append(
+                    {prefix + name,
+                     QStringLiteral("%1 is longer than %2 characters").arg(name).arg(kMaxField)});
     }
     auto required = [&](const QString &name, const QString &value) {
         if (value.isEmpty()

@@ -63,8 +63,9 @@ Result<ResolvedShipping> resolveShipping(const QSqlDatabase &db, const QString &
         out.country = choice.country;
     }
     if (!out.none && !out.country.isEmpty() && !out.option.shipsTo(out.country))
-        return Error::validation(optionField, QStringLiteral("%1 does not ship to %2")
-                                                      .arg(out.option.name, out.country));
+        return Error::validation(
+                optionField,
+                QStringLiteral("%1 does not ship to %2").arg(out.option.name, out.country));
     return out;
 }
 

@@ -115,9 +115,8 @@ Status seedShipping(Shop &shop, const QStringList &customerIds)
             return added.error();
     }
     const QJsonObject store{
-            {QStringLiteral("address"),
-             demoAddress("Demo Roastery", "200 Harbor Street", "Portland", "97204", "US",
-                         "+1 503 555 0100")},
+            {QStringLiteral("address"), demoAddress("Demo Roastery", "200 Harbor Street",
+                                                    "Portland", "97204", "US", "+1 503 555 0100")},
             {QStringLiteral("taxId"), QStringLiteral("US-EIN 12-3456789")},
             {QStringLiteral("paymentInstructions"),
              QStringLiteral("Pay by bank transfer to Demo Roastery, account 000123456789, "
@@ -125,16 +124,16 @@ Status seedShipping(Shop &shop, const QStringList &customerIds)
                             "We ship once the money has arrived.")}};
     if (auto p = StoreProfiles::update(shop.database(), store, shop.settings().currency); !p)
         return p.error();
-    const QList<QJsonObject> books{
-            demoAddress("Alice Example", "12 Elm Street", "Springfield", "62701", "US",
-                        "+1 217 555 0142"),
-            demoAddress("Bob Example", "Hauptstrasse 5", "Berlin", "10115", "DE",
-                        "+49 30 1234567")};
+    const QList<QJsonObject> books{demoAddress("Alice Example", "12 Elm Street", "Springfield",
+                                               "62701", "US", "+1 217 555 0142"),
+                                   demoAddress("Bob Example", "Hauptstrasse 5", "Berlin", "10115",
+                                               "DE", "+49 30 1234567")};
     for (qsizetype i = 0; i < customerIds.size() && i < books.size(); ++i) {
         auto address = addressFromJson(books.at(i));
         if (!address)
             return address.error();
-        if (auto added = AddressBook::add(shop.database(), customerIds.at(i), address.value(), true);
+        if (auto added
+            = AddressBook::add(shop.database(), customerIds.at(i), address.value(), true);
             !added)
             return added.error();
     }

@@ -429,8 +429,7 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
              order.coinsUsed, order.totalCents, order.currency, order.paymentProvider,
              order.paymentState, expiresAt, now, now, order.number,
              order.shippingAddress ? QVariant(QString::fromUtf8(
-                                             QJsonDocument(order.shippingAddress->toJson())
-                                                     .toJson(QJsonDocument::Compact)))
+                     QJsonDocument(order.shippingAddress->toJson()).toJson(QJsonDocument::Compact)))
                                    : QVariant(),
              order.shippingOptionId.isEmpty() ? QVariant() : QVariant(order.shippingOptionId),
              order.shippingName.isEmpty() ? QVariant() : QVariant(order.shippingName),

@@ -16,8 +16,8 @@ namespace {
 constexpr qint64 kMaxPrice = 100'000'000;
 constexpr qint64 kMaxThreshold = 100'000'000'000LL;
 
-const QString kColumns = QStringLiteral(
-        "id, name, price_cents, free_over_cents, countries, min_days, max_days");
+const QString kColumns
+        = QStringLiteral("id, name, price_cents, free_over_cents, countries, min_days, max_days");
 
 ShippingOption fromRow(const QSqlQuery &q)
 {
@@ -100,8 +100,8 @@ Result<ShippingOption> fromJson(const QJsonObject &json, const ShippingOption &b
     if (json.contains(priceKey)) {
         const auto price = integerOf(json.value(priceKey));
         if (!price || *price < 0 || *price > kMaxPrice)
-            fail(priceKey, QStringLiteral("priceCents must be an integer from 0 to %1")
-                                   .arg(kMaxPrice));
+            fail(priceKey,
+                 QStringLiteral("priceCents must be an integer from 0 to %1").arg(kMaxPrice));
         else
             o.priceCents = *price;
     } else if (!partial) {
@@ -233,8 +233,7 @@ Result<ShippingOption> add(Database &database, const ShippingOption &option)
                                     "free_over_cents, countries, min_days, max_days, created_at, "
                                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                      {o.id, o.name, o.priceCents,
-                      o.freeOverCents ? QVariant(*o.freeOverCents) : QVariant(),
-                      countriesColumn(o),
+                      o.freeOverCents ? QVariant(*o.freeOverCents) : QVariant(), countriesColumn(o),
                       o.estimatedDays ? QVariant(o.estimatedDays->first) : QVariant(),
                       o.estimatedDays ? QVariant(o.estimatedDays->second) : QVariant(), now, now});
     if (!q)

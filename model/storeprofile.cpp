@@ -42,7 +42,8 @@ std::optional<QString> text(const QJsonObject &patch, const QString &field, int 
     }
     const QString s = v.toString().trimmed();
     if (s.size() > maxLen) {
-        errors.append({field, QStringLiteral("%1 is longer than %2 characters").arg(field).arg(maxLen)});
+        errors.append(
+                {field, QStringLiteral("%1 is longer than %2 characters").arg(field).arg(maxLen)});
         return std::nullopt;
     }
     return s;
@@ -127,7 +128,8 @@ Result<StoreProfile> StoreProfiles::update(Database &database, const QJsonObject
         if (v && !v->isEmpty()) {
             const QUrl url(*v, QUrl::StrictMode);
             if (!url.isValid() || url.host().isEmpty()
-                || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")))
+                || (url.scheme() != QLatin1String("https")
+                    && url.scheme() != QLatin1String("http")))
                 errors.append({QStringLiteral("logoUrl"),
                                QStringLiteral("logoUrl must be an http(s) URL or null")});
             else
@@ -148,8 +150,9 @@ Result<StoreProfile> StoreProfiles::update(Database &database, const QJsonObject
             if (!a)
                 errors.append(a.error().fields);
             else
-                writes.append({kAddress, QString::fromUtf8(QJsonDocument(a->toJson()).toJson(
-                                                 QJsonDocument::Compact))});
+                writes.append({kAddress,
+                               QString::fromUtf8(
+                                       QJsonDocument(a->toJson()).toJson(QJsonDocument::Compact))});
         }
     }
     field(QStringLiteral("taxId"), kTaxId, 64);
@@ -164,8 +167,8 @@ Result<StoreProfile> StoreProfiles::update(Database &database, const QJsonObject
         return s.error();
     const QSqlDatabase db = tx.db();
     if (newCurrency) {
-        auto current = execSql(db, QStringLiteral("SELECT value FROM store_settings WHERE name = ?"),
-                               {kCurrency});
+        auto current = execSql(
+                db, QStringLiteral("SELECT value FROM store_settings WHERE name = ?"), {kCurrency});
         if (!current)
             return current.error();
         QString was = current->next() ? current->value(0).toString() : QString();

@@ -243,10 +243,10 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
                 return Response::fromError(quote.error());
             QJsonArray discounts;
             if (quote->pricing.coinsUsed > 0)
-                discounts.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("coins")},
-                                             {QStringLiteral("coins"), quote->pricing.coinsUsed},
-                                             {QStringLiteral("amountCents"),
-                                              quote->pricing.discountCents}});
+                discounts.append(
+                        QJsonObject{{QStringLiteral("type"), QStringLiteral("coins")},
+                                    {QStringLiteral("coins"), quote->pricing.coinsUsed},
+                                    {QStringLiteral("amountCents"), quote->pricing.discountCents}});
             json.insert(QStringLiteral("subtotalCents"), quote->pricing.subtotalCents);
             json.insert(QStringLiteral("discounts"), discounts);
             json.insert(QStringLiteral("discountCents"), quote->pricing.discountCents);
@@ -360,10 +360,9 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
                                                ? QStringLiteral("#%1").arg(answer->order.number)
                                                : answer->order.id);
                            json.insert(QStringLiteral("payBefore"),
-                                       answer->order.expiresAt > 0
-                                               ? QJsonValue(Clock::toRfc3339(
-                                                       answer->order.expiresAt))
-                                               : QJsonValue());
+                                       answer->order.expiresAt > 0 ? QJsonValue(
+                                               Clock::toRfc3339(answer->order.expiresAt))
+                                                                   : QJsonValue());
                        }
                        return Response::json(200, json);
                    });

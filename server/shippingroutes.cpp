@@ -93,9 +93,9 @@ void registerShippingRoutes(Router &router, Shop &shop)
                    QJsonArray items;
                    for (const Address &a : std::as_const(book.value()))
                        items.append(addressJson(a));
-                   return Response::json(200, QJsonObject{{QStringLiteral("items"), items},
-                                                          {QStringLiteral("nextCursor"),
-                                                           QJsonValue()}});
+                   return Response::json(200,
+                                         QJsonObject{{QStringLiteral("items"), items},
+                                                     {QStringLiteral("nextCursor"), QJsonValue()}});
                });
     router.add("POST", QStringLiteral("/api/v1/me/addresses"), Access::Customer,
                [&shop](Request &r) {
@@ -113,8 +113,8 @@ void registerShippingRoutes(Router &router, Shop &shop)
                    }
                    if (!address)
                        return Response::fromError(address.error());
-                   auto added = AddressBook::add(shop.database(), r.user().userId,
-                                                 address.value(), isDefault.toBool(false));
+                   auto added = AddressBook::add(shop.database(), r.user().userId, address.value(),
+                                                 isDefault.toBool(false));
                    if (!added)
                        return Response::fromError(added.error());
                    return Response::created(QStringLiteral("/api/v1/me/addresses/") + added->id,
@@ -124,8 +124,7 @@ void registerShippingRoutes(Router &router, Shop &shop)
                [&shop](Request &r) {
                    const QString id = r.param(QStringLiteral("id"));
                    // 404 (unknown or another customer's) before the body is looked at.
-                   if (auto a = AddressBook::get(shop.database().connection(), r.user().userId,
-                                                 id);
+                   if (auto a = AddressBook::get(shop.database().connection(), r.user().userId, id);
                        !a)
                        return Response::fromError(a.error());
                    auto body = jsonObjectBody(r);
@@ -144,26 +143,25 @@ void registerShippingRoutes(Router &router, Shop &shop)
                });
 
     // ---- shipping options ----
-    router.add("GET", QStringLiteral("/api/v1/shipping-options"), Access::Public,
-               [&shop](Request &r) {
-                   QString country;
-                   if (r.query.hasQueryItem(QStringLiteral("country"))) {
-                       country = r.query.queryItemValue(QStringLiteral("country"),
-                                                        QUrl::FullyDecoded);
-                       if (!isCountryCode(country))
-                           return Response::fromError(badParam(
-                                   QStringLiteral("country"),
-                                   QStringLiteral("country must be an assigned ISO 3166-1 "
-                                                  "alpha-2 code in upper case")));
-                   }
-                   auto options = ShippingOptions::list(shop.database().connection(), country);
-                   if (!options)
-                       return Response::fromError(options.error());
-                   QJsonArray items;
-                   for (const ShippingOption &o : std::as_const(options.value()))
-                       items.append(o.toJson());
-                   return Response::json(200, QJsonObject{{QStringLiteral("items"), items}});
-               });
+    router.add(
+            "GET", QStringLiteral("/api/v1/shipping-options"), Access::Public, [&shop](Request &r) {
+                QString country;
+                if (r.query.hasQueryItem(QStringLiteral("country"))) {
+                    country = r.query.queryItemValue(QStringLiteral("country"), QUrl::FullyDecoded);
+                    if (!isCountryCode(country))
+                        return Response::fromError(
+                                badParam(QStringLiteral("country"),
+                                         QStringLiteral("country must be an assigned ISO 3166-1 "
+                                                        "alpha-2 code in upper case")));
+                }
+                auto options = ShippingOptions::list(shop.database().connection(), country);
+                if (!options)
+                    return Response::fromError(options.error());
+                QJsonArray items;
+                for (const ShippingOption &o : std::as_const(options.value()))
+                    items.append(o.toJson());
+                return Response::json(200, QJsonObject{{QStringLiteral("items"), items}});
+            });
     router.add("POST", QStringLiteral("/api/v1/owner/shipping-options"), Access::Seller,
                [&shop](Request &r) {
                    if (auto refused = notOwner(shop, r))
@@ -204,25 +202,24 @@ void registerShippingRoutes(Router &router, Shop &shop)
                });
 
     // ---- the store's profile ----
-    router.add("PATCH", QStringLiteral("/api/v1/owner/store"), Access::Seller,
-               [&shop](Request &r) {
-                   if (auto refused = notOwner(shop, r))
-                       return *refused;
-                   auto body = jsonObjectBody(r);
-                   if (!body)
-                       return Response::fromError(body.error());
-                   auto profile = StoreProfiles::update(shop.database(), body.value(),
-                                                        shop.settings().currency);
-                   if (!profile)
-                       return Response::fromError(profile.error());
-                   QJsonObject json = profileJson(profile.value(), shop);
-                   QJsonValue shipsTo;
-                   if (auto codes = ShippingOptions::shipsTo(shop.database().connection());
-                       codes && codes.value())
-                       shipsTo = QJsonArray::fromStringList(*codes.value());
-                   json.insert(QStringLiteral("shipsTo"), shipsTo);
-                   return Response::json(200, json);
-               });
+    router.add("PATCH", QStringLiteral("/api/v1/owner/store"), Access::Seller, [&shop](Request &r) {
+        if (auto refused = notOwner(shop, r))
+            return *refused;
+        auto body = jsonObjectBody(r);
+        if (!body)
+            return Response::fromError(body.error());
+        auto profile
+                = StoreProfiles::update(shop.database(), body.value(), shop.settings().currency);
+        if (!profile)
+            return Response::fromError(profile.error());
+        QJsonObject json = profileJson(profile.value(), shop);
+        QJsonValue shipsTo;
+        if (auto codes = ShippingOptions::shipsTo(shop.database().connection());
+            codes && codes.value())
+            shipsTo = QJsonArray::fromStringList(*codes.value());
+        json.insert(QStringLiteral("shipsTo"), shipsTo);
+        return Response::json(200, json);
+    });
 }
 
 } // namespace Mercato

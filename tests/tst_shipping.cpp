@@ -136,20 +136,21 @@ void TestShipping::addressValidation_data()
     QTest::newRow("no-city") << with(de, QStringLiteral("city"), {}) << QStringLiteral("city");
     QTest::newRow("no-country") << with(de, QStringLiteral("country"), {})
                                 << QStringLiteral("country");
-    QTest::newRow("unassigned-country")
-            << with(de, QStringLiteral("country"), QStringLiteral("XX")) << QStringLiteral("country");
-    QTest::newRow("lower-case-country")
-            << with(de, QStringLiteral("country"), QStringLiteral("de")) << QStringLiteral("country");
+    QTest::newRow("unassigned-country") << with(de, QStringLiteral("country"), QStringLiteral("XX"))
+                                        << QStringLiteral("country");
+    QTest::newRow("lower-case-country") << with(de, QStringLiteral("country"), QStringLiteral("de"))
+                                        << QStringLiteral("country");
     QTest::newRow("country-name") << with(de, QStringLiteral("country"), QStringLiteral("Germany"))
                                   << QStringLiteral("country");
-    QTest::newRow("no-postal-code-in-DE") << with(de, QStringLiteral("postalCode"), {})
-                                          << QStringLiteral("postalCode");
+    QTest::newRow("no-postal-code-in-DE")
+            << with(de, QStringLiteral("postalCode"), {}) << QStringLiteral("postalCode");
     QTest::newRow("201-character-city")
             << with(de, QStringLiteral("city"), QString(201, QLatin1Char('B')))
             << QStringLiteral("city");
     QTest::newRow("200-character-name")
             << with(de, QStringLiteral("name"), QString(200, QLatin1Char('N'))) << QString();
-    QTest::newRow("numeric-phone") << with(de, QStringLiteral("phone"), 4930) << QStringLiteral("phone");
+    QTest::newRow("numeric-phone")
+            << with(de, QStringLiteral("phone"), 4930) << QStringLiteral("phone");
     QTest::newRow("junk-isDefault") << with(de, QStringLiteral("isDefault"), QStringLiteral("yes"))
                                     << QStringLiteral("isDefault");
     for (const char *country : {"AE", "HK", "QA", "JM", "BS", "FJ"}) {
@@ -193,8 +194,8 @@ void TestShipping::addressBookRules()
     QCOMPARE(first.status, 201);
     QCOMPARE(first.json().value(QStringLiteral("isDefault")).toBool(), true);
     const QString firstId = first.json().value(QStringLiteral("id")).toString();
-    const HttpResult second
-            = cust.post(kAddresses, with(addressDe(), QStringLiteral("city"), QStringLiteral("Bonn")));
+    const HttpResult second = cust.post(
+            kAddresses, with(addressDe(), QStringLiteral("city"), QStringLiteral("Bonn")));
     QCOMPARE(second.status, 201);
     QCOMPARE(second.json().value(QStringLiteral("isDefault")).toBool(), false);
     const QString secondId = second.json().value(QStringLiteral("id")).toString();
@@ -209,9 +210,8 @@ void TestShipping::addressBookRules()
         return ids;
     };
     QCOMPARE(defaults(), QStringList{firstId});
-    const HttpResult made
-            = cust.patch(kAddresses + QLatin1Char('/') + secondId,
-                         QJsonObject{{QStringLiteral("isDefault"), true}});
+    const HttpResult made = cust.patch(kAddresses + QLatin1Char('/') + secondId,
+                                       QJsonObject{{QStringLiteral("isDefault"), true}});
     QCOMPARE(made.status, 200);
     QCOMPARE(made.json().value(QStringLiteral("city")).toString(), QStringLiteral("Bonn"));
     QCOMPARE(defaults(), QStringList{secondId});
@@ -301,7 +301,10 @@ void TestShipping::shippingOptions()
     QCOMPARE(made.value(QStringLiteral("countries")).toArray(),
              (QJsonArray{QStringLiteral("AT"), QStringLiteral("DE")}));
     QCOMPARE(made.value(QStringLiteral("freeOverCents")).toInteger(), 5000);
-    QCOMPARE(made.value(QStringLiteral("estimatedDays")).toObject().value(QStringLiteral("max")).toInt(),
+    QCOMPARE(made.value(QStringLiteral("estimatedDays"))
+                     .toObject()
+                     .value(QStringLiteral("max"))
+                     .toInt(),
              5);
     const HttpResult world = store.ownerClient.post(
             kOptions, option(QStringLiteral("World"), 1990, QJsonValue(), QJsonValue()));
@@ -324,9 +327,8 @@ void TestShipping::shippingOptions()
     QCOMPARE(namesFor(QStringLiteral("?country=US")), QStringList{QStringLiteral("World")});
     QCOMPARE(namesFor({}).size(), 2);
     for (const char *junk : {"?country=de", "?country=XX", "?country=", "?country=DEU"}) {
-        const HttpResult r
-                = store.server.client().get(QStringLiteral("/api/v1/shipping-options")
-                                            + QString::fromLatin1(junk));
+        const HttpResult r = store.server.client().get(QStringLiteral("/api/v1/shipping-options")
+                                                       + QString::fromLatin1(junk));
         QCOMPARE(r.status, 400);
         QVERIFY(errorFields(r).contains(QStringLiteral("country")));
     }
@@ -457,8 +459,8 @@ void TestShipping::shippingRequiredOnceAnOptionExists()
     QCOMPARE(plain.json().value(QStringLiteral("totalCents")).toInteger(), 1000);
     QVERIFY(plain.json().value(QStringLiteral("number")).toInteger() >= 1001);
 
-    const QString fr = store.addOption(
-            option(QStringLiteral("Colissimo"), 700, QJsonValue(), QJsonArray{QStringLiteral("FR")}));
+    const QString fr = store.addOption(option(QStringLiteral("Colissimo"), 700, QJsonValue(),
+                                              QJsonArray{QStringLiteral("FR")}));
     QVERIFY(!fr.isEmpty());
     const QString addressId
             = cust.post(kAddresses, addressDe()).json().value(QStringLiteral("id")).toString();
@@ -473,11 +475,14 @@ void TestShipping::shippingRequiredOnceAnOptionExists()
         QStringList fields;
     };
     const QList<Case> cases{
-            {"nothing", QJsonObject{},
+            {"nothing",
+             QJsonObject{},
              {QStringLiteral("shippingOptionId"), QStringLiteral("shippingAddress")}},
-            {"no-address", QJsonObject{{QStringLiteral("shippingOptionId"), fr}},
+            {"no-address",
+             QJsonObject{{QStringLiteral("shippingOptionId"), fr}},
              {QStringLiteral("shippingAddress")}},
-            {"no-option", QJsonObject{{QStringLiteral("shippingAddressId"), addressId}},
+            {"no-option",
+             QJsonObject{{QStringLiteral("shippingAddressId"), addressId}},
              {QStringLiteral("shippingOptionId")}},
             {"unknown-option",
              QJsonObject{{QStringLiteral("shippingOptionId"), QStringLiteral("nope")},
@@ -512,7 +517,10 @@ void TestShipping::shippingRequiredOnceAnOptionExists()
     // Nothing changed: no order, the stock and the cart as they were.
     QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders")), orders);
     QCOMPARE(stockOf(shop, store.product), stock);
-    QCOMPARE(cust.get(QStringLiteral("/api/v1/cart")).json().value(QStringLiteral("subtotalCents")).toInteger(),
+    QCOMPARE(cust.get(QStringLiteral("/api/v1/cart"))
+                     .json()
+                     .value(QStringLiteral("subtotalCents"))
+                     .toInteger(),
              2000);
 
     // A full address inline in a country the option serves.
@@ -575,7 +583,10 @@ void TestShipping::freeOverThreshold()
     QCOMPARE(r.status, 201);
     const QJsonObject o = r.json();
     QCOMPARE(o.value(QStringLiteral("shippingCents")).toInteger(), shipping);
-    QCOMPARE(o.value(QStringLiteral("shipping")).toObject().value(QStringLiteral("priceCents")).toInteger(),
+    QCOMPARE(o.value(QStringLiteral("shipping"))
+                     .toObject()
+                     .value(QStringLiteral("priceCents"))
+                     .toInteger(),
              shipping);
     QCOMPARE(o.value(QStringLiteral("coinsUsed")).toInteger(), coins);
     QCOMPARE(o.value(QStringLiteral("totalCents")).toInteger(),
@@ -588,7 +599,8 @@ void TestShipping::orderKeepsItsAddressCopy()
     Store store;
     QVERIFY(store.start());
     const Client &cust = store.customerClient;
-    const QString world = store.addOption(option(QStringLiteral("World"), 990, QJsonValue(), QJsonValue()));
+    const QString world
+            = store.addOption(option(QStringLiteral("World"), 990, QJsonValue(), QJsonValue()));
     const HttpResult added = cust.post(kAddresses, addressDe());
     const QString addressId = added.json().value(QStringLiteral("id")).toString();
     QVERIFY(store.fill(cust, 1));
@@ -630,7 +642,10 @@ void TestShipping::orderKeepsItsAddressCopy()
             = store.ownerClient.get(QStringLiteral("/api/v1/seller/orders/") + orderId).json();
     QCOMPARE(seller.value(QStringLiteral("shippingAddress")).toObject(), expected);
     QCOMPARE(seller.value(QStringLiteral("number")), placed.json().value(QStringLiteral("number")));
-    QCOMPARE(seller.value(QStringLiteral("shipping")).toObject().value(QStringLiteral("name")).toString(),
+    QCOMPARE(seller.value(QStringLiteral("shipping"))
+                     .toObject()
+                     .value(QStringLiteral("name"))
+                     .toString(),
              QStringLiteral("World"));
     const QJsonObject sellerListed = store.ownerClient.get(QStringLiteral("/api/v1/seller/orders"))
                                              .json()
@@ -655,8 +670,9 @@ void TestShipping::cartPreviewEqualsOrder()
     Store store;
     QVERIFY(store.start(1234));
     const Client &cust = store.customerClient;
-    const QString eu = store.addOption(option(QStringLiteral("EU"), 650, 5000,
-                                              QJsonArray{QStringLiteral("DE"), QStringLiteral("FR")}));
+    const QString eu
+            = store.addOption(option(QStringLiteral("EU"), 650, 5000,
+                                     QJsonArray{QStringLiteral("DE"), QStringLiteral("FR")}));
     const QString addressId
             = cust.post(kAddresses, addressDe()).json().value(QStringLiteral("id")).toString();
     QVERIFY(grantCoins(store.server.shop(), store.customer, 5000));
@@ -664,39 +680,41 @@ void TestShipping::cartPreviewEqualsOrder()
     const QString cart = QStringLiteral("/api/v1/cart");
     // Without choices the cart alone; junk values 400 naming the parameter.
     QVERIFY(!cust.get(cart).json().contains(QStringLiteral("totalCents")));
-    for (const auto &[query, name] :
-         QList<QPair<QString, QString>>{{QStringLiteral("?coinsToUse=abc"), QStringLiteral("coinsToUse")},
-                                        {QStringLiteral("?coinsToUse=-1"), QStringLiteral("coinsToUse")},
-                                        {QStringLiteral("?country=de"), QStringLiteral("country")},
-                                        {QStringLiteral("?shippingOptionId="),
-                                         QStringLiteral("shippingOptionId")}}) {
+    for (const auto &[query, name] : QList<QPair<QString, QString>>{
+                 {QStringLiteral("?coinsToUse=abc"), QStringLiteral("coinsToUse")},
+                 {QStringLiteral("?coinsToUse=-1"), QStringLiteral("coinsToUse")},
+                 {QStringLiteral("?country=de"), QStringLiteral("country")},
+                 {QStringLiteral("?shippingOptionId="), QStringLiteral("shippingOptionId")}}) {
         const HttpResult r = cust.get(cart + query);
         QCOMPARE(r.status, 400);
         QVERIFY2(errorFields(r).contains(name), r.body.constData());
     }
     // A choice the checkout would refuse gives the same 422.
-    const HttpResult us = cust.get(cart + QStringLiteral("?shippingOptionId=%1&country=US").arg(eu));
+    const HttpResult us
+            = cust.get(cart + QStringLiteral("?shippingOptionId=%1&country=US").arg(eu));
     QCOMPARE(us.status, 422);
     QVERIFY(errorFields(us).contains(QStringLiteral("shippingOptionId")));
     QCOMPARE(cust.get(cart + QStringLiteral("?shippingOptionId=nope")).status, 422);
     QCOMPARE(cust.get(cart + QStringLiteral("?shippingAddressId=nope")).status, 422);
 
-    const HttpResult byCountry
-            = cust.get(cart + QStringLiteral("?shippingOptionId=%1&country=FR&coinsToUse=300").arg(eu));
+    const HttpResult byCountry = cust.get(
+            cart + QStringLiteral("?shippingOptionId=%1&country=FR&coinsToUse=300").arg(eu));
     QCOMPARE(byCountry.status, 200);
     QCOMPARE(byCountry.json().value(QStringLiteral("shippingCents")).toInteger(), 650);
-    const HttpResult preview = cust.get(
-            cart
-            + QStringLiteral("?shippingOptionId=%1&shippingAddressId=%2&coinsToUse=300").arg(eu, addressId));
+    const HttpResult preview
+            = cust.get(cart
+                       + QStringLiteral("?shippingOptionId=%1&shippingAddressId=%2&coinsToUse=300")
+                                 .arg(eu, addressId));
     QCOMPARE(preview.status, 200);
     const QJsonObject p = preview.json();
     QCOMPARE(p.value(QStringLiteral("subtotalCents")).toInteger(), 3702);
     QCOMPARE(p.value(QStringLiteral("coinsUsed")).toInteger(), 300);
     QCOMPARE(p.value(QStringLiteral("discounts")).toArray().size(), 1);
-    const HttpResult placed = cust.post(QStringLiteral("/api/v1/orders"),
-                                        QJsonObject{{QStringLiteral("coinsToUse"), 300},
-                                                    {QStringLiteral("shippingOptionId"), eu},
-                                                    {QStringLiteral("shippingAddressId"), addressId}});
+    const HttpResult placed
+            = cust.post(QStringLiteral("/api/v1/orders"),
+                        QJsonObject{{QStringLiteral("coinsToUse"), 300},
+                                    {QStringLiteral("shippingOptionId"), eu},
+                                    {QStringLiteral("shippingAddressId"), addressId}});
     QCOMPARE(placed.status, 201);
     const QJsonObject o = placed.json();
     for (const char *field :
@@ -724,7 +742,8 @@ void TestShipping::manualCheckoutAnswer()
     };
     const auto [first, answer] = placeAndCheckout();
     QCOMPARE(answer.value(QStringLiteral("provider")).toString(), QStringLiteral("manual"));
-    const QString reference = QStringLiteral("#%1").arg(first.value(QStringLiteral("number")).toInteger());
+    const QString reference
+            = QStringLiteral("#%1").arg(first.value(QStringLiteral("number")).toInteger());
     QCOMPARE(answer.value(QStringLiteral("reference")).toString(), reference);
     QCOMPARE(answer.value(QStringLiteral("payBefore")), first.value(QStringLiteral("expiresAt")));
     QVERIFY(!answer.value(QStringLiteral("payBefore")).toString().isEmpty());
@@ -779,7 +798,8 @@ void TestShipping::orderNumbersUniqueUnderConcurrentOrders()
 {
     Store store;
     QVERIFY(store.start(100, 1000));
-    const QString world = store.addOption(option(QStringLiteral("World"), 300, QJsonValue(), QJsonValue()));
+    const QString world
+            = store.addOption(option(QStringLiteral("World"), 300, QJsonValue(), QJsonValue()));
     Shop &shop = store.server.shop();
     constexpr int kCustomers = 10;
     constexpr int kEach = 5;
@@ -829,10 +849,10 @@ void TestShipping::orderNumbersUniqueUnderConcurrentOrders()
     if (!usingPostgres()) {
         // One writer at a time: no gap, and the numbers follow the order of placing.
         QCOMPARE(highest, qint64(1000 + kCustomers * kEach));
-        QCOMPARE(scalar(shop,
-                        QStringLiteral("SELECT COUNT(*) FROM orders a JOIN orders b ON "
-                                       "a.created_at < b.created_at AND a.number > b.number")),
-                 0);
+        QCOMPARE(
+                scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders a JOIN orders b ON "
+                                            "a.created_at < b.created_at AND a.number > b.number")),
+                0);
     }
     // A later order gets a higher number than every one before it.
     QVERIFY(store.fill(store.customerClient, 1));
@@ -887,7 +907,8 @@ void TestShipping::shippingRefundedWithTheLastRefund()
     Shop &shop = store.server.shop();
     const QString second = insertProduct(shop, store.owner, 333, 50);
     const Client &cust = store.customerClient;
-    const QString world = store.addOption(option(QStringLiteral("World"), 795, QJsonValue(), QJsonValue()));
+    const QString world
+            = store.addOption(option(QStringLiteral("World"), 795, QJsonValue(), QJsonValue()));
     QVERIFY(grantCoins(shop, store.customer, 777));
     cust.del(QStringLiteral("/api/v1/cart"));
     QCOMPARE(cust.put(QStringLiteral("/api/v1/cart/items/") + store.product,
@@ -898,16 +919,18 @@ void TestShipping::shippingRefundedWithTheLastRefund()
                       QJsonObject{{QStringLiteral("quantity"), 1}})
                      .status,
              200);
-    const HttpResult placed = cust.post(QStringLiteral("/api/v1/orders"),
-                                        QJsonObject{{QStringLiteral("coinsToUse"), 777},
-                                                    {QStringLiteral("shippingOptionId"), world},
-                                                    {QStringLiteral("shippingAddress"), addressDe()}});
+    const HttpResult placed
+            = cust.post(QStringLiteral("/api/v1/orders"),
+                        QJsonObject{{QStringLiteral("coinsToUse"), 777},
+                                    {QStringLiteral("shippingOptionId"), world},
+                                    {QStringLiteral("shippingAddress"), addressDe()}});
     QCOMPARE(placed.status, 201);
     const QJsonObject order = placed.json();
     const QString orderId = order.value(QStringLiteral("id")).toString();
     const qint64 total = order.value(QStringLiteral("totalCents")).toInteger();
     QCOMPARE(total, 3333 - 777 + 795);
-    QCOMPARE(store.ownerClient.post(QStringLiteral("/api/v1/seller/orders/%1/mark-paid").arg(orderId))
+    QCOMPARE(store.ownerClient
+                     .post(QStringLiteral("/api/v1/seller/orders/%1/mark-paid").arg(orderId))
                      .status,
              200);
     QMap<QString, QString> lineOf;
