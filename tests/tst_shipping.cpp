@@ -118,6 +118,7 @@ private Q_SLOTS:
     void freeOverThreshold();
     void orderKeepsItsAddressCopy();
     void cartPreviewEqualsOrder();
+    void idempotentOrderWithShipping();
     void manualCheckoutAnswer();
     void orderNumbersUniqueUnderConcurrentOrders();
     void orderNumbersUniqueAcrossTwoProcesses();
@@ -557,10 +558,12 @@ void TestShipping::freeOverThreshold_data()
     QTest::addColumn<int>("quantity");
     QTest::addColumn<int>("coins");
     QTest::addColumn<qint64>("shipping");
-    QTest::newRow("below") << 2 << 0 << qint64(450); // subtotal 2998
-    QTest::newRow("reaches") << 3 << 0 << qint64(0); // 4497
+    // One unit costs 1499, the option 450, free from 2998.
+    QTest::newRow("below") << 1 << 0 << qint64(450);
+    QTest::newRow("reaches-exactly") << 2 << 0 << qint64(0);
+    QTest::newRow("above") << 3 << 0 << qint64(0);
     // Coins do not count toward the threshold: still free with 400 coins off.
-    QTest::newRow("reaches-with-coins") << 3 << 400 << qint64(0);
+    QTest::newRow("reaches-with-coins") << 2 << 400 << qint64(0);
 }
 
 void TestShipping::freeOverThreshold()
@@ -571,7 +574,7 @@ void TestShipping::freeOverThreshold()
     Store store;
     QVERIFY(store.start(1499));
     const QString standard
-            = store.addOption(option(QStringLiteral("Standard"), 450, 2999, QJsonValue()));
+            = store.addOption(option(QStringLiteral("Standard"), 450, 2998, QJsonValue()));
     QVERIFY(!standard.isEmpty());
     QVERIFY(grantCoins(store.server.shop(), store.customer, 1000));
     QVERIFY(store.fill(store.customerClient, quantity));
@@ -725,6 +728,35 @@ void TestShipping::cartPreviewEqualsOrder()
                                     .arg(p.value(QLatin1String(field)).toInteger())
                                     .arg(o.value(QLatin1String(field)).toInteger())));
     QCOMPARE(o.value(QStringLiteral("totalCents")).toInteger(), 3702 - 300 + 650);
+}
+
+void TestShipping::idempotentOrderWithShipping()
+{
+    Store store;
+    QVERIFY(store.start());
+    const Client &cust = store.customerClient;
+    const QString a = store.addOption(option(QStringLiteral("A"), 300, QJsonValue(), QJsonValue()));
+    const QString b = store.addOption(option(QStringLiteral("B"), 900, QJsonValue(), QJsonValue()));
+    QVERIFY(store.fill(cust, 1));
+    const QJsonObject body{{QStringLiteral("shippingOptionId"), a},
+                           {QStringLiteral("shippingAddress"), addressDe()}};
+    const QList<QPair<QByteArray, QByteArray>> key{{"Idempotency-Key", "order-with-shipping-1"}};
+    const HttpResult first = cust.post(QStringLiteral("/api/v1/orders"), body, key);
+    QCOMPARE(first.status, 201);
+    // The same body again (its keys in another order): the first answer, nothing new.
+    QJsonObject same;
+    same.insert(QStringLiteral("shippingAddress"), addressDe());
+    same.insert(QStringLiteral("shippingOptionId"), a);
+    const HttpResult replay = cust.post(QStringLiteral("/api/v1/orders"), same, key);
+    QCOMPARE(replay.status, 201);
+    QCOMPARE(replay.header("idempotent-replayed"), QByteArray("true"));
+    QCOMPARE(replay.json().value(QStringLiteral("id")), first.json().value(QStringLiteral("id")));
+    QCOMPARE(replay.json().value(QStringLiteral("shippingCents")).toInteger(), 300);
+    // Another shipping choice under the same key is another request: 409.
+    const HttpResult other = cust.post(QStringLiteral("/api/v1/orders"),
+                                       with(body, QStringLiteral("shippingOptionId"), b), key);
+    QCOMPARE(other.status, 409);
+    QCOMPARE(scalar(store.server.shop(), QStringLiteral("SELECT COUNT(*) FROM orders")), 1);
 }
 
 void TestShipping::manualCheckoutAnswer()
