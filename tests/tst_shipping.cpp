@@ -906,7 +906,7 @@ void TestShipping::orderNumbersUniqueAcrossTwoProcesses()
     ServerProcess b(shared.childEnv(2));
     QVERIFY2(a.start(), qPrintable(a.log()));
     QVERIFY2(b.start(), qPrintable(b.log()));
-    constexpr int kCustomers = 20;
+    constexpr int kCustomers = 50;
     std::vector<Client> clients;
     for (int i = 0; i < kCustomers; ++i) {
         Client c(i % 2 ? a.port() : b.port());
