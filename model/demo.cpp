@@ -1,14 +1,18 @@
 #include "demo.h"
 
 #include "accounts.h"
+#include "addresses.h"
 #include "catalog.h"
 #include "clock.h"
 #include "database.h"
+#include "shippingoptions.h"
 #include "shop.h"
 #include "storedetails.h"
+#include "storeprofile.h"
 #include "tileimage.h"
 
 #include <QFile>
+#include <QJsonArray>
 
 #include <QLoggingCategory>
 
@@ -69,6 +73,73 @@ constexpr quint32 kColours[] = {0x1e88e5, 0x43a047, 0xe53935, 0x8e24aa, 0xfb8c00
 
 constexpr int kProductCount = 200;
 
+QJsonObject demoAddress(const char *name, const char *line1, const char *city,
+                        const char *postalCode, const char *country, const char *phone)
+{
+    return QJsonObject{{QStringLiteral("name"), QString::fromUtf8(name)},
+                       {QStringLiteral("line1"), QString::fromUtf8(line1)},
+                       {QStringLiteral("city"), QString::fromUtf8(city)},
+                       {QStringLiteral("postalCode"), QString::fromUtf8(postalCode)},
+                       {QStringLiteral("country"), QString::fromUtf8(country)},
+                       {QStringLiteral("phone"), QString::fromUtf8(phone)}};
+}
+
+// Shipping options (domestic, international, free over an amount), the store's address and
+// bank details, and an address book for each demo customer.
+Status seedShipping(Shop &shop, const QStringList &customerIds)
+{
+    const QList<QJsonObject> options{
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("Standard (domestic)")},
+                        {QStringLiteral("priceCents"), 490},
+                        {QStringLiteral("freeOverCents"), 5000},
+                        {QStringLiteral("countries"), QJsonArray{QStringLiteral("US")}},
+                        {QStringLiteral("estimatedDays"),
+                         QJsonObject{{QStringLiteral("min"), 2}, {QStringLiteral("max"), 4}}}},
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("Express (domestic)")},
+                        {QStringLiteral("priceCents"), 1290},
+                        {QStringLiteral("freeOverCents"), QJsonValue()},
+                        {QStringLiteral("countries"), QJsonArray{QStringLiteral("US")}},
+                        {QStringLiteral("estimatedDays"),
+                         QJsonObject{{QStringLiteral("min"), 1}, {QStringLiteral("max"), 1}}}},
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("International")},
+                        {QStringLiteral("priceCents"), 1990},
+                        {QStringLiteral("freeOverCents"), 15000},
+                        {QStringLiteral("countries"), QJsonValue()},
+                        {QStringLiteral("estimatedDays"),
+                         QJsonObject{{QStringLiteral("min"), 5}, {QStringLiteral("max"), 12}}}}};
+    for (const QJsonObject &json : options) {
+        auto option = ShippingOptions::fromJson(json);
+        if (!option)
+            return option.error();
+        if (auto added = ShippingOptions::add(shop.database(), option.value()); !added)
+            return added.error();
+    }
+    const QJsonObject store{
+            {QStringLiteral("address"), demoAddress("Demo Roastery", "200 Harbor Street",
+                                                    "Portland", "97204", "US", "+1 503 555 0100")},
+            {QStringLiteral("taxId"), QStringLiteral("US-EIN 12-3456789")},
+            {QStringLiteral("paymentInstructions"),
+             QStringLiteral("Pay by bank transfer to Demo Roastery, account 000123456789, "
+                            "routing 121000358 (First Demo Bank), quoting your order number. "
+                            "We ship once the money has arrived.")}};
+    if (auto p = StoreProfiles::update(shop.database(), store, shop.settings().currency); !p)
+        return p.error();
+    const QList<QJsonObject> books{demoAddress("Alice Example", "12 Elm Street", "Springfield",
+                                               "62701", "US", "+1 217 555 0142"),
+                                   demoAddress("Bob Example", "Hauptstrasse 5", "Berlin", "10115",
+                                               "DE", "+49 30 1234567")};
+    for (qsizetype i = 0; i < customerIds.size() && i < books.size(); ++i) {
+        auto address = addressFromJson(books.at(i));
+        if (!address)
+            return address.error();
+        if (auto added
+            = AddressBook::add(shop.database(), customerIds.at(i), address.value(), true);
+            !added)
+            return added.error();
+    }
+    return Ok{};
+}
+
 } // namespace
 
 QList<DemoAccount> Demo::accounts()
@@ -107,6 +178,7 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
     }
 
     QStringList sellerIds;
+    QStringList customerIds;
     const QStringList names = {QStringLiteral("Demo Roastery"), QStringLiteral("Alice Example"),
                                QStringLiteral("Bob Example"), QStringLiteral("Leaf & Kettle Teas"),
                                QStringLiteral("Hearth Kitchenware")};
@@ -116,6 +188,8 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
         auto session = shop.accounts().registerAccount({a.email, a.password, names.at(i), a.role});
         if (!session)
             return session.error();
+        if (a.role == QLatin1String("customer"))
+            customerIds.append(session->user.id);
         if (a.role == QLatin1String("seller")) {
             sellerIds.append(session->user.id);
             if (session->user.status == QLatin1String("pending")) {
@@ -188,6 +262,8 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
         if (auto url = setStoreLogo(shop.database(), shop.images(), logo.readAll()); !url)
             return url.error();
     }
+    if (auto s = seedShipping(shop, customerIds); !s)
+        return s.error();
     qCInfo(lcDemo).nospace() << "demo data added: " << demoAccounts.size() << " accounts ("
                              << sellerIds.size() << " sellers), " << n << " products with pictures";
     return true;

@@ -227,6 +227,14 @@ Result<Report> copy(Database &source, Database &target)
                     return moved.error();
             }
         }
+        if (table == QLatin1String("orders")) {
+            // Order numbers continue after the copied ones (their sequence has no owner column).
+            auto moved = execSql(to, QStringLiteral("SELECT setval('order_number_seq', "
+                                                    "GREATEST(COALESCE(MAX(number), 0), 1000)) "
+                                                    "FROM orders"));
+            if (!moved)
+                return moved.error();
+        }
         report.tables.append({table, n});
     }
     auto copied = Backup::figures(to);

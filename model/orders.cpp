@@ -10,6 +10,7 @@
 #include "sellerrefunds.h"
 #include "stocksale.h"
 #include "storeowner.h"
+#include "storeprofile.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -62,6 +63,19 @@ Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 co
     return p;
 }
 
+Quote quoteOrder(const QList<qint64> &lineTotals, const ResolvedShipping &shipping,
+                 qint64 coinsToUse, qint64 coinBalance, const StoreSettings &settings)
+{
+    Quote q;
+    q.pricing = priceOrder(lineTotals, coinsToUse, coinBalance, settings.maxCoinDiscountPercent,
+                           settings.coinValueCents);
+    q.shipping = shipping;
+    // No discount codes yet: the code's amount is 0, so the threshold sees the whole subtotal.
+    q.shippingCents = Checkout::shippingFee(shipping, q.pricing.subtotalCents, 0);
+    q.totalCents = q.pricing.subtotalCents - q.pricing.discountCents + q.shippingCents;
+    return q;
+}
+
 namespace {
 
 QString money(qint64 cents, const QString &currency)
@@ -75,7 +89,8 @@ QString money(qint64 cents, const QString &currency)
 const QString kOrderColumns = QStringLiteral(
         "o.id, o.customer_id, u.display_name, o.status, o.subtotal_cents, o.discount_cents, "
         "o.coins_used, o.total_cents, o.currency, o.payment_provider, o.payment_state, "
-        "o.payment_ref, o.expires_at, o.created_at, o.updated_at");
+        "o.payment_ref, o.expires_at, o.created_at, o.updated_at, o.number, "
+        "o.shipping_address, o.shipping_option_id, o.shipping_name, o.shipping_cents");
 
 Order orderFromRow(const QSqlQuery &q)
 {
@@ -95,6 +110,14 @@ Order orderFromRow(const QSqlQuery &q)
     o.expiresAt = q.value(12).toLongLong();
     o.createdAt = q.value(13).toLongLong();
     o.updatedAt = q.value(14).toLongLong();
+    o.number = q.value(15).toLongLong();
+    if (const QString a = q.value(16).toString(); !a.isEmpty()) {
+        if (auto address = addressFromJson(QJsonDocument::fromJson(a.toUtf8()).object()))
+            o.shippingAddress = address.value();
+    }
+    o.shippingOptionId = q.value(17).toString();
+    o.shippingName = q.value(18).toString();
+    o.shippingCents = q.value(19).toLongLong();
     return o;
 }
 
@@ -229,7 +252,8 @@ Status OrderService::notifySellers(const QSqlDatabase &db, const Order &order, c
     return Ok{};
 }
 
-Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsToUse)
+Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsToUse,
+                                       const ShippingChoice &shipping)
 {
     if (coinsToUse < 0)
         return Error::validation(QStringLiteral("coinsToUse"),
@@ -240,7 +264,7 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     Result<Order> placed = makeError(ErrorCode::Internal, QStringLiteral("checkout did not run"));
     StockEffects effects;
     m_database.runOnWriter(
-            [&] { placed = placeOrderInTransaction(customerId, coinsToUse, &effects); });
+            [&] { placed = placeOrderInTransaction(customerId, coinsToUse, shipping, &effects); });
     if (!placed)
         return placed;
     m_inventory.announce(effects);
@@ -249,6 +273,7 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
 }
 
 Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
+                                                    const ShippingChoice &shippingChoice,
                                                     StockEffects *effectsOut)
 {
     // The hot path of the shop: every statement is prepared once per connection
@@ -276,6 +301,10 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
             customerName = row.value(0).toString();
         row.finish();
     }
+    // Where it goes and how: checked before any state conflict (422 before 409).
+    auto shipping = Checkout::resolveShipping(db, customerId, shippingChoice, false);
+    if (!shipping)
+        return shipping.error();
     // Unpaid orders hold stock: a customer may keep only a few of them at a time. Counted
     // after the lock above, so concurrent checkouts of one customer see each other's orders.
     if (m_settings.maxUnpaidOrders > 0) {
@@ -376,8 +405,14 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
             return b.error();
         balance = b.value();
     }
-    const Pricing price = priceOrder(totals, coinsToUse, balance, m_settings.maxCoinDiscountPercent,
-                                     m_settings.coinValueCents);
+    const Quote quote = quoteOrder(totals, shipping.value(), coinsToUse, balance, m_settings);
+    const Pricing &price = quote.pricing;
+    auto number = Checkout::nextOrderNumber(db, m_database.engine());
+    if (!number)
+        return number.error();
+    auto currency = StoreProfiles::currency(db, m_settings.currency);
+    if (!currency)
+        return currency.error();
     const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;
     Order order;
     order.id = orderId;
@@ -387,8 +422,15 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     order.subtotalCents = price.subtotalCents;
     order.discountCents = price.discountCents;
     order.coinsUsed = price.coinsUsed;
-    order.totalCents = price.totalCents;
-    order.currency = m_settings.currency;
+    order.totalCents = quote.totalCents;
+    order.currency = currency.value();
+    order.number = number.value();
+    if (!quote.shipping.none) {
+        order.shippingAddress = quote.shipping.address;
+        order.shippingOptionId = quote.shipping.option.id;
+        order.shippingName = quote.shipping.option.name;
+        order.shippingCents = quote.shippingCents;
+    }
     order.paymentProvider = m_gateway.provider();
     order.paymentState = QStringLiteral("not_started");
     order.expiresAt = expiresAt;
@@ -399,11 +441,18 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
             QStringLiteral(
                     "INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
                     "coins_used, total_cents, currency, payment_provider, payment_state, "
-                    "payment_ref, expires_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"),
+                    "payment_ref, expires_at, created_at, updated_at, number, shipping_address, "
+                    "shipping_option_id, shipping_name, shipping_cents) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)"),
             {orderId, customerId, order.status, order.subtotalCents, order.discountCents,
              order.coinsUsed, order.totalCents, order.currency, order.paymentProvider,
-             order.paymentState, expiresAt, now, now});
+             order.paymentState, expiresAt, now, now, order.number,
+             order.shippingAddress ? QVariant(QString::fromUtf8(
+                     QJsonDocument(order.shippingAddress->toJson()).toJson(QJsonDocument::Compact)))
+                                   : QVariant(),
+             order.shippingOptionId.isEmpty() ? QVariant() : QVariant(order.shippingOptionId),
+             order.shippingName.isEmpty() ? QVariant() : QVariant(order.shippingName),
+             order.shippingCents});
     if (!ins)
         return ins.error();
     for (int i = 0; i < lines.size(); ++i) {
@@ -441,6 +490,26 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
         return s.error();
     *effectsOut = std::move(effects);
     return order;
+}
+
+Result<Quote> OrderService::quoteCart(const QString &customerId, const QList<qint64> &lineTotals,
+                                      const ShippingChoice &shipping, qint64 coinsToUse)
+{
+    if (coinsToUse < 0)
+        return Error::validation(QStringLiteral("coinsToUse"),
+                                 QStringLiteral("coinsToUse must not be negative"));
+    QSqlDatabase db = m_database.connection();
+    auto resolved = Checkout::resolveShipping(db, customerId, shipping, true);
+    if (!resolved)
+        return resolved.error();
+    qint64 balance = 0;
+    if (coinsToUse > 0) {
+        auto b = CoinLedger::balance(db, customerId);
+        if (!b)
+            return b.error();
+        balance = b.value();
+    }
+    return quoteOrder(lineTotals, resolved.value(), coinsToUse, balance, m_settings);
 }
 
 Result<Order> OrderService::order(const QString &customerId, const QString &orderId)
@@ -667,9 +736,19 @@ Result<CheckoutAnswer> OrderService::checkout(const QString &customerId, const Q
     if (o->paymentProvider == m_gateway.provider())
         req.existingRef = o->paymentRef;
     req.idempotencyKey = QStringLiteral("mercato-order-%1-%2").arg(orderId).arg(o->totalCents);
+    if (o->number > 0)
+        req.reference = QStringLiteral("#%1").arg(o->number);
     auto start = m_gateway.start(req);
     if (!start)
         return start.error();
+    if (start->provider == QLatin1String("manual")) {
+        // The owner's bank details and terms, when given, replace the default text.
+        auto profile = StoreProfiles::load(db);
+        if (!profile)
+            return profile.error();
+        if (!profile->paymentInstructions.isEmpty())
+            start->instructions = profile->paymentInstructions;
+    }
     {
         Transaction tx(m_database);
         if (auto s = tx.begin(); !s)

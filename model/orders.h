@@ -5,6 +5,7 @@
 // through the PaymentGateway port, Stripe's webhook events, expiry of unpaid orders, and the
 // customer's and sellers' views. Every state move is one transaction with its side effects.
 
+#include "checkoutquote.h"
 #include "database.h"
 #include "events.h"
 #include "inventory.h"
@@ -75,6 +76,12 @@ struct Order
     QList<StatusChange> history;
     QList<Shipment> shipments;  // for a seller: only its own
     QList<OrderRefund> refunds; // for a seller: only its own
+    qint64 number = 0; // shown to people (1001, 1002, ...); 0 only for rows made outside checkout
+    // The shipping frozen at checkout; none (empty id, 0) when the store had no option.
+    std::optional<Address> shippingAddress;
+    QString shippingOptionId;
+    QString shippingName;
+    qint64 shippingCents = 0;
 
     // Sum of the lines shown (a seller's share of the order).
     qint64 linesTotalCents() const;
@@ -122,6 +129,18 @@ struct Pricing
 Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
                    int maxDiscountPercent, int coinValueCents);
 
+// The whole price of an order (or of the cart's preview): the pricing above, then the shipping
+// fee, totalCents = subtotal - discountCents + shippingCents.
+struct Quote
+{
+    Pricing pricing;
+    ResolvedShipping shipping;
+    qint64 shippingCents = 0;
+    qint64 totalCents = 0;
+};
+Quote quoteOrder(const QList<qint64> &lineTotals, const ResolvedShipping &shipping,
+                 qint64 coinsToUse, qint64 coinBalance, const StoreSettings &settings);
+
 class OrderService
 {
 public:
@@ -132,7 +151,12 @@ public:
     // Customer ------------------------------------------------------------------------------
     // Turns the cart into a pending order, atomically; Conflict naming the short lines, or
     // when the customer has maxUnpaidOrders unpaid orders already.
-    Result<Order> placeOrder(const QString &customerId, qint64 coinsToUse);
+    Result<Order> placeOrder(const QString &customerId, qint64 coinsToUse,
+                             const ShippingChoice &shipping = {});
+    // What placeOrder would charge for these lines (the available lines of the cart) with
+    // this choice and the customer's balance now; `shipping` is checked in preview mode.
+    Result<Quote> quoteCart(const QString &customerId, const QList<qint64> &lineTotals,
+                            const ShippingChoice &shipping, qint64 coinsToUse);
     Result<Order> order(const QString &customerId, const QString &orderId);
     Result<OrderPage> orders(const QString &customerId, int limit, const QString &cursor);
     Result<Order> cancel(const QString &customerId, const QString &orderId);
@@ -174,7 +198,7 @@ private:
     Result<Order> load(const QSqlDatabase &db, const QString &orderId);
     // placeOrder's transaction, on the database's writer thread; fills *effects once committed.
     Result<Order> placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
-                                          StockEffects *effects);
+                                          const ShippingChoice &shipping, StockEffects *effects);
     // Stock (through Inventory, reason StockReason::Cancel or ::Expire) and held coins back.
     Status releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
                         StockEffects *effects);

@@ -10,12 +10,14 @@ Result<PaymentStart> ManualGateway::start(const PaymentRequest &request)
     PaymentStart s;
     s.provider = provider();
     s.state = QStringLiteral("awaiting_payment");
-    s.instructions = QStringLiteral("Pay %1.%2 %3 to the store by bank transfer or in person, "
-                                    "quoting order %4. The seller marks the order paid once "
-                                    "the money has arrived.")
-                             .arg(request.amountCents / 100)
-                             .arg(request.amountCents % 100, 2, 10, QLatin1Char('0'))
-                             .arg(request.currency.toUpper(), request.orderId);
+    s.instructions
+            = QStringLiteral("Pay %1.%2 %3 to the store by bank transfer or in person, "
+                             "quoting order %4. The seller marks the order paid once "
+                             "the money has arrived.")
+                      .arg(request.amountCents / 100)
+                      .arg(request.amountCents % 100, 2, 10, QLatin1Char('0'))
+                      .arg(request.currency.toUpper(),
+                           request.reference.isEmpty() ? request.orderId : request.reference);
     return s;
 }
 

@@ -31,6 +31,7 @@ struct PaymentRequest
     QString currency;       // ISO 4217, any case
     QString existingRef;    // a payment already started for this order (reuse it)
     QString idempotencyKey; // the same for every attempt to start this order's payment
+    QString reference;      // what the customer quotes ("#1001"); empty: the order id
 };
 
 struct PaymentStart

@@ -1,5 +1,7 @@
 #include "refunds.h"
 
+#include "checkoutquote.h"
+
 #include "clock.h"
 #include "coinledger.h"
 #include "cursor.h"
@@ -585,6 +587,13 @@ Result<OrderRefund> Refunds::refundUnits(const QSqlDatabase &db, const RefundOrd
         refund.amountCents += amount.cents;
         refund.coinsReturned += amount.coins;
     }
+    // The refund that leaves no unit of the order unrefunded also pays back its shipping (the
+    // order's row is locked above, so exactly one refund is the last).
+    auto shipping = Checkout::refundShippingIfLast(db, what.orderId);
+    if (!shipping)
+        return shipping.error();
+    refund.shippingRefundedCents = shipping.value();
+    refund.amountCents += shipping.value();
     if (refund.coinsReturned > 0) {
         if (auto s = CoinLedger::append(db, customerId, refund.coinsReturned,
                                         QStringLiteral("refund"), what.orderId);
@@ -604,11 +613,11 @@ Result<OrderRefund> Refunds::refundUnits(const QSqlDatabase &db, const RefundOrd
                      QStringLiteral("INSERT INTO refunds (id, order_id, seller_id, "
                                     "refund_request_id, reason, amount_cents, coins_returned, "
                                     "shipping_refunded_cents, restock, created_at) VALUES (?, ?, "
-                                    "?, ?, ?, ?, ?, 0, ?, ?)"),
+                                    "?, ?, ?, ?, ?, ?, ?, ?)"),
                      {refund.id, what.orderId, what.sellerId,
                       what.refundRequestId.isEmpty() ? QVariant() : QVariant(what.refundRequestId),
-                      what.reason, refund.amountCents, refund.coinsReturned, what.restock ? 1 : 0,
-                      now});
+                      what.reason, refund.amountCents, refund.coinsReturned,
+                      refund.shippingRefundedCents, what.restock ? 1 : 0, now});
     if (!r)
         return r.error();
     for (const RefundItem &item : std::as_const(items)) {

@@ -13,6 +13,7 @@
 #include "ownerroutes.h"
 #include "ratelimiter.h"
 #include "reviewroutes.h"
+#include "shippingroutes.h"
 #include "storefrontroutes.h"
 #include "webhookroutes.h"
 
@@ -107,6 +108,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerAftersalesRoutes(router, shop);
     registerIdentityRoutes(router, shop, authLimiter, passwordChecks);
     registerOwnerRoutes(router, shop);
+    registerShippingRoutes(router, shop);
     registerCatalogRoutes(router, shop);
     registerCategoryRoutes(router, shop);
     registerMediaRoutes(router, shop);

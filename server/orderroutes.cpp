@@ -71,6 +71,16 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                 o.status == OrderStatus::PendingPayment && o.expiresAt > 0
                         ? QJsonValue(Clock::toRfc3339(o.expiresAt))
                         : QJsonValue());
+    json.insert(QStringLiteral("number"), o.number > 0 ? QJsonValue(o.number) : QJsonValue());
+    json.insert(QStringLiteral("shippingAddress"),
+                o.shippingAddress ? QJsonValue(o.shippingAddress->toJson()) : QJsonValue());
+    json.insert(QStringLiteral("shipping"),
+                o.shippingOptionId.isEmpty()
+                        ? QJsonValue()
+                        : QJsonValue(QJsonObject{{QStringLiteral("optionId"), o.shippingOptionId},
+                                                 {QStringLiteral("name"), o.shippingName},
+                                                 {QStringLiteral("priceCents"), o.shippingCents}}));
+    json.insert(QStringLiteral("shippingCents"), o.shippingCents);
     if (forSeller) {
         json.insert(QStringLiteral("customerName"), o.customerName);
         json.insert(QStringLiteral("sellerSubtotalCents"), o.linesTotalCents());
@@ -86,6 +96,61 @@ QJsonObject pageJson(const OrderPage &page, bool forSeller)
     return QJsonObject{{QStringLiteral("items"), items},
                        {QStringLiteral("nextCursor"),
                         page.nextCursor.isEmpty() ? QJsonValue() : QJsonValue(page.nextCursor)}};
+}
+
+// The shipping choice of POST /orders' body: shippingOptionId, shippingAddressId or a full
+// shippingAddress; wrong JSON types are 422 naming the field.
+ShippingChoice shippingChoice(FieldReader &in, const QJsonObject &body)
+{
+    ShippingChoice choice;
+    if (auto id = in.string(QStringLiteral("shippingOptionId"), Need::Optional, 1, 64))
+        choice.optionId = *id;
+    if (auto id = in.string(QStringLiteral("shippingAddressId"), Need::Optional, 1, 64))
+        choice.addressId = *id;
+    const QJsonValue address = body.value(QStringLiteral("shippingAddress"));
+    if (address.isObject())
+        choice.address = address.toObject();
+    else if (!address.isUndefined() && !address.isNull())
+        in.fail(QStringLiteral("shippingAddress"),
+                QStringLiteral("shippingAddress must be an address object"));
+    return choice;
+}
+
+// GET /cart's preview choices (query values): junk is 400 naming the parameter. Empty when
+// the request names none (then the cart is answered alone).
+Result<std::optional<std::pair<ShippingChoice, qint64>>> previewChoice(const Request &r)
+{
+    using Out = std::optional<std::pair<ShippingChoice, qint64>>;
+    const QStringList names{QStringLiteral("shippingOptionId"), QStringLiteral("shippingAddressId"),
+                            QStringLiteral("country"), QStringLiteral("coinsToUse")};
+    bool any = false;
+    ShippingChoice choice;
+    for (const QString &name : names) {
+        if (!r.query.hasQueryItem(name))
+            continue;
+        any = true;
+        const QString v = r.query.queryItemValue(name, QUrl::FullyDecoded);
+        if (name == QLatin1String("coinsToUse"))
+            continue;
+        if (name == QLatin1String("country")) {
+            if (!isCountryCode(v))
+                return badParam(name, QStringLiteral("country must be an assigned ISO 3166-1 "
+                                                     "alpha-2 code in upper case"));
+            choice.country = v;
+        } else if (v.isEmpty() || v.size() > 64) {
+            return badParam(name, name + QStringLiteral(" must be an id"));
+        } else if (name == QLatin1String("shippingOptionId")) {
+            choice.optionId = v;
+        } else {
+            choice.addressId = v;
+        }
+    }
+    auto coins = intParam(r, QStringLiteral("coinsToUse"), 0, std::numeric_limits<qint32>::max());
+    if (!coins)
+        return coins.error();
+    if (!any)
+        return Out{};
+    return Out{std::pair{choice, coins.value().value_or(0)}};
 }
 
 // A JSON object body, or {} when there is none (state moves and checkout take no input).
@@ -167,9 +232,45 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
 {
     // ---- cart ----
     router.add("GET", QStringLiteral("/api/v1/cart"), Access::Customer, [&shop](Request &r) {
+        auto preview = previewChoice(r);
+        if (!preview)
+            return Response::fromError(preview.error());
         auto cart = shop.cart().cart(r.user().userId);
-        return cart ? Response::json(200, cartJson(cart.value()))
-                    : Response::fromError(cart.error());
+        if (!cart)
+            return Response::fromError(cart.error());
+        QJsonObject json = cartJson(cart.value());
+        if (preview.value()) {
+            // Priced by the checkout's own code over the lines an order would take now.
+            QList<qint64> totals;
+            for (const CartLine &l : std::as_const(cart->items)) {
+                if (l.available)
+                    totals.append(l.lineTotalCents);
+            }
+            const auto &[choice, coins] = *preview.value();
+            auto quote = shop.orders().quoteCart(r.user().userId, totals, choice, coins);
+            if (!quote)
+                return Response::fromError(quote.error());
+            QJsonArray discounts;
+            if (quote->pricing.coinsUsed > 0)
+                discounts.append(
+                        QJsonObject{{QStringLiteral("type"), QStringLiteral("coins")},
+                                    {QStringLiteral("coins"), quote->pricing.coinsUsed},
+                                    {QStringLiteral("amountCents"), quote->pricing.discountCents}});
+            json.insert(QStringLiteral("subtotalCents"), quote->pricing.subtotalCents);
+            json.insert(QStringLiteral("discounts"), discounts);
+            json.insert(QStringLiteral("discountCents"), quote->pricing.discountCents);
+            json.insert(QStringLiteral("coinsUsed"), quote->pricing.coinsUsed);
+            json.insert(QStringLiteral("shippingCents"), quote->shippingCents);
+            json.insert(QStringLiteral("shipping"),
+                        quote->shipping.none
+                                ? QJsonValue()
+                                : QJsonValue(QJsonObject{
+                                        {QStringLiteral("optionId"), quote->shipping.option.id},
+                                        {QStringLiteral("name"), quote->shipping.option.name},
+                                        {QStringLiteral("priceCents"), quote->shippingCents}}));
+            json.insert(QStringLiteral("totalCents"), quote->totalCents);
+        }
+        return Response::json(200, json);
     });
     router.add("PUT", QStringLiteral("/api/v1/cart/items/{productId}"), Access::Customer,
                [&shop](Request &r) {
@@ -208,9 +309,10 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
             FieldReader in(body.value());
             const auto coins = in.integer(QStringLiteral("coinsToUse"), Need::Optional, 0,
                                           std::numeric_limits<qint32>::max());
+            const ShippingChoice shipping = shippingChoice(in, body.value());
             if (!in.ok())
                 return Response::fromError(in.error());
-            auto order = shop.orders().placeOrder(r.user().userId, coins.value_or(0));
+            auto order = shop.orders().placeOrder(r.user().userId, coins.value_or(0), shipping);
             if (!order)
                 return Response::fromError(order.error());
             return Response::created(QStringLiteral("/api/v1/orders/") + order->id,
@@ -259,6 +361,17 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
                            json.insert(QStringLiteral("publishableKey"), p.publishableKey);
                        } else {
                            json.insert(QStringLiteral("instructions"), p.instructions);
+                       }
+                       if (p.provider == QLatin1String("manual")) {
+                           // What the customer quotes, and when the unpaid order is cancelled.
+                           json.insert(QStringLiteral("reference"),
+                                       answer->order.number > 0
+                                               ? QStringLiteral("#%1").arg(answer->order.number)
+                                               : answer->order.id);
+                           json.insert(QStringLiteral("payBefore"),
+                                       answer->order.expiresAt > 0 ? QJsonValue(
+                                               Clock::toRfc3339(answer->order.expiresAt))
+                                                                   : QJsonValue());
                        }
                        return Response::json(200, json);
                    });

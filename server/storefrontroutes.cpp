@@ -1,5 +1,7 @@
 #include "storefrontroutes.h"
 
+#include "shippingroutes.h"
+
 #include "model/shop.h"
 #include "model/storedetails.h"
 
@@ -272,6 +274,7 @@ void registerStorefrontRoutes(Router &router, Shop &shop, const StorefrontOption
     const QString stripeKey = options.stripePublishableKey;
     router.add("GET", QStringLiteral("/api/v1/store"), Access::Public, [s, stripeKey](Request &) {
         QJsonObject o = storeJson(*s);
+        addStoreProfile(o, *s);
         o.insert(QStringLiteral("stripePublishableKey"),
                  stripeKey.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(stripeKey));
         return Response::json(200, o);

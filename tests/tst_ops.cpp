@@ -100,6 +100,22 @@ QList<QStringList> rowsOf(const QJsonObject &read)
     return out;
 }
 
+namespace {
+// The demo store ships: an order names one of its options (the last ships everywhere) and
+// one of the customer's addresses.
+Mercato::ShippingChoice demoShipping(Mercato::Shop &shop, const QString &customerId)
+{
+    Mercato::ShippingChoice choice;
+    auto options = Mercato::ShippingOptions::list(shop.database().connection());
+    auto book = Mercato::AddressBook::list(shop.database().connection(), customerId);
+    if (options && !options->isEmpty())
+        choice.optionId = options->last().id;
+    if (book && !book->isEmpty())
+        choice.addressId = book->first().id;
+    return choice;
+}
+} // namespace
+
 class TestOps : public QObject
 {
     Q_OBJECT
@@ -133,7 +149,8 @@ private Q_SLOTS:
         auto product = m_shop->catalog().create(seller->id, mug);
         QVERIFY2(product, product ? "" : qPrintable(product.error().detail));
         QVERIFY(m_shop->cart().setQuantity(customer->id, product->id, 3));
-        auto order = m_shop->orders().placeOrder(customer->id, 0);
+        auto order
+                = m_shop->orders().placeOrder(customer->id, 0, demoShipping(*m_shop, customer->id));
         QVERIFY2(order, order ? "" : qPrintable(order.error().detail));
         m_orderLineName = mug.name;
     }
@@ -601,10 +618,11 @@ private Q_SLOTS:
             auto product = shop.catalog().create(seller->id, pot);
             QVERIFY(product);
             QVERIFY(shop.cart().setQuantity(customer->id, product->id, 2));
-            auto kept = shop.orders().placeOrder(customer->id, 3);
+            auto kept = shop.orders().placeOrder(customer->id, 3, demoShipping(shop, customer->id));
             QVERIFY(kept);
             QVERIFY(shop.cart().setQuantity(customer->id, product->id, 1));
-            auto cancelled = shop.orders().placeOrder(customer->id, 0);
+            auto cancelled
+                    = shop.orders().placeOrder(customer->id, 0, demoShipping(shop, customer->id));
             QVERIFY(cancelled);
             QVERIFY(shop.orders().cancel(customer->id, cancelled->id));
             QVERIFY(shop.cart().setQuantity(customer->id, product->id, 4)); // a cart line too

@@ -1,4 +1,4 @@
-// Cart, checkout with coins, orders (history, cancel, pay), refund requests and complaints
+// Cart, checkout with coins and shipping, orders (history, cancel, pay), refund requests and complaints
 // with photos, notifications.
 import { get, post, put, del, api, reloadUser, query } from './api.js';
 import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
@@ -10,7 +10,8 @@ const enc = encodeURIComponent;
 
 export async function cartPage() {
   if (!requireSignIn()) return 'Sign in';
-  const [cart, me] = await Promise.all([get('/cart'), reloadUser()]);
+  const [cart, me, shipping, book] = await Promise.all([get('/cart'), reloadUser(),
+    get('/shipping-options'), get('/me/addresses')]);
   if (!cart.items.length) {
     mount(h('h1', {}, 'Your cart'), h('p', { class: 'empty' }, 'Your cart is empty. ', h('a', { href: '/shop' }, 'Browse the products')));
     return 'Cart';
@@ -33,19 +34,39 @@ export async function cartPage() {
   const cap = coinCap(cart.subtotalCents, me.coins, store());
   const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, max: cap, value: cap, inputmode: 'numeric' });
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
-  const update = () => {
-    const used = Math.max(0, Math.min(cap, Math.floor(Number(coinsInput.value) || 0)));
+  // Delivery, once the store has shipping options: a saved address or a new one, and an option.
+  const delivery = shipping.items.length ? deliveryFields(shipping.items, book.items, currency) : null;
+  const coinsWanted = () => Math.max(0, Math.min(cap, Math.floor(Number(coinsInput.value) || 0)));
+  let shown = 0;
+  const update = async () => {
+    const used = coinsWanted();
     const discount = used * store().coinValueCents;
+    const turn = ++shown;
+    let shippingCents = 0;
+    let total = cart.subtotalCents - discount;
+    if (delivery) {
+      // The server prices the choice as the order would (GET /cart's preview).
+      try {
+        const preview = await get(`/cart${query({ ...delivery.previewQuery(), coinsToUse: used })}`);
+        shippingCents = preview.shippingCents;
+        total = preview.totalCents;
+      } catch { /* an incomplete address: the total without shipping */ }
+      if (turn !== shown) return;
+    }
     summary.replaceChildren(h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
       h('span', { id: 'coins-used', 'data-coins': used }, `Coins used ${used} (−${money(discount, currency)})`), h('br'),
-      h('strong', {}, `Total ${money(cart.subtotalCents - discount, currency)}`));
+      delivery ? h('span', { id: 'shipping-cost', 'data-cents': shippingCents }, `Shipping ${money(shippingCents, currency)}`) : null,
+      delivery ? h('br') : null,
+      h('strong', { id: 'order-total' }, `Total ${money(total, currency)}`));
   };
   coinsInput.addEventListener('input', update);
+  if (delivery) delivery.element.addEventListener('change', update);
   update();
   const checkout = h('form', { class: 'panel checkout', 'aria-labelledby': 'checkout-h' },
     h('h2', { id: 'checkout-h' }, 'Checkout'),
     h('p', { id: 'coin-cap', 'data-cap': cap }, `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order: you can use up to ${cap} here.`),
     h('div', { class: 'field' }, h('label', { for: 'coins' }, 'Coins to use'), coinsInput, h('span', { class: 'field-error', 'data-for': 'coinsToUse' })),
+    delivery ? delivery.element : null,
     summary,
     h('button', { type: 'submit' }, 'Place order'));
   checkout.addEventListener('submit', async (e) => {
@@ -54,7 +75,8 @@ export async function cartPage() {
     button.disabled = true;
     try {
       const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const order = await post('/orders', { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)) }, { 'Idempotency-Key': key });
+      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), ...(delivery ? delivery.choice() : {}) };
+      const order = await post('/orders', body, { 'Idempotency-Key': key });
       refreshBadges();
       navigate(`/shop/orders/${enc(order.id)}${query({ pay: '1' })}`);
     } catch (err) {
@@ -72,6 +94,61 @@ export async function cartPage() {
       h('tbody', {}, rows))),
     checkout);
   return 'Cart';
+}
+
+// The delivery part of the checkout form: where to (a saved address, or a new one typed in)
+// and how (the options that ship there).
+function deliveryFields(options, addresses, currency) {
+  const NEW = '';
+  const saved = addresses.map((a) => [a.id, [a.name, a.line1, a.city, a.country].join(', ')]);
+  const preferred = addresses.find((a) => a.isDefault) || addresses[0];
+  const where = field('Ship to', { tag: 'select', name: 'shippingAddressId', id: 'ship-address',
+    options: [...saved, [NEW, 'A new address']], value: preferred ? preferred.id : NEW });
+  const inputs = {};
+  const line = (label, name, attrs = {}) => {
+    const f = field(label, { name: `shippingAddress.${name}`, id: `ship-${name}`, maxlength: 200, ...attrs });
+    inputs[name] = f.querySelector('input');
+    return f;
+  };
+  const fresh = h('div', { id: 'new-address' },
+    line('Recipient name', 'name', { autocomplete: 'name' }),
+    line('Street and number', 'line1', { autocomplete: 'address-line1' }),
+    line('Address line 2 (optional)', 'line2', { autocomplete: 'address-line2' }),
+    line('City', 'city', { autocomplete: 'address-level2' }),
+    line('Region (optional)', 'region', { autocomplete: 'address-level1' }),
+    line('Postal code', 'postalCode', { autocomplete: 'postal-code' }),
+    line('Country code (such as US or DE)', 'country', { autocomplete: 'country', maxlength: 2 }),
+    line('Phone (optional)', 'phone', { type: 'tel', autocomplete: 'tel' }));
+  const select = where.querySelector('select');
+  const countryOf = () => {
+    const a = addresses.find((x) => x.id === select.value);
+    return a ? a.country : inputs.country.value.trim().toUpperCase();
+  };
+  const how = field('Shipping', { tag: 'select', name: 'shippingOptionId', id: 'ship-option', options: [] });
+  const optionSelect = how.querySelector('select');
+  const fillOptions = () => {
+    const country = countryOf();
+    const chosen = optionSelect.value;
+    const fit = options.filter((o) => !country || !o.countries || o.countries.includes(country));
+    optionSelect.replaceChildren(...fit.map((o) => h('option', { value: o.id, selected: o.id === chosen },
+      `${o.name}: ${money(o.priceCents, currency)}${o.freeOverCents !== null ? ` (free from ${money(o.freeOverCents, currency)})` : ''}`
+      + (o.estimatedDays ? `, ${o.estimatedDays.min}–${o.estimatedDays.max} days` : ''))));
+  };
+  const sync = () => { fresh.hidden = select.value !== NEW; fillOptions(); };
+  select.addEventListener('change', sync);
+  inputs.country.addEventListener('input', fillOptions);
+  sync();
+  const element = h('fieldset', { class: 'delivery' }, h('legend', {}, 'Delivery'), where, fresh, how);
+  const address = () => Object.fromEntries(Object.entries(inputs)
+    .map(([k, el]) => [k, k === 'country' ? el.value.trim().toUpperCase() : el.value.trim()])
+    .filter(([, v]) => v !== ''));
+  return {
+    element,
+    choice: () => ({ shippingOptionId: optionSelect.value || undefined,
+      ...(select.value !== NEW ? { shippingAddressId: select.value } : { shippingAddress: address() }) }),
+    previewQuery: () => ({ shippingOptionId: optionSelect.value || undefined,
+      ...(select.value !== NEW ? { shippingAddressId: select.value } : { country: /^[A-Z]{2}$/.test(countryOf()) ? countryOf() : undefined }) }),
+  };
 }
 
 export async function ordersPage(params) {
