@@ -86,7 +86,10 @@ class Shop:
         env.update(extra_env or {})
         self.log = open(os.path.join(self.dir, 'server.log'), 'w')
         self.proc = subprocess.Popen([SERVER], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
+        # Filling the demo store takes a while on a busy machine: wait as long as the server
+        # runs, up to two minutes.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if urllib.request.urlopen(self.base + '/readyz', timeout=1).status == 200:
                     return

@@ -257,7 +257,7 @@ def main():
 
 def run(args, server, port, tmpdir):
     setup = Api(port)
-    for _ in range(200):
+    for _ in range(600):  # a minute: a sanitizer build starts slowly
         try:
             if setup.call("GET", "/readyz")[0] == 200:
                 break
