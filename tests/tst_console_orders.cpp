@@ -18,6 +18,7 @@
 #include "ui/sellerspage.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -28,6 +29,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QProcess>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -141,9 +143,9 @@ void TestConsoleOrders::setUp(Store &s)
                                                   QStringLiteral("seller")});
     QVERIFY2(owner, qPrintable(owner.error().detail));
     s.ownerId = owner->user.id;
-    auto customer = shop.accounts().registerAccount(
-            {QStringLiteral("carla@example.test"), kPassword, QStringLiteral("Carla Customer"),
-             QStringLiteral("customer")});
+    auto customer = shop.accounts().registerAccount({QStringLiteral("carla@example.test"),
+                                                     kPassword, QStringLiteral("Carla Customer"),
+                                                     QStringLiteral("customer")});
     QVERIFY2(customer, qPrintable(customer.error().detail));
     s.customerId = customer->user.id;
     NewProduct lamp;
@@ -235,7 +237,7 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
 {
     Store s;
     setUp(s);
-    const QString orderId = paidOrder(s, 3);
+    const QString orderId = paidOrder(s, 4);
     const qint64 number = customerOrder(s, orderId).value(QStringLiteral("number")).toInteger();
     QVERIFY(number >= 1001);
     Console console(s.server);
@@ -257,15 +259,15 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
         QVERIFY2(text.contains(want), qPrintable(want + QStringLiteral(" not in:\n") + text));
     QVERIFY(!text.contains(orderId)); // the number, not the hex id
 
-    // Ship 2 of the 3 lamps with tracking.
+    // Ship 2 of the 4 lamps with tracking.
     click(page, QStringLiteral("Ship order"));
     QDialog *dialog = nullptr;
     QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Ship order dialog"))));
     QVERIFY(dialog->windowTitle().contains(QStringLiteral("#%1").arg(number)));
     auto *spin = named<QSpinBox>(dialog, QStringLiteral("Quantity to ship of Brass lamp"));
     QVERIFY(spin);
-    QCOMPARE(spin->value(), 3); // every unshipped unit by default
-    QCOMPARE(spin->maximum(), 3);
+    QCOMPARE(spin->value(), 4); // every unshipped unit by default
+    QCOMPARE(spin->maximum(), 4);
     // Carrier and tracking number are required, as in the API.
     click(dialog, QStringLiteral("Confirm shipment"));
     QVERIFY(dialog->isVisible());
@@ -274,8 +276,7 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
                     .contains(QStringLiteral("carrier")));
     type(dialog, QStringLiteral("Carrier"), QStringLiteral("DHL"));
     type(dialog, QStringLiteral("Tracking number"), QStringLiteral("JD014600"));
-    type(dialog, QStringLiteral("Tracking URL"),
-         QStringLiteral("https://track.example/JD014600"));
+    type(dialog, QStringLiteral("Tracking URL"), QStringLiteral("https://track.example/JD014600"));
     QVERIFY(setQuantity(dialog, QStringLiteral("Quantity to ship of Brass lamp"), 2));
     snap(dialog, QStringLiteral("ship-dialog"));
     click(dialog, QStringLiteral("Confirm shipment"));
@@ -293,8 +294,11 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
              QStringLiteral("JD014600"));
     QCOMPARE(shipment.value(QStringLiteral("trackingUrl")).toString(),
              QStringLiteral("https://track.example/JD014600"));
-    QCOMPARE(shipment.value(QStringLiteral("items")).toArray().first().toObject().value(
-                     QStringLiteral("quantity")),
+    QCOMPARE(shipment.value(QStringLiteral("items"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("quantity")),
              2);
     // The order view shows it, the tracking number a link.
     QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("DHL JD014600")));
@@ -306,16 +310,25 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
     snap(&console.window, QStringLiteral("order-view-1920x1080"));
     resizeTo(&console.window, 1024, 700);
 
-    // Ship… again offers the one unit left; it ships elsewhere (the API) before Ship is
-    // pressed: the service's 409 is shown and nothing changes.
+    // Ship… again offers the two units left; one ships elsewhere (the API) before Ship is
+    // pressed: the service's 409 is shown in a plain dialog and nothing changes.
     click(page, QStringLiteral("Ship order"));
     QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Ship order dialog"))));
-    QCOMPARE(named<QSpinBox>(dialog, QStringLiteral("Quantity to ship of Brass lamp"))->value(), 1);
+    QCOMPARE(named<QSpinBox>(dialog, QStringLiteral("Quantity to ship of Brass lamp"))->value(), 2);
     const Client seller = as(s.server, s.ownerId, QStringLiteral("seller"));
+    const QString itemId = o.value(QStringLiteral("items"))
+                                   .toArray()
+                                   .first()
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
     QCOMPARE(seller.post(QStringLiteral("/api/v1/seller/orders/") + orderId
                                  + QStringLiteral("/shipments"),
                          {{QStringLiteral("carrier"), QStringLiteral("UPS")},
-                          {QStringLiteral("trackingNumber"), QStringLiteral("1Z999")}})
+                          {QStringLiteral("trackingNumber"), QStringLiteral("1Z999")},
+                          {QStringLiteral("items"),
+                           QJsonArray{QJsonObject{{QStringLiteral("orderItemId"), itemId},
+                                                  {QStringLiteral("quantity"), 1}}}}})
                      .status,
              201);
     type(dialog, QStringLiteral("Carrier"), QStringLiteral("DHL"));
@@ -327,13 +340,23 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
     QMessageBox *problem = nullptr;
     QTRY_VERIFY((problem = named<QMessageBox>(page, QStringLiteral("Problem")))
                 && problem->isVisible());
-    QVERIFY2(problem->text().contains(QStringLiteral("unshipped"))
-                     || problem->text().contains(QStringLiteral("more than")),
+    QVERIFY2(problem->text().contains(QStringLiteral("Brass lamp: 2 to ship, 1 not shipped yet")),
              qPrintable(problem->text()));
     problem->accept();
     o = customerOrder(s, orderId);
     QCOMPARE(o.value(QStringLiteral("shipments")).toArray().size(), 2); // the API's only
-    QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("shipped"));
+    QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("partially_shipped"));
+
+    // The last unit from the console: the order is shipped.
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Ship order"))->isEnabled());
+    click(page, QStringLiteral("Ship order"));
+    QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Ship order dialog"))));
+    QCOMPARE(named<QSpinBox>(dialog, QStringLiteral("Quantity to ship of Brass lamp"))->value(), 1);
+    type(dialog, QStringLiteral("Carrier"), QStringLiteral("DHL"));
+    type(dialog, QStringLiteral("Tracking number"), QStringLiteral("JD014602"));
+    click(dialog, QStringLiteral("Confirm shipment"));
+    QTRY_COMPARE(customerOrder(s, orderId).value(QStringLiteral("status")).toString(),
+                 QStringLiteral("shipped"));
 
     // Mark delivered: every shipment arrived.
     QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Mark delivered"))->isEnabled());
@@ -381,6 +404,12 @@ void TestConsoleOrders::cancelMyLines()
     auto product = s.server.shop().catalog().get(s.lamp);
     QVERIFY(product);
     QCOMPARE(product->stock, 20);
+    // A cancelled order leaves the open list; "All orders" shows it with the refund.
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_COMPARE(rowOf(view, orderId), -1);
+    named<QComboBox>(page, QStringLiteral("Order status filter"))->setCurrentIndex(1);
+    QTRY_VERIFY(rowOf(view, orderId) >= 0);
+    QVERIFY(clickRow(view, orderId));
     auto *detail = named<QTextBrowser>(page, QStringLiteral("Order details"));
     QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("The lamp broke in the shop")));
     QVERIFY(detail->toPlainText().contains(QStringLiteral("Cancelled")));
@@ -488,8 +517,9 @@ void TestConsoleOrders::packingSlipToPdf()
         p.start(pdftotext, {path, QStringLiteral("-")});
         QVERIFY(p.waitForFinished(30000));
         const QString text = QString::fromUtf8(p.readAllStandardOutput());
-        for (const QString &want : {QStringLiteral("12 Rue des Lilas"), QStringLiteral("Brass lamp"),
-                                    QStringLiteral("#%1").arg(number)})
+        for (const QString &want :
+             {QStringLiteral("12 Rue des Lilas"), QStringLiteral("Brass lamp"),
+              QStringLiteral("#%1").arg(number)})
             QVERIFY2(text.contains(want), qPrintable(want + QStringLiteral(" not in:\n") + text));
     }
     click(dialog, QStringLiteral("Close"));
@@ -504,13 +534,13 @@ void TestConsoleOrders::ownerApprovesSuspendsReinstates()
     Store s;
     setUp(s);
     Shop &shop = s.server.shop();
-    auto bea = shop.accounts().registerAccount(
-            {QStringLiteral("bea@example.test"), kPassword, QStringLiteral("Bea Baker"),
-             QStringLiteral("seller")});
+    auto bea = shop.accounts().registerAccount({QStringLiteral("bea@example.test"), kPassword,
+                                                QStringLiteral("Bea Baker"),
+                                                QStringLiteral("seller")});
     QVERIFY(bea);
-    auto zed = shop.accounts().registerAccount(
-            {QStringLiteral("zed@example.test"), kPassword, QStringLiteral("Zed Potter"),
-             QStringLiteral("seller")});
+    auto zed = shop.accounts().registerAccount({QStringLiteral("zed@example.test"), kPassword,
+                                                QStringLiteral("Zed Potter"),
+                                                QStringLiteral("seller")});
     QVERIFY(zed);
     QVERIFY(execSql(shop.database().connection(),
                     QStringLiteral("UPDATE users SET status = 'pending' WHERE id = ?"),
