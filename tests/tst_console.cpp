@@ -602,6 +602,8 @@ void TestConsole::shellListsPages()
 
     auto *pages = named<QListWidget>(&window, QStringLiteral("Pages"));
     QVERIFY(pages);
+    // The only seller is the store's owner: the owner's Sellers page is listed too.
+    QTRY_VERIFY(!pages->item(pages->count() - 1)->isHidden());
     QStringList names;
     for (int i = 0; i < pages->count(); ++i)
         names.append(pages->item(i)->text());
@@ -3279,7 +3281,7 @@ void TestConsole::shortcutsAndGeometryRemembered()
         window.activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(&window));
         const QStringList names = MainWindow::pageNames();
-        for (int i = 0; i < names.size(); ++i) {
+        for (int i = 0; i < std::min(9, int(names.size())); ++i) { // Alt+1 … Alt+9
             QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::AltModifier);
             QCOMPARE(window.currentPage(), names.at(i));
         }

@@ -70,6 +70,14 @@ void resizeTo(QWidget *window, int w, int h)
     QCoreApplication::processEvents();
 }
 
+// `page` fits the console's page area at 1024×700: the window less the page list (210),
+// the menu and status bars and margins.
+bool fitsAt1024x700(QWidget *page)
+{
+    const QSize need = page->minimumSizeHint();
+    return need.width() <= 1024 - 240 && need.height() <= 700 - 80;
+}
+
 // Every visible child of `root` lies inside it (nothing clipped off its right or bottom edge).
 QStringList clipped(QWidget *root)
 {
@@ -560,6 +568,8 @@ void TestConsoleOrders::ownerApprovesSuspendsReinstates()
     QTRY_COMPARE(view->model()->rowCount(), 3);
     QCOMPARE(rowOf(view, zed->user.id), 0); // pending first
     QCOMPARE(view->model()->index(0, 2).data().toString(), QStringLiteral("Waiting for approval"));
+    QVERIFY(fitsAt1024x700(page));
+    QVERIFY(fitsAt1024x700(window.page(QStringLiteral("Orders"))));
     snap(&window, QStringLiteral("sellers-1024x700"));
     QVERIFY2(clipped(page).isEmpty(), qPrintable(clipped(page).join(QStringLiteral(", "))));
     resizeTo(&window, 1920, 1080);
