@@ -355,7 +355,8 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
     QCOMPARE(o.value(QStringLiteral("shipments")).toArray().size(), 2); // the API's only
     QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("partially_shipped"));
 
-    // The last unit from the console: the order is shipped.
+    // The last unit from the console (once the view shows the API's shipment): shipped.
+    QTRY_VERIFY(detail->toPlainText().contains(QStringLiteral("UPS 1Z999")));
     QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Ship order"))->isEnabled());
     click(page, QStringLiteral("Ship order"));
     QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Ship order dialog"))));

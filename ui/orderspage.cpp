@@ -91,7 +91,6 @@ QList<QPair<QString, QSpinBox *>> lineChooser(QWidget *parent, QGridLayout *grid
         spin->setValue(start(l));
         spin->setSuffix(QStringLiteral(" / %1").arg(max));
         spin->setAccessibleName(accessible.arg(l.name));
-        name->setBuddy(spin);
         grid->addWidget(name, row, 0);
         grid->addWidget(spin, row, 1);
         ++row;
