@@ -283,6 +283,7 @@ void TestConsoleOrders::shipWithTrackingThenDeliver()
                     ->text()
                     .contains(QStringLiteral("carrier")));
     type(dialog, QStringLiteral("Carrier"), QStringLiteral("DHL"));
+    QVERIFY(!named<QLabel>(dialog, QStringLiteral("Shipment problem"))->isVisible());
     type(dialog, QStringLiteral("Tracking number"), QStringLiteral("JD014600"));
     type(dialog, QStringLiteral("Tracking URL"), QStringLiteral("https://track.example/JD014600"));
     QVERIFY(setQuantity(dialog, QStringLiteral("Quantity to ship of Brass lamp"), 2));
@@ -531,6 +532,7 @@ void TestConsoleOrders::packingSlipToPdf()
               QStringLiteral("#%1").arg(number)})
             QVERIFY2(text.contains(want), qPrintable(want + QStringLiteral(" not in:\n") + text));
     }
+    snap(dialog, QStringLiteral("packing-slip-dialog"));
     click(dialog, QStringLiteral("Close"));
     QTRY_VERIFY(!dialog->isVisible());
 }

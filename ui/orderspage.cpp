@@ -625,6 +625,7 @@ void OrdersPage::openShipDialog()
     m_dialog = dialog;
     dialog->setWindowTitle(tr("Ship order %1").arg(orderNumber(*o)));
     dialog->setAccessibleName(tr("Ship order dialog"));
+    dialog->setMinimumWidth(480);
     auto *layout = new QVBoxLayout(dialog);
     auto *form = new QFormLayout;
     auto *carrier = new QLineEdit(dialog);
@@ -654,6 +655,8 @@ void OrdersPage::openShipDialog()
     problem->setWordWrap(true);
     problem->hide();
     layout->addWidget(problem);
+    for (QLineEdit *edit : {carrier, number, url})
+        connect(edit, &QLineEdit::textChanged, problem, &QWidget::hide);
     auto *box = new QDialogButtonBox(dialog);
     auto *ok = box->addButton(tr("&Ship"), QDialogButtonBox::AcceptRole);
     ok->setAccessibleName(tr("Confirm shipment"));
@@ -736,6 +739,7 @@ void OrdersPage::openCancelDialog()
     m_dialog = dialog;
     dialog->setWindowTitle(tr("Cancel your lines of order %1").arg(orderNumber(*o)));
     dialog->setAccessibleName(tr("Cancel my lines dialog"));
+    dialog->setMinimumWidth(480);
     auto *layout = new QVBoxLayout(dialog);
     qint64 back = 0;
     for (const OrderLine &l : o->items)
@@ -801,6 +805,7 @@ void OrdersPage::openRefundDialog()
     m_dialog = dialog;
     dialog->setWindowTitle(tr("Refund order %1").arg(orderNumber(*o)));
     dialog->setAccessibleName(tr("Refund dialog"));
+    dialog->setMinimumWidth(480);
     auto *layout = new QVBoxLayout(dialog);
     auto *what = new QLabel(tr("Units to refund (the customer gets back what they paid for "
                                "them, coins included):"),
