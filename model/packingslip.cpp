@@ -1,7 +1,10 @@
 #include "packingslip.h"
 
+#include "addresses.h"
 #include "clock.h"
 #include "orders.h"
+
+#include <QRegularExpression>
 
 namespace Mercato {
 
@@ -19,29 +22,26 @@ QString packingSlipHtml(const Order &o)
                         .arg(toPack)
                         .arg(l.shippedQuantity);
     }
-    // Where the parcel goes: the address frozen on the order, else only the customer's name.
-    QString shipTo;
+    // Who the parcel goes to: the address frozen on the order, line by line, with the
+    // shipping option chosen; an order without shipping names its customer only.
+    QString shipTo = esc(o.customerName);
     if (o.shippingAddress) {
         const Address &a = *o.shippingAddress;
-        QStringList lines{esc(a.name), esc(a.line1)};
-        if (!a.line2.isEmpty())
-            lines.append(esc(a.line2));
-        lines.append(esc(QStringList{a.postalCode, a.city}.join(QLatin1Char(' ')).trimmed()));
-        if (!a.region.isEmpty())
-            lines.append(esc(a.region));
-        lines.append(esc(a.country));
-        if (!a.phone.isEmpty())
-            lines.append(esc(a.phone));
+        QStringList lines;
+        for (const QString &part : {a.name, a.line1, a.line2,
+                                    QStringList({a.postalCode, a.city})
+                                            .filter(QRegularExpression(QStringLiteral("\\S")))
+                                            .join(QLatin1Char(' ')),
+                                    a.region, a.country, a.phone}) {
+            if (!part.trimmed().isEmpty())
+                lines.append(esc(part));
+        }
         shipTo = lines.join(QStringLiteral("<br>\n"));
-    } else {
-        shipTo = esc(o.customerName);
     }
-    const QString via
-            = o.shippingName.isEmpty()
-                      ? QString()
-                      : QStringLiteral("<p>Shipping: <span class=\"shipping\">%1</span></p>\n")
-                                .arg(esc(o.shippingName));
-    const QString number = o.number > 0 ? QStringLiteral("#%1").arg(o.number) : esc(o.id);
+    if (!o.shippingName.isEmpty())
+        shipTo += QStringLiteral("</p>\n<p class=\"shipping\">Shipping: %1")
+                          .arg(esc(o.shippingName));
+    const QString reference = o.number > 0 ? QStringLiteral("#%1").arg(o.number) : o.id;
     return QStringLiteral(
                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                    "<title>Packing slip: order %1</title>\n<style>\n"
@@ -51,13 +51,12 @@ QString packingSlipHtml(const Order &o)
                    "td.n{text-align:right}td.box{width:3em}\n"
                    "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n"
                    "<h1>Packing slip</h1>\n"
-                   "<p>Order <strong class=\"order\">%1</strong>, placed %2<br>\n"
-                   "Reference <span class=\"reference\">%3</span></p>\n"
-                   "<h2>Ship to</h2>\n<p class=\"customer\">%4</p>\n%5"
+                   "<p>Order <strong class=\"order\">%1</strong>, placed %2</p>\n"
+                   "<h2>Ship to</h2>\n<p class=\"address\">%3</p>\n"
                    "<h2>Items</h2>\n<table>\n<thead><tr><th>Item</th><th>Quantity</th>"
-                   "<th>Shipped</th><th>Packed</th></tr></thead>\n<tbody>\n%6</tbody>\n</table>\n"
+                   "<th>Shipped</th><th>Packed</th></tr></thead>\n<tbody>\n%4</tbody>\n</table>\n"
                    "</body>\n</html>\n")
-            .arg(number, Clock::toRfc3339(o.createdAt), esc(o.id), shipTo, via, rows);
+            .arg(esc(reference), Clock::toRfc3339(o.createdAt), shipTo, rows);
 }
 
 } // namespace Mercato

@@ -1,7 +1,6 @@
 #pragma once
 // The packing slip of one seller's part of an order: a printable HTML page (the API serves it,
-// the console prints it) with the order's number, where the parcel goes (the shipping address
-// frozen on the order and the shipping option) and the seller's own lines.
+// the console prints it) with the order, the customer and the seller's own lines.
 
 #include <QString>
 

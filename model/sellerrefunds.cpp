@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "keysetpage.h"
 #include "mailoutbox.h"
+#include "shipments.h"
 #include "shop.h"
 
 #include <QHash>
@@ -65,26 +66,6 @@ QString money(qint64 cents, const QString &currency)
             .arg(cents / 100)
             .arg(cents % 100, 2, 10, QLatin1Char('0'))
             .arg(currency);
-}
-
-Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
-                    const QString &text)
-{
-    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
-                     {customerId});
-    if (!q)
-        return q.error();
-    if (!q->next())
-        return Ok{};
-    MailMessage message;
-    message.to = q->value(0).toString();
-    const QString name = q->value(1).toString();
-    q->finish(); // the read ends before the write below
-    message.subject = subject;
-    message.textBody = QStringLiteral("Hello %1,\n\n%2\n").arg(name, text);
-    if (auto id = MailOutboxTable::add(db, message); !id)
-        return id.error();
-    return Ok{};
 }
 
 } // namespace

@@ -48,27 +48,6 @@ Result<OrderHead> lockOrder(const QSqlDatabase &db, const QString &orderId)
     return OrderHead{q->value(0).toString(), q->value(1).toString()};
 }
 
-// A mail to the customer, in the outbox inside the caller's transaction.
-Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
-                    const QString &text)
-{
-    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
-                     {customerId});
-    if (!q)
-        return q.error();
-    if (!q->next())
-        return Ok{};
-    MailMessage message;
-    message.to = q->value(0).toString();
-    const QString name = q->value(1).toString();
-    q->finish(); // the read ends before the write below
-    message.subject = subject;
-    message.textBody = QStringLiteral("Hello %1,\n\n%2\n").arg(name, text);
-    if (auto id = MailOutboxTable::add(db, message); !id)
-        return id.error();
-    return Ok{};
-}
-
 QString trackingText(const Shipment &s)
 {
     if (s.carrier.isEmpty() && s.trackingNumber.isEmpty())
@@ -91,6 +70,26 @@ QVariant orNull(const QString &s)
 }
 
 } // namespace
+
+Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
+                    const QString &text)
+{
+    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
+                     {customerId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
+    MailMessage message;
+    message.to = q->value(0).toString();
+    const QString name = q->value(1).toString();
+    q->finish(); // the read ends before the write below
+    message.subject = subject;
+    message.textBody = QStringLiteral("Hello %1,\n\n%2\n").arg(name, text);
+    if (auto id = MailOutboxTable::add(db, message); !id)
+        return id.error();
+    return Ok{};
+}
 
 Shipments::Shipments(Database &database, Notifier &notifier, ModelEvents &events)
     : m_database(database)

@@ -43,6 +43,11 @@ struct NewShipment
     std::optional<QList<ShipmentItem>> items;
 };
 
+// A mail to a customer, greeted by name, in the outbox inside the caller's transaction (the
+// mail exists exactly when what it tells of does); nothing for an account that is gone.
+Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
+                    const QString &text);
+
 class Shipments
 {
 public:

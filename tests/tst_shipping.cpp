@@ -657,6 +657,18 @@ void TestShipping::orderKeepsItsAddressCopy()
                                              .first()
                                              .toObject();
     QCOMPARE(sellerListed.value(QStringLiteral("shippingCents")).toInteger(), 990);
+    // The packing slip sends the parcel to the copy, under the order's number.
+    const HttpResult slip = store.ownerClient.get(QStringLiteral("/api/v1/seller/orders/") + orderId
+                                                  + QStringLiteral("/packing-slip"));
+    QCOMPARE(slip.status, 200);
+    const QString html = QString::fromUtf8(slip.body);
+    QVERIFY2(html.contains(expected.value(QStringLiteral("line1")).toString().toHtmlEscaped()),
+             qPrintable(html));
+    QVERIFY(html.contains(expected.value(QStringLiteral("city")).toString()));
+    QVERIFY(!html.contains(QStringLiteral("Hamburg")));
+    QVERIFY(html.contains(
+            QStringLiteral("#%1").arg(placed.json().value(QStringLiteral("number")).toInteger())));
+    QVERIFY(html.contains(QStringLiteral("Shipping: World")));
     // Deleting the option does not change the order either.
     QCOMPARE(store.ownerClient.del(kOptions + QLatin1Char('/') + world).status, 204);
     QCOMPARE(cust.get(QStringLiteral("/api/v1/orders/") + orderId)
