@@ -13,7 +13,7 @@ libssl-dev libsqlite3-dev libgl-dev qt6-tools-dev qt6-l10n-tools"
 test_pkgs="postgresql python3 python3-aiosmtpd xvfb xauth gnome-keyring dbus-daemon dbus-bin
 dbus-x11 libsecret-tools imagemagick wrk clang-format clang libclang-rt-14-dev curl nodejs
 lintian desktop-file-utils appstream systemd nginx-light openssl
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium poppler-utils"
 
 pkgs=$build_pkgs
 [ "$profile" = test ] && pkgs="$build_pkgs $test_pkgs"

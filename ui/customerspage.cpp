@@ -193,9 +193,9 @@ void CustomersPage::showCustomer()
             paid += o.linesTotalCents();
         orders.append(
                 {o.id,
-                 {formatTime(o.createdAt), o.id.left(8),
+                 {formatTime(o.createdAt), OrdersPage::orderNumber(o),
                   formatMoney(o.linesTotalCents(), o.currency), OrdersPage::statusLabel(o.status)},
-                 {o.createdAt, o.id, o.linesTotalCents(), o.status}});
+                 {o.createdAt, o.number, o.linesTotalCents(), o.status}});
     }
     for (const RefundRequest &r : std::as_const(m_refunds)) {
         if (r.customerId != id)

@@ -11,12 +11,14 @@
 #include "orderspage.h"
 #include "page.h"
 #include "productspage.h"
+#include "sellerspage.h"
 #include "servermonitor.h"
 #include "serverpage.h"
 #include "settingspage.h"
 #include "setupwizard.h"
 
 #include "model/shop.h"
+#include "model/storeowner.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -97,7 +99,8 @@ QStringList MainWindow::pageNames()
             QStringLiteral("Customers"),
             QStringLiteral("Notifications"),
             QStringLiteral("Settings"),
-            QStringLiteral("Server")};
+            QStringLiteral("Server"),
+            QStringLiteral("Sellers")};
 }
 
 MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
@@ -144,6 +147,7 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     addPage(notifications, tr("Notifications"));
     addPage(new SettingsPage(context, m_stack), tr("Settings"));
     addPage(new ServerPage(context, m_stack), tr("Server"));
+    addPage(new SellersPage(context, m_stack), tr("Sellers")); // the owner's only
 
     m_lockedPage = new QLabel(tr("Mercato is locked. Sign in to continue."), m_stack);
     m_lockedPage->setAccessibleName(tr("Locked"));
@@ -180,7 +184,10 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
                                     [this, name = names.at(i)] { showPage(name); });
         if (i < 9)
             a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        if (names.at(i) == QLatin1String("Sellers"))
+            m_goSellers = a;
     }
+    showOwnerPages(false);
 
     m_apiUrl = new QLabel(tr("API: %1").arg(monitor ? monitor->publicUrl() : tr("not serving")),
                           this);
@@ -302,10 +309,33 @@ void MainWindow::signIn(const Account &seller)
     const QString last = QSettings(QStringLiteral("Mercato"), QStringLiteral("console"))
                                  .value(QStringLiteral("console/page"), QStringLiteral("Dashboard"))
                                  .toString();
-    const int row = std::max(0, int(pageNames().indexOf(last)));
+    int row = std::max(0, int(pageNames().indexOf(last)));
+    if (m_pages->item(row)->isHidden()) // an owner-only page: until the owner check answers
+        row = 0;
     if (m_pages->currentRow() == row)
         m_stack->setCurrentWidget(m_pageByName.value(pageNames().at(row)));
     m_pages->setCurrentRow(row);
+    const QString id = seller.id;
+    m_worker->run(
+            this,
+            [shop = &m_shop, id] { return StoreOwner::isOwner(shop->database().connection(), id); },
+            [this, id, last](const Result<bool> &owner) {
+                if (m_seller.id != id)
+                    return;
+                showOwnerPages(owner && owner.value());
+                if (owner && owner.value() && last == QLatin1String("Sellers"))
+                    showPage(last);
+            });
+}
+
+void MainWindow::showOwnerPages(bool owner)
+{
+    const int row = int(pageNames().indexOf(QStringLiteral("Sellers")));
+    m_pages->item(row)->setHidden(!owner);
+    if (m_goSellers)
+        m_goSellers->setVisible(owner);
+    if (!owner && m_pages->currentRow() == row && !m_seller.id.isEmpty())
+        m_pages->setCurrentRow(0);
 }
 
 void MainWindow::lock()
@@ -317,6 +347,7 @@ void MainWindow::lock()
         page->setSeller(m_seller);
     m_exports->setSeller(m_seller); // a running export is cancelled
     m_user->setText(tr("Locked"));
+    showOwnerPages(false);
     setUnreadCount(0);
     m_pages->setEnabled(false);
     m_stack->setCurrentWidget(m_lockedPage);

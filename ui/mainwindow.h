@@ -68,6 +68,8 @@ private:
     void onNotification(const QString &userId, const QString &kind, const QString &title);
     void refreshVisible();
     void setUnreadCount(qint64 count);
+    // The owner-only pages (Sellers) listed for the store's owner only.
+    void showOwnerPages(bool owner);
 
     Shop &m_shop;
     ServerMonitor *m_monitor;
@@ -77,6 +79,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     QWidget *m_lockedPage = nullptr;
     QMap<QString, Page *> m_pageByName;
+    QAction *m_goSellers = nullptr;
     QLabel *m_apiUrl = nullptr;
     QLabel *m_requests = nullptr;
     QLabel *m_user = nullptr;

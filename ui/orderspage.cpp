@@ -5,25 +5,40 @@
 
 #include "model/clock.h"
 #include "model/csvexport.h"
+#include "model/packingslip.h"
+#include "model/sellerrefunds.h"
+#include "model/shipments.h"
 #include "model/shop.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDate>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPrintDialog>
+#include <QPrinter>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTextBrowser>
+#include <QTextDocument>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace Mercato {
@@ -45,9 +60,44 @@ int itemCount(const Order &o)
     return n;
 }
 
-QString shortId(const QString &id)
+int unshipped(const OrderLine &l)
 {
-    return id.left(8);
+    return std::max(0, l.quantity - l.refundedQuantity - l.shippedQuantity);
+}
+
+int unrefunded(const OrderLine &l)
+{
+    return std::max(0, l.quantity - l.refundedQuantity);
+}
+
+// One row per line of `order` with a spin box from 0 to `most(line)` (lines with nothing to
+// choose are left out), set to `start(line)`; returns the line ids with their spin boxes.
+template<typename Most, typename Start>
+QList<QPair<QString, QSpinBox *>> lineChooser(QWidget *parent, QGridLayout *grid,
+                                              const Order &order, const QString &accessible,
+                                              Most most, Start start)
+{
+    QList<QPair<QString, QSpinBox *>> out;
+    int row = 0;
+    for (const OrderLine &l : order.items) {
+        const int max = most(l);
+        if (max <= 0)
+            continue;
+        auto *name = new QLabel(l.name, parent);
+        name->setTextFormat(Qt::PlainText);
+        name->setWordWrap(true);
+        auto *spin = new QSpinBox(parent);
+        spin->setRange(0, max);
+        spin->setValue(start(l));
+        spin->setSuffix(QStringLiteral(" / %1").arg(max));
+        spin->setAccessibleName(accessible.arg(l.name));
+        grid->addWidget(name, row, 0);
+        grid->addWidget(spin, row, 1);
+        ++row;
+        out.append({l.id, spin});
+    }
+    grid->setColumnStretch(0, 1);
+    return out;
 }
 
 // Cents as a plain decimal for spreadsheets ("-3.05", "12.50"), without the currency.
@@ -127,19 +177,37 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     rl->setContentsMargins(0, 0, 0, 0);
     m_detail = new QTextBrowser(right);
     m_detail->setAccessibleName(tr("Order details"));
+    m_detail->setOpenExternalLinks(true); // tracking links open in the browser
     m_detail->setPlaceholderText(tr("Select an order to see its lines, payment and history."));
     auto *buttons = new QHBoxLayout;
     m_markPaid = new QPushButton(tr("Mark &paid"), right);
     m_markPaid->setAccessibleName(tr("Mark paid"));
     m_markPaid->setToolTip(tr("For orders paid outside Mercato (cash, bank transfer)"));
-    m_ship = new QPushButton(tr("&Ship"), right);
+    m_ship = new QPushButton(tr("Sh&ip…"), right);
     m_ship->setAccessibleName(tr("Ship order"));
+    m_ship->setToolTip(tr("Ship your units of this order, with the carrier and tracking number"));
     m_deliver = new QPushButton(tr("Mark &delivered"), right);
     m_deliver->setAccessibleName(tr("Mark delivered"));
+    m_deliver->setToolTip(tr("Every shipment of yours in this order has arrived"));
+    m_cancel = new QPushButton(tr("Cance&l my lines…"), right);
+    m_cancel->setAccessibleName(tr("Cancel my lines"));
+    m_cancel->setToolTip(tr("Cancel your unshipped lines of this order and give the money back"));
+    m_refund = new QPushButton(tr("&Refund…"), right);
+    m_refund->setAccessibleName(tr("Refund order"));
+    m_refund->setToolTip(tr("Give money back for some units of your lines"));
+    m_print = new QPushButton(tr("Pri&nt packing slip…"), right);
+    m_print->setAccessibleName(tr("Print packing slip"));
+    m_print->setToolTip(tr("Print the packing slip of your lines, or save it as PDF"));
+    // Two rows: the moves of the order, then the money and the paper.
+    auto *buttons2 = new QHBoxLayout;
     buttons->addWidget(m_markPaid);
     buttons->addWidget(m_ship);
     buttons->addWidget(m_deliver);
     buttons->addStretch(1);
+    buttons2->addWidget(m_cancel);
+    buttons2->addWidget(m_refund);
+    buttons2->addWidget(m_print);
+    buttons2->addStretch(1);
     m_historyTitle = new QLabel(tr("Purchase history"), right);
     m_historyTitle->setAccessibleName(tr("Purchase history title"));
     m_historyTitle->setTextFormat(Qt::PlainText);
@@ -157,6 +225,7 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     m_history->sortByColumn(0, Qt::DescendingOrder);
     rl->addWidget(m_detail, 3);
     rl->addLayout(buttons);
+    rl->addLayout(buttons2);
     rl->addWidget(m_historyTitle);
     rl->addWidget(historyTable, 2);
     split->addWidget(right);
@@ -175,8 +244,11 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
         selectRowWithId(m_view, index.data(RowsModel::IdRole).toString());
     });
     connect(m_markPaid, &QPushButton::clicked, this, [this] { move(SellerAction::MarkPaid); });
-    connect(m_ship, &QPushButton::clicked, this, [this] { move(SellerAction::Ship); });
-    connect(m_deliver, &QPushButton::clicked, this, [this] { move(SellerAction::Deliver); });
+    connect(m_ship, &QPushButton::clicked, this, &OrdersPage::openShipDialog);
+    connect(m_deliver, &QPushButton::clicked, this, &OrdersPage::deliver);
+    connect(m_cancel, &QPushButton::clicked, this, &OrdersPage::openCancelDialog);
+    connect(m_refund, &QPushButton::clicked, this, &OrdersPage::openRefundDialog);
+    connect(m_print, &QPushButton::clicked, this, &OrdersPage::openPackingSlip);
     connect(m_export, &QPushButton::clicked, this, &OrdersPage::chooseExportFile);
     setTabOrder(m_status, m_search);
     setTabOrder(m_search, m_export);
@@ -184,7 +256,10 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     setTabOrder(m_view, m_markPaid);
     setTabOrder(m_markPaid, m_ship);
     setTabOrder(m_ship, m_deliver);
-    setTabOrder(m_deliver, m_history);
+    setTabOrder(m_deliver, m_cancel);
+    setTabOrder(m_cancel, m_refund);
+    setTabOrder(m_refund, m_print);
+    setTabOrder(m_print, m_history);
     updateButtons();
 }
 
@@ -197,8 +272,8 @@ void OrdersPage::refresh()
     const quint64 generation = ++m_generation;
     ctx().worker.run(
             this,
-            [shop, sellerId] {
-                return fetchAll<Order, OrderPage>(
+            [shop, sellerId]() -> Result<QPair<QList<Order>, QHash<QString, QString>>> {
+                auto orders = fetchAll<Order, OrderPage>(
                         [&](const QString &cursor) {
                             SellerOrderFilter filter;
                             filter.limit = 100;
@@ -206,8 +281,19 @@ void OrdersPage::refresh()
                             return shop->orders().sellerOrders(sellerId, filter);
                         },
                         2000);
+                if (!orders)
+                    return orders.error();
+                // Each customer's email, for the order view's contact.
+                QHash<QString, QString> emails;
+                for (const Order &o : orders.value()) {
+                    if (emails.contains(o.customerId))
+                        continue;
+                    auto account = shop->accounts().account(o.customerId);
+                    emails.insert(o.customerId, account ? account->email : QString());
+                }
+                return QPair{orders.value(), emails};
             },
-            [this, generation](const Result<QList<Order>> &orders) {
+            [this, generation](const Result<QPair<QList<Order>, QHash<QString, QString>>> &orders) {
                 if (generation != m_generation)
                     return;
                 if (!orders) {
@@ -215,7 +301,8 @@ void OrdersPage::refresh()
                     Q_EMIT loaded();
                     return;
                 }
-                m_orders = orders.value();
+                m_orders = orders->first;
+                m_emails = orders->second;
                 rebuildRows();
                 Q_EMIT loaded();
             });
@@ -247,12 +334,13 @@ void OrdersPage::rebuildRows()
         if (!shown(o))
             continue;
         const qint64 total = o.linesTotalCents();
-        rows.append({o.id,
-                     {formatTime(o.createdAt), shortId(o.id), o.customerName,
-                      QString::number(itemCount(o)), formatMoney(total, o.currency),
-                      statusLabel(o.status)},
-                     {o.createdAt, o.id, o.customerName.toLower(), itemCount(o), total, o.status},
-                     o.status == OrderStatus::Paid});
+        rows.append(
+                {o.id,
+                 {formatTime(o.createdAt), orderNumber(o), o.customerName,
+                  QString::number(itemCount(o)), formatMoney(total, o.currency),
+                  statusLabel(o.status)},
+                 {o.createdAt, o.number, o.customerName.toLower(), itemCount(o), total, o.status},
+                 o.status == OrderStatus::Paid});
     }
     m_model->setRows(rows);
     m_summary->setText(tr("%n order(s)", nullptr, int(m_orders.size())) + QStringLiteral(" · ")
@@ -289,8 +377,32 @@ void OrdersPage::updateButtons()
     // shipped, with this seller's lines still to ship or deliver.
     m_ship->setEnabled(
             o && (o->status == OrderStatus::Paid || o->status == OrderStatus::PartiallyShipped));
-    m_deliver->setEnabled(
-            o && (o->status == OrderStatus::PartiallyShipped || o->status == OrderStatus::Shipped));
+    int toShip = 0;
+    int toRefund = 0;
+    bool undelivered = false;
+    if (o) {
+        for (const OrderLine &l : o->items) {
+            toShip += unshipped(l);
+            toRefund += unrefunded(l);
+        }
+        for (const Shipment &s : o->shipments)
+            undelivered = undelivered || !s.deliveredAt;
+    }
+    const bool paid
+            = o
+              && (o->status == OrderStatus::Paid || o->status == OrderStatus::PartiallyShipped
+                  || o->status == OrderStatus::Shipped);
+    m_ship->setEnabled(paid && o->status != OrderStatus::Shipped && toShip > 0);
+    m_deliver->setEnabled(paid && o->status != OrderStatus::Paid && undelivered);
+    // Cancel: an unpaid order, or a paid one with units still to ship; the service decides.
+    m_cancel->setEnabled(o && (o->status == OrderStatus::PendingPayment || (paid && toShip > 0)));
+    m_refund->setEnabled((paid || (o && o->status == OrderStatus::Delivered)) && toRefund > 0);
+    m_print->setEnabled(o != nullptr);
+}
+
+QString OrdersPage::orderNumber(const Order &order)
+{
+    return order.number > 0 ? QStringLiteral("#%1").arg(order.number) : order.id.left(8);
 }
 
 void OrdersPage::showOrder()
@@ -302,22 +414,55 @@ void OrdersPage::showOrder()
         m_historyTitle->setText(tr("Purchase history"));
         return;
     }
-    QString html = QStringLiteral("<h3>%1</h3><p>%2 · %3<br>%4</p>")
-                           .arg(tr("Order %1").arg(o->id.toHtmlEscaped()),
-                                o->customerName.toHtmlEscaped(), formatTime(o->createdAt),
-                                statusLabel(o->status).toHtmlEscaped());
-    html += QStringLiteral("<table cellpadding='3'><tr><th align='left'>%1</th><th>%2</th><th "
-                           "align='right'>%3</th>"
-                           "<th align='right'>%4</th></tr>")
-                    .arg(tr("Product"), tr("Qty"), tr("Price"), tr("Line"));
+    const auto esc = [](const QString &t) {
+        return t.toHtmlEscaped();
+    };
+    QString html = QStringLiteral("<h3>%1</h3><p>%2 · %3</p>")
+                           .arg(esc(tr("Order %1").arg(orderNumber(*o))), formatTime(o->createdAt),
+                                esc(statusLabel(o->status)));
+    // The customer and where the parcel goes.
+    QStringList contact{QStringLiteral("<b>%1</b>").arg(esc(o->customerName))};
+    if (const QString email = m_emails.value(o->customerId); !email.isEmpty())
+        contact.append(QStringLiteral("<a href=\"mailto:%1\">%2</a>")
+                               .arg(esc(QString::fromUtf8(QUrl::toPercentEncoding(email, "@"))),
+                                    esc(email)));
+    if (o->shippingAddress && !o->shippingAddress->phone.isEmpty())
+        contact.append(esc(tr("Phone: %1").arg(o->shippingAddress->phone)));
+    html += QStringLiteral("<p>%1</p>").arg(contact.join(QStringLiteral("<br>")));
+    if (o->shippingAddress) {
+        const Address &a = *o->shippingAddress;
+        QStringList lines{a.name, a.line1};
+        if (!a.line2.isEmpty())
+            lines.append(a.line2);
+        lines.append(QStringList{a.postalCode, a.city}.join(QLatin1Char(' ')).trimmed());
+        if (!a.region.isEmpty())
+            lines.append(a.region);
+        lines.append(a.country);
+        for (QString &l : lines)
+            l = esc(l);
+        html += QStringLiteral("<p><b>%1</b><br>%2</p>")
+                        .arg(esc(tr("Ship to")), lines.join(QStringLiteral("<br>")));
+    } else {
+        html += QStringLiteral("<p><i>%1</i></p>")
+                        .arg(esc(tr("No shipping address on this order.")));
+    }
+    if (!o->shippingName.isEmpty())
+        html += QStringLiteral("<p>%1</p>")
+                        .arg(esc(tr("Shipping: %1, %2")
+                                         .arg(o->shippingName,
+                                              formatMoney(o->shippingCents, o->currency))));
+    html += QStringLiteral("<table cellpadding='3'><tr><th align='left'>%1</th><th>%2</th>"
+                           "<th>%3</th><th align='right'>%4</th><th align='right'>%5</th></tr>")
+                    .arg(tr("Product"), tr("Qty"), tr("Shipped"), tr("Price"), tr("Line"));
     for (const OrderLine &l : o->items) {
-        QString name = l.name.toHtmlEscaped();
+        QString name = esc(l.name);
         if (l.refundedQuantity > 0)
             name += QStringLiteral(" <i>(%1)</i>").arg(tr("%1 refunded").arg(l.refundedQuantity));
-        html += QStringLiteral("<tr><td>%1</td><td align='center'>%2</td><td align='right'>%3</td>"
-                               "<td align='right'>%4</td></tr>")
+        html += QStringLiteral("<tr><td>%1</td><td align='center'>%2</td><td align='center'>%3</td>"
+                               "<td align='right'>%4</td><td align='right'>%5</td></tr>")
                         .arg(name)
                         .arg(l.quantity)
+                        .arg(l.shippedQuantity)
                         .arg(formatMoney(l.unitPriceCents, o->currency),
                              formatMoney(l.lineTotalCents, o->currency));
     }
@@ -328,8 +473,54 @@ void OrdersPage::showOrder()
                         .arg(tr("Coin discount on the order:"),
                              formatMoney(o->discountCents, o->currency));
     html += QStringLiteral("<br>%1 %2 (%3, %4)</p>")
-                    .arg(tr("Payment:"), o->paymentProvider.toHtmlEscaped(),
-                         o->paymentState.toHtmlEscaped(), formatMoney(o->totalCents, o->currency));
+                    .arg(tr("Payment:"), esc(o->paymentProvider), esc(o->paymentState),
+                         formatMoney(o->totalCents, o->currency));
+    QHash<QString, QString> lineNames;
+    for (const OrderLine &l : o->items)
+        lineNames.insert(l.id, l.name);
+    const auto units = [&](const auto &items) {
+        QStringList parts;
+        for (const auto &i : items)
+            parts.append(QStringLiteral("%1 × %2")
+                                 .arg(i.quantity)
+                                 .arg(lineNames.value(i.orderItemId, tr("a line"))));
+        return esc(parts.join(QStringLiteral(", ")));
+    };
+    if (!o->shipments.isEmpty()) {
+        html += QStringLiteral("<p><b>%1</b><br>").arg(esc(tr("Shipments")));
+        for (const Shipment &sh : o->shipments) {
+            QString tracking = esc(sh.carrier.isEmpty() ? tr("No carrier given") : sh.carrier);
+            if (!sh.trackingNumber.isEmpty()) {
+                const QUrl url(sh.trackingUrl);
+                tracking += QStringLiteral(" ")
+                            + (url.isValid() && url.scheme() == QLatin1String("https")
+                                       ? QStringLiteral("<a href=\"%1\">%2</a>")
+                                                 .arg(esc(url.toString(QUrl::FullyEncoded)),
+                                                      esc(sh.trackingNumber))
+                                       : esc(sh.trackingNumber));
+            }
+            html += QStringLiteral("%1 — %2: %3 — %4<br>")
+                            .arg(formatTime(sh.shippedAt), tracking, units(sh.items),
+                                 sh.deliveredAt
+                                         ? esc(tr("delivered %1").arg(formatTime(*sh.deliveredAt)))
+                                         : esc(tr("on its way")));
+        }
+        html += QStringLiteral("</p>");
+    }
+    if (!o->refunds.isEmpty()) {
+        html += QStringLiteral("<p><b>%1</b><br>").arg(esc(tr("Refunds")));
+        for (const OrderRefund &r : o->refunds) {
+            QString amount = formatMoney(r.amountCents, r.currency);
+            if (r.shippingRefundedCents > 0)
+                amount += QStringLiteral(" ")
+                          + tr("(with %1 shipping)")
+                                    .arg(formatMoney(r.shippingRefundedCents, r.currency));
+            html += QStringLiteral("%1 — %2: %3 — %4<br>")
+                            .arg(formatTime(r.createdAt), esc(amount), units(r.items),
+                                 esc(r.reason));
+        }
+        html += QStringLiteral("</p>");
+    }
     if (!o->history.isEmpty()) {
         html += QStringLiteral("<p><b>%1</b><br>").arg(tr("History"));
         for (const StatusChange &c : o->history)
@@ -349,12 +540,12 @@ void OrdersPage::showOrder()
         const qint64 total = other.linesTotalCents();
         if (other.status != OrderStatus::Cancelled && other.status != OrderStatus::PendingPayment)
             spent += total;
-        rows.append(
-                {other.id,
-                 {formatTime(other.createdAt), shortId(other.id), QString::number(itemCount(other)),
-                  formatMoney(total, other.currency), statusLabel(other.status)},
-                 {other.createdAt, other.id, itemCount(other), total, other.status},
-                 other.id == o->id});
+        rows.append({other.id,
+                     {formatTime(other.createdAt), orderNumber(other),
+                      QString::number(itemCount(other)), formatMoney(total, other.currency),
+                      statusLabel(other.status)},
+                     {other.createdAt, other.number, itemCount(other), total, other.status},
+                     other.id == o->id});
     }
     m_historyModel->setRows(rows);
     m_historyTitle->setText(
@@ -393,6 +584,402 @@ void OrdersPage::move(SellerAction action)
                                     : tr("Order for %1 delivered.").arg(who));
                 refresh(); // the selection stays on the order
             });
+}
+
+void OrdersPage::showProblem(const QString &title, const Error &error)
+{
+    delete m_problem;
+    m_problem = new QMessageBox(QMessageBox::Warning, title, describeError(error), QMessageBox::Ok,
+                                this);
+    m_problem->setAccessibleName(tr("Problem"));
+    m_problem->setTextFormat(Qt::PlainText);
+    m_problem->setInformativeText(tr("Nothing was changed."));
+    m_problem->open();
+}
+
+void OrdersPage::change(std::function<Status()> work, const QString &done)
+{
+    for (QPushButton *b : {m_markPaid, m_ship, m_deliver, m_cancel, m_refund})
+        b->setEnabled(false);
+    ctx().worker.run(this, std::move(work), [this, done](const Status &result) {
+        if (!result) {
+            showProblem(tr("Could not change the order"), result.error());
+            updateButtons();
+            refresh();
+            Q_EMIT changed(describeError(result.error()));
+            return;
+        }
+        showMessage(done);
+        refresh(); // the selection stays on the order
+        Q_EMIT changed(QString());
+    });
+}
+
+void OrdersPage::openShipDialog()
+{
+    const Order *o = selectedOrder();
+    if (!o)
+        return;
+    delete m_dialog;
+    auto *dialog = new QDialog(this);
+    m_dialog = dialog;
+    dialog->setWindowTitle(tr("Ship order %1").arg(orderNumber(*o)));
+    dialog->setAccessibleName(tr("Ship order dialog"));
+    dialog->setMinimumWidth(480);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *form = new QFormLayout;
+    auto *carrier = new QLineEdit(dialog);
+    carrier->setAccessibleName(tr("Carrier"));
+    carrier->setMaxLength(100);
+    carrier->setPlaceholderText(tr("For example DHL, UPS, La Poste"));
+    auto *number = new QLineEdit(dialog);
+    number->setAccessibleName(tr("Tracking number"));
+    number->setMaxLength(100);
+    auto *url = new QLineEdit(dialog);
+    url->setAccessibleName(tr("Tracking URL"));
+    url->setMaxLength(2048);
+    url->setPlaceholderText(tr("https://… (optional)"));
+    form->addRow(tr("&Carrier:"), carrier);
+    form->addRow(tr("&Tracking number:"), number);
+    form->addRow(tr("Tracking &URL:"), url);
+    layout->addLayout(form);
+    auto *what = new QLabel(tr("Units to ship (every unshipped unit by default):"), dialog);
+    what->setWordWrap(true);
+    layout->addWidget(what);
+    auto *grid = new QGridLayout;
+    const auto lines
+            = lineChooser(dialog, grid, *o, tr("Quantity to ship of %1"), unshipped, unshipped);
+    layout->addLayout(grid);
+    auto *problem = new QLabel(dialog);
+    problem->setAccessibleName(tr("Shipment problem"));
+    problem->setWordWrap(true);
+    problem->hide();
+    layout->addWidget(problem);
+    for (QLineEdit *edit : {carrier, number, url})
+        connect(edit, &QLineEdit::textChanged, problem, &QWidget::hide);
+    auto *box = new QDialogButtonBox(dialog);
+    auto *ok = box->addButton(tr("&Ship"), QDialogButtonBox::AcceptRole);
+    ok->setAccessibleName(tr("Confirm shipment"));
+    ok->setDefault(true);
+    auto *cancel = box->addButton(QDialogButtonBox::Cancel);
+    cancel->setAccessibleName(tr("Cancel"));
+    layout->addWidget(box);
+    connect(box, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    const QString orderId = o->id;
+    const QString who = o->customerName;
+    const QString label = orderNumber(*o);
+    connect(ok, &QPushButton::clicked, dialog, [=, this] {
+        // The API's rules for a shipment's fields (carrier and number required, an https link).
+        QStringList problems;
+        if (carrier->text().trimmed().isEmpty())
+            problems.append(tr("Enter the carrier."));
+        if (number->text().trimmed().isEmpty())
+            problems.append(tr("Enter the tracking number."));
+        const QString link = url->text().trimmed();
+        const QUrl parsed(link, QUrl::StrictMode);
+        if (!link.isEmpty()
+            && (!parsed.isValid() || parsed.scheme() != QLatin1String("https")
+                || parsed.host().isEmpty() || link.contains(QLatin1Char(' '))))
+            problems.append(tr("The tracking URL must start with https://."));
+        QList<ShipmentItem> items;
+        for (const auto &[id, spin] : lines) {
+            if (spin->value() > 0)
+                items.append({id, spin->value()});
+        }
+        if (items.isEmpty())
+            problems.append(tr("Choose at least one unit to ship."));
+        if (!problems.isEmpty()) {
+            problem->setText(problems.join(QLatin1Char('\n')));
+            problem->show();
+            return;
+        }
+        NewShipment input;
+        input.carrier = carrier->text().trimmed();
+        input.trackingNumber = number->text().trimmed();
+        input.trackingUrl = link;
+        input.items = items;
+        dialog->accept();
+        Shop *shop = &ctx().shop;
+        const QString sellerId = seller().id;
+        change(
+                [shop, sellerId, orderId, input]() -> Status {
+                    Shipments shipments(shop->database(), shop->notifier(), shop->events());
+                    if (auto s = shipments.ship(sellerId, orderId, input); !s)
+                        return s.error();
+                    return Ok{};
+                },
+                tr("Order %1 shipped to %2; the customer is told.").arg(label, who));
+    });
+    dialog->open();
+}
+
+void OrdersPage::deliver()
+{
+    const Order *o = selectedOrder();
+    if (!o)
+        return;
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    const QString orderId = o->id;
+    change(
+            [shop, sellerId, orderId] {
+                Shipments shipments(shop->database(), shop->notifier(), shop->events());
+                return shipments.deliverAll(sellerId, orderId);
+            },
+            tr("Order %1 delivered.").arg(orderNumber(*o)));
+}
+
+void OrdersPage::openCancelDialog()
+{
+    const Order *o = selectedOrder();
+    if (!o)
+        return;
+    delete m_dialog;
+    auto *dialog = new QDialog(this);
+    m_dialog = dialog;
+    dialog->setWindowTitle(tr("Cancel your lines of order %1").arg(orderNumber(*o)));
+    dialog->setAccessibleName(tr("Cancel my lines dialog"));
+    dialog->setMinimumWidth(480);
+    auto *layout = new QVBoxLayout(dialog);
+    qint64 back = 0;
+    for (const OrderLine &l : o->items)
+        back += l.quantity > 0 ? l.lineTotalCents * unshipped(l) / l.quantity : 0;
+    auto *explain = new QLabel(
+            o->status == OrderStatus::PendingPayment
+                    ? tr("Order %1 is not paid yet: it is cancelled and the reserved stock "
+                         "goes back on sale. The customer is told why.")
+                              .arg(orderNumber(*o))
+                    : tr("Every unit of yours not shipped yet in order %1 is cancelled. The "
+                         "customer gets their money back for them (about %2, coins included), "
+                         "the units go back into stock, and the customer is told why. This "
+                         "cannot be undone.")
+                              .arg(orderNumber(*o), formatMoney(back, o->currency)),
+            dialog);
+    explain->setAccessibleName(tr("What cancelling does"));
+    explain->setWordWrap(true);
+    layout->addWidget(explain);
+    auto *form = new QFormLayout;
+    auto *reason = new QLineEdit(dialog);
+    reason->setAccessibleName(tr("Cancel reason"));
+    reason->setMaxLength(2000);
+    reason->setPlaceholderText(tr("For example: out of stock, cannot ship to this country"));
+    form->addRow(tr("&Reason (the customer sees it):"), reason);
+    layout->addLayout(form);
+    auto *box = new QDialogButtonBox(dialog);
+    auto *ok = box->addButton(tr("Cancel my &lines"), QDialogButtonBox::AcceptRole);
+    ok->setAccessibleName(tr("Confirm cancel"));
+    ok->setEnabled(false);
+    auto *keep = box->addButton(tr("&Keep the order"), QDialogButtonBox::RejectRole);
+    keep->setAccessibleName(tr("Keep the order"));
+    keep->setDefault(true);
+    layout->addWidget(box);
+    connect(reason, &QLineEdit::textChanged, ok,
+            [ok](const QString &t) { ok->setEnabled(!t.trimmed().isEmpty()); });
+    connect(box, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    const QString orderId = o->id;
+    const QString label = orderNumber(*o);
+    connect(ok, &QPushButton::clicked, dialog, [=, this] {
+        const QString why = reason->text().trimmed();
+        dialog->accept();
+        Shop *shop = &ctx().shop;
+        const QString sellerId = seller().id;
+        change(
+                [shop, sellerId, orderId, why]() -> Status {
+                    if (auto s = SellerRefunds(*shop).cancel(sellerId, orderId, why); !s)
+                        return s.error();
+                    return Ok{};
+                },
+                tr("Your lines of order %1 are cancelled; the customer gets the money back.")
+                        .arg(label));
+    });
+    dialog->open();
+}
+
+void OrdersPage::openRefundDialog()
+{
+    const Order *o = selectedOrder();
+    if (!o)
+        return;
+    delete m_dialog;
+    auto *dialog = new QDialog(this);
+    m_dialog = dialog;
+    dialog->setWindowTitle(tr("Refund order %1").arg(orderNumber(*o)));
+    dialog->setAccessibleName(tr("Refund dialog"));
+    dialog->setMinimumWidth(480);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *what = new QLabel(tr("Units to refund (the customer gets back what they paid for "
+                               "them, coins included):"),
+                            dialog);
+    what->setWordWrap(true);
+    layout->addWidget(what);
+    auto *grid = new QGridLayout;
+    const auto lines = lineChooser(dialog, grid, *o, tr("Quantity to refund of %1"), unrefunded,
+                                   [](const OrderLine &) { return 0; });
+    layout->addLayout(grid);
+    auto *form = new QFormLayout;
+    auto *reason = new QLineEdit(dialog);
+    reason->setAccessibleName(tr("Refund reason"));
+    reason->setMaxLength(2000);
+    form->addRow(tr("&Reason (the customer sees it):"), reason);
+    auto *restock = new QCheckBox(tr("Put the refunded units back in &stock"), dialog);
+    restock->setAccessibleName(tr("Restock"));
+    form->addRow(QString(), restock);
+    layout->addLayout(form);
+    auto *box = new QDialogButtonBox(dialog);
+    auto *ok = box->addButton(tr("R&efund"), QDialogButtonBox::AcceptRole);
+    ok->setAccessibleName(tr("Confirm refund"));
+    ok->setEnabled(false);
+    auto *cancel = box->addButton(QDialogButtonBox::Cancel);
+    cancel->setAccessibleName(tr("Cancel"));
+    layout->addWidget(box);
+    const auto ready = [ok, reason, lines] {
+        int units = 0;
+        for (const auto &line : lines)
+            units += line.second->value();
+        ok->setEnabled(units > 0 && !reason->text().trimmed().isEmpty());
+    };
+    connect(reason, &QLineEdit::textChanged, ok, ready);
+    for (const auto &line : lines)
+        connect(line.second, &QSpinBox::valueChanged, ok, ready);
+    connect(box, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    const QString orderId = o->id;
+    const QString label = orderNumber(*o);
+    connect(ok, &QPushButton::clicked, dialog, [=, this] {
+        QList<RefundItem> items;
+        for (const auto &[id, spin] : lines) {
+            if (spin->value() > 0)
+                items.append({id, spin->value(), 0, 0});
+        }
+        const QString why = reason->text().trimmed();
+        const bool back = restock->isChecked();
+        dialog->accept();
+        Shop *shop = &ctx().shop;
+        const QString sellerId = seller().id;
+        change(
+                [shop, sellerId, orderId, items, why, back]() -> Status {
+                    if (auto s = SellerRefunds(*shop).refund(sellerId, orderId, items, why, back);
+                        !s)
+                        return s.error();
+                    return Ok{};
+                },
+                tr("Refund of order %1 made; the customer is told.").arg(label));
+    });
+    dialog->open();
+}
+
+void OrdersPage::openPackingSlip()
+{
+    const Order *o = selectedOrder();
+    if (!o)
+        return;
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    const QString orderId = o->id;
+    const QString label = orderNumber(*o);
+    m_print->setEnabled(false);
+    // The order as loaded now, as the API's packing slip route loads it.
+    ctx().worker.run(
+            this,
+            [shop, sellerId, orderId]() -> Result<QString> {
+                auto order = shop->orders().sellerOrder(sellerId, orderId);
+                if (!order)
+                    return order.error();
+                return Mercato::packingSlipHtml(order.value());
+            },
+            [this, label](const Result<QString> &html) {
+                updateButtons();
+                if (!html) {
+                    showProblem(tr("Could not make the packing slip"), html.error());
+                    return;
+                }
+                m_slipHtml = html.value();
+                m_slipTitle = tr("Packing slip %1").arg(label);
+                delete m_dialog;
+                auto *dialog = new QDialog(this);
+                m_dialog = dialog;
+                dialog->setWindowTitle(tr("Packing slip for order %1").arg(label));
+                dialog->setAccessibleName(tr("Packing slip dialog"));
+                dialog->resize(620, 560);
+                auto *layout = new QVBoxLayout(dialog);
+                auto *preview = new QTextBrowser(dialog);
+                preview->setAccessibleName(tr("Packing slip preview"));
+                preview->setHtml(m_slipHtml);
+                layout->addWidget(preview, 1);
+                auto *box = new QDialogButtonBox(dialog);
+                auto *print = box->addButton(tr("&Print…"), QDialogButtonBox::ActionRole);
+                print->setAccessibleName(tr("Print"));
+                auto *pdf = box->addButton(tr("Save as P&DF…"), QDialogButtonBox::ActionRole);
+                pdf->setAccessibleName(tr("Save as PDF"));
+                auto *close = box->addButton(QDialogButtonBox::Close);
+                close->setAccessibleName(tr("Close"));
+                layout->addWidget(box);
+                connect(box, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+                connect(print, &QPushButton::clicked, this, &OrdersPage::printPackingSlip);
+                connect(pdf, &QPushButton::clicked, this, &OrdersPage::choosePdfFile);
+                dialog->open();
+            });
+}
+
+void OrdersPage::printPackingSlip()
+{
+    auto *printer = new QPrinter(QPrinter::HighResolution);
+    printer->setDocName(m_slipTitle);
+    auto *dialog = new QPrintDialog(printer, m_dialog ? static_cast<QWidget *>(m_dialog) : this);
+    dialog->setAccessibleName(tr("Print packing slip dialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::finished, dialog, [printer] { delete printer; });
+    connect(dialog, &QDialog::accepted, this, [this, printer] {
+        QTextDocument document;
+        document.setHtml(m_slipHtml);
+        document.print(printer);
+        showMessage(tr("Packing slip sent to %1.").arg(printer->printerName()));
+    });
+    dialog->open();
+}
+
+void OrdersPage::choosePdfFile()
+{
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (m_pdfDialog) {
+        folder = m_pdfDialog->directory().absolutePath();
+        delete m_pdfDialog;
+    }
+    m_pdfDialog = new QFileDialog(m_dialog ? static_cast<QWidget *>(m_dialog) : this,
+                                  tr("Save the packing slip as PDF"), folder);
+    m_pdfDialog->setAccessibleName(tr("Packing slip PDF file"));
+    m_pdfDialog->setAcceptMode(QFileDialog::AcceptSave);
+    m_pdfDialog->setFileMode(QFileDialog::AnyFile);
+    m_pdfDialog->setNameFilter(tr("PDF files (*.pdf)"));
+    m_pdfDialog->setDefaultSuffix(QStringLiteral("pdf"));
+    QString name = m_slipTitle.toLower();
+    name.replace(QLatin1Char(' '), QLatin1Char('-')).remove(QLatin1Char('#'));
+    m_pdfDialog->selectFile(name + QStringLiteral(".pdf"));
+    connect(m_pdfDialog, &QFileDialog::fileSelected, this, &OrdersPage::savePdf);
+    m_pdfDialog->open();
+}
+
+void OrdersPage::savePdf(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    // A page or two of text: rendered here, since QTextDocument and QPrinter are GUI objects.
+    QPrinter printer(QPrinter::HighResolution);
+    printer.setOutputFormat(QPrinter::PdfFormat);
+    printer.setOutputFileName(path);
+    printer.setDocName(m_slipTitle);
+    printer.setCreator(QStringLiteral("Mercato"));
+    QTextDocument document;
+    document.setHtml(m_slipHtml);
+    document.print(&printer);
+    const QFileInfo written(path);
+    const QString error = written.exists() && written.size() > 0
+                                  ? QString()
+                                  : tr("the file could not be written");
+    if (error.isEmpty())
+        showMessage(tr("Packing slip saved to %1").arg(QDir::toNativeSeparators(path)));
+    else
+        showMessage(tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), error), true);
+    Q_EMIT packingSlipSaved(path, error);
 }
 
 QList<QStringList> OrdersPage::exportRecords() const
