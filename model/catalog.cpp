@@ -248,7 +248,9 @@ Result<Product> Catalog::create(const QString &sellerId, const NewProduct &input
     if (!effects.changedProducts.contains(id))
         effects.changedProducts.append(id);
     m_shop.inventory().announce(effects);
-    return get(id);
+    // The answer is what was committed, read without the catalogue's filters: a suspension
+    // that commits meanwhile must not turn a change that happened into a 404.
+    return load(m_shop.database().connection(), id, true);
 }
 
 Result<QStringList> Catalog::importProducts(const QString &sellerId,
@@ -425,7 +427,9 @@ Result<Product> Catalog::update(const QString &sellerId, const QString &id,
     if (!effects.changedProducts.contains(id))
         effects.changedProducts.append(id);
     m_shop.inventory().announce(effects);
-    return get(id);
+    // The answer is what was committed, read without the catalogue's filters: a suspension
+    // that commits meanwhile must not turn a change that happened into a 404.
+    return load(m_shop.database().connection(), id, true);
 }
 
 Status Catalog::remove(const QString &sellerId, const QString &id, const QString &ifMatch)
@@ -494,7 +498,9 @@ Result<Product> Catalog::adjustStock(const QString &sellerId, const QString &id,
             return s.error();
     }
     m_shop.inventory().announce(effects);
-    return get(id);
+    // The answer is what was committed, read without the catalogue's filters: a suspension
+    // that commits meanwhile must not turn a change that happened into a 404.
+    return load(m_shop.database().connection(), id, true);
 }
 
 namespace {
