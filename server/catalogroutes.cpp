@@ -1,4 +1,5 @@
 #include "catalogroutes.h"
+#include "categoryroutes.h"
 
 #include "jsonbody.h"
 #include "metrics.h"
@@ -66,24 +67,6 @@ Result<ProductSort> sortParam(const Request &request)
         return ProductSort::Rating;
     return badParam(QStringLiteral("sort"),
                     QStringLiteral("must be one of relevance, newest, price, -price, rating"));
-}
-
-// `categoryId` of a product's body: absent (nullopt), null (an empty string: no category) or
-// an id; anything else fails `f`.
-std::optional<QString> categoryField(const QJsonObject &body, FieldReader &f)
-{
-    const QString name = QStringLiteral("categoryId");
-    if (!body.contains(name))
-        return std::nullopt;
-    const QJsonValue v = body.value(name);
-    if (v.isNull())
-        return QString();
-    if (!v.isString() || v.toString().isEmpty() || v.toString().size() > Categories::kIdMax) {
-        f.fail(name, v.isString() ? QStringLiteral("no such category")
-                                  : QStringLiteral("must be a category's id or null"));
-        return std::nullopt;
-    }
-    return v.toString();
 }
 
 // The owner's live product, or the 404 that hides another seller's.
@@ -184,7 +167,7 @@ Response createProduct(Shop &shop, const Request &request)
             = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     const auto threshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                      ProductLimits::kThresholdMax);
-    const auto category = categoryField(body.value(), f);
+    const auto category = categoryIdField(body.value(), QStringLiteral("categoryId"), f);
     if (!f.ok())
         return Response::fromError(f.error());
     in.name = *name;
@@ -239,7 +222,7 @@ Response patchProduct(Shop &shop, const Request &request)
     changes.stock = f.integer(QStringLiteral("stock"), Need::Optional, 0, ProductLimits::kStockMax);
     changes.lowStockThreshold = f.integer(QStringLiteral("lowStockThreshold"), Need::Optional, 0,
                                           ProductLimits::kThresholdMax);
-    changes.categoryId = categoryField(body.value(), f);
+    changes.categoryId = categoryIdField(body.value(), QStringLiteral("categoryId"), f);
     // An explicit null is not a value for any of these fields.
     for (const QString &key :
          {QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("priceCents"),

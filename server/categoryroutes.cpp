@@ -43,23 +43,6 @@ std::optional<Response> notOwner(Shop &shop, const Request &request)
     return std::nullopt;
 }
 
-// `parentId` of a body: absent (nullopt), null (an empty string: the root) or an id.
-std::optional<QString> parentField(const QJsonObject &body, FieldReader &f)
-{
-    const QString name = QStringLiteral("parentId");
-    if (!body.contains(name))
-        return std::nullopt;
-    const QJsonValue v = body.value(name);
-    if (v.isNull())
-        return QString();
-    if (!v.isString() || v.toString().isEmpty() || v.toString().size() > Categories::kIdMax) {
-        f.fail(name, v.isString() ? QStringLiteral("no such category")
-                                  : QStringLiteral("must be a category's id or null"));
-        return std::nullopt;
-    }
-    return v.toString();
-}
-
 Response listCategories(Shop &shop)
 {
     // Any commit changes the stamp, so a cached answer is one the database still gives.
@@ -99,7 +82,7 @@ Response createCategory(Shop &shop, const Request &request)
         return Response::fromError(body.error());
     FieldReader f(body.value());
     const auto name = f.string(QStringLiteral("name"), Need::Required, 1, Categories::kNameMax);
-    const auto parent = parentField(body.value(), f);
+    const auto parent = categoryIdField(body.value(), QStringLiteral("parentId"), f);
     if (!f.ok())
         return Response::fromError(f.error());
     auto created = Categories::create(shop.database(), *name, parent.value_or(QString()));
@@ -123,7 +106,7 @@ Response patchCategory(Shop &shop, const Request &request)
     change.name = f.string(QStringLiteral("name"), Need::Optional, 1, Categories::kNameMax);
     if (body->contains(QStringLiteral("name")) && body->value(QStringLiteral("name")).isNull())
         f.fail(QStringLiteral("name"), QStringLiteral("must not be null"));
-    change.parentId = parentField(body.value(), f);
+    change.parentId = categoryIdField(body.value(), QStringLiteral("parentId"), f);
     if (!f.ok())
         return Response::fromError(f.error());
     auto updated = Categories::update(shop.database(), id, change);
@@ -142,6 +125,22 @@ Response deleteCategory(Shop &shop, const Request &request)
 }
 
 } // namespace
+
+std::optional<QString> categoryIdField(const QJsonObject &body, const QString &name,
+                                       Http::FieldReader &f)
+{
+    if (!body.contains(name))
+        return std::nullopt;
+    const QJsonValue v = body.value(name);
+    if (v.isNull())
+        return QString();
+    if (!v.isString() || v.toString().isEmpty() || v.toString().size() > Categories::kIdMax) {
+        f.fail(name, v.isString() ? QStringLiteral("no such category")
+                                  : QStringLiteral("must be a category's id or null"));
+        return std::nullopt;
+    }
+    return v.toString();
+}
 
 void registerCategoryRoutes(Router &router, Shop &shop)
 {
