@@ -51,6 +51,7 @@ const QStringList kSettings{QStringLiteral("MERCATO_LISTEN"),
                             QStringLiteral("MERCATO_EMAIL_VERIFICATION"),
                             QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"),
                             QStringLiteral("MERCATO_MAX_UNPAID_ORDERS"),
+                            QStringLiteral("MERCATO_MAX_HELD_UNITS"),
                             QStringLiteral("MERCATO_MAX_OPEN_COMPLAINTS"),
                             QStringLiteral("MERCATO_EVIDENCE_MIB_PER_DAY"),
                             QStringLiteral("MERCATO_MIN_FREE_DISK_MIB"),
@@ -421,6 +422,7 @@ ConfigOutcome loadConfig(const QStringList &args, const QProcessEnvironment &env
             = b.integer(QStringLiteral("MERCATO_PENDING_ORDER_TTL_MINUTES"), 60, 1, 60 * 24 * 30);
     c.store.maxUnpaidOrders
             = b.integer(QStringLiteral("MERCATO_MAX_UNPAID_ORDERS"), 3, 0, 1'000'000);
+    c.store.maxHeldUnits = b.integer(QStringLiteral("MERCATO_MAX_HELD_UNITS"), 99, 0, 1'000'000);
     c.store.maxOpenComplaintsPerOrder
             = b.integer(QStringLiteral("MERCATO_MAX_OPEN_COMPLAINTS"), 3, 0, 1000);
     c.store.evidenceMiBPerDay

@@ -12,8 +12,10 @@
 #include "storeowner.h"
 #include "storeprofile.h"
 
+#include <QHash>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QSet>
 
 #include <algorithm>
 
@@ -305,19 +307,28 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     auto shipping = Checkout::resolveShipping(db, customerId, shippingChoice, false);
     if (!shipping)
         return shipping.error();
-    // Unpaid orders hold stock: a customer may keep only a few of them at a time. Counted
-    // after the lock above, so concurrent checkouts of one customer see each other's orders.
-    if (m_settings.maxUnpaidOrders > 0) {
-        auto unpaid = execPrepared(db,
-                                   QStringLiteral("SELECT COUNT(*) FROM orders WHERE "
-                                                  "customer_id = ? AND status = ?"),
-                                   {customerId, OrderStatus::PendingPayment});
+    // Unpaid orders hold stock: a customer may keep only a few of them at a time, and only so
+    // many units of one product in them together. Read after the lock above, so concurrent
+    // checkouts of one customer see each other's orders.
+    QHash<QString, qint64> heldUnits;
+    if (m_settings.maxUnpaidOrders > 0 || m_settings.maxHeldUnits > 0) {
+        auto unpaid
+                = execPrepared(db,
+                               QStringLiteral("SELECT o.id, i.product_id, i.quantity FROM orders o "
+                                              "JOIN order_items i ON i.order_id = o.id "
+                                              "WHERE o.customer_id = ? AND o.status = ?"),
+                               {customerId, OrderStatus::PendingPayment});
         if (!unpaid)
             return unpaid.error();
         QSqlQuery &row = *unpaid.value();
-        const qint64 n = row.next() ? row.value(0).toLongLong() : 0;
+        QSet<QString> orders;
+        while (row.next()) {
+            orders.insert(row.value(0).toString());
+            heldUnits[row.value(1).toString()] += row.value(2).toLongLong();
+        }
         row.finish();
-        if (n >= m_settings.maxUnpaidOrders)
+        const qint64 n = orders.size();
+        if (m_settings.maxUnpaidOrders > 0 && n >= m_settings.maxUnpaidOrders)
             return makeError(ErrorCode::Conflict,
                              QStringLiteral("%1 of your orders await payment; pay or cancel one "
                                             "before placing another")
@@ -341,6 +352,21 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     }
     if (wanted.isEmpty())
         return makeError(ErrorCode::Conflict, QStringLiteral("the cart is empty"));
+    if (m_settings.maxHeldUnits > 0) {
+        for (const auto &[productId, quantity] : std::as_const(wanted)) {
+            const qint64 held = heldUnits.value(productId);
+            if (held + quantity > m_settings.maxHeldUnits) {
+                const QString message
+                        = QStringLiteral("your unpaid orders hold %1 of this product already; "
+                                         "at most %2 may wait for payment at once")
+                                  .arg(held)
+                                  .arg(m_settings.maxHeldUnits);
+                return Error{ErrorCode::Conflict,
+                             message,
+                             {{QStringLiteral("items.%1").arg(productId), message}}};
+            }
+        }
+    }
     // Product-id order: concurrent checkouts take row locks in one order (no deadlocks).
     std::sort(wanted.begin(), wanted.end(),
               [](const auto &a, const auto &b) { return a.first < b.first; });

@@ -16,7 +16,10 @@ struct StoreSettings
     int lowStockDefault = 5;
     bool sellerApproval = false;
     int pendingOrderTtlMinutes = 60;
-    int maxUnpaidOrders = 0;           // per customer; 0: no limit (MERCATO_MAX_UNPAID_ORDERS: 3)
+    int maxUnpaidOrders = 0; // per customer; 0: no limit (MERCATO_MAX_UNPAID_ORDERS: 3)
+    // Units of one product a customer's unpaid orders may hold together, this order's
+    // included; 0: no limit (MERCATO_MAX_HELD_UNITS: 99).
+    int maxHeldUnits = 0;
     int maxOpenComplaintsPerOrder = 0; // unresolved at a time; 0: no limit (the server: 3)
     int evidenceMiBPerDay = 0;         // evidence photos per customer in 24 h; 0: no limit
     int minFreeDiskMiB = 0;            // local image uploads refused below this much free space

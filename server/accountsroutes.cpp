@@ -239,6 +239,12 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                           session.value(), wantsCookie(request));
                });
 
+    // Sign-ins wait for a password check on the gate's threads, never on a worker.
+    if (checks->capacity() > 0) {
+        router.runOnPasswordChecks("POST", QStringLiteral("/api/v1/auth/register"), checks);
+        router.runOnPasswordChecks("POST", QStringLiteral("/api/v1/auth/login"), checks);
+    }
+
     router.add("POST", QStringLiteral("/api/v1/auth/refresh"), Access::Public,
                [&accounts](Request &request) {
                    const auto in = refreshTokenBody(request);

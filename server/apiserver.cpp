@@ -1,5 +1,7 @@
 #include "apiserver.h"
 
+#include "ratelimiter.h"
+
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QPointer>
@@ -217,6 +219,13 @@ Status ApiServer::start()
 
 void ApiServer::stop(int drainMs)
 {
+    // Sign-ins still waiting for a password check are answered 503 while the workers can
+    // still send it; once the workers are gone, nothing may still run on those threads.
+    const QList<Http::PasswordCheckGate *> checks = m_router->passwordCheckGates();
+    if (!m_workers.empty()) {
+        for (Http::PasswordCheckGate *gate : checks)
+            gate->settle();
+    }
     for (auto &w : m_workers)
         w->drain(drainMs);
     for (auto &w : m_workers) {
@@ -226,6 +235,8 @@ void ApiServer::stop(int drainMs)
         }
     }
     m_workers.clear();
+    for (Http::PasswordCheckGate *gate : checks)
+        gate->settle();
 }
 
 QList<QThread *> ApiServer::threads() const

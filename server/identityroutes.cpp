@@ -64,6 +64,9 @@ void registerIdentityRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                    return Response::noContent();
                });
 
+    if (checks->capacity() > 0)
+        router.runOnPasswordChecks("POST", QStringLiteral("/api/v1/auth/reset-password"), checks);
+
     // The link of an email confirmation (a new account's, or a change of address).
     router.add("POST", QStringLiteral("/api/v1/auth/confirm-email"), Access::Public,
                [&shop](Request &request) {

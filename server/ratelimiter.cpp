@@ -205,7 +205,44 @@ int AuthRateLimiter::size()
 
 PasswordCheckGate::PasswordCheckGate(int capacity)
     : m_capacity(std::max(0, capacity))
-{}
+{
+    if (m_capacity > 0) {
+        m_threads = std::make_unique<QThreadPool>();
+        m_threads->setObjectName(QStringLiteral("password-checks"));
+        m_threads->setMaxThreadCount(m_capacity);
+    }
+}
+
+PasswordCheckGate::~PasswordCheckGate()
+{
+    settle();
+}
+
+bool PasswordCheckGate::submit(std::function<void(bool refused)> work)
+{
+    if (!m_threads) {
+        work(false);
+        return true;
+    }
+    if (m_waiting.fetch_add(1) >= kMaxWaiting) {
+        m_waiting.fetch_sub(1);
+        return false;
+    }
+    m_threads->start([this, work = std::move(work)] {
+        m_waiting.fetch_sub(1);
+        work(m_refusing.load());
+    });
+    return true;
+}
+
+void PasswordCheckGate::settle()
+{
+    if (!m_threads)
+        return;
+    m_refusing.store(true);
+    m_threads->waitForDone();
+    m_refusing.store(false);
+}
 
 PasswordCheckGate::Place::Place(PasswordCheckGate *gate, Wait wait)
     : m_gate(gate)

@@ -9,9 +9,12 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QThreadPool>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -82,18 +85,20 @@ private:
     int m_sets = 0;
 };
 
-// A bound on the password checks (scrypt) that run on the API's workers at once. A check of an
-// account that is signed in already (`POST /me/password`, `PATCH /me`) that finds every place
-// taken is answered 503 with Retry-After at once instead of holding its worker: with fewer
-// places than workers, those checks can never take every worker. Sign-ins (login, register,
-// password reset) queue for a place instead (up to kQueueMs), so customers signing in at the
-// same moment are all answered; they are limited per address and account beforehand.
+// A bound on the password checks (scrypt) that run at once, and the threads that sign-ins run
+// on. A check of an account that is signed in already (`POST /me/password`, `PATCH /me`) runs
+// on its API worker and, finding every place taken, is answered 503 with Retry-After at once
+// instead of holding the worker. Sign-ins (login, register, password reset) run on the gate's
+// own threads, one per place (Router::runOnPasswordChecks): they queue there, up to
+// kMaxWaiting of them, while the workers go on answering everything else; past that, 503.
 class PasswordCheckGate
 {
 public:
-    // `capacity` 0: no bound.
+    // `capacity` 0: no bound, and no threads of its own (everything runs on the workers).
     explicit PasswordCheckGate(int capacity);
+    ~PasswordCheckGate();
     static constexpr int kQueueMs = 30'000;
+    static constexpr int kMaxWaiting = 256;
     enum class Wait { No, Queue };
 
     // Holds one place while it lives, if it got one.
@@ -111,6 +116,14 @@ public:
         bool m_held = false;
     };
 
+    // Runs `work` on one of the gate's threads, with `refused` true when the server stopped
+    // before its turn came (it then only answers). False when kMaxWaiting works wait already.
+    bool submit(std::function<void(bool refused)> work);
+    // The server stops: what waits is refused, what runs finishes, the threads end (and with
+    // them their database connections). Work submitted later runs again.
+    void settle();
+    int waiting() const { return m_waiting.load(); }
+
     // The answer to a check that found no place.
     static Response busy();
     int capacity() const { return m_capacity; }
@@ -120,6 +133,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_freed;
     int m_inUse = 0; // guarded by m_mutex
+    std::unique_ptr<QThreadPool> m_threads;
+    std::atomic<int> m_waiting{0};
+    std::atomic<bool> m_refusing{false};
 };
 
 } // namespace Mercato::Http

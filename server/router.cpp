@@ -116,7 +116,7 @@ void Router::add(const QByteArray &method, const QString &pattern, Access access
                  qint64 bodyLimit)
 {
     m_routes.push_back(Route{method, pattern, pattern.split(QLatin1Char('/'), Qt::SkipEmptyParts),
-                             access, std::move(handler), bodyLimit});
+                             access, std::move(handler), bodyLimit, nullptr});
 }
 
 const Router::Route *Router::match(const QByteArray &method, const QStringList &segments,
@@ -147,6 +147,38 @@ const Router::Route *Router::match(const QByteArray &method, const QStringList &
         }
     }
     return nullptr;
+}
+
+void Router::runOnPasswordChecks(const QByteArray &method, const QString &pattern,
+                                 std::shared_ptr<PasswordCheckGate> checks)
+{
+    for (Route &route : m_routes) {
+        if (route.method == method && route.pattern == pattern) {
+            route.passwordChecks = checks;
+            return;
+        }
+    }
+    qFatal("runOnPasswordChecks: no route %s %s", method.constData(), qPrintable(pattern));
+}
+
+PasswordCheckGate *Router::passwordChecksFor(const QByteArray &method, const QString &path) const
+{
+    // Reads never check a password: they are not looked up twice.
+    if (method == "GET" || method == "HEAD" || method == "OPTIONS")
+        return nullptr;
+    const std::optional<QStringList> segments = pathSegments(path);
+    const Route *route = segments ? match(method, *segments, nullptr) : nullptr;
+    return route ? route->passwordChecks.get() : nullptr;
+}
+
+QList<PasswordCheckGate *> Router::passwordCheckGates() const
+{
+    QList<PasswordCheckGate *> out;
+    for (const Route &route : m_routes) {
+        if (route.passwordChecks && !out.contains(route.passwordChecks.get()))
+            out.append(route.passwordChecks.get());
+    }
+    return out;
 }
 
 qint64 Router::bodyLimit(const QByteArray &method, const QString &path) const

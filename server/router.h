@@ -7,6 +7,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -15,6 +16,8 @@ class Metrics;
 }
 
 namespace Mercato::Http {
+
+class PasswordCheckGate;
 
 enum class Access { Public, SignedIn, Customer, Seller };
 
@@ -45,6 +48,16 @@ public:
     // The whole pipeline for one request.
     Response dispatch(Request &request) const;
 
+    // The route's handler checks a password (scrypt): the transport runs its whole pipeline on
+    // `checks`' threads instead of the API worker that read it, so that sign-ins queue there
+    // and never hold every worker (the connection reads nothing more until it is answered).
+    void runOnPasswordChecks(const QByteArray &method, const QString &pattern,
+                             std::shared_ptr<PasswordCheckGate> checks);
+    // Where a request runs: the password checks it queues on, or null for the worker.
+    PasswordCheckGate *passwordChecksFor(const QByteArray &method, const QString &path) const;
+    // Every distinct gate routes run on (for the server to settle them when it stops).
+    QList<PasswordCheckGate *> passwordCheckGates() const;
+
     // What the transport guard asks before reading a body.
     qint64 bodyLimit(const QByteArray &method, const QString &path) const;
     // Methods registered for a path (empty: unknown path).
@@ -68,6 +81,7 @@ private:
         Access access;
         Handler handler;
         qint64 bodyLimit;
+        std::shared_ptr<PasswordCheckGate> passwordChecks;
     };
     const Route *match(const QByteArray &method, const QStringList &segments,
                        QHash<QString, QString> *params) const;

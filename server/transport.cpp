@@ -1,5 +1,7 @@
 #include "transport.h"
 
+#include "ratelimiter.h"
+
 #include "metrics.h"
 
 #include <QHttpServerRequest>
@@ -190,6 +192,10 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, GuardedTcpServer *server, Q
 
 ConnectionGuard::~ConnectionGuard()
 {
+    if (m_deferred) {
+        std::lock_guard lock(m_deferred->m_mutex);
+        m_deferred->m_guard = nullptr;
+    }
     if (m_server) {
         m_server->m_guards.remove(this);
         m_server->m_limiter->release(m_peer);
@@ -306,6 +312,12 @@ void ConnectionGuard::pause()
 void ConnectionGuard::resume()
 {
     m_paused = false;
+    if (!m_deferred)
+        showUnread();
+}
+
+void ConnectionGuard::showUnread()
+{
     if (m_socket->isTransactionStarted())
         m_socket->rollbackTransaction();
     m_socket->setReadBufferSize(0);
@@ -326,7 +338,7 @@ void ConnectionGuard::onReadyRead()
             m_socket->abort();
         return;
     }
-    if (m_paused) {
+    if (m_paused || m_deferred) {
         hideUnread();
         return;
     }
@@ -580,6 +592,49 @@ std::optional<ConnectionGuard::Accepted> ConnectionGuard::takeRequest()
     return m_accepted.takeFirst();
 }
 
+std::shared_ptr<DeferredAnswer> ConnectionGuard::deferAnswer(bool close, bool head)
+{
+    m_deferred = std::make_shared<DeferredAnswer>();
+    m_deferred->m_guard = this;
+    m_deferredClose = close;
+    m_deferredHead = head;
+    m_timer.stop();
+    hideUnread();
+    return m_deferred;
+}
+
+void ConnectionGuard::answerDeferred(const Http::Response &response)
+{
+    if (!m_deferred)
+        return;
+    {
+        std::lock_guard lock(m_deferred->m_mutex);
+        m_deferred->m_guard = nullptr;
+    }
+    m_deferred.reset();
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    const bool close = m_deferredClose || m_closeAfter;
+    responseWritten(writeResponse(m_socket, response, close, m_deferredHead), close);
+    // What arrived meanwhile is read now (unless the answers wait for the peer to read); after
+    // a request that asked to close, only the requests accepted before it.
+    if (!close && !m_paused)
+        showUnread();
+}
+
+void DeferredAnswer::deliver(Http::Response response)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_guard)
+        return;
+    // Posted while the guard cannot be destroyed (its destructor takes this lock); a guard
+    // destroyed before the event runs takes the event with it.
+    ConnectionGuard *guard = m_guard;
+    QMetaObject::invokeMethod(
+            guard, [guard, response = std::move(response)] { guard->answerDeferred(response); },
+            Qt::QueuedConnection);
+}
+
 void ConnectionGuard::responseWritten(qint64 bytes, bool close)
 {
     m_answered += bytes;
@@ -677,6 +732,18 @@ bool RoutedHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSock
     }
     r.body = request.body();
     r.remoteAddress = request.remoteAddress();
+    if (Http::PasswordCheckGate *checks = m_router->passwordChecksFor(r.method, r.path)) {
+        // A sign-in: its whole pipeline runs on the password checks' threads, this worker goes
+        // on with other connections.
+        std::shared_ptr<DeferredAnswer> answer
+                = guard->deferAnswer(accepted->close, r.method == "HEAD");
+        const Http::Router *router = m_router;
+        if (!checks->submit([router, answer, r = std::move(r)](bool refused) mutable {
+                answer->deliver(refused ? Http::PasswordCheckGate::busy() : router->dispatch(r));
+            }))
+            answer->deliver(Http::PasswordCheckGate::busy());
+        return true;
+    }
     const Response response = m_router->dispatch(r);
     const bool close = accepted->close || guard->closeAfterResponse();
     const qint64 written = writeResponse(socket, response, close, r.method == "HEAD");

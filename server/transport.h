@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QTcpSocket;
@@ -79,6 +80,20 @@ private:
 
 class ConnectionGuard;
 
+// An answer made on another thread (a sign-in on the password checks' threads) for a request
+// a worker read: handed to the connection's thread, or dropped when the connection is gone.
+class DeferredAnswer
+{
+public:
+    // From any thread.
+    void deliver(Http::Response response);
+
+private:
+    friend class ConnectionGuard;
+    std::mutex m_mutex;
+    ConnectionGuard *m_guard = nullptr; // guarded by m_mutex; null once the connection is gone
+};
+
 // One worker's listening socket. Accept errors (descriptors exhausted) pause accepting
 // briefly instead of spinning.
 class GuardedTcpServer : public QTcpServer
@@ -123,7 +138,10 @@ public:
         bool close = false; // its answer ends the connection
     };
 
-    bool idle() const { return m_state == State::Head && m_head.isEmpty() && m_accepted.isEmpty(); }
+    bool idle() const
+    {
+        return m_state == State::Head && m_head.isEmpty() && m_accepted.isEmpty() && !m_deferred;
+    }
     // The server drains: an idle connection closes now, a busy one after its next answer.
     void drain();
     bool closeAfterResponse() const { return m_closeAfter; }
@@ -137,6 +155,11 @@ public:
     bool closing() const { return m_closing; }
     // QHttpServer read a request whose head this guard did not accept: refuse it.
     void refuseUnaccepted();
+    // The answer to the request just taken is made elsewhere and comes through the returned
+    // DeferredAnswer; until it does, nothing more of the connection is read and no timeout
+    // runs (it waits for the server, not for its peer). `close`: that answer ends the
+    // connection; `head`: it is the answer to a HEAD.
+    std::shared_ptr<DeferredAnswer> deferAnswer(bool close, bool head);
 
 private:
     enum class State { Head, Body, Rejected };
@@ -160,6 +183,9 @@ private:
     void pause();
     void resume();
     void hideUnread();
+    void showUnread();
+    friend class DeferredAnswer;
+    void answerDeferred(const Http::Response &response);
 
     QTcpSocket *m_socket;
     QPointer<GuardedTcpServer> m_server;
@@ -190,6 +216,10 @@ private:
     qint64 m_answered = 0;
     QList<qint64> m_answerEnds;
     bool m_paused = false;
+    // The answer being made elsewhere, and what it was asked with.
+    std::shared_ptr<DeferredAnswer> m_deferred;
+    bool m_deferredClose = false;
+    bool m_deferredHead = false;
     QTimer m_timer;
     QTimer m_writeTimer;
 };

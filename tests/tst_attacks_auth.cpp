@@ -161,6 +161,8 @@ private Q_SLOTS:
     void finding01_loginLimiterMemoryBounded();
     void finding07_noLockoutFromAnotherAddress();
     void finding06_passwordChecksLimitedAndBounded();
+    void finding06_signInsNeverTakeEveryWorker();
+    void finding06_pipelinedSignInsAnsweredInOrder();
     void finding14_oneResetMailPerAccount();
     void finding16_emailNeedsProofOfTheAddress();
 };
@@ -439,6 +441,139 @@ void TestAttacksAuth::finding06_passwordChecksLimitedAndBounded()
         QVERIFY2(
                 logins[size_t(i)] == 200,
                 qPrintable(QStringLiteral("sign-in %1 answered %2").arg(i).arg(logins[size_t(i)])));
+    MERCATO_VERIFY_CLEAN_EXIT(server);
+}
+
+// Sixteen customers sign in at the same moment on a server with two workers and one place for
+// password checks. The sign-ins queue on the password checks' own thread, so a catalogue read
+// sent while they wait is answered at once, not after them; every sign-in is let in; and a
+// server stopped while sign-ins still wait answers each of them and exits cleanly.
+void TestAttacksAuth::finding06_signInsNeverTakeEveryWorker()
+{
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("MERCATO_WORKERS"), QStringLiteral("2"));
+    env.insert(QStringLiteral("MERCATO_PASSWORD_CHECKS"), QStringLiteral("1"));
+    ServerProcess server(env);
+    QVERIFY2(server.start(), qPrintable(server.log()));
+    const quint16 port = server.port();
+    const QString email = QStringLiteral("queue@example.test");
+    QVERIFY(!registerCustomer(port, email).isEmpty());
+
+    constexpr int kSignIns = 16;
+    auto signInAll = [&](std::vector<int> &statuses, std::atomic<int> &finished) {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kSignIns; ++i) {
+            threads.emplace_back([&, i] {
+                statuses[size_t(i)]
+                        = requestFrom(sourceAddress(20 + i), port, "POST", "/api/v1/auth/login",
+                                      credentials(email, kPassword))
+                                  .status;
+                ++finished;
+            });
+        }
+        return threads;
+    };
+    std::vector<int> statuses(kSignIns, 0);
+    std::atomic<int> finished{0};
+    std::vector<std::thread> threads = signInAll(statuses, finished);
+    // Each check takes a good fraction of a second: the sign-ins are all in the server by now,
+    // and almost all of them still wait for the place.
+    QTest::qWait(300);
+    const HttpResult read
+            = requestFrom(QStringLiteral("127.0.0.1"), port, "GET", "/api/v1/products?limit=5");
+    const int finishedWhenRead = finished.load();
+    for (auto &t : threads)
+        t.join();
+    qInfo("finding 6: %d sign-ins at once on 2 workers with 1 password check; a catalogue read "
+          "answered %d with %d sign-ins answered by then",
+          kSignIns, read.status, finishedWhenRead);
+    QCOMPARE(read.status, 200);
+    // Before, the read waited behind the sign-ins its worker had taken first (nearly all).
+    QVERIFY2(finishedWhenRead < kSignIns / 2, "the catalogue read waited for the sign-ins");
+    for (int i = 0; i < kSignIns; ++i)
+        QVERIFY2(statuses[size_t(i)] == 200,
+                 qPrintable(
+                         QStringLiteral("sign-in %1 answered %2").arg(i).arg(statuses[size_t(i)])));
+
+    // Stopped while sign-ins wait: each gets an answer (let in, or 503 to try again), none is
+    // left hanging, and the server exits cleanly.
+    std::fill(statuses.begin(), statuses.end(), 0);
+    finished = 0;
+    threads = signInAll(statuses, finished);
+    QTest::qWait(300);
+    const int exitCode = server.terminate();
+    for (auto &t : threads)
+        t.join();
+    int letIn = 0;
+    int busy = 0;
+    for (int status : statuses) {
+        if (status == 200)
+            ++letIn;
+        else if (status == 503)
+            ++busy;
+    }
+    qInfo("finding 6: stopped with %d sign-ins in flight: %d let in, %d answered 503", kSignIns,
+          letIn, busy);
+    QCOMPARE(letIn + busy, kSignIns);
+    QVERIFY2(exitCode == 0, qPrintable(logExcerpt(server.log())));
+}
+
+// Two sign-ins and a catalogue read pipelined on one connection: the sign-ins wait for their
+// password checks elsewhere, and the three answers still come in the order asked, on the one
+// connection, which closes after the third as it asked.
+void TestAttacksAuth::finding06_pipelinedSignInsAnsweredInOrder()
+{
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("MERCATO_WORKERS"), QStringLiteral("2"));
+    env.insert(QStringLiteral("MERCATO_PASSWORD_CHECKS"), QStringLiteral("1"));
+    ServerProcess server(env);
+    QVERIFY2(server.start(), qPrintable(server.log()));
+    const quint16 port = server.port();
+    const QString email = QStringLiteral("pipe@example.test");
+    QVERIFY(!registerCustomer(port, email).isEmpty());
+
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
+    auto login = [&](const QString &password) -> QByteArray {
+        const QByteArray body = credentials(email, password);
+        return "POST /api/v1/auth/login HTTP/1.1\r\n" + host
+               + "Content-Type: application/json\r\nContent-Length: "
+               + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    };
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(socket.waitForConnected(10000));
+    const QByteArray pipelined = login(kPassword) + login(QStringLiteral("not the password"))
+                                 + "GET /api/v1/products?limit=1 HTTP/1.1\r\n" + host
+                                 + "Connection: close\r\n\r\n";
+    socket.write(pipelined);
+    QByteArray in;
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < 60000 && socket.state() == QAbstractSocket::ConnectedState) {
+        if (socket.waitForReadyRead(100))
+            in += socket.readAll();
+    }
+    in += socket.readAll();
+    // The answers, in order: status and body of each.
+    QList<QPair<int, QByteArray>> answers;
+    qsizetype at = 0;
+    while (at < in.size()) {
+        const qsizetype headEnd = in.indexOf("\r\n\r\n", at);
+        if (headEnd < 0)
+            break;
+        const QByteArray head = in.mid(at, headEnd - at);
+        static const QRegularExpression length(QStringLiteral("(?i)content-length: *([0-9]+)"));
+        const qsizetype bodyLength
+                = length.match(QString::fromLatin1(head)).captured(1).toLongLong();
+        answers.append({head.mid(9, 3).toInt(), in.mid(headEnd + 4, bodyLength)});
+        at = headEnd + 4 + bodyLength;
+    }
+    QVERIFY2(answers.size() == 3, in.constData());
+    QCOMPARE(answers.at(0).first, 200);
+    QVERIFY(answers.at(0).second.contains("accessToken"));
+    QCOMPARE(answers.at(1).first, 401);
+    QCOMPARE(answers.at(2).first, 200);
+    QVERIFY(answers.at(2).second.contains("\"items\""));
     MERCATO_VERIFY_CLEAN_EXIT(server);
 }
 

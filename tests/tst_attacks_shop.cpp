@@ -215,6 +215,7 @@ private Q_SLOTS:
     void finding03_sellerCannotMarkOthersPaid();
     void finding03_sellerApprovalAndOwner();
     void finding08_unpaidOrdersCapped();
+    void finding08_heldUnitsPerProductCapped();
     void finding15_verifiedPurchaseNeedsUnrefundedUnit();
     void finding09_complaintsAndEvidenceBounded();
     void finding09_diskFloorRefusesUploads();
@@ -431,6 +432,78 @@ void TestAttacksShop::finding08_unpaidOrdersCapped()
     QCOMPARE(hoarder.client.post(QStringLiteral("/api/v1/orders/%1/cancel").arg(first)).status,
              200);
     QCOMPARE(hoarder.client.post(QStringLiteral("/api/v1/orders")).status, 201);
+    MERCATO_VERIFY_CLEAN_EXIT(server);
+}
+
+// Within the unpaid-order cap, one customer still cannot hold more than MERCATO_MAX_HELD_UNITS
+// units of one product waiting for payment, whether asked one after another or all at once.
+void TestAttacksShop::finding08_heldUnitsPerProductCapped()
+{
+    const ConfigOutcome defaults = loadConfig({QStringLiteral("mercato-server")}, {}, true);
+    QVERIFY(defaults.config);
+    QCOMPARE(defaults.config->store.maxHeldUnits, 99);
+
+    ServerProcess server(
+            env({{"MERCATO_MAX_UNPAID_ORDERS", "3"}, {"MERCATO_MAX_HELD_UNITS", "99"}}));
+    QVERIFY2(server.start(), qPrintable(server.log()));
+    const quint16 port = server.port();
+    Member seller = join(port, QStringLiteral("seller"), QStringLiteral("Seller"));
+    Member hoarder = join(port, QStringLiteral("customer"), QStringLiteral("Hoarder"));
+    const QString teapots = createProduct(seller.client, 1000);
+    const QString cups = createProduct(seller.client, 1000);
+    QVERIFY(!teapots.isEmpty() && !cups.isEmpty());
+
+    const QJsonObject first = order(hoarder.client, {{teapots, 60}});
+    QVERIFY(!first.isEmpty());
+    // 60 held + 40 asked > 99: refused, naming the line; nothing changes, the cart stays.
+    hoarder.client.put(QStringLiteral("/api/v1/cart/items/") + teapots,
+                       {{QStringLiteral("quantity"), 40}});
+    HttpResult r = hoarder.client.post(QStringLiteral("/api/v1/orders"));
+    QCOMPARE(r.status, 409);
+    QVERIFY(r.isProblem());
+    QCOMPARE(r.json()[QStringLiteral("errors")][0][QStringLiteral("field")].toString(),
+             QStringLiteral("items.") + teapots);
+    QCOMPARE(stockOf(port, teapots), qint64(1000 - 60));
+    const QJsonArray cart = hoarder.client.get(QStringLiteral("/api/v1/cart"))
+                                    .json()
+                                    .value(QStringLiteral("items"))
+                                    .toArray();
+    QCOMPARE(cart.size(), 1);
+    QCOMPARE(cart.at(0)[QStringLiteral("quantity")].toInt(), 40);
+    // Up to the cap is fine, and another product has its own count.
+    hoarder.client.put(QStringLiteral("/api/v1/cart/items/") + teapots,
+                       {{QStringLiteral("quantity"), 39}});
+    QCOMPARE(hoarder.client.post(QStringLiteral("/api/v1/orders")).status, 201);
+    QVERIFY(!order(hoarder.client, {{cups, 99}}).isEmpty());
+    QCOMPARE(stockOf(port, teapots), qint64(1000 - 99));
+    // A paid order holds nothing any more: its units no longer count.
+    const QString firstId = first.value(QStringLiteral("id")).toString();
+    QCOMPARE(seller.client.post(move(firstId, "mark-paid")).status, 200);
+    QVERIFY(!order(hoarder.client, {{teapots, 60}}).isEmpty());
+
+    // Thirty at once from six connections, 40 units each: only two orders fit under 99.
+    Member racer = join(port, QStringLiteral("customer"), QStringLiteral("Racer"));
+    const QString kettles = createProduct(seller.client, 1000);
+    std::atomic<int> created{0}, refused{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&, client = racer.client] {
+            for (int i = 0; i < 5; ++i) {
+                client.put(QStringLiteral("/api/v1/cart/items/") + kettles,
+                           {{QStringLiteral("quantity"), 40}});
+                const HttpResult placed = client.post(QStringLiteral("/api/v1/orders"),
+                                                      {{QStringLiteral("coinsToUse"), 0}});
+                (placed.status == 201 ? created : placed.status == 409 ? refused : other)++;
+            }
+        });
+    }
+    for (std::thread &t : threads)
+        t.join();
+    qInfo("30 concurrent checkouts of 40 units: %d created, %d refused (409), %d other",
+          created.load(), refused.load(), other.load());
+    QCOMPARE(other.load(), 0);
+    QCOMPARE(created.load(), 2);
+    QCOMPARE(stockOf(port, kettles), qint64(1000 - 80));
     MERCATO_VERIFY_CLEAN_EXIT(server);
 }
 

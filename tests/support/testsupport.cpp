@@ -368,9 +368,10 @@ bool ServerProcess::start(int timeoutMs)
     env.insert(QStringLiteral("MERCATO_EMAIL_VERIFICATION"), QStringLiteral("off"));
     env.insert(QStringLiteral("MERCATO_TIMEZONE"), QStringLiteral("UTC"));
     // Tests register sellers through the API and place orders freely; the tests of seller
-    // approval and of the unpaid-order cap turn them on.
+    // approval and of the unpaid-order and held-unit caps turn them on.
     env.insert(QStringLiteral("MERCATO_SELLER_APPROVAL"), QStringLiteral("off"));
     env.insert(QStringLiteral("MERCATO_MAX_UNPAID_ORDERS"), QStringLiteral("0"));
+    env.insert(QStringLiteral("MERCATO_MAX_HELD_UNITS"), QStringLiteral("0"));
     if (usingPostgres() && !m_env.contains(QStringLiteral("MERCATO_DATABASE")))
         env.insert(QStringLiteral("MERCATO_DATABASE"), freshDatabaseUrl(m_dir.path()));
     const QStringList extra = m_env.keys();
