@@ -35,6 +35,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -663,6 +664,12 @@ QMessageBox *problemBox(QWidget *root)
     return nullptr;
 }
 
+// Clicks a check box on its box (the middle of a wide one is outside what it takes clicks on).
+void tick(QCheckBox *box)
+{
+    QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
+}
+
 // The shipping option named `name` as GET /shipping-options answers it (empty: none).
 QJsonObject apiOption(TestServer &server, const QString &name)
 {
@@ -740,7 +747,7 @@ void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
 
     // Add: every field, as the API reads them back.
     click(page, QStringLiteral("Add shipping option"));
-    QDialog *dialog = nullptr;
+    QPointer<QDialog> dialog;
     QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Shipping option dialog"))));
     type(dialog, QStringLiteral("Option name"), QStringLiteral("Express"));
     type(dialog, QStringLiteral("Option price"), QStringLiteral("12.50"));
@@ -750,7 +757,7 @@ void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
     type(dialog, QStringLiteral("Most days"), QStringLiteral("2"));
     snap(dialog, QStringLiteral("shipping-option-dialog"));
     click(dialog, QStringLiteral("Save shipping option"));
-    QTRY_VERIFY(!dialog->isVisible());
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
     QJsonObject express;
     QTRY_VERIFY(!(express = apiOption(s.server, QStringLiteral("Express"))).isEmpty());
     QCOMPARE(express.value(QStringLiteral("priceCents")).toInteger(), 1250);
@@ -790,7 +797,7 @@ void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
     problem->accept();
     QCOMPARE(apiOptionCount(s.server), 2);
     click(dialog, QStringLiteral("Cancel shipping option"));
-    QTRY_VERIFY(!dialog->isVisible());
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
     QCOMPARE(apiOptionCount(s.server), 2);
 
     // Edit: the dialog shows the option; a new price is what the API answers.
@@ -803,7 +810,7 @@ void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
              QStringLiteral("4.90"));
     type(dialog, QStringLiteral("Option price"), QStringLiteral("5.90"));
     click(dialog, QStringLiteral("Save shipping option"));
-    QTRY_VERIFY(!dialog->isVisible());
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
     QTRY_COMPARE(apiOption(s.server, QStringLiteral("Standard parcel"))
                          .value(QStringLiteral("priceCents"))
                          .toInteger(),
@@ -859,7 +866,15 @@ void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
     QCOMPARE(store.value(QStringLiteral("taxId")).toString(), QStringLiteral("FR40123456789"));
     QCOMPARE(StoreProfiles::load(shop.database().connection())->paymentInstructions,
              QStringLiteral("IBAN FR76 3000 6000 0112 3456 7890 189"));
-    QVERIFY2(clipped(page).isEmpty(), qPrintable(clipped(page).join(QStringLiteral(", "))));
+    // The page scrolls up and down only: nothing is cut off on the right at 1024 wide.
+    QStringList cut;
+    const auto all = page->findChildren<QWidget *>();
+    for (QWidget *w : all) {
+        if (w->isVisible() && !w->accessibleName().isEmpty()
+            && w->mapTo(page, QPoint(w->width(), 0)).x() > page->width())
+            cut.append(w->accessibleName());
+    }
+    QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(", "))));
 
     // Another seller: the owner's part is not there, a note says whose it is.
     window.lock();
@@ -901,7 +916,7 @@ void TestConsoleOrders::myAccountProfileMailsAndPassword()
 
     // A name the accounts service refuses: a plain dialog, nothing saved.
     type(dialog, QStringLiteral("Display name"), QString());
-    QTest::mouseClick(onSale, Qt::LeftButton);
+    tick(onSale);
     click(dialog, QStringLiteral("Save profile"));
     QMessageBox *problem = nullptr;
     QTRY_VERIFY((problem = problemBox(dialog)));
@@ -913,7 +928,7 @@ void TestConsoleOrders::myAccountProfileMailsAndPassword()
     QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(false));
 
     type(dialog, QStringLiteral("Display name"), QStringLiteral("Olga of the Lamps"));
-    QTest::mouseClick(onLow, Qt::LeftButton);
+    tick(onLow);
     QVERIFY(onSale->isChecked() && onLow->isChecked());
     click(dialog, QStringLiteral("Save profile"));
     QTRY_COMPARE(named<QLabel>(dialog, QStringLiteral("Account message"))->text(),
@@ -1027,9 +1042,9 @@ void TestConsoleOrders::forgotPasswordAtSignIn()
         QFile f(outbox.filePath(name));
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QString mail = QString::fromUtf8(f.readAll());
-        const auto m = QRegularExpression(QStringLiteral("(https?://\\S*/reset-password\\?token="
-                                                         "[A-Za-z0-9_-]+)"))
-                               .match(mail);
+        const auto m
+                = QRegularExpression(QStringLiteral("(\\S*/reset-password\\?token=[A-Za-z0-9_-]+)"))
+                          .match(mail);
         if (m.hasMatch() && mail.contains(QLatin1String("owner@example.test")))
             token = m.captured(1);
     }

@@ -1100,13 +1100,13 @@ void TestFulfilment::sellerOptInMails()
     const QByteArray saleSubject = "Sale: order #" + QByteArray::number(number) + " was paid";
     QTRY_COMPARE_WITH_TIMEOUT(mails(saleSubject).size(), 1, 15000);
     const QByteArray sale = mails(saleSubject).first();
-    QVERIFY2(sale.contains("To: " + emailA.toUtf8()), sale.constData());
+    QVERIFY2(sale.contains(QByteArray("To: " + emailA.toUtf8())), sale.constData());
     QVERIFY2(sale.contains("2 x Green tea tin: 5.00 USD"), sale.constData());
     QVERIFY2(sale.contains("1 x Item "), sale.constData());
     QVERIFY2(sale.contains("Total for your lines: 8.33 USD"), sale.constData()); // 500 + 333
     QTRY_COMPARE_WITH_TIMEOUT(mails("Low stock: Green tea tin").size(), 1, 15000);
     const QByteArray low = mails("Low stock: Green tea tin").first();
-    QVERIFY2(low.contains("To: " + emailA.toUtf8()), low.constData());
+    QVERIFY2(low.contains(QByteArray("To: " + emailA.toUtf8())), low.constData());
     QVERIFY2(low.contains("Stock: 3"), low.constData());
     QVERIFY2(low.contains("Low-stock threshold: 3"), low.constData());
     QCOMPARE(notificationCount(s.shop(), s.a, QStringLiteral("stock.low")), 1);
@@ -1114,7 +1114,7 @@ void TestFulfilment::sellerOptInMails()
     const QString nameB = scalarText(
             s.shop(), QStringLiteral("SELECT name FROM products WHERE id = ?"), {s.productB});
     QVERIFY(!sale.contains(nameB.toUtf8()));
-    QVERIFY(mails("To: " + emailB.toUtf8()).isEmpty());
+    QVERIFY(mails(QByteArray("To: " + emailB.toUtf8())).isEmpty());
 
     // Once per event: an order of B's only mails A nothing; the tin falling further (no new
     // crossing) neither. A's next paid order is mailed once more.

@@ -188,7 +188,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_address.at(4)->setPlaceholderText(tr("optional"));
     m_address.at(6)->setPlaceholderText(tr("two letters, e.g. FR"));
     m_address.at(6)->setMaxLength(2);
-    of->addRow(tr("Name:"), m_address.at(0));
+    of->addRow(tr("Legal name:"), m_address.at(0));
     of->addRow(tr("Line &1:"), m_address.at(1));
     of->addRow(tr("Line &2:"), m_address.at(2));
     auto *cityRow = new QHBoxLayout;
@@ -1074,7 +1074,7 @@ void SettingsPage::editShippingOption(bool add)
     to->setAccessibleName(tr("Days range label"));
     days->addWidget(to);
     days->addWidget(maxDays);
-    form->addRow(tr("&Estimated days:"), days);
+    form->addRow(tr("Estimated days:"), days);
     layout->addLayout(form);
     auto *buttons = new QDialogButtonBox(dialog);
     QPushButton *save = buttons->addButton(tr("&Save option"), QDialogButtonBox::AcceptRole);
