@@ -67,6 +67,26 @@ QImage logoThumbnail(Shop *shop, const QString &key)
     return image;
 }
 
+// A row whose field is a layout gets no buddy from QFormLayout, and its label would show the "&"
+// of its shortcut: the layout's first widget becomes the buddy.
+void buddyUp(QFormLayout *form)
+{
+    for (int row = 0; row < form->rowCount(); ++row) {
+        QLayoutItem *label = form->itemAt(row, QFormLayout::LabelRole);
+        QLayoutItem *field = form->itemAt(row, QFormLayout::FieldRole);
+        auto *text = label ? qobject_cast<QLabel *>(label->widget()) : nullptr;
+        if (!text || text->buddy() || !field || !field->layout())
+            continue;
+        QLayout *l = field->layout();
+        for (int i = 0; i < l->count(); ++i) {
+            if (QWidget *w = l->itemAt(i)->widget(); w && (w->focusPolicy() & Qt::TabFocus)) {
+                text->setBuddy(w);
+                break;
+            }
+        }
+    }
+}
+
 // "4.90" (or "4,90", "4") as minor units; nullopt for anything else.
 std::optional<qint64> parseAmount(const QString &text)
 {
@@ -389,6 +409,8 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_test = new QFutureWatcher<ConnectionCheck>(this);
     connect(m_test, &QFutureWatcher<ConnectionCheck>::finished, this, &SettingsPage::testFinished);
 
+    for (QFormLayout *form : {sf, of, vf, kf})
+        buddyUp(form);
     // One scrolling column: the page is taller than a 700-pixel window.
     auto *scroll = new QScrollArea(this);
     scroll->setAccessibleName(tr("Settings area"));
@@ -1067,14 +1089,15 @@ void SettingsPage::editShippingOption(bool add)
     form->addRow(tr("&Name:"), name);
     form->addRow(tr("&Price (%1):").arg(m_currencyShown), price);
     form->addRow(tr("&Free when the order reaches:"), freeOver);
-    form->addRow(tr("&Ships to:"), countries);
+    form->addRow(tr("Ships &to:"), countries);
     auto *days = new QHBoxLayout;
     days->addWidget(minDays);
     auto *to = new QLabel(tr("to"), dialog);
     to->setAccessibleName(tr("Days range label"));
     days->addWidget(to);
     days->addWidget(maxDays);
-    form->addRow(tr("Estimated days:"), days);
+    form->addRow(tr("&Estimated days:"), days);
+    buddyUp(form);
     layout->addLayout(form);
     auto *buttons = new QDialogButtonBox(dialog);
     QPushButton *save = buttons->addButton(tr("&Save option"), QDialogButtonBox::AcceptRole);
