@@ -1,5 +1,6 @@
 #include "accounts.h"
 #include "preparedsql.h"
+#include "sellermail.h"
 
 #include "clock.h"
 #include "cursor.h"
@@ -540,6 +541,11 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
     if (emailChanges && (!change.currentPassword || change.currentPassword->isEmpty()))
         problems.append({QStringLiteral("currentPassword"),
                          QStringLiteral("currentPassword is required to change the email")});
+    const bool mailChoices = change.mailOnSale || change.mailOnLowStock;
+    if (mailChoices && found.value()->role != QLatin1String("seller"))
+        problems.append({change.mailOnSale ? QStringLiteral("mailOnSale")
+                                           : QStringLiteral("mailOnLowStock"),
+                         QStringLiteral("only sellers get sale and low-stock mails")});
     if (!problems.isEmpty())
         return validation(problems);
     if (emailChanges) {
@@ -561,7 +567,7 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
         if (taken->next())
             return emailTaken();
     }
-    if (change.displayName || emailChanges) {
+    if (change.displayName || emailChanges || mailChoices) {
         Transaction tx(m_db);
         if (auto s = tx.begin(); !s)
             return s.error();
@@ -586,6 +592,12 @@ Result<Account> Accounts::updateProfile(const QString &userId, const ProfileChan
                 return older.error();
             if (auto s
                 = queueConfirmation(tx.db(), *found.value(), QStringLiteral("change"), email);
+                !s)
+                return s.error();
+        }
+        if (mailChoices) {
+            if (auto s
+                = SellerMail::setChoices(tx.db(), userId, change.mailOnSale, change.mailOnLowStock);
                 !s)
                 return s.error();
         }

@@ -60,6 +60,9 @@ struct ProfileChange
     std::optional<QString> displayName;
     std::optional<QString> email;
     std::optional<QString> currentPassword; // needed to change the email
+    // A seller's opt-in mails (SellerMail); a customer naming one gets 422.
+    std::optional<bool> mailOnSale;
+    std::optional<bool> mailOnLowStock;
 };
 
 struct CoinPage

@@ -1,6 +1,7 @@
 #include "inventory.h"
 
 #include "preparedsql.h"
+#include "sellermail.h"
 #include "stocksale.h"
 
 #include "clock.h"
@@ -11,7 +12,8 @@ namespace Mercato {
 
 namespace {
 
-// The seller's `stock.low` notification of a crossing (the flag already disarmed).
+// The seller's `stock.low` notification of a crossing (the flag already disarmed), and its mail
+// when the seller asked for one.
 Status notifyLowStock(const QSqlDatabase &db, Notifier &notifier, const QString &productId,
                       const QString &sellerId, const QString &name, int stock, int threshold,
                       StockEffects *effects)
@@ -28,6 +30,8 @@ Status notifyLowStock(const QSqlDatabase &db, Notifier &notifier, const QString 
                                           {QStringLiteral("lowStockThreshold"), threshold}},
                               &pending);
         !s)
+        return s;
+    if (auto s = SellerMail::lowStock(db, sellerId, name, stock, threshold); !s)
         return s;
     if (effects) {
         effects->notifications += pending;

@@ -7,6 +7,7 @@
 #include "ids.h"
 #include "mailoutbox.h"
 #include "preparedsql.h"
+#include "sellermail.h"
 #include "sellerrefunds.h"
 #include "stocksale.h"
 #include "storeowner.h"
@@ -250,6 +251,10 @@ Status OrderService::notifySellers(const QSqlDatabase &db, const Order &order, c
         data.insert(QStringLiteral("sellerSubtotalCents"), own);
         if (auto s = m_notifier.add(db, sellerId, kind, title, body, data, pending); !s)
             return s;
+        if (kind == QLatin1String("order.paid")) {
+            if (auto s = SellerMail::sale(db, order, sellerId); !s)
+                return s;
+        }
     }
     return Ok{};
 }

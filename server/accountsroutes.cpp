@@ -4,6 +4,7 @@
 #include "ratelimiter.h"
 
 #include "model/clock.h"
+#include "model/sellermail.h"
 #include "model/shop.h"
 #include "model/storeowner.h"
 
@@ -80,6 +81,23 @@ QJsonValue ownerField(Shop &shop, const Account &a)
         return QJsonValue(QJsonValue::Undefined);
     auto owner = StoreOwner::isOwner(shop.database().connection(), a.id);
     return owner && owner.value();
+}
+
+// The profile of GET and PATCH /me: a seller's also says whether it owns the store and which
+// mails it asked for.
+Result<QJsonObject> profileJson(Shop &shop, const Account &a)
+{
+    QJsonObject me = userJson(a);
+    if (auto owner = ownerField(shop, a); !owner.isUndefined())
+        me.insert(QStringLiteral("owner"), owner);
+    if (a.role == QLatin1String("seller")) {
+        auto mail = SellerMail::choices(shop.database().connection(), a.id);
+        if (!mail)
+            return mail.error();
+        me.insert(QStringLiteral("mailOnSale"), mail->onSale);
+        me.insert(QStringLiteral("mailOnLowStock"), mail->onLowStock);
+    }
+    return me;
 }
 
 Response noStore(Response r)
@@ -277,10 +295,10 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                    auto account = accounts.account(request.user().userId);
                    if (!account)
                        return Response::fromError(account.error());
-                   QJsonObject me = userJson(account.value());
-                   if (auto owner = ownerField(shop, account.value()); !owner.isUndefined())
-                       me.insert(QStringLiteral("owner"), owner);
-                   return noStore(Response::json(200, me));
+                   auto me = profileJson(shop, account.value());
+                   if (!me)
+                       return Response::fromError(me.error());
+                   return noStore(Response::json(200, me.value()));
                });
 
     router.add("PATCH", QStringLiteral("/api/v1/me"), Access::SignedIn,
@@ -299,6 +317,10 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                                    change.currentPassword
                                            = in.string(QStringLiteral("currentPassword"),
                                                        Need::Optional, 0, kMaxPasswordChars, false);
+                                   change.mailOnSale = in.boolean(QStringLiteral("mailOnSale"),
+                                                                  Need::Optional);
+                                   change.mailOnLowStock = in.boolean(
+                                           QStringLiteral("mailOnLowStock"), Need::Optional);
                                });
                        !s)
                        return Response::fromError(s.error());
@@ -316,7 +338,10 @@ void registerAccountsRoutes(Router &router, Shop &shop, std::shared_ptr<AuthRate
                        return Response::fromError(account.error());
                    if (change.email)
                        shop.mail().wake(); // the link to the new address, if one was made
-                   return noStore(Response::json(200, userJson(account.value())));
+                   auto me = profileJson(shop, account.value());
+                   if (!me)
+                       return Response::fromError(me.error());
+                   return noStore(Response::json(200, me.value()));
                });
 
     router.add("POST", QStringLiteral("/api/v1/me/password"), Access::SignedIn,

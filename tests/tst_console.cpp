@@ -192,34 +192,6 @@ void saveAs(QWidget *page, const QString &folder, const QString &fileName,
     QTest::mouseClick(save, Qt::LeftButton);
 }
 
-// The action of `menu` whose accessible name (what a screen reader says) is `name`.
-QAction *menuAction(QMenu *menu, const QString &name)
-{
-    QAccessibleInterface *iface = QAccessible::queryAccessibleInterface(menu);
-    const QList<QAction *> actions = menu->actions();
-    for (int i = 0; iface && i < iface->childCount(); ++i) {
-        QAccessibleInterface *item = iface->child(i);
-        if (item && item->text(QAccessible::Name) == name)
-            return actions.value(i);
-    }
-    return nullptr;
-}
-
-// Opens the menu bar's menu named `menuName` with the mouse and clicks its item `itemName`.
-void chooseFromMenu(QMainWindow *window, const QString &menuName, const QString &itemName)
-{
-    auto *menu = named<QMenu>(window, menuName);
-    QVERIFY2(menu, qPrintable(menuName));
-    QAction *action = menuAction(menu, itemName);
-    QVERIFY2(action, qPrintable(itemName));
-    QVERIFY2(action->isEnabled(), qPrintable(itemName + QStringLiteral(" is disabled")));
-    QMenuBar *bar = window->menuBar();
-    QTest::mouseClick(bar, Qt::LeftButton, {}, bar->actionGeometry(menu->menuAction()).center());
-    QTRY_VERIFY(menu->isVisible());
-    QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(action).center());
-    QTRY_VERIFY(!menu->isVisible());
-}
-
 QByteArray readFile(const QString &path)
 {
     QFile f(path);

@@ -1,8 +1,10 @@
 // The seller's console from paid to delivered, offscreen, driven by accessible names: an order
 // shipped with tracking in parts, delivered, the seller's lines cancelled, a refund, the
-// packing slip saved as PDF, and the owner's Sellers page (approve, suspend, reinstate). Each
-// flow checks the API's answer afterwards, since the console and the API call the same model
-// services.
+// packing slip saved as PDF, the owner's Sellers page (approve, suspend, reinstate), the owner's
+// shipping options, address, tax id and payment instructions in Settings, My account (name,
+// picture, opt-in mails, password), Forgot password? at sign-in, and order numbers on the
+// Refunds & Complaints and Notifications pages. Each flow checks the API's answer afterwards,
+// since the console and the API call the same model services.
 
 #include "support/consolefixture.h"
 #include "support/testsupport.h"
@@ -12,6 +14,8 @@
 #include "model/sellers.h"
 #include "model/shippingoptions.h"
 #include "model/shop.h"
+#include "model/storeprofile.h"
+#include "ui/accountdialog.h"
 #include "ui/logindialog.h"
 #include "ui/mainwindow.h"
 #include "ui/orderspage.h"
@@ -21,19 +25,26 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -107,6 +118,10 @@ private Q_SLOTS:
     void refundSomeUnits();
     void packingSlipToPdf();
     void ownerApprovesSuspendsReinstates();
+    void ownerShippingOptionsAndStoreDetails();
+    void myAccountProfileMailsAndPassword();
+    void forgotPasswordAtSignIn();
+    void refundsComplaintsAndNotificationsShowNumbers();
 
 private:
     struct Store
@@ -634,6 +649,497 @@ void TestConsoleOrders::ownerApprovesSuspendsReinstates()
     QTRY_COMPARE(window.seller().email, QStringLiteral("bea@example.test"));
     QTRY_VERIFY(pages->item(row)->isHidden());
     QVERIFY(window.currentPage() != QStringLiteral("Sellers"));
+}
+
+namespace {
+
+// The open plain dialog named "Problem" under `root`, or null.
+QMessageBox *problemBox(QWidget *root)
+{
+    const auto boxes = root->findChildren<QMessageBox *>();
+    for (QMessageBox *b : boxes) {
+        if (b->accessibleName() == QLatin1String("Problem") && b->isVisible())
+            return b;
+    }
+    return nullptr;
+}
+
+// Clicks a check box on its box (the middle of a wide one is outside what it takes clicks on).
+void tick(QCheckBox *box)
+{
+    QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
+}
+
+// The shipping option named `name` as GET /shipping-options answers it (empty: none).
+QJsonObject apiOption(TestServer &server, const QString &name)
+{
+    const QJsonArray items = server.client()
+                                     .get(QStringLiteral("/api/v1/shipping-options"))
+                                     .json()
+                                     .value(QStringLiteral("items"))
+                                     .toArray();
+    for (const QJsonValue &v : items) {
+        if (v.toObject().value(QStringLiteral("name")).toString() == name)
+            return v.toObject();
+    }
+    return {};
+}
+
+int apiOptionCount(TestServer &server)
+{
+    return int(server.client()
+                       .get(QStringLiteral("/api/v1/shipping-options"))
+                       .json()
+                       .value(QStringLiteral("items"))
+                       .toArray()
+                       .size());
+}
+
+// Picks `path` in the open file dialog `files` and presses its accept button.
+void pickFile(QFileDialog *files, const QString &path)
+{
+    files->setDirectory(QFileInfo(path).absolutePath());
+    auto *edit = files->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+    QVERIFY2(edit, "the file dialog is not the widget-based one");
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClicks(edit, QFileInfo(path).fileName());
+    QAbstractButton *open = files->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Open);
+    QVERIFY(open);
+    QTRY_VERIFY(open->isEnabled());
+    QTest::mouseClick(open, Qt::LeftButton);
+}
+
+} // namespace
+
+// Settings for the owner: the shipping options listed, added, edited and deleted through the
+// same service as /owner/shipping-options (a bad value gets a plain dialog naming the field and
+// nothing changes); the store's address, tax id and payment instructions as PATCH /owner/store
+// saves them. The page scrolls to fit 1024×700. Another seller sees none of it.
+void TestConsoleOrders::ownerShippingOptionsAndStoreDetails()
+{
+    Store s;
+    setUp(s);
+    Shop &shop = s.server.shop();
+    auto bea = shop.accounts().registerAccount({QStringLiteral("bea@example.test"), kPassword,
+                                                QStringLiteral("Bea Baker"),
+                                                QStringLiteral("seller")});
+    QVERIFY(bea);
+    Console console(s.server);
+    start(console, QStringLiteral("owner@example.test"));
+    MainWindow &window = console.window;
+    resizeTo(&window, 1024, 700);
+    window.showPage(QStringLiteral("Settings"));
+    QWidget *page = window.page(QStringLiteral("Settings"));
+    auto *view = named<QTableView>(page, QStringLiteral("Shipping option list"));
+    QVERIFY(view);
+    QTRY_VERIFY(rowOf(view, s.optionId) >= 0);
+    QCOMPARE(view->model()->index(rowOf(view, s.optionId), 1).data().toString(),
+             QStringLiteral("4.90 USD"));
+    QCOMPARE(view->model()->index(rowOf(view, s.optionId), 3).data().toString(),
+             QStringLiteral("everywhere"));
+    QVERIFY(named<QScrollArea>(page, QStringLiteral("Settings area")));
+    QVERIFY(fitsAt1024x700(page));
+    snap(&window, QStringLiteral("settings-owner-1024x700"));
+    resizeTo(&window, 1920, 1080);
+    snap(&window, QStringLiteral("settings-owner-1920x1080"));
+    resizeTo(&window, 1024, 700);
+
+    // Add: every field, as the API reads them back.
+    click(page, QStringLiteral("Add shipping option"));
+    QPointer<QDialog> dialog;
+    QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Shipping option dialog"))));
+    type(dialog, QStringLiteral("Option name"), QStringLiteral("Express"));
+    type(dialog, QStringLiteral("Option price"), QStringLiteral("12.50"));
+    type(dialog, QStringLiteral("Free over"), QStringLiteral("100"));
+    type(dialog, QStringLiteral("Ships to countries"), QStringLiteral("fr, de"));
+    type(dialog, QStringLiteral("Fewest days"), QStringLiteral("1"));
+    type(dialog, QStringLiteral("Most days"), QStringLiteral("2"));
+    snap(dialog, QStringLiteral("shipping-option-dialog"));
+    click(dialog, QStringLiteral("Save shipping option"));
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
+    QJsonObject express;
+    QTRY_VERIFY(!(express = apiOption(s.server, QStringLiteral("Express"))).isEmpty());
+    QCOMPARE(express.value(QStringLiteral("priceCents")).toInteger(), 1250);
+    QCOMPARE(express.value(QStringLiteral("freeOverCents")).toInteger(), 10000);
+    QCOMPARE(express.value(QStringLiteral("countries")).toArray(),
+             (QJsonArray{QStringLiteral("DE"), QStringLiteral("FR")}));
+    QCOMPARE(express.value(QStringLiteral("estimatedDays")).toObject(),
+             (QJsonObject{{QStringLiteral("min"), 1}, {QStringLiteral("max"), 2}}));
+    const QString expressId = express.value(QStringLiteral("id")).toString();
+    QTRY_VERIFY(rowOf(view, expressId) >= 0);
+
+    // Bad input: a plain dialog naming the field, the option dialog stays, nothing is added.
+    click(page, QStringLiteral("Add shipping option"));
+    QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Shipping option dialog"))));
+    type(dialog, QStringLiteral("Option name"), QStringLiteral("Pigeon"));
+    type(dialog, QStringLiteral("Option price"), QStringLiteral("cheap"));
+    click(dialog, QStringLiteral("Save shipping option"));
+    QMessageBox *problem = nullptr;
+    QTRY_VERIFY((problem = problemBox(page)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Price:")), qPrintable(problem->text()));
+    problem->accept();
+    QTRY_VERIFY(!problemBox(page));
+    QVERIFY(dialog->isVisible());
+    type(dialog, QStringLiteral("Option price"), QStringLiteral("3"));
+    type(dialog, QStringLiteral("Ships to countries"), QStringLiteral("FR, ZZ"));
+    click(dialog, QStringLiteral("Save shipping option"));
+    QTRY_VERIFY((problem = problemBox(page)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Ships to:")), qPrintable(problem->text()));
+    problem->accept();
+    type(dialog, QStringLiteral("Ships to countries"), QString());
+    type(dialog, QStringLiteral("Fewest days"), QStringLiteral("5"));
+    type(dialog, QStringLiteral("Most days"), QStringLiteral("2"));
+    click(dialog, QStringLiteral("Save shipping option"));
+    QTRY_VERIFY((problem = problemBox(page)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Estimated days:")),
+             qPrintable(problem->text()));
+    problem->accept();
+    QCOMPARE(apiOptionCount(s.server), 2);
+    click(dialog, QStringLiteral("Cancel shipping option"));
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
+    QCOMPARE(apiOptionCount(s.server), 2);
+
+    // Edit: the dialog shows the option; a new price is what the API answers.
+    QVERIFY(clickRow(view, s.optionId));
+    click(page, QStringLiteral("Edit shipping option"));
+    QTRY_VERIFY((dialog = openDialog(page, QStringLiteral("Shipping option dialog"))));
+    QCOMPARE(named<QLineEdit>(dialog, QStringLiteral("Option name"))->text(),
+             QStringLiteral("Standard parcel"));
+    QCOMPARE(named<QLineEdit>(dialog, QStringLiteral("Option price"))->text(),
+             QStringLiteral("4.90"));
+    type(dialog, QStringLiteral("Option price"), QStringLiteral("5.90"));
+    click(dialog, QStringLiteral("Save shipping option"));
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
+    QTRY_COMPARE(apiOption(s.server, QStringLiteral("Standard parcel"))
+                         .value(QStringLiteral("priceCents"))
+                         .toInteger(),
+                 590);
+    QTRY_COMPARE(view->model()->index(rowOf(view, s.optionId), 1).data().toString(),
+                 QStringLiteral("5.90 USD"));
+
+    // Delete asks first.
+    QVERIFY(clickRow(view, expressId));
+    click(page, QStringLiteral("Delete shipping option"));
+    QMessageBox *confirm = nullptr;
+    QTRY_VERIFY((confirm = named<QMessageBox>(page, QStringLiteral("Delete shipping option?")))
+                && confirm->isVisible());
+    click(confirm, QStringLiteral("Confirm delete shipping option"));
+    QTRY_VERIFY(apiOption(s.server, QStringLiteral("Express")).isEmpty());
+    QTRY_COMPARE(rowOf(view, expressId), -1);
+
+    // The address, tax id and payment instructions: a missing postal code is named in a plain
+    // dialog and nothing is saved; then all of it is.
+    type(page, QStringLiteral("Address name"), QStringLiteral("Olga's Lamps"));
+    type(page, QStringLiteral("Address line 1"), QStringLiteral("3 Quai Rambaud"));
+    type(page, QStringLiteral("City"), QStringLiteral("Lyon"));
+    type(page, QStringLiteral("Country"), QStringLiteral("fr"));
+    type(page, QStringLiteral("Tax ID"), QStringLiteral("FR40123456789"));
+    auto *instructions = named<QPlainTextEdit>(page, QStringLiteral("Payment instructions"));
+    QVERIFY(instructions);
+    instructions->setFocus();
+    QTest::keyClicks(instructions, QStringLiteral("IBAN FR76 3000 6000 0112 3456 7890 189"));
+    click(page, QStringLiteral("Save address and payment"));
+    QTRY_VERIFY((problem = problemBox(page)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Postal code:")),
+             qPrintable(problem->text()));
+    problem->accept();
+    QVERIFY(s.server.client()
+                    .get(QStringLiteral("/api/v1/store"))
+                    .json()
+                    .value(QStringLiteral("address"))
+                    .isNull());
+    QVERIFY(StoreProfiles::load(shop.database().connection())->taxId.isEmpty());
+    type(page, QStringLiteral("Postal code"), QStringLiteral("69002"));
+    click(page, QStringLiteral("Save address and payment"));
+    QTRY_COMPARE(s.server.client()
+                         .get(QStringLiteral("/api/v1/store"))
+                         .json()
+                         .value(QStringLiteral("address"))
+                         .toObject()
+                         .value(QStringLiteral("postalCode"))
+                         .toString(),
+                 QStringLiteral("69002"));
+    const QJsonObject store = s.server.client().get(QStringLiteral("/api/v1/store")).json();
+    QCOMPARE(store.value(QStringLiteral("address")).toObject().value(QStringLiteral("country")),
+             QStringLiteral("FR"));
+    QCOMPARE(store.value(QStringLiteral("taxId")).toString(), QStringLiteral("FR40123456789"));
+    QCOMPARE(StoreProfiles::load(shop.database().connection())->paymentInstructions,
+             QStringLiteral("IBAN FR76 3000 6000 0112 3456 7890 189"));
+    // The page scrolls up and down only: nothing is cut off on the right at 1024 wide.
+    QStringList cut;
+    const auto all = page->findChildren<QWidget *>();
+    for (QWidget *w : all) {
+        if (w->isVisible() && !w->accessibleName().isEmpty()
+            && w->mapTo(page, QPoint(w->width(), 0)).x() > page->width())
+            cut.append(w->accessibleName());
+    }
+    QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QStringLiteral(", "))));
+
+    // Another seller: the owner's part is not there, a note says whose it is.
+    window.lock();
+    LoginDialog *login = window.loginDialog();
+    QTRY_VERIFY(login->isVisible());
+    type(login, QStringLiteral("Email"), QStringLiteral("bea@example.test"));
+    type(login, QStringLiteral("Password"), kPassword);
+    click(login, QStringLiteral("Sign in"));
+    QTRY_COMPARE(window.seller().email, QStringLiteral("bea@example.test"));
+    window.showPage(QStringLiteral("Settings"));
+    QTRY_VERIFY(named<QLabel>(page, QStringLiteral("Owner settings note"))->isVisible());
+    QVERIFY(!named<QAbstractButton>(page, QStringLiteral("Add shipping option"))->isVisible());
+    QVERIFY(!named<QLineEdit>(page, QStringLiteral("Tax ID"))->isVisible());
+    snap(&window, QStringLiteral("settings-seller-1024x700"));
+}
+
+// My account from the Shop menu: the display name and both opt-in mails saved as PATCH /me
+// would (GET /me shows them), a bad name refused in a plain dialog, a profile picture through
+// the image store (avatarUrl), and the password changed only with the right current one and a
+// new one the policy accepts.
+void TestConsoleOrders::myAccountProfileMailsAndPassword()
+{
+    Store s;
+    setUp(s);
+    Console console(s.server);
+    start(console, QStringLiteral("owner@example.test"));
+    MainWindow &window = console.window;
+    const Client owner = as(s.server, s.ownerId, QStringLiteral("seller"));
+    chooseFromMenu(&window, QStringLiteral("Shop"), QStringLiteral("My account…"));
+    AccountDialog *dialog = window.accountDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QTRY_VERIFY(named<QAbstractButton>(dialog, QStringLiteral("Save profile"))->isEnabled());
+    QCOMPARE(named<QLineEdit>(dialog, QStringLiteral("Display name"))->text(),
+             QStringLiteral("Olga Owner"));
+    auto *onSale = named<QCheckBox>(dialog, QStringLiteral("Mail me for each sale"));
+    auto *onLow = named<QCheckBox>(dialog, QStringLiteral("Mail me when a product runs low"));
+    QVERIFY(onSale && onLow);
+    QVERIFY(!onSale->isChecked() && !onLow->isChecked());
+
+    // A name the accounts service refuses: a plain dialog, nothing saved.
+    type(dialog, QStringLiteral("Display name"), QString());
+    tick(onSale);
+    click(dialog, QStringLiteral("Save profile"));
+    QMessageBox *problem = nullptr;
+    QTRY_VERIFY((problem = problemBox(dialog)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Display name:")),
+             qPrintable(problem->text()));
+    problem->accept();
+    QJsonObject me = owner.get(QStringLiteral("/api/v1/me")).json();
+    QCOMPARE(me.value(QStringLiteral("displayName")).toString(), QStringLiteral("Olga Owner"));
+    QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(false));
+
+    type(dialog, QStringLiteral("Display name"), QStringLiteral("Olga of the Lamps"));
+    tick(onLow);
+    QVERIFY(onSale->isChecked() && onLow->isChecked());
+    click(dialog, QStringLiteral("Save profile"));
+    QTRY_COMPARE(named<QLabel>(dialog, QStringLiteral("Account message"))->text(),
+                 QStringLiteral("Profile saved."));
+    me = owner.get(QStringLiteral("/api/v1/me")).json();
+    QCOMPARE(me.value(QStringLiteral("displayName")).toString(),
+             QStringLiteral("Olga of the Lamps"));
+    QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(true));
+    QCOMPARE(me.value(QStringLiteral("mailOnLowStock")), QJsonValue(true));
+    QCOMPARE(named<QLabel>(&window, QStringLiteral("Signed-in seller"))->text(),
+             QStringLiteral("Signed in: Olga of the Lamps"));
+
+    // A profile picture from a file.
+    QTemporaryDir folder;
+    QVERIFY(folder.isValid());
+    QImage picture(96, 96, QImage::Format_RGB32);
+    picture.fill(QColor(0x2e, 0x7d, 0x32));
+    const QString path = folder.filePath(QStringLiteral("me.png"));
+    QVERIFY(picture.save(path));
+    click(dialog, QStringLiteral("Choose profile picture"));
+    QFileDialog *files = nullptr;
+    QTRY_VERIFY((files = named<QFileDialog>(dialog, QStringLiteral("Profile picture file")))
+                && files->isVisible());
+    pickFile(files, path);
+    QTRY_COMPARE(named<QLabel>(dialog, QStringLiteral("Account message"))->text(),
+                 QStringLiteral("Profile picture saved."));
+    QVERIFY(!owner.get(QStringLiteral("/api/v1/me"))
+                     .json()
+                     .value(QStringLiteral("avatarUrl"))
+                     .toString()
+                     .isEmpty());
+    QVERIFY(named<QAbstractButton>(dialog, QStringLiteral("Remove profile picture"))->isEnabled());
+    snap(dialog, QStringLiteral("my-account"));
+
+    // The password: a wrong current one, then a new one too short, then right.
+    const QString next = QStringLiteral("a lamp for every window");
+    type(dialog, QStringLiteral("Current password"), QStringLiteral("not my password"));
+    type(dialog, QStringLiteral("New password"), next);
+    type(dialog, QStringLiteral("Repeat new password"), next);
+    click(dialog, QStringLiteral("Change password"));
+    QTRY_VERIFY((problem = problemBox(dialog)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("Current password:")),
+             qPrintable(problem->text()));
+    problem->accept();
+    QTRY_VERIFY(named<QAbstractButton>(dialog, QStringLiteral("Change password"))->isEnabled());
+    type(dialog, QStringLiteral("Current password"), kPassword);
+    type(dialog, QStringLiteral("New password"), QStringLiteral("short"));
+    type(dialog, QStringLiteral("Repeat new password"), QStringLiteral("short"));
+    click(dialog, QStringLiteral("Change password"));
+    QTRY_VERIFY((problem = problemBox(dialog)));
+    QVERIFY2(problem->text().startsWith(QLatin1String("New password:")),
+             qPrintable(problem->text()));
+    problem->accept();
+    auto login = [&](const QString &password) {
+        return s.server.client()
+                .post(QStringLiteral("/api/v1/auth/login"),
+                      {{QStringLiteral("email"), QStringLiteral("owner@example.test")},
+                       {QStringLiteral("password"), password}})
+                .status;
+    };
+    QCOMPARE(login(kPassword), 200);
+    QTRY_VERIFY(named<QAbstractButton>(dialog, QStringLiteral("Change password"))->isEnabled());
+    type(dialog, QStringLiteral("Current password"), kPassword);
+    type(dialog, QStringLiteral("New password"), next);
+    type(dialog, QStringLiteral("Repeat new password"), next);
+    click(dialog, QStringLiteral("Change password"));
+    QTRY_VERIFY(named<QLabel>(dialog, QStringLiteral("Account message"))
+                        ->text()
+                        .startsWith(QLatin1String("Password changed.")));
+    QCOMPARE(login(next), 200);
+    QCOMPARE(login(kPassword), 401);
+    click(dialog, QStringLiteral("Close my account"));
+    QTRY_VERIFY(!dialog->isVisible());
+}
+
+// Forgot password? at sign-in: the reset mail goes out as POST /auth/forgot-password sends it;
+// a wrong code is refused in plain words; the code from the mail with a new password works, and
+// the seller signs in with it.
+void TestConsoleOrders::forgotPasswordAtSignIn()
+{
+    Store s;
+    setUp(s);
+    Console console(s.server);
+    MainWindow &window = console.window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.begin();
+    LoginDialog *login = window.loginDialog();
+    QTRY_VERIFY(login->isVisible());
+    click(login, QStringLiteral("Forgot password"));
+    QTRY_VERIFY(named<QLineEdit>(login, QStringLiteral("Reset email"))->isVisible());
+    QVERIFY(!named<QLineEdit>(login, QStringLiteral("Password"))->isVisible());
+    const QDir outbox(s.server.dataDir() + QStringLiteral("/outbox"));
+    auto mailCount = [&] {
+        return outbox.entryList({QStringLiteral("*.eml")}, QDir::Files).size();
+    };
+    const qsizetype before = mailCount();
+
+    // An unknown address gets the same words and no mail.
+    type(login, QStringLiteral("Reset email"), QStringLiteral("nobody@example.test"));
+    click(login, QStringLiteral("Send reset mail"));
+    auto *said = named<QLabel>(login, QStringLiteral("Reset message"));
+    QVERIFY2(said->text().contains(QLatin1String("on its way")), qPrintable(said->text()));
+    type(login, QStringLiteral("Reset email"), QStringLiteral("owner@example.test"));
+    click(login, QStringLiteral("Send reset mail"));
+    QVERIFY2(said->text().contains(QLatin1String("on its way")), qPrintable(said->text()));
+    QVERIFY(s.server.shop().passwordResets().waitUntilIdle(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(mailCount(), before + 1, 15000);
+    QString token;
+    for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
+        QFile f(outbox.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString mail = QString::fromUtf8(f.readAll());
+        const auto m
+                = QRegularExpression(QStringLiteral("(\\S*/reset-password\\?token=[A-Za-z0-9_-]+)"))
+                          .match(mail);
+        if (m.hasMatch() && mail.contains(QLatin1String("owner@example.test")))
+            token = m.captured(1);
+    }
+    QVERIFY2(!token.isEmpty(), "no reset link in the mail");
+    snap(login, QStringLiteral("forgot-password"));
+
+    // A wrong code: plain words, the password stays.
+    const QString next = QStringLiteral("reset lamps are bright");
+    type(login, QStringLiteral("Reset code"), QStringLiteral("not-a-code"));
+    type(login, QStringLiteral("New password"), next);
+    type(login, QStringLiteral("Repeat new password"), next);
+    click(login, QStringLiteral("Set new password"));
+    QTRY_VERIFY2(said->text().contains(QLatin1String("does not work")), qPrintable(said->text()));
+    // The whole link from the mail, pasted.
+    type(login, QStringLiteral("Reset code"), token);
+    click(login, QStringLiteral("Set new password"));
+    QTRY_VERIFY(named<QLineEdit>(login, QStringLiteral("Password"))->isVisible());
+    QVERIFY2(named<QLabel>(login, QStringLiteral("Sign in message"))
+                     ->text()
+                     .contains(QLatin1String("password was changed")),
+             qPrintable(named<QLabel>(login, QStringLiteral("Sign in message"))->text()));
+    type(login, QStringLiteral("Email"), QStringLiteral("owner@example.test"));
+    type(login, QStringLiteral("Password"), next);
+    click(login, QStringLiteral("Sign in"));
+    QTRY_COMPARE(window.seller().email, QStringLiteral("owner@example.test"));
+    QCOMPARE(s.server.client()
+                     .post(QStringLiteral("/api/v1/auth/login"),
+                           {{QStringLiteral("email"), QStringLiteral("owner@example.test")},
+                            {QStringLiteral("password"), kPassword}})
+                     .status,
+             401);
+}
+
+// The Refunds & Complaints page names orders by number (a column and the details), never by
+// their hex id; so do the notifications' texts.
+void TestConsoleOrders::refundsComplaintsAndNotificationsShowNumbers()
+{
+    Store s;
+    setUp(s);
+    const QString orderId = paidOrder(s, 2);
+    const QJsonObject order = customerOrder(s, orderId);
+    const qint64 number = order.value(QStringLiteral("number")).toInteger();
+    const QString itemId = order.value(QStringLiteral("items"))
+                                   .toArray()
+                                   .first()
+                                   .toObject()
+                                   .value(QStringLiteral("id"))
+                                   .toString();
+    Shop &shop = s.server.shop();
+    auto request = shop.refunds().request(s.customerId, orderId, itemId, 1,
+                                          QStringLiteral("The shade is cracked"));
+    QVERIFY2(request, qPrintable(request.error().detail));
+    auto complaint
+            = shop.complaints().open(s.customerId, orderId, itemId, QStringLiteral("Cracked shade"),
+                                     QStringLiteral("It arrived cracked."));
+    QVERIFY2(complaint, qPrintable(complaint.error().detail));
+    Console console(s.server);
+    start(console, QStringLiteral("owner@example.test"));
+    MainWindow &window = console.window;
+    resizeTo(&window, 1024, 700);
+    window.showPage(QStringLiteral("Refunds & Complaints"));
+    QWidget *page = window.page(QStringLiteral("Refunds & Complaints"));
+    auto *refunds = named<QTableView>(page, QStringLiteral("Refund requests"));
+    QTRY_VERIFY(rowOf(refunds, request->id) >= 0);
+    const QString hash = QStringLiteral("#%1").arg(number);
+    QCOMPARE(refunds->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("Order"));
+    QCOMPARE(refunds->model()->index(rowOf(refunds, request->id), 1).data().toString(), hash);
+    QVERIFY(clickRow(refunds, request->id));
+    auto *detail = named<QLabel>(page, QStringLiteral("Refund details"));
+    QTRY_VERIFY(detail->text().contains(QStringLiteral("Order ") + hash));
+    QVERIFY(!detail->text().contains(orderId.left(8)));
+    snap(&window, QStringLiteral("refunds-numbers-1024x700"));
+    named<QTabWidget>(page, QStringLiteral("Refunds and complaints tabs"))->setCurrentIndex(1);
+    auto *complaints = named<QTableView>(page, QStringLiteral("Complaints"));
+    QTRY_VERIFY(rowOf(complaints, complaint->id) >= 0);
+    QCOMPARE(complaints->model()->index(rowOf(complaints, complaint->id), 1).data().toString(),
+             hash);
+    QVERIFY(clickRow(complaints, complaint->id));
+    auto *thread = named<QTextBrowser>(page, QStringLiteral("Complaint conversation"));
+    QTRY_VERIFY(thread->toPlainText().contains(QStringLiteral("order ") + hash));
+    QVERIFY(!thread->toPlainText().contains(orderId.left(8)));
+
+    // The order.paid notification's text names the number.
+    window.showPage(QStringLiteral("Notifications"));
+    QWidget *notes = window.page(QStringLiteral("Notifications"));
+    auto *list = qobject_cast<QTableView *>(notes->findChildren<QTableView *>().value(0));
+    QVERIFY(list);
+    QTRY_VERIFY(list->model()->rowCount() > 0);
+    bool paidShown = false;
+    for (int r = 0; r < list->model()->rowCount(); ++r) {
+        const QString text = list->model()->index(r, 3).data().toString();
+        QVERIFY2(!text.contains(orderId), qPrintable(text));
+        paidShown = paidShown || text.contains(QStringLiteral("Order %1 was paid").arg(hash));
+    }
+    QVERIFY(paidShown);
 }
 
 QTEST_MAIN(TestConsoleOrders)

@@ -1,7 +1,8 @@
 // Fulfilment and seller-side changes over HTTP: shipments with tracking (each seller its own
 // lines, in parts), the order's states through partially_shipped, the old /ship and /deliver,
 // seller cancels and refunds with money, coins and stock given back exactly, refunds in the
-// customer's order, and packing slips. Runs on SQLite and on PostgreSQL.
+// customer's order, packing slips, and the mails a seller opts in to (each sale, low stock).
+// Runs on SQLite and on PostgreSQL.
 
 #include "orderfixture.h"
 
@@ -169,6 +170,7 @@ private Q_SLOTS:
     void packingSlipShowsOnlyOwnLinesEscaped();
     void linesShippedBeforeShipmentsKeepTheirMeaning();
     void concurrentShipmentsAndRefundsNeverOverrun();
+    void sellerOptInMails();
 };
 
 void TestFulfilment::twoSellersShipTheirOwnLinesOnly()
@@ -1025,6 +1027,117 @@ void TestFulfilment::concurrentShipmentsAndRefundsNeverOverrun()
     QVERIFY(back <= paid);
     if (refunded.load() == 6)
         QCOMPARE(back, paid);
+}
+
+// A seller's opt-in mails: off by default; GET and PATCH /me show and change them (booleans,
+// sellers only); when on, one mail through the outbox for each paid order holding the seller's
+// lines (the number, those lines and their total, nothing of another seller's) and one for each
+// low-stock crossing; none when off.
+void TestFulfilment::sellerOptInMails()
+{
+    Store s;
+    QVERIFY(s.start());
+    const QString tin = insertProduct(s.shop(), s.a, 250, 5, QStringLiteral("Green tea tin"), 3);
+    QVERIFY(!tin.isEmpty());
+    const QString emailA = s.a + QStringLiteral("@example.test");
+    const QString emailB = s.b + QStringLiteral("@example.test");
+
+    QJsonObject me = s.sa.get(QStringLiteral("/api/v1/me")).json();
+    QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(false));
+    QCOMPARE(me.value(QStringLiteral("mailOnLowStock")), QJsonValue(false));
+    QVERIFY(!s.c.get(QStringLiteral("/api/v1/me")).json().contains(QStringLiteral("mailOnSale")));
+
+    // Only booleans, only sellers; a refused change changes nothing.
+    auto r = s.sa.patch(QStringLiteral("/api/v1/me"),
+                        QJsonObject{{QStringLiteral("mailOnSale"), QStringLiteral("yes")},
+                                    {QStringLiteral("displayName"), QStringLiteral("Changed")}});
+    QCOMPARE(r.status, 422);
+    QCOMPARE(errorFields(r), QStringList{QStringLiteral("mailOnSale")});
+    r = s.c.patch(QStringLiteral("/api/v1/me"),
+                  QJsonObject{{QStringLiteral("mailOnLowStock"), true}});
+    QCOMPARE(r.status, 422);
+    QCOMPARE(errorFields(r), QStringList{QStringLiteral("mailOnLowStock")});
+    me = s.sa.get(QStringLiteral("/api/v1/me")).json();
+    QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(false));
+    QVERIFY(me.value(QStringLiteral("displayName")).toString() != QLatin1String("Changed"));
+
+    // A turns both on; B only the sale mail... of which it gets none for an order without its
+    // lines.
+    r = s.sa.patch(QStringLiteral("/api/v1/me"),
+                   QJsonObject{{QStringLiteral("mailOnSale"), true},
+                               {QStringLiteral("mailOnLowStock"), true}});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("mailOnSale")), QJsonValue(true));
+    QCOMPARE(r.json().value(QStringLiteral("mailOnLowStock")), QJsonValue(true));
+    me = s.sa.get(QStringLiteral("/api/v1/me")).json();
+    QCOMPARE(me.value(QStringLiteral("mailOnSale")), QJsonValue(true));
+    QCOMPARE(me.value(QStringLiteral("mailOnLowStock")), QJsonValue(true));
+    QCOMPARE(s.sb.patch(QStringLiteral("/api/v1/me"),
+                        QJsonObject{{QStringLiteral("mailOnSale"), false}})
+                     .status,
+             200);
+
+    const auto mails = [&](const QByteArray &text) {
+        QList<QByteArray> out;
+        const QDir outbox(s.server.dataDir() + QStringLiteral("/outbox"));
+        for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
+            QFile f(outbox.filePath(name));
+            if (f.open(QIODevice::ReadOnly)) {
+                const QByteArray mail = f.readAll();
+                if (mail.contains(text))
+                    out.append(mail);
+            }
+        }
+        return out;
+    };
+    // 2 tins and 1 of A's other product, 1 of B's: the tin falls from 5 to 3, its threshold.
+    s.c.put(QStringLiteral("/api/v1/cart/items/") + tin,
+            QJsonObject{{QStringLiteral("quantity"), 2}});
+    const QJsonObject o = s.order(1, 1);
+    QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+    const qint64 number = o.value(QStringLiteral("number")).toInteger();
+    QVERIFY(number >= 1001);
+    const QByteArray saleSubject = "Sale: order #" + QByteArray::number(number) + " was paid";
+    QTRY_COMPARE_WITH_TIMEOUT(mails(saleSubject).size(), 1, 15000);
+    const QByteArray sale = mails(saleSubject).first();
+    QVERIFY2(sale.contains(QByteArray("To: " + emailA.toUtf8())), sale.constData());
+    QVERIFY2(sale.contains("2 x Green tea tin: 5.00 USD"), sale.constData());
+    QVERIFY2(sale.contains("1 x Item "), sale.constData());
+    QVERIFY2(sale.contains("Total for your lines: 8.33 USD"), sale.constData()); // 500 + 333
+    QTRY_COMPARE_WITH_TIMEOUT(mails("Low stock: Green tea tin").size(), 1, 15000);
+    const QByteArray low = mails("Low stock: Green tea tin").first();
+    QVERIFY2(low.contains(QByteArray("To: " + emailA.toUtf8())), low.constData());
+    QVERIFY2(low.contains("Stock: 3"), low.constData());
+    QVERIFY2(low.contains("Low-stock threshold: 3"), low.constData());
+    QCOMPARE(notificationCount(s.shop(), s.a, QStringLiteral("stock.low")), 1);
+    // B's line is not in A's mail, and B (opted out) got none.
+    const QString nameB = scalarText(
+            s.shop(), QStringLiteral("SELECT name FROM products WHERE id = ?"), {s.productB});
+    QVERIFY(!sale.contains(nameB.toUtf8()));
+    QVERIFY(mails(QByteArray("To: " + emailB.toUtf8())).isEmpty());
+
+    // Once per event: an order of B's only mails A nothing; the tin falling further (no new
+    // crossing) neither. A's next paid order is mailed once more.
+    QVERIFY(!s.order(0, 1).isEmpty());
+    s.c.put(QStringLiteral("/api/v1/cart/items/") + tin,
+            QJsonObject{{QStringLiteral("quantity"), 1}});
+    const QJsonObject second = s.order(0, 0);
+    QCOMPARE(second.value(QStringLiteral("status")).toString(), QStringLiteral("paid"));
+    QTRY_COMPARE_WITH_TIMEOUT(mails("Sale: order #").size(), 2, 15000);
+    QVERIFY(s.shop().mail().waitUntilIdle(10000));
+    QCOMPARE(mails("Sale: order #").size(), 2);
+    QCOMPARE(mails("Low stock: ").size(), 1);
+
+    // Turned off: no mail for the next sale.
+    QCOMPARE(s.sa.patch(QStringLiteral("/api/v1/me"),
+                        QJsonObject{{QStringLiteral("mailOnSale"), false}})
+                     .json()
+                     .value(QStringLiteral("mailOnSale")),
+             QJsonValue(false));
+    QVERIFY(!s.order(1, 0).isEmpty());
+    QTest::qWait(1500); // the queue looks every second
+    QVERIFY(s.shop().mail().waitUntilIdle(10000));
+    QCOMPARE(mails("Sale: order #").size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestFulfilment)

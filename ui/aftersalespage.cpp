@@ -4,6 +4,7 @@
 #include "rowsmodel.h"
 
 #include "model/imagestore.h"
+#include "model/ordernumbers.h"
 #include "model/shop.h"
 
 #include <QCheckBox>
@@ -87,8 +88,8 @@ QWidget *AfterSalesPage::buildRefunds()
     bar->addStretch(1);
     layout->addLayout(bar);
 
-    m_refundModel = new RowsModel({tr("Requested"), tr("Customer"), tr("Product"), tr("Qty"),
-                                   tr("Amount"), tr("Status"), tr("Reason")},
+    m_refundModel = new RowsModel({tr("Requested"), tr("Order"), tr("Customer"), tr("Product"),
+                                   tr("Qty"), tr("Amount"), tr("Status"), tr("Reason")},
                                   this);
     m_refundProxy = new QSortFilterProxyModel(this);
     auto *split = new QSplitter(Qt::Horizontal, w);
@@ -202,8 +203,8 @@ QWidget *AfterSalesPage::buildComplaints()
     layout->addLayout(bar);
 
     auto *split = new QSplitter(Qt::Horizontal, w);
-    m_complaintModel
-            = new RowsModel({tr("Opened"), tr("Customer"), tr("Subject"), tr("Status")}, this);
+    m_complaintModel = new RowsModel(
+            {tr("Opened"), tr("Order"), tr("Customer"), tr("Subject"), tr("Status")}, this);
     m_complaintProxy = new QSortFilterProxyModel(this);
     m_complaintView = new QTableView(split);
     split->addWidget(tableWithEmptyState(m_complaintView, m_complaintModel, m_complaintProxy,
@@ -258,7 +259,12 @@ void AfterSalesPage::refresh()
     const bool decidedOnly = refundFilter == QLatin1String("decided");
     const QString refundStatus = decidedOnly ? QString() : refundFilter;
     const QString complaintStatus = m_complaintStatus->currentData().toString();
-    using Lists = QPair<Result<QList<RefundRequest>>, Result<QList<Complaint>>>;
+    struct Lists
+    {
+        Result<QList<RefundRequest>> first;
+        Result<QList<Complaint>> second;
+        QHash<QString, qint64> numbers;
+    };
     ctx().worker.run(
             this,
             [shop, sellerId, refundStatus, decidedOnly, complaintStatus]() -> Lists {
@@ -274,13 +280,25 @@ void AfterSalesPage::refresh()
                 auto complaints = fetchAll<Complaint, ComplaintPage>([&](const QString &cursor) {
                     return shop->complaints().listForSeller(sellerId, complaintStatus, 100, cursor);
                 });
-                return {refunds, complaints};
+                QStringList ids;
+                if (refunds) {
+                    for (const RefundRequest &r : std::as_const(refunds.value()))
+                        ids.append(r.orderId);
+                }
+                if (complaints) {
+                    for (const Complaint &c : std::as_const(complaints.value()))
+                        ids.append(c.orderId);
+                }
+                ids.removeDuplicates();
+                auto numbers = OrderNumbers::of(shop->database().connection(), ids);
+                return {refunds, complaints, numbers ? numbers.value() : QHash<QString, qint64>{}};
             },
             [this](const Lists &lists) {
                 const QString keepRefund
                         = m_pendingSelect.isEmpty() ? selectedId(m_refundView) : m_pendingSelect;
                 const QString keepComplaint
                         = m_pendingSelect.isEmpty() ? selectedId(m_complaintView) : m_pendingSelect;
+                m_orderNumbers = lists.numbers;
                 if (!lists.first) {
                     showError(lists.first.error());
                 } else {
@@ -291,10 +309,12 @@ void AfterSalesPage::refresh()
                                                        ? formatMoney(*r.amountCents, r.currency)
                                                        : QString();
                         rows.append({r.id,
-                                     {formatTime(r.createdAt), r.customerName, r.productName,
-                                      QString::number(r.quantity), amount, r.status, r.reason},
-                                     {r.createdAt, r.customerName, r.productName, r.quantity,
-                                      r.amountCents.value_or(0), r.status, r.reason},
+                                     {formatTime(r.createdAt), orderLabel(r.orderId),
+                                      r.customerName, r.productName, QString::number(r.quantity),
+                                      amount, r.status, r.reason},
+                                     {r.createdAt, m_orderNumbers.value(r.orderId), r.customerName,
+                                      r.productName, r.quantity, r.amountCents.value_or(0),
+                                      r.status, r.reason},
                                      r.status == QLatin1String("requested")});
                     }
                     m_refundModel->setRows(rows);
@@ -306,8 +326,10 @@ void AfterSalesPage::refresh()
                     QList<TableRow> rows;
                     for (const Complaint &c : std::as_const(m_complaints)) {
                         rows.append({c.id,
-                                     {formatTime(c.createdAt), c.customerName, c.subject, c.status},
-                                     {c.createdAt, c.customerName, c.subject, c.status},
+                                     {formatTime(c.createdAt), orderLabel(c.orderId),
+                                      c.customerName, c.subject, c.status},
+                                     {c.createdAt, m_orderNumbers.value(c.orderId), c.customerName,
+                                      c.subject, c.status},
                                      c.status == QLatin1String("open")});
                     }
                     m_complaintModel->setRows(rows);
@@ -474,13 +496,13 @@ void AfterSalesPage::showRefund()
                 tr("Select a request to see the order, the customer's words and the photos."));
         return;
     }
-    QString html
-            = QStringLiteral("<h3>%1 × %2</h3><p>%3 · %4 · %5</p><p><b>%6</b></p>"
-                             "<blockquote>%7</blockquote>")
-                      .arg(r->quantity)
-                      .arg(r->productName.toHtmlEscaped(), tr("Order %1").arg(r->orderId.left(8)),
-                           r->customerName.toHtmlEscaped(), formatTime(r->createdAt),
-                           tr("Status: %1").arg(r->status), r->reason.toHtmlEscaped());
+    QString html = QStringLiteral("<h3>%1 × %2</h3><p>%3 · %4 · %5</p><p><b>%6</b></p>"
+                                  "<blockquote>%7</blockquote>")
+                           .arg(r->quantity)
+                           .arg(r->productName.toHtmlEscaped(),
+                                tr("Order %1").arg(orderLabel(r->orderId)),
+                                r->customerName.toHtmlEscaped(), formatTime(r->createdAt),
+                                tr("Status: %1").arg(r->status), r->reason.toHtmlEscaped());
     if (r->amountCents)
         html += QStringLiteral("<p>%1</p>")
                         .arg(tr("Refund: %1").arg(formatMoney(*r->amountCents, r->currency)));
@@ -598,10 +620,11 @@ void AfterSalesPage::showComplaint()
             [this, id](const Result<Complaint> &c) {
                 if (!c || selectedId(m_complaintView) != id)
                     return;
-                QString html
-                        = QStringLiteral("<h3>%1</h3><p><i>%2, %3</i></p><p>%4</p>")
-                                  .arg(c->subject.toHtmlEscaped(), c->customerName.toHtmlEscaped(),
-                                       formatTime(c->createdAt), c->message.toHtmlEscaped());
+                QString html = QStringLiteral("<h3>%1</h3><p><i>%2, %3, %4</i></p><p>%5</p>")
+                                       .arg(c->subject.toHtmlEscaped(),
+                                            tr("order %1").arg(orderLabel(c->orderId)),
+                                            c->customerName.toHtmlEscaped(),
+                                            formatTime(c->createdAt), c->message.toHtmlEscaped());
                 for (const ComplaintMessage &m : c->messages) {
                     html += QStringLiteral("<hr><p><b>%1</b> <i>(%2, %3)</i></p><p>%4</p>")
                                     .arg(m.authorName.toHtmlEscaped(), m.authorRole,
@@ -609,6 +632,12 @@ void AfterSalesPage::showComplaint()
                 }
                 m_thread->setHtml(html);
             });
+}
+
+QString AfterSalesPage::orderLabel(const QString &orderId) const
+{
+    const qint64 number = m_orderNumbers.value(orderId);
+    return number > 0 ? QStringLiteral("#%1").arg(number) : tr("(not numbered)");
 }
 
 } // namespace Mercato

@@ -3,6 +3,8 @@
 
 #include "page.h"
 
+#include <QHash>
+
 #include "model/complaints.h"
 #include "model/refunds.h"
 
@@ -68,6 +70,9 @@ private:
     QPushButton *m_replyButton = nullptr;
     QPushButton *m_resolveButton = nullptr;
     QList<Complaint> m_complaints;
+    QHash<QString, qint64> m_orderNumbers; // of the orders the lists name
+    // "#1001" for an order of the lists.
+    QString orderLabel(const QString &orderId) const;
     QString m_pendingSelect;
 };
 

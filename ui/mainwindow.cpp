@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "accountdialog.h"
 #include "aftersalespage.h"
 #include "consoleworker.h"
 #include "customerspage.h"
@@ -167,9 +168,13 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     });
 
     auto *fileMenu = menuBar()->addMenu(tr("&Shop"));
+    fileMenu->setAccessibleName(tr("Shop"));
     auto *lockAction = fileMenu->addAction(tr("&Lock"), this, &MainWindow::lock);
     lockAction->setObjectName(QStringLiteral("lockAction"));
     lockAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_accountAction = fileMenu->addAction(tr("&My account…"), this, &MainWindow::openAccount);
+    m_accountAction->setObjectName(QStringLiteral("accountAction"));
+    m_accountAction->setEnabled(false);
     auto *refreshAction = fileMenu->addAction(tr("&Refresh"), this, &MainWindow::refreshVisible);
     refreshAction->setShortcut(QKeySequence::Refresh);
     fileMenu->addSeparator();
@@ -214,6 +219,13 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     connect(m_wizard, &SetupWizard::ownerCreated, this, &MainWindow::signIn);
     m_login = new LoginDialog(shop, *m_worker, this);
     connect(m_login, &LoginDialog::signedIn, this, &MainWindow::signIn);
+    m_account = new AccountDialog(shop, *m_worker, this);
+    connect(m_account, &AccountDialog::profileChanged, this, [this](const Account &seller) {
+        if (seller.id != m_seller.id)
+            return;
+        m_seller.displayName = seller.displayName;
+        m_user->setText(tr("Signed in: %1").arg(seller.displayName));
+    });
 
     // Model events come from API worker threads: queued, so they run here on the GUI thread.
     ModelEvents *events = &shop.events();
@@ -303,6 +315,7 @@ void MainWindow::signIn(const Account &seller)
     m_seller = seller;
     m_user->setText(tr("Signed in: %1").arg(seller.displayName));
     m_pages->setEnabled(true);
+    m_accountAction->setEnabled(true);
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(seller);
     m_exports->setSeller(seller);
@@ -328,6 +341,13 @@ void MainWindow::signIn(const Account &seller)
             });
 }
 
+void MainWindow::openAccount()
+{
+    if (m_seller.id.isEmpty())
+        return;
+    m_account->openFor(m_seller);
+}
+
 void MainWindow::showOwnerPages(bool owner)
 {
     const int row = int(pageNames().indexOf(QStringLiteral("Sellers")));
@@ -343,6 +363,8 @@ void MainWindow::lock()
     if (m_seller.id.isEmpty())
         return;
     m_seller = Account{};
+    m_account->reject();
+    m_accountAction->setEnabled(false);
     for (Page *page : std::as_const(m_pageByName))
         page->setSeller(m_seller);
     m_exports->setSeller(m_seller); // a running export is cancelled

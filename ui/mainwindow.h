@@ -15,6 +15,7 @@ class QSystemTrayIcon;
 
 namespace Mercato {
 
+class AccountDialog;
 class ConsoleWorker;
 class ExportMenu;
 class LoginDialog;
@@ -44,6 +45,9 @@ public:
     ConsoleWorker &worker() { return *m_worker; }
     SetupWizard *setupWizard() const { return m_wizard; }
     LoginDialog *loginDialog() const { return m_login; }
+    // My account (Shop menu): the signed-in seller's profile, picture, mails and password.
+    AccountDialog *accountDialog() const { return m_account; }
+    void openAccount();
     // The Export menu: CSV files of the signed-in seller's data.
     ExportMenu *exports() const { return m_exports; }
     // Unread notifications of the signed-in seller (the tray's and page list's badge).
@@ -85,6 +89,8 @@ private:
     QLabel *m_user = nullptr;
     SetupWizard *m_wizard = nullptr;
     LoginDialog *m_login = nullptr;
+    AccountDialog *m_account = nullptr;
+    QAction *m_accountAction = nullptr;
     ExportMenu *m_exports = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_trayPage;

@@ -3,6 +3,7 @@
 #include "consoleworker.h"
 #include "rowsmodel.h"
 
+#include "model/ordernumbers.h"
 #include "model/shop.h"
 
 #include <QCheckBox>
@@ -114,6 +115,21 @@ void NotificationsPage::refresh()
                             return shop->notifications().list(userId, unreadOnly, 100, cursor);
                         },
                         500);
+                // People know orders by number: a body naming an order's id names its number.
+                if (items) {
+                    QStringList ids;
+                    for (const NotificationItem &n : std::as_const(items.value()))
+                        ids.append(n.data.value(QStringLiteral("orderId")).toString());
+                    ids.removeAll(QString());
+                    ids.removeDuplicates();
+                    if (auto numbers = OrderNumbers::of(shop->database().connection(), ids)) {
+                        for (NotificationItem &n : items.value()) {
+                            const QString id = n.data.value(QStringLiteral("orderId")).toString();
+                            if (const qint64 number = numbers->value(id); number > 0)
+                                n.body.replace(id, QStringLiteral("#%1").arg(number));
+                        }
+                    }
+                }
                 return {items, shop->notifications().unreadCount(userId)};
             },
             [this, generation](const Loaded &loaded) {

@@ -164,4 +164,22 @@ QString describeError(const Error &error)
     return lines.join(QLatin1Char('\n'));
 }
 
+QString plainProblems(const Error &error, const QHash<QString, QString> &labels)
+{
+    QStringList lines;
+    for (const FieldError &f : error.fields) {
+        const QString base = f.field.section(QLatin1Char('['), 0, 0);
+        const QString label = labels.value(f.field, labels.value(base, f.field));
+        // "postalCode is required" under "Postal code:" reads "is required".
+        const QString name = base.section(QLatin1Char('.'), -1);
+        QString message = f.message;
+        if (message.startsWith(name + QLatin1Char(' ')))
+            message = message.mid(name.size() + 1);
+        if (!message.endsWith(QLatin1Char('.')))
+            message += QLatin1Char('.');
+        lines.append(label + QStringLiteral(": ") + message);
+    }
+    return lines.isEmpty() ? error.detail : lines.join(QLatin1Char('\n'));
+}
+
 } // namespace Mercato

@@ -5,6 +5,7 @@
 #include "model/accounts.h"
 #include "model/result.h"
 
+#include <QHash>
 #include <QWidget>
 
 class QLabel;
@@ -93,5 +94,8 @@ QString formatMoney(qint64 cents, const QString &currency);
 QString formatTime(qint64 ms);
 // "Field: message" lines of a validation error, or its detail.
 QString describeError(const Error &error);
+// The same lines for a plain dialog: each field as the console labels it (`labels` maps the
+// service's field name, with or without an [index], to the label), then what is wrong.
+QString plainProblems(const Error &error, const QHash<QString, QString> &labels);
 
 } // namespace Mercato

@@ -1,6 +1,7 @@
 #include "settingspage.h"
 
 #include "consoleworker.h"
+#include "rowsmodel.h"
 #include "servermonitor.h"
 
 #include "model/cloudinaryimagestore.h"
@@ -8,11 +9,15 @@
 #include "model/shop.h"
 #include "model/smtpmailer.h"
 #include "model/storedetails.h"
+#include "model/storeowner.h"
+#include "model/storeprofile.h"
 #include "model/tlsfiles.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -20,13 +25,18 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QImage>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPixmap>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
+#include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QTimeZone>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -56,6 +66,85 @@ QImage logoThumbnail(Shop *shop, const QString &key)
         image = image.scaled(160, 64, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     return image;
 }
+
+// A row whose field is a layout gets no buddy from QFormLayout, and its label would show the "&"
+// of its shortcut: the layout's first widget becomes the buddy.
+void buddyUp(QFormLayout *form)
+{
+    for (int row = 0; row < form->rowCount(); ++row) {
+        QLayoutItem *label = form->itemAt(row, QFormLayout::LabelRole);
+        QLayoutItem *field = form->itemAt(row, QFormLayout::FieldRole);
+        auto *text = label ? qobject_cast<QLabel *>(label->widget()) : nullptr;
+        if (!text || text->buddy() || !field || !field->layout())
+            continue;
+        QLayout *l = field->layout();
+        for (int i = 0; i < l->count(); ++i) {
+            if (QWidget *w = l->itemAt(i)->widget(); w && (w->focusPolicy() & Qt::TabFocus)) {
+                text->setBuddy(w);
+                break;
+            }
+        }
+    }
+}
+
+// "4.90" (or "4,90", "4") as minor units; nullopt for anything else.
+std::optional<qint64> parseAmount(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^(\\d{1,12})(?:[.,](\\d{1,2}))?$"));
+    const auto m = re.match(text.trimmed());
+    if (!m.hasMatch())
+        return std::nullopt;
+    QString fraction = m.captured(2);
+    while (fraction.size() < 2)
+        fraction += QLatin1Char('0');
+    return m.captured(1).toLongLong() * 100 + fraction.toInt();
+}
+
+QString amountText(qint64 cents)
+{
+    return QStringLiteral("%1.%2").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0'));
+}
+
+// The labels of the owner's fields, by the services' field names.
+const QHash<QString, QString> &ownerLabels()
+{
+    static const QHash<QString, QString> labels{
+            {QStringLiteral("address"), QObject::tr("Address")},
+            {QStringLiteral("address.name"), QObject::tr("Address name")},
+            {QStringLiteral("address.line1"), QObject::tr("Address line 1")},
+            {QStringLiteral("address.line2"), QObject::tr("Address line 2")},
+            {QStringLiteral("address.city"), QObject::tr("City")},
+            {QStringLiteral("address.region"), QObject::tr("Region")},
+            {QStringLiteral("address.postalCode"), QObject::tr("Postal code")},
+            {QStringLiteral("address.country"), QObject::tr("Country")},
+            {QStringLiteral("taxId"), QObject::tr("Tax ID")},
+            {QStringLiteral("paymentInstructions"), QObject::tr("Payment instructions")},
+            {QStringLiteral("name"), QObject::tr("Name")},
+            {QStringLiteral("priceCents"), QObject::tr("Price")},
+            {QStringLiteral("freeOverCents"), QObject::tr("Free over")},
+            {QStringLiteral("countries"), QObject::tr("Ships to")},
+            {QStringLiteral("estimatedDays"), QObject::tr("Estimated days")}};
+    return labels;
+}
+
+// Only the store's owner changes store-wide things (as the API's /owner routes answer 403).
+Status requireOwner(Shop *shop, const QString &sellerId)
+{
+    auto owner = StoreOwner::isOwner(shop->database().connection(), sellerId);
+    if (!owner)
+        return owner.error();
+    if (!owner.value())
+        return makeError(ErrorCode::Forbidden, QObject::tr("Only the store's owner changes this."));
+    return Ok{};
+}
+
+struct OwnerSettings
+{
+    Result<bool> owner = false;
+    Result<StoreProfile> profile = StoreProfile{};
+    Result<QList<ShippingOption>> options = QList<ShippingOption>{};
+    Result<QString> currency = QString();
+};
 
 constexpr int kHttpTestTimeoutMs = 20000;
 constexpr int kSmtpTestTimeoutMs = 15000;
@@ -100,6 +189,97 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     sf->addRow(tr("Store logo:"), logoRow);
     sf->addRow(tr("C&urrency:"), m_currency);
     sf->addRow(tr("&Time zone:"), m_timeZone);
+
+    // The owner's: the address and papers, then the shipping options.
+    m_ownerNote = new QLabel(tr("The store's address, tax id, payment instructions and shipping "
+                                "options are kept by the store's owner."),
+                             this);
+    m_ownerNote->setAccessibleName(tr("Owner settings note"));
+    m_ownerNote->setWordWrap(true);
+    m_ownerStore = new QGroupBox(tr("Address, tax id and payment"), this);
+    auto *of = new QFormLayout(m_ownerStore);
+    const QStringList addressNames{tr("Address name"), tr("Address line 1"), tr("Address line 2"),
+                                   tr("City"),         tr("Region"),         tr("Postal code"),
+                                   tr("Country")};
+    for (const QString &name : addressNames)
+        m_address.append(edit(m_ownerStore, name));
+    m_address.at(0)->setPlaceholderText(tr("the name on invoices, e.g. Tea Corner Ltd"));
+    m_address.at(2)->setPlaceholderText(tr("optional"));
+    m_address.at(4)->setPlaceholderText(tr("optional"));
+    m_address.at(6)->setPlaceholderText(tr("two letters, e.g. FR"));
+    m_address.at(6)->setMaxLength(2);
+    of->addRow(tr("Legal name:"), m_address.at(0));
+    of->addRow(tr("Line &1:"), m_address.at(1));
+    of->addRow(tr("Line &2:"), m_address.at(2));
+    auto *cityRow = new QHBoxLayout;
+    cityRow->addWidget(m_address.at(3), 2);
+    auto *postalLabel = new QLabel(tr("Postal code:"), m_ownerStore);
+    postalLabel->setAccessibleName(tr("Postal code label"));
+    cityRow->addWidget(postalLabel);
+    cityRow->addWidget(m_address.at(5), 1);
+    of->addRow(tr("City:"), cityRow);
+    auto *regionRow = new QHBoxLayout;
+    regionRow->addWidget(m_address.at(4), 2);
+    auto *countryLabel = new QLabel(tr("Country:"), m_ownerStore);
+    countryLabel->setAccessibleName(tr("Country label"));
+    regionRow->addWidget(countryLabel);
+    regionRow->addWidget(m_address.at(6), 1);
+    of->addRow(tr("Region:"), regionRow);
+    m_taxId = edit(m_ownerStore, tr("Tax ID"), tr("printed on invoices, e.g. FR12345678901"));
+    of->addRow(tr("Ta&x id:"), m_taxId);
+    m_paymentInstructions = new QPlainTextEdit(m_ownerStore);
+    m_paymentInstructions->setAccessibleName(tr("Payment instructions"));
+    m_paymentInstructions->setPlaceholderText(
+            tr("Bank details customers pay to when paying by transfer"));
+    m_paymentInstructions->setTabChangesFocus(true);
+    m_paymentInstructions->setMaximumHeight(60);
+    of->addRow(tr("Payment instructions:"), m_paymentInstructions);
+    m_saveProfile = new QPushButton(tr("Save address and payment"), m_ownerStore);
+    m_saveProfile->setAccessibleName(tr("Save address and payment"));
+    auto *profileButtons = new QHBoxLayout;
+    profileButtons->addStretch(1);
+    profileButtons->addWidget(m_saveProfile);
+    of->addRow(profileButtons);
+
+    m_shipping = new QGroupBox(tr("Shipping options"), this);
+    auto *shl = new QVBoxLayout(m_shipping);
+    m_optionModel = new RowsModel(
+            {tr("Name"), tr("Price"), tr("Free over"), tr("Ships to"), tr("Days")}, this);
+    m_optionProxy = new QSortFilterProxyModel(this);
+    m_optionView = new QTableView(m_shipping);
+    QWidget *optionTable = tableWithEmptyState(
+            m_optionView, m_optionModel, m_optionProxy, tr("Shipping option list"),
+            tr("No shipping options: orders are taken without shipping (pickups, downloads). Add "
+               "one to ship parcels."));
+    m_optionView->setTabKeyNavigation(false);
+    optionTable->setMinimumHeight(120);
+    optionTable->setMaximumHeight(170);
+    shl->addWidget(optionTable);
+    m_addOption = new QPushButton(tr("&Add option…"), m_shipping);
+    m_addOption->setAccessibleName(tr("Add shipping option"));
+    m_editOption = new QPushButton(tr("&Edit option…"), m_shipping);
+    m_editOption->setAccessibleName(tr("Edit shipping option"));
+    m_deleteOption = new QPushButton(tr("Delete option"), m_shipping);
+    m_deleteOption->setAccessibleName(tr("Delete shipping option"));
+    m_editOption->setEnabled(false);
+    m_deleteOption->setEnabled(false);
+    auto *optionButtons = new QHBoxLayout;
+    optionButtons->addWidget(m_addOption);
+    optionButtons->addWidget(m_editOption);
+    optionButtons->addWidget(m_deleteOption);
+    optionButtons->addStretch(1);
+    shl->addLayout(optionButtons);
+    connect(m_optionView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const bool selected = !selectedId(m_optionView).isEmpty();
+        m_editOption->setEnabled(selected);
+        m_deleteOption->setEnabled(selected);
+    });
+    connect(m_optionView, &QTableView::doubleClicked, this, [this] { editShippingOption(false); });
+    connect(m_addOption, &QPushButton::clicked, this, [this] { editShippingOption(true); });
+    connect(m_editOption, &QPushButton::clicked, this, [this] { editShippingOption(false); });
+    connect(m_deleteOption, &QPushButton::clicked, this, &SettingsPage::deleteShippingOption);
+    connect(m_saveProfile, &QPushButton::clicked, this, &SettingsPage::saveStoreProfile);
+    showOwnerSettings(false);
 
     auto *server = new QGroupBox(tr("API server"), this);
     auto *vf = new QFormLayout(server);
@@ -229,22 +409,44 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_test = new QFutureWatcher<ConnectionCheck>(this);
     connect(m_test, &QFutureWatcher<ConnectionCheck>::finished, this, &SettingsPage::testFinished);
 
-    body()->addWidget(store);
-    body()->addWidget(server);
-    body()->addWidget(secrets);
+    for (QFormLayout *form : {sf, of, vf, kf})
+        buddyUp(form);
+    // One scrolling column: the page is taller than a 700-pixel window.
+    auto *scroll = new QScrollArea(this);
+    scroll->setAccessibleName(tr("Settings area"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setFocusPolicy(Qt::NoFocus);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto *content = new QWidget(scroll);
+    content->setAccessibleName(tr("Settings content"));
+    auto *column = new QVBoxLayout(content);
+    column->setContentsMargins(0, 0, 8, 0);
+    column->addWidget(store);
+    column->addWidget(m_ownerNote);
+    column->addWidget(m_ownerStore);
+    column->addWidget(m_shipping);
+    column->addWidget(server);
+    column->addWidget(secrets);
     auto *buttons = new QHBoxLayout;
-    m_save = new QPushButton(tr("&Save settings"), this);
+    m_save = new QPushButton(tr("&Save settings"), content);
     m_save->setAccessibleName(tr("Save settings"));
     buttons->addStretch(1);
     buttons->addWidget(m_save);
-    body()->addLayout(buttons);
-    body()->addStretch(1);
+    column->addLayout(buttons);
+    column->addStretch(1);
+    scroll->setWidget(content);
+    body()->addWidget(scroll);
     // Tab in reading order: the fields were made in another order (currency and time zone
     // before the logo row's buttons, a key's Test button maybe before its field: arguments are
     // evaluated in any order).
-    QList<QWidget *> order{m_name,     m_contact,  m_description, m_chooseLogo, m_removeLogo,
-                           m_currency, m_timeZone, m_listen,      m_publicUrl,  m_cors,
-                           m_tlsCert,  browseCert, m_tlsKey,      browseKey};
+    QList<QWidget *> order{m_name,          m_contact,       m_description,   m_chooseLogo,
+                           m_removeLogo,    m_currency,      m_timeZone,      m_address.at(0),
+                           m_address.at(1), m_address.at(2), m_address.at(3), m_address.at(5),
+                           m_address.at(4), m_address.at(6), m_taxId,         m_paymentInstructions,
+                           m_saveProfile,   m_optionView,    m_addOption,     m_editOption,
+                           m_deleteOption,  m_listen,        m_publicUrl,     m_cors,
+                           m_tlsCert,       browseCert,      m_tlsKey,        browseKey};
     order << keyOrder << m_showSecrets << m_saveSecrets << m_cancelTest << m_save;
     for (qsizetype i = 1; i < order.size(); ++i)
         setTabOrder(order.at(i - 1), order.at(i));
@@ -363,6 +565,7 @@ void SettingsPage::removeLogo()
 void SettingsPage::refresh()
 {
     loadSecrets();
+    loadOwnerSettings();
     Shop *shop = &ctx().shop;
     ServerMonitor *monitor = ctx().monitor;
     ctx().worker.run(
@@ -688,6 +891,7 @@ void SettingsPage::testFinished()
 
 void SettingsPage::forget()
 {
+    showOwnerSettings(false);
     if (m_cancel)
         m_cancel->store(true);
     for (QLineEdit *e : std::as_const(m_secrets)) {
@@ -699,6 +903,323 @@ void SettingsPage::forget()
     m_saveSecrets->setEnabled(false);
     m_testResult->clear();
     m_secretsLoaded = false;
+}
+
+void SettingsPage::showOwnerSettings(bool owner)
+{
+    m_ownerStore->setVisible(owner);
+    m_shipping->setVisible(owner);
+    m_ownerNote->setVisible(!owner && !seller().id.isEmpty());
+}
+
+void SettingsPage::showProblem(const QString &title, const QString &text)
+{
+    delete m_problem;
+    QWidget *over = this;
+    if (auto *dialog = findChild<QDialog *>(QStringLiteral("shippingOptionDialog"));
+        dialog && dialog->isVisible())
+        over = dialog;
+    m_problem = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, over);
+    m_problem->setAccessibleName(tr("Problem"));
+    m_problem->setTextFormat(Qt::PlainText);
+    m_problem->setAttribute(Qt::WA_DeleteOnClose);
+    m_problem->open();
+}
+
+void SettingsPage::loadOwnerSettings()
+{
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    ctx().worker.run(
+            this,
+            [shop, sellerId]() -> OwnerSettings {
+                OwnerSettings out;
+                out.owner = StoreOwner::isOwner(shop->database().connection(), sellerId);
+                if (!out.owner || !out.owner.value())
+                    return out;
+                const QSqlDatabase db = shop->database().connection();
+                out.profile = StoreProfiles::load(db);
+                out.options = ShippingOptions::list(db);
+                out.currency = StoreProfiles::currency(db, shop->settings().currency);
+                return out;
+            },
+            [this, sellerId](const OwnerSettings &loaded) {
+                if (seller().id != sellerId)
+                    return;
+                const bool owner = loaded.owner && loaded.owner.value();
+                showOwnerSettings(owner);
+                if (!owner)
+                    return;
+                if (!loaded.profile || !loaded.options || !loaded.currency) {
+                    showError(!loaded.profile   ? loaded.profile.error()
+                              : !loaded.options ? loaded.options.error()
+                                                : loaded.currency.error());
+                    return;
+                }
+                m_currencyShown = loaded.currency.value();
+                const StoreProfile &p = loaded.profile.value();
+                const Address a = p.address.value_or(Address{});
+                const QStringList values{a.name,   a.line1,      a.line2,  a.city,
+                                         a.region, a.postalCode, a.country};
+                for (int i = 0; i < m_address.size(); ++i) {
+                    if (!m_address.at(i)->isModified())
+                        m_address.at(i)->setText(values.at(i));
+                }
+                if (!m_taxId->isModified())
+                    m_taxId->setText(p.taxId);
+                if (!m_paymentInstructions->document()->isModified()) {
+                    m_paymentInstructions->setPlainText(p.paymentInstructions);
+                    m_paymentInstructions->document()->setModified(false);
+                }
+                m_options = loaded.options.value();
+                const QString keep = selectedId(m_optionView);
+                QList<TableRow> rows;
+                for (const ShippingOption &o : std::as_const(m_options)) {
+                    const QString days
+                            = o.estimatedDays
+                                      ? (o.estimatedDays->first == o.estimatedDays->second
+                                                 ? tr("%n day(s)", nullptr, o.estimatedDays->first)
+                                                 : tr("%1–%2 days")
+                                                           .arg(o.estimatedDays->first)
+                                                           .arg(o.estimatedDays->second))
+                                      : QString();
+                    rows.append({o.id,
+                                 {o.name, formatMoney(o.priceCents, m_currencyShown),
+                                  o.freeOverCents ? formatMoney(*o.freeOverCents, m_currencyShown)
+                                                  : tr("never"),
+                                  o.countries ? o.countries->join(QStringLiteral(", "))
+                                              : tr("everywhere"),
+                                  days},
+                                 {o.name, o.priceCents, o.freeOverCents.value_or(-1),
+                                  o.countries ? o.countries->join(QLatin1Char(',')) : QString(),
+                                  o.estimatedDays ? o.estimatedDays->first : -1}});
+                }
+                m_optionModel->setRows(rows);
+                selectRowWithId(m_optionView, keep);
+                const bool selected = !selectedId(m_optionView).isEmpty();
+                m_editOption->setEnabled(selected);
+                m_deleteOption->setEnabled(selected);
+            });
+}
+
+void SettingsPage::saveStoreProfile()
+{
+    QJsonObject address;
+    bool anyAddress = false;
+    static const QStringList keys{QStringLiteral("name"),   QStringLiteral("line1"),
+                                  QStringLiteral("line2"),  QStringLiteral("city"),
+                                  QStringLiteral("region"), QStringLiteral("postalCode"),
+                                  QStringLiteral("country")};
+    for (int i = 0; i < m_address.size(); ++i) {
+        QString value = m_address.at(i)->text().trimmed();
+        if (keys.at(i) == QLatin1String("country"))
+            value = value.toUpper();
+        anyAddress = anyAddress || !value.isEmpty();
+        address.insert(keys.at(i), value);
+    }
+    const QJsonObject patch{
+            {QStringLiteral("address"), anyAddress ? QJsonValue(address) : QJsonValue()},
+            {QStringLiteral("taxId"), m_taxId->text().trimmed()},
+            {QStringLiteral("paymentInstructions"),
+             m_paymentInstructions->toPlainText().trimmed()}};
+    m_saveProfile->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    ctx().worker.run(
+            this,
+            [shop, sellerId, patch]() -> Result<StoreProfile> {
+                if (auto s = requireOwner(shop, sellerId); !s)
+                    return s.error();
+                return StoreProfiles::update(shop->database(), patch, shop->settings().currency);
+            },
+            [this](const Result<StoreProfile> &saved) {
+                m_saveProfile->setEnabled(true);
+                if (!saved) {
+                    showProblem(tr("The store's details were not saved"),
+                                plainProblems(saved.error(), ownerLabels()));
+                    return;
+                }
+                for (QLineEdit *e : std::as_const(m_address))
+                    e->setModified(false);
+                m_taxId->setModified(false);
+                m_paymentInstructions->document()->setModified(false);
+                showMessage(tr("The store's address, tax id and payment instructions are saved."));
+                loadOwnerSettings();
+            });
+}
+
+void SettingsPage::editShippingOption(bool add)
+{
+    const QString id = add ? QString() : selectedId(m_optionView);
+    if (!add && id.isEmpty())
+        return;
+    ShippingOption current;
+    for (const ShippingOption &o : std::as_const(m_options)) {
+        if (o.id == id)
+            current = o;
+    }
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("shippingOptionDialog"));
+    dialog->setAccessibleName(tr("Shipping option dialog"));
+    dialog->setWindowTitle(add ? tr("New shipping option")
+                               : tr("Edit shipping option %1").arg(current.name));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setMinimumWidth(440);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *form = new QFormLayout;
+    QLineEdit *name = edit(dialog, tr("Option name"), tr("e.g. Standard parcel"));
+    QLineEdit *price = edit(dialog, tr("Option price"), tr("e.g. 4.90"));
+    QLineEdit *freeOver = edit(dialog, tr("Free over"), tr("empty: never free"));
+    QLineEdit *countries = edit(dialog, tr("Ships to countries"),
+                                tr("empty: everywhere; else codes such as FR, DE, BE"));
+    QLineEdit *minDays = edit(dialog, tr("Fewest days"), tr("optional"));
+    QLineEdit *maxDays = edit(dialog, tr("Most days"), tr("optional"));
+    if (!add) {
+        name->setText(current.name);
+        price->setText(amountText(current.priceCents));
+        if (current.freeOverCents)
+            freeOver->setText(amountText(*current.freeOverCents));
+        if (current.countries)
+            countries->setText(current.countries->join(QStringLiteral(", ")));
+        if (current.estimatedDays) {
+            minDays->setText(QString::number(current.estimatedDays->first));
+            maxDays->setText(QString::number(current.estimatedDays->second));
+        }
+    }
+    form->addRow(tr("&Name:"), name);
+    form->addRow(tr("&Price (%1):").arg(m_currencyShown), price);
+    form->addRow(tr("&Free when the order reaches:"), freeOver);
+    form->addRow(tr("Ships &to:"), countries);
+    auto *days = new QHBoxLayout;
+    days->addWidget(minDays);
+    auto *to = new QLabel(tr("to"), dialog);
+    to->setAccessibleName(tr("Days range label"));
+    days->addWidget(to);
+    days->addWidget(maxDays);
+    form->addRow(tr("&Estimated days:"), days);
+    buddyUp(form);
+    layout->addLayout(form);
+    auto *buttons = new QDialogButtonBox(dialog);
+    QPushButton *save = buttons->addButton(tr("&Save option"), QDialogButtonBox::AcceptRole);
+    save->setAccessibleName(tr("Save shipping option"));
+    save->setDefault(true);
+    QPushButton *cancel = buttons->addButton(tr("Cancel"), QDialogButtonBox::RejectRole);
+    cancel->setAccessibleName(tr("Cancel shipping option"));
+    layout->addWidget(buttons);
+    connect(cancel, &QPushButton::clicked, dialog, &QDialog::reject);
+    connect(save, &QPushButton::clicked, this, [=, this] {
+        // What the console reads itself (amounts, days); the rest is the service's to check.
+        QStringList problems;
+        QJsonObject json{{QStringLiteral("name"), name->text().trimmed()}};
+        if (const auto cents = parseAmount(price->text()))
+            json.insert(QStringLiteral("priceCents"), *cents);
+        else
+            problems << tr("Price: enter an amount such as 4.90.");
+        if (freeOver->text().trimmed().isEmpty())
+            json.insert(QStringLiteral("freeOverCents"), QJsonValue());
+        else if (const auto cents = parseAmount(freeOver->text()))
+            json.insert(QStringLiteral("freeOverCents"), *cents);
+        else
+            problems << tr("Free over: enter an amount such as 50.00, or leave it empty.");
+        const QStringList codes = countries->text().toUpper().split(
+                QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
+        json.insert(QStringLiteral("countries"),
+                    codes.isEmpty() ? QJsonValue() : QJsonValue(QJsonArray::fromStringList(codes)));
+        const QString from = minDays->text().trimmed();
+        const QString until = maxDays->text().trimmed();
+        bool fromOk = false;
+        bool untilOk = false;
+        const int fromDays = from.toInt(&fromOk);
+        const int untilDays = until.toInt(&untilOk);
+        if (from.isEmpty() && until.isEmpty())
+            json.insert(QStringLiteral("estimatedDays"), QJsonValue());
+        else if (fromOk && untilOk)
+            json.insert(QStringLiteral("estimatedDays"),
+                        QJsonObject{{QStringLiteral("min"), fromDays},
+                                    {QStringLiteral("max"), untilDays}});
+        else
+            problems << tr("Estimated days: whole numbers of days in both fields, or neither.");
+        if (!problems.isEmpty()) {
+            showProblem(tr("The shipping option was not saved"), problems.join(QLatin1Char('\n')));
+            return;
+        }
+        save->setEnabled(false);
+        Shop *shop = &ctx().shop;
+        const QString sellerId = seller().id;
+        QPointer<QDialog> guard(dialog);
+        ctx().worker.run(
+                this,
+                [shop, sellerId, id, json]() -> Result<ShippingOption> {
+                    if (auto s = requireOwner(shop, sellerId); !s)
+                        return s.error();
+                    if (!id.isEmpty())
+                        return ShippingOptions::update(shop->database(), id, json);
+                    auto option = ShippingOptions::fromJson(json);
+                    if (!option)
+                        return option.error();
+                    return ShippingOptions::add(shop->database(), option.value());
+                },
+                [this, guard, save](const Result<ShippingOption> &saved) {
+                    if (guard)
+                        save->setEnabled(true);
+                    if (!saved) {
+                        showProblem(tr("The shipping option was not saved"),
+                                    plainProblems(saved.error(), ownerLabels()));
+                        return;
+                    }
+                    if (guard)
+                        guard->accept();
+                    showMessage(tr("Shipping option %1 saved.").arg(saved->name));
+                    loadOwnerSettings();
+                });
+    });
+    dialog->open();
+}
+
+void SettingsPage::deleteShippingOption()
+{
+    const QString id = selectedId(m_optionView);
+    if (id.isEmpty())
+        return;
+    QString name;
+    for (const ShippingOption &o : std::as_const(m_options)) {
+        if (o.id == id)
+            name = o.name;
+    }
+    auto *confirm = new QMessageBox(QMessageBox::Question, tr("Delete shipping option"),
+                                    tr("Delete the shipping option %1? Orders that chose it keep "
+                                       "their own copy.")
+                                            .arg(name),
+                                    QMessageBox::NoButton, this);
+    confirm->setAccessibleName(tr("Delete shipping option?"));
+    confirm->setTextFormat(Qt::PlainText);
+    confirm->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *yes = confirm->addButton(tr("&Delete"), QMessageBox::DestructiveRole);
+    yes->setAccessibleName(tr("Confirm delete shipping option"));
+    QPushButton *no = confirm->addButton(QMessageBox::Cancel);
+    no->setAccessibleName(tr("Keep shipping option"));
+    confirm->setDefaultButton(no);
+    connect(yes, &QPushButton::clicked, this, [this, id, name] {
+        Shop *shop = &ctx().shop;
+        const QString sellerId = seller().id;
+        ctx().worker.run(
+                this,
+                [shop, sellerId, id]() -> Status {
+                    if (auto s = requireOwner(shop, sellerId); !s)
+                        return s;
+                    return ShippingOptions::remove(shop->database(), id);
+                },
+                [this, name](const Status &s) {
+                    if (!s) {
+                        showProblem(tr("The shipping option was not deleted"),
+                                    plainProblems(s.error(), ownerLabels()));
+                        return;
+                    }
+                    showMessage(tr("Shipping option %1 deleted.").arg(name));
+                    loadOwnerSettings();
+                });
+    });
+    confirm->open();
 }
 
 } // namespace Mercato

@@ -1,12 +1,15 @@
 #pragma once
-// Settings: the store's details and logo (in the database; the logo through the ImageStore), the
-// server's settings (in the config file, used at the next start) and the services' keys (Stripe,
-// Cloudinary, SMTP) kept only in the OS keychain, shown masked, each with a connection test that
-// runs on a thread of its own and can be cancelled.
+// Settings: the store's details and logo (in the database; the logo through the ImageStore); for
+// the store's owner, its postal address, tax id and payment instructions (as PATCH /owner/store)
+// and its shipping options (as /owner/shipping-options); the server's settings (in the config
+// file, used at the next start) and the services' keys (Stripe, Cloudinary, SMTP) kept only in
+// the OS keychain, shown masked, each with a connection test that runs on a thread of its own
+// and can be cancelled. The page scrolls where the window is too small for it.
 
 #include "page.h"
 
 #include "model/connectionchecks.h"
+#include "model/shippingoptions.h"
 
 #include <QFutureWatcher>
 #include <QPointer>
@@ -16,6 +19,10 @@
 
 class QImage;
 class QCheckBox;
+class QGroupBox;
+class QMessageBox;
+class QSortFilterProxyModel;
+class QTableView;
 class QProgressBar;
 
 class QFileDialog;
@@ -25,6 +32,8 @@ class QPlainTextEdit;
 class QPushButton;
 
 namespace Mercato {
+
+class RowsModel;
 
 class SettingsPage : public Page
 {
@@ -55,6 +64,14 @@ private:
     void removeLogo();
     void showLogo(const QImage &image, bool hasLogo);
 
+    // The owner's part: address, tax id, payment instructions, shipping options.
+    void loadOwnerSettings();
+    void showOwnerSettings(bool owner);
+    void saveStoreProfile();
+    void editShippingOption(bool add);
+    void deleteShippingOption();
+    void showProblem(const QString &title, const QString &text);
+
     QLineEdit *m_name = nullptr;
     QLineEdit *m_contact = nullptr;
     QPlainTextEdit *m_description = nullptr;
@@ -71,6 +88,23 @@ private:
     QPushButton *m_chooseLogo = nullptr;
     QPushButton *m_removeLogo = nullptr;
     QFileDialog *m_logoDialog = nullptr;
+
+    QGroupBox *m_ownerStore = nullptr;
+    QGroupBox *m_shipping = nullptr;
+    QLabel *m_ownerNote = nullptr;
+    QList<QLineEdit *> m_address; // name, line1, line2, city, region, postal code, country
+    QLineEdit *m_taxId = nullptr;
+    QPlainTextEdit *m_paymentInstructions = nullptr;
+    QPushButton *m_saveProfile = nullptr;
+    RowsModel *m_optionModel = nullptr;
+    QSortFilterProxyModel *m_optionProxy = nullptr;
+    QTableView *m_optionView = nullptr;
+    QPushButton *m_addOption = nullptr;
+    QPushButton *m_editOption = nullptr;
+    QPushButton *m_deleteOption = nullptr;
+    QList<ShippingOption> m_options;
+    QPointer<QMessageBox> m_problem;
+    QString m_currencyShown; // the store's currency, for prices
 
     QList<QLineEdit *> m_secrets; // in secretNames() order
     QLabel *m_keychainState = nullptr;

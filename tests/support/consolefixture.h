@@ -8,6 +8,8 @@
 
 #include <QAbstractButton>
 #include <QLineEdit>
+#include <QMainWindow>
+#include <QMenu>
 #include <QString>
 #include <QTableView>
 #include <QWidget>
@@ -44,6 +46,11 @@ QString selectedRowId(QTableView *view);
 // Saves a picture of `w` into the build tree (build/screenshots) for review, named
 // console-<name>-<engine>.png.
 void snap(QWidget *w, const QString &name);
+
+// The action of `menu` whose accessible name (what a screen reader says) is `name`.
+QAction *menuAction(QMenu *menu, const QString &name);
+// Opens the menu bar's menu named `menuName` with the mouse and clicks its item `itemName`.
+void chooseFromMenu(QMainWindow *window, const QString &menuName, const QString &itemName);
 
 // The console's main window over `server`, as the mercato application builds it.
 struct Console
