@@ -216,7 +216,7 @@ class Browser:
         control labelled, every image with alt text, every button and link named, and nothing
         wider than the phone's screen."""
         Browser.shots += 1
-        for label, size in (('desktop', (1280, 900)), ('phone', (390, 844))):
+        for label, size in (('desktop', (1280, 800)), ('phone', (390, 844))):
             self.d.set_window_size(*size)
             time.sleep(0.05)
             audit = self.d.execute_script(self.AUDIT)

@@ -233,7 +233,7 @@ export async function thanksPage(id) {
   mount(h('div', { class: 'panel thanks' },
     h('h1', {}, 'Thank you for your order'),
     h('p', { class: 'lead' }, 'Your order number is ', h('strong', { id: 'order-number' }, label), '. Quote it whenever you write to us about this order. We have also sent it to you by email.'),
-    h('p', {}, `Total ${money(o.totalCents, o.currency)}`, o.shipping ? `, shipping included (${o.shipping.name})` : '', '.'),
+    h('p', {}, `Total ${money(o.totalCents, o.currency)}`, o.shipping ? `, with shipping: ${o.shipping.name}` : '', '.'),
     lines.length ? h('p', { class: 'address', id: 'thanks-address' }, 'It goes to: ', lines.join(', '), '.') : null),
     start ? payBox : null,
     h('p', { class: 'actions' },
@@ -321,7 +321,8 @@ export async function orderPage(id, params) {
       h('tbody', {}, o.items.map((item) => h('tr', {},
         h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name)),
         h('td', { class: 'num' }, String(item.quantity), item.refundedQuantity ? ` (${item.refundedQuantity} refunded)` : ''),
-        h('td', { class: 'num shipped' }, `${item.shippedQuantity || 0} of ${item.quantity - (item.refundedQuantity || 0)}`),
+        h('td', { class: 'num shipped' }, item.quantity > (item.refundedQuantity || 0)
+          ? `${item.shippedQuantity || 0} of ${item.quantity - (item.refundedQuantity || 0)}` : '—'),
         h('td', { class: 'num' }, money(item.lineTotalCents, o.currency)),
         h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}`, 'aria-label': `Ask for a refund of ${item.name}` }, 'Ask for a refund') : '—')))))),
     h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)} · coins used ${o.coinsUsed} (−${money(o.discountCents, o.currency)})`,
@@ -369,7 +370,7 @@ function sellerChanges(o, names) {
   const mine = (o.refunds || []).filter((r) => !r.refundRequestId);
   if (!mine.length) return null;
   const cancelledAll = o.status === 'cancelled';
-  return h('div', { class: 'notice', role: 'note', id: 'seller-changes' },
+  return h('div', { class: 'notice changes', role: 'note', id: 'seller-changes' },
     h('p', {}, h('strong', {}, cancelledAll ? 'The seller cancelled this order and refunded it.'
       : 'A seller cancelled or refunded part of this order.')),
     h('ul', { class: 'plain' }, mine.map((r) => h('li', {},
