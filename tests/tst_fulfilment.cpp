@@ -764,8 +764,12 @@ void TestFulfilment::sellerCancelUnpaid()
         const QDir outbox(s.server.dataDir() + QStringLiteral("/outbox"));
         for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
             QFile f(outbox.filePath(name));
-            if (f.open(QIODevice::ReadOnly)
-                && f.readAll().contains("Subject: Your order was cancelled by the seller"))
+            const QByteArray mail = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+            if (mail.contains("Subject: Your order was cancelled by the seller")
+                && mail.contains(QByteArray(
+                        "the seller cancelled your order #"
+                        + QByteArray::number(mine.value(QStringLiteral("number")).toInteger())
+                        + ", which was not paid yet")))
                 return true;
         }
         return false;
