@@ -134,7 +134,9 @@ function deliveryFields(options, addresses, currency) {
     const fit = options.filter((o) => !country || !o.countries || o.countries.includes(country));
     optionSelect.replaceChildren(...fit.map((o) => h('option', { value: o.id, selected: o.id === chosen },
       `${o.name}: ${money(o.priceCents, currency)}${o.freeOverCents !== null ? ` (free from ${money(o.freeOverCents, currency)})` : ''}`
-      + (o.estimatedDays ? `, ${o.estimatedDays.min}–${o.estimatedDays.max} days` : ''))));
+      + (o.estimatedDays ? `, ${o.estimatedDays.min === o.estimatedDays.max
+        ? `${o.estimatedDays.min} day${o.estimatedDays.min === 1 ? '' : 's'}`
+        : `${o.estimatedDays.min}–${o.estimatedDays.max} days`}` : ''))));
   };
   const sync = () => { fresh.hidden = select.value !== NEW; fillOptions(); };
   select.addEventListener('change', sync);
