@@ -277,8 +277,16 @@ Result<Session> Accounts::registerAccount(const Registration &registration)
     auto refreshToken = newRefreshToken(tx.db(), account.id, Ids::newId());
     if (!refreshToken)
         return refreshToken.error();
+    QList<PendingNotification> pending;
+    const bool waits = registration.selfService && account.status == QLatin1String("pending");
+    if (waits && m_pendingSeller) {
+        if (auto s = m_pendingSeller(tx.db(), account, &pending); !s)
+            return s.error();
+    }
     if (auto s = tx.commit(); !s)
         return s.error();
+    if (waits && m_pendingSellerAnnounced)
+        m_pendingSellerAnnounced(pending);
     qCInfo(lcAccounts) << "registered" << account.role << account.id;
     return finish(std::move(account), refreshToken.value(), reward.value());
 }

@@ -4,12 +4,14 @@
 
 #include "coinledger.h"
 #include "database.h"
+#include "notifier.h"
 #include "storesettings.h"
 #include "tokens.h"
 
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace Mercato {
@@ -96,6 +98,17 @@ public:
     // verifyNewAccounts: the account starts unverified and a link to confirm its address is
     // queued in the outbox (the caller wakes the mailer).
     Result<Session> registerAccount(const Registration &registration);
+    // A self-service seller who waits for the owner's approval: `inTransaction` runs in the
+    // registration's transaction (an error rolls it back) and collects notifications that
+    // `afterCommit` announces. The shop tells its owner this way.
+    using PendingSellerHook = std::function<Status(const QSqlDatabase &db, const Account &seller,
+                                                   QList<PendingNotification> *pending)>;
+    using AnnounceHook = std::function<void(const QList<PendingNotification> &pending)>;
+    void setPendingSellerHook(PendingSellerHook inTransaction, AnnounceHook afterCommit)
+    {
+        m_pendingSeller = std::move(inTransaction);
+        m_pendingSellerAnnounced = std::move(afterCommit);
+    }
     // 401 with one and the same error for an unknown email, a wrong password or a disabled
     // account, in about the same time; 403 for a suspended seller with the right password.
     Result<Session> login(const QString &email, const QString &password);
@@ -160,6 +173,8 @@ private:
     Database &m_db;
     const StoreSettings &m_settings;
     const TokenService &m_tokens;
+    PendingSellerHook m_pendingSeller;
+    AnnounceHook m_pendingSellerAnnounced;
 };
 
 } // namespace Mercato

@@ -5,9 +5,12 @@
 #include "catalog.h"
 #include "clock.h"
 #include "database.h"
+#include "sellerrefunds.h"
+#include "shipments.h"
 #include "shippingoptions.h"
 #include "shop.h"
 #include "storedetails.h"
+#include "storeowner.h"
 #include "storeprofile.h"
 #include "tileimage.h"
 
@@ -86,7 +89,7 @@ QJsonObject demoAddress(const char *name, const char *line1, const char *city,
 
 // Shipping options (domestic, international, free over an amount), the store's address and
 // bank details, and an address book for each demo customer.
-Status seedShipping(Shop &shop, const QStringList &customerIds)
+Status seedShipping(Shop &shop, const QStringList &customerIds, QStringList *optionIds)
 {
     const QList<QJsonObject> options{
             QJsonObject{{QStringLiteral("name"), QStringLiteral("Standard (domestic)")},
@@ -111,8 +114,10 @@ Status seedShipping(Shop &shop, const QStringList &customerIds)
         auto option = ShippingOptions::fromJson(json);
         if (!option)
             return option.error();
-        if (auto added = ShippingOptions::add(shop.database(), option.value()); !added)
+        auto added = ShippingOptions::add(shop.database(), option.value());
+        if (!added)
             return added.error();
+        optionIds->append(added->id);
     }
     const QJsonObject store{
             {QStringLiteral("address"), demoAddress("Demo Roastery", "200 Harbor Street",
@@ -140,6 +145,156 @@ Status seedShipping(Shop &shop, const QStringList &customerIds)
     return Ok{};
 }
 
+// One demo order, placed from the customer's cart like any other: `lines` of (product,
+// quantity), shipped by `optionId` to the customer's default address.
+Result<Order> placeDemoOrder(Shop &shop, const QString &customerId,
+                             const QList<QPair<QString, int>> &lines, const QString &optionId)
+{
+    for (const auto &[productId, quantity] : lines) {
+        if (auto c = shop.cart().setQuantity(customerId, productId, quantity); !c)
+            return c.error();
+    }
+    auto book = AddressBook::list(shop.database().connection(), customerId);
+    if (!book)
+        return book.error();
+    ShippingChoice choice;
+    choice.optionId = optionId;
+    for (const Address &a : book.value()) {
+        if (a.isDefault)
+            choice.addressId = a.id;
+    }
+    return shop.orders().placeOrder(customerId, 0, choice);
+}
+
+QString lineOf(const Order &order, const QString &productId)
+{
+    for (const OrderLine &l : order.items) {
+        if (l.productId == productId)
+            return l.id;
+    }
+    return {};
+}
+
+// Orders in every state a shop sees, each made through the services the API and the console
+// call (the rules hold for them as for any order): waiting for payment, paid, partly shipped,
+// shipped with tracking, delivered with a refund, cancelled by its customer, and cancelled and
+// refunded by its seller. Paid states need manual payment: with Stripe configured only the
+// unpaid and cancelled ones are made.
+Status seedOrders(Shop &shop, const QStringList &sellerIds, const QStringList &customerIds,
+                  const QList<QStringList> &productIds, const QStringList &optionIds)
+{
+    if (sellerIds.size() < 3 || customerIds.size() < 2 || optionIds.size() < 3
+        || productIds.size() < 3 || productIds.at(0).size() < qsizetype(std::size(kProducts))
+        || productIds.at(1).isEmpty() || productIds.at(2).isEmpty())
+        return makeError(ErrorCode::Internal, QStringLiteral("the demo store is incomplete"));
+    const QString alice = customerIds.at(0);
+    const QString bob = customerIds.at(1);
+    const QString roastery = sellerIds.at(0);
+    const QString standard = optionIds.at(0);
+    const QString express = optionIds.at(1);
+    const QString international = optionIds.at(2);
+    // The hand-written products by their place in kProducts.
+    const auto product = [&](int i) {
+        return productIds.at(0).at(i);
+    };
+    const QString espresso = product(0), dripper = product(2), kettle = product(4),
+                  server = product(6), tea = product(8), frother = product(10);
+    const QString teaSellersFirst = productIds.at(1).first();
+    const QString kitchensFirst = productIds.at(2).first();
+    auto owner = StoreOwner::ownerId(shop.database().connection());
+    if (!owner)
+        return owner.error();
+    Shipments shipments(shop.database(), shop.notifier(), shop.events());
+    SellerRefunds sellerRefunds(shop);
+    const auto markPaid = [&](const Order &o) -> Status {
+        if (auto paid = shop.orders().sellerMove(owner.value(), o.id, SellerAction::MarkPaid);
+            !paid)
+            return paid.error();
+        return Ok{};
+    };
+    const auto tracked = [](const QString &carrier, const QString &number) {
+        NewShipment s;
+        s.carrier = carrier;
+        s.trackingNumber = number;
+        s.trackingUrl = QStringLiteral("https://tracking.example/parcels/") + number;
+        return s;
+    };
+
+    // Cancelled by its customer before paying.
+    auto cancelled = placeDemoOrder(shop, bob, {{kitchensFirst, 1}}, international);
+    if (!cancelled)
+        return cancelled.error();
+    if (auto c = shop.orders().cancel(bob, cancelled->id); !c)
+        return c.error();
+
+    if (!shop.payments().stripeEnabled()) {
+        // Paid, waiting to ship.
+        auto paid = placeDemoOrder(shop, alice, {{espresso, 2}}, standard);
+        if (!paid)
+            return paid.error();
+        if (auto s = markPaid(paid.value()); !s)
+            return s;
+
+        // Two sellers' order: the roastery shipped its part, the tea seller not yet.
+        auto part = placeDemoOrder(shop, alice, {{server, 1}, {teaSellersFirst, 1}}, standard);
+        if (!part)
+            return part.error();
+        if (auto s = markPaid(part.value()); !s)
+            return s;
+        NewShipment first = tracked(QStringLiteral("UPS"), QStringLiteral("1Z999AA10123456784"));
+        first.items = QList<ShipmentItem>{{lineOf(part.value(), server), 1}};
+        if (auto shipped = shipments.ship(roastery, part->id, first); !shipped)
+            return shipped.error();
+
+        // Shipped with tracking, on its way abroad.
+        auto shipped = placeDemoOrder(shop, bob, {{dripper, 1}}, international);
+        if (!shipped)
+            return shipped.error();
+        if (auto s = markPaid(shipped.value()); !s)
+            return s;
+        if (auto sent = shipments.ship(
+                    roastery, shipped->id,
+                    tracked(QStringLiteral("DHL"), QStringLiteral("JD014600006281230704")));
+            !sent)
+            return sent.error();
+
+        // Delivered, and one of its two units refunded by the seller.
+        auto delivered = placeDemoOrder(shop, alice, {{frother, 2}}, express);
+        if (!delivered)
+            return delivered.error();
+        if (auto s = markPaid(delivered.value()); !s)
+            return s;
+        if (auto sent = shipments.ship(
+                    roastery, delivered->id,
+                    tracked(QStringLiteral("USPS"), QStringLiteral("9400111899223197428490")));
+            !sent)
+            return sent.error();
+        if (auto s = shipments.deliverAll(roastery, delivered->id); !s)
+            return s.error();
+        if (auto r = sellerRefunds.refund(roastery, delivered->id,
+                                          {{lineOf(delivered.value(), frother), 1, 0, 0}},
+                                          QStringLiteral("One frother arrived dented"), false);
+            !r)
+            return r.error();
+
+        // Paid, then cancelled by its seller, who refunded it in full.
+        auto refunded = placeDemoOrder(shop, alice, {{kettle, 1}}, express);
+        if (!refunded)
+            return refunded.error();
+        if (auto s = markPaid(refunded.value()); !s)
+            return s;
+        if (auto c = sellerRefunds.cancel(roastery, refunded->id,
+                                          QStringLiteral("The last kettle failed our check"));
+            !c)
+            return c.error();
+    }
+
+    // Waiting for payment (cancelled on its own if nobody pays it in time).
+    auto pending = placeDemoOrder(shop, bob, {{tea, 1}}, international);
+    if (!pending)
+        return pending.error();
+    return Ok{};
+}
 } // namespace
 
 QList<DemoAccount> Demo::accounts()
@@ -172,7 +327,11 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
         return count.error();
     if (!count->next())
         return makeError(ErrorCode::Internal, QStringLiteral("cannot count accounts"));
-    if (count->value(0).toLongLong() > 0) {
+    const qint64 existing = count->value(0).toLongLong();
+    // The read ends here: a statement left open keeps its snapshot, and a later write on this
+    // connection after the writer thread's checkouts would find it stale.
+    count->finish();
+    if (existing > 0) {
         qCInfo(lcDemo) << "the store already has accounts; demo data not added";
         return false;
     }
@@ -201,6 +360,7 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
 
     // The products, newest first in the order listed here; one generated picture each.
     QList<QList<ImportedProduct>> bySeller(sellerIds.size());
+    QList<QStringList> productIds; // per seller, in the order added
     QStringList storedKeys;
     const qint64 now = Clock::nowMs();
     int n = 0;
@@ -246,8 +406,10 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
                 return s;
         }
         for (qsizetype s = 0; s < sellerIds.size(); ++s) {
-            if (auto ids = shop.catalog().importProducts(sellerIds.at(s), bySeller.at(s)); !ids)
+            auto ids = shop.catalog().importProducts(sellerIds.at(s), bySeller.at(s));
+            if (!ids)
                 return ids.error();
+            productIds.append(ids.value());
         }
         return Ok{};
     };
@@ -262,10 +424,15 @@ Result<bool> Demo::seed(Shop &shop, const QString &ownerId)
         if (auto url = setStoreLogo(shop.database(), shop.images(), logo.readAll()); !url)
             return url.error();
     }
-    if (auto s = seedShipping(shop, customerIds); !s)
+    QStringList optionIds;
+    if (auto s = seedShipping(shop, customerIds, &optionIds); !s)
         return s.error();
+    if (auto s = seedOrders(shop, sellerIds, customerIds, productIds, optionIds); !s)
+        return s.error();
+    shop.mail().wake();
     qCInfo(lcDemo).nospace() << "demo data added: " << demoAccounts.size() << " accounts ("
-                             << sellerIds.size() << " sellers), " << n << " products with pictures";
+                             << sellerIds.size() << " sellers), " << n
+                             << " products with pictures, orders in every state";
     return true;
 }
 

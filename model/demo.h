@@ -1,7 +1,8 @@
 #pragma once
 // Demo data for a first look at Mercato: `--demo` fills an *empty* store (no accounts yet) with
 // three sellers, two customers and 200 products with generated pictures and stock, some of it
-// low (with their stock.low notifications). A store that
+// low (with their stock.low notifications), shipping options, addresses, payment instructions
+// and orders in every state, made through the same services as the API's. A store that
 // already has accounts is left untouched, so the flag is safe to keep on a live shop.
 
 #include "result.h"

@@ -682,28 +682,21 @@ Result<Order> OrderService::sellerCancelUnpaid(const QString &sellerId, const QS
         o->status = OrderStatus::Cancelled;
         QJsonObject data = orderData(o.value());
         data.insert(QStringLiteral("reason"), reason);
-        if (auto s = m_notifier.add(
-                    db, o->customerId, QStringLiteral("order.cancelled"),
-                    QStringLiteral("Order cancelled"),
-                    QStringLiteral("The seller cancelled your order %1: %2").arg(orderId, reason),
-                    data, &effects.notifications);
+        if (auto s = m_notifier.add(db, o->customerId, QStringLiteral("order.cancelled"),
+                                    QStringLiteral("Order cancelled"),
+                                    QStringLiteral("The seller cancelled your order %1: %2")
+                                            .arg(orderReference(o->number, orderId), reason),
+                                    data, &effects.notifications);
             !s)
             return s.error();
-        auto to = execSql(db, QStringLiteral("SELECT email FROM users WHERE id = ?"),
-                          {o->customerId});
-        if (!to)
-            return to.error();
-        if (to->next()) {
-            MailMessage mail;
-            mail.to = to->value(0).toString();
-            to->finish(); // the read ends before the write below
-            mail.subject = QStringLiteral("Your order was cancelled by the seller");
-            mail.textBody = QStringLiteral("The seller cancelled your order %1, which was not "
-                                           "paid yet: %2\n")
-                                    .arg(orderId, reason);
-            if (auto id = MailOutboxTable::add(db, mail); !id)
-                return id.error();
-        }
+        if (auto s = mailCustomer(db, o->customerId,
+                                  QStringLiteral("Your order was cancelled by the seller"),
+                                  QStringLiteral("the seller cancelled your order %1, which was "
+                                                 "not paid yet: %2\n\nNothing was charged, and "
+                                                 "any coins held for it are back in your balance.")
+                                          .arg(orderReference(o->number, orderId), reason));
+            !s)
+            return s.error();
         if (auto s = tx.commit(); !s)
             return s.error();
     }

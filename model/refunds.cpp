@@ -321,25 +321,6 @@ Status Refunds::checkOrderOwner(const QString &customerId, const QString &orderI
     return Ok{};
 }
 
-Status Refunds::mailCustomer(const QSqlDatabase &db, const QString &customerId,
-                             const QString &subject, const QString &text)
-{
-    auto q = execSql(db, QStringLiteral("SELECT email FROM users WHERE id = ?"), {customerId});
-    if (!q)
-        return q.error();
-    if (!q->next())
-        return Ok{};
-    MailMessage message;
-    message.to = q->value(0).toString();
-    q->finish(); // the read ends before the write below
-    message.subject = subject;
-    message.textBody = text;
-    // In the decision's transaction: the mail exists exactly when the decision does.
-    if (auto id = MailOutboxTable::add(db, message); !id)
-        return id.error();
-    return Ok{};
-}
-
 Result<RefundRequest> Refunds::getForCustomer(const QString &customerId, const QString &id)
 {
     return load(m_shop.database().connection(),
@@ -437,13 +418,17 @@ Result<RefundRequest> Refunds::reject(const QString &sellerId, const QString &id
                 &pendingNotes);
         !s)
         return s.error();
+    auto reference = orderReference(db, current->orderId);
+    if (!reference)
+        return reference.error();
     if (auto s = mailCustomer(
                 db, current->customerId, QStringLiteral("Your refund request was declined"),
-                note.isEmpty()
-                        ? QStringLiteral("The seller declined your refund request for %1.\n")
-                                  .arg(current->productName)
-                        : QStringLiteral("The seller declined your refund request for %1:\n\n%2\n")
-                                  .arg(current->productName, note));
+                note.isEmpty() ? QStringLiteral("the seller declined your refund request for %1 "
+                                                "(order %2).")
+                                         .arg(current->productName, reference.value())
+                               : QStringLiteral("the seller declined your refund request for %1 "
+                                                "(order %2):\n\n%3")
+                                         .arg(current->productName, reference.value(), note));
         !s)
         return s.error();
     auto after = load(db, QStringLiteral("WHERE r.id = ?"), {id});
@@ -728,8 +713,11 @@ Result<RefundRequest> Refunds::approve(const QString &sellerId, const QString &i
                                     &pendingNotes);
             !s)
             return s.error();
+        auto reference = orderReference(db, current->orderId);
+        if (!reference)
+            return reference.error();
         if (auto s = mailCustomer(db, customerId, QStringLiteral("Your refund was approved"),
-                                  body + QLatin1Char('\n'));
+                                  QStringLiteral("%1\n\nOrder: %2").arg(body, reference.value()));
             !s)
             return s.error();
         if (auto s = tx.commit(); !s)

@@ -155,10 +155,6 @@ private:
     // outcome. Safe to call twice: the claim is conditional and the provider call idempotent.
     void send(const QString &paymentRefundId);
     std::shared_ptr<RefundExecutor> executor(const QString &provider);
-    // A mail to the customer about a decision, through the shop's mail queue (outbox or SMTP).
-    // Queues the mail in the outbox inside the caller's transaction (`db`).
-    Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
-                        const QString &text);
 
     Shop &m_shop;
     std::mutex m_mutex; // guards m_executors

@@ -172,14 +172,16 @@ Result<OrderRefund> SellerRefunds::refundInTransaction(const RefundOrder &input,
                 {what.orderId});
         if (!lock)
             return lock.error();
-        auto o = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"),
-                         {what.orderId});
+        auto o = execSql(
+                db, QStringLiteral("SELECT customer_id, status, number FROM orders WHERE id = ?"),
+                {what.orderId});
         if (!o)
             return o.error();
         if (!o->next())
             return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
         const QString customerId = o->value(0).toString();
         const QString statusBefore = o->value(1).toString();
+        const QString reference = orderReference(o->value(2).toLongLong(), what.orderId);
         o->finish();
         struct Line
         {
@@ -309,17 +311,38 @@ Result<OrderRefund> SellerRefunds::refundInTransaction(const RefundOrder &input,
         const QString body = cancelling
                                      ? QStringLiteral("The seller cancelled its items of your "
                                                       "order %1 (%2) and refunded %3.")
-                                               .arg(what.orderId, what.reason, paid)
+                                               .arg(reference, what.reason, paid)
                                      : QStringLiteral("The seller refunded %1 for your order %2: "
                                                       "%3.")
-                                               .arg(paid, what.orderId, what.reason);
+                                               .arg(paid, reference, what.reason);
         if (auto s = m_shop.notifier().add(db, customerId, kind, title, body, data,
                                            &effects.notifications);
             !s)
             return s.error();
+        // The mail says what was cancelled or refunded, how much came back, and what is left.
+        QString text
+                = cancelling
+                          ? QStringLiteral("the seller cancelled these items of your "
+                                           "order %1:\n%2\n\nReason: %3\n\n")
+                                    .arg(reference, described.join(QLatin1Char('\n')), what.reason)
+                          : QStringLiteral("the seller refunded these items of your "
+                                           "order %1:\n%2\n\nReason: %3\n\n")
+                                    .arg(reference, described.join(QLatin1Char('\n')), what.reason);
+        text += QStringLiteral("Refunded: %1").arg(paid);
+        if (made.shippingRefundedCents > 0)
+            text += QStringLiteral(" (shipping included)");
+        text += QStringLiteral(".\n\n");
+        if (orderStatus == OrderStatus::Cancelled)
+            text += QStringLiteral("Nothing is left of the order, so it is now cancelled.\n");
+        else if (cancelling)
+            text += QStringLiteral("The rest of your order goes on as before.\n");
         if (auto s
-            = mailCustomer(db, customerId, title,
-                           body + QStringLiteral("\n\n") + described.join(QLatin1Char('\n')));
+            = mailCustomer(db, customerId,
+                           cancelling ? QStringLiteral("Items of your order %1 were "
+                                                       "cancelled and refunded")
+                                                .arg(reference)
+                                      : QStringLiteral("A refund for your order %1").arg(reference),
+                           text);
             !s)
             return s.error();
         if (auto s = tx.commit(); !s)

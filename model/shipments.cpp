@@ -30,6 +30,7 @@ struct OrderHead
 {
     QString customerId;
     QString status;
+    QString reference; // #number
 };
 Result<OrderHead> lockOrder(const QSqlDatabase &db, const QString &orderId)
 {
@@ -39,13 +40,15 @@ Result<OrderHead> lockOrder(const QSqlDatabase &db, const QString &orderId)
         return lock.error();
     if (lock->numRowsAffected() != 1)
         return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
-    auto q = execSql(db, QStringLiteral("SELECT customer_id, status FROM orders WHERE id = ?"),
+    auto q = execSql(db,
+                     QStringLiteral("SELECT customer_id, status, number FROM orders WHERE id = ?"),
                      {orderId});
     if (!q)
         return q.error();
     if (!q->next())
         return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
-    return OrderHead{q->value(0).toString(), q->value(1).toString()};
+    return OrderHead{q->value(0).toString(), q->value(1).toString(),
+                     orderReference(q->value(2).toLongLong(), orderId)};
 }
 
 QString trackingText(const Shipment &s)
@@ -89,6 +92,21 @@ Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QSt
     if (auto id = MailOutboxTable::add(db, message); !id)
         return id.error();
     return Ok{};
+}
+
+QString orderReference(qint64 number, const QString &orderId)
+{
+    return number > 0 ? QStringLiteral("#%1").arg(number) : orderId;
+}
+
+Result<QString> orderReference(const QSqlDatabase &db, const QString &orderId)
+{
+    auto q = execSql(db, QStringLiteral("SELECT number FROM orders WHERE id = ?"), {orderId});
+    if (!q)
+        return q.error();
+    const qint64 number = q->next() ? q->value(0).toLongLong() : 0;
+    q->finish();
+    return orderReference(number, orderId);
 }
 
 Shipments::Shipments(Database &database, Notifier &notifier, ModelEvents &events)
@@ -391,7 +409,7 @@ Result<Shipment> Shipments::ship(const QString &sellerId, const QString &orderId
         QString body = (status == QLatin1String("partially_shipped")
                                 ? QStringLiteral("Part of your order %1 is on its way")
                                 : QStringLiteral("Your order %1 is on its way"))
-                               .arg(orderId);
+                               .arg(head->reference);
         if (!shipment.carrier.isEmpty())
             body += QStringLiteral(" with %1 (tracking number %2)")
                             .arg(shipment.carrier, shipment.trackingNumber);
@@ -407,10 +425,10 @@ Result<Shipment> Shipments::ship(const QString &sellerId, const QString &orderId
             !s)
             return s.error();
         if (auto s = mailCustomer(db, head->customerId,
-                                  QStringLiteral("Your order %1 has shipped").arg(orderId),
-                                  QStringLiteral("these items of your order are on their "
-                                                 "way:\n%2\n\n%3\nOrder: %1")
-                                          .arg(orderId, described.join(QLatin1Char('\n')),
+                                  QStringLiteral("Your order %1 has shipped").arg(head->reference),
+                                  QStringLiteral("these items of your order %1 are on their "
+                                                 "way:\n%2\n\n%3")
+                                          .arg(head->reference, described.join(QLatin1Char('\n')),
                                                trackingText(shipment)));
             !s)
             return s.error();
@@ -431,26 +449,29 @@ Result<Shipment> Shipments::ship(const QString &sellerId, const QString &orderId
 Status Shipments::tellDelivered(const QSqlDatabase &db, const QString &orderId,
                                 QList<PendingNotification> *pending)
 {
-    auto q = execSql(db, QStringLiteral("SELECT customer_id FROM orders WHERE id = ?"), {orderId});
+    auto q = execSql(db, QStringLiteral("SELECT customer_id, number FROM orders WHERE id = ?"),
+                     {orderId});
     if (!q)
         return q.error();
     if (!q->next())
         return Ok{};
     const QString customerId = q->value(0).toString();
+    const QString reference = orderReference(q->value(1).toLongLong(), orderId);
     q->finish();
     if (auto s
         = m_notifier.add(db, customerId, QStringLiteral("order.delivered"),
                          QStringLiteral("Order delivered"),
-                         QStringLiteral("Your order %1 was delivered.").arg(orderId),
+                         QStringLiteral("Your order %1 was delivered.").arg(reference),
                          QJsonObject{{QStringLiteral("orderId"), orderId},
                                      {QStringLiteral("status"), QStringLiteral("delivered")}},
                          pending);
         !s)
         return s;
-    return mailCustomer(db, customerId, QStringLiteral("Your order %1 was delivered").arg(orderId),
-                        QStringLiteral("every parcel of your order has been delivered.\n\n"
-                                       "Order: %1")
-                                .arg(orderId));
+    return mailCustomer(db, customerId,
+                        QStringLiteral("Your order %1 was delivered").arg(reference),
+                        QStringLiteral("every parcel of your order %1 has been delivered. We hope "
+                                       "you enjoy it.")
+                                .arg(reference));
 }
 
 Result<Shipment> Shipments::deliver(const QString &sellerId, const QString &shipmentId)

@@ -47,6 +47,10 @@ struct NewShipment
 // mail exists exactly when what it tells of does); nothing for an account that is gone.
 Status mailCustomer(const QSqlDatabase &db, const QString &customerId, const QString &subject,
                     const QString &text);
+// How people are told of an order: `#1001`, or the id of an order made without a number.
+QString orderReference(qint64 number, const QString &orderId);
+// The same, read from the order's row (the id when there is no such row).
+Result<QString> orderReference(const QSqlDatabase &db, const QString &orderId);
 
 class Shipments
 {

@@ -5,6 +5,11 @@
 #include "storeowner.h"
 #include "stripe.h"
 
+#include "storeprofile.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QRegularExpression>
 #include <QUrl>
 
 namespace Mercato {
@@ -34,8 +39,58 @@ Shop::Shop(ShopOptions options)
     m_orders.setPlacedHook([this](const QSqlDatabase &db, const Order &order) {
         return mailOrderPlaced(db, order);
     });
+    m_accounts.setPendingSellerHook(
+            [this](const QSqlDatabase &db, const Account &seller,
+                   QList<PendingNotification> *pending) {
+                return tellOwnerOfPendingSeller(db, seller, pending);
+            },
+            [this](const QList<PendingNotification> &pending) {
+                m_notifier.announce(pending);
+                m_mail->wake();
+            });
     localImages()->setDiskFloor(qint64(m_options.settings.minFreeDiskMiB) * 1024 * 1024,
                                 [this](qint64 available) { warnOwnerOfDisk(available); });
+}
+
+Status Shop::tellOwnerOfPendingSeller(const QSqlDatabase &db, const Account &seller,
+                                      QList<PendingNotification> *pending)
+{
+    auto owner = StoreOwner::ownerId(db);
+    if (!owner)
+        return owner.error();
+    if (owner->isEmpty())
+        return Ok{}; // nobody to tell yet
+    const QString body = QStringLiteral("%1 <%2> registered as a seller and waits for your "
+                                        "approval.")
+                                 .arg(seller.displayName, seller.email);
+    if (auto s = m_notifier.add(db, owner.value(), QStringLiteral("seller.pending"),
+                                QStringLiteral("A seller waits for approval"), body,
+                                QJsonObject{{QStringLiteral("sellerId"), seller.id},
+                                            {QStringLiteral("email"), seller.email},
+                                            {QStringLiteral("displayName"), seller.displayName}},
+                                pending);
+        !s)
+        return s;
+    auto q = execSql(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
+                     {owner.value()});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return Ok{};
+    MailMessage mail;
+    mail.to = q->value(0).toString();
+    const QString ownerName = q->value(1).toString();
+    q->finish(); // the read ends before the write below
+    mail.subject = QStringLiteral("A new seller waits for your approval");
+    mail.textBody = QStringLiteral("Hello %1,\n\n%2 (%3) registered as a seller and waits for "
+                                   "your approval. Until you approve the account, it cannot "
+                                   "sell.\n\nApprove or suspend it on the console's Sellers "
+                                   "page, or with POST %4/api/v1/owner/sellers/%5/approve.\n")
+                            .arg(ownerName, seller.displayName, seller.email,
+                                 m_options.settings.publicUrl, seller.id);
+    if (auto id = MailOutboxTable::add(db, mail); !id)
+        return id.error();
+    return Ok{};
 }
 
 void Shop::warnOwnerOfDisk(qint64 available)
@@ -54,9 +109,42 @@ void Shop::warnOwnerOfDisk(qint64 available)
         m_notifier.announce(pending);
 }
 
+namespace {
+
+QString amount(qint64 cents, const QString &currency)
+{
+    return QStringLiteral("%1%2.%3 %4")
+            .arg(cents < 0 ? QStringLiteral("-") : QString())
+            .arg(qAbs(cents) / 100)
+            .arg(qAbs(cents) % 100, 2, 10, QLatin1Char('0'))
+            .arg(currency);
+}
+
+// The lines of a postal address as a person writes them on a parcel.
+QStringList addressLines(const Address &a)
+{
+    QStringList lines;
+    const QString town = QStringList{a.postalCode, a.city}
+                                 .filter(QRegularExpression(QStringLiteral("\\S")))
+                                 .join(QLatin1Char(' '));
+    for (const QString &part : {a.name, a.line1, a.line2, town, a.region, a.country, a.phone}) {
+        if (!part.trimmed().isEmpty())
+            lines.append(part.trimmed());
+    }
+    return lines;
+}
+
+} // namespace
+
+QString Shop::payBeforeText(qint64 ms)
+{
+    return QLocale(QLocale::English)
+            .toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC),
+                      QStringLiteral("d MMMM yyyy, HH:mm 'UTC'"));
+}
+
 Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)
 {
-    // In every checkout's transaction: prepared once per connection.
     auto q = execPrepared(db, QStringLiteral("SELECT email, display_name FROM users WHERE id = ?"),
                           {order.customerId});
     if (!q)
@@ -69,16 +157,61 @@ Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)
     row.finish(); // the read ends before the write below
     if (!found)
         return Ok{};
-    mail.subject = QStringLiteral("We received your order");
-    QStringList lines;
+    const QString reference = orderReference(order.number, order.id);
+    mail.subject = QStringLiteral("We received your order %1").arg(reference);
+    QStringList text;
+    text << QStringLiteral("Hello %1,").arg(name) << QString()
+         << QStringLiteral("thank you for your order %1:").arg(reference);
     for (const OrderLine &l : order.items)
-        lines.append(QStringLiteral("  %1 x %2").arg(l.quantity).arg(l.name));
-    mail.textBody = QStringLiteral("Hello %1,\n\nthank you for your order %2:\n%3\n\n"
-                                   "Total: %4.%5 %6\n")
-                            .arg(name, order.id, lines.join(QLatin1Char('\n')))
-                            .arg(order.totalCents / 100)
-                            .arg(order.totalCents % 100, 2, 10, QLatin1Char('0'))
-                            .arg(order.currency);
+        text << QStringLiteral("  %1 x %2  %3")
+                        .arg(l.quantity)
+                        .arg(l.name, amount(l.lineTotalCents, order.currency));
+    text << QString()
+         << QStringLiteral("Subtotal: %1").arg(amount(order.subtotalCents, order.currency));
+    if (order.discountCents > 0)
+        text << QStringLiteral("Discount: %1").arg(amount(-order.discountCents, order.currency));
+    if (!order.shippingName.isEmpty())
+        text << QStringLiteral("Shipping (%1): %2")
+                        .arg(order.shippingName,
+                             order.shippingCents > 0 ? amount(order.shippingCents, order.currency)
+                                                     : QStringLiteral("free"));
+    text << QStringLiteral("Total: %1").arg(amount(order.totalCents, order.currency));
+    if (order.shippingAddress)
+        text << QString() << QStringLiteral("Ship to:") << addressLines(*order.shippingAddress);
+    text << QString();
+    if (order.totalCents <= 0) {
+        text << QStringLiteral("Nothing is left to pay: your coins cover the order.");
+    } else if (order.paymentProvider == QLatin1String("manual")) {
+        // What POST /orders/{id}/checkout answers: the owner's instructions, else the default.
+        auto profile = StoreProfiles::load(db);
+        if (!profile)
+            return profile.error();
+        QString instructions = profile->paymentInstructions;
+        if (instructions.isEmpty()) {
+            PaymentRequest request;
+            request.orderId = order.id;
+            request.amountCents = order.totalCents;
+            request.currency = order.currency;
+            request.reference = reference;
+            auto start = ManualGateway().start(request);
+            if (!start)
+                return start.error();
+            instructions = start->instructions;
+        }
+        text << QStringLiteral("How to pay:") << instructions << QString()
+             << QStringLiteral("Amount: %1").arg(amount(order.totalCents, order.currency))
+             << QStringLiteral("Reference: %1 (quote it with your payment)").arg(reference)
+             << QStringLiteral("Pay before: %1. An order still unpaid then is cancelled.")
+                        .arg(payBeforeText(order.expiresAt));
+    } else {
+        text << QStringLiteral("Pay by card on the order's page, under Your orders in the shop.")
+             << QStringLiteral("Pay before: %1. An order still unpaid then is cancelled.")
+                        .arg(payBeforeText(order.expiresAt));
+    }
+    text << QString()
+         << QStringLiteral("Your orders in the shop: %1")
+                    .arg(m_options.settings.publicUrl + QStringLiteral("/shop/orders"));
+    mail.textBody = text.join(QLatin1Char('\n')) + QLatin1Char('\n');
     if (auto id = MailOutboxTable::add(db, mail); !id)
         return id.error();
     return Ok{};

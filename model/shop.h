@@ -88,6 +88,8 @@ public:
     void setMailer(std::unique_ptr<Mailer> mailer, RetryPolicy policy = {});
     // The From mailbox of mail the shop sends.
     QString mailFrom() const;
+    // When an unpaid order is cancelled, as mails say it ("7 December 2026, 20:32 UTC").
+    static QString payBeforeText(qint64 ms);
     // Forgot-password tokens and the reset that consumes one.
     PasswordResets &passwordResets() { return *m_passwordResets; }
     // Profile pictures through images().
@@ -97,6 +99,9 @@ private:
     // Inside the checkout's transaction: the order mail to the customer, in the outbox.
     void warnOwnerOfDisk(qint64 available); // the image store's disk floor was reached
     Status mailOrderPlaced(const QSqlDatabase &db, const Order &order);
+    // Inside a seller's registration: the owner's seller.pending notification and mail.
+    Status tellOwnerOfPendingSeller(const QSqlDatabase &db, const Account &seller,
+                                    QList<PendingNotification> *pending);
 
     ShopOptions m_options;
     std::unique_ptr<Database> m_database;

@@ -10,6 +10,8 @@
 #include "model/ids.h"
 #include "model/inventory.h"
 
+#include <QDir>
+#include <QFile>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -93,6 +95,33 @@ inline qint64 notificationCount(Shop &shop, const QString &userId, const QString
             shop,
             QStringLiteral("SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?"),
             {userId, kind});
+}
+
+// The mails the queue wrote to the server's .eml outbox for `to` so far, with plain line
+// ends (the outbox's bodies are 7-bit text unless they need quoted-printable).
+inline QList<QByteArray> mailsTo(TestServer &server, const QString &to)
+{
+    QList<QByteArray> out;
+    const QDir outbox(server.dataDir() + QStringLiteral("/outbox"));
+    for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
+        QFile f(outbox.filePath(name));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        QByteArray mail = f.readAll().replace("\r\n", "\n");
+        if (mail.contains(QByteArray("\nTo: " + to.toUtf8() + '\n')))
+            out.append(mail);
+    }
+    return out;
+}
+
+// The first of them whose subject is `subject` (empty when none came yet).
+inline QByteArray mailWithSubject(TestServer &server, const QString &to, const QString &subject)
+{
+    for (const QByteArray &mail : mailsTo(server, to)) {
+        if (mail.contains(QByteArray("\nSubject: " + subject.toUtf8() + '\n')))
+            return mail;
+    }
+    return {};
 }
 
 inline Client clientFor(TestServer &server, const QString &userId, const QString &role)

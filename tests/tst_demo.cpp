@@ -1,10 +1,14 @@
 // `--demo` / MERCATO_DEMO=1 on a real mercato-server: an empty store gets three sellers, two
 // customers and 200 products, each with a generated picture that /media serves, stock where a few
-// are low or sold out (each with its stock.low notification); starting again adds nothing.
+// are low or sold out (each with its stock.low notification), the store's address and payment
+// instructions, the customers' addresses and orders in every state (made by the same rules as
+// any order: `mercato-server check` finds the stock ledger whole); starting again adds nothing.
 
 #include "support/testsupport.h"
 
 #include <QJsonArray>
+#include <QMap>
+#include <QProcess>
 #include <QSet>
 #include <QTest>
 #include <QUrl>
@@ -170,10 +174,98 @@ void TestDemo::demoFillsAnEmptyStoreOnce()
         QVERIFY(soldOut);
         QVERIFY2(lowSellers.size() == 3, qPrintable(server.log().right(4000)));
 
+        // The store's address, each customer's address book, and orders in every state.
+        const QJsonObject store = anonymous.get(QStringLiteral("/api/v1/store")).json();
+        QCOMPARE(store.value(QStringLiteral("address"))
+                         .toObject()
+                         .value(QStringLiteral("city"))
+                         .toString(),
+                 QStringLiteral("Portland"));
+        QMap<QString, int> states;
+        QJsonObject tracked, refundedBySeller, delivered;
+        for (const QString &email :
+             {QStringLiteral("alice@demo.mercato.test"), QStringLiteral("bob@demo.mercato.test")}) {
+            Client customer(server.port());
+            customer.setToken(login(server.port(), email, QStringLiteral("demo-customer-pass")));
+            const QJsonArray book = customer.get(QStringLiteral("/api/v1/me/addresses"))
+                                            .json()
+                                            .value(QStringLiteral("items"))
+                                            .toArray();
+            QCOMPARE(book.size(), 1);
+            QVERIFY(book.first().toObject().value(QStringLiteral("isDefault")).toBool());
+            for (const QJsonObject &o :
+                 walk(customer, QStringLiteral("/api/v1/orders?limit=100"))) {
+                const QString status = o.value(QStringLiteral("status")).toString();
+                ++states[status];
+                QVERIFY(o.value(QStringLiteral("number")).toInteger() >= 1001);
+                QVERIFY(!o.value(QStringLiteral("shipping")).isNull());
+                QVERIFY(!o.value(QStringLiteral("shippingAddress")).isNull());
+                const QJsonArray shipments = o.value(QStringLiteral("shipments")).toArray();
+                if (status == QLatin1String("shipped") && !shipments.isEmpty())
+                    tracked = shipments.first().toObject();
+                if (status == QLatin1String("cancelled")
+                    && !o.value(QStringLiteral("refunds")).toArray().isEmpty())
+                    refundedBySeller = o;
+                if (status == QLatin1String("delivered"))
+                    delivered = o;
+            }
+        }
+        for (const QString &status :
+             {QStringLiteral("pending_payment"), QStringLiteral("paid"),
+              QStringLiteral("partially_shipped"), QStringLiteral("shipped"),
+              QStringLiteral("delivered"), QStringLiteral("cancelled")})
+            QVERIFY2(states.value(status) >= 1, qPrintable(status));
+        QVERIFY2(states.value(QStringLiteral("cancelled")) >= 2,
+                 "one by its customer, one refunded");
+        QVERIFY(tracked.value(QStringLiteral("trackingUrl"))
+                        .toString()
+                        .startsWith(QLatin1String("https://")));
+        QVERIFY(!tracked.value(QStringLiteral("carrier")).toString().isEmpty());
+        QVERIFY(!refundedBySeller.isEmpty());
+        QCOMPARE(refundedBySeller.value(QStringLiteral("refunds"))
+                         .toArray()
+                         .first()
+                         .toObject()
+                         .value(QStringLiteral("amountCents"))
+                         .toInteger(),
+                 refundedBySeller.value(QStringLiteral("totalCents")).toInteger());
+        QCOMPARE(delivered.value(QStringLiteral("refunds")).toArray().size(), 1);
+        // Manual payment quotes the owner's bank details.
+        if (start == 0) {
+            Client bob(server.port());
+            bob.setToken(login(server.port(), QStringLiteral("bob@demo.mercato.test"),
+                               QStringLiteral("demo-customer-pass")));
+            QString pendingId;
+            for (const QJsonObject &o : walk(bob, QStringLiteral("/api/v1/orders?limit=100"))) {
+                if (o.value(QStringLiteral("status")).toString()
+                    == QLatin1String("pending_payment"))
+                    pendingId = o.value(QStringLiteral("id")).toString();
+            }
+            const HttpResult pay = bob.post(QStringLiteral("/api/v1/orders/") + pendingId
+                                            + QStringLiteral("/checkout"));
+            QCOMPARE(pay.status, 200);
+            QVERIFY2(pay.json()
+                             .value(QStringLiteral("instructions"))
+                             .toString()
+                             .contains(QLatin1String("Demo Roastery, account 000123456789")),
+                     pay.body.constData());
+        }
+
         if (start == 1)
             QVERIFY2(server.log().contains(QLatin1String("demo data not added")),
                      qPrintable(server.log()));
         MERCATO_VERIFY_CLEAN_EXIT(server);
+
+        // What the demo did kept every product's stock equal to its ledger.
+        QProcess check;
+        check.start(serverBinary(), {QStringLiteral("check"), QStringLiteral("--database"),
+                                     env.value(QStringLiteral("MERCATO_DATABASE")),
+                                     QStringLiteral("--data-dir"), dir.path()});
+        QVERIFY(check.waitForFinished(60000));
+        const QByteArray said = check.readAllStandardOutput() + check.readAllStandardError();
+        QVERIFY2(check.exitStatus() == QProcess::NormalExit && check.exitCode() == 0,
+                 said.constData());
+        QVERIFY2(said.contains("stock ledger: ok"), said.constData());
     }
 }
 

@@ -171,6 +171,7 @@ private Q_SLOTS:
     void linesShippedBeforeShipmentsKeepTheirMeaning();
     void concurrentShipmentsAndRefundsNeverOverrun();
     void sellerOptInMails();
+    void pendingSellerTellsTheOwner();
 };
 
 void TestFulfilment::twoSellersShipTheirOwnLinesOnly()
@@ -294,7 +295,16 @@ void TestFulfilment::twoSellersShipTheirOwnLinesOnly()
     QTRY_COMPARE_WITH_TIMEOUT(mailsWith("1Z999"), 1, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(mailsWith("Tracking number: JD0142"), 2, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(mailsWith("Track it: https://track.example/JD0142"), 3, 15000);
-    QTRY_COMPARE_WITH_TIMEOUT(mailsWith("every parcel of your order has been delivered"), 1, 15000);
+    const QByteArray reference
+            = "#" + QByteArray::number(o.value(QStringLiteral("number")).toInteger());
+    QTRY_COMPARE_WITH_TIMEOUT(mailsWith(QByteArray("every parcel of your order " + reference
+                                                   + " has been delivered")),
+                              1, 15000);
+    QCOMPARE(mailsWith(QByteArray("Subject: Your order " + reference + " has shipped")), 3);
+    QCOMPARE(mailsWith(QByteArray("Subject: Your order " + reference + " was delivered")), 1);
+    QCOMPARE(mailsWith("Carrier: UPS\r\nTracking number: 1Z999\r\n"), 1);
+    // Mails quote the order's number, never the API's id.
+    QCOMPARE(mailsWith(id.toUtf8()), 0);
 }
 
 void TestFulfilment::shipmentItemsBoundedByWhatIsUnshipped()
@@ -664,6 +674,34 @@ void TestFulfilment::sellerCancelPaidLines()
     QCOMPARE(refunds.at(0).toObject().value(QStringLiteral("amountCents")).toInteger(), lineBPaid);
     QCOMPARE(refunds.at(0).toObject().value(QStringLiteral("reason")).toString(),
              QStringLiteral("out of stock"));
+    // The customer's mail says what was cancelled, why, and what came back.
+    const QString to = s.customer + QStringLiteral("@example.test");
+    const QString reference
+            = QStringLiteral("#%1").arg(o.value(QStringLiteral("number")).toInteger());
+    const QString subject
+            = QStringLiteral("Items of your order %1 were cancelled and refunded").arg(reference);
+    QTRY_VERIFY_WITH_TIMEOUT(!mailWithSubject(s.server, to, subject).isEmpty(), 15000);
+    const QByteArray mail = mailWithSubject(s.server, to, subject);
+    const QString nameB = Store::line(o, s.productB).value(QStringLiteral("name")).toString();
+    const qint64 coinsB
+            = refunds.at(0).toObject().value(QStringLiteral("coinsReturned")).toInteger();
+    QVERIFY(coinsB > 0);
+    for (const QString &expected :
+         {QStringLiteral("the seller cancelled these items of your order %1:\n  3 x %2\n")
+                  .arg(reference, nameB),
+          QStringLiteral("Reason: out of stock"),
+          QStringLiteral("Refunded: %1.%2 USD and %3 coins.")
+                  .arg(lineBPaid / 100)
+                  .arg(lineBPaid % 100, 2, 10, QLatin1Char('0'))
+                  .arg(coinsB),
+          QStringLiteral("The rest of your order goes on as before.")}) {
+        QVERIFY2(mail.contains(expected.toUtf8()),
+                 qPrintable(QStringLiteral("no \"%1\" in:\n%2")
+                                    .arg(expected, QString::fromUtf8(mail))));
+    }
+    QVERIFY(!mail.contains(
+            Store::line(o, s.productA).value(QStringLiteral("name")).toString().toUtf8()));
+    QVERIFY(!mail.contains(id.toUtf8()));
     // Again: nothing left of B's to cancel.
     QCOMPARE(s.sb.post(cancel, QJsonObject{{QStringLiteral("reason"), QStringLiteral("x")}}).status,
              409);
@@ -728,8 +766,12 @@ void TestFulfilment::sellerCancelUnpaid()
         const QDir outbox(s.server.dataDir() + QStringLiteral("/outbox"));
         for (const QString &name : outbox.entryList({QStringLiteral("*.eml")}, QDir::Files)) {
             QFile f(outbox.filePath(name));
-            if (f.open(QIODevice::ReadOnly)
-                && f.readAll().contains("Subject: Your order was cancelled by the seller"))
+            const QByteArray mail = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+            if (mail.contains("Subject: Your order was cancelled by the seller")
+                && mail.contains(QByteArray(
+                        "the seller cancelled your order #"
+                        + QByteArray::number(mine.value(QStringLiteral("number")).toInteger())
+                        + ", which was not paid yet")))
                 return true;
         }
         return false;
@@ -1138,6 +1180,66 @@ void TestFulfilment::sellerOptInMails()
     QTest::qWait(1500); // the queue looks every second
     QVERIFY(s.shop().mail().waitUntilIdle(10000));
     QCOMPARE(mails("Sale: order #").size(), 2);
+}
+
+void TestFulfilment::pendingSellerTellsTheOwner()
+{
+    TestServer::Options options;
+    options.settings.sellerApproval = true; // MERCATO_SELLER_APPROVAL=on, the default
+    TestServer server(options);
+    QVERIFY(server.start());
+    Shop &shop = server.shop();
+    const QString a = insertUser(shop, QStringLiteral("seller")); // the owner, as the oldest
+    const QString b = insertUser(shop, QStringLiteral("seller"));
+    const Client sa = clientFor(server, a, QStringLiteral("seller"));
+    const Client anonymous = server.client();
+    const auto registerAs = [&](const QString &email, const QString &role) {
+        return anonymous.post(
+                QStringLiteral("/api/v1/auth/register"),
+                QJsonObject{{QStringLiteral("email"), email},
+                            {QStringLiteral("password"), QStringLiteral("correct horse battery")},
+                            {QStringLiteral("displayName"), QStringLiteral("Pat")},
+                            {QStringLiteral("role"), role}});
+    };
+    // A customer is nobody's business: nothing for the owner.
+    QCOMPARE(registerAs(QStringLiteral("buyer@example.test"), QStringLiteral("customer")).status,
+             201);
+    QCOMPARE(notificationCount(shop, a, QStringLiteral("seller.pending")), 0);
+    // A seller waits for approval: the owner (A), and only the owner, is told and mailed.
+    const HttpResult r
+            = registerAs(QStringLiteral("pat.pots@example.test"), QStringLiteral("seller"));
+    QCOMPARE(r.status, 201);
+    const QJsonObject user = r.json().value(QStringLiteral("user")).toObject();
+    QCOMPARE(user.value(QStringLiteral("status")).toString(), QStringLiteral("pending"));
+    const QString sellerId = user.value(QStringLiteral("id")).toString();
+    QCOMPARE(notificationCount(shop, a, QStringLiteral("seller.pending")), 1);
+    QCOMPARE(notificationCount(shop, b, QStringLiteral("seller.pending")), 0);
+    const QJsonArray notes = sa.get(QStringLiteral("/api/v1/notifications"))
+                                     .json()
+                                     .value(QStringLiteral("items"))
+                                     .toArray();
+    bool found = false;
+    for (const QJsonValue &n : notes) {
+        const QJsonObject note = n.toObject();
+        if (note.value(QStringLiteral("kind")).toString() != QLatin1String("seller.pending"))
+            continue;
+        found = true;
+        QCOMPARE(note.value(QStringLiteral("data")).toObject().value(QStringLiteral("sellerId")),
+                 QJsonValue(sellerId));
+        QVERIFY(note.value(QStringLiteral("body"))
+                        .toString()
+                        .contains(QStringLiteral("pat.pots@example.test")));
+    }
+    QVERIFY(found);
+    const QString to = a + QStringLiteral("@example.test");
+    const QString subject = QStringLiteral("A new seller waits for your approval");
+    QTRY_VERIFY_WITH_TIMEOUT(!mailWithSubject(server, to, subject).isEmpty(), 15000);
+    const QByteArray mail = mailWithSubject(server, to, subject);
+    QVERIFY2(mail.contains("Pat (pat.pots@example.test) registered as a seller and waits for your "
+                           "approval"),
+             mail.constData());
+    QVERIFY(mail.contains(QByteArray(sellerId.toUtf8() + "/approve")));
+    QVERIFY(mailWithSubject(server, b + QStringLiteral("@example.test"), subject).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestFulfilment)

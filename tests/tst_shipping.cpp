@@ -6,6 +6,9 @@
 
 #include "orderfixture.h"
 
+#include "model/shop.h"
+
+#include <QDateTime>
 #include <QJsonArray>
 #include <QSet>
 #include <QTest>
@@ -120,6 +123,7 @@ private Q_SLOTS:
     void cartPreviewEqualsOrder();
     void idempotentOrderWithShipping();
     void manualCheckoutAnswer();
+    void orderMailSaysWhatAndHowToPay();
     void orderNumbersUniqueUnderConcurrentOrders();
     void orderNumbersUniqueAcrossTwoProcesses();
     void shippingRefundedWithTheLastRefund();
@@ -807,6 +811,82 @@ void TestShipping::manualCheckoutAnswer()
              QStringLiteral("#%1").arg(second.value(QStringLiteral("number")).toInteger()));
     QCOMPARE(second.value(QStringLiteral("number")).toInteger(),
              first.value(QStringLiteral("number")).toInteger() + 1);
+}
+
+void TestShipping::orderMailSaysWhatAndHowToPay()
+{
+    Store store;
+    QVERIFY(store.start());
+    const Client &cust = store.customerClient;
+    const QString bank = QStringLiteral("Bank transfer to IBAN DE89 3704 0044 0532 0130 00.");
+    QCOMPARE(store.ownerClient
+                     .patch(QStringLiteral("/api/v1/owner/store"),
+                            QJsonObject{{QStringLiteral("paymentInstructions"), bank}})
+                     .status,
+             200);
+    const QString world
+            = store.addOption(option(QStringLiteral("World"), 990, QJsonValue(), QJsonValue()));
+    QVERIFY(!world.isEmpty());
+    const QString addressId
+            = cust.post(kAddresses, addressDe()).json().value(QStringLiteral("id")).toString();
+    QVERIFY(!addressId.isEmpty());
+    QVERIFY(store.fill(cust, 2));
+    const HttpResult placed
+            = cust.post(QStringLiteral("/api/v1/orders"),
+                        QJsonObject{{QStringLiteral("shippingOptionId"), world},
+                                    {QStringLiteral("shippingAddressId"), addressId}});
+    QCOMPARE(placed.status, 201);
+    const QJsonObject order = placed.json();
+    const QString id = order.value(QStringLiteral("id")).toString();
+    const QString reference
+            = QStringLiteral("#%1").arg(order.value(QStringLiteral("number")).toInteger());
+    QCOMPARE(order.value(QStringLiteral("totalCents")).toInteger(), 2990);
+
+    const QString to = store.customer + QStringLiteral("@example.test");
+    const QString subject = QStringLiteral("We received your order ") + reference;
+    QTRY_VERIFY_WITH_TIMEOUT(!mailWithSubject(store.server, to, subject).isEmpty(), 15000);
+    const QByteArray mail = mailWithSubject(store.server, to, subject);
+    const QDateTime expires = QDateTime::fromString(
+            order.value(QStringLiteral("expiresAt")).toString(), Qt::ISODate);
+    QVERIFY(expires.isValid());
+    for (const QString &expected : QStringList{
+                 QStringLiteral("thank you for your order ") + reference + QLatin1Char(':'),
+                 QStringLiteral("Shipping (World): 9.90 USD"), QStringLiteral("Total: 29.90 USD"),
+                 QStringLiteral("Ship to:\nErika Mustermann\nHauptstrasse 5\n10115 Berlin\nDE\n"),
+                 QStringLiteral("How to pay:\n") + bank, QStringLiteral("Reference: ") + reference,
+                 QStringLiteral("Pay before: ")
+                         + Shop::payBeforeText(expires.toMSecsSinceEpoch())}) {
+        QVERIFY2(mail.contains(expected.toUtf8()),
+                 qPrintable(QStringLiteral("no \"%1\" in:\n%2")
+                                    .arg(expected, QString::fromUtf8(mail))));
+    }
+    // People quote the number; the API's id appears nowhere.
+    QVERIFY2(!mail.contains(id.toUtf8()), mail.constData());
+
+    // Without the owner's text, the default instructions quote the number too.
+    QCOMPARE(store.ownerClient
+                     .patch(QStringLiteral("/api/v1/owner/store"),
+                            QJsonObject{{QStringLiteral("paymentInstructions"), QJsonValue()}})
+                     .status,
+             200);
+    QVERIFY(store.fill(cust, 1));
+    const HttpResult second
+            = cust.post(QStringLiteral("/api/v1/orders"),
+                        QJsonObject{{QStringLiteral("shippingOptionId"), world},
+                                    {QStringLiteral("shippingAddressId"), addressId}});
+    QCOMPARE(second.status, 201);
+    const QString secondRef
+            = QStringLiteral("#%1").arg(second.json().value(QStringLiteral("number")).toInteger());
+    const QString secondSubject = QStringLiteral("We received your order ") + secondRef;
+    QTRY_VERIFY_WITH_TIMEOUT(!mailWithSubject(store.server, to, secondSubject).isEmpty(), 15000);
+    const QByteArray secondMail = mailWithSubject(store.server, to, secondSubject);
+    QVERIFY2(secondMail.contains(
+                     QStringLiteral("Pay 19.90 USD to the store by bank transfer or in person, "
+                                    "quoting order %1.")
+                             .arg(secondRef)
+                             .toUtf8()),
+             secondMail.constData());
+    QVERIFY(!secondMail.contains(bank.toUtf8()));
 }
 
 namespace {

@@ -216,7 +216,7 @@ class Browser:
         control labelled, every image with alt text, every button and link named, and nothing
         wider than the phone's screen."""
         Browser.shots += 1
-        for label, size in (('desktop', (1280, 900)), ('phone', (390, 844))):
+        for label, size in (('desktop', (1280, 800)), ('phone', (390, 844))):
             self.d.set_window_size(*size)
             time.sleep(0.05)
             audit = self.d.execute_script(self.AUDIT)
@@ -490,7 +490,9 @@ def add_to_cart(b, name):
     b.wait_text('#flash', f'Added {name}')
 
 
-def place_order(b):
+def place_order(b, option=None, screenshot=None):
+    """Checks the cart out; returns the order's id. With `option`, picks that shipping option
+    and checks its fee is in the total before ordering."""
     b.click_id('cart-link')
     check(b.h1() == 'Your cart', b.h1())
     # The demo store ships: a customer without a saved address types one in.
@@ -502,10 +504,19 @@ def place_order(b):
         b.fill('Postal code', '62701')
         b.fill('Country code (such as US or DE)', 'US')
         b.wait.until(lambda d: d.find_element(By.ID, 'ship-option').get_attribute('value'))
+    if option:
+        select = Select(b.d.find_element(By.ID, 'ship-option'))
+        choice = [o for o in select.options if o.text.startswith(option['name'])]
+        check(choice, f'no shipping option {option["name"]!r}: {[o.text for o in select.options]}')
+        select.select_by_visible_text(choice[0].text)
+        b.wait.until(lambda d: d.find_element(By.ID, 'shipping-cost').get_attribute('data-cents') == str(option['priceCents']))
+        b.wait_text('#shipping-cost', 'Shipping')
+        if screenshot:
+            b.screenshot(screenshot)
     b.submit('Place order')
     b.wait.until(lambda d: '/shop/orders/' in d.current_url)
     b.ready()
-    return b.d.current_url.split('/shop/orders/')[1].split('?')[0]
+    return b.d.current_url.split('/shop/orders/')[1].split('?')[0].split('/')[0]
 
 
 def journey(shop, b):
@@ -602,13 +613,43 @@ def journey(shop, b):
     b.wait_text('#coins-used', f'Coins used {cap} ')
     shown = int(b.css('#coins-used').get_attribute('data-coins'))
     b.screenshot('cart')
-    order_id = place_order(b)
+    # A new address typed in at checkout, the express option picked: its fee is in the total.
+    express = [o for o in shop.json('GET', '/api/v1/shipping-options?country=US')['items'] if o['name'].startswith('Express')][0]
+    check(express['priceCents'] > 0, f'express ships free: {express}')
+    expected_total = cart['subtotalCents'] - cap * facts['coinValueCents'] + express['priceCents']
+    order_id = place_order(b, express, 'checkout-shipping')
     order = shop.json('GET', f'/api/v1/orders/{order_id}', token=token)
     check(order['coinsUsed'] == shown == cap, f'checkout showed {shown} coins, the order used {order["coinsUsed"]}, cap {cap}')
     check(order['discountCents'] == cap * facts['coinValueCents'], f'discount {order["discountCents"]}')
-    b.wait_text('.summary', f'coins used {cap} ')
+    check(order['shipping']['name'] == express['name'] and order['shippingCents'] == express['priceCents'],
+          f'the order ships {order["shipping"]} for {order["shippingCents"]}')
+    check(order['totalCents'] == expected_total, f'total {order["totalCents"]}, expected {expected_total}')
+    check(order['shippingAddress']['city'] == 'Springfield', f'address {order["shippingAddress"]}')
+    book = shop.json('GET', '/api/v1/me/addresses', token=token)['items']
+    check(len(book) == 1 and book[0]['line1'] == '1 Main Street' and book[0]['isDefault'], f'address book {book}')
+    # The thank-you page: the number, and how to pay it in plain words.
+    b.wait_text('main h1', 'Thank you for your order')
+    reference = f'#{order["number"]}'
+    check(b.css('#order-number').text == reference, f'thank-you page number {b.css("#order-number").text!r}, expected {reference}')
+    instructions = b.css('#pay-instructions').text
+    check('Pay by bank transfer to Demo Roastery' in instructions, f'instructions {instructions!r}')
+    check(b.css('#pay-reference').text == reference, f'reference {b.css("#pay-reference").text!r}')
+    pay_before = b.css('#pay-before')
+    check(pay_before.get_attribute('datetime') == order['expiresAt'], f'pay before {pay_before.get_attribute("datetime")!r}')
+    check(re.search(r'20\d\d', pay_before.text) and 'T' not in pay_before.text and 'Z' not in pay_before.text,
+          f'pay-before is not in words: {pay_before.text!r}')
+    amount = b.css('#pay-amount').text
+    check('€' in amount, f'amount {amount!r}')
+    check('{' not in b.css('main').text, 'the thank-you page shows JSON')
+    b.screenshot('thank-you')
+    b.click_id('see-order')
     b.wait_text('#order-status', 'pending payment')
+    b.wait_text('main h1', reference)
+    b.wait_text('.summary', f'coins used {cap} ')
+    b.wait_text('#shipping-address', '1 Main Street')
+    b.click_id('pay')
     b.wait_text('.pay', 'How to pay')
+    b.wait_text('#pay-reference', reference)
     b.screenshot('order-pending')
 
     shop.json('POST', f'/api/v1/seller/orders/{order_id}/mark-paid', {}, token=seller)
@@ -620,6 +661,25 @@ def journey(shop, b):
     history = b.css('.history').text
     check('pending payment' in history and 'paid' in history.replace('pending payment', ''), f'status history {history!r}')
     b.screenshot('order-paid')
+
+    # The seller ships the coffee with tracking (the scale later): the order page shows the
+    # parcel, its carrier and a link to follow it, and what of each line has shipped.
+    coffee_line = [i for i in order['items'] if i['name'] == 'Filter coffee, 500 g'][0]
+    tracking = 'https://tracking.example/parcels/1Z999AA10123456784'
+    shop.json('POST', f'/api/v1/seller/orders/{order_id}/shipments',
+              {'carrier': 'UPS', 'trackingNumber': '1Z999AA10123456784', 'trackingUrl': tracking,
+               'items': [{'orderItemId': coffee_line['id'], 'quantity': coffee_line['quantity']}]}, token=seller)
+    b.d.refresh()
+    b.ready()
+    b.wait_text('#order-status', 'partially shipped')
+    link = b.css('.shipment a.tracking')
+    check(link.get_attribute('href') == tracking, f'tracking link {link.get_attribute("href")!r}')
+    check(link.get_attribute('rel') and 'noopener' in link.get_attribute('rel'), 'the tracking link opens without noopener')
+    b.wait_text('.shipment', 'UPS, tracking number 1Z999AA10123456784')
+    b.wait_text('.shipment', 'Filter coffee, 500 g')
+    shipped = [e.text for e in b.d.find_elements(By.CSS_SELECTOR, 'td.shipped')]
+    check(f'{coffee_line["quantity"]} of {coffee_line["quantity"]}' in shipped and '0 of 1' in shipped, f'shipped column {shipped}')
+    b.screenshot('order-shipped')
 
     # A review whose text is markup stays text and runs nothing.
     b.click_link('Filter coffee, 500 g')
@@ -634,7 +694,7 @@ def journey(shop, b):
     # Refund with a photo, then the seller's decision.
     b.d.back()
     b.ready()
-    b.wait_text('#order-status', 'paid')
+    b.wait_text('#order-status', 'partially shipped')
     b.d.find_elements(By.LINK_TEXT, 'Ask for a refund')[0].click()
     b.ready()
     b.fill('Why do you want a refund?', 'The bag arrived torn.')
@@ -690,12 +750,30 @@ def journey(shop, b):
     b.open('/shop')
     add_to_cart(b, 'Travel mug')
     place_order(b)
+    b.wait_text('main h1', 'Thank you for your order')
+    b.click_id('see-order')
     b.d.find_element(By.ID, 'cancel-order').click()
     b.wait.until(EC.alert_is_present())
     b.d.switch_to.alert.accept()
     b.wait_text('#order-status', 'cancelled')
+    # A paid order the seller cancels: the page says so plainly, the reason stays text.
+    b.open('/shop')
+    add_to_cart(b, 'Travel mug')
+    mug_order = place_order(b)
+    b.wait_text('main h1', 'Thank you for your order')
+    shop.json('POST', f'/api/v1/seller/orders/{mug_order}/mark-paid', {}, token=seller)
+    shop.json('POST', f'/api/v1/seller/orders/{mug_order}/cancel', {'reason': '<b>Sold out</b> at the roastery'}, token=seller)
+    b.open(f'/shop/orders/{mug_order}')
+    b.wait_text('#order-status', 'cancelled')
+    b.wait_text('#seller-changes', 'The seller cancelled this order and refunded it.')
+    b.wait_text('#seller-changes', '1 × Travel mug')
+    b.wait_text('#seller-changes', '<b>Sold out</b> at the roastery')
+    check(not b.d.find_elements(By.CSS_SELECTOR, '#seller-changes b'), 'the reason became markup')
+    b.screenshot('order-cancelled-by-seller')
+
     b.click_link('Orders')
     b.wait_text('.orders', 'cancelled')
+    b.wait_text('.orders', f'Order {reference}')
     b.screenshot('orders')
 
     b.click_link('Nora Newcomer')

@@ -2,7 +2,7 @@
 // format, and the catalogue's address as an API query.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { coinCap, query, toCents, catalogState, catalogQuery } from '../../resources/storefront/assets/rules.js';
+import { coinCap, query, toCents, catalogState, catalogQuery, orderLabel, trackingHref, addressLines } from '../../resources/storefront/assets/rules.js';
 import { money, setCurrency } from '../../resources/storefront/assets/ui.js';
 
 const store = { coinValueCents: 1, maxCoinDiscountPercent: 50 };
@@ -54,4 +54,26 @@ test('the catalogue address maps to the API query and back', () => {
   assert.equal(catalogQuery(plain, 8), '?sort=newest&limit=8');
   assert.equal(catalogState(new URLSearchParams('sort=-price')).sort, '-price');
   assert.equal(catalogState(new URLSearchParams('inStock=maybe')).inStock, false);
+});
+
+test('orders are named by their number, the id only when there is none', () => {
+  assert.equal(orderLabel({ id: 'ab12', number: 1001 }), '#1001');
+  assert.equal(orderLabel({ id: 'ab12', number: null }), 'ab12');
+});
+
+test('only https tracking links are shown', () => {
+  assert.equal(trackingHref('https://track.example/JD0142?x=1'), 'https://track.example/JD0142?x=1');
+  assert.equal(trackingHref('http://track.example/JD0142'), null);
+  assert.equal(trackingHref('javascript:alert(1)'), null);
+  assert.equal(trackingHref('data:text/html,<b>x</b>'), null);
+  assert.equal(trackingHref('//track.example/x'), null);
+  assert.equal(trackingHref(''), null);
+  assert.equal(trackingHref(null), null);
+});
+
+test('an address is shown line by line, empty parts left out', () => {
+  assert.deepEqual(addressLines({ name: 'Erika', line1: 'Hauptstrasse 5', line2: null, city: 'Berlin',
+    region: '', postalCode: '10115', country: 'DE', phone: null }), ['Erika', 'Hauptstrasse 5', '10115 Berlin', 'DE']);
+  assert.deepEqual(addressLines({ name: 'Al', line1: '1 Bay Rd', city: 'Doha', country: 'QA' }), ['Al', '1 Bay Rd', 'Doha', 'QA']);
+  assert.deepEqual(addressLines(null), []);
 });

@@ -6,7 +6,7 @@ import { h, mount, setTitle, setCurrency, flash, clearFlash } from './ui.js';
 import { catalogPage, productPage } from './catalog.js';
 import { loginPage, registerPage, forgotPage, resetPage, confirmEmailPage, profilePage } from './account.js';
 import { cartPage, ordersPage, orderPage, refundPage, refundsPage, complaintsPage, complaintPage,
-  newComplaintPage, notificationsPage } from './orders.js';
+  newComplaintPage, notificationsPage, thanksPage } from './orders.js';
 
 
 const routes = [
@@ -21,6 +21,7 @@ const routes = [
   [/^\/shop\/cart$/, () => cartPage()],
   [/^\/shop\/orders$/, (m, p) => ordersPage(p)],
   [/^\/shop\/orders\/([^/]+)$/, (m, p) => orderPage(decodeURIComponent(m[1]), p)],
+  [/^\/shop\/orders\/([^/]+)\/thanks$/, (m) => thanksPage(decodeURIComponent(m[1]))],
   [/^\/shop\/orders\/([^/]+)\/refund$/, (m, p) => refundPage(decodeURIComponent(m[1]), p)],
   [/^\/shop\/refunds$/, () => refundsPage()],
   [/^\/shop\/complaints$/, () => complaintsPage()],

@@ -3,7 +3,7 @@
 import { get, post, put, del, api, reloadUser, query } from './api.js';
 import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
 import { navigate, requireSignIn, store, refreshBadges } from './shell.js';
-import { coinCap } from './rules.js';
+import { coinCap, orderLabel, trackingHref, addressLines } from './rules.js';
 
 const enc = encodeURIComponent;
 
@@ -75,10 +75,10 @@ export async function cartPage() {
     button.disabled = true;
     try {
       const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), ...(delivery ? delivery.choice() : {}) };
+      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), ...(delivery ? await delivery.choice() : {}) };
       const order = await post('/orders', body, { 'Idempotency-Key': key });
       refreshBadges();
-      navigate(`/shop/orders/${enc(order.id)}${query({ pay: '1' })}`);
+      navigate(`/shop/orders/${enc(order.id)}/thanks`);
     } catch (err) {
       button.disabled = false;
       const problem = err.problem || { detail: err.message };
@@ -118,7 +118,9 @@ function deliveryFields(options, addresses, currency) {
     line('Region (optional)', 'region', { autocomplete: 'address-level1' }),
     line('Postal code', 'postalCode', { autocomplete: 'postal-code' }),
     line('Country code (such as US or DE)', 'country', { autocomplete: 'country', maxlength: 2 }),
-    line('Phone (optional)', 'phone', { type: 'tel', autocomplete: 'tel' }));
+    line('Phone (optional)', 'phone', { type: 'tel', autocomplete: 'tel' }),
+    h('div', { class: 'field check' }, h('input', { type: 'checkbox', id: 'ship-save', name: 'saveAddress', checked: true }),
+      h('label', { for: 'ship-save' }, 'Save this address for next time')));
   const select = where.querySelector('select');
   const countryOf = () => {
     const a = addresses.find((x) => x.id === select.value);
@@ -132,7 +134,9 @@ function deliveryFields(options, addresses, currency) {
     const fit = options.filter((o) => !country || !o.countries || o.countries.includes(country));
     optionSelect.replaceChildren(...fit.map((o) => h('option', { value: o.id, selected: o.id === chosen },
       `${o.name}: ${money(o.priceCents, currency)}${o.freeOverCents !== null ? ` (free from ${money(o.freeOverCents, currency)})` : ''}`
-      + (o.estimatedDays ? `, ${o.estimatedDays.min}–${o.estimatedDays.max} days` : ''))));
+      + (o.estimatedDays ? `, ${o.estimatedDays.min === o.estimatedDays.max
+        ? `${o.estimatedDays.min} day${o.estimatedDays.min === 1 ? '' : 's'}`
+        : `${o.estimatedDays.min}–${o.estimatedDays.max} days`}` : ''))));
   };
   const sync = () => { fresh.hidden = select.value !== NEW; fillOptions(); };
   select.addEventListener('change', sync);
@@ -142,10 +146,25 @@ function deliveryFields(options, addresses, currency) {
   const address = () => Object.fromEntries(Object.entries(inputs)
     .map(([k, el]) => [k, k === 'country' ? el.value.trim().toUpperCase() : el.value.trim()])
     .filter(([, v]) => v !== ''));
+  const save = fresh.querySelector('#ship-save');
   return {
     element,
-    choice: () => ({ shippingOptionId: optionSelect.value || undefined,
-      ...(select.value !== NEW ? { shippingAddressId: select.value } : { shippingAddress: address() }) }),
+    // A new address is saved to the address book first when asked (its problems are named as
+    // the order's would be), then the order ships to it.
+    choice: async () => {
+      const shippingOptionId = optionSelect.value || undefined;
+      if (select.value !== NEW) return { shippingOptionId, shippingAddressId: select.value };
+      if (!save.checked) return { shippingOptionId, shippingAddress: address() };
+      try {
+        const saved = await post('/me/addresses', address());
+        return { shippingOptionId, shippingAddressId: saved.id };
+      } catch (err) {
+        if (err.problem && err.problem.errors) {
+          err.problem.errors = err.problem.errors.map((e) => ({ ...e, field: `shippingAddress.${e.field}` }));
+        }
+        throw err;
+      }
+    },
     previewQuery: () => ({ shippingOptionId: optionSelect.value || undefined,
       ...(select.value !== NEW ? { shippingAddressId: select.value } : { country: /^[A-Z]{2}$/.test(countryOf()) ? countryOf() : undefined }) }),
   };
@@ -157,7 +176,7 @@ export async function ordersPage(params) {
   const page = await get(`/orders${query({ cursor, limit: 20 })}`);
   mount(h('h1', {}, 'Your orders'),
     page.items.length ? h('ul', { class: 'orders' }, page.items.map((o) => h('li', { class: 'order-row' },
-      h('a', { href: `/shop/orders/${enc(o.id)}` }, `Order of ${when(o.createdAt)}`),
+      h('a', { href: `/shop/orders/${enc(o.id)}` }, `Order ${orderLabel(o)} of ${when(o.createdAt)}`),
       h('span', { class: `status s-${o.status}` }, statusLabel(o.status)),
       h('span', { class: 'num' }, money(o.totalCents, o.currency)),
       h('span', { class: 'muted' }, o.items.map((i) => `${i.quantity} × ${i.name}`).join(', ')))))
@@ -171,10 +190,58 @@ export async function ordersPage(params) {
 async function payment(order, box) {
   const start = await post(`/orders/${enc(order.id)}/checkout`, {});
   if (start.provider === 'stripe') await cardForm(order, start, box);
-  else {
-    box.replaceChildren(h('h2', {}, 'How to pay'), h('p', { class: 'instructions' }, start.instructions || 'The seller will contact you about payment.'),
-      h('p', { class: 'muted' }, 'This page shows the order as paid once the seller confirms your payment.'));
+  else box.replaceChildren(...howToPay(order, start));
+}
+
+// The date and time in the customer's own words and zone: "Monday, 7 December 2026 at 20:32".
+function longWhen(iso) {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
+}
+
+// What to pay, how, what to quote and by when (manual payment), as POST /checkout answered it.
+function howToPay(order, start) {
+  if (start.provider !== 'manual') {
+    return [h('h2', {}, 'Payment'), h('p', { class: 'instructions' }, start.instructions || 'Nothing is left to pay.')];
   }
+  return [h('h2', { id: 'pay-h' }, 'How to pay'),
+    h('p', { class: 'instructions', id: 'pay-instructions' }, start.instructions || 'The seller will contact you about payment.'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Amount'), h('dd', { id: 'pay-amount' }, money(start.amountCents, start.currency)),
+      h('dt', {}, 'Reference to quote'), h('dd', { id: 'pay-reference' }, start.reference),
+      start.payBefore ? h('dt', {}, 'Pay by') : null,
+      start.payBefore ? h('dd', {}, h('time', { id: 'pay-before', datetime: start.payBefore }, longWhen(start.payBefore))) : null),
+    h('p', { class: 'muted' }, start.payBefore
+      ? 'An order not paid by then is cancelled and its items go back on sale. Your order page shows it as paid once the seller confirms your payment.'
+      : 'Your order page shows it as paid once the seller confirms your payment.')];
+}
+
+// Right after the order is placed: its number, and how to pay it.
+export async function thanksPage(id) {
+  if (!requireSignIn()) return 'Sign in';
+  const o = await get(`/orders/${enc(id)}`);
+  const label = orderLabel(o);
+  const payBox = h('section', { class: 'panel pay', 'aria-live': 'polite', 'aria-labelledby': 'pay-h' });
+  let start = null;
+  if (o.status === 'pending_payment') {
+    start = await post(`/orders/${enc(o.id)}/checkout`, {});
+    if (start.provider === 'stripe') {
+      // The card form lives on the order's page.
+      navigate(`/shop/orders/${enc(o.id)}${query({ pay: '1' })}`, { replace: true });
+      return 'Order';
+    }
+    payBox.replaceChildren(...howToPay(o, start));
+  }
+  const lines = addressLines(o.shippingAddress);
+  mount(h('div', { class: 'panel thanks' },
+    h('h1', {}, 'Thank you for your order'),
+    h('p', { class: 'lead' }, 'Your order number is ', h('strong', { id: 'order-number' }, label), '. Quote it whenever you write to us about this order. We have also sent it to you by email.'),
+    h('p', {}, `Total ${money(o.totalCents, o.currency)}`, o.shipping ? `, with shipping: ${o.shipping.name}` : '', '.'),
+    lines.length ? h('p', { class: 'address', id: 'thanks-address' }, 'It goes to: ', lines.join(', '), '.') : null),
+    start ? payBox : null,
+    h('p', { class: 'actions' },
+      h('a', { class: 'button', href: `/shop/orders/${enc(o.id)}`, id: 'see-order' }, `See order ${label}`),
+      h('a', { class: 'button secondary', href: '/shop' }, 'Continue shopping')));
+  return `Order ${label} placed`;
 }
 
 // Stripe's Payment Element, loaded from Stripe. When Stripe.js cannot load (offline, blocked,
@@ -245,17 +312,25 @@ export async function orderPage(id, params) {
       try { await post(`/orders/${enc(o.id)}/cancel`, {}); flash('Your order is cancelled.', 'ok'); navigate(location.pathname, { replace: true }); } catch (err) { flash(err.message, 'error'); }
     } }, 'Cancel order'));
   }
-  mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/orders' }, 'Orders'), ' / ', `Order ${o.id}`),
-    h('h1', {}, 'Order ', h('span', { class: `status s-${o.status}`, id: 'order-status' }, statusLabel(o.status))),
+  const label = orderLabel(o);
+  const names = new Map(o.items.map((i) => [i.id, i.name]));
+  mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/orders' }, 'Orders'), ' / ', `Order ${label}`),
+    h('h1', {}, `Order ${label} `, h('span', { class: `status s-${o.status}`, id: 'order-status' }, statusLabel(o.status))),
+    sellerChanges(o, names),
     h('div', { class: 'table-wrap' }, h('table', { class: 'lines' },
       h('caption', { class: 'sr' }, 'Items in this order'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Total'), h('th', { scope: 'col' }, 'Refund'))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Product'), h('th', { scope: 'col', class: 'num' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Shipped'), h('th', { scope: 'col', class: 'num' }, 'Total'), h('th', { scope: 'col' }, 'Refund'))),
       h('tbody', {}, o.items.map((item) => h('tr', {},
         h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name)),
         h('td', { class: 'num' }, String(item.quantity), item.refundedQuantity ? ` (${item.refundedQuantity} refunded)` : ''),
+        h('td', { class: 'num shipped' }, item.quantity > (item.refundedQuantity || 0)
+          ? `${item.shippedQuantity || 0} of ${item.quantity - (item.refundedQuantity || 0)}` : '—'),
         h('td', { class: 'num' }, money(item.lineTotalCents, o.currency)),
-        h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}` }, 'Ask for a refund') : '—')))))),
-    h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)} · coins used ${o.coinsUsed} (−${money(o.discountCents, o.currency)}) · `, h('strong', {}, `Total ${money(o.totalCents, o.currency)}`)),
+        h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}`, 'aria-label': `Ask for a refund of ${item.name}` }, 'Ask for a refund') : '—')))))),
+    h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)} · coins used ${o.coinsUsed} (−${money(o.discountCents, o.currency)})`,
+      o.shipping ? ` · shipping ${o.shippingCents ? money(o.shippingCents, o.currency) : 'free'}` : '', ' · ',
+      h('strong', {}, `Total ${money(o.totalCents, o.currency)}`)),
+    delivery(o, names),
     actions.length ? h('div', { class: 'actions' }, actions) : null,
     payBox,
     mine.length ? h('section', { class: 'panel', 'aria-labelledby': 'rr-h' }, h('h2', { id: 'rr-h' }, 'Refund requests'), refundList(mine)) : null,
@@ -263,7 +338,47 @@ export async function orderPage(id, params) {
       h('ol', { class: 'history' }, (o.statusHistory || []).map((s) => h('li', {}, h('span', { class: 'status' }, statusLabel(s.status)), ' ', h('time', { datetime: s.at }, when(s.at)))))),
     h('p', {}, h('a', { href: `/shop/complaints/new${query({ order: o.id })}` }, 'Report a problem with this order')));
   if (o.status === 'pending_payment' && params.get('pay') === '1') payment(o, payBox).catch((err) => flash(err.message, 'error'));
-  return 'Order';
+  return `Order ${label}`;
+}
+
+// Where the order goes, how, and the parcels on their way with their tracking.
+function delivery(o, names) {
+  const lines = addressLines(o.shippingAddress);
+  const shipments = o.shipments || [];
+  if (!lines.length && !shipments.length) return null;
+  return h('section', { class: 'panel', 'aria-labelledby': 'delivery-h' },
+    h('h2', { id: 'delivery-h' }, 'Delivery'),
+    lines.length ? h('address', { class: 'address', id: 'shipping-address' }, lines.map((l, i) => [i ? h('br') : null, l])) : null,
+    o.shipping ? h('p', { class: 'muted', id: 'shipping-option' }, `${o.shipping.name} · ${o.shipping.priceCents ? money(o.shipping.priceCents, o.currency) : 'free'}`) : null,
+    shipments.length ? h('ul', { class: 'plain shipments' }, shipments.map((s, n) => shipmentItem(s, n, names)))
+      : h('p', { class: 'muted' }, o.status === 'cancelled' ? 'Nothing was shipped.' : 'Nothing has shipped yet.'));
+}
+
+function shipmentItem(s, n, names) {
+  const href = trackingHref(s.trackingUrl);
+  const what = (s.items || []).map((i) => `${i.quantity} × ${names.get(i.orderItemId) || 'item'}`).join(', ');
+  return h('li', { class: 'shipment' },
+    h('p', {}, h('strong', {}, `Parcel ${n + 1}`), ' · shipped ', h('time', { datetime: s.shippedAt }, when(s.shippedAt)), ' · ',
+      s.deliveredAt ? ['delivered ', h('time', { datetime: s.deliveredAt }, when(s.deliveredAt))] : 'on its way'),
+    what ? h('p', { class: 'muted' }, what) : null,
+    s.carrier || s.trackingNumber ? h('p', {}, [s.carrier, s.trackingNumber ? `tracking number ${s.trackingNumber}` : null].filter(Boolean).join(', '),
+      href ? [' · ', h('a', { href, class: 'tracking', target: '_blank', rel: 'noopener noreferrer',
+        'aria-label': `Track parcel ${n + 1}${s.trackingNumber ? ` (${s.trackingNumber})` : ''} on the carrier's site` }, 'Track the parcel')] : null)
+      : h('p', { class: 'muted' }, 'Sent without tracking.'));
+}
+
+// Refunds a seller made without being asked (a cancelled line, a refund), told plainly.
+function sellerChanges(o, names) {
+  const mine = (o.refunds || []).filter((r) => !r.refundRequestId);
+  if (!mine.length) return null;
+  const cancelledAll = o.status === 'cancelled';
+  return h('div', { class: 'notice changes', role: 'note', id: 'seller-changes' },
+    h('p', {}, h('strong', {}, cancelledAll ? 'The seller cancelled this order and refunded it.'
+      : 'A seller cancelled or refunded part of this order.')),
+    h('ul', { class: 'plain' }, mine.map((r) => h('li', {},
+      (r.items || []).map((i) => `${i.quantity} × ${names.get(i.orderItemId) || 'item'}`).join(', '),
+      ` — refunded ${money(r.amountCents, r.currency || o.currency)}`, r.coinsReturned ? ` and ${r.coinsReturned} coins` : '',
+      ` on ${when(r.createdAt)}`, r.reason ? ` (reason: ${r.reason})` : '', '.'))));
 }
 
 function refundList(items) {

@@ -41,3 +41,28 @@ export function catalogQuery(state, limit) {
   return query({ q: state.q, sort: state.sort, inStock: state.inStock ? 'true' : '',
     minPriceCents: toCents(state.min), maxPriceCents: toCents(state.max), cursor: state.cursor, limit });
 }
+
+// How people name an order: its number ("#1001"); the id only for an order without one.
+export function orderLabel(order) {
+  return order.number ? `#${order.number}` : order.id;
+}
+
+// A tracking link the page may show: https only (the API refuses others, and the page does not
+// trust that), else null.
+export function trackingHref(url) {
+  if (typeof url !== 'string' || !url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+// A postal address as the lines written on a parcel, empty parts left out.
+export function addressLines(a) {
+  if (!a) return [];
+  const town = [a.postalCode, a.city].filter((p) => p && String(p).trim()).join(' ');
+  return [a.name, a.line1, a.line2, town, a.region, a.country, a.phone]
+    .filter((p) => p && String(p).trim()).map((p) => String(p).trim());
+}
