@@ -6,6 +6,7 @@
 #include "cursor.h"
 #include "discountcodes.h"
 #include "ids.h"
+#include "invoices.h"
 #include "mailoutbox.h"
 #include "preparedsql.h"
 #include "sellerrefunds.h"
@@ -55,7 +56,7 @@ const QString kOrderColumns = QStringLiteral(
         "o.payment_ref, o.expires_at, o.created_at, o.updated_at, o.number, "
         "o.shipping_address, o.shipping_option_id, o.shipping_name, o.shipping_cents, "
         "o.discount_code_id, o.discount_code, o.code_cents, o.tax_rate_milli, o.tax_cents, "
-        "o.shipping_tax_cents");
+        "o.shipping_tax_cents, o.invoice_number");
 
 Order orderFromRow(const QSqlQuery &q)
 {
@@ -89,6 +90,7 @@ Order orderFromRow(const QSqlQuery &q)
     o.taxRateMilli = q.value(23).toLongLong();
     o.taxCents = q.value(24).toLongLong();
     o.shippingTaxCents = q.value(25).toLongLong();
+    o.invoiceNumber = q.value(26).toString();
     return o;
 }
 
@@ -194,6 +196,12 @@ Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
 Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId,
                                 const QString &status)
 {
+    // Every way to paid (marked by a seller, Stripe's webhook, coins alone) passes here, in the
+    // transaction that pays: the invoice gets its number with it.
+    if (status == OrderStatus::Paid) {
+        if (auto n = Invoices::issueNumber(db, orderId, Clock::nowMs(), m_settings.timeZone); !n)
+            return n.error();
+    }
     auto q = execSql(
             db,
             QStringLiteral(

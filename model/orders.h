@@ -92,6 +92,8 @@ struct Order
     qint64 taxRateMilli = 0;
     qint64 taxCents = 0;
     qint64 shippingTaxCents = 0;
+    // Given in the transaction that pays it; empty before.
+    QString invoiceNumber;
 
     // Sum of the lines shown (a seller's share of the order).
     qint64 linesTotalCents() const;

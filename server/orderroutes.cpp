@@ -6,7 +6,9 @@
 
 #include "model/clock.h"
 #include "model/idempotency.h"
+#include "model/invoices.h"
 #include "model/shop.h"
+#include "model/storeprofile.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -113,6 +115,8 @@ QJsonObject orderJson(const Order &o, bool forSeller)
     json.insert(QStringLiteral("taxRatePercent"), ratePercentJson(o.taxRateMilli));
     json.insert(QStringLiteral("taxCents"), o.taxCents);
     json.insert(QStringLiteral("shippingTaxCents"), o.shippingTaxCents);
+    json.insert(QStringLiteral("invoiceNumber"),
+                o.invoiceNumber.isEmpty() ? QJsonValue() : QJsonValue(o.invoiceNumber));
     if (forSeller) {
         json.insert(QStringLiteral("customerName"), o.customerName);
         json.insert(QStringLiteral("sellerSubtotalCents"), o.linesTotalCents());
@@ -388,6 +392,21 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
         return order ? Response::json(200, orderJson(order.value(), false))
                      : Response::fromError(order.error());
     });
+    router.add("GET", QStringLiteral("/api/v1/orders/{id}/invoice"), Access::Customer,
+               [&shop](Request &r) {
+                   auto order = shop.orders().order(r.user().userId, r.param(QStringLiteral("id")));
+                   if (!order)
+                       return Response::fromError(order.error());
+                   if (order->invoiceNumber.isEmpty())
+                       return Response::fromError(makeError(
+                               ErrorCode::Conflict,
+                               QStringLiteral("the order has no invoice until it is paid")));
+                   auto store = StoreProfiles::load(shop.database().connection());
+                   if (!store)
+                       return Response::fromError(store.error());
+                   return Response::text(200, Invoices::html(order.value(), store.value()),
+                                         QByteArrayLiteral("text/html; charset=utf-8"));
+               });
     router.add("POST", QStringLiteral("/api/v1/orders/{id}/cancel"), Access::Customer,
                [&shop](Request &r) {
                    auto order

@@ -10,6 +10,7 @@
 #include "model/orders.h"
 
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 
 #include <atomic>
@@ -173,6 +174,8 @@ private Q_SLOTS:
     void taxRatesValidation_data();
     void taxRatesValidation();
     void taxPerLineHalfEven();
+    void invoiceNumbersWithoutGapUnderConcurrentPayments();
+    void invoicePage();
 };
 
 void TestPromotions::codeValidation_data()
@@ -884,6 +887,95 @@ void TestPromotions::taxPerLineHalfEven()
     QCOMPARE(integer(lineOf(r.json(), p15), QStringLiteral("taxCents")), 2);
     QCOMPARE(integer(lineOf(r.json(), p21), QStringLiteral("taxCents")), 3);
     QCOMPARE(integer(r.json(), QStringLiteral("taxCents")), 2 + 3 + 2);
+}
+
+void TestPromotions::invoiceNumbersWithoutGapUnderConcurrentPayments()
+{
+    TestServer::Options options;
+    options.workers = 4;
+    Store s(options);
+    QVERIFY(s.start());
+    constexpr int kPaid = 30;
+    constexpr int kThreads = 8;
+    QStringList ids;
+    for (int i = 0; i < kPaid; ++i) {
+        auto [customer, c] = s.customer();
+        QVERIFY(s.fill(c, {{s.a1, 1}}));
+        const HttpResult r = s.order(c, {});
+        QCOMPARE(r.status, 201);
+        QVERIFY(r.json().value(QStringLiteral("invoiceNumber")).isNull());
+        ids.append(r.json().value(QStringLiteral("id")).toString());
+        if (i == 0) {
+            // No invoice before payment.
+            QCOMPARE(c.get(kOrders + QLatin1Char('/') + ids.first() + QStringLiteral("/invoice"))
+                             .status,
+                     409);
+        }
+    }
+    std::atomic<int> next{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = next++; i < kPaid; i = next++)
+                failed += s.markPaid(ids.at(i)) ? 0 : 1;
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(failed.load(), 0);
+    const QString year = QString::number(
+            Clock::nowUtc().toTimeZone(s.shop().settings().timeZone).date().year());
+    QSet<QString> numbers;
+    for (const QString &id : std::as_const(ids))
+        numbers.insert(scalarText(
+                s.shop(), QStringLiteral("SELECT invoice_number FROM orders WHERE id = ?"), {id}));
+    QSet<QString> expected;
+    for (int n = 1; n <= kPaid; ++n)
+        expected.insert(QStringLiteral("INV-%1-%2").arg(year).arg(n));
+    QCOMPARE(numbers, expected);
+}
+
+void TestPromotions::invoicePage()
+{
+    Store s;
+    QVERIFY(s.start());
+    QCOMPARE(
+            s.aClient
+                    .patch(QStringLiteral("/api/v1/owner/store"),
+                           QJsonObject{{QStringLiteral("name"), QStringLiteral("Brass & Co")},
+                                       {QStringLiteral("taxId"), QStringLiteral("CHE-123.456.789")},
+                                       {QStringLiteral("invoicePrefix"), QStringLiteral("R-")}})
+                    .status,
+            200);
+    QCOMPARE(s.aClient.put(kTax, QJsonObject{{QStringLiteral("defaultRatePercent"), 7.7}}).status,
+             200);
+    QVERIFY(!s.addCode(s.aClient, amountCode(QStringLiteral("WELCOME"), 100)).isEmpty());
+    auto [customer, c] = s.customer();
+    QVERIFY(s.fill(c, {{s.a1, 2}}));
+    const HttpResult r = s.order(c, QStringLiteral("WELCOME"));
+    QCOMPARE(r.status, 201);
+    const QString id = r.json().value(QStringLiteral("id")).toString();
+    QVERIFY(s.markPaid(id));
+    const QString number = c.get(kOrders + QLatin1Char('/') + id)
+                                   .json()
+                                   .value(QStringLiteral("invoiceNumber"))
+                                   .toString();
+    QVERIFY2(number.startsWith(QStringLiteral("R-")) && number.endsWith(QStringLiteral("-1")),
+             qPrintable(number));
+    const HttpResult page = c.get(kOrders + QLatin1Char('/') + id + QStringLiteral("/invoice"));
+    QCOMPARE(page.status, 200);
+    QVERIFY(page.header("content-type").startsWith("text/html"));
+    const QString html = QString::fromUtf8(page.body);
+    QVERIFY(html.contains(number));
+    QVERIFY(html.contains(QStringLiteral("Brass &amp; Co")));
+    QVERIFY(html.contains(QStringLiteral("CHE-123.456.789")));
+    QVERIFY(html.contains(QStringLiteral("WELCOME")));
+    QVERIFY(html.contains(QStringLiteral("7.7%")));
+    QVERIFY(html.contains(QStringLiteral("19.00")));
+    // Another customer's order is unknown.
+    auto [other, o] = s.customer();
+    QCOMPARE(o.get(kOrders + QLatin1Char('/') + id + QStringLiteral("/invoice")).status, 404);
 }
 
 QTEST_GUILESS_MAIN(TestPromotions)
