@@ -175,6 +175,7 @@ private Q_SLOTS:
     void taxRatesValidation();
     void taxPerLineHalfEven();
     void invoiceNumbersWithoutGapUnderConcurrentPayments();
+    void invoiceNumbersAcrossTwoProcesses();
     void invoicePage();
 };
 
@@ -934,6 +935,64 @@ void TestPromotions::invoiceNumbersWithoutGapUnderConcurrentPayments()
     for (int n = 1; n <= kPaid; ++n)
         expected.insert(QStringLiteral("INV-%1-%2").arg(year).arg(n));
     QCOMPARE(numbers, expected);
+}
+
+void TestPromotions::invoiceNumbersAcrossTwoProcesses()
+{
+    if (!usingPostgres())
+        QSKIP("two processes on one database: the PostgreSQL run");
+    SharedStore shared;
+    QVERIFY(shared.open());
+    Shop &shop = *shared.shop;
+    const QString owner = insertUser(shop, QStringLiteral("seller"));
+    const QString product = insertProduct(shop, owner, 100, 1000);
+    constexpr int kPaid = 40;
+    QStringList ids;
+    for (int i = 0; i < kPaid; ++i) {
+        const QString customer = insertUser(shop, QStringLiteral("customer"));
+        QVERIFY(shop.cart().setQuantity(customer, product, 1));
+        auto order = shop.orders().placeOrder(customer, 0);
+        QVERIFY(order);
+        ids.append(order->id);
+    }
+    ServerProcess a(shared.childEnv(2));
+    ServerProcess b(shared.childEnv(2));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    const QString token = shop.tokens().issueAccess(owner, QStringLiteral("seller")).token;
+    std::atomic<int> next{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            Client c(t % 2 ? a.port() : b.port());
+            c.setToken(token);
+            for (int i = next++; i < kPaid; i = next++) {
+                failed += c.post(QStringLiteral("/api/v1/seller/orders/") + ids.at(i)
+                                 + QStringLiteral("/mark-paid"))
+                                                  .status
+                                          == 200
+                                  ? 0
+                                  : 1;
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(failed.load(), 0);
+    const QString year = QString::number(
+            Clock::nowUtc().toTimeZone(QTimeZone::systemTimeZone()).date().year());
+    QSet<QString> numbers;
+    for (const QString &id : std::as_const(ids))
+        numbers.insert(scalarText(
+                shop, QStringLiteral("SELECT invoice_number FROM orders WHERE id = ?"), {id}));
+    QSet<QString> expected;
+    for (int n = 1; n <= kPaid; ++n)
+        expected.insert(QStringLiteral("INV-%1-%2").arg(year).arg(n));
+    QCOMPARE(numbers, expected);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    shop.database().releaseThreadConnection();
 }
 
 void TestPromotions::invoicePage()
