@@ -10,7 +10,7 @@ Result<Cart> CartService::cart(const QString &userId)
     auto q = execSql(
             m_database.connection(),
             QStringLiteral("SELECT c.product_id, p.name, p.price_cents, c.quantity, p.stock, "
-                           "COALESCE(p.deleted_at, s.suspended_at) FROM cart_items c "
+                           "COALESCE(p.deleted_at, s.suspended_at), p.seller_id FROM cart_items c "
                            "JOIN products p ON p.id = c.product_id "
                            "JOIN users s ON s.id = p.seller_id "
                            "WHERE c.user_id = ? ORDER BY c.added_at, c.product_id"),
@@ -26,6 +26,7 @@ Result<Cart> CartService::cart(const QString &userId)
         line.quantity = q->value(3).toInt();
         line.lineTotalCents = line.unitPriceCents * line.quantity;
         line.available = q->value(5).isNull() && q->value(4).toInt() >= line.quantity;
+        line.sellerId = q->value(6).toString();
         if (line.available)
             cart.subtotalCents += line.lineTotalCents;
         cart.items.append(line);

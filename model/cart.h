@@ -13,6 +13,7 @@ class Catalog;
 struct CartLine
 {
     QString productId;
+    QString sellerId;
     QString name;
     qint64 unitPriceCents = 0;
     int quantity = 0;

@@ -1,6 +1,123 @@
 #include "checkoutquote.h"
 
-namespace Mercato::Checkout {
+#include <algorithm>
+
+namespace Mercato {
+
+QList<qint64> spread(qint64 amount, const QList<qint64> &weights)
+{
+    QList<qint64> shares(weights.size(), 0);
+    qint64 total = 0;
+    for (qint64 w : weights)
+        total += std::max<qint64>(0, w);
+    if (amount <= 0 || total <= 0)
+        return shares;
+    QList<std::pair<qint64, qsizetype>> remainders;
+    qint64 given = 0;
+    for (qsizetype i = 0; i < weights.size(); ++i) {
+        const qint64 w = std::max<qint64>(0, weights[i]);
+        // amount ≤ total and both below 2^53 cents: the product fits in 64 bits for any shop.
+        shares[i] = amount * w / total;
+        given += shares[i];
+        remainders.append({amount * w % total, i});
+    }
+    std::stable_sort(remainders.begin(), remainders.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    for (qsizetype k = 0; given < amount && k < remainders.size(); ++k, ++given)
+        ++shares[remainders[k].second];
+    return shares;
+}
+
+qint64 containedTax(qint64 paidCents, qint64 rateMilli)
+{
+    if (paidCents <= 0 || rateMilli <= 0)
+        return 0;
+    const qint64 num = paidCents * rateMilli;
+    const qint64 den = 100'000 + rateMilli;
+    qint64 q = num / den;
+    const qint64 twice = 2 * (num % den);
+    if (twice > den || (twice == den && q % 2 != 0))
+        ++q;
+    return q;
+}
+
+Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
+                   int maxDiscountPercent, int coinValueCents, const QList<qint64> &codeShares)
+{
+    Pricing p;
+    for (qint64 t : lineTotals)
+        p.subtotalCents += t;
+    p.codeShares = codeShares.size() == lineTotals.size() ? codeShares
+                                                          : QList<qint64>(lineTotals.size(), 0);
+    QList<qint64> afterCode;
+    for (qsizetype i = 0; i < lineTotals.size(); ++i) {
+        p.codeCents += p.codeShares[i];
+        afterCode.append(lineTotals[i] - p.codeShares[i]);
+    }
+    // Coins worth nothing (MERCATO_COIN_VALUE_CENTS=0) are never spent: none are held.
+    const qint64 value = std::max(0, coinValueCents);
+    const qint64 percent = std::clamp(maxDiscountPercent, 0, 100);
+    const qint64 base = p.subtotalCents - p.codeCents;
+    const qint64 maxCoins = value > 0 ? base * percent / 100 / value : 0;
+    p.coinsUsed = std::max<qint64>(0, std::min({coinsToUse, coinBalance, maxCoins}));
+    const qint64 coinCents = p.coinsUsed * value;
+    p.discountCents = p.codeCents + coinCents;
+    p.totalCents = p.subtotalCents - p.discountCents;
+    p.coinShares = spread(coinCents, afterCode);
+    for (qsizetype i = 0; i < lineTotals.size(); ++i)
+        p.discountShares.append(p.codeShares[i] + p.coinShares[i]);
+    return p;
+}
+
+namespace Checkout {
+
+Result<Quote> quote(const QList<QuoteLine> &lines, const std::optional<DiscountCode> &code,
+                    const ResolvedShipping &shipping, qint64 coinsToUse, qint64 coinBalance,
+                    qint64 taxRateMilli, const StoreSettings &settings)
+{
+    QList<qint64> totals;
+    QList<qint64> codeShares(lines.size(), 0);
+    for (const QuoteLine &l : lines)
+        totals.append(l.totalCents);
+    if (code) {
+        QList<qint64> own; // the seller's lines' weights; others 0
+        qint64 sellerCents = 0;
+        bool any = false;
+        for (const QuoteLine &l : lines) {
+            const bool mine = l.sellerId == code->sellerId;
+            any = any || mine;
+            own.append(mine ? l.totalCents : 0);
+            sellerCents += mine ? l.totalCents : 0;
+        }
+        const QString field = QStringLiteral("discountCode");
+        if (!any)
+            return Error::validation(field, QStringLiteral("%1 applies to none of the items in "
+                                                           "the cart")
+                                                    .arg(code->code));
+        if (sellerCents < code->minSubtotalCents)
+            return Error::validation(
+                    field, QStringLiteral("%1 needs items of its seller worth at least %2 cents")
+                                   .arg(code->code)
+                                   .arg(code->minSubtotalCents));
+        codeShares = spread(code->amountOff(sellerCents), own);
+    }
+    Quote q;
+    q.code = code;
+    q.pricing = priceOrder(totals, coinsToUse, coinBalance, settings.maxCoinDiscountPercent,
+                           settings.coinValueCents, codeShares);
+    q.shipping = shipping;
+    q.shippingCents = shippingFee(shipping, q.pricing.subtotalCents, q.pricing.codeCents);
+    q.totalCents = q.pricing.subtotalCents - q.pricing.discountCents + q.shippingCents;
+    q.taxRateMilli = std::max<qint64>(0, taxRateMilli);
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const qint64 tax = containedTax(totals[i] - q.pricing.discountShares[i], q.taxRateMilli);
+        q.lineTaxCents.append(tax);
+        q.taxCents += tax;
+    }
+    q.shippingTaxCents = containedTax(q.shippingCents, q.taxRateMilli);
+    q.taxCents += q.shippingTaxCents;
+    return q;
+}
 
 Result<ResolvedShipping> resolveShipping(const QSqlDatabase &db, const QString &customerId,
                                          const ShippingChoice &choice, bool preview)
@@ -125,4 +242,6 @@ Result<qint64> refundShippingIfLast(const QSqlDatabase &db, const QString &order
     return cents;
 }
 
-} // namespace Mercato::Checkout
+} // namespace Checkout
+
+} // namespace Mercato

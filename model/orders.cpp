@@ -4,7 +4,9 @@
 #include "clock.h"
 #include "coinledger.h"
 #include "cursor.h"
+#include "discountcodes.h"
 #include "ids.h"
+#include "invoices.h"
 #include "mailoutbox.h"
 #include "preparedsql.h"
 #include "sellermail.h"
@@ -12,6 +14,7 @@
 #include "stocksale.h"
 #include "storeowner.h"
 #include "storeprofile.h"
+#include "taxrates.h"
 
 #include <QHash>
 #include <QJsonDocument>
@@ -40,45 +43,6 @@ qint64 Order::linesTotalCents() const
     return sum;
 }
 
-Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
-                   int maxDiscountPercent, int coinValueCents)
-{
-    Pricing p;
-    for (qint64 t : lineTotals)
-        p.subtotalCents += t;
-    // Coins worth nothing (MERCATO_COIN_VALUE_CENTS=0) are never spent: none are held.
-    const qint64 value = std::max(0, coinValueCents);
-    const qint64 percent = std::clamp(maxDiscountPercent, 0, 100);
-    const qint64 maxCoins = value > 0 ? p.subtotalCents * percent / 100 / value : 0;
-    p.coinsUsed = std::max<qint64>(0, std::min({coinsToUse, coinBalance, maxCoins}));
-    p.discountCents = p.coinsUsed * value;
-    p.totalCents = p.subtotalCents - p.discountCents;
-    qint64 given = 0;
-    for (int i = 0; i < lineTotals.size(); ++i) {
-        qint64 share = 0;
-        if (i == lineTotals.size() - 1)
-            share = p.discountCents - given;
-        else if (p.subtotalCents > 0)
-            share = p.discountCents * lineTotals[i] / p.subtotalCents;
-        given += share;
-        p.discountShares.append(share);
-    }
-    return p;
-}
-
-Quote quoteOrder(const QList<qint64> &lineTotals, const ResolvedShipping &shipping,
-                 qint64 coinsToUse, qint64 coinBalance, const StoreSettings &settings)
-{
-    Quote q;
-    q.pricing = priceOrder(lineTotals, coinsToUse, coinBalance, settings.maxCoinDiscountPercent,
-                           settings.coinValueCents);
-    q.shipping = shipping;
-    // No discount codes yet: the code's amount is 0, so the threshold sees the whole subtotal.
-    q.shippingCents = Checkout::shippingFee(shipping, q.pricing.subtotalCents, 0);
-    q.totalCents = q.pricing.subtotalCents - q.pricing.discountCents + q.shippingCents;
-    return q;
-}
-
 namespace {
 
 QString money(qint64 cents, const QString &currency)
@@ -93,7 +57,9 @@ const QString kOrderColumns = QStringLiteral(
         "o.id, o.customer_id, u.display_name, o.status, o.subtotal_cents, o.discount_cents, "
         "o.coins_used, o.total_cents, o.currency, o.payment_provider, o.payment_state, "
         "o.payment_ref, o.expires_at, o.created_at, o.updated_at, o.number, "
-        "o.shipping_address, o.shipping_option_id, o.shipping_name, o.shipping_cents");
+        "o.shipping_address, o.shipping_option_id, o.shipping_name, o.shipping_cents, "
+        "o.discount_code_id, o.discount_code, o.code_cents, o.tax_rate_milli, o.tax_cents, "
+        "o.shipping_tax_cents, o.invoice_number");
 
 Order orderFromRow(const QSqlQuery &q)
 {
@@ -121,6 +87,13 @@ Order orderFromRow(const QSqlQuery &q)
     o.shippingOptionId = q.value(17).toString();
     o.shippingName = q.value(18).toString();
     o.shippingCents = q.value(19).toLongLong();
+    o.discountCodeId = q.value(20).toString();
+    o.discountCode = q.value(21).toString();
+    o.codeCents = q.value(22).toLongLong();
+    o.taxRateMilli = q.value(23).toLongLong();
+    o.taxCents = q.value(24).toLongLong();
+    o.shippingTaxCents = q.value(25).toLongLong();
+    o.invoiceNumber = q.value(26).toString();
     return o;
 }
 
@@ -132,11 +105,13 @@ Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
             sellerId.isEmpty()
                     ? QStringLiteral(
                             "SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
-                            "line_total_cents, discount_share_cents, refunded_quantity "
+                            "line_total_cents, discount_share_cents, refunded_quantity, "
+                            "code_share_cents, tax_cents "
                             "FROM order_items WHERE order_id = ? ORDER BY product_id")
                     : QStringLiteral(
                             "SELECT id, product_id, seller_id, name, unit_price_cents, quantity, "
-                            "line_total_cents, discount_share_cents, refunded_quantity "
+                            "line_total_cents, discount_share_cents, refunded_quantity, "
+                            "code_share_cents, tax_cents "
                             "FROM order_items WHERE order_id = ? AND seller_id = ? ORDER BY "
                             "product_id"),
             sellerId.isEmpty() ? QVariantList{o.id} : QVariantList{o.id, sellerId});
@@ -153,6 +128,8 @@ Status fillDetails(const QSqlDatabase &db, Order &o, const QString &sellerId)
         l.lineTotalCents = lines->value(6).toLongLong();
         l.discountShareCents = lines->value(7).toLongLong();
         l.refundedQuantity = lines->value(8).toInt();
+        l.codeShareCents = lines->value(9).toLongLong();
+        l.taxCents = lines->value(10).toLongLong();
         o.items.append(l);
     }
     auto hist = execSql(
@@ -222,6 +199,12 @@ Result<Order> OrderService::load(const QSqlDatabase &db, const QString &orderId)
 Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId,
                                 const QString &status)
 {
+    // Every way to paid (marked by a seller, Stripe's webhook, coins alone) passes here, in the
+    // transaction that pays: the invoice gets its number with it.
+    if (status == OrderStatus::Paid) {
+        if (auto n = Invoices::issueNumber(db, orderId, Clock::nowMs(), m_settings.timeZone); !n)
+            return n.error();
+    }
     auto q = execSql(
             db,
             QStringLiteral(
@@ -260,7 +243,7 @@ Status OrderService::notifySellers(const QSqlDatabase &db, const Order &order, c
 }
 
 Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsToUse,
-                                       const ShippingChoice &shipping)
+                                       const ShippingChoice &shipping, const QString &discountCode)
 {
     if (coinsToUse < 0)
         return Error::validation(QStringLiteral("coinsToUse"),
@@ -270,8 +253,9 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
     // here, on the caller's thread, once committed.
     Result<Order> placed = makeError(ErrorCode::Internal, QStringLiteral("checkout did not run"));
     StockEffects effects;
-    m_database.runOnWriter(
-            [&] { placed = placeOrderInTransaction(customerId, coinsToUse, shipping, &effects); });
+    m_database.runOnWriter([&] {
+        placed = placeOrderInTransaction(customerId, coinsToUse, shipping, discountCode, &effects);
+    });
     if (!placed)
         return placed;
     m_inventory.announce(effects);
@@ -281,6 +265,7 @@ Result<Order> OrderService::placeOrder(const QString &customerId, qint64 coinsTo
 
 Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
                                                     const ShippingChoice &shippingChoice,
+                                                    const QString &discountCode,
                                                     StockEffects *effectsOut)
 {
     // The hot path of the shop: every statement is prepared once per connection
@@ -312,6 +297,16 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     auto shipping = Checkout::resolveShipping(db, customerId, shippingChoice, false);
     if (!shipping)
         return shipping.error();
+    // The code, its row locked to the end of the transaction (as stock is), so `maxUses` holds
+    // under concurrent checkouts; taken before any product row, as a cancel gives it back.
+    std::optional<DiscountCode> code;
+    if (!discountCode.isEmpty()) {
+        auto found = DiscountCodes::forCheckout(db, m_database.engine(), discountCode, customerId,
+                                                now, true);
+        if (!found)
+            return found.error();
+        code = found.value();
+    }
     // Unpaid orders hold stock: a customer may keep only a few of them at a time, and only so
     // many units of one product in them together. Read after the lock above, so concurrent
     // checkouts of one customer see each other's orders.
@@ -380,7 +375,7 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     StockEffects effects;
     QList<FieldError> shortLines;
     QList<OrderLine> lines;
-    QList<qint64> totals;
+    QList<QuoteLine> totals;
     lines.reserve(wanted.size());
     totals.reserve(wanted.size());
     // Each line: conditional update of the stock (returning the name and price frozen on the
@@ -398,7 +393,7 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
             l.quantity = quantity;
             l.lineTotalCents = l.unitPriceCents * quantity;
             lines.append(l);
-            totals.append(l.lineTotalCents);
+            totals.append({l.sellerId, l.lineTotalCents});
             continue;
         }
         if (sold.error().code != ErrorCode::Conflict)
@@ -429,6 +424,7 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
                      shortLines};
     }
 
+    Order order;
     qint64 balance = 0;
     if (coinsToUse > 0) { // no coins asked for: none are held, the balance does not matter
         auto b = CoinLedger::balance(db, customerId);
@@ -436,8 +432,22 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
             return b.error();
         balance = b.value();
     }
-    const Quote quote = quoteOrder(totals, shipping.value(), coinsToUse, balance, m_settings);
+    auto rates = TaxRates::load(db);
+    if (!rates)
+        return rates.error();
+    auto priced = Checkout::quote(totals, code, shipping.value(), coinsToUse, balance,
+                                  rates->rateFor(shipping->country), m_settings);
+    if (!priced)
+        return priced.error();
+    const Quote &quote = priced.value();
     const Pricing &price = quote.pricing;
+    if (code) {
+        if (auto s = DiscountCodes::holdUse(db, code->id); !s)
+            return s.error();
+        order.discountCodeId = code->id;
+        order.discountCode = code->code;
+        order.codeCents = price.codeCents;
+    }
     auto number = Checkout::nextOrderNumber(db, m_database.engine());
     if (!number)
         return number.error();
@@ -445,7 +455,6 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     if (!currency)
         return currency.error();
     const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;
-    Order order;
     order.id = orderId;
     order.customerId = customerId;
     order.customerName = customerName;
@@ -462,6 +471,9 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
         order.shippingName = quote.shipping.option.name;
         order.shippingCents = quote.shippingCents;
     }
+    order.taxRateMilli = quote.taxRateMilli;
+    order.taxCents = quote.taxCents;
+    order.shippingTaxCents = quote.shippingTaxCents;
     order.paymentProvider = m_gateway.provider();
     order.paymentState = QStringLiteral("not_started");
     order.expiresAt = expiresAt;
@@ -473,30 +485,51 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
                     "INSERT INTO orders (id, customer_id, status, subtotal_cents, discount_cents, "
                     "coins_used, total_cents, currency, payment_provider, payment_state, "
                     "payment_ref, expires_at, created_at, updated_at, number, shipping_address, "
-                    "shipping_option_id, shipping_name, shipping_cents) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            {orderId, customerId, order.status, order.subtotalCents, order.discountCents,
-             order.coinsUsed, order.totalCents, order.currency, order.paymentProvider,
-             order.paymentState, expiresAt, now, now, order.number,
+                    "shipping_option_id, shipping_name, shipping_cents, discount_code_id, "
+                    "discount_code, code_cents, tax_rate_milli, tax_cents, shipping_tax_cents) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?)"),
+            {orderId,
+             customerId,
+             order.status,
+             order.subtotalCents,
+             order.discountCents,
+             order.coinsUsed,
+             order.totalCents,
+             order.currency,
+             order.paymentProvider,
+             order.paymentState,
+             expiresAt,
+             now,
+             now,
+             order.number,
              order.shippingAddress ? QVariant(QString::fromUtf8(
                      QJsonDocument(order.shippingAddress->toJson()).toJson(QJsonDocument::Compact)))
                                    : QVariant(),
              order.shippingOptionId.isEmpty() ? QVariant() : QVariant(order.shippingOptionId),
              order.shippingName.isEmpty() ? QVariant() : QVariant(order.shippingName),
-             order.shippingCents});
+             order.shippingCents,
+             order.discountCodeId.isEmpty() ? QVariant() : QVariant(order.discountCodeId),
+             order.discountCode.isEmpty() ? QVariant() : QVariant(order.discountCode),
+             order.codeCents,
+             order.taxRateMilli,
+             order.taxCents,
+             order.shippingTaxCents});
     if (!ins)
         return ins.error();
     for (int i = 0; i < lines.size(); ++i) {
         OrderLine &l = lines[i];
         l.discountShareCents = price.discountShares[i];
+        l.codeShareCents = price.codeShares[i];
+        l.taxCents = quote.lineTaxCents[i];
         auto li = execPrepared(
                 db,
                 QStringLiteral(
                         "INSERT INTO order_items (id, order_id, product_id, seller_id, name, "
-                        "unit_price_cents, quantity, line_total_cents, discount_share_cents) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                        "unit_price_cents, quantity, line_total_cents, discount_share_cents, "
+                        "code_share_cents, tax_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                 {l.id, orderId, l.productId, l.sellerId, l.name, l.unitPriceCents, l.quantity,
-                 l.lineTotalCents, l.discountShareCents});
+                 l.lineTotalCents, l.discountShareCents, l.codeShareCents, l.taxCents});
         if (!li)
             return li.error();
     }
@@ -523,8 +556,9 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     return order;
 }
 
-Result<Quote> OrderService::quoteCart(const QString &customerId, const QList<qint64> &lineTotals,
-                                      const ShippingChoice &shipping, qint64 coinsToUse)
+Result<Quote> OrderService::quoteCart(const QString &customerId, const QList<QuoteLine> &lines,
+                                      const ShippingChoice &shipping, qint64 coinsToUse,
+                                      const QString &discountCode)
 {
     if (coinsToUse < 0)
         return Error::validation(QStringLiteral("coinsToUse"),
@@ -533,6 +567,14 @@ Result<Quote> OrderService::quoteCart(const QString &customerId, const QList<qin
     auto resolved = Checkout::resolveShipping(db, customerId, shipping, true);
     if (!resolved)
         return resolved.error();
+    std::optional<DiscountCode> code;
+    if (!discountCode.isEmpty()) {
+        auto found = DiscountCodes::forCheckout(db, m_database.engine(), discountCode, customerId,
+                                                Clock::nowMs(), false);
+        if (!found)
+            return found.error();
+        code = found.value();
+    }
     qint64 balance = 0;
     if (coinsToUse > 0) {
         auto b = CoinLedger::balance(db, customerId);
@@ -540,7 +582,11 @@ Result<Quote> OrderService::quoteCart(const QString &customerId, const QList<qin
             return b.error();
         balance = b.value();
     }
-    return quoteOrder(lineTotals, resolved.value(), coinsToUse, balance, m_settings);
+    auto rates = TaxRates::load(db);
+    if (!rates)
+        return rates.error();
+    return Checkout::quote(lines, code, resolved.value(), coinsToUse, balance,
+                           rates->rateFor(resolved->country), m_settings);
 }
 
 Result<Order> OrderService::order(const QString &customerId, const QString &orderId)
@@ -593,6 +639,11 @@ Result<OrderPage> OrderService::orders(const QString &customerId, int limit, con
 Status OrderService::releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
                                   StockEffects *effects)
 {
+    // The code's use first (its row before any product's, as checkout takes them).
+    if (!order.discountCodeId.isEmpty()) {
+        if (auto s = DiscountCodes::releaseUse(db, order.discountCodeId); !s)
+            return s;
+    }
     QList<OrderLine> lines = order.items;
     std::sort(lines.begin(), lines.end(),
               [](const OrderLine &a, const OrderLine &b) { return a.productId < b.productId; });

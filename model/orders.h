@@ -44,7 +44,9 @@ struct OrderLine
     qint64 unitPriceCents = 0;
     int quantity = 0;
     qint64 lineTotalCents = 0;
-    qint64 discountShareCents = 0;
+    qint64 discountShareCents = 0; // its share of every discount (the code's and the coins')
+    qint64 codeShareCents = 0;     // its share of the discount code's amount
+    qint64 taxCents = 0;           // the tax contained in what was paid for it
     int refundedQuantity = 0;
     int shippedQuantity = 0;
 };
@@ -82,6 +84,16 @@ struct Order
     QString shippingOptionId;
     QString shippingName;
     qint64 shippingCents = 0;
+    // The discount code it holds a use of (none: empty) and what the code took off.
+    QString discountCodeId;
+    QString discountCode;
+    qint64 codeCents = 0;
+    // The tax rate frozen at checkout (thousandths of a percent) and the tax contained.
+    qint64 taxRateMilli = 0;
+    qint64 taxCents = 0;
+    qint64 shippingTaxCents = 0;
+    // Given in the transaction that pays it; empty before.
+    QString invoiceNumber;
 
     // Sum of the lines shown (a seller's share of the order).
     qint64 linesTotalCents() const;
@@ -117,30 +129,6 @@ struct WebhookOutcome
     QString action; // "paid", "mismatch", "refunded", "failed", "recorded", "ignored"
 };
 
-// The pricing rule of API.md, computed on the server only.
-struct Pricing
-{
-    qint64 subtotalCents = 0;
-    qint64 coinsUsed = 0;
-    qint64 discountCents = 0;
-    qint64 totalCents = 0;
-    QList<qint64> discountShares; // per line, in line order; the last takes the remainder
-};
-Pricing priceOrder(const QList<qint64> &lineTotals, qint64 coinsToUse, qint64 coinBalance,
-                   int maxDiscountPercent, int coinValueCents);
-
-// The whole price of an order (or of the cart's preview): the pricing above, then the shipping
-// fee, totalCents = subtotal - discountCents + shippingCents.
-struct Quote
-{
-    Pricing pricing;
-    ResolvedShipping shipping;
-    qint64 shippingCents = 0;
-    qint64 totalCents = 0;
-};
-Quote quoteOrder(const QList<qint64> &lineTotals, const ResolvedShipping &shipping,
-                 qint64 coinsToUse, qint64 coinBalance, const StoreSettings &settings);
-
 class OrderService
 {
 public:
@@ -151,12 +139,15 @@ public:
     // Customer ------------------------------------------------------------------------------
     // Turns the cart into a pending order, atomically; Conflict naming the short lines, or
     // when the customer has maxUnpaidOrders unpaid orders already.
+    // `discountCode` (empty: none) takes its use in the same transaction.
     Result<Order> placeOrder(const QString &customerId, qint64 coinsToUse,
-                             const ShippingChoice &shipping = {});
-    // What placeOrder would charge for these lines (the available lines of the cart) with
-    // this choice and the customer's balance now; `shipping` is checked in preview mode.
-    Result<Quote> quoteCart(const QString &customerId, const QList<qint64> &lineTotals,
-                            const ShippingChoice &shipping, qint64 coinsToUse);
+                             const ShippingChoice &shipping = {}, const QString &discountCode = {});
+    // What placeOrder would charge for these lines (the available lines of the cart, in
+    // product-id order as an order holds them) with this choice and the customer's balance
+    // now; `shipping` is checked in preview mode, the code as checkout checks it.
+    Result<Quote> quoteCart(const QString &customerId, const QList<QuoteLine> &lines,
+                            const ShippingChoice &shipping, qint64 coinsToUse,
+                            const QString &discountCode = {});
     Result<Order> order(const QString &customerId, const QString &orderId);
     Result<OrderPage> orders(const QString &customerId, int limit, const QString &cursor);
     Result<Order> cancel(const QString &customerId, const QString &orderId);
@@ -198,7 +189,8 @@ private:
     Result<Order> load(const QSqlDatabase &db, const QString &orderId);
     // placeOrder's transaction, on the database's writer thread; fills *effects once committed.
     Result<Order> placeOrderInTransaction(const QString &customerId, qint64 coinsToUse,
-                                          const ShippingChoice &shipping, StockEffects *effects);
+                                          const ShippingChoice &shipping,
+                                          const QString &discountCode, StockEffects *effects);
     // Stock (through Inventory, reason StockReason::Cancel or ::Expire) and held coins back.
     Status releaseOrder(const QSqlDatabase &db, const Order &order, const QString &reason,
                         StockEffects *effects);

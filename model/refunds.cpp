@@ -464,7 +464,7 @@ Result<Refunds::LineState> Refunds::lineState(const QSqlDatabase &db, const QStr
             QStringLiteral(
                     "SELECT oi.quantity, oi.line_total_cents, oi.discount_share_cents, "
                     "oi.refunded_quantity, oi.refunded_cents, o.coins_used, "
-                    "o.discount_cents, o.payment_provider "
+                    "o.discount_cents - o.code_cents, o.payment_provider, oi.code_share_cents "
                     "FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.id = ?"),
             {orderItemId});
     if (!line)
@@ -479,11 +479,13 @@ Result<Refunds::LineState> Refunds::lineState(const QSqlDatabase &db, const QStr
     l.refundedQuantity = line->value(3).toInt();
     l.refundedCents = line->value(4).toLongLong();
     const qint64 coinsUsed = line->value(5).toLongLong();
-    const qint64 discountCents = line->value(6).toLongLong();
+    const qint64 discountCents = line->value(6).toLongLong(); // the coins' part
     state.provider = line->value(7).toString().isEmpty() ? QStringLiteral("manual")
                                                          : line->value(7).toString();
-    // The coins that paid for this line: its share of the order's discount, in coins.
-    l.lineCoins = discountCents > 0 ? coinsUsed * l.discountShareCents / discountCents : 0;
+    // The coins that paid for this line: its share of the coins' discount (the line's discount
+    // less its discount code's share), in coins.
+    const qint64 coinShare = l.discountShareCents - line->value(8).toLongLong();
+    l.lineCoins = discountCents > 0 ? coinsUsed * coinShare / discountCents : 0;
     auto returned
             = execSql(db,
                       QStringLiteral("SELECT COALESCE(SUM(coins_returned), 0) FROM refund_items "

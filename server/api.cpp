@@ -4,6 +4,7 @@
 #include "aftersalesroutes.h"
 #include "catalogroutes.h"
 #include "categoryroutes.h"
+#include "discountroutes.h"
 #include "fulfilmentroutes.h"
 #include "identityroutes.h"
 #include "mediaroutes.h"
@@ -114,6 +115,7 @@ void registerApi(Http::Router &router, Shop &shop, Metrics &metrics, const ApiOp
     registerMediaRoutes(router, shop);
     registerNotificationRoutes(router, shop);
     registerOrderRoutes(router, shop, metrics);
+    registerDiscountRoutes(router, shop);
     registerFulfilmentRoutes(router, shop);
     registerWebhookRoutes(router, shop, metrics);
     registerStorefrontRoutes(router, shop, options.storefront);

@@ -6,7 +6,9 @@
 
 #include "model/clock.h"
 #include "model/idempotency.h"
+#include "model/invoices.h"
 #include "model/shop.h"
+#include "model/storeprofile.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -32,6 +34,28 @@ QJsonObject cartJson(const Cart &cart)
                        {QStringLiteral("subtotalCents"), cart.subtotalCents}};
 }
 
+// {kind: code, code, amountCents} and {kind: coins, coins, amountCents}, those that took
+// something off (a code that took nothing still shows).
+QJsonArray discountsJson(const QString &code, qint64 codeCents, qint64 coinsUsed, qint64 coinCents)
+{
+    QJsonArray out;
+    if (!code.isEmpty())
+        out.append(QJsonObject{{QStringLiteral("kind"), QStringLiteral("code")},
+                               {QStringLiteral("code"), code},
+                               {QStringLiteral("amountCents"), codeCents}});
+    if (coinsUsed > 0)
+        out.append(QJsonObject{{QStringLiteral("kind"), QStringLiteral("coins")},
+                               {QStringLiteral("coins"), coinsUsed},
+                               {QStringLiteral("amountCents"), coinCents}});
+    return out;
+}
+
+// A rate in thousandths of a percent as the JSON number it is (7700 → 7.7).
+QJsonValue ratePercentJson(qint64 milli)
+{
+    return QJsonValue(double(milli) / 1000.0);
+}
+
 QJsonObject orderJson(const Order &o, bool forSeller)
 {
     QJsonArray items;
@@ -43,7 +67,10 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                                  {QStringLiteral("quantity"), l.quantity},
                                  {QStringLiteral("lineTotalCents"), l.lineTotalCents},
                                  {QStringLiteral("refundedQuantity"), l.refundedQuantity},
-                                 {QStringLiteral("shippedQuantity"), l.shippedQuantity}});
+                                 {QStringLiteral("shippedQuantity"), l.shippedQuantity},
+                                 {QStringLiteral("discountShareCents"), l.discountShareCents},
+                                 {QStringLiteral("codeShareCents"), l.codeShareCents},
+                                 {QStringLiteral("taxCents"), l.taxCents}});
     }
     QJsonArray history;
     for (const StatusChange &h : o.history)
@@ -81,6 +108,15 @@ QJsonObject orderJson(const Order &o, bool forSeller)
                                                  {QStringLiteral("name"), o.shippingName},
                                                  {QStringLiteral("priceCents"), o.shippingCents}}));
     json.insert(QStringLiteral("shippingCents"), o.shippingCents);
+    json.insert(QStringLiteral("discounts"), discountsJson(o.discountCode, o.codeCents, o.coinsUsed,
+                                                           o.discountCents - o.codeCents));
+    json.insert(QStringLiteral("discountCode"),
+                o.discountCode.isEmpty() ? QJsonValue() : QJsonValue(o.discountCode));
+    json.insert(QStringLiteral("taxRatePercent"), ratePercentJson(o.taxRateMilli));
+    json.insert(QStringLiteral("taxCents"), o.taxCents);
+    json.insert(QStringLiteral("shippingTaxCents"), o.shippingTaxCents);
+    json.insert(QStringLiteral("invoiceNumber"),
+                o.invoiceNumber.isEmpty() ? QJsonValue() : QJsonValue(o.invoiceNumber));
     if (forSeller) {
         json.insert(QStringLiteral("customerName"), o.customerName);
         json.insert(QStringLiteral("sellerSubtotalCents"), o.linesTotalCents());
@@ -99,7 +135,7 @@ QJsonObject pageJson(const OrderPage &page, bool forSeller)
 }
 
 // The shipping choice of POST /orders' body: shippingOptionId, shippingAddressId or a full
-// shippingAddress; wrong JSON types are 422 naming the field.
+// shippingAddress; wrong JSON types are 422 naming the field. (discountCode is read beside it.)
 ShippingChoice shippingChoice(FieldReader &in, const QJsonObject &body)
 {
     ShippingChoice choice;
@@ -118,11 +154,20 @@ ShippingChoice shippingChoice(FieldReader &in, const QJsonObject &body)
 
 // GET /cart's preview choices (query values): junk is 400 naming the parameter. Empty when
 // the request names none (then the cart is answered alone).
-Result<std::optional<std::pair<ShippingChoice, qint64>>> previewChoice(const Request &r)
+struct PreviewChoice
 {
-    using Out = std::optional<std::pair<ShippingChoice, qint64>>;
+    ShippingChoice shipping;
+    qint64 coinsToUse = 0;
+    QString discountCode;
+};
+
+Result<std::optional<PreviewChoice>> previewChoice(const Request &r)
+{
+    using Out = std::optional<PreviewChoice>;
     const QStringList names{QStringLiteral("shippingOptionId"), QStringLiteral("shippingAddressId"),
-                            QStringLiteral("country"), QStringLiteral("coinsToUse")};
+                            QStringLiteral("country"), QStringLiteral("coinsToUse"),
+                            QStringLiteral("discountCode")};
+    QString code;
     bool any = false;
     ShippingChoice choice;
     for (const QString &name : names) {
@@ -132,7 +177,12 @@ Result<std::optional<std::pair<ShippingChoice, qint64>>> previewChoice(const Req
         const QString v = r.query.queryItemValue(name, QUrl::FullyDecoded);
         if (name == QLatin1String("coinsToUse"))
             continue;
-        if (name == QLatin1String("country")) {
+        if (name == QLatin1String("discountCode")) {
+            // Any text: a code that does not exist is POST /orders' 422, not a junk value.
+            if (v.isEmpty() || v.size() > 64)
+                return badParam(name, QStringLiteral("discountCode must be 1 to 64 characters"));
+            code = v;
+        } else if (name == QLatin1String("country")) {
             if (!isCountryCode(v))
                 return badParam(name, QStringLiteral("country must be an assigned ISO 3166-1 "
                                                      "alpha-2 code in upper case"));
@@ -150,7 +200,7 @@ Result<std::optional<std::pair<ShippingChoice, qint64>>> previewChoice(const Req
         return coins.error();
     if (!any)
         return Out{};
-    return Out{std::pair{choice, coins.value().value_or(0)}};
+    return Out{PreviewChoice{choice, coins.value().value_or(0), code}};
 }
 
 // A JSON object body, or {} when there is none (state moves and checkout take no input).
@@ -240,24 +290,29 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
             return Response::fromError(cart.error());
         QJsonObject json = cartJson(cart.value());
         if (preview.value()) {
-            // Priced by the checkout's own code over the lines an order would take now.
-            QList<qint64> totals;
+            // Priced by the checkout's own code over the lines an order would take now, in the
+            // order's line order (product id).
+            QList<CartLine> available;
             for (const CartLine &l : std::as_const(cart->items)) {
                 if (l.available)
-                    totals.append(l.lineTotalCents);
+                    available.append(l);
             }
-            const auto &[choice, coins] = *preview.value();
-            auto quote = shop.orders().quoteCart(r.user().userId, totals, choice, coins);
+            std::sort(available.begin(), available.end(), [](const CartLine &a, const CartLine &b) {
+                return a.productId < b.productId;
+            });
+            QList<QuoteLine> lines;
+            for (const CartLine &l : std::as_const(available))
+                lines.append({l.sellerId, l.lineTotalCents});
+            const PreviewChoice &choice = *preview.value();
+            auto quote = shop.orders().quoteCart(r.user().userId, lines, choice.shipping,
+                                                 choice.coinsToUse, choice.discountCode);
             if (!quote)
                 return Response::fromError(quote.error());
-            QJsonArray discounts;
-            if (quote->pricing.coinsUsed > 0)
-                discounts.append(
-                        QJsonObject{{QStringLiteral("type"), QStringLiteral("coins")},
-                                    {QStringLiteral("coins"), quote->pricing.coinsUsed},
-                                    {QStringLiteral("amountCents"), quote->pricing.discountCents}});
-            json.insert(QStringLiteral("subtotalCents"), quote->pricing.subtotalCents);
-            json.insert(QStringLiteral("discounts"), discounts);
+            const Pricing &p = quote->pricing;
+            json.insert(QStringLiteral("subtotalCents"), p.subtotalCents);
+            json.insert(QStringLiteral("discounts"),
+                        discountsJson(quote->code ? quote->code->code : QString(), p.codeCents,
+                                      p.coinsUsed, p.discountCents - p.codeCents));
             json.insert(QStringLiteral("discountCents"), quote->pricing.discountCents);
             json.insert(QStringLiteral("coinsUsed"), quote->pricing.coinsUsed);
             json.insert(QStringLiteral("shippingCents"), quote->shippingCents);
@@ -269,6 +324,9 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
                                         {QStringLiteral("name"), quote->shipping.option.name},
                                         {QStringLiteral("priceCents"), quote->shippingCents}}));
             json.insert(QStringLiteral("totalCents"), quote->totalCents);
+            json.insert(QStringLiteral("taxRatePercent"), ratePercentJson(quote->taxRateMilli));
+            json.insert(QStringLiteral("taxCents"), quote->taxCents);
+            json.insert(QStringLiteral("shippingTaxCents"), quote->shippingTaxCents);
         }
         return Response::json(200, json);
     });
@@ -310,9 +368,11 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
             const auto coins = in.integer(QStringLiteral("coinsToUse"), Need::Optional, 0,
                                           std::numeric_limits<qint32>::max());
             const ShippingChoice shipping = shippingChoice(in, body.value());
+            const auto code = in.string(QStringLiteral("discountCode"), Need::Optional, 1, 64);
             if (!in.ok())
                 return Response::fromError(in.error());
-            auto order = shop.orders().placeOrder(r.user().userId, coins.value_or(0), shipping);
+            auto order = shop.orders().placeOrder(r.user().userId, coins.value_or(0), shipping,
+                                                  code.value_or(QString()));
             if (!order)
                 return Response::fromError(order.error());
             return Response::created(QStringLiteral("/api/v1/orders/") + order->id,
@@ -332,6 +392,21 @@ void registerOrderRoutes(Router &router, Shop &shop, Metrics &metrics)
         return order ? Response::json(200, orderJson(order.value(), false))
                      : Response::fromError(order.error());
     });
+    router.add("GET", QStringLiteral("/api/v1/orders/{id}/invoice"), Access::Customer,
+               [&shop](Request &r) {
+                   auto order = shop.orders().order(r.user().userId, r.param(QStringLiteral("id")));
+                   if (!order)
+                       return Response::fromError(order.error());
+                   if (order->invoiceNumber.isEmpty())
+                       return Response::fromError(makeError(
+                               ErrorCode::Conflict,
+                               QStringLiteral("the order has no invoice until it is paid")));
+                   auto store = StoreProfiles::load(shop.database().connection());
+                   if (!store)
+                       return Response::fromError(store.error());
+                   return Response::text(200, Invoices::html(order.value(), store.value()),
+                                         QByteArrayLiteral("text/html; charset=utf-8"));
+               });
     router.add("POST", QStringLiteral("/api/v1/orders/{id}/cancel"), Access::Customer,
                [&shop](Request &r) {
                    auto order

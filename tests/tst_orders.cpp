@@ -472,11 +472,14 @@ void TestOrders::pricing_data()
                                            << qint64(166) << qint64(503) << L{498};
     QTest::newRow("max-percent-0")
             << L{1000} << qint64(10) << qint64(10) << 0 << 1 << qint64(0) << qint64(1000) << L{0};
-    QTest::newRow("shares-remainder-on-last")
+    // Each share rounded down, the cents left over to the largest remainders (ties: earlier).
+    QTest::newRow("shares-remainder-ties-to-earlier")
             << L{1000, 1000, 1000} << qint64(100) << qint64(100) << 50 << 1 << qint64(100)
-            << qint64(2900) << L{33, 33, 34};
-    QTest::newRow("shares-proportional") << L{300, 100} << qint64(101) << qint64(200) << 50 << 1
-                                         << qint64(101) << qint64(299) << L{75, 26};
+            << qint64(2900) << L{34, 33, 33};
+    QTest::newRow("shares-largest-remainder") << L{300, 100} << qint64(101) << qint64(200) << 50
+                                              << 1 << qint64(101) << qint64(299) << L{76, 25};
+    QTest::newRow("shares-two-cents-left") << L{500, 500, 500} << qint64(50) << qint64(50) << 50
+                                           << 1 << qint64(50) << qint64(1450) << L{17, 17, 16};
     QTest::newRow("negative-balance-guard")
             << L{500} << qint64(10) << qint64(0) << 50 << 1 << qint64(0) << qint64(500) << L{0};
     // Coins worth nothing are not spent at all (none held, no discount).
