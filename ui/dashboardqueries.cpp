@@ -100,7 +100,7 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
             if (day >= monthStart && day <= today) {
                 f.monthCents += cents;
                 for (const OrderLine &line : o.items)
-                    f.monthCoinDiscountCents += line.discountShareCents;
+                    f.monthCoinDiscountCents += line.discountShareCents - line.codeShareCents;
             }
             const qint64 index = 29 - day.daysTo(today);
             if (index >= 0 && index < 30)
