@@ -243,34 +243,12 @@ Result<DiscountCode> fromJson(const QJsonObject &json, const DiscountCode &base,
 Result<DiscountCodePage> list(const QSqlDatabase &db, const QString &sellerId, int limit,
                               const QString &cursor)
 {
-    const QString scope = QStringLiteral("discount-codes:") + sellerId;
-    QString sql = QStringLiteral("SELECT ") + kColumns
-                  + QStringLiteral(" FROM discount_codes WHERE seller_id = ? AND deleted_at IS "
-                                   "NULL");
-    QVariantList binds{sellerId};
-    if (!cursor.isEmpty()) {
-        const auto after = Cursor::decode(scope, cursor);
-        if (!after || after->size() != 2)
-            return Error{ErrorCode::BadRequest,
-                         QStringLiteral("cursor is not valid"),
-                         {{QStringLiteral("cursor"), QStringLiteral("cursor is not valid")}}};
-        sql += QStringLiteral(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-        binds << after->at(0).toLongLong() << after->at(0).toLongLong() << after->at(1).toString();
-    }
-    sql += QStringLiteral(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    binds << limit + 1;
-    auto q = execSql(db, sql, binds);
-    if (!q)
-        return q.error();
-    DiscountCodePage page;
-    while (q->next())
-        page.items.append(fromRow(q.value()));
-    if (page.items.size() > limit) {
-        page.items.resize(limit);
-        const DiscountCode &last = page.items.last();
-        page.nextCursor = Cursor::encode(scope, {last.createdAt, last.id});
-    }
-    return page;
+    return keysetPage<DiscountCode>(
+            db, QStringLiteral("discount-codes:") + sellerId,
+            QStringLiteral("SELECT ") + kColumns
+                    + QStringLiteral(" FROM discount_codes d WHERE d.seller_id = ? AND "
+                                     "d.deleted_at IS NULL"),
+            {sellerId}, QStringLiteral("d"), limit, cursor, fromRow);
 }
 
 Result<DiscountCode> get(const QSqlDatabase &db, const QString &sellerId, const QString &id)

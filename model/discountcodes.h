@@ -5,6 +5,7 @@
 // gives it back.
 
 #include "database.h"
+#include "keysetpage.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -38,11 +39,7 @@ struct DiscountCode
     QJsonObject toJson() const;
 };
 
-struct DiscountCodePage
-{
-    QList<DiscountCode> items;
-    QString nextCursor; // empty: last page
-};
+using DiscountCodePage = KeysetPage<DiscountCode>; // nextCursor empty: last page
 
 namespace DiscountCodes {
 
