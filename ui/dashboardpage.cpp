@@ -92,8 +92,10 @@ DashboardPage::DashboardPage(ConsoleContext context, QWidget *parent)
     m_cards = new QWidget(this);
     m_grid = new QGridLayout(m_cards);
     m_grid->setContentsMargins(0, 0, 0, 0);
-    m_today = card(tr("Today's sales"), tr("Today's sales"), QStringLiteral("Orders"));
-    m_month = card(tr("This month's sales"), tr("This month's sales"), QStringLiteral("Orders"));
+    m_today = card(tr("Today's sales"), tr("Today's sales, net of discounts and refunds"),
+                   QStringLiteral("Orders"));
+    m_month = card(tr("This month's sales"), tr("This month's sales, net of discounts and refunds"),
+                   QStringLiteral("Orders"));
     m_waiting = card(tr("Orders waiting"), tr("Orders waiting for you"), QStringLiteral("Orders"));
     m_lowStock = card(tr("Low stock"), tr("Products low on stock"), QStringLiteral("Inventory"));
     m_refunds = card(tr("Open refunds"), tr("Refund requests to decide"),
@@ -103,6 +105,9 @@ DashboardPage::DashboardPage(ConsoleContext context, QWidget *parent)
     m_coinDiscounts = card(tr("Coin discounts this month"),
                            tr("Coins customers spent as discounts on your products this month"),
                            QStringLiteral("Orders"));
+    m_codeDiscounts = card(tr("Code discounts this month"),
+                           tr("What your discount codes took off your products this month"),
+                           QStringLiteral("Discount codes"));
     body()->addWidget(m_cards);
     auto *chartTitle = new QLabel(tr("<b>Sales, last 30 days</b>"), this);
     chartTitle->setAccessibleName(tr("Sales chart title"));
@@ -162,6 +167,7 @@ void DashboardPage::show(const DashboardFigures &f)
     m_refunds->setText(count(f.openRefunds));
     m_complaints->setText(count(f.openComplaints));
     m_coinDiscounts->setText(money(f.monthCoinDiscountCents));
+    m_codeDiscounts->setText(money(f.monthCodeDiscountCents));
     m_chart->setDays(f.dailyCents, f.dayLabels, f.currency);
     if (!f.error.isEmpty())
         showMessage(f.error, true);

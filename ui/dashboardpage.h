@@ -1,6 +1,6 @@
 #pragma once
-// Dashboard: the day's and the month's sales, the month's coin discounts, what waits for the
-// seller, and 30 days of sales.
+// Dashboard: the day's and the month's sales (net of discounts and refunds), the month's coin
+// and code discounts, what waits for the seller, and 30 days of sales.
 
 #include "page.h"
 
@@ -39,6 +39,8 @@ struct DashboardFigures
     qint64 openComplaints = -1;
     // Coins customers spent as discounts on this seller's lines of orders paid this month.
     qint64 monthCoinDiscountCents = -1;
+    // What this seller's discount codes took off its lines of orders paid this month.
+    qint64 monthCodeDiscountCents = -1;
     QList<qint64> dailyCents; // 30 days, oldest first
     QStringList dayLabels;
     QString currency;
@@ -66,6 +68,7 @@ private:
     QLabel *m_refunds = nullptr;
     QLabel *m_complaints = nullptr;
     QLabel *m_coinDiscounts = nullptr;
+    QLabel *m_codeDiscounts = nullptr;
     SalesChart *m_chart = nullptr;
     QWidget *m_cards = nullptr;
     QGridLayout *m_grid = nullptr;

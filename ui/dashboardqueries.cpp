@@ -8,6 +8,7 @@
 #include <QTime>
 
 #include <algorithm>
+#include <optional>
 
 namespace Mercato {
 
@@ -40,8 +41,9 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
     if (!low && f.error.isEmpty())
         f.error = QObject::tr("Some figures could not be read: %1").arg(low.error().detail);
     f.lowStock = low ? low->size() : -1;
-    // Sales: the seller's lines of orders paid (then shipped or delivered), by the day they
-    // were paid in the store's time zone; the window covers the last 30 days and this month.
+    // Sales: what customers paid for the seller's lines (net of discounts and of the refunds
+    // made since), by the day the order was paid in the store's time zone; the window covers
+    // the last 30 days and this month.
     const QDate monthStart(today.year(), today.month(), 1);
     const QDate first = std::min(monthStart, today.addDays(-29));
     const qint64 fromMs = QDateTime(first, QTime(0, 0), zone).toMSecsSinceEpoch();
@@ -82,29 +84,44 @@ DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
         f.todayCents = 0;
         f.monthCents = 0;
         f.monthCoinDiscountCents = 0;
+        f.monthCodeDiscountCents = 0;
         for (const Order &o : recent.value()) {
-            if (o.status != OrderStatus::Paid && o.status != OrderStatus::PartiallyShipped
-                && o.status != OrderStatus::Shipped && o.status != OrderStatus::Delivered)
-                continue;
-            qint64 paidAt = o.createdAt;
+            // Orders that were paid, whatever came after (a cancelled or refunded one nets out).
+            std::optional<qint64> paidAt;
             for (const StatusChange &c : o.history) {
                 if (c.status == OrderStatus::Paid) {
                     paidAt = c.at;
                     break;
                 }
             }
-            const QDate day = QDateTime::fromMSecsSinceEpoch(paidAt, zone).date();
-            const qint64 cents = o.linesTotalCents();
+            if (!paidAt
+                && (o.status == OrderStatus::Paid || o.status == OrderStatus::PartiallyShipped
+                    || o.status == OrderStatus::Shipped || o.status == OrderStatus::Delivered))
+                paidAt = o.createdAt;
+            if (!paidAt)
+                continue;
+            const QDate day = QDateTime::fromMSecsSinceEpoch(*paidAt, zone).date();
+            // What the customer paid for the seller's lines (less every discount), less the
+            // money given back for them since (shipping refunds are not sales of lines).
+            qint64 cents = 0;
+            for (const OrderLine &line : o.items)
+                cents += line.lineTotalCents - line.discountShareCents;
+            for (const OrderRefund &r : o.refunds) {
+                if (r.status != QLatin1String("failed"))
+                    cents -= r.amountCents - r.shippingRefundedCents;
+            }
             if (day == today)
                 f.todayCents += cents;
             if (day >= monthStart && day <= today) {
                 f.monthCents += cents;
-                for (const OrderLine &line : o.items)
+                for (const OrderLine &line : o.items) {
                     f.monthCoinDiscountCents += line.discountShareCents - line.codeShareCents;
+                    f.monthCodeDiscountCents += line.codeShareCents;
+                }
             }
             const qint64 index = 29 - day.daysTo(today);
             if (index >= 0 && index < 30)
-                f.dailyCents[int(index)] += cents;
+                f.dailyCents[int(index)] += std::max<qint64>(cents, 0);
         }
     }
     f.openRefunds = refunds ? refunds.value() : -1;

@@ -5,6 +5,7 @@
 #include "consoleworker.h"
 #include "customerspage.h"
 #include "dashboardpage.h"
+#include "discountcodespage.h"
 #include "exportmenu.h"
 #include "inventorypage.h"
 #include "logindialog.h"
@@ -98,6 +99,7 @@ QStringList MainWindow::pageNames()
             QStringLiteral("Orders"),
             QStringLiteral("Refunds & Complaints"),
             QStringLiteral("Customers"),
+            QStringLiteral("Discount codes"),
             QStringLiteral("Notifications"),
             QStringLiteral("Settings"),
             QStringLiteral("Server"),
@@ -141,6 +143,7 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     connect(customers, &CustomersPage::openOrder, this,
             [this](const QString &id) { openRow(QStringLiteral("Orders"), id); });
     addPage(customers, tr("Customers"));
+    addPage(new DiscountCodesPage(context, m_stack), tr("Discount codes"));
     auto *notifications = new NotificationsPage(context, m_stack);
     connect(notifications, &NotificationsPage::unreadCountChanged, this,
             &MainWindow::setUnreadCount);

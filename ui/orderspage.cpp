@@ -5,10 +5,12 @@
 
 #include "model/clock.h"
 #include "model/csvexport.h"
+#include "model/invoices.h"
 #include "model/packingslip.h"
 #include "model/sellerrefunds.h"
 #include "model/shipments.h"
 #include "model/shop.h"
+#include "model/storeprofile.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -198,8 +200,16 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     m_print = new QPushButton(tr("Pri&nt packing slip…"), right);
     m_print->setAccessibleName(tr("Print packing slip"));
     m_print->setToolTip(tr("Print the packing slip of your lines, or save it as PDF"));
-    // Two rows: the moves of the order, then the money and the paper.
+    m_printInvoice = new QPushButton(tr("Print in&voice…"), right);
+    m_printInvoice->setAccessibleName(tr("Print invoice"));
+    m_saveInvoice = new QPushButton(tr("Save invoice as PD&F…"), right);
+    m_saveInvoice->setAccessibleName(tr("Save invoice as PDF"));
+    // Three rows: the moves of the order, the money and the packing slip, the invoice.
     auto *buttons2 = new QHBoxLayout;
+    auto *buttons3 = new QHBoxLayout;
+    buttons3->addWidget(m_printInvoice);
+    buttons3->addWidget(m_saveInvoice);
+    buttons3->addStretch(1);
     buttons->addWidget(m_markPaid);
     buttons->addWidget(m_ship);
     buttons->addWidget(m_deliver);
@@ -226,6 +236,7 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     rl->addWidget(m_detail, 3);
     rl->addLayout(buttons);
     rl->addLayout(buttons2);
+    rl->addLayout(buttons3);
     rl->addWidget(m_historyTitle);
     rl->addWidget(historyTable, 2);
     split->addWidget(right);
@@ -249,6 +260,10 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     connect(m_cancel, &QPushButton::clicked, this, &OrdersPage::openCancelDialog);
     connect(m_refund, &QPushButton::clicked, this, &OrdersPage::openRefundDialog);
     connect(m_print, &QPushButton::clicked, this, &OrdersPage::openPackingSlip);
+    connect(m_printInvoice, &QPushButton::clicked, this,
+            [this] { loadInvoice([this] { printInvoice(); }); });
+    connect(m_saveInvoice, &QPushButton::clicked, this,
+            [this] { loadInvoice([this] { chooseInvoicePdfFile(); }); });
     connect(m_export, &QPushButton::clicked, this, &OrdersPage::chooseExportFile);
     setTabOrder(m_status, m_search);
     setTabOrder(m_search, m_export);
@@ -259,7 +274,9 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     setTabOrder(m_deliver, m_cancel);
     setTabOrder(m_cancel, m_refund);
     setTabOrder(m_refund, m_print);
-    setTabOrder(m_print, m_history);
+    setTabOrder(m_print, m_printInvoice);
+    setTabOrder(m_printInvoice, m_saveInvoice);
+    setTabOrder(m_saveInvoice, m_history);
     updateButtons();
 }
 
@@ -398,6 +415,17 @@ void OrdersPage::updateButtons()
     m_cancel->setEnabled(o && (o->status == OrderStatus::PendingPayment || (paid && toShip > 0)));
     m_refund->setEnabled((paid || (o && o->status == OrderStatus::Delivered)) && toRefund > 0);
     m_print->setEnabled(o != nullptr);
+    // An order gets its invoice number when it is paid: before that there is no invoice.
+    const bool invoiced = o && !o->invoiceNumber.isEmpty();
+    m_printInvoice->setEnabled(invoiced);
+    m_saveInvoice->setEnabled(invoiced);
+    const QString why = !o          ? tr("Select an order to print its invoice")
+                        : !invoiced ? tr("No invoice yet: an order gets its invoice when it is "
+                                         "paid")
+                                    : QString();
+    m_printInvoice->setToolTip(why.isEmpty() ? tr("Print invoice %1").arg(o->invoiceNumber) : why);
+    m_saveInvoice->setToolTip(
+            why.isEmpty() ? tr("Save invoice %1 as a PDF file").arg(o->invoiceNumber) : why);
 }
 
 QString OrdersPage::orderNumber(const Order &order)
@@ -980,6 +1008,111 @@ void OrdersPage::savePdf(const QString &path)
     else
         showMessage(tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), error), true);
     Q_EMIT packingSlipSaved(path, error);
+}
+
+void OrdersPage::loadInvoice(std::function<void()> then)
+{
+    const Order *o = selectedOrder();
+    if (!o || o->invoiceNumber.isEmpty())
+        return;
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    const QString orderId = o->id;
+    const QString customerId = o->customerId;
+    m_printInvoice->setEnabled(false);
+    m_saveInvoice->setEnabled(false);
+    // The order's invoice as the customer's invoice route makes it: the whole order (one
+    // invoice, one number), once the seller is known to have lines in it.
+    ctx().worker.run(
+            this,
+            [shop, sellerId, orderId, customerId]() -> Result<QPair<QString, QString>> {
+                if (auto mine = shop->orders().sellerOrder(sellerId, orderId); !mine)
+                    return mine.error();
+                auto order = shop->orders().order(customerId, orderId);
+                if (!order)
+                    return order.error();
+                if (order->invoiceNumber.isEmpty())
+                    return makeError(ErrorCode::Conflict,
+                                     tr("the order has no invoice until it is paid"));
+                auto store = StoreProfiles::load(shop->database().connection());
+                if (!store)
+                    return store.error();
+                return QPair{QString::fromUtf8(Invoices::html(order.value(), store.value())),
+                             order->invoiceNumber};
+            },
+            [this, then](const Result<QPair<QString, QString>> &invoice) {
+                updateButtons();
+                if (!invoice) {
+                    showProblem(tr("Could not make the invoice"), invoice.error());
+                    Q_EMIT invoicePrinted(describeError(invoice.error()));
+                    return;
+                }
+                m_invoiceHtml = invoice->first;
+                m_invoiceTitle = tr("Invoice %1").arg(invoice->second);
+                then();
+            });
+}
+
+void OrdersPage::printInvoice()
+{
+    auto *printer = new QPrinter(QPrinter::HighResolution);
+    printer->setDocName(m_invoiceTitle);
+    auto *dialog = new QPrintDialog(printer, this);
+    dialog->setAccessibleName(tr("Print invoice dialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::finished, dialog, [printer] { delete printer; });
+    connect(dialog, &QDialog::accepted, this, [this, printer] {
+        QTextDocument document;
+        document.setHtml(m_invoiceHtml);
+        document.print(printer);
+        showMessage(tr("%1 sent to %2.").arg(m_invoiceTitle, printer->printerName()));
+        Q_EMIT invoicePrinted(QString());
+    });
+    dialog->open();
+}
+
+void OrdersPage::chooseInvoicePdfFile()
+{
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (m_invoicePdfDialog) {
+        folder = m_invoicePdfDialog->directory().absolutePath();
+        delete m_invoicePdfDialog;
+    }
+    m_invoicePdfDialog = new QFileDialog(this, tr("Save the invoice as PDF"), folder);
+    m_invoicePdfDialog->setAccessibleName(tr("Invoice PDF file"));
+    m_invoicePdfDialog->setAcceptMode(QFileDialog::AcceptSave);
+    m_invoicePdfDialog->setFileMode(QFileDialog::AnyFile);
+    m_invoicePdfDialog->setNameFilter(tr("PDF files (*.pdf)"));
+    m_invoicePdfDialog->setDefaultSuffix(QStringLiteral("pdf"));
+    QString name = m_invoiceTitle.toLower();
+    name.replace(QLatin1Char(' '), QLatin1Char('-'));
+    m_invoicePdfDialog->selectFile(name + QStringLiteral(".pdf"));
+    connect(m_invoicePdfDialog, &QFileDialog::fileSelected, this, &OrdersPage::saveInvoicePdf);
+    m_invoicePdfDialog->open();
+}
+
+void OrdersPage::saveInvoicePdf(const QString &path)
+{
+    if (path.isEmpty())
+        return;
+    // A page or two of text: rendered here, since QTextDocument and QPrinter are GUI objects.
+    QPrinter printer(QPrinter::HighResolution);
+    printer.setOutputFormat(QPrinter::PdfFormat);
+    printer.setOutputFileName(path);
+    printer.setDocName(m_invoiceTitle);
+    printer.setCreator(QStringLiteral("Mercato"));
+    QTextDocument document;
+    document.setHtml(m_invoiceHtml);
+    document.print(&printer);
+    const QFileInfo written(path);
+    const QString error = written.exists() && written.size() > 0
+                                  ? QString()
+                                  : tr("the file could not be written");
+    if (error.isEmpty())
+        showMessage(tr("%1 saved to %2").arg(m_invoiceTitle, QDir::toNativeSeparators(path)));
+    else
+        showMessage(tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), error), true);
+    Q_EMIT invoiceSaved(path, error);
 }
 
 QList<QStringList> OrdersPage::exportRecords() const

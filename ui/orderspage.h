@@ -43,6 +43,8 @@ public:
 
     // The packing slip of the selected order as last loaded (the HTML the PDF is made from).
     QString packingSlipHtml() const { return m_slipHtml; }
+    // The invoice of the selected order as last loaded (Invoices::html, the API's invoice).
+    QString invoiceHtml() const { return m_invoiceHtml; }
 
     // The rows the filters show now, in the table's order, as CSV records (header first).
     QList<QStringList> exportRecords() const;
@@ -53,6 +55,10 @@ Q_SIGNALS:
     void exported(const QString &path, int rows, const QString &error);
     // The packing slip was saved as PDF to `path`, or `error` (empty on success).
     void packingSlipSaved(const QString &path, const QString &error);
+    // The invoice was saved as PDF to `path`, or `error` (empty on success).
+    void invoiceSaved(const QString &path, const QString &error);
+    // The invoice was sent to a printer (`error` empty) or could not be made.
+    void invoicePrinted(const QString &error);
     // A change (ship, deliver, cancel, refund) finished; `error` empty on success.
     void changed(const QString &error);
 
@@ -68,6 +74,11 @@ private:
     void printPackingSlip();
     void choosePdfFile();
     void savePdf(const QString &path);
+    // Loads the selected order's invoice in the worker, then `then()` on the GUI thread.
+    void loadInvoice(std::function<void()> then);
+    void printInvoice();
+    void chooseInvoicePdfFile();
+    void saveInvoicePdf(const QString &path);
     // Runs a model change on the worker; a refusal is shown in a plain dialog and changes
     // nothing, success shows `done` and reloads.
     void change(std::function<Status()> work, const QString &done);
@@ -90,6 +101,11 @@ private:
     QPushButton *m_cancel = nullptr;
     QPushButton *m_refund = nullptr;
     QPushButton *m_print = nullptr;
+    QPushButton *m_printInvoice = nullptr;
+    QPushButton *m_saveInvoice = nullptr;
+    QFileDialog *m_invoicePdfDialog = nullptr;
+    QString m_invoiceHtml;
+    QString m_invoiceTitle;
     QDialog *m_dialog = nullptr; // the open Ship, Cancel, Refund or packing slip dialog
     QMessageBox *m_problem = nullptr;
     QFileDialog *m_pdfDialog = nullptr;

@@ -26,8 +26,10 @@
 #include <QHBoxLayout>
 #include <QImage>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QPlainTextEdit>
@@ -144,7 +146,51 @@ struct OwnerSettings
     Result<StoreProfile> profile = StoreProfile{};
     Result<QList<ShippingOption>> options = QList<ShippingOption>{};
     Result<QString> currency = QString();
+    Result<TaxRateTable> tax = TaxRateTable{};
 };
+
+// A rate in thousandths of a percent as the owner types it: "7.7", "20", "5.5".
+QString rateText(qint64 milli)
+{
+    QString text = QString::number(milli / 1000);
+    if (const qint64 fraction = milli % 1000) {
+        QString digits = QStringLiteral("%1").arg(fraction, 3, 10, QLatin1Char('0'));
+        while (digits.endsWith(QLatin1Char('0')))
+            digits.chop(1);
+        text += QLatin1Char('.') + digits;
+    }
+    return text;
+}
+
+// A rate typed by the owner as JSON: a number when it reads as one ("7,7" too), else the text
+// (which the service refuses, naming the field).
+QJsonValue rateJson(const QString &typed)
+{
+    QString text = typed.trimmed();
+    text.replace(QLatin1Char(','), QLatin1Char('.'));
+    bool ok = false;
+    const double v = QLocale::c().toDouble(text, &ok);
+    return ok ? QJsonValue(v) : QJsonValue(typed.trimmed());
+}
+
+// The labels of the tax fields: the default, and each row by its country.
+QHash<QString, QString> taxLabels(const QList<QPair<QString, QString>> &rows)
+{
+    QHash<QString, QString> labels{
+            {QStringLiteral("defaultRatePercent"), QObject::tr("Default tax rate")},
+            {QStringLiteral("rates"), QObject::tr("Tax rates")},
+            {QStringLiteral("invoicePrefix"), QObject::tr("Invoice prefix")},
+            {QStringLiteral("creditNotePrefix"), QObject::tr("Credit-note prefix")}};
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        const QString country
+                = rows.at(i).first.isEmpty() ? QObject::tr("(none)") : rows.at(i).first;
+        labels.insert(QStringLiteral("rates[%1].country").arg(i),
+                      QObject::tr("Tax rate row %1, country %2").arg(i + 1).arg(country));
+        labels.insert(QStringLiteral("rates[%1].ratePercent").arg(i),
+                      QObject::tr("Tax rate for %1").arg(country));
+    }
+    return labels;
+}
 
 constexpr int kHttpTestTimeoutMs = 20000;
 constexpr int kSmtpTestTimeoutMs = 15000;
@@ -279,6 +325,68 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     connect(m_editOption, &QPushButton::clicked, this, [this] { editShippingOption(false); });
     connect(m_deleteOption, &QPushButton::clicked, this, &SettingsPage::deleteShippingOption);
     connect(m_saveProfile, &QPushButton::clicked, this, &SettingsPage::saveStoreProfile);
+
+    m_tax = new QGroupBox(tr("Tax and invoices"), this);
+    auto *txl = new QVBoxLayout(m_tax);
+    auto *taxIntro = new QLabel(tr("Prices contain the tax. An order pays the rate of the country "
+                                   "it ships to, else the default; rates have up to 3 decimals."),
+                                m_tax);
+    taxIntro->setAccessibleName(tr("About tax rates"));
+    taxIntro->setWordWrap(true);
+    txl->addWidget(taxIntro);
+    auto *tf = new QFormLayout;
+    m_defaultRate = edit(m_tax, tr("Default tax rate"), tr("percent, e.g. 20 or 7.7; empty: none"));
+    tf->addRow(tr("De&fault rate (%):"), m_defaultRate);
+    txl->addLayout(tf);
+    m_taxModel = new RowsModel({tr("Country"), tr("Rate (%)")}, this);
+    m_taxProxy = new QSortFilterProxyModel(this);
+    m_taxView = new QTableView(m_tax);
+    QWidget *taxTable
+            = tableWithEmptyState(m_taxView, m_taxModel, m_taxProxy, tr("Tax rate list"),
+                                  tr("No rate by country: every order pays the default rate."));
+    m_taxView->setTabKeyNavigation(false);
+    m_taxView->setColumnWidth(0, 120);
+    taxTable->setMinimumHeight(110);
+    taxTable->setMaximumHeight(150);
+    txl->addWidget(taxTable);
+    m_addRate = new QPushButton(tr("Add rate…"), m_tax);
+    m_addRate->setAccessibleName(tr("Add tax rate"));
+    m_editRate = new QPushButton(tr("Edit rate…"), m_tax);
+    m_editRate->setAccessibleName(tr("Edit tax rate"));
+    m_removeRate = new QPushButton(tr("Remove rate"), m_tax);
+    m_removeRate->setAccessibleName(tr("Remove tax rate"));
+    m_editRate->setEnabled(false);
+    m_removeRate->setEnabled(false);
+    auto *rateButtons = new QHBoxLayout;
+    rateButtons->addWidget(m_addRate);
+    rateButtons->addWidget(m_editRate);
+    rateButtons->addWidget(m_removeRate);
+    rateButtons->addStretch(1);
+    txl->addLayout(rateButtons);
+    auto *pf = new QFormLayout;
+    m_invoicePrefix = edit(m_tax, tr("Invoice prefix"), QStringLiteral("INV-"));
+    m_invoicePrefix->setToolTip(tr("Invoices are numbered prefix, year, number: INV-2026-1"));
+    m_creditNotePrefix = edit(m_tax, tr("Credit-note prefix"), QStringLiteral("CN-"));
+    m_creditNotePrefix->setToolTip(tr("Each refund's credit note is numbered the same way"));
+    pf->addRow(tr("Invoice prefix:"), m_invoicePrefix);
+    pf->addRow(tr("Credit-note prefix:"), m_creditNotePrefix);
+    txl->addLayout(pf);
+    m_saveTax = new QPushButton(tr("Save tax and invoices"), m_tax);
+    m_saveTax->setAccessibleName(tr("Save tax and invoices"));
+    auto *taxButtons = new QHBoxLayout;
+    taxButtons->addStretch(1);
+    taxButtons->addWidget(m_saveTax);
+    txl->addLayout(taxButtons);
+    connect(m_taxView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const bool selected = !selectedId(m_taxView).isEmpty();
+        m_editRate->setEnabled(selected);
+        m_removeRate->setEnabled(selected);
+    });
+    connect(m_taxView, &QTableView::doubleClicked, this, [this] { editTaxRate(false); });
+    connect(m_addRate, &QPushButton::clicked, this, [this] { editTaxRate(true); });
+    connect(m_editRate, &QPushButton::clicked, this, [this] { editTaxRate(false); });
+    connect(m_removeRate, &QPushButton::clicked, this, &SettingsPage::removeTaxRate);
+    connect(m_saveTax, &QPushButton::clicked, this, &SettingsPage::saveTaxAndInvoices);
     showOwnerSettings(false);
 
     auto *server = new QGroupBox(tr("API server"), this);
@@ -409,7 +517,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_test = new QFutureWatcher<ConnectionCheck>(this);
     connect(m_test, &QFutureWatcher<ConnectionCheck>::finished, this, &SettingsPage::testFinished);
 
-    for (QFormLayout *form : {sf, of, vf, kf})
+    for (QFormLayout *form : {sf, of, tf, pf, vf, kf})
         buddyUp(form);
     // One scrolling column: the page is taller than a 700-pixel window.
     auto *scroll = new QScrollArea(this);
@@ -426,6 +534,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     column->addWidget(m_ownerNote);
     column->addWidget(m_ownerStore);
     column->addWidget(m_shipping);
+    column->addWidget(m_tax);
     column->addWidget(server);
     column->addWidget(secrets);
     auto *buttons = new QHBoxLayout;
@@ -445,7 +554,9 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
                            m_address.at(1), m_address.at(2), m_address.at(3), m_address.at(5),
                            m_address.at(4), m_address.at(6), m_taxId,         m_paymentInstructions,
                            m_saveProfile,   m_optionView,    m_addOption,     m_editOption,
-                           m_deleteOption,  m_listen,        m_publicUrl,     m_cors,
+                           m_deleteOption,  m_defaultRate,   m_taxView,       m_addRate,
+                           m_editRate,      m_removeRate,    m_invoicePrefix, m_creditNotePrefix,
+                           m_saveTax,       m_listen,        m_publicUrl,     m_cors,
                            m_tlsCert,       browseCert,      m_tlsKey,        browseKey};
     order << keyOrder << m_showSecrets << m_saveSecrets << m_cancelTest << m_save;
     for (qsizetype i = 1; i < order.size(); ++i)
@@ -909,6 +1020,7 @@ void SettingsPage::showOwnerSettings(bool owner)
 {
     m_ownerStore->setVisible(owner);
     m_shipping->setVisible(owner);
+    m_tax->setVisible(owner);
     m_ownerNote->setVisible(!owner && !seller().id.isEmpty());
 }
 
@@ -916,9 +1028,11 @@ void SettingsPage::showProblem(const QString &title, const QString &text)
 {
     delete m_problem;
     QWidget *over = this;
-    if (auto *dialog = findChild<QDialog *>(QStringLiteral("shippingOptionDialog"));
-        dialog && dialog->isVisible())
-        over = dialog;
+    for (const QString &name :
+         {QStringLiteral("shippingOptionDialog"), QStringLiteral("taxRateDialog")}) {
+        if (auto *dialog = findChild<QDialog *>(name); dialog && dialog->isVisible())
+            over = dialog;
+    }
     m_problem = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, over);
     m_problem->setAccessibleName(tr("Problem"));
     m_problem->setTextFormat(Qt::PlainText);
@@ -941,6 +1055,7 @@ void SettingsPage::loadOwnerSettings()
                 out.profile = StoreProfiles::load(db);
                 out.options = ShippingOptions::list(db);
                 out.currency = StoreProfiles::currency(db, shop->settings().currency);
+                out.tax = TaxRates::load(db);
                 return out;
             },
             [this, sellerId](const OwnerSettings &loaded) {
@@ -950,10 +1065,11 @@ void SettingsPage::loadOwnerSettings()
                 showOwnerSettings(owner);
                 if (!owner)
                     return;
-                if (!loaded.profile || !loaded.options || !loaded.currency) {
-                    showError(!loaded.profile   ? loaded.profile.error()
-                              : !loaded.options ? loaded.options.error()
-                                                : loaded.currency.error());
+                if (!loaded.profile || !loaded.options || !loaded.currency || !loaded.tax) {
+                    showError(!loaded.profile    ? loaded.profile.error()
+                              : !loaded.options  ? loaded.options.error()
+                              : !loaded.currency ? loaded.currency.error()
+                                                 : loaded.tax.error());
                     return;
                 }
                 m_currencyShown = loaded.currency.value();
@@ -971,6 +1087,21 @@ void SettingsPage::loadOwnerSettings()
                     m_paymentInstructions->setPlainText(p.paymentInstructions);
                     m_paymentInstructions->document()->setModified(false);
                 }
+                // What the owner is editing stays; the rest shows what is saved.
+                const TaxRateTable &tax = loaded.tax.value();
+                if (!m_defaultRate->isModified())
+                    m_defaultRate->setText(tax.defaultMilli ? rateText(*tax.defaultMilli)
+                                                            : QString());
+                if (!m_taxRowsEdited) {
+                    m_taxRows.clear();
+                    for (const auto &[country, milli] : tax.rates)
+                        m_taxRows.append({country, rateText(milli)});
+                    showTaxRows();
+                }
+                if (!m_invoicePrefix->isModified())
+                    m_invoicePrefix->setText(p.invoicePrefix);
+                if (!m_creditNotePrefix->isModified())
+                    m_creditNotePrefix->setText(p.creditNotePrefix);
                 m_options = loaded.options.value();
                 const QString keep = selectedId(m_optionView);
                 QList<TableRow> rows;
@@ -1220,6 +1351,161 @@ void SettingsPage::deleteShippingOption()
                 });
     });
     confirm->open();
+}
+
+QJsonObject SettingsPage::taxJson(const QList<QPair<QString, QString>> &rows) const
+{
+    QJsonArray list;
+    for (const auto &[country, rate] : rows)
+        list.append(QJsonObject{{QStringLiteral("country"), country.trimmed().toUpper()},
+                                {QStringLiteral("ratePercent"), rateJson(rate)}});
+    const QString fallback = m_defaultRate->text().trimmed();
+    return QJsonObject{{QStringLiteral("defaultRatePercent"),
+                        fallback.isEmpty() ? QJsonValue() : rateJson(fallback)},
+                       {QStringLiteral("rates"), list}};
+}
+
+void SettingsPage::showTaxRows()
+{
+    const QString keep = selectedId(m_taxView);
+    QList<TableRow> rows;
+    for (const auto &[country, rate] : std::as_const(m_taxRows))
+        rows.append({country, {country, rate}, {country, rateJson(rate).toDouble()}});
+    m_taxModel->setRows(rows);
+    selectRowWithId(m_taxView, keep);
+    const bool selected = !selectedId(m_taxView).isEmpty();
+    m_editRate->setEnabled(selected);
+    m_removeRate->setEnabled(selected);
+}
+
+void SettingsPage::editTaxRate(bool add)
+{
+    const QString id = add ? QString() : selectedId(m_taxView);
+    if (!add && id.isEmpty())
+        return;
+    qsizetype index = -1;
+    for (qsizetype i = 0; i < m_taxRows.size(); ++i) {
+        if (m_taxRows.at(i).first == id)
+            index = i;
+    }
+    if (!add && index < 0)
+        return;
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("taxRateDialog"));
+    dialog->setAccessibleName(tr("Tax rate dialog"));
+    dialog->setWindowTitle(add ? tr("New tax rate") : tr("Tax rate for %1").arg(id));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setMinimumWidth(360);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *form = new QFormLayout;
+    QLineEdit *country = edit(dialog, tr("Tax country"), tr("two letters, e.g. FR"));
+    country->setMaxLength(8);
+    QLineEdit *rate = edit(dialog, tr("Tax rate percent"), tr("e.g. 20 or 7.7"));
+    if (!add) {
+        country->setText(m_taxRows.at(index).first);
+        rate->setText(m_taxRows.at(index).second);
+    }
+    form->addRow(tr("&Country:"), country);
+    form->addRow(tr("&Rate (%):"), rate);
+    layout->addLayout(form);
+    auto *buttons = new QDialogButtonBox(dialog);
+    QPushButton *ok = buttons->addButton(tr("&OK"), QDialogButtonBox::AcceptRole);
+    ok->setAccessibleName(tr("Keep tax rate"));
+    ok->setDefault(true);
+    QPushButton *cancel = buttons->addButton(tr("Cancel"), QDialogButtonBox::RejectRole);
+    cancel->setAccessibleName(tr("Cancel tax rate"));
+    layout->addWidget(buttons);
+    connect(cancel, &QPushButton::clicked, dialog, &QDialog::reject);
+    connect(ok, &QPushButton::clicked, this, [this, dialog, country, rate, index] {
+        // The table with this row in it, checked by the service's own reading of the body
+        // (no database involved): a bad country, rate or a country twice is named.
+        QList<QPair<QString, QString>> rows = m_taxRows;
+        const QPair<QString, QString> row{country->text().trimmed().toUpper(),
+                                          rate->text().trimmed()};
+        const qsizetype at = index >= 0 ? index : rows.size();
+        if (index >= 0)
+            rows[index] = row;
+        else
+            rows.append(row);
+        auto table = TaxRates::fromJson(taxJson(rows));
+        if (!table) {
+            QList<FieldError> mine;
+            for (const FieldError &f : table.error().fields) {
+                if (f.field.startsWith(QStringLiteral("rates[%1]").arg(at)))
+                    mine.append(f);
+            }
+            if (!mine.isEmpty()) {
+                Error e = table.error();
+                e.fields = mine;
+                showProblem(tr("The tax rate was not kept"), plainProblems(e, taxLabels(rows)));
+                return;
+            }
+        }
+        m_taxRows = rows;
+        m_taxRowsEdited = true;
+        showTaxRows();
+        selectRowWithId(m_taxView, row.first);
+        showMessage(tr("Tax rate for %1 changed: choose Save tax and invoices to keep it.")
+                            .arg(row.first));
+        dialog->accept();
+    });
+    dialog->open();
+}
+
+void SettingsPage::removeTaxRate()
+{
+    const QString id = selectedId(m_taxView);
+    for (qsizetype i = 0; i < m_taxRows.size(); ++i) {
+        if (m_taxRows.at(i).first == id) {
+            m_taxRows.removeAt(i);
+            m_taxRowsEdited = true;
+            showTaxRows();
+            showMessage(tr("Tax rate for %1 removed: choose Save tax and invoices to keep it.")
+                                .arg(id));
+            return;
+        }
+    }
+}
+
+void SettingsPage::saveTaxAndInvoices()
+{
+    const QList<QPair<QString, QString>> rows = m_taxRows;
+    const QJsonObject tax = taxJson(rows);
+    const QJsonObject prefixes{
+            {QStringLiteral("invoicePrefix"), m_invoicePrefix->text().trimmed()},
+            {QStringLiteral("creditNotePrefix"), m_creditNotePrefix->text().trimmed()}};
+    m_saveTax->setEnabled(false);
+    Shop *shop = &ctx().shop;
+    const QString sellerId = seller().id;
+    ctx().worker.run(
+            this,
+            [shop, sellerId, tax, prefixes]() -> Status {
+                if (auto s = requireOwner(shop, sellerId); !s)
+                    return s;
+                // Both are checked before anything is written.
+                auto table = TaxRates::fromJson(tax);
+                if (!table)
+                    return table.error();
+                auto profile = StoreProfiles::update(shop->database(), prefixes,
+                                                     shop->settings().currency);
+                if (!profile)
+                    return profile.error();
+                return TaxRates::save(shop->database(), table.value());
+            },
+            [this, rows](const Status &saved) {
+                m_saveTax->setEnabled(true);
+                if (!saved) {
+                    showProblem(tr("The tax rates and invoice prefixes were not saved"),
+                                plainProblems(saved.error(), taxLabels(rows)));
+                    return;
+                }
+                m_defaultRate->setModified(false);
+                m_invoicePrefix->setModified(false);
+                m_creditNotePrefix->setModified(false);
+                m_taxRowsEdited = false;
+                showMessage(tr("Tax rates and invoice prefixes saved."));
+                loadOwnerSettings();
+            });
 }
 
 } // namespace Mercato

@@ -10,6 +10,7 @@
 
 #include "model/connectionchecks.h"
 #include "model/shippingoptions.h"
+#include "model/taxrates.h"
 
 #include <QFutureWatcher>
 #include <QPointer>
@@ -71,6 +72,14 @@ private:
     void editShippingOption(bool add);
     void deleteShippingOption();
     void showProblem(const QString &title, const QString &text);
+    // The owner's tax rates and invoice prefixes (as PUT /owner/tax-rates and PATCH
+    // /owner/store): rows are edited here and saved together.
+    void editTaxRate(bool add);
+    void removeTaxRate();
+    void showTaxRows();
+    void saveTaxAndInvoices();
+    // The rows as PUT /owner/tax-rates' body (each rate as a number when it reads as one).
+    QJsonObject taxJson(const QList<QPair<QString, QString>> &rows) const;
 
     QLineEdit *m_name = nullptr;
     QLineEdit *m_contact = nullptr;
@@ -103,6 +112,19 @@ private:
     QPushButton *m_editOption = nullptr;
     QPushButton *m_deleteOption = nullptr;
     QList<ShippingOption> m_options;
+    QGroupBox *m_tax = nullptr;
+    QLineEdit *m_defaultRate = nullptr;
+    RowsModel *m_taxModel = nullptr;
+    QSortFilterProxyModel *m_taxProxy = nullptr;
+    QTableView *m_taxView = nullptr;
+    QPushButton *m_addRate = nullptr;
+    QPushButton *m_editRate = nullptr;
+    QPushButton *m_removeRate = nullptr;
+    QLineEdit *m_invoicePrefix = nullptr;
+    QLineEdit *m_creditNotePrefix = nullptr;
+    QPushButton *m_saveTax = nullptr;
+    QList<QPair<QString, QString>> m_taxRows; // country, rate as typed; in the table's order
+    bool m_taxRowsEdited = false;
     QPointer<QMessageBox> m_problem;
     QString m_currencyShown; // the store's currency, for prices
 
