@@ -195,6 +195,16 @@ void TestConsolePromotions::start(Console &console, const QString &email)
     QTRY_COMPARE(window.seller().email, email);
     window.resize(1024, 700);
     QCoreApplication::processEvents();
+    // Every page, the new ones and the Dashboard's wider cards included, fits at 1024×700.
+    for (const QString &name : MainWindow::pageNames()) {
+        const QSize need = window.page(name)->minimumSizeHint();
+        QVERIFY2(need.width() <= 1024 - 240 && need.height() <= 700 - 80,
+                 qPrintable(QStringLiteral("%1 needs %2×%3")
+                                    .arg(name)
+                                    .arg(need.width())
+                                    .arg(need.height())));
+    }
+    QTRY_COMPARE(window.size(), QSize(1024, 700));
 }
 
 QWidget *TestConsolePromotions::openCodes(Console &console)

@@ -106,7 +106,7 @@ DashboardPage::DashboardPage(ConsoleContext context, QWidget *parent)
                            tr("Coins customers spent as discounts on your products this month"),
                            QStringLiteral("Orders"));
     m_codeDiscounts = card(tr("Code discounts this month"),
-                           tr("What your discount codes took off your products this month"),
+                           tr("Taken off your products by your discount codes this month"),
                            QStringLiteral("Discount codes"));
     body()->addWidget(m_cards);
     auto *chartTitle = new QLabel(tr("<b>Sales, last 30 days</b>"), this);
@@ -129,6 +129,8 @@ QLabel *DashboardPage::card(const QString &name, const QString &caption, const Q
     auto *label = new QLabel(caption, frame);
     label->setAccessibleName(name + QStringLiteral(" caption"));
     label->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    // Long captions wrap: the cards' grid fits the page at 1024×700.
+    label->setWordWrap(true);
     auto *open = new QPushButton(tr("Open"), frame);
     open->setAccessibleName(tr("Open %1").arg(name));
     open->setFlat(true);

@@ -287,7 +287,7 @@ DiscountCodesPage::DiscountCodesPage(ConsoleContext context, QWidget *parent)
                                          tr("No discount codes yet. Choose “New code…” to make "
                                             "one."));
     for (const auto &[column, width] :
-         {std::pair{0, 120}, {1, 70}, {2, 80}, {3, 80}, {4, 115}, {5, 115}, {6, 70}, {7, 70}})
+         {std::pair{0, 120}, {1, 70}, {2, 80}, {3, 80}, {4, 125}, {5, 125}, {6, 70}, {7, 75}})
         m_view->setColumnWidth(column, width);
     m_view->sortByColumn(0, Qt::AscendingOrder);
     body()->addWidget(table, 1);
