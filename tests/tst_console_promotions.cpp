@@ -279,7 +279,7 @@ void TestConsolePromotions::createAndEditCodeThroughDialog()
     click(dialog, QStringLiteral("Save discount code"));
     QTRY_COMPARE(changed.size(), 1);
     QCOMPARE(changed.first().at(0).toString(), QString());
-    QTRY_VERIFY(!dialog->isVisible());
+    QTRY_VERIFY(!openDialog(page, QStringLiteral("Discount code dialog")));
 
     // In the database, as the model reads it.
     QList<DiscountCode> saved = codesOf(s);
@@ -416,7 +416,7 @@ void TestConsolePromotions::badInputNamesTheFieldAndSavesNothing()
     QCOMPARE(codesOf(s).first().value, qint64(5));
 
     click(dialog, QStringLiteral("Cancel discount code"));
-    QTRY_VERIFY(!dialog->isVisible());
+    QTRY_VERIFY(!openDialog(page, QStringLiteral("Discount code dialog")));
 }
 
 // End code… asks first; Keep leaves the code, End ends it (gone from the list, refused at
