@@ -4,7 +4,7 @@
 // ended after a confirmation; the owner's tax rates and invoice prefixes in Settings, read back
 // through the model; a paid order's invoice saved as PDF (its text read back with pdftotext)
 // holding the invoice's number, total and tax, the invoice buttons disabled on an unpaid
-// order; and the Dashboard's sales net of the code's discount.
+// order; and the Dashboard's sales net of the code's discount and of refunds.
 
 #include "support/consolefixture.h"
 #include "support/testsupport.h"
@@ -13,6 +13,7 @@
 #include "model/clock.h"
 #include "model/discountcodes.h"
 #include "model/invoices.h"
+#include "model/sellerrefunds.h"
 #include "model/shippingoptions.h"
 #include "model/shop.h"
 #include "model/storeprofile.h"
@@ -583,7 +584,8 @@ void TestConsolePromotions::taxRatesAndPrefixesInSettings()
 }
 
 // A paid order's Save invoice as PDF… writes the invoice of Invoices::html: the PDF's text
-// holds its number, total and tax. The Dashboard counts the order's sales net of the code.
+// holds its number, total and tax. The Dashboard counts the order's sales net of the code and
+// of a refund.
 void TestConsolePromotions::invoicePdfOfPaidOrder()
 {
     Store s;
@@ -673,6 +675,19 @@ void TestConsolePromotions::invoicePdfOfPaidOrder()
                  QStringLiteral("2.50 USD"));
     QCOMPARE(named<QLabel>(dashboard, QStringLiteral("Today's sales"))->text(),
              QStringLiteral("22.50 USD"));
+    // A refund of one lamp: the sales are net of it too.
+    auto refund
+            = SellerRefunds(shop).refund(s.ownerId, orderId, {{order->items.first().id, 1, 0, 0}},
+                                         QStringLiteral("Scratched"), false);
+    QVERIFY2(refund, qPrintable(refund ? QString() : refund.error().detail));
+    const qint64 back = refund->amountCents - refund->shippingRefundedCents;
+    QVERIFY(back > 0);
+    console.window.showPage(QStringLiteral("Orders"));
+    console.window.showPage(QStringLiteral("Dashboard"));
+    QTRY_COMPARE(named<QLabel>(dashboard, QStringLiteral("Today's sales"))->text(),
+                 amount(2250 - back) + QStringLiteral(" USD"));
+    QCOMPARE(named<QLabel>(dashboard, QStringLiteral("This month's sales"))->text(),
+             amount(2250 - back) + QStringLiteral(" USD"));
     QCOMPARE(named<QLabel>(dashboard, QStringLiteral("Coin discounts this month"))->text(),
              QStringLiteral("0.00 USD"));
     snap(&console.window, QStringLiteral("dashboard-net-sales"));
