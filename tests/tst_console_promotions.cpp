@@ -96,6 +96,7 @@ private Q_SLOTS:
     void taxRatesAndPrefixesInSettings();
     void invoicePdfOfPaidOrder();
     void invoiceButtonsDisabledOnUnpaidOrder();
+    void sharedOrdersInvoiceIsTheOwners();
 
 private:
     struct Store
@@ -715,6 +716,48 @@ void TestConsolePromotions::invoiceButtonsDisabledOnUnpaidOrder()
         QVERIFY2(button->toolTip().contains(QLatin1String("paid")), qPrintable(button->toolTip()));
     }
     snap(&console.window, QStringLiteral("orders-unpaid-invoice-buttons"));
+}
+
+// An order with another seller's lines too: its one invoice is the owner's to print; the other
+// seller is told so in a plain dialog and no file is asked for.
+void TestConsolePromotions::sharedOrdersInvoiceIsTheOwners()
+{
+    Store s;
+    setUp(s);
+    Shop &shop = s.server.shop();
+    auto sam = shop.accounts().registerAccount({QStringLiteral("sam@example.test"), kPassword,
+                                                QStringLiteral("Sam Seller"),
+                                                QStringLiteral("seller")});
+    QVERIFY2(sam, qPrintable(sam.error().detail));
+    NewProduct mug;
+    mug.name = QStringLiteral("Blue mug");
+    mug.priceCents = 800;
+    mug.stock = 5;
+    auto product = shop.catalog().create(sam->user.id, mug);
+    QVERIFY2(product, qPrintable(product.error().detail));
+    QVERIFY(shop.cart().setQuantity(s.customerId, product->id, 1));
+    const QString orderId = placeOrder(s, 1);
+    QVERIFY(shop.orders().sellerMove(s.ownerId, orderId, SellerAction::MarkPaid));
+
+    Console console(s.server);
+    start(console, QStringLiteral("sam@example.test"));
+    console.window.showPage(QStringLiteral("Orders"));
+    QWidget *page = console.window.page(QStringLiteral("Orders"));
+    auto *view = named<QTableView>(page, QStringLiteral("Order list"));
+    QTRY_VERIFY(rowOf(view, orderId) >= 0);
+    QVERIFY(clickRow(view, orderId));
+    QTRY_VERIFY(named<QAbstractButton>(page, QStringLiteral("Save invoice as PDF"))->isEnabled());
+    auto *orders = qobject_cast<OrdersPage *>(page);
+    QSignalSpy printed(orders, &OrdersPage::invoicePrinted);
+    click(page, QStringLiteral("Save invoice as PDF"));
+    QTRY_COMPARE(printed.size(), 1);
+    QVERIFY(printed.first().at(0).toString().contains(QLatin1String("owner")));
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = problemBox()));
+    QVERIFY2(box->text().contains(QLatin1String("owner")), qPrintable(box->text()));
+    auto *files = named<QFileDialog>(page, QStringLiteral("Invoice PDF file"));
+    QVERIFY(!files || !files->isVisible());
+    QVERIFY(orders->invoiceHtml().isEmpty());
 }
 
 QTEST_MAIN(TestConsolePromotions)

@@ -10,6 +10,7 @@
 #include "model/sellerrefunds.h"
 #include "model/shipments.h"
 #include "model/shop.h"
+#include "model/storeowner.h"
 #include "model/storeprofile.h"
 
 #include <QCheckBox>
@@ -42,6 +43,8 @@
 #include <QTextDocument>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace Mercato {
 
@@ -1034,6 +1037,20 @@ void OrdersPage::loadInvoice(std::function<void()> then)
                 if (order->invoiceNumber.isEmpty())
                     return makeError(ErrorCode::Conflict,
                                      tr("the order has no invoice until it is paid"));
+                // One invoice covers every seller's lines: a seller prints it when the lines
+                // are all its own, the store's owner always.
+                const bool othersLines
+                        = std::any_of(order->items.cbegin(), order->items.cend(),
+                                      [&](const OrderLine &l) { return l.sellerId != sellerId; });
+                if (othersLines) {
+                    auto owner = StoreOwner::isOwner(shop->database().connection(), sellerId);
+                    if (!owner)
+                        return owner.error();
+                    if (!owner.value())
+                        return makeError(ErrorCode::Forbidden,
+                                         tr("this order holds other sellers' lines too: its "
+                                            "invoice is printed by the store's owner"));
+                }
                 auto store = StoreProfiles::load(shop->database().connection());
                 if (!store)
                     return store.error();
