@@ -876,6 +876,12 @@ def test_discount_code_tax_invoice(shop, b):
         check(not b.d.find_elements(By.ID, 'code-discount'), 'a refused code shows an amount')
         b.d.execute_script('arguments[0].scrollIntoView({block: "center"})', field)
         b.screenshot('checkout-code-refused')
+        # Ordering with the refused code still typed in: nothing is ordered, the reason stays.
+        b.submit('Place order')
+        b.wait_text('.checkout .form-error', 'The discount code cannot be used on this order')
+        b.wait_text('#discount-code-note', 'There is no such discount code')
+        check(b.d.current_url.endswith('/shop/cart'), f'an order was placed with a refused code: {b.d.current_url}')
+        check(not shop.json('GET', '/api/v1/orders', token=token)['items'], 'an order was placed with a refused code')
 
         # The right code: its amount and the tax as the API's preview gives them.
         b.fill('Discount code', code)
@@ -896,6 +902,7 @@ def test_discount_code_tax_invoice(shop, b):
         check(tax.get_attribute('data-cents') == str(preview['taxCents']) and tax.text == f"includes {euros(preview['taxCents'])} tax",
               f'checkout shows {tax.text!r}, GET /cart says {preview["taxCents"]}')
         b.wait_text('#order-total', euros(preview['totalCents']))
+        check(not b.css('.checkout .form-error').text, 'the error about the refused code stays once a code applies')
         b.d.execute_script('arguments[0].scrollIntoView({block: "start"})', b.css('#discount-code'))
         b.screenshot('checkout-code-applied')
         # Remove code takes it off; applying it again brings it back.

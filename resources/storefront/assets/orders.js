@@ -94,8 +94,8 @@ export async function cartPage() {
     const total = preview ? preview.totalCents : cart.subtotalCents - coinCents;
     const applied = preview && codeCents ? preview.discounts.find((d) => d.kind === 'code') : null;
     summary.replaceChildren(...[h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
-      applied ? [h('span', { id: 'code-discount', 'data-cents': codeCents }, `Discount code ${applied.code} (−${money(codeCents, currency)})`), h('br')] : null,
-      h('span', { id: 'coins-used', 'data-coins': coinsUsed }, `Coins used ${coinsUsed} (−${money(coinCents, currency)})`), h('br'),
+      applied ? [h('span', { id: 'code-discount', 'data-cents': codeCents }, `Discount code ${applied.code} (−\u2060${money(codeCents, currency)})`), h('br')] : null,
+      h('span', { id: 'coins-used', 'data-coins': coinsUsed }, `Coins used ${coinsUsed} (−\u2060${money(coinCents, currency)})`), h('br'),
       delivery ? [h('span', { id: 'shipping-cost', 'data-cents': shippingCents }, `Shipping ${money(shippingCents, currency)}`), h('br')] : null,
       h('strong', { id: 'order-total' }, `Total ${money(total, currency)}`),
       preview && preview.taxCents ? [h('br'), taxNote(preview.taxCents, currency, 'tax-included')] : null].flat().filter(Boolean));
@@ -118,7 +118,7 @@ export async function cartPage() {
     button.disabled = true;
     try {
       const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), discountCode: codes.applied() || undefined,
+      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), discountCode: codes.forOrder(),
         ...(delivery ? await delivery.choice() : {}) };
       const order = await post('/orders', body, { 'Idempotency-Key': key });
       refreshBadges();
@@ -129,9 +129,9 @@ export async function cartPage() {
       if (err.status === 409 && !problem.errors) problem.detail = problem.detail || 'Some items are no longer available.';
       const reason = codeProblem(err);
       if (reason !== null) {
-        // The code stopped applying since the preview (used up meanwhile): say why beside it.
+        // A code typed but not applied, or one used up since the preview: say why beside it.
         problem.errors = problem.errors.filter((x) => x.field !== 'discountCode');
-        problem.detail = 'The discount code cannot be used any more. Remove it or try another one.';
+        problem.detail = 'The discount code cannot be used on this order: clear it or try another one.';
         showProblem(checkout, problem);
         codes.refused(reason);
       } else showProblem(checkout, problem);
@@ -177,6 +177,11 @@ function discountField() {
   let changed = () => {};
   const apply = h('button', { type: 'button', class: 'secondary', id: 'apply-code' }, 'Apply');
   const remove = h('button', { type: 'button', class: 'link', id: 'remove-code', hidden: true }, 'Remove code');
+  // A new state of the code ends a checkout error about the old one.
+  const clearBanner = () => {
+    const banner = input.closest('form') && input.closest('form').querySelector('.form-error');
+    if (banner) banner.textContent = '';
+  };
   const show = (message, bad) => {
     note.textContent = message;
     note.classList.toggle('bad', bad);
@@ -201,6 +206,7 @@ function discountField() {
     remove.hidden = true;
     apply.hidden = false;
     show('', false);
+    clearBanner();
     changed();
     input.focus();
   });
@@ -211,7 +217,9 @@ function discountField() {
     onChange: (fn) => { changed = fn; },
     // The code to price the cart with: the one being tried, else the applied one.
     pending: () => (pending !== undefined ? pending : applied) || undefined,
-    applied: () => applied,
+    // What the order asks for: the applied code, else one typed but not applied yet (the
+    // server then says whether it applies), never silently dropped.
+    forOrder: () => applied || input.value.trim() || undefined,
     accepted: (code) => {
       if (!code || code === applied) { pending = undefined; return; }
       applied = code;
@@ -221,6 +229,7 @@ function discountField() {
       apply.hidden = true;
       remove.hidden = false;
       show(`Code ${code.toUpperCase()} applied.`, false);
+      clearBanner();
     },
     refused: (reason) => {
       applied = null;
@@ -449,10 +458,9 @@ export async function orderPage(id, params) {
       try { await post(`/orders/${enc(o.id)}/cancel`, {}); flash('Your order is cancelled.', 'ok'); navigate(location.pathname, { replace: true }); } catch (err) { flash(err.message, 'error'); }
     } }, 'Cancel order'));
   }
-  if (o.invoiceNumber) {
-    actions.push(h('button', { type: 'button', class: 'secondary', id: 'invoice', 'aria-label': `Invoice ${o.invoiceNumber} (opens in a new tab)`,
-      onclick: () => openInvoice(o) }, 'Invoice'));
-  }
+  // Once paid, the invoice beside the order's money.
+  const invoice = o.invoiceNumber ? h('p', { class: 'actions invoice' }, h('button', { type: 'button', class: 'secondary', id: 'invoice',
+    'aria-label': `Invoice ${o.invoiceNumber} (opens in a new tab)`, onclick: () => openInvoice(o) }, 'Invoice')) : null;
   const label = orderLabel(o);
   const names = new Map(o.items.map((i) => [i.id, i.name]));
   mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/orders' }, 'Orders'), ' / ', `Order ${label}`),
@@ -469,6 +477,7 @@ export async function orderPage(id, params) {
         h('td', { class: 'num' }, money(item.lineTotalCents, o.currency)),
         h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}`, 'aria-label': `Ask for a refund of ${item.name}` }, 'Ask for a refund') : '—')))))),
     orderSummary(o),
+    invoice,
     delivery(o, names),
     actions.length ? h('div', { class: 'actions' }, actions) : null,
     payBox,
@@ -486,8 +495,8 @@ function orderSummary(o) {
   const code = (o.discounts || []).find((d) => d.kind === 'code');
   const coinCents = amountOf(o, 'coins');
   return h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)}`,
-    code ? [' · ', h('span', { id: 'order-code' }, `code ${code.code} (−${money(code.amountCents, o.currency)})`)] : '',
-    o.coinsUsed || !code ? ` · coins used ${o.coinsUsed} (−${money(o.discounts ? coinCents : o.discountCents, o.currency)})` : '',
+    code ? [' · ', h('span', { id: 'order-code' }, `code ${code.code} (−\u2060${money(code.amountCents, o.currency)})`)] : '',
+    o.coinsUsed || !code ? ` · coins used ${o.coinsUsed} (−\u2060${money(o.discounts ? coinCents : o.discountCents, o.currency)})` : '',
     o.shipping ? ` · shipping ${o.shippingCents ? money(o.shippingCents, o.currency) : 'free'}` : '', ' · ',
     h('strong', {}, `Total ${money(o.totalCents, o.currency)}`),
     o.taxCents ? [' (', taxNote(o.taxCents, o.currency, 'order-tax'), ')'] : null);
