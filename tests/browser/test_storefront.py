@@ -952,6 +952,13 @@ def test_discount_code_tax_invoice(shop, b):
             b.d.switch_to.window(main_tab)
         b.d.find_element(By.ID, 'logout').click()
         b.wait_text('#menu', 'Sign in')
+        # Signed out, a reload asks for no refresh that can only fail.
+        b.d.get_log('browser')
+        b.d.refresh()
+        b.ready()
+        time.sleep(0.2)
+        logged = [e['message'] for e in b.d.get_log('browser') if e['level'] in ('SEVERE', 'WARNING')]
+        check(not logged, f'a reload after signing out logs {logged}')
     finally:
         shop.json('PUT', '/api/v1/owner/tax-rates', rates, token=seller)
 
