@@ -8,7 +8,9 @@ name, currency and logo from its settings; keyboard use; a new customer register
 checks out with coins, the seller marks the order paid (API), the customer sees it paid,
 reviews a product (with markup that must stay text), asks a refund with a photo and sees the
 seller's decision (the coins shown at checkout are the ones the order uses); an order cancelled
-before payment; a wrong password; forgot and reset password from the mailed link; the friendly
+before payment; a seller's discount code at checkout (refused in plain words, then applied
+with the tax GET /cart prices) and the paid order's invoice; a signed-out walk that logs
+nothing in the console; a wrong password; forgot and reset password from the mailed link; the friendly
 404 page; checkout with Stripe when Stripe.js cannot load; CSP and cache headers.
 Screenshots of each page at desktop and phone width go to SCREENSHOT_DIR.
 """
@@ -29,6 +31,7 @@ import threading
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 
@@ -290,6 +293,20 @@ def test_store_facts(shop, b):
     check('Bean & Leaf' in b.css('#store-foot').text, 'footer did not follow the name')
     b.screenshot('store-name-and-logo')
     set_store_name(shop, facts['name'])
+
+
+def test_signed_out_console(shop, b):
+    """A visitor who never signed in walks the main pages: no request fails and the console
+    stays clean (no refresh is tried without a sign-in in this browser)."""
+    b.d.get_log('browser')  # what earlier pages logged
+    product = shop.json('GET', '/api/v1/products?limit=1')['items'][0]
+    for path in ('/', '/shop', f"/shop/products/{product['id']}", '/shop?q=coffee', '/shop/login',
+                 '/shop/register', '/shop/forgot', '/shop/cart', '/shop/orders'):
+        b.open(path)
+        time.sleep(0.2)  # a late request would log after the page says it is ready
+        logged = [e['message'] for e in b.d.get_log('browser') if e['level'] in ('SEVERE', 'WARNING')]
+        check(not logged, f'{path} signed out logs {logged}')
+    check('Sign in' in b.css('#menu').text, 'the walk is not signed out')
 
 
 def test_keyboard(b):
@@ -808,6 +825,144 @@ def journey(shop, b):
     check('Sign in' in b.css('#menu').text, 'still signed in after signing out and reloading')
 
 
+def euros(cents):
+    return f'€{cents / 100:,.2f}'
+
+
+def test_discount_code_tax_invoice(shop, b):
+    """A seller's discount code at checkout: a wrong code is refused in plain words beside the
+    field, the right one shows its amount and the tax as GET /cart prices them, the order
+    carries the code, and once paid the customer opens its invoice."""
+    seller = shop.login('seller@demo.mercato.test', 'demo-seller-pass')
+    seller_id = shop.json('GET', '/api/v1/me', token=seller)['id']
+    code = f'BEANS{int(time.time()) % 100000}'
+    shop.json('POST', '/api/v1/seller/discount-codes', {
+        'code': code, 'kind': 'percent', 'value': 10, 'minSubtotalCents': 0, 'startsAt': None,
+        'endsAt': None, 'maxUses': None, 'oncePerCustomer': True}, token=seller)
+    rates = shop.json('GET', '/api/v1/owner/tax-rates', token=seller)
+    shop.json('PUT', '/api/v1/owner/tax-rates', {'defaultRatePercent': 0, 'rates': [{'country': 'US', 'ratePercent': 7.25}]},
+              token=seller)
+    try:
+        email = f'code.shopper.{int(time.time())}@example.test'
+        shop.json('POST', '/api/v1/auth/register', {'email': email, 'password': 'code-shopper-pass',
+                                                     'displayName': 'Cora Coder', 'role': 'customer'})
+        token = shop.login(email, 'code-shopper-pass')
+        shop.json('POST', '/api/v1/me/addresses', {'name': 'Cora Coder', 'line1': '5 Elm Street', 'city': 'Springfield',
+                                                  'postalCode': '62701', 'country': 'US'}, token=token)
+        product = shop.json('GET', f'/api/v1/products?sellerId={seller_id}&inStock=true&limit=1')['items'][0]
+        shop.json('PUT', f"/api/v1/cart/items/{product['id']}", {'quantity': 2}, token=token)
+
+        b.open('/shop/login')
+        b.fill('Email', email)
+        b.fill('Password', 'code-shopper-pass')
+        b.submit('Sign in')
+        b.wait_text('#menu', 'Cora Coder')
+        b.click_id('cart-link')
+        check(b.h1() == 'Your cart', b.h1())
+        b.wait_text('#tax-included', 'includes €')
+        coins = b.d.find_element(By.ID, 'coins')
+        coins.clear()
+        coins.send_keys('0')
+        b.wait_text('#coins-used', 'Coins used 0 ')
+
+        # A wrong code: the reason in plain words beside the field, tied to it for screen readers.
+        field = b.fill('Discount code', 'NOSUCHCODE')
+        b.click_id('apply-code')
+        b.wait_text('#discount-code-note', 'There is no such discount code')
+        note = b.css('#discount-code-note').text
+        check('discountCode' not in note and '{' not in note and '422' not in note, f'the reason is not plain words: {note!r}')
+        check(field.get_attribute('aria-describedby') == 'discount-code-note', 'the reason is not linked to the field')
+        check(field.get_attribute('aria-invalid') == 'true', 'the refused code is not marked invalid')
+        check(not b.d.find_elements(By.ID, 'code-discount'), 'a refused code shows an amount')
+        b.d.execute_script('arguments[0].scrollIntoView({block: "center"})', field)
+        b.screenshot('checkout-code-refused')
+        # Ordering with the refused code still typed in: nothing is ordered, the reason stays.
+        b.submit('Place order')
+        b.wait_text('.checkout .form-error', 'The discount code cannot be used on this order')
+        b.wait_text('#discount-code-note', 'There is no such discount code')
+        check(b.d.current_url.endswith('/shop/cart'), f'an order was placed with a refused code: {b.d.current_url}')
+        check(not shop.json('GET', '/api/v1/orders', token=token)['items'], 'an order was placed with a refused code')
+
+        # The right code: its amount and the tax as the API's preview gives them.
+        b.fill('Discount code', code)
+        b.click_id('apply-code')
+        b.wait_text('#discount-code-note', f'Code {code} applied')
+        b.wait_text('#code-discount', code)
+        params = {'shippingOptionId': b.css('#ship-option').get_attribute('value'),
+                  'shippingAddressId': b.css('#ship-address').get_attribute('value'),
+                  'coinsToUse': 0, 'discountCode': code}
+        preview = shop.json('GET', '/api/v1/cart?' + urllib.parse.urlencode(params), token=token)
+        amount = sum(d['amountCents'] for d in preview['discounts'] if d['kind'] == 'code')
+        check(amount > 0, f'the code takes nothing off: {preview}')
+        shown = b.css('#code-discount')
+        check(shown.get_attribute('data-cents') == str(amount) and euros(amount) in shown.text,
+              f'checkout shows {shown.text!r} ({shown.get_attribute("data-cents")}), GET /cart says {amount}')
+        check(preview['taxCents'] > 0, f'no tax in the preview: {preview}')
+        tax = b.css('#tax-included')
+        check(tax.get_attribute('data-cents') == str(preview['taxCents']) and tax.text == f"includes {euros(preview['taxCents'])} tax",
+              f'checkout shows {tax.text!r}, GET /cart says {preview["taxCents"]}')
+        b.wait_text('#order-total', euros(preview['totalCents']))
+        check(not b.css('.checkout .form-error').text, 'the error about the refused code stays once a code applies')
+        b.d.execute_script('arguments[0].scrollIntoView({block: "start"})', b.css('#discount-code'))
+        b.screenshot('checkout-code-applied')
+        # Remove code takes it off; applying it again brings it back.
+        b.click_id('remove-code')
+        b.wait.until(lambda d: not d.find_elements(By.ID, 'code-discount'))
+        b.fill('Discount code', code.lower())
+        b.click_id('apply-code')
+        b.wait_text('#code-discount', code)
+
+        b.submit('Place order')
+        b.wait.until(lambda d: '/shop/orders/' in d.current_url)
+        b.ready()
+        order_id = b.d.current_url.split('/shop/orders/')[1].split('/')[0]
+        order = shop.json('GET', f'/api/v1/orders/{order_id}', token=token)
+        placed = [d for d in order['discounts'] if d['kind'] == 'code']
+        check(placed and placed[0]['code'].upper() == code and placed[0]['amountCents'] == amount, f'the order holds {order["discounts"]}')
+        check(order['taxCents'] == preview['taxCents'] and order['totalCents'] == preview['totalCents'],
+              f'order tax {order["taxCents"]} total {order["totalCents"]}, preview {preview["taxCents"]} {preview["totalCents"]}')
+        b.click_id('see-order')
+        b.wait_text('#order-status', 'pending payment')
+        b.wait_text('#order-tax', f"includes {euros(order['taxCents'])} tax")
+        b.wait_text('#order-code', code)
+        check(not b.d.find_elements(By.ID, 'invoice'), 'an unpaid order offers an invoice')
+
+        # Paid: the invoice opens in a new tab with its number.
+        shop.json('POST', f'/api/v1/seller/orders/{order_id}/mark-paid', {}, token=seller)
+        b.d.refresh()
+        b.ready()
+        b.wait_text('#order-status', 'paid')
+        number = shop.json('GET', f'/api/v1/orders/{order_id}', token=token)['invoiceNumber']
+        check(number, 'the paid order has no invoice number')
+        b.screenshot('order-invoice')
+        main_tab = b.d.current_window_handle
+        b.click_id('invoice')
+        b.wait.until(lambda d: len(d.window_handles) == 2)
+        b.d.switch_to.window([w for w in b.d.window_handles if w != main_tab][0])
+        try:
+            b.wait.until(lambda d: number in d.find_element(By.TAG_NAME, 'body').text)
+            check(b.d.title == f'Invoice {number}', f'invoice tab title {b.d.title!r}')
+            check(b.d.execute_script("return getComputedStyle(document.querySelector('table')).borderCollapse") == 'collapse',
+                  'the invoice is shown without its styles')
+            errors = b.csp_errors()
+            check(not errors, f'the invoice tab: {errors}')
+            b.screenshot('invoice')
+        finally:
+            b.d.close()
+            b.d.switch_to.window(main_tab)
+        b.d.find_element(By.ID, 'logout').click()
+        b.wait_text('#menu', 'Sign in')
+        # Signed out, a reload asks for no refresh that can only fail.
+        b.d.get_log('browser')
+        b.d.refresh()
+        b.ready()
+        time.sleep(0.2)
+        logged = [e['message'] for e in b.d.get_log('browser') if e['level'] in ('SEVERE', 'WARNING')]
+        check(not logged, f'a reload after signing out logs {logged}')
+    finally:
+        shop.json('PUT', '/api/v1/owner/tax-rates', rates, token=seller)
+
+
 def main():
     started = time.time()
     for old in glob.glob(os.path.join(SHOTS, '*.png')):
@@ -825,9 +980,11 @@ def main():
                 print(f'FAIL {name}: {e}')
         b = Browser(shop)
         for name, fn in (('store facts', lambda: test_store_facts(shop, b)),
+                         ('signed out console', lambda: test_signed_out_console(shop, b)),
                          ('wrong password', lambda: test_wrong_password(b)),
                          ('keyboard', lambda: test_keyboard(b)),
                          ('journey', lambda: journey(shop, b)),
+                         ('discount code, tax and invoice', lambda: test_discount_code_tax_invoice(shop, b)),
                          ('password reset', lambda: test_password_reset(shop, b)),
                          ('not found', lambda: test_not_found(shop, b))):
             try:

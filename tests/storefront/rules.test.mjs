@@ -2,7 +2,7 @@
 // format, and the catalogue's address as an API query.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { coinCap, query, toCents, catalogState, catalogQuery, orderLabel, trackingHref, addressLines } from '../../resources/storefront/assets/rules.js';
+import { coinCap, query, toCents, catalogState, catalogQuery, orderLabel, trackingHref, addressLines, discountReason } from '../../resources/storefront/assets/rules.js';
 import { money, setCurrency } from '../../resources/storefront/assets/ui.js';
 
 const store = { coinValueCents: 1, maxCoinDiscountPercent: 50 };
@@ -76,4 +76,23 @@ test('an address is shown line by line, empty parts left out', () => {
     region: '', postalCode: '10115', country: 'DE', phone: null }), ['Erika', 'Hauptstrasse 5', '10115 Berlin', 'DE']);
   assert.deepEqual(addressLines({ name: 'Al', line1: '1 Bay Rd', city: 'Doha', country: 'QA' }), ['Al', '1 Bay Rd', 'Doha', 'QA']);
   assert.deepEqual(addressLines(null), []);
+});
+
+test('a discount code that does not apply is explained in plain words', () => {
+  const money = (c) => `€${(c / 100).toFixed(2)}`;
+  const date = (iso) => iso.slice(0, 10);
+  const say = (m) => discountReason(m, money, date);
+  assert.match(say('no such discount code'), /no such discount code/);
+  assert.equal(say('SPRING starts at 2027-03-01T00:00:00Z'), 'This code can only be used from 2027-03-01.');
+  assert.equal(say('SPRING has ended'), 'This code has expired.');
+  assert.match(say('SPRING is used up'), /used as often/);
+  assert.match(say('the discount code is used up'), /used as often/);
+  assert.match(say('you have used SPRING already'), /already used this code/);
+  assert.match(say('SPRING applies to none of the items in the cart'), /none of the items in your cart/);
+  assert.equal(say('SPRING needs items of its seller worth at least 2500 cents'),
+    'This code needs at least €25.00 of its seller’s products in your cart.');
+  for (const m of ['discountCode must be 1 to 64 characters', '', undefined]) {
+    const s = say(m);
+    assert.doesNotMatch(s, /discountCode|cents|\{/);
+  }
 });

@@ -21,9 +21,24 @@ export function signedIn() { return accessToken !== null; }
 export function onSessionChange(fn) { listeners.add(fn); }
 function changed() { for (const fn of listeners) fn(user); }
 
+// A hint, not a secret: localStorage says this browser signed in and has not signed out, so a
+// refresh cookie may exist. The page cannot see the HttpOnly cookie itself; without the hint a
+// visitor who never signed in would post a refresh that can only fail at every page load.
+const HINT = 'mercato.session';
+function hint(on) {
+  try {
+    if (on) localStorage.setItem(HINT, '1');
+    else localStorage.removeItem(HINT);
+  } catch { /* storage off: sessions then end with the page */ }
+}
+export function maySignIn() {
+  try { return localStorage.getItem(HINT) === '1'; } catch { return false; }
+}
+
 function setSession(session) {
   accessToken = session.accessToken;
   if (session.user) user = session.user;
+  hint(true);
 }
 
 async function raw(method, path, { body, headers = {}, auth = true } = {}) {
@@ -52,7 +67,7 @@ export function refresh() {
     refreshing = (async () => {
       try {
         const res = await raw('POST', '/auth/refresh', { body: {}, auth: false, headers: COOKIE });
-        if (!res.ok) return false;
+        if (!res.ok) { hint(false); return false; }
         setSession(await res.json());
         if (!user) user = await parse(await raw('GET', '/me'));
         changed();
@@ -75,6 +90,19 @@ export async function api(method, path, options = {}) {
     else { user = null; changed(); }
   }
   return parse(res);
+}
+
+// A document the API serves as text (an invoice's HTML), with the session's token; an
+// ApiError as api() gives for a refusal.
+export async function text(path, accept = 'text/html') {
+  const options = { headers: { Accept: accept } };
+  let res = await raw('GET', path, options);
+  if (res.status === 401 && accessToken) {
+    accessToken = null;
+    if (await refresh()) res = await raw('GET', path, options);
+  }
+  if (!res.ok) return parse(res);
+  return res.text();
 }
 
 export const get = (path) => api('GET', path);
@@ -103,6 +131,7 @@ export async function logout() {
   } catch { /* the session ends here either way */ }
   accessToken = null;
   user = null;
+  hint(false);
   changed();
 }
 

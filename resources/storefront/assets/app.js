@@ -1,6 +1,6 @@
 // The shell: the page's frame, the menu with cart and unread counts, and a small history
 // router over the pages (shell.js holds what the pages share with it).
-import { get, logout, refresh, signedIn, currentUser, onSessionChange, ApiError } from './api.js';
+import { get, logout, refresh, maySignIn, signedIn, currentUser, onSessionChange, ApiError } from './api.js';
 import { store, setStoreFacts, setRenderer, navigate, refreshBadges } from './shell.js';
 import { h, mount, setTitle, setCurrency, flash, clearFlash } from './ui.js';
 import { catalogPage, productPage } from './catalog.js';
@@ -140,7 +140,9 @@ async function start() {
     document.getElementById('store-name').setAttribute('aria-hidden', 'true');
   }
   document.getElementById('store-foot').textContent = `© ${storeFacts.name}`;
-  await refresh(); // a session kept in the refresh cookie survives a reload
+  // A session kept in the refresh cookie survives a reload; only asked for when this browser
+  // signed in and did not sign out since (no failing request for every other visitor).
+  if (maySignIn()) await refresh();
   renderMenu();
   setInterval(refreshBadges, 60000);
   await render(false);

@@ -1,9 +1,9 @@
 // Cart, checkout with coins and shipping, orders (history, cancel, pay), refund requests and complaints
 // with photos, notifications.
-import { get, post, put, del, api, reloadUser, query } from './api.js';
+import { get, post, put, del, api, text, reloadUser, query } from './api.js';
 import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
 import { navigate, requireSignIn, store, refreshBadges } from './shell.js';
-import { coinCap, orderLabel, trackingHref, addressLines } from './rules.js';
+import { coinCap, orderLabel, trackingHref, addressLines, discountReason } from './rules.js';
 
 const enc = encodeURIComponent;
 
@@ -31,41 +31,84 @@ export async function cartPage() {
         await del(`/cart/items/${enc(item.productId)}`); navigate('/shop/cart', { replace: true });
       } }, 'Remove')));
   });
-  const cap = coinCap(cart.subtotalCents, me.coins, store());
-  const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, max: cap, value: cap, inputmode: 'numeric' });
+  const capText = h('p', { id: 'coin-cap' });
+  const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, inputmode: 'numeric' });
+  // The coins allowed: a share of the subtotal after the code's amount (the server's rule).
+  let cap = 0;
+  const setCap = (codeCents) => {
+    const was = cap;
+    cap = coinCap(cart.subtotalCents - codeCents, me.coins, store());
+    coinsInput.max = cap;
+    capText.dataset.cap = cap;
+    capText.textContent = `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order${codeCents ? ' after its discount code' : ''}: you can use up to ${cap} here.`;
+    if (coinsInput.value === '' || Number(coinsInput.value) === was) coinsInput.value = cap;
+  };
+  setCap(0);
   const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
   // Delivery, once the store has shipping options: a saved address or a new one, and an option.
   const delivery = shipping.items.length ? deliveryFields(shipping.items, book.items, currency) : null;
   const coinsWanted = () => Math.max(0, Math.min(cap, Math.floor(Number(coinsInput.value) || 0)));
+  const codes = discountField();
   let shown = 0;
+  // Every change is priced by the server as the order would be (GET /cart's preview): the
+  // code's amount, the coins, shipping and the tax the total contains.
   const update = async () => {
     const used = coinsWanted();
-    const discount = used * store().coinValueCents;
     const turn = ++shown;
-    let shippingCents = 0;
-    let total = cart.subtotalCents - discount;
-    if (delivery) {
-      // The server prices the choice as the order would (GET /cart's preview).
+    const where = delivery ? delivery.previewQuery() : {};
+    const ask = (code, place) => get(`/cart${query({ ...place, coinsToUse: used, discountCode: code })}`);
+    // With the delivery chosen, else (an incomplete address) priced without shipping.
+    const attempt = async (code) => {
       try {
-        const preview = await get(`/cart${query({ ...delivery.previewQuery(), coinsToUse: used })}`);
-        shippingCents = preview.shippingCents;
-        total = preview.totalCents;
-      } catch { /* an incomplete address: the total without shipping */ }
+        return await ask(code, where);
+      } catch (err) {
+        if (!delivery || codeProblem(err) !== null) throw err;
+      }
+      return ask(code, {});
+    };
+    const tried = codes.pending();
+    let preview = null;
+    try {
+      preview = await attempt(tried);
       if (turn !== shown) return;
+      if (tried) codes.accepted(tried);
+    } catch (err) {
+      if (turn !== shown) return;
+      const reason = tried ? codeProblem(err) : null;
+      if (reason !== null) {
+        // Refused: the reason beside the field, the totals without the code.
+        codes.refused(reason);
+        preview = await attempt(undefined).catch(() => null);
+        if (turn !== shown) return;
+      } else if (tried) codes.refused('The code could not be checked just now. Try again.');
     }
-    summary.replaceChildren(h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
-      h('span', { id: 'coins-used', 'data-coins': used }, `Coins used ${used} (−${money(discount, currency)})`), h('br'),
-      delivery ? h('span', { id: 'shipping-cost', 'data-cents': shippingCents }, `Shipping ${money(shippingCents, currency)}`) : null,
-      delivery ? h('br') : null,
-      h('strong', { id: 'order-total' }, `Total ${money(total, currency)}`));
+    const codeCents = preview ? amountOf(preview, 'code') : 0;
+    if (cap !== coinCap(cart.subtotalCents - codeCents, me.coins, store())) {
+      setCap(codeCents);
+      update();
+      return;
+    }
+    const coinsUsed = preview ? preview.coinsUsed : used;
+    const coinCents = preview ? amountOf(preview, 'coins') : used * store().coinValueCents;
+    const shippingCents = preview ? preview.shippingCents : 0;
+    const total = preview ? preview.totalCents : cart.subtotalCents - coinCents;
+    const applied = preview && codeCents ? preview.discounts.find((d) => d.kind === 'code') : null;
+    summary.replaceChildren(...[h('span', {}, `Subtotal ${money(cart.subtotalCents, currency)}`), h('br'),
+      applied ? [h('span', { id: 'code-discount', 'data-cents': codeCents }, `Discount code ${applied.code} (−\u2060${money(codeCents, currency)})`), h('br')] : null,
+      h('span', { id: 'coins-used', 'data-coins': coinsUsed }, `Coins used ${coinsUsed} (−\u2060${money(coinCents, currency)})`), h('br'),
+      delivery ? [h('span', { id: 'shipping-cost', 'data-cents': shippingCents }, `Shipping ${money(shippingCents, currency)}`), h('br')] : null,
+      h('strong', { id: 'order-total' }, `Total ${money(total, currency)}`),
+      preview && preview.taxCents ? [h('br'), taxNote(preview.taxCents, currency, 'tax-included')] : null].flat().filter(Boolean));
   };
+  codes.onChange(update);
   coinsInput.addEventListener('input', update);
   if (delivery) delivery.element.addEventListener('change', update);
   update();
   const checkout = h('form', { class: 'panel checkout', 'aria-labelledby': 'checkout-h' },
     h('h2', { id: 'checkout-h' }, 'Checkout'),
-    h('p', { id: 'coin-cap', 'data-cap': cap }, `You have ${me.coins} coins. Coins pay at most ${store().maxCoinDiscountPercent}% of an order: you can use up to ${cap} here.`),
+    capText,
     h('div', { class: 'field' }, h('label', { for: 'coins' }, 'Coins to use'), coinsInput, h('span', { class: 'field-error', 'data-for': 'coinsToUse' })),
+    codes.element,
     delivery ? delivery.element : null,
     summary,
     h('button', { type: 'submit' }, 'Place order'));
@@ -75,7 +118,8 @@ export async function cartPage() {
     button.disabled = true;
     try {
       const key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), ...(delivery ? await delivery.choice() : {}) };
+      const body = { coinsToUse: Math.max(0, Math.floor(Number(coinsInput.value) || 0)), discountCode: codes.forOrder(),
+        ...(delivery ? await delivery.choice() : {}) };
       const order = await post('/orders', body, { 'Idempotency-Key': key });
       refreshBadges();
       navigate(`/shop/orders/${enc(order.id)}/thanks`);
@@ -83,7 +127,14 @@ export async function cartPage() {
       button.disabled = false;
       const problem = err.problem || { detail: err.message };
       if (err.status === 409 && !problem.errors) problem.detail = problem.detail || 'Some items are no longer available.';
-      showProblem(checkout, problem);
+      const reason = codeProblem(err);
+      if (reason !== null) {
+        // A code typed but not applied, or one used up since the preview: say why beside it.
+        problem.errors = problem.errors.filter((x) => x.field !== 'discountCode');
+        problem.detail = 'The discount code cannot be used on this order: clear it or try another one.';
+        showProblem(checkout, problem);
+        codes.refused(reason);
+      } else showProblem(checkout, problem);
     }
   });
   mount(h('h1', {}, 'Your cart'),
@@ -94,6 +145,101 @@ export async function cartPage() {
       h('tbody', {}, rows))),
     checkout);
   return 'Cart';
+}
+
+// "includes €1.23 tax": prices contain their tax, the total says how much (nothing in a store
+// that charges none).
+function taxNote(cents, currency, id) {
+  if (!cents) return null;
+  return h('span', { class: 'tax', id, 'data-cents': cents }, `includes ${money(cents, currency)} tax`);
+}
+
+function amountOf(priced, kind) {
+  return (priced.discounts || []).filter((d) => d.kind === kind).reduce((s, d) => s + d.amountCents, 0);
+}
+
+// The plain-words reason when the API refused the discount code (its 422 names the code);
+// null for any other problem.
+function codeProblem(err) {
+  const errors = (err && err.status === 422 && err.problem && err.problem.errors) || [];
+  const mine = errors.find((x) => x.field === 'discountCode');
+  return mine ? discountReason(mine.message, (c) => money(c, store().currency), when) : null;
+}
+
+// The discount code part of the checkout: the field, Apply, and once a code applies, Remove.
+// The code is only held as applied after the server priced the cart with it.
+function discountField() {
+  const input = h('input', { id: 'discount-code', name: 'discountCode', type: 'text', maxlength: 64, autocomplete: 'off',
+    autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'discount-code-note' });
+  const note = h('p', { id: 'discount-code-note', class: 'code-note', 'aria-live': 'polite' });
+  let applied = null;
+  let pending;
+  let changed = () => {};
+  const apply = h('button', { type: 'button', class: 'secondary', id: 'apply-code' }, 'Apply');
+  const remove = h('button', { type: 'button', class: 'link', id: 'remove-code', hidden: true }, 'Remove code');
+  // A new state of the code ends a checkout error about the old one.
+  const clearBanner = () => {
+    const banner = input.closest('form') && input.closest('form').querySelector('.form-error');
+    if (banner) banner.textContent = '';
+  };
+  const show = (message, bad) => {
+    note.textContent = message;
+    note.classList.toggle('bad', bad);
+    if (bad) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  const tryCode = () => {
+    const code = input.value.trim();
+    if (!code) { show('Type a discount code first.', true); return; }
+    if (code.length > 64) { show('There is no such discount code. Check how it is spelled.', true); return; }
+    pending = code;
+    show('Checking the code…', false);
+    changed();
+  };
+  apply.addEventListener('click', tryCode);
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); tryCode(); } });
+  remove.addEventListener('click', () => {
+    applied = null;
+    pending = undefined;
+    input.value = '';
+    input.readOnly = false;
+    remove.hidden = true;
+    apply.hidden = false;
+    show('', false);
+    clearBanner();
+    changed();
+    input.focus();
+  });
+  const element = h('div', { class: 'field code' }, h('label', { for: 'discount-code' }, 'Discount code'),
+    h('div', { class: 'code-row' }, input, apply, remove), note);
+  return {
+    element,
+    onChange: (fn) => { changed = fn; },
+    // The code to price the cart with: the one being tried, else the applied one.
+    pending: () => (pending !== undefined ? pending : applied) || undefined,
+    // What the order asks for: the applied code, else one typed but not applied yet (the
+    // server then says whether it applies), never silently dropped.
+    forOrder: () => applied || input.value.trim() || undefined,
+    accepted: (code) => {
+      if (!code || code === applied) { pending = undefined; return; }
+      applied = code;
+      pending = undefined;
+      input.value = code.toUpperCase();
+      input.readOnly = true;
+      apply.hidden = true;
+      remove.hidden = false;
+      show(`Code ${code.toUpperCase()} applied.`, false);
+      clearBanner();
+    },
+    refused: (reason) => {
+      applied = null;
+      pending = undefined;
+      input.readOnly = false;
+      apply.hidden = false;
+      remove.hidden = true;
+      show(reason, true);
+    },
+  };
 }
 
 // The delivery part of the checkout form: where to (a saved address, or a new one typed in)
@@ -312,6 +458,9 @@ export async function orderPage(id, params) {
       try { await post(`/orders/${enc(o.id)}/cancel`, {}); flash('Your order is cancelled.', 'ok'); navigate(location.pathname, { replace: true }); } catch (err) { flash(err.message, 'error'); }
     } }, 'Cancel order'));
   }
+  // Once paid, the invoice beside the order's money.
+  const invoice = o.invoiceNumber ? h('p', { class: 'actions invoice' }, h('button', { type: 'button', class: 'secondary', id: 'invoice',
+    'aria-label': `Invoice ${o.invoiceNumber} (opens in a new tab)`, onclick: () => openInvoice(o) }, 'Invoice')) : null;
   const label = orderLabel(o);
   const names = new Map(o.items.map((i) => [i.id, i.name]));
   mount(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/shop/orders' }, 'Orders'), ' / ', `Order ${label}`),
@@ -327,9 +476,8 @@ export async function orderPage(id, params) {
           ? `${item.shippedQuantity || 0} of ${item.quantity - (item.refundedQuantity || 0)}` : '—'),
         h('td', { class: 'num' }, money(item.lineTotalCents, o.currency)),
         h('td', {}, refundable ? h('a', { href: `/shop/orders/${enc(o.id)}/refund${query({ item: item.id })}`, 'aria-label': `Ask for a refund of ${item.name}` }, 'Ask for a refund') : '—')))))),
-    h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)} · coins used ${o.coinsUsed} (−${money(o.discountCents, o.currency)})`,
-      o.shipping ? ` · shipping ${o.shippingCents ? money(o.shippingCents, o.currency) : 'free'}` : '', ' · ',
-      h('strong', {}, `Total ${money(o.totalCents, o.currency)}`)),
+    orderSummary(o),
+    invoice,
     delivery(o, names),
     actions.length ? h('div', { class: 'actions' }, actions) : null,
     payBox,
@@ -339,6 +487,41 @@ export async function orderPage(id, params) {
     h('p', {}, h('a', { href: `/shop/complaints/new${query({ order: o.id })}` }, 'Report a problem with this order')));
   if (o.status === 'pending_payment' && params.get('pay') === '1') payment(o, payBox).catch((err) => flash(err.message, 'error'));
   return `Order ${label}`;
+}
+
+// The order's money in one line: subtotal, each discount, shipping, the total and the tax it
+// contains.
+function orderSummary(o) {
+  const code = (o.discounts || []).find((d) => d.kind === 'code');
+  const coinCents = amountOf(o, 'coins');
+  return h('p', { class: 'summary' }, `Subtotal ${money(o.subtotalCents, o.currency)}`,
+    code ? [' · ', h('span', { id: 'order-code' }, `code ${code.code} (−\u2060${money(code.amountCents, o.currency)})`)] : '',
+    o.coinsUsed || !code ? ` · coins used ${o.coinsUsed} (−\u2060${money(o.discounts ? coinCents : o.discountCents, o.currency)})` : '',
+    o.shipping ? ` · shipping ${o.shippingCents ? money(o.shippingCents, o.currency) : 'free'}` : '', ' · ',
+    h('strong', {}, `Total ${money(o.totalCents, o.currency)}`),
+    o.taxCents ? [' (', taxNote(o.taxCents, o.currency, 'order-tax'), ')'] : null);
+}
+
+// The invoice is served only with the customer's bearer token, which lives in this page's
+// memory (never in a cookie or the address), so a plain link cannot carry it: the page fetches
+// the HTML with the token and shows it in a new tab from a blob URL. The tab is opened at the
+// click, before the fetch, so that pop-up blockers allow it. A blob document keeps this page's
+// Content-Security-Policy, which refuses inline styles: the invoice's own <style> is swapped
+// for the same rules in invoice.css, served with the page's assets.
+const INVOICE_CSS = new URL('./invoice.css', import.meta.url).href;
+async function openInvoice(o) {
+  const tab = window.open('', '_blank');
+  try {
+    const html = (await text(`/orders/${enc(o.id)}/invoice`))
+      .replace(/<style>[\s\S]*?<\/style>/, `<link rel="stylesheet" href="${INVOICE_CSS}">`);
+    const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+    if (tab) tab.location.href = url;
+    else window.location.href = url;
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    if (tab) tab.close();
+    flash(err.status === 409 ? 'The invoice is made once the order is paid.' : 'The invoice could not be opened. Try again.', 'error');
+  }
 }
 
 // Where the order goes, how, and the parcels on their way with their tracking.

@@ -66,3 +66,22 @@ export function addressLines(a) {
   return [a.name, a.line1, a.line2, town, a.region, a.country, a.phone]
     .filter((p) => p && String(p).trim()).map((p) => String(p).trim());
 }
+
+// Why a discount code does not apply, in plain words for the shopper, from the API's reason
+// (the message of its 422 naming the code). `money` formats cents in the store's currency,
+// `date` an RFC 3339 time; a reason not known here gets a general sentence, never the API's
+// own wording.
+export function discountReason(message, money, date) {
+  const m = String(message || '');
+  let g;
+  if (/^no such discount code/i.test(m)) return 'There is no such discount code. Check how it is spelled.';
+  if ((g = / starts at (\S+)$/.exec(m))) return `This code can only be used from ${date(g[1])}.`;
+  if (/ has ended$/.test(m)) return 'This code has expired.';
+  if (/ is used up$/.test(m)) return 'This code has been used as often as it may be.';
+  if (/^you have used .* already$/i.test(m)) return 'You have already used this code; it can be used once per customer.';
+  if (/ applies to none of the items/.test(m)) return 'This code is for another seller’s products: none of the items in your cart qualifies.';
+  if ((g = / worth at least (\d+) cents$/.exec(m))) {
+    return `This code needs at least ${money(Number(g[1]))} of its seller’s products in your cart.`;
+  }
+  return 'This code cannot be used on this order.';
+}
