@@ -157,7 +157,7 @@ QList<FieldError> Accounts::passwordProblems(const QString &field, const QString
 QString Accounts::dayOf(qint64 ms) const
 {
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
-            .toTimeZone(m_settings.timeZone)
+            .toTimeZone(m_settings.zone())
             .date()
             .toString(Qt::ISODate);
 }

@@ -127,7 +127,7 @@ Status seedShipping(Shop &shop, const QStringList &customerIds, QStringList *opt
              QStringLiteral("Pay by bank transfer to Demo Roastery, account 000123456789, "
                             "routing 121000358 (First Demo Bank), quoting your order number. "
                             "We ship once the money has arrived.")}};
-    if (auto p = StoreProfiles::update(shop.database(), store, shop.settings().currency); !p)
+    if (auto p = shop.updateStoreProfile(store); !p)
         return p.error();
     const QList<QJsonObject> books{demoAddress("Alice Example", "12 Elm Street", "Springfield",
                                                "62701", "US", "+1 217 555 0142"),

@@ -202,7 +202,7 @@ Status OrderService::addHistory(const QSqlDatabase &db, const QString &orderId,
     // Every way to paid (marked by a seller, Stripe's webhook, coins alone) passes here, in the
     // transaction that pays: the invoice gets its number with it.
     if (status == OrderStatus::Paid) {
-        if (auto n = Invoices::issueNumber(db, orderId, Clock::nowMs(), m_settings.timeZone); !n)
+        if (auto n = Invoices::issueNumber(db, orderId, Clock::nowMs(), m_settings.zone()); !n)
             return n.error();
     }
     auto q = execSql(
@@ -451,7 +451,7 @@ Result<Order> OrderService::placeOrderInTransaction(const QString &customerId, q
     auto number = Checkout::nextOrderNumber(db, m_database.engine());
     if (!number)
         return number.error();
-    auto currency = StoreProfiles::currency(db, m_settings.currency);
+    auto currency = StoreProfiles::currency(db, m_settings.configuredCurrency());
     if (!currency)
         return currency.error();
     const qint64 expiresAt = now + qint64(m_settings.pendingOrderTtlMinutes) * 60'000;

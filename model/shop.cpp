@@ -247,7 +247,20 @@ Status Shop::open()
         return s;
     m_open = true;
     m_mail->setJournal(m_mailOutbox.get());
+    // The owner's currency, if one was chosen: what the catalogue and the console show.
+    if (auto profile = StoreProfiles::load(m_database->connection()); profile)
+        m_options.settings.live->setProfileCurrency(profile->currency);
+    else
+        return profile.error();
     return Ok{};
+}
+
+Result<StoreProfile> Shop::updateStoreProfile(const QJsonObject &patch)
+{
+    auto profile = StoreProfiles::update(*m_database, patch, settings().configuredCurrency());
+    if (profile)
+        m_options.settings.live->setProfileCurrency(profile->currency);
+    return profile;
 }
 
 } // namespace Mercato

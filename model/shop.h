@@ -18,6 +18,7 @@
 #include "passwordresets.h"
 #include "payments.h"
 #include "readcache.h"
+#include "storeprofile.h"
 #include "storesettings.h"
 #include "tokens.h"
 
@@ -52,6 +53,9 @@ public:
 
     // Opens the database and migrates it; refuses a schema newer than this binary.
     Status open();
+    // PATCH /owner/store and the console's Settings: StoreProfiles::update, and the store's
+    // currency as this process shows it follows at once.
+    Result<StoreProfile> updateStoreProfile(const QJsonObject &patch);
 
     Database &database() { return *m_database; }
     const StoreSettings &settings() const { return m_options.settings; }

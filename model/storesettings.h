@@ -4,10 +4,58 @@
 #include <QString>
 #include <QTimeZone>
 
+#include <memory>
+#include <mutex>
+#include <optional>
+
 namespace Mercato {
+
+// What the owner changes while the shop runs, seen by every thread at once without a restart:
+// the currency and time zone the setup wizard or Settings last saved (none until then: the
+// ones the process started with), and the store profile's own currency (PATCH /owner/store;
+// loaded when the shop opens). Another process of the same shop sees a change at its next
+// start; orders always read the profile's currency from the database.
+class LiveStoreFacts
+{
+public:
+    void setConfigured(const QString &currency, const QTimeZone &zone)
+    {
+        std::lock_guard lock(m_mutex);
+        m_currency = currency;
+        m_zone = zone;
+    }
+    void setProfileCurrency(const QString &currency) // empty: the profile names none
+    {
+        std::lock_guard lock(m_mutex);
+        m_profileCurrency = currency;
+    }
+    std::optional<QString> configuredCurrency() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_currency;
+    }
+    std::optional<QTimeZone> zone() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_zone;
+    }
+    QString profileCurrency() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_profileCurrency;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::optional<QString> m_currency;
+    std::optional<QTimeZone> m_zone;
+    QString m_profileCurrency;
+};
 
 struct StoreSettings
 {
+    // As configured when the process started; read the live values through the functions
+    // below.
     QString currency = QStringLiteral("USD");
     QTimeZone timeZone = QTimeZone::systemTimeZone();
     int dailyCoins = 10;
@@ -31,6 +79,19 @@ struct StoreSettings
     // MERCATO_EMAIL_VERIFICATION: an account registered through the API gets a link to prove
     // its address and stays unverified until it is followed; off: it counts as verified.
     bool verifyNewAccounts = true;
+
+    // Shared by the copies of these settings (the shop's services hold references or copies).
+    std::shared_ptr<LiveStoreFacts> live = std::make_shared<LiveStoreFacts>();
+    // The configured currency (MERCATO_CURRENCY, mercato.conf), as last saved.
+    QString configuredCurrency() const { return live->configuredCurrency().value_or(currency); }
+    // The currency prices are in: the store profile's, else the configured one.
+    QString storeCurrency() const
+    {
+        const QString chosen = live->profileCurrency();
+        return chosen.isEmpty() ? configuredCurrency() : chosen;
+    }
+    // The store's time zone (days of daily coins, invoice years, the dashboard's days).
+    QTimeZone zone() const { return live->zone().value_or(timeZone); }
 };
 
 } // namespace Mercato

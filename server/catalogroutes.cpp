@@ -140,7 +140,7 @@ Response listProducts(Shop &shop, const Request &request)
         return Response::fromError(result.error());
     QJsonArray items;
     for (const Product &p : result->items)
-        items.append(productJson(p, shop.settings().currency));
+        items.append(productJson(p, shop.settings().storeCurrency()));
     Response response = Response::json(
             200, QJsonObject{{QStringLiteral("items"), items},
                              {QStringLiteral("nextCursor"),
@@ -179,7 +179,7 @@ Response createProduct(Shop &shop, const Request &request)
     auto created = shop.catalog().create(request.user().userId, in);
     if (!created)
         return Response::fromError(created.error());
-    Response r = productResponse(201, created.value(), shop.settings().currency);
+    Response r = productResponse(201, created.value(), shop.settings().storeCurrency());
     r.setHeader("Location", productLocation(created->id).toUtf8());
     return r;
 }
@@ -201,7 +201,7 @@ Response getProduct(Shop &shop, const Request &request)
             }
         }
     }
-    return productResponse(200, p.value(), shop.settings().currency);
+    return productResponse(200, p.value(), shop.settings().storeCurrency());
 }
 
 Response patchProduct(Shop &shop, const Request &request)
@@ -236,7 +236,7 @@ Response patchProduct(Shop &shop, const Request &request)
                                          QString::fromUtf8(request.header("if-match")));
     if (!updated)
         return Response::fromError(updated.error());
-    return productResponse(200, updated.value(), shop.settings().currency);
+    return productResponse(200, updated.value(), shop.settings().storeCurrency());
 }
 
 Response deleteProduct(Shop &shop, const Request &request)
@@ -267,7 +267,7 @@ Response adjustStock(Shop &shop, const Request &request)
     auto p = shop.catalog().adjustStock(request.user().userId, current->id, *delta, *reason);
     if (!p)
         return Response::fromError(p.error());
-    return productResponse(200, p.value(), shop.settings().currency);
+    return productResponse(200, p.value(), shop.settings().storeCurrency());
 }
 
 Response sellerInventory(Shop &shop, const Request &request)
@@ -291,7 +291,7 @@ Response sellerInventory(Shop &shop, const Request &request)
         items.append(QJsonObject{{QStringLiteral("id"), p.id},
                                  {QStringLiteral("name"), p.name},
                                  {QStringLiteral("priceCents"), p.priceCents},
-                                 {QStringLiteral("currency"), shop.settings().currency},
+                                 {QStringLiteral("currency"), shop.settings().storeCurrency()},
                                  {QStringLiteral("stock"), p.stock},
                                  {QStringLiteral("lowStockThreshold"), p.lowStockThreshold},
                                  {QStringLiteral("lowStock"), p.lowStock()},

@@ -42,7 +42,7 @@ QJsonObject profileJson(const StoreProfile &p, Shop &shop)
     return QJsonObject{
             {QStringLiteral("name"), p.name.isEmpty() ? QStringLiteral("Mercato") : p.name},
             {QStringLiteral("currency"),
-             p.currency.isEmpty() ? shop.settings().currency : p.currency},
+             p.currency.isEmpty() ? shop.settings().configuredCurrency() : p.currency},
             {QStringLiteral("logoUrl"), p.logoUrl.isEmpty() ? QJsonValue() : QJsonValue(p.logoUrl)},
             {QStringLiteral("address"), p.address ? QJsonValue(p.address->toJson()) : QJsonValue()},
             {QStringLiteral("taxId"), p.taxId.isEmpty() ? QJsonValue() : QJsonValue(p.taxId)},
@@ -209,7 +209,7 @@ void registerShippingRoutes(Router &router, Shop &shop)
         if (!body)
             return Response::fromError(body.error());
         auto profile
-                = StoreProfiles::update(shop.database(), body.value(), shop.settings().currency);
+                = shop.updateStoreProfile(body.value());
         if (!profile)
             return Response::fromError(profile.error());
         QJsonObject json = profileJson(profile.value(), shop);

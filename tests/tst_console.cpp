@@ -358,6 +358,7 @@ private Q_SLOTS:
     void shellListsPages();
     void wizardCreatesOwnerThenLockAndSwitchSeller();
     void wizardShowsValidationMessages();
+    void wizardChoicesApplyAtOnceAndLeavingAsks();
     void dataLocationAskedOnFirstStart();
     void wizardAddsDemoData();
     void refundApproveAndReject();
@@ -788,6 +789,118 @@ void TestConsole::wizardShowsValidationMessages()
     QVERIFY(wizard->isVisible());
     QVERIFY(window.seller().id.isEmpty());
     QCOMPARE(server.shop().accounts().sellerCount().value(), 0);
+}
+
+// The currency and time zone chosen in the first-run wizard apply at once, without a restart:
+// the product dialog asks for a price in that currency, the API's store and catalogue answer in
+// it, and the store's days follow the zone. Escape asks before leaving the setup; leaving says
+// why nobody can sign in and offers the setup again, instead of a sign-in nobody can pass.
+void TestConsole::wizardChoicesApplyAtOnceAndLeavingAsks()
+{
+    TestServer server;
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    QCOMPARE(server.shop().settings().storeCurrency(), QStringLiteral("USD"));
+    Console console(server);
+    MainWindow &window = console.window;
+    window.show();
+    window.begin();
+    SetupWizard *wizard = window.setupWizard();
+    QTRY_VERIFY(wizard->isVisible());
+
+    // Escape asks; "Continue setting up" keeps the wizard where it was.
+    type(wizard, QStringLiteral("Store name"), QStringLiteral("Euro Teas"));
+    QTest::keyClick(wizard, Qt::Key_Escape);
+    QTRY_VERIFY(wizard->leaveQuestion() && wizard->leaveQuestion()->isVisible());
+    snap(wizard->leaveQuestion(), QStringLiteral("setup-leave-question"));
+    click(wizard->leaveQuestion(), QStringLiteral("Continue setting up"));
+    QTRY_VERIFY(!wizard->leaveQuestion()->isVisible());
+    QVERIFY(wizard->isVisible());
+    QCOMPARE(named<QLineEdit>(wizard, QStringLiteral("Store name"))->text(),
+             QStringLiteral("Euro Teas"));
+
+    // Cancel, then "Stop for now": no sign-in dialog that no account could pass; the window
+    // says why and how to go on.
+    click(wizard, QStringLiteral("Cancel"));
+    QTRY_VERIFY(wizard->leaveQuestion()->isVisible());
+    click(wizard->leaveQuestion(), QStringLiteral("Stop for now"));
+    QTRY_VERIFY(!wizard->isVisible());
+    QVERIFY(!window.loginDialog()->isVisible());
+    auto *locked = named<QLabel>(&window, QStringLiteral("Locked"));
+    auto *again = named<QPushButton>(&window, QStringLiteral("Set up the store"));
+    QVERIFY(locked && again);
+    QVERIFY2(locked->text().contains(QLatin1String("no owner account")),
+             qPrintable(locked->text()));
+    QVERIFY(again->isVisible());
+    snap(&window, QStringLiteral("setup-stopped"));
+    QCOMPARE(server.shop().accounts().sellerCount().value(), 0);
+
+    // Back to the setup: euros and Berlin.
+    click(&window, QStringLiteral("Set up the store"));
+    QTRY_VERIFY(wizard->isVisible());
+    QCOMPARE(wizard->currentId(), 0);
+    type(wizard, QStringLiteral("Store name"), QStringLiteral("Euro Teas"));
+    named<QComboBox>(wizard, QStringLiteral("Currency"))->setCurrentText(QStringLiteral("EUR"));
+    named<QComboBox>(wizard, QStringLiteral("Time zone"))
+            ->setCurrentText(QStringLiteral("Europe/Berlin"));
+    click(wizard, QStringLiteral("Next"));
+    QTRY_COMPARE(wizard->currentId(), 1);
+    type(wizard, QStringLiteral("Owner name"), QStringLiteral("Olive Owner"));
+    type(wizard, QStringLiteral("Owner email"), QStringLiteral("olive@example.test"));
+    type(wizard, QStringLiteral("Owner password"), kPassword);
+    type(wizard, QStringLiteral("Confirm password"), kPassword);
+    click(wizard, QStringLiteral("Finish"));
+    QTRY_COMPARE(window.seller().email, QStringLiteral("olive@example.test"));
+    QVERIFY(!again->isVisible());
+    QCOMPARE(locked->text(), QStringLiteral("Mercato is locked. Sign in to continue."));
+
+    // At once, in this process: the shop's currency and zone.
+    QCOMPARE(server.shop().settings().storeCurrency(), QStringLiteral("EUR"));
+    QCOMPARE(server.shop().settings().zone().id(), QByteArray("Europe/Berlin"));
+    // The product dialog asks for euros.
+    window.showPage(QStringLiteral("Products"));
+    auto *page = qobject_cast<ProductsPage *>(window.page(QStringLiteral("Products")));
+    QVERIFY(page);
+    QTRY_VERIFY(window.worker().isIdle());
+    click(page, QStringLiteral("New product"));
+    QTRY_VERIFY(page->dialog() && page->dialog()->isVisible());
+    QLineEdit *price = named<QLineEdit>(page->dialog(), QStringLiteral("Price"));
+    QVERIFY(price);
+    QString priceLabel;
+    for (QLabel *l : page->dialog()->findChildren<QLabel *>()) {
+        if (l->buddy() == price)
+            priceLabel = l->text();
+    }
+    QVERIFY2(priceLabel.contains(QLatin1String("EUR")), qPrintable(priceLabel));
+    page->dialog()->reject();
+
+    // The API answers in euros too: the store, and a product the owner adds through it.
+    const HttpResult store = server.client().get(QStringLiteral("/api/v1/store"));
+    QCOMPARE(store.status, 200);
+    QCOMPARE(store.json().value(QStringLiteral("currency")).toString(), QStringLiteral("EUR"));
+    Client owner = server.client();
+    const HttpResult login
+            = owner.post(QStringLiteral("/api/v1/auth/login"),
+                         {{QStringLiteral("email"), QStringLiteral("olive@example.test")},
+                          {QStringLiteral("password"), kPassword}});
+    QCOMPARE(login.status, 200);
+    owner.setToken(login.json().value(QStringLiteral("accessToken")).toString());
+    const HttpResult made
+            = owner.post(QStringLiteral("/api/v1/products"),
+                         {{QStringLiteral("name"), QStringLiteral("Sencha")},
+                          {QStringLiteral("priceCents"), 1800},
+                          {QStringLiteral("stock"), 5}});
+    QCOMPARE(made.status, 201);
+    QCOMPARE(made.json().value(QStringLiteral("currency")).toString(), QStringLiteral("EUR"));
+    const HttpResult list = server.client().get(QStringLiteral("/api/v1/products"));
+    QCOMPARE(list.status, 200);
+    QCOMPARE(list.json()
+                     .value(QStringLiteral("items"))
+                     .toArray()
+                     .at(0)
+                     .toObject()
+                     .value(QStringLiteral("currency"))
+                     .toString(),
+             QStringLiteral("EUR"));
 }
 
 void TestConsole::refundApproveAndReject()

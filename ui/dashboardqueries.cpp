@@ -15,8 +15,8 @@ namespace Mercato {
 DashboardFigures dashboardFigures(Shop &shop, const QString &sellerId)
 {
     DashboardFigures f;
-    f.currency = shop.settings().currency;
-    const QTimeZone zone = shop.settings().timeZone;
+    f.currency = shop.settings().storeCurrency();
+    const QTimeZone zone = shop.settings().zone();
     const QDate today = Clock::nowUtc().toTimeZone(zone).date();
     for (int i = 29; i >= 0; --i) {
         f.dayLabels.append(today.addDays(-i).toString(QStringLiteral("MMM d")));

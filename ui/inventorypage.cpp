@@ -119,7 +119,7 @@ void InventoryPage::refresh()
                         = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_products = products.value();
-                const QString currency = ctx().shop.settings().currency;
+                const QString currency = ctx().shop.settings().storeCurrency();
                 QList<TableRow> rows;
                 int low = 0;
                 for (const Product &p : std::as_const(m_products)) {

@@ -30,6 +30,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPainter>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -153,9 +154,21 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     addPage(new ServerPage(context, m_stack), tr("Server"));
     addPage(new SellersPage(context, m_stack), tr("Sellers")); // the owner's only
 
-    m_lockedPage = new QLabel(tr("Mercato is locked. Sign in to continue."), m_stack);
-    m_lockedPage->setAccessibleName(tr("Locked"));
-    static_cast<QLabel *>(m_lockedPage)->setAlignment(Qt::AlignCenter);
+    // Locked: the pages go away until someone signs in. A store whose setup was stopped before
+    // its owner's account existed says so, with the way back to the setup.
+    m_lockedPage = new QWidget(m_stack);
+    auto *lockedLayout = new QVBoxLayout(m_lockedPage);
+    lockedLayout->addStretch();
+    m_lockedText = new QLabel(tr("Mercato is locked. Sign in to continue."), m_lockedPage);
+    m_lockedText->setAccessibleName(tr("Locked"));
+    m_lockedText->setAlignment(Qt::AlignCenter);
+    m_lockedText->setWordWrap(true);
+    lockedLayout->addWidget(m_lockedText);
+    m_setUpStore = new QPushButton(tr("Set &up the store…"), m_lockedPage);
+    m_setUpStore->setAccessibleName(tr("Set up the store"));
+    m_setUpStore->hide();
+    lockedLayout->addWidget(m_setUpStore, 0, Qt::AlignHCenter);
+    lockedLayout->addStretch();
     m_stack->addWidget(m_lockedPage);
     m_stack->setCurrentWidget(m_lockedPage);
     m_pages->setEnabled(false);
@@ -219,7 +232,21 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     timer->start(500);
 
     m_wizard = new SetupWizard(shop, *m_worker, monitor, this);
-    connect(m_wizard, &SetupWizard::ownerCreated, this, &MainWindow::signIn);
+    connect(m_wizard, &SetupWizard::ownerCreated, this, [this](const Account &owner) {
+        m_lockedText->setText(tr("Mercato is locked. Sign in to continue."));
+        m_setUpStore->hide();
+        signIn(owner);
+    });
+    connect(m_wizard, &SetupWizard::abandoned, this, [this] {
+        m_lockedText->setText(tr("This store has no owner account yet, so nobody can sign in. "
+                                 "Set up the store to begin; nothing was saved."));
+        m_setUpStore->show();
+        m_setUpStore->setFocus();
+    });
+    connect(m_setUpStore, &QPushButton::clicked, m_wizard, [this] {
+        m_wizard->restart();
+        m_wizard->open();
+    });
     m_login = new LoginDialog(shop, *m_worker, this);
     connect(m_login, &LoginDialog::signedIn, this, &MainWindow::signIn);
     m_account = new AccountDialog(shop, *m_worker, this);

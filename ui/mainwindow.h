@@ -10,6 +10,7 @@
 
 class QLabel;
 class QListWidget;
+class QPushButton;
 class QStackedWidget;
 class QSystemTrayIcon;
 
@@ -82,6 +83,8 @@ private:
     QListWidget *m_pages = nullptr;
     QStackedWidget *m_stack = nullptr;
     QWidget *m_lockedPage = nullptr;
+    QLabel *m_lockedText = nullptr;
+    QPushButton *m_setUpStore = nullptr;
     QMap<QString, Page *> m_pageByName;
     QAction *m_goSellers = nullptr;
     QLabel *m_apiUrl = nullptr;

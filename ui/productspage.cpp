@@ -442,7 +442,7 @@ void ProductsPage::refresh()
                         = m_pendingSelect.isEmpty() ? selectedId(m_view) : m_pendingSelect;
                 m_pendingSelect.clear();
                 m_products = products.value();
-                const QString currency = ctx().shop.settings().currency;
+                const QString currency = ctx().shop.settings().storeCurrency();
                 QList<TableRow> rows;
                 for (const Product &p : std::as_const(m_products)) {
                     const QString rating
@@ -517,7 +517,7 @@ void ProductsPage::showDetails()
         return;
     }
     loadReviews(p->id);
-    const QString currency = ctx().shop.settings().currency;
+    const QString currency = ctx().shop.settings().storeCurrency();
     QString description = p->description.left(600).toHtmlEscaped();
     description.replace(QLatin1Char('\n'), QStringLiteral("<br>"));
     const QString average
@@ -571,7 +571,7 @@ void ProductsPage::openDialog(bool edit)
     }
     if (m_dialog)
         m_dialog->deleteLater();
-    m_dialog = new ProductDialog(existing, ctx().shop.settings().currency, this);
+    m_dialog = new ProductDialog(existing, ctx().shop.settings().storeCurrency(), this);
     m_dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_dialog, &ProductDialog::submitted, this, &ProductsPage::save);
     m_dialog->open();

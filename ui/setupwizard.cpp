@@ -13,8 +13,11 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QTimeZone>
 #include <QVBoxLayout>
 
@@ -65,14 +68,14 @@ SetupWizard::SetupWizard(Shop &shop, ConsoleWorker &worker, ServerMonitor *monit
     m_currency->addItems({QStringLiteral("USD"), QStringLiteral("EUR"), QStringLiteral("GBP"),
                           QStringLiteral("JPY"), QStringLiteral("CAD"), QStringLiteral("AUD"),
                           QStringLiteral("CHF")});
-    m_currency->setCurrentText(shop.settings().currency);
+    m_currency->setCurrentText(shop.settings().storeCurrency());
     m_timeZone = new QComboBox(store);
     m_timeZone->setAccessibleName(tr("Time zone"));
     m_timeZone->setEditable(true);
     const QList<QByteArray> zones = QTimeZone::availableTimeZoneIds();
     for (const QByteArray &z : zones)
         m_timeZone->addItem(QString::fromUtf8(z));
-    m_timeZone->setCurrentText(QString::fromUtf8(shop.settings().timeZone.id()));
+    m_timeZone->setCurrentText(QString::fromUtf8(shop.settings().zone().id()));
     m_storeError = errorLabel(store, tr("Store errors"));
     storeForm->addRow(tr("Store &name:"), m_storeName);
     storeForm->addRow(tr("&Currency:"), m_currency);
@@ -168,6 +171,10 @@ void SetupWizard::createOwner()
         server.currency = m_currency->currentText().trimmed().toUpper();
         server.timeZone = m_timeZone->currentText().trimmed();
     }
+    // The currency also goes into the store's profile (every process reads it from the
+    // database), and both apply at once: prices typed next are in it, without a restart.
+    const QString currency = m_currency->currentText().trimmed().toUpper();
+    const QTimeZone zone(m_timeZone->currentText().trimmed().toUtf8());
     Shop *shop = &m_shop;
     ServerMonitor *monitor = m_monitor;
     const bool demo = m_demo->isChecked();
@@ -175,7 +182,7 @@ void SetupWizard::createOwner()
         m_ownerError->setText(tr("Creating your account and the demo data…"));
     m_worker.run(
             this,
-            [shop, monitor, reg, details, server, demo]() -> Result<Account> {
+            [shop, monitor, reg, details, server, demo, currency, zone]() -> Result<Account> {
                 // The details first: an account is the one step that cannot be redone.
                 if (auto s = saveStoreDetails(shop->database(), details); !s)
                     return s.error();
@@ -183,6 +190,11 @@ void SetupWizard::createOwner()
                     if (auto s = monitor->saveSettings(server); !s)
                         return s.error();
                 }
+                shop->settings().live->setConfigured(currency, zone);
+                if (auto p = shop->updateStoreProfile(
+                            QJsonObject{{QStringLiteral("currency"), currency}});
+                    !p)
+                    return p.error();
                 auto session = shop->accounts().registerAccount(reg);
                 if (!session)
                     return session.error();
@@ -211,6 +223,36 @@ void SetupWizard::createOwner()
                 Q_EMIT ownerCreated(result.value());
                 accept();
             });
+}
+
+void SetupWizard::reject()
+{
+    if (m_created) {
+        QWizard::reject();
+        return;
+    }
+    if (m_leave && m_leave->isVisible())
+        return;
+    delete m_leave; // an earlier, answered one
+    m_leave = new QMessageBox(QMessageBox::Question, tr("Stop setting up?"),
+                              tr("Mercato needs its first account, the store owner's, before "
+                                 "it can be used. Stop now and set up the store later?"),
+                              QMessageBox::NoButton, this);
+    m_leave->setAccessibleName(tr("Stop setting up?"));
+    m_leave->setTextFormat(Qt::PlainText);
+    QPushButton *stay = m_leave->addButton(tr("&Continue setting up"), QMessageBox::RejectRole);
+    stay->setAccessibleName(tr("Continue setting up"));
+    QPushButton *leave = m_leave->addButton(tr("&Stop for now"), QMessageBox::AcceptRole);
+    leave->setAccessibleName(tr("Stop for now"));
+    m_leave->setDefaultButton(stay);
+    m_leave->setEscapeButton(stay);
+    connect(m_leave, &QMessageBox::buttonClicked, this, [this, leave](QAbstractButton *b) {
+        if (b != leave)
+            return;
+        QWizard::reject();
+        Q_EMIT abandoned();
+    });
+    m_leave->open();
 }
 
 } // namespace Mercato

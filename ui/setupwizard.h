@@ -10,6 +10,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMessageBox;
 
 namespace Mercato {
 
@@ -26,10 +27,17 @@ public:
                 QWidget *parent = nullptr);
 
     bool validateCurrentPage() override;
+    // Escape, Cancel or the window's close button: asks first, since the console cannot be
+    // used before the owner's account exists.
+    void reject() override;
+    // The open "Stop setting up?" question, if any.
+    QMessageBox *leaveQuestion() const { return m_leave; }
 
 Q_SIGNALS:
     // The owner exists and may use the console.
     void ownerCreated(const Mercato::Account &owner);
+    // The person chose to stop before the owner's account was made.
+    void abandoned();
 
 private:
     void createOwner();
@@ -47,6 +55,7 @@ private:
     QLabel *m_storeError = nullptr;
     QLabel *m_ownerError = nullptr;
     QCheckBox *m_demo = nullptr;
+    QMessageBox *m_leave = nullptr;
     bool m_busy = false;
     bool m_created = false;
 };
