@@ -345,7 +345,7 @@ void DiscountCodesPage::refresh()
                         5000);
                 if (!codes)
                     return codes.error();
-                auto currency = StoreProfiles::currency(db, shop->settings().currency);
+                auto currency = StoreProfiles::currency(db, shop->settings().configuredCurrency());
                 if (!currency)
                     return currency.error();
                 return Loaded{codes.value(), currency.value()};

@@ -417,9 +417,10 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
             [this] { chooseTlsFile(m_tlsCert, tr("Choose the TLS certificate")); });
     connect(browseKey, &QPushButton::clicked, this,
             [this] { chooseTlsFile(m_tlsKey, tr("Choose the TLS key")); });
-    auto *restart = new QLabel(tr("Currency, time zone and server settings take effect the next "
-                                  "time Mercato starts. With a TLS certificate and its key (both "
-                                  "checked when you save), the API serves HTTPS only."),
+    auto *restart = new QLabel(tr("The currency and time zone apply as soon as you save; the "
+                                  "server settings take effect the next time Mercato starts. With "
+                                  "a TLS certificate and its key (both checked when you save), "
+                                  "the API serves HTTPS only."),
                                server);
     restart->setAccessibleName(tr("Restart note"));
     restart->setWordWrap(true);
@@ -687,6 +688,10 @@ void SettingsPage::refresh()
                            {}};
                 if (out.details)
                     out.logo = logoThumbnail(shop, out.details->logoKey);
+                // The currency prices are in: the store profile's when the owner chose one.
+                if (auto currency = StoreProfiles::currency(shop->database().connection(),
+                                                            shop->settings().configuredCurrency()))
+                    out.server.currency = currency.value();
                 return out;
             },
             [this](const Loaded &loaded) {
@@ -758,10 +763,25 @@ void SettingsPage::save()
                     if (auto tls = loadTlsFiles(server.tlsCert, server.tlsKey); !tls)
                         return tls.error();
                 }
+                // A new currency goes into the store's profile first: refused (409) once the
+                // store has orders, before anything else is written.
+                if (server.currency != shop->settings().storeCurrency()) {
+                    if (auto p = shop->updateStoreProfile(
+                                QJsonObject{{QStringLiteral("currency"), server.currency}});
+                        !p)
+                        return p.error();
+                }
                 if (auto s = saveStoreDetails(shop->database(), details); !s)
                     return s;
-                if (monitor)
-                    return monitor->saveSettings(server);
+                if (monitor) {
+                    if (auto s = monitor->saveSettings(server); !s)
+                        return s;
+                }
+                // Both apply at once, in this process, without a restart.
+                shop->settings().live->setConfigured(
+                        server.currency, server.timeZone.isEmpty()
+                                                 ? QTimeZone::systemTimeZone()
+                                                 : QTimeZone(server.timeZone.toUtf8()));
                 return Ok{};
             },
             [this](const Status &s) {
@@ -1054,7 +1074,7 @@ void SettingsPage::loadOwnerSettings()
                 const QSqlDatabase db = shop->database().connection();
                 out.profile = StoreProfiles::load(db);
                 out.options = ShippingOptions::list(db);
-                out.currency = StoreProfiles::currency(db, shop->settings().currency);
+                out.currency = StoreProfiles::currency(db, shop->settings().configuredCurrency());
                 out.tax = TaxRates::load(db);
                 return out;
             },
@@ -1161,7 +1181,7 @@ void SettingsPage::saveStoreProfile()
             [shop, sellerId, patch]() -> Result<StoreProfile> {
                 if (auto s = requireOwner(shop, sellerId); !s)
                     return s.error();
-                return StoreProfiles::update(shop->database(), patch, shop->settings().currency);
+                return shop->updateStoreProfile(patch);
             },
             [this](const Result<StoreProfile> &saved) {
                 m_saveProfile->setEnabled(true);
@@ -1486,8 +1506,7 @@ void SettingsPage::saveTaxAndInvoices()
                 auto table = TaxRates::fromJson(tax);
                 if (!table)
                     return table.error();
-                auto profile = StoreProfiles::update(shop->database(), prefixes,
-                                                     shop->settings().currency);
+                auto profile = shop->updateStoreProfile(prefixes);
                 if (!profile)
                     return profile.error();
                 return TaxRates::save(shop->database(), table.value());
