@@ -190,11 +190,12 @@ void SetupWizard::createOwner()
                     if (auto s = monitor->saveSettings(server); !s)
                         return s.error();
                 }
-                shop->settings().live->setConfigured(currency, zone);
+                // The profile first: it keeps a currency that differs from the configured one.
                 if (auto p = shop->updateStoreProfile(
                             QJsonObject{{QStringLiteral("currency"), currency}});
                     !p)
                     return p.error();
+                shop->settings().live->setConfigured(currency, zone);
                 auto session = shop->accounts().registerAccount(reg);
                 if (!session)
                     return session.error();
