@@ -59,7 +59,8 @@ namespace Export {
 
 namespace {
 
-enum class Kind { Text, Integer, Time };
+// Milli: thousandths written as a decimal (a tax rate of 7700 → 7.7).
+enum class Kind { Text, Integer, Time, Milli };
 
 struct Column
 {
@@ -87,17 +88,27 @@ const QList<Query> &queries()
               {"status", Kind::Text},
               {"subtotal_cents", Kind::Integer},
               {"discount_cents", Kind::Integer},
+              {"discount_code", Kind::Text},
+              {"code_discount_cents", Kind::Integer},
+              {"coin_discount_cents", Kind::Integer},
               {"coins_used", Kind::Integer},
+              {"shipping_cents", Kind::Integer},
               {"total_cents", Kind::Integer},
+              {"tax_rate_percent", Kind::Milli},
+              {"tax_cents", Kind::Integer},
+              {"shipping_tax_cents", Kind::Integer},
               {"currency", Kind::Text},
+              {"invoice_number", Kind::Text},
               {"payment_provider", Kind::Text},
               {"payment_state", Kind::Text},
               {"updated_at", Kind::Time}},
              QStringLiteral("SELECT o.id, o.created_at, o.customer_id, u.email, o.status, "
-                            "o.subtotal_cents, o.discount_cents, o.coins_used, o.total_cents, "
-                            "o.currency, o.payment_provider, o.payment_state, o.updated_at "
-                            "FROM orders o LEFT JOIN users u ON u.id = o.customer_id %1 "
-                            "ORDER BY o.created_at, o.id"),
+                            "o.subtotal_cents, o.discount_cents, o.discount_code, o.code_cents, "
+                            "o.discount_cents - o.code_cents, o.coins_used, o.shipping_cents, "
+                            "o.total_cents, o.tax_rate_milli, o.tax_cents, o.shipping_tax_cents, "
+                            "o.currency, o.invoice_number, o.payment_provider, o.payment_state, "
+                            "o.updated_at FROM orders o LEFT JOIN users u ON u.id = o.customer_id "
+                            "%1 ORDER BY o.created_at, o.id"),
              {}},
             {QStringLiteral("lines"),
              {{"order_id", Kind::Text},
@@ -169,13 +180,15 @@ const QList<Query> &queries()
               {"restock", Kind::Integer},
               {"decided_at", Kind::Time},
               {"payment_state", Kind::Text},
+              {"credit_note_number", Kind::Text},
               {"currency", Kind::Text}},
              QStringLiteral(
                      "SELECT r.id, r.created_at, r.order_id, r.order_item_id, r.customer_id, "
                      "r.seller_id, r.quantity, r.reason, r.status, r.note, r.amount_cents, "
                      "r.coins_returned, r.restock, r.decided_at, (SELECT pr.state FROM "
                      "payment_refunds pr WHERE pr.refund_request_id = r.id ORDER BY "
-                     "pr.created_at DESC LIMIT 1), o.currency FROM refund_requests r "
+                     "pr.created_at DESC LIMIT 1), (SELECT cn.credit_note_number FROM refunds cn "
+                     "WHERE cn.refund_request_id = r.id), o.currency FROM refund_requests r "
                      "JOIN orders o ON o.id = r.order_id %1 ORDER BY r.created_at, r.id"),
              QStringLiteral("WHERE r.seller_id = ?")},
     };
@@ -194,19 +207,32 @@ const Query &sellerOrders()
              {"customer_name", Kind::Text},
              {"status", Kind::Text},
              {"seller_subtotal_cents", Kind::Integer},
+             {"seller_tax_cents", Kind::Integer},
              {"subtotal_cents", Kind::Integer},
              {"discount_cents", Kind::Integer},
+             {"discount_code", Kind::Text},
+             {"code_discount_cents", Kind::Integer},
+             {"coin_discount_cents", Kind::Integer},
              {"coins_used", Kind::Integer},
+             {"shipping_cents", Kind::Integer},
              {"total_cents", Kind::Integer},
+             {"tax_rate_percent", Kind::Milli},
+             {"tax_cents", Kind::Integer},
+             {"shipping_tax_cents", Kind::Integer},
              {"currency", Kind::Text},
+             {"invoice_number", Kind::Text},
              {"payment_provider", Kind::Text},
              {"payment_state", Kind::Text},
              {"updated_at", Kind::Time}},
             QStringLiteral("SELECT o.id, o.created_at, o.customer_id, u.display_name, o.status, "
                            "(SELECT SUM(s.line_total_cents) FROM order_items s WHERE s.order_id "
-                           "= o.id AND s.seller_id = ?), o.subtotal_cents, o.discount_cents, "
-                           "o.coins_used, o.total_cents, o.currency, o.payment_provider, "
-                           "o.payment_state, o.updated_at FROM orders o LEFT JOIN users u ON "
+                           "= o.id AND s.seller_id = ?), (SELECT SUM(t.tax_cents) FROM "
+                           "order_items t WHERE t.order_id = o.id AND t.seller_id = ?), "
+                           "o.subtotal_cents, o.discount_cents, o.discount_code, o.code_cents, "
+                           "o.discount_cents - o.code_cents, o.coins_used, o.shipping_cents, "
+                           "o.total_cents, o.tax_rate_milli, o.tax_cents, o.shipping_tax_cents, "
+                           "o.currency, o.invoice_number, o.payment_provider, o.payment_state, "
+                           "o.updated_at FROM orders o LEFT JOIN users u ON "
                            "u.id = o.customer_id %1 ORDER BY o.created_at, o.id"),
             QStringLiteral("WHERE EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id "
                            "AND i.seller_id = ?)")};
@@ -222,6 +248,18 @@ QString cell(const QVariant &value, Kind kind)
         return Clock::toRfc3339(value.toLongLong());
     case Kind::Integer:
         return QString::number(value.toLongLong());
+    case Kind::Milli: {
+        const qint64 milli = value.toLongLong();
+        QString out = QString::number(milli / 1000);
+        if (qint64 frac = milli % 1000; frac != 0) {
+            QString digits
+                    = QStringLiteral("%1").arg(frac < 0 ? -frac : frac, 3, 10, QLatin1Char('0'));
+            while (digits.endsWith(QLatin1Char('0')))
+                digits.chop(1);
+            out += QLatin1Char('.') + digits;
+        }
+        return out;
+    }
     case Kind::Text:
         break;
     }

@@ -29,6 +29,9 @@ struct OrderRefund
     bool restock = false;
     QString status; // pending (the provider has not confirmed yet), succeeded, failed
     QString currency;
+    // {creditNotePrefix}{year}-{n}, given when the refund is recorded; empty only for refunds
+    // recorded before credit notes were numbered.
+    QString creditNoteNumber;
     qint64 createdAt = 0;
 };
 

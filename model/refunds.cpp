@@ -6,6 +6,7 @@
 #include "coinledger.h"
 #include "cursor.h"
 #include "ids.h"
+#include "invoices.h"
 #include "keysetpage.h"
 #include "mailer.h"
 #include "mailoutbox.h"
@@ -29,7 +30,8 @@ const QString kSelect = QStringLiteral(
         "u.display_name, r.seller_id, r.quantity, r.reason, r.status, r.note, r.amount_cents, "
         "r.coins_returned, r.restock, o.currency, r.created_at, r.updated_at, r.decided_at, "
         "(SELECT pr.last_error FROM payment_refunds pr WHERE pr.refund_request_id = r.id "
-        "  ORDER BY pr.created_at DESC, pr.id DESC LIMIT 1), r.complaint_id "
+        "  ORDER BY pr.created_at DESC, pr.id DESC LIMIT 1), r.complaint_id, "
+        "(SELECT cn.credit_note_number FROM refunds cn WHERE cn.refund_request_id = r.id) "
         "FROM refund_requests r JOIN order_items oi ON oi.id = r.order_item_id "
         "JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.customer_id ");
 
@@ -61,6 +63,7 @@ RefundRequest fromRow(const QSqlQuery &q)
     if (r.status == QLatin1String("refund_failed"))
         r.refundError = q.value(19).toString();
     r.complaintId = q.value(20).toString();
+    r.creditNoteNumber = q.value(21).toString();
     return r;
 }
 
@@ -607,6 +610,13 @@ Result<OrderRefund> Refunds::refundUnits(const QSqlDatabase &db, const RefundOrd
                       refund.shippingRefundedCents, what.restock ? 1 : 0, now});
     if (!r)
         return r.error();
+    // The credit note is numbered as the refund is recorded (not when the money arrives), so
+    // a refund rolled back gives its number back and the numbers stay gapless.
+    auto creditNote
+            = Invoices::issueCreditNoteNumber(db, refund.id, now, m_shop.settings().timeZone);
+    if (!creditNote)
+        return creditNote.error();
+    refund.creditNoteNumber = creditNote.value();
     for (const RefundItem &item : std::as_const(items)) {
         auto ri = execSql(
                 db,

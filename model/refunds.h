@@ -40,8 +40,9 @@ struct RefundRequest
     std::optional<qint64> coinsReturned;
     bool restock = false;
     QString currency;
-    QString refundError; // the provider's last error while refund_failed
-    QString complaintId; // the complaint that asked for this money back, if any
+    QString refundError;      // the provider's last error while refund_failed
+    QString complaintId;      // the complaint that asked for this money back, if any
+    QString creditNoteNumber; // the credit note of its refund, once approved
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
     std::optional<qint64> decidedAt;

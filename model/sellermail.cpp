@@ -1,5 +1,6 @@
 #include "sellermail.h"
 
+#include "invoices.h"
 #include "mailoutbox.h"
 #include "orders.h"
 
@@ -76,22 +77,29 @@ Status sale(const QSqlDatabase &db, const Order &order, const QString &sellerId)
         return Ok{};
     QStringList lines;
     qint64 total = 0;
+    qint64 paid = 0;
+    qint64 tax = 0;
     for (const OrderLine &l : order.items) {
         if (l.sellerId != sellerId)
             continue;
         lines.append(QStringLiteral("  %1 x %2: %3")
-                             .arg(l.quantity)
-                             .arg(l.name, money(l.lineTotalCents, order.currency)));
+                             .arg(QString::number(l.quantity), l.name,
+                                  money(l.lineTotalCents, order.currency)));
         total += l.lineTotalCents;
+        paid += l.lineTotalCents - l.discountShareCents;
+        tax += l.taxCents;
     }
     MailMessage mail;
     mail.to = to->first;
     mail.subject = QStringLiteral("Sale: order #%1 was paid").arg(order.number);
-    mail.textBody = QStringLiteral("Hello %1,\n\norder #%2 was paid. Your lines in it:\n%3\n\n"
-                                   "Total for your lines: %4\n")
-                            .arg(to->second)
-                            .arg(order.number)
-                            .arg(lines.join(QLatin1Char('\n')), money(total, order.currency));
+    mail.textBody
+            = QStringLiteral("Hello %1,\n\norder #%2 was paid. Your lines in it:\n%3\n\n"
+                             "Total for your lines: %4\n"
+                             "Paid for them after discounts: %5\n"
+                             "Tax contained in that (%6): %7\n")
+                      .arg(to->second, QString::number(order.number), lines.join(QLatin1Char('\n')),
+                           money(total, order.currency), money(paid, order.currency),
+                           Invoices::percentText(order.taxRateMilli), money(tax, order.currency));
     if (auto id = MailOutboxTable::add(db, mail); !id)
         return id.error();
     return Ok{};

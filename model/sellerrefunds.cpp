@@ -17,6 +17,7 @@ namespace {
 const QString kSelect = QStringLiteral(
         "SELECT r.id, r.order_id, r.seller_id, r.refund_request_id, r.reason, r.amount_cents, "
         "r.coins_returned, r.shipping_refunded_cents, r.restock, o.currency, r.created_at, "
+        "r.credit_note_number, "
         "(SELECT pr.state FROM payment_refunds pr WHERE pr.refund_id = r.id OR "
         "(r.refund_request_id IS NOT NULL AND pr.refund_request_id = r.refund_request_id) "
         "ORDER BY pr.created_at DESC, pr.id DESC LIMIT 1) "
@@ -36,7 +37,8 @@ OrderRefund fromRow(const QSqlQuery &q)
     r.restock = q.value(8).toInt() != 0;
     r.currency = q.value(9).toString();
     r.createdAt = q.value(10).toLongLong();
-    const QString state = q.value(11).toString();
+    r.creditNoteNumber = q.value(11).toString();
+    const QString state = q.value(12).toString();
     r.status = state == QLatin1String("succeeded") ? QStringLiteral("succeeded")
                : state == QLatin1String("failed")  ? QStringLiteral("failed")
                                                    : QStringLiteral("pending");

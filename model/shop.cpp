@@ -2,6 +2,7 @@
 #include "preparedsql.h"
 
 #include "cursor.h"
+#include "invoices.h"
 #include "storeowner.h"
 #include "stripe.h"
 
@@ -175,7 +176,10 @@ Status Shop::mailOrderPlaced(const QSqlDatabase &db, const Order &order)
                         .arg(order.shippingName,
                              order.shippingCents > 0 ? amount(order.shippingCents, order.currency)
                                                      : QStringLiteral("free"));
-    text << QStringLiteral("Total: %1").arg(amount(order.totalCents, order.currency));
+    text << QStringLiteral("Total: %1").arg(amount(order.totalCents, order.currency))
+         << QStringLiteral("Tax contained in the total (%1): %2")
+                    .arg(Invoices::percentText(order.taxRateMilli),
+                         amount(order.taxCents, order.currency));
     if (order.shippingAddress)
         text << QString() << QStringLiteral("Ship to:") << addressLines(*order.shippingAddress);
     text << QString();

@@ -48,6 +48,7 @@ QJsonObject refundJson(const RefundRequest &r)
             {QStringLiteral("restock"), r.restock},
             {QStringLiteral("refundError"), nullable(r.refundError)},
             {QStringLiteral("complaintId"), nullable(r.complaintId)},
+            {QStringLiteral("creditNoteNumber"), nullable(r.creditNoteNumber)},
             {QStringLiteral("images"), imagesJson(r.images)},
             {QStringLiteral("createdAt"), Clock::toRfc3339(r.createdAt)},
             {QStringLiteral("updatedAt"), Clock::toRfc3339(r.updatedAt)},

@@ -135,7 +135,7 @@ QJsonObject orderRefundJson(const OrderRefund &r)
                        {QStringLiteral("currency"), r.currency},
                        {QStringLiteral("restock"), r.restock},
                        {QStringLiteral("status"), r.status},
-                       {QStringLiteral("creditNoteNumber"), QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("creditNoteNumber"), nullable(r.creditNoteNumber)},
                        {QStringLiteral("reason"), r.reason},
                        {QStringLiteral("createdAt"), Clock::toRfc3339(r.createdAt)}};
 }

@@ -2613,9 +2613,11 @@ void TestConsole::exportMenuWritesTheSellersRows_data()
     };
     QTest::newRow("orders") << QStringLiteral("orders") << QStringLiteral("Orders…")
                             << words("order_id created_at customer_id customer_name status "
-                                     "seller_subtotal_cents subtotal_cents discount_cents "
-                                     "coins_used total_cents currency payment_provider "
-                                     "payment_state updated_at");
+                                     "seller_subtotal_cents seller_tax_cents subtotal_cents "
+                                     "discount_cents discount_code code_discount_cents "
+                                     "coin_discount_cents coins_used shipping_cents total_cents "
+                                     "tax_rate_percent tax_cents shipping_tax_cents currency "
+                                     "invoice_number payment_provider payment_state updated_at");
     QTest::newRow("lines") << QStringLiteral("lines") << QStringLiteral("Order lines…")
                            << words("order_id line_id ordered_at order_status product_id "
                                     "seller_id name unit_price_cents quantity line_total_cents "
@@ -2632,7 +2634,8 @@ void TestConsole::exportMenuWritesTheSellersRows_data()
     QTest::newRow("refunds") << QStringLiteral("refunds") << QStringLiteral("Refunds…")
                              << words("refund_id created_at order_id line_id customer_id "
                                       "seller_id quantity reason status note amount_cents "
-                                      "coins_returned restock decided_at payment_state currency");
+                                      "coins_returned restock decided_at payment_state "
+                                      "credit_note_number currency");
 }
 
 void TestConsole::exportMenuWritesTheSellersRows()

@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
@@ -504,7 +505,10 @@ void TestFulfilment::sellerRefundGivesBackExactly()
              QStringLiteral("/api/v1/seller/refunds/") + firstId);
     QCOMPARE(first.value(QStringLiteral("orderId")).toString(), id);
     QCOMPARE(first.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
-    QVERIFY(first.value(QStringLiteral("creditNoteNumber")).isNull());
+    const QString year = QString::number(
+            Clock::nowUtc().toTimeZone(s.shop().settings().timeZone).date().year());
+    QCOMPARE(first.value(QStringLiteral("creditNoteNumber")).toString(),
+             QStringLiteral("CN-%1-1").arg(year));
     QCOMPARE(first.value(QStringLiteral("shippingRefundedCents")).toInteger(), 0);
     QCOMPARE(first.value(QStringLiteral("reason")).toString(), QStringLiteral("damaged"));
     QCOMPARE(first.value(QStringLiteral("items")).toArray().size(), 1);
@@ -517,6 +521,8 @@ void TestFulfilment::sellerRefundGivesBackExactly()
     r = s.refund(s.sa, id, {{lineA, 2}}, false);
     QCOMPARE(r.status, 201);
     const QJsonObject second = r.json();
+    QCOMPARE(second.value(QStringLiteral("creditNoteNumber")).toString(),
+             QStringLiteral("CN-%1-2").arg(year));
     QCOMPARE(stockOf(s.shop(), s.productA), stockA + 1);
     QCOMPARE(s.refund(s.sa, id, {{lineA, 1}}, false).status, 409); // nothing left
     const qint64 lineAPaid
@@ -541,6 +547,13 @@ void TestFulfilment::sellerRefundGivesBackExactly()
     qint64 coinsBack = 0;
     const QJsonArray refunds = view.value(QStringLiteral("refunds")).toArray();
     QCOMPARE(refunds.size(), 3);
+    // Every refund of the order, the other seller's too, has the next credit note number.
+    QSet<QString> creditNotes;
+    for (const QJsonValue &v : refunds)
+        creditNotes.insert(v.toObject().value(QStringLiteral("creditNoteNumber")).toString());
+    QCOMPARE(creditNotes, (QSet<QString>{QStringLiteral("CN-%1-1").arg(year),
+                                         QStringLiteral("CN-%1-2").arg(year),
+                                         QStringLiteral("CN-%1-3").arg(year)}));
     for (const QJsonValue &v : refunds) {
         refunded += v.toObject().value(QStringLiteral("amountCents")).toInteger();
         coinsBack += v.toObject().value(QStringLiteral("coinsReturned")).toInteger();
@@ -914,13 +927,15 @@ void TestFulfilment::linesShippedBeforeShipmentsKeepTheirMeaning()
     const QString pa = insertProduct(shop, a, 100, 10);
     const QString pb = insertProduct(shop, b, 100, 10);
     const QSqlDatabase db = shop.database().connection();
-    // The database as it was before migration 037.
+    // The database as it was before migration 037 (and 042, which numbers its refunds).
     for (const char *sql :
          {"DROP INDEX payment_refunds_refund", "DROP TABLE refund_items", "DROP TABLE refunds",
           "DROP TABLE shipment_items", "DROP TABLE shipments",
           "ALTER TABLE order_items DROP COLUMN shipped_quantity",
           "ALTER TABLE payment_refunds DROP COLUMN refund_id",
-          "DELETE FROM schema_version WHERE version = 37"}) {
+          "DELETE FROM schema_version WHERE version = 37",
+          // Credit note numbers come after it, on its refunds table.
+          "DELETE FROM schema_version WHERE version = 42"}) {
         QSqlQuery q(db); // unprepared: PostgreSQL prepares no DDL
         QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
     }

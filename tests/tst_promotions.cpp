@@ -2,18 +2,27 @@
 // case-insensitively, only the owner's), checkout with a code (percent and amount off only the
 // seller's lines, its minimum, dates, once per customer, coins after the code, the free
 // shipping threshold), the cart preview priced as the order, refunds exact to the cent, the
-// use given back on cancel and expiry, maxUses under concurrent orders, and the tax contained
-// in each line and in shipping (half to even). Runs on SQLite and on PostgreSQL.
+// use given back on cancel and expiry, maxUses under concurrent orders, the tax contained
+// in each line and in shipping (half to even), invoice and credit note numbers (no gap and no
+// repeat under concurrent payments and refunds, and across two processes), the invoice page
+// (tax by rate, credit notes, escaped text), the tax in the mails and the CSV columns. Runs on
+// SQLite and on PostgreSQL.
 
 #include "orderfixture.h"
 
+#include "model/checkoutquote.h"
+#include "model/csvexport.h"
+#include "model/invoices.h"
 #include "model/orders.h"
+#include "model/storeprofile.h"
 
+#include <QBuffer>
 #include <QJsonArray>
 #include <QSet>
 #include <QTest>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -140,6 +149,32 @@ struct Store
             body.insert(QStringLiteral("discountCode"), code);
         return c.post(kOrders, body);
     }
+    HttpResult sellerRefund(const Client &seller, const QString &orderId,
+                            const QList<QPair<QString, int>> &lines,
+                            const QString &reason = QStringLiteral("damaged"))
+    {
+        QJsonArray items;
+        for (const auto &[line, quantity] : lines)
+            items.append(QJsonObject{{QStringLiteral("orderItemId"), line},
+                                     {QStringLiteral("quantity"), quantity}});
+        return seller.post(
+                QStringLiteral("/api/v1/seller/orders/") + orderId + QStringLiteral("/refunds"),
+                QJsonObject{{QStringLiteral("items"), items}, {QStringLiteral("reason"), reason}});
+    }
+    QString shippingOption(qint64 cents)
+    {
+        const HttpResult r
+                = aClient.post(QStringLiteral("/api/v1/owner/shipping-options"),
+                               QJsonObject{{QStringLiteral("name"), QStringLiteral("Post")},
+                                           {QStringLiteral("priceCents"), cents},
+                                           {QStringLiteral("countries"), QJsonValue()}});
+        return r.json().value(QStringLiteral("id")).toString();
+    }
+    QString year()
+    {
+        return QString::number(
+                Clock::nowUtc().toTimeZone(shop().settings().timeZone).date().year());
+    }
     bool markPaid(const QString &orderId)
     {
         return aClient.post(QStringLiteral("/api/v1/seller/orders/") + orderId
@@ -148,6 +183,25 @@ struct Store
                == 200;
     }
 };
+
+QJsonObject address(const QString &country)
+{
+    return QJsonObject{{QStringLiteral("name"), QStringLiteral("Ann Smith")},
+                       {QStringLiteral("line1"), QStringLiteral("Main St 1")},
+                       {QStringLiteral("city"), QStringLiteral("Town")},
+                       {QStringLiteral("postalCode"), QStringLiteral("1000")},
+                       {QStringLiteral("country"), country}};
+}
+
+// The text of the HTML table row holding `cells` in order (each cell's text as written).
+QString tableRow(const QStringList &cells)
+{
+    QStringList tds;
+    for (int i = 0; i < cells.size(); ++i)
+        tds.append(i == 0 ? QStringLiteral("<td>%1</td>").arg(cells.at(i))
+                          : QStringLiteral("<td class=\"n\">%1</td>").arg(cells.at(i)));
+    return QStringLiteral("<tr>") + tds.join(QString()) + QStringLiteral("</tr>");
+}
 
 } // namespace
 
@@ -177,6 +231,15 @@ private Q_SLOTS:
     void invoiceNumbersWithoutGapUnderConcurrentPayments();
     void invoiceNumbersAcrossTwoProcesses();
     void invoicePage();
+    void containedTaxHalfToEven_data();
+    void containedTaxHalfToEven();
+    void creditNoteForEveryRefund();
+    void creditNoteNumbersWithoutGapUnderConcurrentRefunds();
+    void creditNoteNumbersAcrossTwoProcesses();
+    void invoiceTaxByRateAndCreditNotes();
+    void invoiceEscapesText();
+    void mailsStateTheTax();
+    void csvOrdersHoldDiscountsTaxAndInvoice();
 };
 
 void TestPromotions::codeValidation_data()
@@ -1035,6 +1098,521 @@ void TestPromotions::invoicePage()
     // Another customer's order is unknown.
     auto [other, o] = s.customer();
     QCOMPARE(o.get(kOrders + QLatin1Char('/') + id + QStringLiteral("/invoice")).status, 404);
+}
+
+// Half a cent goes to the even cent: each case is worked out by hand, paid × r ÷ (100 + r).
+void TestPromotions::containedTaxHalfToEven_data()
+{
+    QTest::addColumn<qint64>("paid");
+    QTest::addColumn<qint64>("rateMilli");
+    QTest::addColumn<qint64>("tax");
+    QTest::newRow("20% of 15: 2.5 down to 2") << qint64(15) << qint64(20000) << qint64(2);
+    QTest::newRow("20% of 21: 3.5 up to 4") << qint64(21) << qint64(20000) << qint64(4);
+    QTest::newRow("20% of 9: 1.5 up to 2") << qint64(9) << qint64(20000) << qint64(2);
+    QTest::newRow("20% of 3: 0.5 down to 0") << qint64(3) << qint64(20000) << qint64(0);
+    QTest::newRow("20% of 27: 4.5 down to 4") << qint64(27) << qint64(20000) << qint64(4);
+    QTest::newRow("20% of 33: 5.5 up to 6") << qint64(33) << qint64(20000) << qint64(6);
+    QTest::newRow("20% of 4: 0.67 up to 1") << qint64(4) << qint64(20000) << qint64(1);
+    QTest::newRow("20% of 2: 0.33 down to 0") << qint64(2) << qint64(20000) << qint64(0);
+    QTest::newRow("20% of 490: 81.67 up to 82") << qint64(490) << qint64(20000) << qint64(82);
+    QTest::newRow("100% of 1: 0.5 down to 0") << qint64(1) << qint64(100000) << qint64(0);
+    QTest::newRow("100% of 3: 1.5 up to 2") << qint64(3) << qint64(100000) << qint64(2);
+    QTest::newRow("100% of 5: 2.5 down to 2") << qint64(5) << qint64(100000) << qint64(2);
+    QTest::newRow("7.7% of 1077: exactly 77") << qint64(1077) << qint64(7700) << qint64(77);
+    QTest::newRow("7.7% of 1000: 71.49 down to 71") << qint64(1000) << qint64(7700) << qint64(71);
+    QTest::newRow("20% of 999999999: half down to even")
+            << qint64(999999999) << qint64(20000) << qint64(166666666);
+    QTest::newRow("20% of 999999993: half up to even")
+            << qint64(999999993) << qint64(20000) << qint64(166666666);
+    QTest::newRow("no rate") << qint64(1000) << qint64(0) << qint64(0);
+    QTest::newRow("nothing paid") << qint64(0) << qint64(20000) << qint64(0);
+}
+
+void TestPromotions::containedTaxHalfToEven()
+{
+    QFETCH(qint64, paid);
+    QFETCH(qint64, rateMilli);
+    QFETCH(qint64, tax);
+    QCOMPARE(containedTax(paid, rateMilli), tax);
+}
+
+// Every way a refund is made (an approved request, a seller's refund, a paid order cancelled by
+// its seller) gives it the next credit note number, with the store's prefix.
+void TestPromotions::creditNoteForEveryRefund()
+{
+    Store s;
+    QVERIFY(s.start());
+    QCOMPARE(
+            s.aClient
+                    .patch(QStringLiteral("/api/v1/owner/store"),
+                           QJsonObject{{QStringLiteral("creditNotePrefix"), QStringLiteral("GS-")}})
+                    .status,
+            200);
+    auto [customer, c] = s.customer();
+    QVERIFY(s.fill(c, {{s.a1, 2}, {s.a2, 1}, {s.b1, 1}}));
+    const HttpResult placed = s.order(c, {});
+    QCOMPARE(placed.status, 201);
+    const QString id = placed.json().value(QStringLiteral("id")).toString();
+    QVERIFY(s.markPaid(id));
+    const QString year = s.year();
+    // 1. A request, approved by its seller: no number until then.
+    const HttpResult asked
+            = c.post(kOrders + QLatin1Char('/') + id + QStringLiteral("/refund-requests"),
+                     QJsonObject{{QStringLiteral("orderItemId"),
+                                  lineOf(placed.json(), s.a2).value(QStringLiteral("id"))},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("broken")}});
+    QCOMPARE(asked.status, 201);
+    QVERIFY(asked.json().value(QStringLiteral("creditNoteNumber")).isNull());
+    const QString requestId = asked.json().value(QStringLiteral("id")).toString();
+    const HttpResult approved = s.aClient.post(QStringLiteral("/api/v1/seller/refund-requests/")
+                                                       + requestId + QStringLiteral("/approve"),
+                                               QJsonObject{{QStringLiteral("note"), QString()}});
+    QCOMPARE(approved.status, 200);
+    QCOMPARE(approved.json().value(QStringLiteral("creditNoteNumber")).toString(),
+             QStringLiteral("GS-%1-1").arg(year));
+    QCOMPARE(c.get(QStringLiteral("/api/v1/refund-requests/") + requestId)
+                     .json()
+                     .value(QStringLiteral("creditNoteNumber"))
+                     .toString(),
+             QStringLiteral("GS-%1-1").arg(year));
+    // 2. A seller's own refund.
+    const HttpResult direct = s.sellerRefund(
+            s.aClient, id,
+            {{lineOf(placed.json(), s.a1).value(QStringLiteral("id")).toString(), 1}});
+    QCOMPARE(direct.status, 201);
+    QCOMPARE(direct.json().value(QStringLiteral("creditNoteNumber")).toString(),
+             QStringLiteral("GS-%1-2").arg(year));
+    QCOMPARE(s.aClient
+                     .get(QStringLiteral("/api/v1/seller/refunds/")
+                          + direct.json().value(QStringLiteral("id")).toString())
+                     .json()
+                     .value(QStringLiteral("creditNoteNumber"))
+                     .toString(),
+             QStringLiteral("GS-%1-2").arg(year));
+    // 3. The other seller cancels its lines of the paid order.
+    QCOMPARE(
+            s.bClient
+                    .post(QStringLiteral("/api/v1/seller/orders/") + id + QStringLiteral("/cancel"),
+                          QJsonObject{{QStringLiteral("reason"), QStringLiteral("out of stock")}})
+                    .status,
+            200);
+    // The customer's order lists the three, in the order they were made, numbered in turn.
+    const QJsonArray refunds = c.get(kOrders + QLatin1Char('/') + id)
+                                       .json()
+                                       .value(QStringLiteral("refunds"))
+                                       .toArray();
+    QCOMPARE(refunds.size(), 3);
+    QStringList numbers;
+    for (const QJsonValue &r : refunds)
+        numbers.append(r.toObject().value(QStringLiteral("creditNoteNumber")).toString());
+    numbers.sort();
+    QCOMPARE(numbers,
+             (QStringList{QStringLiteral("GS-%1-1").arg(year), QStringLiteral("GS-%1-2").arg(year),
+                          QStringLiteral("GS-%1-3").arg(year)}));
+    // A refund the order refuses takes no number: the next one is 4.
+    QCOMPARE(s.sellerRefund(
+                      s.aClient, id,
+                      {{lineOf(placed.json(), s.a1).value(QStringLiteral("id")).toString(), 5}})
+                     .status,
+             409);
+    QCOMPARE(
+            scalar(s.shop(),
+                   QStringLiteral("SELECT last FROM document_counters WHERE kind = 'credit_note'")),
+            3);
+}
+
+void TestPromotions::creditNoteNumbersWithoutGapUnderConcurrentRefunds()
+{
+    TestServer::Options options;
+    options.workers = 4;
+    Store s(options);
+    QVERIFY(s.start());
+    constexpr int kRefunds = 40;
+    constexpr int kThreads = 8;
+    QStringList orders;
+    QStringList lines;
+    for (int i = 0; i < kRefunds; ++i) {
+        auto [customer, c] = s.customer();
+        QVERIFY(s.fill(c, {{s.a1, 1}}));
+        const HttpResult r = s.order(c, {});
+        QCOMPARE(r.status, 201);
+        orders.append(r.json().value(QStringLiteral("id")).toString());
+        lines.append(lineOf(r.json(), s.a1).value(QStringLiteral("id")).toString());
+        QVERIFY(s.markPaid(orders.last()));
+    }
+    std::atomic<int> next{0};
+    std::atomic<int> failed{0};
+    std::mutex lock;
+    QStringList given;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = next++; i < kRefunds; i = next++) {
+                const HttpResult r = s.sellerRefund(s.aClient, orders.at(i), {{lines.at(i), 1}});
+                if (r.status != 201) {
+                    ++failed;
+                    continue;
+                }
+                const std::lock_guard<std::mutex> guard(lock);
+                given.append(r.json().value(QStringLiteral("creditNoteNumber")).toString());
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(failed.load(), 0);
+    QStringList expected;
+    for (int n = 1; n <= kRefunds; ++n)
+        expected.append(QStringLiteral("CN-%1-%2").arg(s.year()).arg(n));
+    given.sort();
+    expected.sort();
+    QCOMPARE(given, expected); // each once: no repeat, and 1..40: no gap
+    QCOMPARE(scalar(s.shop(),
+                    QStringLiteral("SELECT COUNT(DISTINCT credit_note_number) FROM refunds")),
+             kRefunds);
+}
+
+void TestPromotions::creditNoteNumbersAcrossTwoProcesses()
+{
+    if (!usingPostgres())
+        QSKIP("two processes on one database: the PostgreSQL run");
+    SharedStore shared;
+    QVERIFY(shared.open());
+    Shop &shop = *shared.shop;
+    const QString owner = insertUser(shop, QStringLiteral("seller"));
+    const QString product = insertProduct(shop, owner, 100, 1000);
+    constexpr int kRefunds = 40;
+    QStringList ids;
+    for (int i = 0; i < kRefunds; ++i) {
+        const QString customer = insertUser(shop, QStringLiteral("customer"));
+        QVERIFY(shop.cart().setQuantity(customer, product, 1));
+        auto order = shop.orders().placeOrder(customer, 0);
+        QVERIFY(order);
+        ids.append(order->id);
+    }
+    ServerProcess a(shared.childEnv(2));
+    ServerProcess b(shared.childEnv(2));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    const QString token = shop.tokens().issueAccess(owner, QStringLiteral("seller")).token;
+    {
+        Client c(a.port());
+        c.setToken(token);
+        for (const QString &id : std::as_const(ids))
+            QCOMPARE(c.post(QStringLiteral("/api/v1/seller/orders/") + id
+                            + QStringLiteral("/mark-paid"))
+                             .status,
+                     200);
+    }
+    std::atomic<int> next{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            Client c(t % 2 ? a.port() : b.port());
+            c.setToken(token);
+            for (int i = next++; i < kRefunds; i = next++) {
+                const QString line = scalarText(
+                        shop, QStringLiteral("SELECT id FROM order_items WHERE order_id = ?"),
+                        {ids.at(i)});
+                const HttpResult r = c.post(
+                        QStringLiteral("/api/v1/seller/orders/") + ids.at(i)
+                                + QStringLiteral("/refunds"),
+                        QJsonObject{{QStringLiteral("items"),
+                                     QJsonArray{QJsonObject{{QStringLiteral("orderItemId"), line},
+                                                            {QStringLiteral("quantity"), 1}}}},
+                                    {QStringLiteral("reason"), QStringLiteral("late")}});
+                failed += r.status == 201 ? 0 : 1;
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(failed.load(), 0);
+    const QString year = QString::number(
+            Clock::nowUtc().toTimeZone(QTimeZone::systemTimeZone()).date().year());
+    QSet<QString> numbers;
+    for (const QString &id : std::as_const(ids))
+        numbers.insert(scalarText(
+                shop, QStringLiteral("SELECT credit_note_number FROM refunds WHERE order_id = ?"),
+                {id}));
+    QSet<QString> expected;
+    for (int n = 1; n <= kRefunds; ++n)
+        expected.insert(QStringLiteral("CN-%1-%2").arg(year).arg(n));
+    QCOMPARE(numbers, expected);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    shop.database().releaseThreadConnection();
+}
+
+// An order with a code, coins and shipping at 20%, refunded in two parts. Worked out by hand:
+// a1 3 × 10.00 and a2 1 × 5.00 (35.00); the code's 10% takes 3.00 and 0.50 off; 300 coins spread
+// over 27.00 and 4.50: 2.57 and 0.42, the left cent to a2 (the larger remainder): 0.43. Paid:
+// a1 24.43 (tax 4.0716 → 4.07), a2 4.07 (tax 0.678 → 0.68); shipping 4.90 (tax 0.8166 → 0.82).
+// Gross 33.40, tax 5.57, net 27.83. A refund of 1 of a1's 3: ⌊24.43 ÷ 3⌋ = 8.14 with ⌊4.07 ÷ 3⌋ =
+// 1.35 of tax; the rest: 16.29 + 4.07 + 4.90 = 25.26 with 2.72 + 0.68 + 0.82 = 4.22 of tax.
+void TestPromotions::invoiceTaxByRateAndCreditNotes()
+{
+    Store s;
+    QVERIFY(s.start());
+    QCOMPARE(
+            s.aClient
+                    .patch(QStringLiteral("/api/v1/owner/store"),
+                           QJsonObject{
+                                   {QStringLiteral("name"), QStringLiteral("Lamps <Ltd>")},
+                                   {QStringLiteral("taxId"), QStringLiteral("FR-77")},
+                                   {QStringLiteral("address"),
+                                    QJsonObject{
+                                            {QStringLiteral("name"), QStringLiteral("Lamps")},
+                                            {QStringLiteral("line1"), QStringLiteral("Quai 5")},
+                                            {QStringLiteral("city"), QStringLiteral("Lyon")},
+                                            {QStringLiteral("postalCode"), QStringLiteral("69001")},
+                                            {QStringLiteral("country"), QStringLiteral("FR")}}}})
+                    .status,
+            200);
+    QCOMPARE(s.aClient.put(kTax, QJsonObject{{QStringLiteral("defaultRatePercent"), 20}}).status,
+             200);
+    QVERIFY(!s.addCode(s.aClient, percentCode(QStringLiteral("TENOFF"), 10)).isEmpty());
+    const QString option = s.shippingOption(490);
+    QVERIFY(!option.isEmpty());
+    auto [customer, c] = s.customer(300);
+    QVERIFY(s.fill(c, {{s.a1, 3}, {s.a2, 1}}));
+    const HttpResult placed = c.post(
+            kOrders,
+            QJsonObject{{QStringLiteral("discountCode"), QStringLiteral("TENOFF")},
+                        {QStringLiteral("coinsToUse"), 300},
+                        {QStringLiteral("shippingOptionId"), option},
+                        {QStringLiteral("shippingAddress"), address(QStringLiteral("FR"))}});
+    QCOMPARE(placed.status, 201);
+    const QJsonObject o = placed.json();
+    QCOMPARE(integer(o, QStringLiteral("totalCents")), 3340);
+    QCOMPARE(integer(o, QStringLiteral("taxCents")), 557);
+    QCOMPARE(integer(lineOf(o, s.a1), QStringLiteral("taxCents")), 407);
+    QCOMPARE(integer(lineOf(o, s.a2), QStringLiteral("taxCents")), 68);
+    QCOMPARE(integer(o, QStringLiteral("shippingTaxCents")), 82);
+    const QString id = o.value(QStringLiteral("id")).toString();
+    const QString cur = o.value(QStringLiteral("currency")).toString();
+    const auto money = [&cur](const char *amount) -> QString {
+        return QString::fromLatin1(amount) + QLatin1Char(' ') + cur;
+    };
+    QVERIFY(s.markPaid(id));
+    const QString lineA1 = lineOf(o, s.a1).value(QStringLiteral("id")).toString();
+    const QString lineA2 = lineOf(o, s.a2).value(QStringLiteral("id")).toString();
+    const HttpResult first = s.sellerRefund(s.aClient, id, {{lineA1, 1}});
+    QCOMPARE(first.status, 201);
+    QCOMPARE(integer(first.json(), QStringLiteral("amountCents")), 814);
+
+    QString html = QString::fromUtf8(
+            c.get(kOrders + QLatin1Char('/') + id + QStringLiteral("/invoice")).body);
+    QVERIFY(html.contains(QStringLiteral("Lamps &lt;Ltd&gt;")));
+    QVERIFY(html.contains(QStringLiteral("Quai 5")));
+    QVERIFY(html.contains(QStringLiteral("Tax id: FR-77")));
+    QVERIFY(html.contains(QStringLiteral("Ann Smith<br>Main St 1")));
+    // Every line with its quantity, price, discount, what was paid and its tax.
+    QVERIFY2(html.contains(QStringLiteral("<td class=\"n\">3</td><td class=\"n\">%1</td>"
+                                          "<td class=\"n\">%2</td><td class=\"n\">%3</td>"
+                                          "<td class=\"n\">%4</td><td class=\"n\">20%</td>"
+                                          "<td class=\"n\">%5</td></tr>")
+                                   .arg(money("10.00"), money("30.00"), money("-5.57"),
+                                        money("24.43"), money("4.07"))),
+             qPrintable(html.mid(html.indexOf(QStringLiteral("<tbody>")), 900)));
+    QVERIFY(html.contains(QStringLiteral("<th>Discount code TENOFF</th><td class=\"n\">%1</td>")
+                                  .arg(money("-3.50"))));
+    QVERIFY(html.contains(
+            QStringLiteral("<th>Coins (300)</th><td class=\"n\">%1</td>").arg(money("-3.00"))));
+    QVERIFY(html.contains(
+            QStringLiteral("<th>Tax contained in shipping</th><td class=\"n\">%1</td>")
+                    .arg(money("0.82"))));
+    QVERIFY(html.contains(
+            QStringLiteral("<th>Total</th><td class=\"n\">%1</td>").arg(money("33.40"))));
+    // The tax by rate: net + tax = gross, to the cent.
+    QVERIFY2(html.contains(tableRow(
+                     {QStringLiteral("20%"), money("27.83"), money("5.57"), money("33.40")})),
+             qPrintable(html));
+    // The credit note that followed.
+    const QString firstRow
+            = QStringLiteral(
+                      "<tr><td>CN-%1-1</td><td>%2</td><td>damaged</td><td class=\"n\">%3</td>"
+                      "<td class=\"n\">%4</td></tr>")
+                      .arg(s.year(), first.json().value(QStringLiteral("createdAt")).toString(),
+                           money("-8.14"), money("-1.35"));
+    QVERIFY2(html.contains(firstRow), qPrintable(html));
+    QVERIFY(html.contains(QStringLiteral("<th>Total after credit notes</th><td class=\"n\">%1</td>")
+                                  .arg(money("25.26"))));
+
+    // The rest, with the shipping: the credit notes give back every cent and all the tax.
+    const HttpResult rest = s.sellerRefund(s.aClient, id, {{lineA1, 2}, {lineA2, 1}});
+    QCOMPARE(rest.status, 201);
+    QCOMPARE(integer(rest.json(), QStringLiteral("amountCents")), 2526);
+    html = QString::fromUtf8(
+            c.get(kOrders + QLatin1Char('/') + id + QStringLiteral("/invoice")).body);
+    QVERIFY2(html.contains(firstRow),
+             qPrintable(html.mid(html.indexOf(QStringLiteral("Credit notes")))));
+    QVERIFY2(html.contains(QStringLiteral("<tr><td>CN-%1-2</td><td>%2</td><td>damaged</td>"
+                                          "<td class=\"n\">%3</td><td class=\"n\">%4</td></tr>")
+                                   .arg(s.year(),
+                                        rest.json().value(QStringLiteral("createdAt")).toString(),
+                                        money("-25.26"), money("-4.22"))),
+             qPrintable(html));
+    QVERIFY(html.contains(QStringLiteral("<th>Total after credit notes</th><td class=\"n\">%1</td>")
+                                  .arg(money("0.00"))));
+    QVERIFY(html.contains(
+            QStringLiteral("<th>Tax contained after credit notes</th><td class=\"n\">%1</td>")
+                    .arg(money("0.00"))));
+    QCOMPARE(Invoices::creditNoteTaxes(s.shop().orders().order(customer, id).value()),
+             (QList<qint64>{135, 422}));
+}
+
+// Every text on the invoice is escaped, and a `%` in it is kept as it is.
+void TestPromotions::invoiceEscapesText()
+{
+    Order o;
+    o.invoiceNumber = QStringLiteral("<i>INV</i>-%1");
+    o.currency = QStringLiteral("<b>");
+    o.customerName = QStringLiteral("Eve & <script>alert(1)</script>");
+    o.taxRateMilli = 20000;
+    OrderLine l;
+    l.id = QStringLiteral("l1");
+    l.name = QStringLiteral("Lamp \"50%2 off\" <img src=x>");
+    l.quantity = 1;
+    l.unitPriceCents = 120;
+    l.lineTotalCents = 120;
+    l.taxCents = 20;
+    o.items.append(l);
+    o.subtotalCents = o.totalCents = 120;
+    o.taxCents = 20;
+    OrderRefund r;
+    r.reason = QStringLiteral("</td><script>");
+    r.creditNoteNumber = QStringLiteral("CN-<1>");
+    r.amountCents = 120;
+    r.items.append({QStringLiteral("l1"), 1, 120, 0});
+    o.refunds.append(r);
+    StoreProfile store;
+    store.name = QStringLiteral("A & B <Shop>");
+    store.taxId = QStringLiteral("<tax>");
+    const QString html = QString::fromUtf8(Invoices::html(o, store));
+    QVERIFY(!html.contains(QStringLiteral("<script>")));
+    QVERIFY(!html.contains(QStringLiteral("<img")));
+    QVERIFY(!html.contains(QStringLiteral("<b>")));
+    QVERIFY(!html.contains(QStringLiteral("<i>")));
+    QVERIFY(!html.contains(QStringLiteral("<tax>")));
+    QVERIFY(html.contains(QStringLiteral("Eve &amp; &lt;script&gt;")));
+    QVERIFY(html.contains(QStringLiteral("Lamp &quot;50%2 off&quot; &lt;img src=x&gt;")));
+    QVERIFY(html.contains(QStringLiteral("&lt;i&gt;INV&lt;/i&gt;-%1")));
+    QVERIFY(html.contains(QStringLiteral("A &amp; B &lt;Shop&gt;")));
+    QVERIFY(html.contains(QStringLiteral("CN-&lt;1&gt;")));
+    QVERIFY(html.contains(QStringLiteral("&lt;/td&gt;&lt;script&gt;")));
+    QVERIFY(html.contains(QStringLiteral("-0.20 &lt;b&gt;"))); // the credit note's tax
+}
+
+void TestPromotions::mailsStateTheTax()
+{
+    Store s;
+    QVERIFY(s.start());
+    QCOMPARE(s.aClient.put(kTax, QJsonObject{{QStringLiteral("defaultRatePercent"), 7.7}}).status,
+             200);
+    QCOMPARE(s.bClient
+                     .patch(QStringLiteral("/api/v1/me"),
+                            QJsonObject{{QStringLiteral("mailOnSale"), true}})
+                     .status,
+             200);
+    const QString customerId = insertUser(s.shop(), QStringLiteral("customer"));
+    const Client c = clientFor(s.server, customerId, QStringLiteral("customer"));
+    QVERIFY(s.fill(c, {{s.a1, 1}, {s.b1, 1}}));
+    const HttpResult placed = s.order(c, {});
+    QCOMPARE(placed.status, 201);
+    const QString cur = placed.json().value(QStringLiteral("currency")).toString();
+    // 10.00 → 0.7149 → 0.71; 30.00 → 2.1448 → 2.14.
+    QCOMPARE(integer(placed.json(), QStringLiteral("taxCents")), 71 + 214);
+    const QString number = QString::number(integer(placed.json(), QStringLiteral("number")));
+    const QString to = customerId + QStringLiteral("@example.test");
+    QByteArray mail;
+    QTRY_VERIFY(!(mail = mailWithSubject(s.server, to,
+                                         QStringLiteral("We received your order #") + number))
+                         .isEmpty());
+    QVERIFY2(mail.contains(
+                     (QStringLiteral("Tax contained in the total (7.7%): 2.85 ") + cur).toUtf8()),
+             mail.constData());
+    QVERIFY(s.markPaid(placed.json().value(QStringLiteral("id")).toString()));
+    const QString sellerB = scalarText(
+            s.shop(), QStringLiteral("SELECT email FROM users WHERE id = ?"), {s.sellerB});
+    QTRY_VERIFY(!(mail = mailWithSubject(s.server, sellerB,
+                                         QStringLiteral("Sale: order #") + number
+                                                 + QStringLiteral(" was paid")))
+                         .isEmpty());
+    QVERIFY2(mail.contains((QStringLiteral("Tax contained in that (7.7%): 2.14 ") + cur).toUtf8()),
+             mail.constData());
+}
+
+void TestPromotions::csvOrdersHoldDiscountsTaxAndInvoice()
+{
+    Store s;
+    QVERIFY(s.start());
+    QCOMPARE(s.aClient.put(kTax, QJsonObject{{QStringLiteral("defaultRatePercent"), 7.7}}).status,
+             200);
+    QVERIFY(!s.addCode(s.aClient, amountCode(QStringLiteral("MINUS-1"), 100)).isEmpty());
+    auto [customer, c] = s.customer(50);
+    QVERIFY(s.fill(c, {{s.a1, 2}}));
+    const HttpResult placed = s.order(c, QStringLiteral("MINUS-1"), 50);
+    QCOMPARE(placed.status, 201);
+    const QString id = placed.json().value(QStringLiteral("id")).toString();
+    QVERIFY(s.markPaid(id));
+    const QString line = lineOf(placed.json(), s.a1).value(QStringLiteral("id")).toString();
+    const HttpResult asked
+            = c.post(kOrders + QLatin1Char('/') + id + QStringLiteral("/refund-requests"),
+                     QJsonObject{{QStringLiteral("orderItemId"), line},
+                                 {QStringLiteral("quantity"), 1},
+                                 {QStringLiteral("reason"), QStringLiteral("dent")}});
+    QCOMPARE(asked.status, 201);
+    QCOMPARE(s.aClient
+                     .post(QStringLiteral("/api/v1/seller/refund-requests/")
+                                   + asked.json().value(QStringLiteral("id")).toString()
+                                   + QStringLiteral("/approve"),
+                           QJsonObject{{QStringLiteral("note"), QString()}})
+                     .status,
+             200);
+    const QJsonObject o = c.get(kOrders + QLatin1Char('/') + id).json();
+    const auto rows = [&](const QString &kind, const QString &seller) {
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        Export::Options options;
+        options.sellerId = seller;
+        auto written = Export::write(s.shop().database().connection(), kind, &buffer, options);
+        QList<QStringList> out;
+        if (!written)
+            return out;
+        for (const QByteArray &row : buffer.data().split('\n')) {
+            if (!row.trimmed().isEmpty())
+                out.append(QString::fromUtf8(row.trimmed()).split(QLatin1Char(',')));
+        }
+        return out;
+    };
+    for (const QString &seller : {QString(), s.sellerA}) {
+        const QList<QStringList> orders = rows(QStringLiteral("orders"), seller);
+        QCOMPARE(orders.size(), 2);
+        const QStringList &header = orders.at(0);
+        const auto cell = [&](const char *name) {
+            return orders.at(1).value(int(header.indexOf(QLatin1String(name))));
+        };
+        QCOMPARE(cell("discount_code"), QStringLiteral("MINUS-1"));
+        QCOMPARE(cell("code_discount_cents"), QStringLiteral("100"));
+        QCOMPARE(cell("coin_discount_cents"), QStringLiteral("50"));
+        QCOMPARE(cell("discount_cents"), QStringLiteral("150"));
+        QCOMPARE(cell("shipping_cents"), QStringLiteral("0"));
+        QCOMPARE(cell("tax_rate_percent"), QStringLiteral("7.7"));
+        // 2000 - 150 = 1850 paid: 132.27 → 132.
+        QCOMPARE(cell("tax_cents"), QStringLiteral("132"));
+        QCOMPARE(cell("tax_cents"), QString::number(integer(o, QStringLiteral("taxCents"))));
+        QCOMPARE(cell("invoice_number"), o.value(QStringLiteral("invoiceNumber")).toString());
+        QCOMPARE(cell("invoice_number"), QStringLiteral("INV-%1-1").arg(s.year()));
+        if (!seller.isEmpty())
+            QCOMPARE(cell("seller_tax_cents"), QStringLiteral("132"));
+    }
+    const QList<QStringList> refunds = rows(QStringLiteral("refunds"), QString());
+    QCOMPARE(refunds.size(), 2);
+    QCOMPARE(refunds.at(1).value(int(refunds.at(0).indexOf(QStringLiteral("credit_note_number")))),
+             QStringLiteral("CN-%1-1").arg(s.year()));
 }
 
 QTEST_GUILESS_MAIN(TestPromotions)
