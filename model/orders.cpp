@@ -922,6 +922,30 @@ Result<Order> OrderService::sellerOrder(const QString &sellerId, const QString &
     return o;
 }
 
+Result<Order> OrderService::invoicedOrder(const QString &userId, const QString &role,
+                                          const QString &orderId)
+{
+    QSqlDatabase db = m_database.connection();
+    auto o = load(db, orderId);
+    if (!o)
+        return o.error();
+    if (role == QLatin1String("seller")) {
+        auto owner = StoreOwner::isOwner(db, userId);
+        if (!owner)
+            return owner.error();
+        const bool holdsLine = std::any_of(o->items.cbegin(), o->items.cend(),
+                                           [&](const OrderLine &l) { return l.sellerId == userId; });
+        if (!owner.value() && !holdsLine)
+            return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    } else if (o->customerId != userId) {
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
+    }
+    if (o->invoiceNumber.isEmpty())
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the order has no invoice until it is paid"));
+    return o;
+}
+
 Result<Order> OrderService::sellerMove(const QString &sellerId, const QString &orderId,
                                        SellerAction action)
 {

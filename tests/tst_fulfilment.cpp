@@ -169,6 +169,7 @@ private Q_SLOTS:
     void sellerCancelUnpaid();
     void sellerCancelAfterShipping();
     void packingSlipShowsOnlyOwnLinesEscaped();
+    void invoiceForItsCustomerTheOwnerAndItsSellers();
     void linesShippedBeforeShipmentsKeepTheirMeaning();
     void concurrentShipmentsAndRefundsNeverOverrun();
     void sellerOptInMails();
@@ -829,6 +830,55 @@ void TestFulfilment::sellerCancelAfterShipping()
              200);
     QCOMPARE(s.customerView(id).value(QStringLiteral("status")).toString(),
              QStringLiteral("partially_shipped"));
+}
+
+// GET /orders/{id}/invoice: the whole order's one invoice, to its customer, the store's owner
+// (A) and a seller with lines in it; 404 to anyone else; 409 before payment.
+void TestFulfilment::invoiceForItsCustomerTheOwnerAndItsSellers()
+{
+    Store s;
+    QVERIFY(s.start());
+    const auto invoice = [](const Client &who, const QString &id) {
+        return who.get(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/invoice"));
+    };
+    const Client otherSeller
+            = clientFor(s.server, insertUser(s.shop(), QStringLiteral("seller")),
+                        QStringLiteral("seller"));
+    const Client otherCustomer
+            = clientFor(s.server, insertUser(s.shop(), QStringLiteral("customer")),
+                        QStringLiteral("customer"));
+
+    // B's line only: B and the owner A get the customer's invoice, with every line.
+    const QJsonObject onlyB = s.order(0, 2);
+    const QString id = onlyB.value(QStringLiteral("id")).toString();
+    QVERIFY(!id.isEmpty());
+    const HttpResult mine = invoice(s.c, id);
+    QCOMPARE(mine.status, 200);
+    QVERIFY(mine.header("content-type").startsWith("text/html"));
+    const QString number = onlyB.value(QStringLiteral("invoiceNumber")).toString();
+    QVERIFY(!number.isEmpty());
+    QVERIFY(QString::fromUtf8(mine.body).contains(number));
+    for (const Client *who : {&s.sb, &s.sa}) {
+        const HttpResult r = invoice(*who, id);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, mine.body);
+    }
+    // Anyone else: no such order.
+    QCOMPARE(invoice(otherSeller, id).status, 404);
+    QCOMPARE(invoice(otherCustomer, id).status, 404);
+
+    // A's line only: B holds no line of it.
+    const QString onlyA = s.order(1, 0).value(QStringLiteral("id")).toString();
+    QVERIFY(!onlyA.isEmpty());
+    QCOMPARE(invoice(s.sa, onlyA).status, 200);
+    QCOMPARE(invoice(s.sb, onlyA).status, 404);
+
+    // Unpaid: no invoice yet, for the customer or its seller.
+    const QString unpaid = s.order(0, 1, 0, false).value(QStringLiteral("id")).toString();
+    QVERIFY(!unpaid.isEmpty());
+    QCOMPARE(invoice(s.c, unpaid).status, 409);
+    QCOMPARE(invoice(s.sb, unpaid).status, 409);
+    QCOMPARE(invoice(otherSeller, unpaid).status, 404);
 }
 
 void TestFulfilment::packingSlipShowsOnlyOwnLinesEscaped()

@@ -1021,36 +1021,18 @@ void OrdersPage::loadInvoice(std::function<void()> then)
     Shop *shop = &ctx().shop;
     const QString sellerId = seller().id;
     const QString orderId = o->id;
-    const QString customerId = o->customerId;
     m_printInvoice->setEnabled(false);
     m_saveInvoice->setEnabled(false);
-    // The order's invoice as the customer's invoice route makes it: the whole order (one
-    // invoice, one number), once the seller is known to have lines in it.
+    // The order's invoice as the invoice route makes it: the whole order (one invoice, one
+    // number), for a seller with lines in it or the store's owner.
     ctx().worker.run(
             this,
-            [shop, sellerId, orderId, customerId]() -> Result<QPair<QString, QString>> {
-                if (auto mine = shop->orders().sellerOrder(sellerId, orderId); !mine)
-                    return mine.error();
-                auto order = shop->orders().order(customerId, orderId);
+            [shop, sellerId, orderId]() -> Result<QPair<QString, QString>> {
+                // The rule of the invoice route: a seller with lines in it, or the owner.
+                auto order = shop->orders().invoicedOrder(sellerId, QStringLiteral("seller"),
+                                                          orderId);
                 if (!order)
                     return order.error();
-                if (order->invoiceNumber.isEmpty())
-                    return makeError(ErrorCode::Conflict,
-                                     tr("the order has no invoice until it is paid"));
-                // One invoice covers every seller's lines: a seller prints it when the lines
-                // are all its own, the store's owner always.
-                const bool othersLines
-                        = std::any_of(order->items.cbegin(), order->items.cend(),
-                                      [&](const OrderLine &l) { return l.sellerId != sellerId; });
-                if (othersLines) {
-                    auto owner = StoreOwner::isOwner(shop->database().connection(), sellerId);
-                    if (!owner)
-                        return owner.error();
-                    if (!owner.value())
-                        return makeError(ErrorCode::Forbidden,
-                                         tr("this order holds other sellers' lines too: its "
-                                            "invoice is printed by the store's owner"));
-                }
                 auto store = StoreProfiles::load(shop->database().connection());
                 if (!store)
                     return store.error();
