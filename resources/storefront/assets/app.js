@@ -1,7 +1,7 @@
 // The shell: the page's frame, the menu with cart and unread counts, and a small history
 // router over the pages (shell.js holds what the pages share with it).
 import { get, logout, refresh, maySignIn, signedIn, currentUser, onSessionChange, ApiError } from './api.js';
-import { store, setStoreFacts, setRenderer, navigate, refreshBadges, addPendingToCart } from './shell.js';
+import { store, setStoreFacts, setRenderer, navigate, refreshBadges } from './shell.js';
 import { h, mount, setTitle, setCurrency, flash, clearFlash } from './ui.js';
 import { catalogPage, productPage } from './catalog.js';
 import { loginPage, registerPage, forgotPage, resetPage, confirmEmailPage, profilePage } from './account.js';
@@ -90,7 +90,6 @@ function renderMenu() {
   } }, 'Sign out'));
   menu.replaceChildren(...items);
   refreshBadges();
-  addPendingToCart();
 }
 
 

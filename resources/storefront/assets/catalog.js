@@ -1,7 +1,7 @@
 // Catalog (search, filters, sort, keyset paging with the cursor in the URL) and product pages.
 import { get, post, put, query, signedIn, currentUser, ApiError } from './api.js';
-import { h, mount, money, stars, when, field, flash, toast, showProblem } from './ui.js';
-import { navigate, addedToCart, PENDING_ADD } from './shell.js';
+import { h, mount, money, stars, when, field, flash, showProblem } from './ui.js';
+import { navigate } from './shell.js';
 import { catalogState, catalogQuery } from './rules.js';
 
 const SORTS = [['newest', 'Newest'], ['price', 'Price: low to high'], ['-price', 'Price: high to low'],
@@ -85,13 +85,7 @@ export async function productPage(id) {
     h('button', { type: 'submit', disabled: !p.inStock }, p.inStock ? 'Add to cart' : 'Sold out'), qtyNote);
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!signedIn()) {
-      // A guest signs in first; the product lands in the cart once signed in.
-      try { sessionStorage.setItem(PENDING_ADD, JSON.stringify({ productId: p.id, quantity: Math.min(most, Math.max(1, Math.floor(Number(qty.value) || 1))) })); } catch { /* storage off */ }
-      flash(`Sign in or create an account to add ${p.name} to your cart.`, 'info');
-      navigate(`/shop/login${query({ next: location.pathname })}`);
-      return;
-    }
+    if (!signedIn()) { navigate(`/shop/login${query({ next: location.pathname })}`); return; }
     try {
       const current = await get('/cart');
       const line = current.items.find((i) => i.productId === p.id);
@@ -101,7 +95,8 @@ export async function productPage(id) {
       if (quantity <= had) { qtyNote.textContent = `Only ${p.stock} left, and your cart already holds ${had}.`; return; }
       await put(`/cart/items/${encodeURIComponent(p.id)}`, { quantity });
       if (quantity < wanted) qtyNote.textContent = `Only ${p.stock} left: your cart now holds ${quantity}.`;
-      addedToCart(p.name);
+      flash(`Added ${p.name} to your cart.`, 'ok');
+      document.dispatchEvent(new CustomEvent('cart-changed'));
     } catch (err) { showProblem(addForm, err.problem || { detail: err.message }); }
   });
 

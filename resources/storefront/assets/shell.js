@@ -1,7 +1,6 @@
 // The shell's state that pages share: the store's facts, navigation, the sign-in guard and the
 // header's badges. Pages import this module, never app.js, so that no module imports its importer.
-import { get, put, signedIn, currentUser } from './api.js';
-import { h, toast } from './ui.js';
+import { get, signedIn, currentUser } from './api.js';
 
 let storeFacts = { name: 'Shop', currency: 'USD', maxCoinDiscountPercent: 50, coinValueCents: 1, dailyCoins: 0 };
 export const store = () => storeFacts;
@@ -41,36 +40,6 @@ export async function refreshBadges() {
       const count = cart.items.reduce((s, i) => s + i.quantity, 0);
       cc.textContent = count ? String(count) : '';
       document.getElementById('cart-link').setAttribute('aria-label', `Cart, ${count} item${count === 1 ? '' : 's'}`);
-      return count;
     }
   } catch { /* badges are a convenience */ }
-}
-
-// Add to cart's answer where the shopper is looking: a note at the bottom of the screen with
-// the cart's new count and a way to it; the header's count follows.
-export async function addedToCart(name) {
-  const count = await refreshBadges();
-  toast(`Added ${name} to your cart.${count ? ` It holds ${count} item${count === 1 ? '' : 's'}.` : ''}`,
-    h('a', { href: '/shop/cart', class: 'button secondary', id: 'toast-cart' }, 'View cart'));
-}
-
-// A guest's Add to cart, kept through the sign-in it leads to.
-export const PENDING_ADD = 'mercato.pendingAdd';
-export async function addPendingToCart() {
-  let pending = null;
-  try {
-    pending = JSON.parse(sessionStorage.getItem(PENDING_ADD) || 'null');
-    sessionStorage.removeItem(PENDING_ADD);
-  } catch { return; }
-  const user = currentUser();
-  if (!pending || !signedIn() || !user || user.role !== 'customer') return;
-  try {
-    const [cart, product] = await Promise.all([get('/cart'), get(`/products/${encodeURIComponent(pending.productId)}`)]);
-    const line = cart.items.find((i) => i.productId === product.id);
-    const had = line ? line.quantity : 0;
-    const quantity = Math.min(99, product.stock, had + pending.quantity);
-    if (quantity <= had) { toast(`Only ${product.stock} of ${product.name} left, and your cart already holds ${had}.`); return; }
-    await put(`/cart/items/${encodeURIComponent(product.id)}`, { quantity });
-    await addedToCart(product.name);
-  } catch { toast('The product you chose could not be added to your cart. Open it again to add it.'); }
 }

@@ -57,18 +57,6 @@ export function flash(message, kind = 'info') {
   if (kind !== 'error') setTimeout(() => { if (box.textContent === message) box.replaceChildren(); }, 6000);
 }
 
-// A short note at the bottom of the screen, where the shopper is looking after pressing a
-// button anywhere on a long page (a live region: screen readers say it too); `extra` is a node
-// put after the words (a link). It goes after a few seconds or with its Close button.
-let toastTimer = null;
-export function toast(message, extra = null) {
-  const box = document.getElementById('toast');
-  clearTimeout(toastTimer);
-  box.replaceChildren(h('p', { class: 'toast' }, h('span', { class: 'toast-text' }, message), extra,
-    h('button', { type: 'button', class: 'link', 'aria-label': 'Close this note', onclick: () => box.replaceChildren() }, '×')));
-  toastTimer = setTimeout(() => box.replaceChildren(), 8000);
-}
-
 export function clearFlash() {
   document.getElementById('flash').replaceChildren();
 }
