@@ -2,6 +2,7 @@
 
 #include "shippingroutes.h"
 
+#include "model/catalog.h"
 #include "model/shop.h"
 #include "model/storedetails.h"
 
@@ -9,12 +10,17 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QUrl>
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 Q_LOGGING_CATEGORY(lcStorefront, "mercato.server.storefront")
 
@@ -266,6 +272,93 @@ QJsonObject storeJson(Shop &shop)
                        {QStringLiteral("maxCoinDiscountPercent"), s.maxCoinDiscountPercent}};
 }
 
+// Text for an HTML attribute or element: & < > " escaped.
+QByteArray htmlText(const QString &text)
+{
+    return text.toHtmlEscaped().toUtf8();
+}
+
+// The product's page as the server sends it: index.html with the product's title, description,
+// Open Graph tags and schema.org Product JSON-LD in its head, for link previews and search
+// engines that run no JavaScript. Null when there is no such product on sale.
+std::optional<Asset> productPage(Shop &shop, const Asset &index, const QString &id)
+{
+    auto product = shop.catalog().get(id);
+    if (!product)
+        return std::nullopt;
+    const Product &p = product.value();
+    const QString storeName = storeJson(shop).value(QStringLiteral("name")).toString();
+    const QString currency = shop.settings().currency;
+    const QString base = shop.settings().publicUrl;
+    const QString price = QString::number(static_cast<double>(p.priceCents) / 100.0, 'f', 2);
+    const QString url = base + QStringLiteral("/shop/products/")
+                        + QString::fromUtf8(QUrl::toPercentEncoding(p.id));
+    QString image;
+    if (!p.images.isEmpty())
+        image = p.images.first().url.startsWith(QLatin1Char('/')) ? base + p.images.first().url
+                                                                  : p.images.first().url;
+    QString description = p.description.simplified();
+    if (description.size() > 200)
+        description = description.left(197) + QStringLiteral("…");
+    if (description.isEmpty())
+        description = p.name;
+
+    QJsonObject offer{{QStringLiteral("@type"), QStringLiteral("Offer")},
+                      {QStringLiteral("price"), price},
+                      {QStringLiteral("priceCurrency"), currency},
+                      {QStringLiteral("url"), url},
+                      {QStringLiteral("availability"),
+                       p.stock > 0 ? QStringLiteral("https://schema.org/InStock")
+                                   : QStringLiteral("https://schema.org/OutOfStock")}};
+    QJsonObject ld{{QStringLiteral("@context"), QStringLiteral("https://schema.org")},
+                   {QStringLiteral("@type"), QStringLiteral("Product")},
+                   {QStringLiteral("name"), p.name},
+                   {QStringLiteral("description"), description},
+                   {QStringLiteral("sku"), p.id},
+                   {QStringLiteral("offers"), offer}};
+    if (!image.isEmpty())
+        ld.insert(QStringLiteral("image"), QJsonArray{image});
+    if (p.ratingCount > 0)
+        ld.insert(
+                QStringLiteral("aggregateRating"),
+                QJsonObject{{QStringLiteral("@type"), QStringLiteral("AggregateRating")},
+                            {QStringLiteral("ratingValue"),
+                             static_cast<double>(p.ratingSum) / static_cast<double>(p.ratingCount)},
+                            {QStringLiteral("reviewCount"), p.ratingCount}});
+    // Inside <script>, nothing may close the element or start markup: < > & as JSON escapes.
+    QByteArray json = QJsonDocument(ld).toJson(QJsonDocument::Compact);
+    json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
+
+    const QString title = p.name + QStringLiteral(" · ") + storeName;
+    QByteArray head;
+    const auto meta = [&head](const char *attr, const char *key, const QString &value) {
+        head += QByteArray("<meta ") + attr + "=\"" + key + "\" content=\"" + htmlText(value)
+                + "\">\n";
+    };
+    meta("name", "description", description);
+    meta("property", "og:type", QStringLiteral("product"));
+    meta("property", "og:title", p.name);
+    meta("property", "og:description", description);
+    meta("property", "og:url", url);
+    meta("property", "og:site_name", storeName);
+    if (!image.isEmpty())
+        meta("property", "og:image", image);
+    meta("property", "product:price:amount", price);
+    meta("property", "product:price:currency", currency);
+    head += "<script type=\"application/ld+json\" id=\"product-ld\">" + json + "</script>\n";
+
+    Asset page = index;
+    page.gzipped.clear();
+    page.body.replace("<title>Shop</title>", QByteArray("<title>" + htmlText(title) + "</title>"));
+    page.body.replace("</head>", QByteArray(head + "</head>"));
+    page.etag = '"'
+                + QCryptographicHash::hash(page.body, QCryptographicHash::Sha256)
+                          .left(15)
+                          .toBase64(QByteArray::Base64UrlEncoding)
+                + '"';
+    return page;
+}
+
 } // namespace
 
 void registerStorefrontRoutes(Router &router, Shop &shop, const StorefrontOptions &options)
@@ -300,8 +393,17 @@ void registerStorefrontRoutes(Router &router, Shop &shop, const StorefrontOption
                        return notFound(request, *bundle, policy);
                    return serveAsset(request, *asset, 200, kImmutable, policy);
                });
-    router.setFallback([bundle, policy, index](Request &request) {
+    router.setFallback([bundle, policy, index, s](Request &request) {
         const bool read = request.method == "GET" || request.method == "HEAD";
+        static const QRegularExpression productPath(QStringLiteral("^/shop/products/([^/]+)$"));
+        if (read && acceptsHtml(request)) {
+            const auto m = productPath.match(request.path);
+            const Asset *indexPage = bundle->find(QStringLiteral("index.html"));
+            if (m.hasMatch() && indexPage) {
+                if (auto page = productPage(*s, *indexPage, m.captured(1)))
+                    return serveAsset(request, *page, 200, kRevalidate, policy);
+            }
+        }
         if (read && isShopPage(request.path) && acceptsHtml(request))
             return index(request);
         return notFound(request, *bundle, policy);

@@ -6,6 +6,7 @@
 #include "model/imagestore.h"
 #include "model/storedetails.h"
 
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTest>
@@ -310,6 +311,69 @@ private Q_SLOTS:
 
     // The name and logo the seller sets (console Settings, through the model) are what the
     // shop front reads: GET /store follows every change.
+    void productPageCarriesItsTagsEscaped()
+    {
+        auto seller = m_server.shop().accounts().registerAccount(
+                {QStringLiteral("og.seller@example.test"), QStringLiteral("og-seller-password"),
+                 QStringLiteral("Tag Seller"), QStringLiteral("seller")});
+        QVERIFY2(seller, qPrintable(seller ? QString() : seller.error().detail));
+        NewProduct in;
+        in.name = QStringLiteral("Tea <b>\"Bold\"</b> & cups");
+        in.description = QStringLiteral("Leaves </script><script>alert(1)</script> & more");
+        in.priceCents = 1250;
+        in.stock = 4;
+        auto p = m_server.shop().catalog().create(seller->user.id, in);
+        QVERIFY2(p, qPrintable(p ? QString() : p.error().detail));
+
+        Client c = m_server.client();
+        const HttpResult r = c.get(QStringLiteral("/shop/products/") + p->id, kHtml);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("content-type").startsWith("text/html"));
+        QCOMPARE(r.header("cache-control"), QByteArray("no-cache"));
+        checkSecurityHeaders(r);
+        const QByteArray escaped = "Tea &lt;b&gt;&quot;Bold&quot;&lt;/b&gt; &amp; cups";
+        QVERIFY2(r.body.contains(QByteArray("<title>" + escaped + " · ")), r.body.constData());
+        QVERIFY2(r.body.contains(
+                         QByteArray("<meta property=\"og:title\" content=\"" + escaped + "\">")),
+                 r.body.constData());
+        QVERIFY(r.body.contains("<meta property=\"og:type\" content=\"product\">"));
+        QVERIFY(r.body.contains("<meta property=\"product:price:amount\" content=\"12.50\">"));
+        QVERIFY(r.body.contains("<meta name=\"description\" content=\"Leaves &lt;/script&gt;"));
+        QVERIFY2(!r.body.contains("<b>") && !r.body.contains("</script><script>alert"),
+                 r.body.constData());
+
+        // The JSON-LD: one script element whose text is the Product, markup characters escaped.
+        static const QRegularExpression ld(QStringLiteral(
+                "<script type=\"application/ld\\+json\" id=\"product-ld\">([^<]*)</script>"));
+        const auto m = ld.match(QString::fromUtf8(r.body));
+        QVERIFY2(m.hasMatch(), r.body.constData());
+        const QJsonObject product = QJsonDocument::fromJson(m.captured(1).toUtf8()).object();
+        QCOMPARE(product.value(QStringLiteral("@type")).toString(), QStringLiteral("Product"));
+        QCOMPARE(product.value(QStringLiteral("name")).toString(), in.name);
+        const QJsonObject offer = product.value(QStringLiteral("offers")).toObject();
+        QCOMPARE(offer.value(QStringLiteral("price")).toString(), QStringLiteral("12.50"));
+        QCOMPARE(offer.value(QStringLiteral("priceCurrency")).toString(),
+                 m_server.shop().settings().currency);
+        QVERIFY(!m.captured(1).contains(QLatin1Char('&'))
+                && !m.captured(1).contains(QLatin1Char('>')));
+
+        // With a picture, og:image and the JSON-LD's image name it.
+        auto image = m_server.shop().catalog().addImage(seller->user.id, p->id, pngBytes(0x40),
+                                                        QStringLiteral("image/png"));
+        QVERIFY2(image, qPrintable(image ? QString() : image.error().detail));
+        const HttpResult again = c.get(QStringLiteral("/shop/products/") + p->id, kHtml);
+        QVERIFY2(again.body.contains("<meta property=\"og:image\" content=\"")
+                         && again.body.contains(QByteArray(pathOf(image->url).toUtf8() + "\">")),
+                 again.body.constData());
+
+        // An unknown product keeps the plain page, and an API client still gets no HTML.
+        const QByteArray index = c.get(QStringLiteral("/"), kHtml).body;
+        QCOMPARE(c.get(QStringLiteral("/shop/products/nosuchproduct"), kHtml).body, index);
+        QCOMPARE(c.get(QStringLiteral("/shop/products/") + p->id, {{"Accept", "application/json"}})
+                         .status,
+                 404);
+    }
+
     void storeNameAndLogoFromSettings()
     {
         TestServer server;

@@ -963,6 +963,80 @@ def test_discount_code_tax_invoice(shop, b):
         shop.json('PUT', '/api/v1/owner/tax-rates', rates, token=seller)
 
 
+def new_customer(shop, name, with_address=True):
+    """A customer registered through the API (with a saved US address); returns (email, password, token)."""
+    email = f"{name.split()[0].lower()}.{int(time.time() * 1000) % 10**9}@example.test"
+    password = f'{name.split()[0].lower()}-password-1'
+    shop.json('POST', '/api/v1/auth/register', {'email': email, 'password': password, 'displayName': name, 'role': 'customer'})
+    token = shop.login(email, password)
+    if with_address:
+        shop.json('POST', '/api/v1/me/addresses', {'name': name, 'line1': '5 Elm Street', 'city': 'Springfield',
+                                                  'postalCode': '62701', 'country': 'US'}, token=token)
+    return email, password, token
+
+
+def sign_in(b, email, password, name):
+    b.open('/shop/login')
+    b.fill('Email', email)
+    b.fill('Password', password)
+    b.submit('Sign in')
+    b.wait_text('#menu', name)
+
+
+def test_cart_stock(shop, b):
+    """The cart never asks for more than the stock: the stepper stops at it, a low stock is
+    named, a sold-out line says so and holds Place order back until it is removed, and stock
+    that ran out since the cart was shown is named by product at checkout."""
+    seller = shop.login('seller@demo.mercato.test', 'demo-seller-pass')
+    stamp = int(time.time() * 1000) % 10**9
+    scarce = shop.json('POST', '/api/v1/products', {'name': f'Scarce matcha {stamp}', 'description': 'Few tins.',
+                                                    'priceCents': 1500, 'stock': 3, 'lowStockThreshold': 1}, token=seller)
+    plenty = shop.json('POST', '/api/v1/products', {'name': f'Plenty sencha {stamp}', 'description': 'Many tins.',
+                                                    'priceCents': 900, 'stock': 40, 'lowStockThreshold': 1}, token=seller)
+    email, password, token = new_customer(shop, 'Stella Stock')
+    shop.json('PUT', f"/api/v1/cart/items/{scarce['id']}", {'quantity': 2}, token=token)
+    shop.json('PUT', f"/api/v1/cart/items/{plenty['id']}", {'quantity': 1}, token=token)
+    sign_in(b, email, password, 'Stella Stock')
+    b.click_id('cart-link')
+    check(b.h1() == 'Your cart', b.h1())
+    b.wait_text(f"#s-{scarce['id']}", 'Only 3 left')
+    qty = b.d.find_element(By.ID, f"q-{scarce['id']}")
+    check(qty.get_attribute('max') == '3', f"the stepper goes to {qty.get_attribute('max')}, the stock is 3")
+    check(b.d.find_element(By.ID, f"s-{plenty['id']}").text == '', 'a well-stocked line speaks of its stock')
+    # Asking for more than there is: the most there is, and why.
+    qty.send_keys(Keys.CONTROL, 'a')
+    qty.send_keys('9', Keys.TAB)
+    b.wait_text('#flash', 'Only 3 of')
+    b.ready()
+    b.wait.until(lambda d: d.find_element(By.ID, f"q-{scarce['id']}").get_attribute('value') == '3')
+    lines = {i['productId']: i['quantity'] for i in shop.json('GET', '/api/v1/cart', token=token)['items']}
+    check(lines.get(scarce['id']) == 3, f'the cart holds {lines}')
+    b.screenshot('cart-low-stock')
+
+    # Sold out while in the cart: the line says so and the order waits until it is removed.
+    shop.json('POST', f"/api/v1/products/{scarce['id']}/stock-adjustments", {'delta': -3, 'reason': 'correction'}, token=seller)
+    b.open('/shop/cart')
+    b.wait_text(f"#s-{scarce['id']}", 'Sold out: remove it')
+    place = b.d.find_element(By.XPATH, '//button[normalize-space()="Place order"]')
+    check(not place.is_enabled(), 'Place order is offered with a sold-out line')
+    b.wait_text('#cart-blocked', scarce['name'])
+    b.screenshot('cart-sold-out-line')
+    b.d.find_element(By.CSS_SELECTOR, f'button[aria-label="Remove {scarce["name"]}"]').click()
+    b.ready()
+    b.wait.until(lambda d: not d.find_elements(By.ID, f"q-{scarce['id']}"))
+    check(b.d.find_element(By.XPATH, '//button[normalize-space()="Place order"]').is_enabled(), 'Place order stays off')
+
+    # Stock gone between showing the cart and ordering: the product named in plain words.
+    shop.json('PUT', f"/api/v1/cart/items/{plenty['id']}", {'quantity': 5}, token=token)
+    b.open('/shop/cart')
+    shop.json('POST', f"/api/v1/products/{plenty['id']}/stock-adjustments", {'delta': -38, 'reason': 'correction'}, token=seller)
+    b.submit('Place order')
+    b.wait_text('.checkout .form-error', f"{plenty['name']}: only 2 left, and you asked for 5")
+    banner = b.d.find_element(By.CSS_SELECTOR, '.checkout .form-error').text
+    check('items.' not in banner and plenty['id'] not in banner and 'requested' not in banner, f'the refusal reads {banner!r}')
+    b.screenshot('cart-checkout-short')
+
+
 def main():
     started = time.time()
     for old in glob.glob(os.path.join(SHOTS, '*.png')):
@@ -985,6 +1059,7 @@ def main():
                          ('keyboard', lambda: test_keyboard(b)),
                          ('journey', lambda: journey(shop, b)),
                          ('discount code, tax and invoice', lambda: test_discount_code_tax_invoice(shop, b)),
+                         ('cart stock', lambda: test_cart_stock(shop, b)),
                          ('password reset', lambda: test_password_reset(shop, b)),
                          ('not found', lambda: test_not_found(shop, b))):
             try:

@@ -2,7 +2,7 @@
 // format, and the catalogue's address as an API query.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { coinCap, query, toCents, catalogState, catalogQuery, orderLabel, trackingHref, addressLines, discountReason } from '../../resources/storefront/assets/rules.js';
+import { coinCap, query, toCents, catalogState, catalogQuery, orderLabel, trackingHref, addressLines, discountReason, cartLineStock, shortLinesText } from '../../resources/storefront/assets/rules.js';
 import { money, setCurrency } from '../../resources/storefront/assets/ui.js';
 
 const store = { coinValueCents: 1, maxCoinDiscountPercent: 50 };
@@ -95,4 +95,26 @@ test('a discount code that does not apply is explained in plain words', () => {
     const s = say(m);
     assert.doesNotMatch(s, /discountCode|cents|\{/);
   }
+});
+
+test('a cart line never asks for more than the stock, and says why it stops the order', () => {
+  assert.deepEqual(cartLineStock(2, { stock: 40, inStock: true }), { max: 40, blocked: false, note: '' });
+  assert.deepEqual(cartLineStock(2, { stock: 3, inStock: true }), { max: 3, blocked: false, note: 'Only 3 left.' });
+  assert.equal(cartLineStock(200, { stock: 500, inStock: true }).max, 99);
+  const short = cartLineStock(4, { stock: 2, inStock: true });
+  assert.equal(short.blocked, true);
+  assert.match(short.note, /^Only 2 left: reduce the quantity to 2/);
+  assert.deepEqual(cartLineStock(1, { stock: 0, inStock: false }), { max: 0, blocked: true, note: 'Sold out: remove it to place your order.' });
+  assert.match(cartLineStock(1, null).note, /^No longer sold/);
+});
+
+test('the checkout names short lines by their product, in plain words', () => {
+  const problem = { errors: [{ field: 'items.p1', message: 'Sencha: 3 requested, 1 in stock' },
+    { field: 'items.p2', message: 'is no longer sold' }, { field: 'items.p3', message: 'Mug: 2 requested, 0 in stock' }] };
+  const s = shortLinesText(problem, { p1: 'Sencha', p2: 'Kettle', p3: 'Mug' });
+  assert.equal(s, 'Sencha: only 1 left, and you asked for 3. Reduce the quantity to 1 or fewer. '
+    + 'Kettle is no longer sold: remove it from your cart. Mug is sold out: remove it from your cart.');
+  assert.doesNotMatch(s, /items\.|p1|requested/);
+  assert.equal(shortLinesText({ errors: [{ field: 'coinsToUse', message: 'x' }] }, {}), null);
+  assert.equal(shortLinesText({}, {}), null);
 });

@@ -71,18 +71,30 @@ export async function catalogPage(params) {
 export async function productPage(id) {
   const p = await get(`/products/${encodeURIComponent(id)}`);
   const reviews = await get(`/products/${encodeURIComponent(id)}/reviews?limit=50`);
-  const qty = h('input', { id: 'qty', name: 'quantity', type: 'number', min: 1, max: Math.max(1, Math.min(99, p.stock)), value: 1, inputmode: 'numeric' });
+  const most = Math.max(1, Math.min(99, p.stock));
+  const qty = h('input', { id: 'qty', name: 'quantity', type: 'number', min: 1, max: most, value: 1, inputmode: 'numeric',
+    'aria-describedby': 'qty-note' });
+  const qtyNote = h('span', { class: 'stock-note', id: 'qty-note' });
+  // Asking for more than there is: the most there is, and why.
+  qty.addEventListener('change', () => {
+    if (Number(qty.value) > most) { qty.value = most; qtyNote.textContent = `Only ${p.stock} left.`; }
+    if (!(Number(qty.value) >= 1)) qty.value = 1;
+  });
   const addForm = h('form', { class: 'buy' },
     h('label', { for: 'qty' }, 'Quantity'), qty,
-    h('button', { type: 'submit', disabled: !p.inStock }, p.inStock ? 'Add to cart' : 'Sold out'));
+    h('button', { type: 'submit', disabled: !p.inStock }, p.inStock ? 'Add to cart' : 'Sold out'), qtyNote);
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!signedIn()) { navigate(`/shop/login${query({ next: location.pathname })}`); return; }
     try {
       const current = await get('/cart');
       const line = current.items.find((i) => i.productId === p.id);
-      const quantity = Math.min(99, (line ? line.quantity : 0) + Number(qty.value || 1));
+      const had = line ? line.quantity : 0;
+      const wanted = had + Math.max(1, Math.floor(Number(qty.value) || 1));
+      const quantity = Math.min(most, wanted);
+      if (quantity <= had) { qtyNote.textContent = `Only ${p.stock} left, and your cart already holds ${had}.`; return; }
       await put(`/cart/items/${encodeURIComponent(p.id)}`, { quantity });
+      if (quantity < wanted) qtyNote.textContent = `Only ${p.stock} left: your cart now holds ${quantity}.`;
       flash(`Added ${p.name} to your cart.`, 'ok');
       document.dispatchEvent(new CustomEvent('cart-changed'));
     } catch (err) { showProblem(addForm, err.problem || { detail: err.message }); }

@@ -3,7 +3,7 @@
 import { get, post, put, del, api, text, reloadUser, query } from './api.js';
 import { h, mount, money, when, field, flash, showProblem, statusLabel } from './ui.js';
 import { navigate, requireSignIn, store, refreshBadges } from './shell.js';
-import { coinCap, orderLabel, trackingHref, addressLines, discountReason } from './rules.js';
+import { coinCap, orderLabel, trackingHref, addressLines, discountReason, cartLineStock, shortLinesText } from './rules.js';
 
 const enc = encodeURIComponent;
 
@@ -17,20 +17,44 @@ export async function cartPage() {
     return 'Cart';
   }
   const currency = store().currency;
-  const rows = cart.items.map((item) => {
-    const qty = h('input', { type: 'number', min: 1, max: 99, value: item.quantity, id: `q-${item.productId}`, class: 'qty', inputmode: 'numeric' });
+  // Each line's stock, read from the product (a product no longer sold is a 404).
+  const products = await Promise.all(cart.items.map((item) => get(`/products/${enc(item.productId)}`)
+    .catch((err) => { if (err.status === 404) return null; throw err; })));
+  const names = Object.fromEntries(cart.items.map((i) => [i.productId, i.name]));
+  const lines = cart.items.map((item, n) => ({ item, ...cartLineStock(item.quantity, products[n]) }));
+  const rows = lines.map(({ item, max, blocked, note }) => {
+    const qty = h('input', { type: 'number', min: 1, max: Math.max(1, max), value: item.quantity, id: `q-${item.productId}`,
+      class: 'qty', inputmode: 'numeric', disabled: max === 0, 'aria-describedby': `s-${item.productId}` });
+    const stockNote = h('span', { class: `stock-note${blocked ? ' bad' : ''}`, id: `s-${item.productId}` }, note);
     qty.addEventListener('change', async () => {
-      try { await put(`/cart/items/${enc(item.productId)}`, { quantity: Number(qty.value) }); navigate('/shop/cart', { replace: true }); } catch (err) { flash(err.message, 'error'); }
+      let wanted = Math.floor(Number(qty.value) || 1);
+      if (wanted > max) {
+        // More than there is: the most there is, and why.
+        wanted = max;
+        qty.value = max;
+        stockNote.textContent = `Only ${max} left.`;
+        stockNote.classList.remove('bad');
+        flash(`Only ${max} of ${item.name} left: your cart holds ${max}.`, 'info');
+      }
+      if (wanted < 1) { wanted = 1; qty.value = 1; }
+      try {
+        await put(`/cart/items/${enc(item.productId)}`, { quantity: wanted });
+        document.dispatchEvent(new CustomEvent('cart-changed'));
+        if (wanted !== item.quantity) navigate('/shop/cart', { replace: true });
+      } catch (err) { flash(err.message, 'error'); }
     });
-    return h('tr', {},
-      h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name), item.available ? null : h('span', { class: 'badge out' }, 'Not available')),
+    return h('tr', { class: blocked ? 'unavailable' : null },
+      h('td', {}, h('a', { href: `/shop/products/${enc(item.productId)}` }, item.name), h('br'), stockNote),
       h('td', { class: 'num' }, money(item.unitPriceCents, currency)),
       h('td', {}, h('label', { for: `q-${item.productId}`, class: 'sr' }, `Quantity of ${item.name}`), qty),
       h('td', { class: 'num' }, money(item.lineTotalCents, currency)),
       h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${item.name}`, onclick: async () => {
-        await del(`/cart/items/${enc(item.productId)}`); navigate('/shop/cart', { replace: true });
+        await del(`/cart/items/${enc(item.productId)}`);
+        document.dispatchEvent(new CustomEvent('cart-changed'));
+        navigate('/shop/cart', { replace: true });
       } }, 'Remove')));
   });
+  const blockedLines = lines.filter((l) => l.blocked);
   const capText = h('p', { id: 'coin-cap' });
   const coinsInput = h('input', { id: 'coins', name: 'coinsToUse', type: 'number', min: 0, inputmode: 'numeric' });
   // The coins allowed: a share of the subtotal after the code's amount (the server's rule).
@@ -111,7 +135,9 @@ export async function cartPage() {
     codes.element,
     delivery ? delivery.element : null,
     summary,
-    h('button', { type: 'submit' }, 'Place order'));
+    blockedLines.length ? h('p', { class: 'form-error', id: 'cart-blocked', role: 'alert' },
+      `${blockedLines.map((l) => l.item.name).join(', ')} cannot be ordered as it is: remove ${blockedLines.length === 1 ? 'it' : 'them'} or reduce the quantity to place your order.`) : null,
+    h('button', { type: 'submit', disabled: blockedLines.length > 0, 'aria-describedby': blockedLines.length ? 'cart-blocked' : null }, 'Place order'));
   checkout.addEventListener('submit', async (e) => {
     e.preventDefault();
     const button = checkout.querySelector('button[type=submit]');
@@ -127,6 +153,12 @@ export async function cartPage() {
       button.disabled = false;
       const problem = err.problem || { detail: err.message };
       if (err.status === 409 && !problem.errors) problem.detail = problem.detail || 'Some items are no longer available.';
+      const short = err.status === 409 ? shortLinesText(problem, names) : null;
+      if (short !== null) {
+        // Stock ran out since the cart was shown: which product, in plain words.
+        showProblem(checkout, { detail: short });
+        return;
+      }
       const reason = codeProblem(err);
       if (reason !== null) {
         // A code typed but not applied, or one used up since the preview: say why beside it.

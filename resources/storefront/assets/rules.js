@@ -85,3 +85,32 @@ export function discountReason(message, money, date) {
   }
   return 'This code cannot be used on this order.';
 }
+
+// What a cart line may become: `product` is the product as GET /products/{id} gives it, null once
+// it is no longer sold. `max` is the most the line may ask for (0: nothing can be ordered),
+// `blocked` a line that stops the order as it is, `note` the plain words shown beside it.
+export function cartLineStock(quantity, product) {
+  if (!product) return { max: 0, blocked: true, note: 'No longer sold: remove it to place your order.' };
+  const stock = Math.max(0, Number(product.stock) || 0);
+  const max = Math.min(99, stock);
+  if (!product.inStock || stock === 0) return { max: 0, blocked: true, note: 'Sold out: remove it to place your order.' };
+  if (quantity > stock) {
+    return { max, blocked: true, note: `Only ${stock} left: reduce the quantity to ${stock} or fewer to place your order.` };
+  }
+  return { max, blocked: false, note: stock <= 5 ? `Only ${stock} left.` : '' };
+}
+
+// The checkout's refusal for short lines (a 409 whose errors are `items.{productId}`), in plain
+// words with the products' names; null for any other problem.
+export function shortLinesText(problem, names) {
+  const errors = ((problem && problem.errors) || []).filter((e) => /^items\./.test(e.field));
+  if (!errors.length) return null;
+  return errors.map((e) => {
+    const name = names[e.field.slice('items.'.length)] || 'A product in your cart';
+    const g = /(\d+) requested, (\d+) in stock$/.exec(e.message || '');
+    if (!g) return `${name} is no longer sold: remove it from your cart.`;
+    const left = Number(g[2]);
+    return left > 0 ? `${name}: only ${left} left, and you asked for ${g[1]}. Reduce the quantity to ${left} or fewer.`
+      : `${name} is sold out: remove it from your cart.`;
+  }).join(' ');
+}
