@@ -326,6 +326,7 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
                                          }));
     m_view->horizontalHeader()->setDefaultSectionSize(90);
     m_view->setColumnWidth(0, 220);
+    m_view->sortByColumn(0, Qt::AscendingOrder); // A→Z by name until the seller clicks a header
 
     auto *right = new QWidget(split);
     auto *rl = new QVBoxLayout(right);
