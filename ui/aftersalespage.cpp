@@ -125,7 +125,7 @@ QWidget *AfterSalesPage::buildRefunds()
     m_note = new QLineEdit(w);
     m_note->setAccessibleName(tr("Decision note"));
     m_note->setPlaceholderText(tr("Note to the customer (required to reject)"));
-    m_restock = new QCheckBox(tr("Put the items back in &stock"), w);
+    m_restock = new QCheckBox(tr("Put the items back in st&ock"), w);
     m_restock->setAccessibleName(tr("Restock"));
     m_restock->setChecked(true);
     m_approve = new QPushButton(tr("&Approve..."), w);
@@ -224,7 +224,7 @@ QWidget *AfterSalesPage::buildComplaints()
     auto *buttons = new QHBoxLayout;
     m_replyButton = new QPushButton(tr("Send re&ply"), right);
     m_replyButton->setAccessibleName(tr("Reply to complaint"));
-    m_resolveButton = new QPushButton(tr("Mark re&solved"), right);
+    m_resolveButton = new QPushButton(tr("Mark resol&ved"), right);
     m_resolveButton->setAccessibleName(tr("Resolve complaint"));
     buttons->addStretch(1);
     buttons->addWidget(m_replyButton);

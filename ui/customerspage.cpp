@@ -41,10 +41,14 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setFilterKeyColumn(0);
     m_view = new QTableView(split);
-    split->addWidget(
-            tableWithEmptyState(m_view, m_model, m_proxy, tr("Customer list"),
-                                tr("No customers yet. Everyone who orders your products is "
-                                   "listed here with their orders and refund requests.")));
+    split->addWidget(tableWithEmptyState(
+            m_view, m_model, m_proxy, tr("Customer list"),
+            tr("No customers yet. Everyone who orders your products is "
+               "listed here with their orders and refund requests."),
+            [this] {
+                const QString q = m_search->text().trimmed();
+                return q.isEmpty() ? QString() : tr("No customer matches “%1”.").arg(q);
+            }));
     m_view->horizontalHeader()->setDefaultSectionSize(100);
     m_view->setColumnWidth(0, 170);
 
@@ -80,6 +84,7 @@ CustomersPage::CustomersPage(ConsoleContext context, QWidget *parent)
 
     connect(m_search, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_search, &QLineEdit::textChanged, this, [this] { updateEmptyState(m_view); });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &CustomersPage::showCustomer);
     connect(m_orderView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {

@@ -201,8 +201,10 @@ MainWindow::MainWindow(Shop &shop, ServerMonitor *monitor, QWidget *parent)
     auto *goMenu = menuBar()->addMenu(tr("&Go"));
     const QStringList names = pageNames();
     for (int i = 0; i < names.size(); ++i) {
-        auto *a = goMenu->addAction(m_pages->item(i)->text(), this,
-                                    [this, name = names.at(i)] { showPage(name); });
+        // A page named with "&" shows it: a menu reads a single one as a mnemonic.
+        auto *a = goMenu->addAction(
+                m_pages->item(i)->text().replace(QLatin1Char('&'), QLatin1String("&&")), this,
+                [this, name = names.at(i)] { showPage(name); });
         if (i < 9)
             a->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
         if (names.at(i) == QLatin1String("Sellers"))

@@ -84,6 +84,7 @@ NotificationsPage::NotificationsPage(ConsoleContext context, QWidget *parent)
                                    "and complaints show up here and in the tray.")),
             1);
     m_view->setColumnWidth(2, 260);
+    m_view->sortByColumn(0, Qt::DescendingOrder); // newest first
 
     connect(m_unreadOnly, &QCheckBox::toggled, this, &NotificationsPage::refresh);
     connect(m_markRead, &QPushButton::clicked, this, &NotificationsPage::markRead);

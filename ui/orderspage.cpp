@@ -172,7 +172,17 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
             tableWithEmptyState(m_view, m_model, m_proxy, tr("Order list"),
                                 tr("No orders here. When customers buy your products, their "
                                    "orders appear in this list; choose “All orders” to see "
-                                   "delivered and cancelled ones.")));
+                                   "delivered and cancelled ones."),
+                                [this] {
+                                    const QString q = m_search->text().trimmed();
+                                    if (!q.isEmpty())
+                                        return tr("No order matches “%1”.").arg(q);
+                                    if (!m_orders.isEmpty() && m_status->currentIndex() != 1)
+                                        return tr("No order matches the filter “%1”; choose “All "
+                                                  "orders” to see every order.")
+                                                .arg(m_status->currentText());
+                                    return QString();
+                                }));
     for (const auto &[column, width] : {std::pair{0, 125}, {1, 80}, {2, 140}, {3, 50}, {4, 90}})
         m_view->setColumnWidth(column, width);
     m_view->sortByColumn(0, Qt::DescendingOrder);
@@ -250,6 +260,7 @@ OrdersPage::OrdersPage(ConsoleContext context, QWidget *parent)
     connect(m_status, &QComboBox::currentIndexChanged, this, &OrdersPage::rebuildRows);
     connect(m_search, &QLineEdit::textChanged, m_proxy,
             &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_search, &QLineEdit::textChanged, this, [this] { updateEmptyState(m_view); });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showOrder();
         updateButtons();

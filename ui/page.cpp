@@ -82,7 +82,8 @@ void Page::showError(const Error &error)
 }
 
 QWidget *Page::tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilterProxyModel *proxy,
-                                   const QString &accessibleName, const QString &emptyText)
+                                   const QString &accessibleName, const QString &emptyText,
+                                   std::function<QString()> noMatchText)
 {
     proxy->setSourceModel(model);
     proxy->setSortRole(RowsModel::SortRole);
@@ -107,7 +108,9 @@ QWidget *Page::tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilt
     empty->setStyleSheet(QStringLiteral("color: palette(mid); font-size: 14px; padding: 40px;"));
     stack->addWidget(view);
     stack->addWidget(empty);
-    auto update = [stack, view, empty, proxy] {
+    auto update = [stack, view, empty, proxy, emptyText, noMatchText] {
+        const QString noMatch = noMatchText ? noMatchText() : QString();
+        empty->setText(noMatch.isEmpty() ? emptyText : noMatch);
         stack->setCurrentWidget(proxy->rowCount() == 0 ? static_cast<QWidget *>(empty)
                                                        : static_cast<QWidget *>(view));
     };
@@ -116,7 +119,14 @@ QWidget *Page::tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilt
     connect(proxy, &QAbstractItemModel::rowsRemoved, stack, update);
     connect(proxy, &QAbstractItemModel::layoutChanged, stack, update);
     update();
+    m_emptyStates.insert(view, update);
     return stack;
+}
+
+void Page::updateEmptyState(QTableView *view)
+{
+    if (const auto update = m_emptyStates.value(view))
+        update();
 }
 
 QString Page::selectedId(QTableView *view)

@@ -6,7 +6,9 @@
 #include "model/result.h"
 
 #include <QHash>
+
 #include <QWidget>
+#include <functional>
 
 class QLabel;
 class QSortFilterProxyModel;
@@ -58,8 +60,13 @@ protected:
     void showMessage(const QString &text, bool error = false);
     void showError(const Error &error);
     // A sortable table over `model` through `proxy`, wrapped with an empty-state text.
+    // `noMatchText`, when given and not empty, replaces that text: what a search or filter that
+    // hides every row says ("No product matches …").
     QWidget *tableWithEmptyState(QTableView *view, RowsModel *model, QSortFilterProxyModel *proxy,
-                                 const QString &accessibleName, const QString &emptyText);
+                                 const QString &accessibleName, const QString &emptyText,
+                                 std::function<QString()> noMatchText = {});
+    // Shows the table or its empty-state text again (a search changed).
+    void updateEmptyState(QTableView *view);
     // The id of the selected row of a view over a proxy of RowsModel, or empty.
     static QString selectedId(QTableView *view);
     static void selectRowWithId(QTableView *view, const QString &id);
@@ -72,6 +79,7 @@ private:
     bool m_reloadRunning = false;
     bool m_reloadAgain = false;
     int m_reloadsRun = 0;
+    QHash<QTableView *, std::function<void()>> m_emptyStates;
 };
 
 // Every item of a keyset-paged list (at most `maxRows`), fetched page by page; for the worker.

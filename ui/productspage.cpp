@@ -315,9 +315,18 @@ ProductsPage::ProductsPage(ConsoleContext context, QWidget *parent)
     m_view = new QTableView(split);
     split->addWidget(tableWithEmptyState(m_view, m_model, m_proxy, tr("Product list"),
                                          tr("No products yet. Click “New product” (Ctrl+N) to list "
-                                            "your first one; customers see it right away.")));
+                                            "your first one; customers see it right away."),
+                                         [this] {
+                                             const QString q = m_search->text().trimmed();
+                                             return q.isEmpty()
+                                                            ? QString()
+                                                            : tr("No product matches “%1”. Clear "
+                                                                 "the search to see them all.")
+                                                                      .arg(q);
+                                         }));
     m_view->horizontalHeader()->setDefaultSectionSize(90);
     m_view->setColumnWidth(0, 220);
+    m_view->sortByColumn(0, Qt::AscendingOrder); // A→Z by name until the seller clicks a header
 
     auto *right = new QWidget(split);
     auto *rl = new QVBoxLayout(right);

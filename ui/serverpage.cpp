@@ -120,7 +120,7 @@ void ServerPage::tick()
     m_switch->setVisible(monitor->canSwitch());
     m_switch->setEnabled(!stopping);
     m_switch->setText(stopping  ? tr("Stopping…")
-                      : running ? tr("&Stop serving")
+                      : running ? tr("S&top serving")
                                 : tr("St&art serving"));
     m_workers->setText(QString::number(monitor->workerCount()));
     const quint64 count = monitor->requestCount();

@@ -216,9 +216,9 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     m_description->setMaximumHeight(70);
     m_currency = edit(store, tr("Currency"), QStringLiteral("USD"));
     m_timeZone = edit(store, tr("Time zone"), QStringLiteral("Europe/Paris"));
-    sf->addRow(tr("&Name:"), m_name);
+    sf->addRow(tr("Na&me:"), m_name);
     sf->addRow(tr("C&ontact email:"), m_contact);
-    sf->addRow(tr("&Description:"), m_description);
+    sf->addRow(tr("Description:"), m_description);
     m_logo = new QLabel(store);
     m_logo->setAccessibleName(tr("Store logo"));
     m_logo->setMinimumSize(64, 40);
@@ -272,7 +272,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     regionRow->addWidget(m_address.at(6), 1);
     of->addRow(tr("Region:"), regionRow);
     m_taxId = edit(m_ownerStore, tr("Tax ID"), tr("printed on invoices, e.g. FR12345678901"));
-    of->addRow(tr("Ta&x id:"), m_taxId);
+    of->addRow(tr("Tax i&d:"), m_taxId);
     m_paymentInstructions = new QPlainTextEdit(m_ownerStore);
     m_paymentInstructions->setAccessibleName(tr("Payment instructions"));
     m_paymentInstructions->setPlaceholderText(
@@ -474,7 +474,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
                               true),
                    testButton(tr("Test Cloudinary connection"), Service::Cloudinary)));
     kf->addRow(
-            tr("S&MTP URL:"),
+            tr("SMTP URL:"),
             row(secretEdit(tr("SMTP URL"), QStringLiteral("smtps://user:password@host:465"), true),
                 testButton(tr("Test SMTP connection"), Service::Smtp)));
     m_showSecrets = new QCheckBox(tr("Show ke&ys"), secrets);
@@ -539,7 +539,7 @@ SettingsPage::SettingsPage(ConsoleContext context, QWidget *parent)
     column->addWidget(server);
     column->addWidget(secrets);
     auto *buttons = new QHBoxLayout;
-    m_save = new QPushButton(tr("&Save settings"), content);
+    m_save = new QPushButton(tr("Save setti&ngs"), content);
     m_save->setAccessibleName(tr("Save settings"));
     buttons->addStretch(1);
     buttons->addWidget(m_save);
