@@ -933,8 +933,9 @@ Result<Order> OrderService::invoicedOrder(const QString &userId, const QString &
         auto owner = StoreOwner::isOwner(db, userId);
         if (!owner)
             return owner.error();
-        const bool holdsLine = std::any_of(o->items.cbegin(), o->items.cend(),
-                                           [&](const OrderLine &l) { return l.sellerId == userId; });
+        const bool holdsLine
+                = std::any_of(o->items.cbegin(), o->items.cend(),
+                              [&](const OrderLine &l) { return l.sellerId == userId; });
         if (!owner.value() && !holdsLine)
             return makeError(ErrorCode::NotFound, QStringLiteral("no such order"));
     } else if (o->customerId != userId) {

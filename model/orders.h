@@ -164,8 +164,7 @@ public:
     // The order an invoice is made of (the whole order: one invoice, one number), for
     // GET /orders/{id}/invoice and the console: its customer, the store's owner, or a seller
     // with lines in it (NotFound to anyone else); Conflict until it is paid.
-    Result<Order> invoicedOrder(const QString &userId, const QString &role,
-                                const QString &orderId);
+    Result<Order> invoicedOrder(const QString &userId, const QString &role, const QString &orderId);
     // MarkPaid: the store owner, or a seller holding every line (Forbidden otherwise). Ship
     // makes a shipment (no tracking) of the caller's unshipped units, Deliver delivers the
     // caller's shipments (see Shipments); neither touches another seller's lines.

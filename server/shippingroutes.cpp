@@ -208,8 +208,7 @@ void registerShippingRoutes(Router &router, Shop &shop)
         auto body = jsonObjectBody(r);
         if (!body)
             return Response::fromError(body.error());
-        auto profile
-                = shop.updateStoreProfile(body.value());
+        auto profile = shop.updateStoreProfile(body.value());
         if (!profile)
             return Response::fromError(profile.error());
         QJsonObject json = profileJson(profile.value(), shop);

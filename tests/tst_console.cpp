@@ -884,11 +884,10 @@ void TestConsole::wizardChoicesApplyAtOnceAndLeavingAsks()
                           {QStringLiteral("password"), kPassword}});
     QCOMPARE(login.status, 200);
     owner.setToken(login.json().value(QStringLiteral("accessToken")).toString());
-    const HttpResult made
-            = owner.post(QStringLiteral("/api/v1/products"),
-                         {{QStringLiteral("name"), QStringLiteral("Sencha")},
-                          {QStringLiteral("priceCents"), 1800},
-                          {QStringLiteral("stock"), 5}});
+    const HttpResult made = owner.post(QStringLiteral("/api/v1/products"),
+                                       {{QStringLiteral("name"), QStringLiteral("Sencha")},
+                                        {QStringLiteral("priceCents"), 1800},
+                                        {QStringLiteral("stock"), 5}});
     QCOMPARE(made.status, 201);
     QCOMPARE(made.json().value(QStringLiteral("currency")).toString(), QStringLiteral("EUR"));
     const HttpResult list = server.client().get(QStringLiteral("/api/v1/products"));

@@ -841,12 +841,10 @@ void TestFulfilment::invoiceForItsCustomerTheOwnerAndItsSellers()
     const auto invoice = [](const Client &who, const QString &id) {
         return who.get(QStringLiteral("/api/v1/orders/") + id + QStringLiteral("/invoice"));
     };
-    const Client otherSeller
-            = clientFor(s.server, insertUser(s.shop(), QStringLiteral("seller")),
-                        QStringLiteral("seller"));
-    const Client otherCustomer
-            = clientFor(s.server, insertUser(s.shop(), QStringLiteral("customer")),
-                        QStringLiteral("customer"));
+    const Client otherSeller = clientFor(s.server, insertUser(s.shop(), QStringLiteral("seller")),
+                                         QStringLiteral("seller"));
+    const Client otherCustomer = clientFor(
+            s.server, insertUser(s.shop(), QStringLiteral("customer")), QStringLiteral("customer"));
 
     // B's line only: B and the owner A get the customer's invoice, with every line.
     const QJsonObject onlyB = s.order(0, 2);

@@ -1040,8 +1040,8 @@ void OrdersPage::loadInvoice(std::function<void()> then)
             this,
             [shop, sellerId, orderId]() -> Result<QPair<QString, QString>> {
                 // The rule of the invoice route: a seller with lines in it, or the owner.
-                auto order = shop->orders().invoicedOrder(sellerId, QStringLiteral("seller"),
-                                                          orderId);
+                auto order
+                        = shop->orders().invoicedOrder(sellerId, QStringLiteral("seller"), orderId);
                 if (!order)
                     return order.error();
                 auto store = StoreProfiles::load(shop->database().connection());

@@ -778,10 +778,10 @@ void SettingsPage::save()
                         return s;
                 }
                 // Both apply at once, in this process, without a restart.
-                shop->settings().live->setConfigured(
-                        server.currency, server.timeZone.isEmpty()
-                                                 ? QTimeZone::systemTimeZone()
-                                                 : QTimeZone(server.timeZone.toUtf8()));
+                shop->settings().live->setConfigured(server.currency,
+                                                     server.timeZone.isEmpty()
+                                                             ? QTimeZone::systemTimeZone()
+                                                             : QTimeZone(server.timeZone.toUtf8()));
                 return Ok{};
             },
             [this](const Status &s) {

@@ -191,8 +191,8 @@ void SetupWizard::createOwner()
                         return s.error();
                 }
                 // The profile first: it keeps a currency that differs from the configured one.
-                if (auto p = shop->updateStoreProfile(
-                            QJsonObject{{QStringLiteral("currency"), currency}});
+                if (auto p
+                    = shop->updateStoreProfile(QJsonObject{{QStringLiteral("currency"), currency}});
                     !p)
                     return p.error();
                 shop->settings().live->setConfigured(currency, zone);
