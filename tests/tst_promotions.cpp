@@ -15,6 +15,7 @@
 #include "model/invoices.h"
 #include "model/orders.h"
 #include "model/storeprofile.h"
+#include "model/stripe.h"
 
 #include <QBuffer>
 #include <QJsonArray>
@@ -34,6 +35,71 @@ namespace {
 const QString kCodes = QStringLiteral("/api/v1/seller/discount-codes");
 const QString kOrders = QStringLiteral("/api/v1/orders");
 const QString kTax = QStringLiteral("/api/v1/owner/tax-rates");
+const QByteArray kWebhookSecret = "whsec_test_mercato";
+const QString kCodeRefused = QStringLiteral("discountCode");
+
+// Stripe switched on. Payments here arrive only as signed webhooks, so no request goes to
+// Stripe's API; its base is a local port nothing listens on.
+PaymentConfig stripePayments()
+{
+    PaymentConfig p;
+    p.stripeSecretKey = QStringLiteral("sk_test_mercato");
+    p.stripePublishableKey = QStringLiteral("pk_test_mercato");
+    p.stripeWebhookSecret = QString::fromLatin1(kWebhookSecret);
+    p.stripeApiBase = QStringLiteral("http://127.0.0.1:%1").arg(freePort());
+    return p;
+}
+
+// The same for a mercato-server child.
+void addStripe(QProcessEnvironment &env)
+{
+    const PaymentConfig p = stripePayments();
+    env.insert(QStringLiteral("MERCATO_STRIPE_SECRET_KEY"), p.stripeSecretKey);
+    env.insert(QStringLiteral("MERCATO_STRIPE_PUBLISHABLE_KEY"), p.stripePublishableKey);
+    env.insert(QStringLiteral("MERCATO_STRIPE_WEBHOOK_SECRET"), p.stripeWebhookSecret);
+    env.insert(QStringLiteral("MERCATO_STRIPE_API_BASE"), p.stripeApiBase);
+}
+
+// Stripe's signed payment_intent.succeeded for the whole of an order, sent to the server on
+// `port`; the HTTP status.
+int payByWebhook(quint16 port, const QString &orderId, qint64 cents, const QString &currency)
+{
+    const QJsonObject intent{
+            {QStringLiteral("id"), QString(QStringLiteral("pi_") + Ids::newId())},
+            {QStringLiteral("object"), QStringLiteral("payment_intent")},
+            {QStringLiteral("amount"), QJsonValue(cents)},
+            {QStringLiteral("amount_received"), QJsonValue(cents)},
+            {QStringLiteral("currency"), currency.toLower()},
+            {QStringLiteral("status"), QStringLiteral("succeeded")},
+            {QStringLiteral("metadata"), QJsonObject{{QStringLiteral("order_id"), orderId}}}};
+    const QJsonObject event{
+            {QStringLiteral("id"), QString(QStringLiteral("evt_") + Ids::newId())},
+            {QStringLiteral("object"), QStringLiteral("event")},
+            {QStringLiteral("type"), QStringLiteral("payment_intent.succeeded")},
+            {QStringLiteral("created"), QJsonValue(Clock::nowMs() / 1000)},
+            {QStringLiteral("livemode"), false},
+            {QStringLiteral("data"), QJsonObject{{QStringLiteral("object"), intent}}}};
+    const QByteArray payload = compact(event);
+    const Client anonymous(port);
+    return anonymous
+            .send("POST", QStringLiteral("/api/v1/webhooks/stripe"), payload,
+                  "application/json; charset=utf-8",
+                  {{"Stripe-Signature",
+                    StripeSignature::sign(kWebhookSecret, payload, Clock::nowMs() / 1000)}})
+            .status;
+}
+
+// How many of `ids` are paid through `provider` ("stripe": by the webhook; "manual": marked).
+qint64 paidThrough(Shop &shop, const QStringList &ids, const QString &provider)
+{
+    qint64 n = 0;
+    for (const QString &id : ids)
+        n += scalar(shop,
+                    QStringLiteral("SELECT COUNT(*) FROM orders WHERE id = ? AND status = 'paid' "
+                                   "AND payment_provider = ?"),
+                    {id, provider});
+    return n;
+}
 
 QStringList errorFields(const HttpResult &r)
 {
@@ -203,6 +269,48 @@ QString tableRow(const QStringList &cells)
     return QStringLiteral("<tr>") + tds.join(QString()) + QStringLiteral("</tr>");
 }
 
+// maxUses of the codes' races, and how many orders race for them.
+constexpr int kMaxUses = 10;
+constexpr int kRacingOrders = 64;
+
+// Every customer (cart filled) orders with `code` at once, from 8 threads: exactly kMaxUses
+// orders are made, every other one is 422 naming discountCode. Check
+// QTest::currentTestFailed() after it.
+void raceForTheCode(const std::vector<Client> &customers, const QString &code)
+{
+    constexpr int kThreads = 8;
+    const int count = int(customers.size());
+    std::atomic<int> next{0};
+    std::atomic<int> accepted{0};
+    std::atomic<int> refused{0};
+    std::mutex mutex;
+    QStringList unexpected;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = next++; i < count; i = next++) {
+                const HttpResult r = customers[size_t(i)].post(
+                        kOrders, QJsonObject{{QStringLiteral("coinsToUse"), 0},
+                                             {QStringLiteral("discountCode"), code}});
+                if (r.status == 201) {
+                    ++accepted;
+                } else if (r.status == 422 && errorFields(r) == QStringList{kCodeRefused}) {
+                    ++refused;
+                } else {
+                    const std::lock_guard<std::mutex> hold(mutex);
+                    unexpected.append(QStringLiteral("%1 %2").arg(r.status).arg(
+                            QString::fromUtf8(r.body.left(300))));
+                }
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected.join(QLatin1Char('\n'))));
+    QCOMPARE(accepted.load(), kMaxUses);
+    QCOMPARE(refused.load(), count - kMaxUses);
+}
+
 } // namespace
 
 class TestPromotions : public QObject
@@ -225,6 +333,7 @@ private Q_SLOTS:
     void refundsExactWithACode();
     void useGivenBackOnCancelAndExpiry();
     void maxUsesUnderConcurrentOrders();
+    void maxUsesAcrossTwoProcesses();
     void taxRatesValidation_data();
     void taxRatesValidation();
     void taxPerLineHalfEven();
@@ -780,47 +889,65 @@ void TestPromotions::maxUsesUnderConcurrentOrders()
     options.workers = 4;
     Store s(options);
     QVERIFY(s.start());
-    constexpr int kMaxUses = 12;
-    constexpr int kCustomers = 60;
-    constexpr int kThreads = 8;
     const QString codeId = s.addCode(s.aClient, with(amountCode(QStringLiteral("RUSH"), 100),
                                                      QStringLiteral("maxUses"), kMaxUses));
     QVERIFY(!codeId.isEmpty());
     std::vector<Client> customers;
-    for (int i = 0; i < kCustomers; ++i) {
+    for (int i = 0; i < kRacingOrders; ++i) {
         auto [id, c] = s.customer();
         QVERIFY(s.fill(c, {{s.a1, 1}}));
         customers.push_back(c);
     }
-    std::atomic<int> next{0};
-    std::atomic<int> accepted{0};
-    std::atomic<int> refused{0};
-    std::atomic<int> unexpected{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&] {
-            for (int i = next++; i < kCustomers; i = next++) {
-                const HttpResult r = s.order(customers[size_t(i)], QStringLiteral("RUSH"));
-                if (r.status == 201)
-                    ++accepted;
-                else if (r.status == 422
-                         && errorFields(r) == QStringList{QStringLiteral("discountCode")})
-                    ++refused;
-                else
-                    ++unexpected;
-            }
-        });
-    }
-    for (auto &t : threads)
-        t.join();
-    QCOMPARE(unexpected.load(), 0);
-    QCOMPARE(accepted.load(), kMaxUses);
-    QCOMPARE(refused.load(), kCustomers - kMaxUses);
+    raceForTheCode(customers, QStringLiteral("RUSH"));
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(s.uses(codeId), kMaxUses);
     QCOMPARE(scalar(s.shop(),
                     QStringLiteral("SELECT COUNT(*) FROM orders WHERE discount_code_id = ?"),
                     {codeId}),
              kMaxUses);
+}
+
+void TestPromotions::maxUsesAcrossTwoProcesses()
+{
+    if (!usingPostgres())
+        QSKIP("two processes on one database: the PostgreSQL run (SQLite is one process's file)");
+    SharedStore shared;
+    QVERIFY(shared.open());
+    Shop &shop = *shared.shop;
+    const QString owner = insertUser(shop, QStringLiteral("seller"));
+    const QString product = insertProduct(shop, owner, 1000, 1000);
+    QVERIFY(!product.isEmpty());
+    ServerProcess a(shared.childEnv(4));
+    ServerProcess b(shared.childEnv(4));
+    QVERIFY2(a.start(), qPrintable(a.log()));
+    QVERIFY2(b.start(), qPrintable(b.log()));
+    Client seller(a.port());
+    seller.setToken(shop.tokens().issueAccess(owner, QStringLiteral("seller")).token);
+    const HttpResult made = seller.post(kCodes, with(amountCode(QStringLiteral("RUSH"), 100),
+                                                     QStringLiteral("maxUses"), kMaxUses));
+    QCOMPARE(made.status, 201);
+    const QString codeId = made.json().value(QStringLiteral("id")).toString();
+    // Half the customers order through each process.
+    std::vector<Client> customers;
+    for (int i = 0; i < kRacingOrders; ++i) {
+        const QString customer = insertUser(shop, QStringLiteral("customer"));
+        QVERIFY(shop.cart().setQuantity(customer, product, 1));
+        Client c(i % 2 ? a.port() : b.port());
+        c.setToken(shop.tokens().issueAccess(customer, QStringLiteral("customer")).token);
+        customers.push_back(c);
+    }
+    raceForTheCode(customers, QStringLiteral("RUSH"));
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT uses FROM discount_codes WHERE id = ?"), {codeId}),
+             kMaxUses);
+    QCOMPARE(scalar(shop, QStringLiteral("SELECT COUNT(*) FROM orders WHERE discount_code_id = ?"),
+                    {codeId}),
+             kMaxUses);
+    MERCATO_VERIFY_CLEAN_EXIT(a);
+    MERCATO_VERIFY_CLEAN_EXIT(b);
+    shop.database().releaseThreadConnection();
 }
 
 void TestPromotions::taxRatesValidation_data()
@@ -957,11 +1084,13 @@ void TestPromotions::invoiceNumbersWithoutGapUnderConcurrentPayments()
 {
     TestServer::Options options;
     options.workers = 4;
+    options.payments = stripePayments();
     Store s(options);
     QVERIFY(s.start());
-    constexpr int kPaid = 30;
+    constexpr int kPaid = 300;
     constexpr int kThreads = 8;
     QStringList ids;
+    QList<QPair<qint64, QString>> amounts; // totalCents and currency of each order
     for (int i = 0; i < kPaid; ++i) {
         auto [customer, c] = s.customer();
         QVERIFY(s.fill(c, {{s.a1, 1}}));
@@ -969,6 +1098,8 @@ void TestPromotions::invoiceNumbersWithoutGapUnderConcurrentPayments()
         QCOMPARE(r.status, 201);
         QVERIFY(r.json().value(QStringLiteral("invoiceNumber")).isNull());
         ids.append(r.json().value(QStringLiteral("id")).toString());
+        amounts.append({integer(r.json(), QStringLiteral("totalCents")),
+                        r.json().value(QStringLiteral("currency")).toString()});
         if (i == 0) {
             // No invoice before payment.
             QCOMPARE(c.get(kOrders + QLatin1Char('/') + ids.first() + QStringLiteral("/invoice"))
@@ -976,18 +1107,36 @@ void TestPromotions::invoiceNumbersWithoutGapUnderConcurrentPayments()
                      409);
         }
     }
+    // Even orders are paid through Stripe (its webhook); odd ones were placed while the store
+    // took manual payment, and the owner marks them paid.
+    for (int i = 1; i < kPaid; i += 2)
+        QVERIFY(execSql(
+                s.shop().database().connection(),
+                QStringLiteral("UPDATE orders SET payment_provider = 'manual' WHERE id = ?"),
+                {ids.at(i)}));
     std::atomic<int> next{0};
-    std::atomic<int> failed{0};
+    std::mutex mutex;
+    QStringList failures;
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&] {
-            for (int i = next++; i < kPaid; i = next++)
-                failed += s.markPaid(ids.at(i)) ? 0 : 1;
+            for (int i = next++; i < kPaid; i = next++) {
+                const bool ok = i % 2 == 0 ? payByWebhook(s.server.port(), ids.at(i),
+                                                          amounts.at(i).first, amounts.at(i).second)
+                                                     == 200
+                                           : s.markPaid(ids.at(i));
+                if (!ok) {
+                    const std::lock_guard<std::mutex> hold(mutex);
+                    failures.append(ids.at(i));
+                }
+            }
         });
     }
     for (auto &t : threads)
         t.join();
-    QCOMPARE(failed.load(), 0);
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QLatin1Char(' '))));
+    QCOMPARE(paidThrough(s.shop(), ids, QStringLiteral("stripe")), kPaid / 2);
+    QCOMPARE(paidThrough(s.shop(), ids, QStringLiteral("manual")), kPaid / 2);
     const QString year = QString::number(
             Clock::nowUtc().toTimeZone(s.shop().settings().timeZone).date().year());
     QSet<QString> numbers;
@@ -1011,38 +1160,51 @@ void TestPromotions::invoiceNumbersAcrossTwoProcesses()
     const QString product = insertProduct(shop, owner, 100, 1000);
     constexpr int kPaid = 40;
     QStringList ids;
+    QList<QPair<qint64, QString>> amounts;
     for (int i = 0; i < kPaid; ++i) {
         const QString customer = insertUser(shop, QStringLiteral("customer"));
         QVERIFY(shop.cart().setQuantity(customer, product, 1));
         auto order = shop.orders().placeOrder(customer, 0);
         QVERIFY(order);
         ids.append(order->id);
+        amounts.append({order->totalCents, order->currency});
     }
-    ServerProcess a(shared.childEnv(2));
-    ServerProcess b(shared.childEnv(2));
+    // Both processes take Stripe's webhook; the orders were placed with manual payment, so
+    // the owner can mark them paid too. Even orders are paid by webhook, odd ones by hand.
+    QProcessEnvironment env = shared.childEnv(2);
+    addStripe(env);
+    ServerProcess a(env);
+    ServerProcess b(env);
     QVERIFY2(a.start(), qPrintable(a.log()));
     QVERIFY2(b.start(), qPrintable(b.log()));
     const QString token = shop.tokens().issueAccess(owner, QStringLiteral("seller")).token;
     std::atomic<int> next{0};
-    std::atomic<int> failed{0};
+    std::mutex mutex;
+    QStringList failures;
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&, t] {
             Client c(t % 2 ? a.port() : b.port());
             c.setToken(token);
             for (int i = next++; i < kPaid; i = next++) {
-                failed += c.post(QStringLiteral("/api/v1/seller/orders/") + ids.at(i)
-                                 + QStringLiteral("/mark-paid"))
-                                                  .status
-                                          == 200
-                                  ? 0
-                                  : 1;
+                const int status = i % 2 == 0
+                                           ? payByWebhook(c.port(), ids.at(i), amounts.at(i).first,
+                                                          amounts.at(i).second)
+                                           : c.post(QStringLiteral("/api/v1/seller/orders/")
+                                                    + ids.at(i) + QStringLiteral("/mark-paid"))
+                                                     .status;
+                if (status != 200) {
+                    const std::lock_guard<std::mutex> hold(mutex);
+                    failures.append(QStringLiteral("%1: %2").arg(ids.at(i)).arg(status));
+                }
             }
         });
     }
     for (auto &t : threads)
         t.join();
-    QCOMPARE(failed.load(), 0);
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QLatin1Char(' '))));
+    QCOMPARE(paidThrough(shop, ids, QStringLiteral("stripe")), kPaid / 2);
+    QCOMPARE(paidThrough(shop, ids, QStringLiteral("manual")), kPaid / 2);
     const QString year = QString::number(
             Clock::nowUtc().toTimeZone(QTimeZone::systemTimeZone()).date().year());
     QSet<QString> numbers;
