@@ -1063,6 +1063,18 @@ void OrdersPage::loadInvoice(std::function<void()> then)
             });
 }
 
+namespace {
+// The invoice's table has nine columns: at the screen's font they break words ("Quantit y")
+// on an A4 page, so paper gets a smaller one.
+void invoiceDocument(QTextDocument &document, const QString &html)
+{
+    QFont font = document.defaultFont();
+    font.setPointSizeF(7.5);
+    document.setDefaultFont(font);
+    document.setHtml(html);
+}
+} // namespace
+
 void OrdersPage::printInvoice()
 {
     auto *printer = new QPrinter(QPrinter::HighResolution);
@@ -1073,7 +1085,7 @@ void OrdersPage::printInvoice()
     connect(dialog, &QDialog::finished, dialog, [printer] { delete printer; });
     connect(dialog, &QDialog::accepted, this, [this, printer] {
         QTextDocument document;
-        document.setHtml(m_invoiceHtml);
+        invoiceDocument(document, m_invoiceHtml);
         document.print(printer);
         showMessage(tr("%1 sent to %2.").arg(m_invoiceTitle, printer->printerName()));
         Q_EMIT invoicePrinted(QString());
@@ -1101,6 +1113,7 @@ void OrdersPage::chooseInvoicePdfFile()
     m_invoicePdfDialog->open();
 }
 
+
 void OrdersPage::saveInvoicePdf(const QString &path)
 {
     if (path.isEmpty())
@@ -1112,7 +1125,7 @@ void OrdersPage::saveInvoicePdf(const QString &path)
     printer.setDocName(m_invoiceTitle);
     printer.setCreator(QStringLiteral("Mercato"));
     QTextDocument document;
-    document.setHtml(m_invoiceHtml);
+    invoiceDocument(document, m_invoiceHtml);
     document.print(&printer);
     const QFileInfo written(path);
     const QString error = written.exists() && written.size() > 0
