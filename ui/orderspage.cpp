@@ -1113,7 +1113,6 @@ void OrdersPage::chooseInvoicePdfFile()
     m_invoicePdfDialog->open();
 }
 
-
 void OrdersPage::saveInvoicePdf(const QString &path)
 {
     if (path.isEmpty())
