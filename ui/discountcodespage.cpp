@@ -30,24 +30,6 @@ namespace Mercato {
 
 namespace {
 
-// "4.90" (or "4,90", "4") as cents; nullopt for anything else.
-std::optional<qint64> parseCents(const QString &text)
-{
-    static const QRegularExpression re(QStringLiteral("^(\\d{1,12})(?:[.,](\\d{1,2}))?$"));
-    const auto m = re.match(text.trimmed());
-    if (!m.hasMatch())
-        return std::nullopt;
-    QString fraction = m.captured(2);
-    while (fraction.size() < 2)
-        fraction += QLatin1Char('0');
-    return m.captured(1).toLongLong() * 100 + fraction.toInt();
-}
-
-QString centsText(qint64 cents)
-{
-    return QStringLiteral("%1.%2").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0'));
-}
-
 const QString kDateTimeFormat = QStringLiteral("yyyy-MM-dd HH:mm");
 
 // "2026-12-24" or "2026-12-24 09:30" in the computer's time, as an RFC 3339 date-time.
@@ -163,9 +145,9 @@ DiscountCodeDialog::DiscountCodeDialog(const std::optional<DiscountCode> &existi
         m_code->setText(existing->code);
         m_kind->setCurrentIndex(existing->isPercent() ? 0 : 1);
         m_value->setText(existing->isPercent() ? QString::number(existing->value)
-                                               : centsText(existing->value));
+                                               : amountText(existing->value));
         if (existing->minSubtotalCents > 0)
-            m_minimum->setText(centsText(existing->minSubtotalCents));
+            m_minimum->setText(amountText(existing->minSubtotalCents));
         m_starts->setText(whenText(existing->startsAt));
         m_ends->setText(whenText(existing->endsAt));
         if (existing->maxUses)
@@ -203,15 +185,15 @@ QJsonObject DiscountCodeDialog::json(QStringList &problems) const
     const qint64 percentValue = value.toLongLong(&whole);
     if (percent && whole)
         json.insert(QStringLiteral("value"), percentValue);
-    else if (!percent && parseCents(value))
-        json.insert(QStringLiteral("value"), *parseCents(value));
+    else if (!percent && parseAmount(value))
+        json.insert(QStringLiteral("value"), *parseAmount(value));
     else
         problems << (percent ? tr("Value: enter a whole percent from 1 to 100.")
                              : tr("Value: enter an amount such as 5.00."));
     const QString minimum = m_minimum->text().trimmed();
     if (minimum.isEmpty())
         json.insert(QStringLiteral("minSubtotalCents"), 0);
-    else if (const auto cents = parseCents(minimum))
+    else if (const auto cents = parseAmount(minimum))
         json.insert(QStringLiteral("minSubtotalCents"), *cents);
     else
         problems << tr("Minimum order: enter an amount such as 50.00, or leave it empty.");

@@ -7,6 +7,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
 #include <QTableView>
@@ -155,6 +156,23 @@ QString formatMoney(qint64 cents, const QString &currency)
 {
     const QString amount = QLocale::c().toString(double(cents) / 100.0, 'f', 2);
     return currency.isEmpty() ? amount : amount + QLatin1Char(' ') + currency;
+}
+
+std::optional<qint64> parseAmount(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^(\\d{1,12})(?:[.,](\\d{1,2}))?$"));
+    const auto m = re.match(text.trimmed());
+    if (!m.hasMatch())
+        return std::nullopt;
+    QString fraction = m.captured(2);
+    while (fraction.size() < 2)
+        fraction += QLatin1Char('0');
+    return m.captured(1).toLongLong() * 100 + fraction.toInt();
+}
+
+QString amountText(qint64 cents)
+{
+    return QStringLiteral("%1.%2").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0'));
 }
 
 QString formatTime(qint64 ms)

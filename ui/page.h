@@ -8,7 +8,9 @@
 #include <QHash>
 
 #include <QWidget>
+
 #include <functional>
+#include <optional>
 
 class QLabel;
 class QSortFilterProxyModel;
@@ -99,6 +101,10 @@ Result<QList<Item>> fetchAll(Fetch fetch, int maxRows = 1000)
 }
 
 QString formatMoney(qint64 cents, const QString &currency);
+// An amount typed in a field, "4.90" (or "4,90", "4"), as minor units; nullopt for anything
+// else. amountText writes one back the same way ("4.90").
+std::optional<qint64> parseAmount(const QString &text);
+QString amountText(qint64 cents);
 QString formatTime(qint64 ms);
 // "Field: message" lines of a validation error, or its detail.
 QString describeError(const Error &error);

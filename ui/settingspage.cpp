@@ -89,24 +89,6 @@ void buddyUp(QFormLayout *form)
     }
 }
 
-// "4.90" (or "4,90", "4") as minor units; nullopt for anything else.
-std::optional<qint64> parseAmount(const QString &text)
-{
-    static const QRegularExpression re(QStringLiteral("^(\\d{1,12})(?:[.,](\\d{1,2}))?$"));
-    const auto m = re.match(text.trimmed());
-    if (!m.hasMatch())
-        return std::nullopt;
-    QString fraction = m.captured(2);
-    while (fraction.size() < 2)
-        fraction += QLatin1Char('0');
-    return m.captured(1).toLongLong() * 100 + fraction.toInt();
-}
-
-QString amountText(qint64 cents)
-{
-    return QStringLiteral("%1.%2").arg(cents / 100).arg(cents % 100, 2, 10, QLatin1Char('0'));
-}
-
 // The labels of the owner's fields, by the services' field names.
 const QHash<QString, QString> &ownerLabels()
 {
