@@ -1000,21 +1000,39 @@ void OrdersPage::choosePdfFile()
     m_pdfDialog->open();
 }
 
+namespace {
+// A page or two of text as a PDF file, rendered on the GUI thread (QTextDocument and QPrinter
+// are GUI objects); false when no file came out.
+bool printPdf(QTextDocument &document, const QString &path, const QString &title)
+{
+    QPrinter printer(QPrinter::HighResolution);
+    printer.setOutputFormat(QPrinter::PdfFormat);
+    printer.setOutputFileName(path);
+    printer.setDocName(title);
+    printer.setCreator(QStringLiteral("Mercato"));
+    document.print(&printer);
+    const QFileInfo written(path);
+    return written.exists() && written.size() > 0;
+}
+
+// The invoice's table has nine columns: at the screen's font they break words ("Quantit y")
+// on an A4 page, so paper gets a smaller one.
+void invoiceDocument(QTextDocument &document, const QString &html)
+{
+    QFont font = document.defaultFont();
+    font.setPointSizeF(7.5);
+    document.setDefaultFont(font);
+    document.setHtml(html);
+}
+} // namespace
+
 void OrdersPage::savePdf(const QString &path)
 {
     if (path.isEmpty())
         return;
-    // A page or two of text: rendered here, since QTextDocument and QPrinter are GUI objects.
-    QPrinter printer(QPrinter::HighResolution);
-    printer.setOutputFormat(QPrinter::PdfFormat);
-    printer.setOutputFileName(path);
-    printer.setDocName(m_slipTitle);
-    printer.setCreator(QStringLiteral("Mercato"));
     QTextDocument document;
     document.setHtml(m_slipHtml);
-    document.print(&printer);
-    const QFileInfo written(path);
-    const QString error = written.exists() && written.size() > 0
+    const QString error = printPdf(document, path, m_slipTitle)
                                   ? QString()
                                   : tr("the file could not be written");
     if (error.isEmpty())
@@ -1063,18 +1081,6 @@ void OrdersPage::loadInvoice(std::function<void()> then)
             });
 }
 
-namespace {
-// The invoice's table has nine columns: at the screen's font they break words ("Quantit y")
-// on an A4 page, so paper gets a smaller one.
-void invoiceDocument(QTextDocument &document, const QString &html)
-{
-    QFont font = document.defaultFont();
-    font.setPointSizeF(7.5);
-    document.setDefaultFont(font);
-    document.setHtml(html);
-}
-} // namespace
-
 void OrdersPage::printInvoice()
 {
     auto *printer = new QPrinter(QPrinter::HighResolution);
@@ -1117,17 +1123,9 @@ void OrdersPage::saveInvoicePdf(const QString &path)
 {
     if (path.isEmpty())
         return;
-    // A page or two of text: rendered here, since QTextDocument and QPrinter are GUI objects.
-    QPrinter printer(QPrinter::HighResolution);
-    printer.setOutputFormat(QPrinter::PdfFormat);
-    printer.setOutputFileName(path);
-    printer.setDocName(m_invoiceTitle);
-    printer.setCreator(QStringLiteral("Mercato"));
     QTextDocument document;
     invoiceDocument(document, m_invoiceHtml);
-    document.print(&printer);
-    const QFileInfo written(path);
-    const QString error = written.exists() && written.size() > 0
+    const QString error = printPdf(document, path, m_invoiceTitle)
                                   ? QString()
                                   : tr("the file could not be written");
     if (error.isEmpty())
